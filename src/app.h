@@ -1,0 +1,24 @@
+/*
+ * app.h: the process-wide state of a running server, made once at start by server_run and
+ * only read afterwards (the page cache has its own lock). Handlers reach it as r->app.
+ */
+#ifndef BROADSHEET_APP_H
+#define BROADSHEET_APP_H
+
+#include "assets.h"
+#include "cache.h"
+#include "config.h"
+#include "store.h"
+#include "tmpl.h"
+
+struct app {
+    const struct config *config;
+    struct store *store;
+    struct tmpl_set *templates;
+    struct assets *assets;
+    struct page_cache *cache;
+    char *site_url; /* base URL for canonical links, without a trailing slash */
+    int log_fd;     /* access log, or -1 when off */
+};
+
+#endif

@@ -1,0 +1,200 @@
+/*
+ * config.c: the directive table and its parsers. See config.h.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+enum directive_type { TYPE_STRING, TYPE_INT };
+
+struct directive {
+    const char *name;
+    enum directive_type type;
+    size_t offset;        /* of the field in struct config */
+    const char *fallback; /* default, as text */
+    long min, max;        /* for TYPE_INT */
+    const char *help;
+};
+
+#define FIELD(f) offsetof(struct config, f)
+
+static const struct directive directives[] = {
+    {"address", TYPE_STRING, FIELD(address), "127.0.0.1", 0, 0, "address to listen on"},
+    {"port", TYPE_INT, FIELD(port), "8080", 0, 65535, "port to listen on (0: any free port)"},
+    {"db", TYPE_STRING, FIELD(db), "data/broadsheet.db", 0, 0, "SQLite database file"},
+    {"theme", TYPE_STRING, FIELD(theme), "themes/default", 0, 0, "theme directory"},
+    {"demo_dir", TYPE_STRING, FIELD(demo_dir), "demo", 0, 0, "demo newsroom content (--demo)"},
+    {"site_name", TYPE_STRING, FIELD(site_name), "National Journal", 0, 0,
+     "site name when no host publication is set"},
+    {"site_url", TYPE_STRING, FIELD(site_url), "", 0, 0,
+     "public base URL for canonical links (default: http://ADDRESS:PORT)"},
+    {"threads", TYPE_INT, FIELD(threads), "0", 0, 256, "HTTP worker threads (0: one per core)"},
+    {"connection_limit", TYPE_INT, FIELD(connection_limit), "1000", 1, 1000000,
+     "open connections at most"},
+    {"per_ip_limit", TYPE_INT, FIELD(per_ip_limit), "512", 0, 1000000,
+     "open connections per client address at most (0: no limit)"},
+    {"timeout", TYPE_INT, FIELD(timeout), "30", 1, 3600, "idle connection timeout, seconds"},
+    {"cache_entries", TYPE_INT, FIELD(cache_entries), "10000", 16, 10000000,
+     "pages kept in the page cache"},
+    {"access_log", TYPE_STRING, FIELD(access_log), "-", 0, 0,
+     "access log: - (standard output), off, or a file"},
+};
+
+/* The directive called name, accepting '-' for '_'; NULL if none. */
+static const struct directive *find_directive(const char *name)
+{
+    for (size_t i = 0; i < ARRAY_LEN(directives); i++) {
+        const char *a = directives[i].name, *b = name;
+        while (*a && (*a == *b || (*a == '_' && *b == '-'))) {
+            a++;
+            b++;
+        }
+        if (!*a && !*b)
+            return &directives[i];
+    }
+    return NULL;
+}
+
+int config_known(const char *name)
+{
+    return find_directive(name) != NULL;
+}
+
+/* Stores value into the field of d, parsed by type. */
+static int apply(struct config *c, const struct directive *d, const char *value, char *err,
+                 size_t errlen)
+{
+    char *field = (char *)c + d->offset;
+    if (d->type == TYPE_STRING) {
+        char **s = (char **)(void *)field;
+        free(*s);
+        *s = xstrdup(value);
+        return 0;
+    }
+    char *end;
+    errno = 0;
+    long n = strtol(value, &end, 10);
+    if (!*value || *end || errno || n < d->min || n > d->max) {
+        snprintf(err, errlen, "invalid value '%s' for %s (a whole number from %ld to %ld)", value,
+                 d->name, d->min, d->max);
+        return -1;
+    }
+    *(int *)(void *)field = (int)n;
+    return 0;
+}
+
+void config_init(struct config *c)
+{
+    memset(c, 0, sizeof *c);
+    char err[256];
+    for (size_t i = 0; i < ARRAY_LEN(directives); i++)
+        apply(c, &directives[i], directives[i].fallback, err, sizeof err);
+}
+
+void config_free(struct config *c)
+{
+    for (size_t i = 0; i < ARRAY_LEN(directives); i++) {
+        if (directives[i].type == TYPE_STRING) {
+            char **s = (char **)(void *)((char *)c + directives[i].offset);
+            free(*s);
+            *s = NULL;
+        }
+    }
+}
+
+int config_set(struct config *c, const char *name, const char *value, char *err, size_t errlen)
+{
+    const struct directive *d = find_directive(name);
+    if (!d) {
+        snprintf(err, errlen, "unknown setting '%s'", name);
+        return -1;
+    }
+    return apply(c, d, value, err, errlen);
+}
+
+/* Trims white space from both ends of s in place; returns the start. */
+static char *trim(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    char *e = s + strlen(s);
+    while (e > s && isspace((unsigned char)e[-1]))
+        *--e = '\0';
+    return s;
+}
+
+int config_load_file(struct config *c, const char *path, char *err, size_t errlen)
+{
+    int rc = -1;
+    char *text = util_read_file(path, NULL);
+    if (!text) {
+        snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+        return -1;
+    }
+    int line_no = 0;
+    char *next = text;
+    while (next && *next) {
+        char *line = next;
+        char *nl = strchr(line, '\n');
+        next = nl ? nl + 1 : NULL;
+        if (nl)
+            *nl = '\0';
+        line_no++;
+        char *t = trim(line);
+        if (!*t || *t == '#')
+            continue;
+        char *eq = strchr(t, '=');
+        if (!eq) {
+            snprintf(err, errlen, "%s:%d: expected 'name = value'", path, line_no);
+            goto out;
+        }
+        *eq = '\0';
+        char msg[200];
+        if (config_set(c, trim(t), trim(eq + 1), msg, sizeof msg) < 0) {
+            snprintf(err, errlen, "%s:%d: %s", path, line_no, msg);
+            goto out;
+        }
+    }
+    rc = 0;
+out:
+    free(text);
+    return rc;
+}
+
+int config_load_env(struct config *c, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < ARRAY_LEN(directives); i++) {
+        char var[64] = "BROADSHEET_";
+        size_t n = strlen(var);
+        for (const char *p = directives[i].name; *p && n < sizeof var - 1; p++)
+            var[n++] = (char)toupper((unsigned char)*p);
+        var[n] = '\0';
+        const char *value = getenv(var);
+        if (!value)
+            continue;
+        char msg[200];
+        if (apply(c, &directives[i], value, msg, sizeof msg) < 0) {
+            snprintf(err, errlen, "%s: %s", var, msg);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+void config_print_help(FILE *out)
+{
+    for (size_t i = 0; i < ARRAY_LEN(directives); i++) {
+        char flag[64];
+        snprintf(flag, sizeof flag, "--%s", directives[i].name);
+        for (char *p = flag; *p; p++)
+            if (*p == '_')
+                *p = '-';
+        fprintf(out, "  %-22s %s (default: %s)\n", flag, directives[i].help,
+                *directives[i].fallback ? directives[i].fallback : "\"\"");
+    }
+}

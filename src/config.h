@@ -1,0 +1,50 @@
+/*
+ * config.h: Broadsheet's settings. One table of directives (name, type, default, help), as in
+ * Kore, feeds every source of configuration alike, in rising precedence: the built-in
+ * defaults, a config file of `name = value` lines, BROADSHEET_NAME environment variables, and
+ * --name VALUE command-line flags. A bad value anywhere is a one-line error naming its source.
+ */
+#ifndef BROADSHEET_CONFIG_H
+#define BROADSHEET_CONFIG_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+struct config {
+    char *address;        /* listen address */
+    int port;             /* listen port; 0 picks a free one */
+    char *db;             /* SQLite database path */
+    char *theme;          /* theme directory (templates + static/) */
+    char *demo_dir;       /* demo newsroom content */
+    char *site_name;      /* shown in titles and the masthead when no host publication exists */
+    char *site_url;       /* public base URL for canonical links; "" derives it from the listen address */
+    int threads;          /* HTTP worker threads; 0 = one per core */
+    int connection_limit; /* open connections at most */
+    int per_ip_limit;     /* open connections per client address at most */
+    int timeout;          /* idle connection timeout, seconds */
+    int cache_entries;    /* page cache size, pages */
+    char *access_log;     /* "-" for stdout, "off", or a file path */
+};
+
+/* Fills in every default (heap strings the config owns). */
+void config_init(struct config *c);
+void config_free(struct config *c);
+
+/* Sets the directive name (spelled with '_' or '-') from its text value. Returns 0, or -1 with a
+ * message in err: an unknown name, or a value of the wrong type or out of range. */
+int config_set(struct config *c, const char *name, const char *value, char *err, size_t errlen);
+
+/* 1 if name is a directive. */
+int config_known(const char *name);
+
+/* Reads `name = value` lines (# comments, blank lines) from path. Errors say "path:LINE: …". */
+int config_load_file(struct config *c, const char *path, char *err, size_t errlen);
+
+/* Applies every BROADSHEET_NAME variable of the environment that names a directive
+ * (BROADSHEET_CONFIG, the config file's path, is read by the caller). */
+int config_load_env(struct config *c, char *err, size_t errlen);
+
+/* Prints the directives with their defaults and help, for --help. */
+void config_print_help(FILE *out);
+
+#endif

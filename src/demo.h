@@ -1,0 +1,29 @@
+/*
+ * demo.h: seeds a fresh database with the demo newsroom (`broadsheet serve --demo`, `broadsheet
+ * init --demo`), from a directory laid out as:
+ *
+ *     DIR/newsroom.json   {"publications": [{"slug", "name", "description", "producer",
+ *                           "partner", "partner_short", "partner_url", "partner_description",
+ *                           "is_host"}, …],
+ *                          "sections": [{"slug", "name", "position"}, …]}
+ *     DIR/articles/NAME.md  article files (import.h), imported in name order
+ *
+ * In newsroom.json slug and name are required strings; the other publication fields are optional
+ * strings, is_host an optional boolean, position an optional integer (default 0). Unknown fields
+ * are errors, so a misspelt field is caught rather than silently dropped.
+ */
+#ifndef BROADSHEET_DEMO_H
+#define BROADSHEET_DEMO_H
+
+#include <stddef.h>
+
+#include "store.h"
+
+/* Validates newsroom.json and every article (including that each names a publication and a
+ * section that newsroom.json or the database has) before writing anything, then saves the
+ * publications and sections and imports the articles in one transaction (import_files). Slugs
+ * are upserted, so seeding again updates in place. Returns 0, or -1 with the reason in err,
+ * naming the file (and the JSON field or the article line); it does not log, the caller does. */
+int demo_seed(struct store *st, const char *demo_dir, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,486 @@
+/*
+ * import.c: article files (front matter + Markdown) into article_input records and the store.
+ * See import.h for the file format.
+ *
+ * The front matter is parsed line by line with a table of known keys; every value, and the line
+ * it was on, is kept so each later check (missing, malformed, unknown publication) can point at
+ * the right line. import_files does all its reading and checking before it writes anything, and
+ * then writes everything in one store transaction, so a batch with one bad file changes nothing.
+ */
+#include "import.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "markdown.h"
+#include "util.h"
+
+#define SLUG_MAX 80
+
+/* The front-matter keys; key_names is indexed by them. */
+enum key { KEY_HEADLINE, KEY_DEK, KEY_PUBLICATION, KEY_SECTION, KEY_BYLINE, KEY_PUBLISHED,
+           KEY_ACCESS, KEY_SLUG, KEY_COUNT };
+
+static const char *const key_names[KEY_COUNT] = {
+    [KEY_HEADLINE] = "headline", [KEY_DEK] = "dek",         [KEY_PUBLICATION] = "publication",
+    [KEY_SECTION] = "section",   [KEY_BYLINE] = "byline",   [KEY_PUBLISHED] = "published",
+    [KEY_ACCESS] = "access",     [KEY_SLUG] = "slug",
+};
+
+/* A parsed file: the record to save, and where its keys were (for import_files's errors). */
+struct parsed {
+    const char *path;
+    struct article_input in;
+    int lines[KEY_COUNT]; /* line of each key in the file; 0 if absent */
+    int slug_line;        /* the slug's line, or the headline's when the slug was derived */
+};
+
+/* Writes "path:LINE: message" (or "path: message" when line is 0) into err. */
+__attribute__((format(printf, 5, 6))) static void fail(char *err, size_t errlen, const char *path,
+                                                       int line, const char *fmt, ...)
+{
+    char msg[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (!err || !errlen)
+        return;
+    if (line > 0)
+        snprintf(err, errlen, "%s:%d: %s", path, line, msg);
+    else
+        snprintf(err, errlen, "%s: %s", path, msg);
+}
+
+/* 1 for the blanks that trimming removes (space, tab, CR: a file with CRLF ends is fine). */
+static int blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r';
+}
+
+/* Narrows [*s, *s + *len) to exclude leading and trailing blanks. */
+static void trim(const char **s, size_t *len)
+{
+    while (*len && blank(**s)) {
+        (*s)++;
+        (*len)--;
+    }
+    while (*len && blank((*s)[*len - 1]))
+        (*len)--;
+}
+
+/* The next line of text[0..len) from *pos: sets *line and *line_len (without the '\n') and moves
+ * *pos past it. Returns 0 at the end of the text. */
+static int next_line(const char *text, size_t len, size_t *pos, const char **line,
+                     size_t *line_len)
+{
+    if (*pos >= len)
+        return 0;
+    const char *start = text + *pos;
+    const char *nl = memchr(start, '\n', len - *pos);
+    *line = start;
+    *line_len = nl ? (size_t)(nl - start) : len - *pos;
+    *pos += *line_len + (nl ? 1 : 0);
+    return 1;
+}
+
+/* 1 if line[0..len) is the front-matter fence "---" (blanks around it allowed). */
+static int is_fence(const char *line, size_t len)
+{
+    trim(&line, &len);
+    return len == 3 && memcmp(line, "---", 3) == 0;
+}
+
+/* Checks that text[0..len) is UTF-8 without NUL bytes (which would cut a C string short).
+ * Returns 0, or -1 with the first bad line in err. A UTF-8 sequence never contains '\n', so
+ * checking line by line is checking the whole. */
+static int check_encoding(const char *path, const char *text, size_t len, char *err,
+                          size_t errlen)
+{
+    size_t pos = 0, line_len;
+    const char *line;
+    for (int n = 1; next_line(text, len, &pos, &line, &line_len); n++) {
+        if (!util_utf8_valid(line, line_len)) {
+            fail(err, errlen, path, n, "not valid UTF-8");
+            return -1;
+        }
+        if (memchr(line, '\0', line_len)) {
+            fail(err, errlen, path, n, "contains a NUL byte");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Reads exactly n decimal digits from *s (advancing it) into *value. Returns 0 or -1. */
+static int digits(const char **s, int n, int *value)
+{
+    *value = 0;
+    for (int i = 0; i < n; i++, (*s)++) {
+        if (**s < '0' || **s > '9')
+            return -1;
+        *value = *value * 10 + (**s - '0');
+    }
+    return 0;
+}
+
+/* Consumes the character c at *s. Returns 0, or -1 if *s holds something else. */
+static int expect(const char **s, char c)
+{
+    if (**s != c)
+        return -1;
+    (*s)++;
+    return 0;
+}
+
+/* Days in month (1-12) of year, Gregorian. */
+static int days_in_month(int year, int month)
+{
+    static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    return month == 2 && leap ? 29 : days[month - 1];
+}
+
+/* Parses "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SSZ" (UTC) into unix seconds. Returns 0, or -1 for
+ * anything else, including impossible dates (February 30th) that timegm would quietly roll
+ * over. */
+static int parse_time(const char *s, int64_t *out)
+{
+    int year, month, day, hour = 0, minute = 0, second = 0;
+    if (digits(&s, 4, &year) || expect(&s, '-') || digits(&s, 2, &month) || expect(&s, '-') ||
+        digits(&s, 2, &day))
+        return -1;
+    if (*s) {
+        if (expect(&s, 'T') || digits(&s, 2, &hour) || expect(&s, ':') ||
+            digits(&s, 2, &minute) || expect(&s, ':') || digits(&s, 2, &second) ||
+            expect(&s, 'Z') || *s)
+            return -1;
+    }
+    if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, month) || hour > 23 ||
+        minute > 59 || second > 59)
+        return -1;
+    struct tm tm = {.tm_year = year - 1900, .tm_mon = month - 1, .tm_mday = day,
+                    .tm_hour = hour, .tm_min = minute, .tm_sec = second};
+    *out = (int64_t)timegm(&tm);
+    return 0;
+}
+
+/* The slug derived from headline (see import.h), in a; "" when the headline has no ASCII
+ * letter or digit. */
+static char *derive_slug(struct arena *a, const char *headline)
+{
+    char *slug = arena_alloc(a, SLUG_MAX + 1);
+    size_t n = 0;
+    int dash = 0; /* a run of other characters is pending */
+    for (const char *p = headline; *p && n < SLUG_MAX; p++) {
+        char c = *p;
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+            if (dash && n > 0 && n < SLUG_MAX - 1)
+                slug[n++] = '-';
+            else if (dash && n >= SLUG_MAX - 1)
+                break; /* no room for '-' and one more character */
+            dash = 0;
+            slug[n++] = c;
+        } else {
+            dash = 1;
+        }
+    }
+    slug[n] = '\0';
+    return slug;
+}
+
+/* 1 if s is a well-formed slug: runs of [a-z0-9] joined by single '-', at most SLUG_MAX. */
+static int valid_slug(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > SLUG_MAX || s[0] == '-' || s[n - 1] == '-')
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == '-' ? s[i + 1] == '-' : !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
+            return 0;
+    }
+    return 1;
+}
+
+/* Parses the front matter (fences included) from text[*pos..len), moving *pos to the start of
+ * the body. values[k] gets key k's value (in a; NULL if absent) and lines[k] its line; *fence_line
+ * gets the closing fence's line. Returns 0 or -1 (err set). */
+static int parse_front_matter(const char *path, const char *text, size_t len, size_t *pos,
+                              struct arena *a, const char *values[KEY_COUNT],
+                              int lines[KEY_COUNT], int *fence_line, char *err, size_t errlen)
+{
+    const char *line;
+    size_t line_len;
+    int n = 1;
+    if (!next_line(text, len, pos, &line, &line_len) || !is_fence(line, line_len)) {
+        fail(err, errlen, path, 1, "missing front matter (a first line '---')");
+        return -1;
+    }
+    for (;;) {
+        n++;
+        if (!next_line(text, len, pos, &line, &line_len)) {
+            fail(err, errlen, path, 1, "front matter not closed (no second '---' line)");
+            return -1;
+        }
+        if (is_fence(line, line_len))
+            break;
+        trim(&line, &line_len);
+        if (line_len == 0)
+            continue;
+        const char *colon = memchr(line, ':', line_len);
+        if (!colon) {
+            fail(err, errlen, path, n, "expected 'key: value', got '%.*s'", (int)line_len, line);
+            return -1;
+        }
+        const char *key = line, *value = colon + 1;
+        size_t key_len = (size_t)(colon - line), value_len = line_len - key_len - 1;
+        trim(&key, &key_len);
+        trim(&value, &value_len);
+        if (value_len >= 2 && value[0] == '"' && value[value_len - 1] == '"') {
+            value++;
+            value_len -= 2;
+        }
+        int k = 0;
+        while (k < KEY_COUNT &&
+               !(strlen(key_names[k]) == key_len && memcmp(key_names[k], key, key_len) == 0))
+            k++;
+        if (k == KEY_COUNT) {
+            fail(err, errlen, path, n, "unknown key '%.*s'", (int)key_len, key);
+            return -1;
+        }
+        if (lines[k]) {
+            fail(err, errlen, path, n, "duplicate key '%s' (first on line %d)", key_names[k],
+                 lines[k]);
+            return -1;
+        }
+        values[k] = arena_strndup(a, value, value_len);
+        lines[k] = n;
+    }
+    *fence_line = n;
+    return 0;
+}
+
+/* The whole of import_parse, also keeping where each key was for import_files. */
+static int parse_article(const char *path, const char *text, size_t len, struct arena *a,
+                         struct parsed *out, char *err, size_t errlen)
+{
+    const char *values[KEY_COUNT] = {0};
+    size_t pos = 0;
+    int fence_line;
+
+    memset(out, 0, sizeof *out);
+    out->path = path;
+    if (check_encoding(path, text, len, err, errlen) != 0)
+        return -1;
+    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) /* a byte-order mark, from editors */
+        pos = 3;
+    if (parse_front_matter(path, text, len, &pos, a, values, out->lines, &fence_line, err,
+                           errlen) != 0)
+        return -1;
+
+    /* Required keys: point at the empty value if the key is there, else at the closing fence. */
+    static const struct {
+        enum key key;
+        const char *what;
+    } required[] = {{KEY_HEADLINE, "headline"},
+                    {KEY_PUBLICATION, "publication"},
+                    {KEY_SECTION, "section"},
+                    {KEY_PUBLISHED, "published time"}};
+    for (size_t i = 0; i < ARRAY_LEN(required); i++) {
+        enum key k = required[i].key;
+        if (!values[k] || !*values[k]) {
+            fail(err, errlen, path, out->lines[k] ? out->lines[k] : fence_line, "missing %s",
+                 required[i].what);
+            return -1;
+        }
+    }
+
+    struct article_input *in = &out->in;
+    in->headline = values[KEY_HEADLINE];
+    in->dek = values[KEY_DEK] ? values[KEY_DEK] : "";
+    in->byline = values[KEY_BYLINE] ? values[KEY_BYLINE] : "";
+    in->publication_slug = values[KEY_PUBLICATION];
+    in->section_slug = values[KEY_SECTION];
+    if (parse_time(values[KEY_PUBLISHED], &in->published_at) != 0) {
+        fail(err, errlen, path, out->lines[KEY_PUBLISHED],
+             "invalid published time '%s' (2014-06-13T10:30:00Z or 2014-06-13, UTC)",
+             values[KEY_PUBLISHED]);
+        return -1;
+    }
+    in->access = ACCESS_METERED;
+    if (values[KEY_ACCESS]) {
+        int level = store_access_parse(values[KEY_ACCESS]);
+        if (level < 0) {
+            fail(err, errlen, path, out->lines[KEY_ACCESS],
+                 "invalid access level '%s' (free, metered or subscribers)", values[KEY_ACCESS]);
+            return -1;
+        }
+        in->access = (enum access_level)level;
+    }
+    if (values[KEY_SLUG]) {
+        if (!valid_slug(values[KEY_SLUG])) {
+            fail(err, errlen, path, out->lines[KEY_SLUG],
+                 "invalid slug '%s' (lowercase letters and digits, single '-' between them, at "
+                 "most %d characters)",
+                 values[KEY_SLUG], SLUG_MAX);
+            return -1;
+        }
+        in->slug = values[KEY_SLUG];
+        out->slug_line = out->lines[KEY_SLUG];
+    } else {
+        in->slug = derive_slug(a, in->headline);
+        out->slug_line = out->lines[KEY_HEADLINE];
+        if (!*in->slug) {
+            fail(err, errlen, path, out->slug_line,
+                 "no slug can be made from this headline (no ASCII letter or digit): add a "
+                 "'slug:' line");
+            return -1;
+        }
+    }
+
+    /* The body starts at its first line that is not blank (blank lines before it mean nothing
+     * in Markdown; leading spaces on that line might, so they stay). */
+    const char *line;
+    size_t line_len, line_start = pos;
+    while (next_line(text, len, &pos, &line, &line_len)) {
+        trim(&line, &line_len);
+        if (line_len)
+            break;
+        line_start = pos;
+    }
+    if (line_start >= len) {
+        fail(err, errlen, path, fence_line, "empty body (nothing after the front matter)");
+        return -1;
+    }
+    const char *body = text + line_start;
+    size_t body_len = len - line_start;
+    in->body_markdown = arena_strndup(a, body, body_len);
+    char *html = markdown_to_html(body, body_len);
+    in->body_html = arena_strdup(a, html);
+    free(html);
+    return 0;
+}
+
+int import_parse(const char *path, const char *text, size_t len, struct arena *a,
+                 struct article_input *out, char *err, size_t errlen)
+{
+    struct parsed parsed;
+    if (parse_article(path, text, len, a, &parsed, err, errlen) != 0)
+        return -1;
+    *out = parsed.in;
+    return 0;
+}
+
+/* qsort order of struct parsed pointers: by slug, then by position in the batch. */
+static int by_slug(const void *x, const void *y)
+{
+    const struct parsed *p = *(const struct parsed *const *)x, *q = *(const struct parsed *const *)y;
+    int c = strcmp(p->in.slug, q->in.slug);
+    return c ? c : (p < q ? -1 : p > q);
+}
+
+/* Checks that no two of the n parsed files share a slug (they would overwrite each other).
+ * Returns 0, or -1 with the later file of the first clash in err. */
+static int check_unique_slugs(struct parsed *files, int n, struct arena *a, char *err,
+                              size_t errlen)
+{
+    struct parsed **sorted = arena_calloc(a, (size_t)n, sizeof *sorted);
+    for (int i = 0; i < n; i++)
+        sorted[i] = &files[i];
+    qsort(sorted, (size_t)n, sizeof *sorted, by_slug);
+    for (int i = 1; i < n; i++) {
+        if (strcmp(sorted[i - 1]->in.slug, sorted[i]->in.slug) == 0) {
+            fail(err, errlen, sorted[i]->path, sorted[i]->slug_line,
+                 "slug '%s' is already used by %s", sorted[i]->in.slug, sorted[i - 1]->path);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Checks that the publication and section file names exist in st. Returns 0, or -1 with
+ * "path:LINE: unknown publication 'x'" (or section) in err. */
+static int check_references(struct store *st, struct arena *a, const struct parsed *file,
+                            char *err, size_t errlen)
+{
+    struct publication publication;
+    struct section section;
+    int rc = store_publication_by_slug(st, a, file->in.publication_slug, &publication);
+    if (rc == STORE_NOT_FOUND) {
+        fail(err, errlen, file->path, file->lines[KEY_PUBLICATION], "unknown publication '%s'",
+             file->in.publication_slug);
+        return -1;
+    }
+    if (rc == STORE_OK) {
+        rc = store_section_by_slug(st, a, file->in.section_slug, &section);
+        if (rc == STORE_NOT_FOUND) {
+            fail(err, errlen, file->path, file->lines[KEY_SECTION], "unknown section '%s'",
+                 file->in.section_slug);
+            return -1;
+        }
+    }
+    if (rc != STORE_OK) {
+        fail(err, errlen, file->path, 0, "cannot read the database (see the log)");
+        return -1;
+    }
+    return 0;
+}
+
+int import_files(struct store *st, char *const *paths, int n, char *err, size_t errlen)
+{
+    struct arena *a = arena_new(0);
+    struct parsed *files = NULL;
+    struct article_input *in = NULL;
+    char *text = NULL;
+    int rc = -1;
+
+    if (n <= 0) {
+        rc = 0;
+        goto out;
+    }
+    files = arena_calloc(a, (size_t)n, sizeof *files);
+    in = arena_calloc(a, (size_t)n, sizeof *in);
+    for (int i = 0; i < n; i++) {
+        size_t len;
+        text = util_read_file(paths[i], &len);
+        if (!text) {
+            fail(err, errlen, paths[i], 0, "cannot read: %s", strerror(errno));
+            goto out;
+        }
+        if (parse_article(paths[i], text, len, a, &files[i], err, errlen) != 0)
+            goto out;
+        free(text);
+        text = NULL;
+        in[i] = files[i].in;
+    }
+    if (check_unique_slugs(files, n, a, err, errlen) != 0)
+        goto out;
+    for (int i = 0; i < n; i++)
+        if (check_references(st, a, &files[i], err, errlen) != 0)
+            goto out;
+
+    char why[768];
+    if (store_articles_save(st, in, (size_t)n, why, sizeof why) != STORE_OK) {
+        /* The store names the article by index ("article N: reason"): name the file instead. */
+        char *rest;
+        unsigned long index;
+        if (strncmp(why, "article ", 8) == 0 && (index = strtoul(why + 8, &rest, 10)) < (size_t)n &&
+            rest[0] == ':' && rest[1] == ' ')
+            fail(err, errlen, paths[index], 0, "%s", rest + 2);
+        else
+            fail(err, errlen, "import", 0, "%s", why);
+        goto out;
+    }
+    rc = 0;
+out:
+    free(text);
+    arena_free(a);
+    return rc;
+}

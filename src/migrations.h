@@ -1,0 +1,20 @@
+/*
+ * migrations.h: the schema migrations compiled into the binary. The build turns each
+ * migrations/sqlite/NNN_name.sql into one entry (scripts/embed-migrations), in order, so the
+ * binary carries its schema and needs no files beside it to create or upgrade a database.
+ */
+#ifndef BROADSHEET_MIGRATIONS_H
+#define BROADSHEET_MIGRATIONS_H
+
+#include <stddef.h>
+
+struct migration {
+    int version;      /* NNN from the file name; versions are 1, 2, 3… with no gaps */
+    const char *name; /* the file name without .sql */
+    const char *sql;  /* the whole file */
+};
+
+extern const struct migration migrations_sqlite[];
+extern const size_t migrations_sqlite_count;
+
+#endif

@@ -1,0 +1,33 @@
+/*
+ * page_error.c: the error page (404 and every other status), in the site's layout so a reader
+ * who took a wrong turn still has the navigation.
+ */
+#include <stdio.h>
+
+#include "pages.h"
+#include "render.h"
+
+/* What we tell the reader for a status. */
+static const char *explain(unsigned status)
+{
+    switch (status) {
+    case 404: return "We could not find that page. It may have moved, or the address may be mistyped.";
+    case 400: return "The request could not be understood.";
+    case 405: return "That kind of request is not accepted at this address.";
+    case 414: return "The address is too long.";
+    case 501: return "That request method is not supported.";
+    default: return "Something went wrong on our side. Please try again in a moment.";
+    }
+}
+
+void page_error(struct req *r, unsigned status, const char *title, struct buf *out)
+{
+    json_t *ctx = render_context(r, "error", title, NULL, r->path ? r->path : "/", NULL);
+    json_object_set_new(ctx, "error", json_pack("{s:i, s:s, s:s}", "status", (int)status, "title",
+                                                title, "message", explain(status)));
+    size_t before = out->len;
+    if (render_page(r, "error", ctx, out) != 200 || out->len == before) {
+        /* a theme without an error page still gets an answer */
+        buf_printf(out, "<!doctype html><title>%u</title><h1>%u</h1>\n", status, status);
+    }
+}

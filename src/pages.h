@@ -1,0 +1,26 @@
+/*
+ * pages.h: the reader site's pages, one file per page family (page_home.c, page_article.c,
+ * page_section.c, page_publication.c, page_error.c, page_static.c), so the URL space reads
+ * from the file list. Renderers follow route_render_fn (route.h): they render into out and
+ * return 200, or return an error status and leave out alone.
+ */
+#ifndef BROADSHEET_PAGES_H
+#define BROADSHEET_PAGES_H
+
+#include "buf.h"
+#include "req.h"
+
+unsigned page_home(struct req *r, struct buf *out);
+unsigned page_article(struct req *r, struct buf *out);   /* params[0]: article slug */
+unsigned page_section(struct req *r, struct buf *out);   /* params[0]: section slug */
+unsigned page_publication(struct req *r, struct buf *out); /* params[0]: publication slug */
+
+/* The error page for status, titled title, into out. Never fails. */
+void page_error(struct req *r, unsigned status, const char *title, struct buf *out);
+
+/* /static/FILE: the theme's fingerprinted assets. */
+enum MHD_Result page_static(struct req *r);
+/* /healthz: "ok" when the database answers, for load balancers. */
+enum MHD_Result page_health(struct req *r);
+
+#endif

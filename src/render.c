@@ -1,0 +1,132 @@
+/*
+ * render.c: template contexts and rendering. See render.h.
+ */
+#include "render.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "app.h"
+#include "assets.h"
+#include "tmpl.h"
+#include "util.h"
+
+void render_dates(int64_t when, char *iso, size_t iso_size, char *display, size_t display_size)
+{
+    time_t t = (time_t)when;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(iso, iso_size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    strftime(display, display_size, "%B %-d, %Y", &tm);
+}
+
+json_t *render_publication(const struct publication *p)
+{
+    char url[300];
+    snprintf(url, sizeof url, "/publications/%s", p->slug);
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:b}", "name", p->name,
+                     "slug", p->slug, "url", url, "description", p->description, "producer",
+                     p->producer, "partner", p->partner, "partner_short", p->partner_short,
+                     "partner_url", p->partner_url, "partner_description",
+                     p->partner_description, "is_host", p->is_host, "syndicated",
+                     !p->is_host && *p->partner && *p->producer);
+}
+
+json_t *render_card(const struct article *a)
+{
+    char iso[32], display[64], url[300], section_url[300];
+    render_dates(a->published_at, iso, sizeof iso, display, sizeof display);
+    snprintf(url, sizeof url, "/articles/%s", a->slug);
+    snprintf(section_url, sizeof section_url, "/sections/%s", a->section.slug);
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s}, s:o}", "headline",
+                     a->headline, "dek", a->dek, "url", url, "slug", a->slug, "byline", a->byline,
+                     "published_iso", iso, "published_display", display, "section", "name",
+                     a->section.name, "url", section_url, "publication",
+                     render_publication(&a->publication));
+}
+
+json_t *render_cards(const struct article *list, size_t n)
+{
+    json_t *cards = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(cards, render_card(&list[i]));
+    return cards;
+}
+
+json_t *render_context(struct req *r, const char *kind, const char *title,
+                       const char *description, const char *path,
+                       const struct render_current *current)
+{
+    struct app *app = r->app;
+    json_t *ctx = json_object();
+
+    /* Navigation: sections, then publications; the host publication names the site. */
+    const char *site_name = app->config->site_name;
+    json_t *nav = json_array(), *pubs = json_array();
+    struct section *sections;
+    size_t n;
+    if (store_sections(app->store, r->arena, &sections, &n) == STORE_OK) {
+        for (size_t i = 0; i < n; i++) {
+            char url[300];
+            snprintf(url, sizeof url, "/sections/%s", sections[i].slug);
+            int is_current = current && current->section_slug &&
+                             !strcmp(current->section_slug, sections[i].slug);
+            json_array_append_new(nav, json_pack("{s:s, s:s, s:s, s:b}", "name", sections[i].name,
+                                                 "slug", sections[i].slug, "url", url, "current",
+                                                 is_current));
+        }
+    }
+    struct publication *publications;
+    if (store_publications(app->store, r->arena, &publications, &n) == STORE_OK) {
+        for (size_t i = 0; i < n; i++) {
+            if (publications[i].is_host)
+                site_name = publications[i].name;
+            char url[300];
+            snprintf(url, sizeof url, "/publications/%s", publications[i].slug);
+            int is_current = current && current->publication_slug &&
+                             !strcmp(current->publication_slug, publications[i].slug);
+            json_array_append_new(pubs, json_pack("{s:s, s:s, s:s, s:b}", "name",
+                                                  publications[i].name, "slug",
+                                                  publications[i].slug, "url", url, "current",
+                                                  is_current));
+        }
+    }
+    json_object_set_new(ctx, "nav", nav);
+    json_object_set_new(ctx, "publications", pubs);
+
+    json_object_set_new(ctx, "site", json_pack("{s:s, s:s}", "name", site_name, "url",
+                                               app->site_url));
+    const char *css = assets_url(app->assets, "site.css");
+    const char *js = assets_url(app->assets, "site.js");
+    json_object_set_new(ctx, "assets", json_pack("{s:s, s:s}", "css", css ? css : "", "js",
+                                                 js ? js : ""));
+
+    char full_title[600];
+    if (title)
+        snprintf(full_title, sizeof full_title, "%s | %s", title, site_name);
+    else
+        snprintf(full_title, sizeof full_title, "%s", site_name);
+    char canonical[1200];
+    snprintf(canonical, sizeof canonical, "%s%s", app->site_url, path ? path : "/");
+    json_object_set_new(ctx, "page",
+                        json_pack("{s:s, s:s, s:s, s:s}", "title", full_title, "description",
+                                  description ? description : "", "canonical", canonical, "kind",
+                                  kind));
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    json_object_set_new(ctx, "year", json_integer(tm.tm_year + 1900));
+    return ctx;
+}
+
+unsigned render_page(struct req *r, const char *name, json_t *ctx, struct buf *out)
+{
+    int rc = tmpl_render(r->app->templates, name, ctx, out);
+    json_decref(ctx);
+    if (rc < 0) {
+        fprintf(stderr, "broadsheet: the theme has no template '%s'\n", name);
+        return 500;
+    }
+    return 200;
+}

@@ -1,0 +1,45 @@
+/*
+ * render.h: from stored records to a page. Builds the template context every page shares
+ * (site, assets, navigation, page metadata) and the pieces pages have in common (article
+ * cards), and renders a theme template. The JSON shapes are the theme's contract, written down
+ * in docs/theme.md.
+ */
+#ifndef BROADSHEET_RENDER_H
+#define BROADSHEET_RENDER_H
+
+#include <jansson.h>
+
+#include "buf.h"
+#include "req.h"
+#include "store.h"
+
+/* Which navigation entry is the current page's. */
+struct render_current {
+    const char *section_slug;     /* or NULL */
+    const char *publication_slug; /* or NULL */
+};
+
+/* A new context (the caller owns the reference) with site, assets, nav, publications, year and
+ * page {title, description, canonical (site URL + path), kind}. title is the page's own title;
+ * the site's name is appended (or it is the site's name alone when NULL). */
+json_t *render_context(struct req *r, const char *kind, const char *title,
+                       const char *description, const char *path,
+                       const struct render_current *current);
+
+/* Renders template name with ctx (consumed) into out. Returns 200, or 500 if the template is
+ * missing (logged). */
+unsigned render_page(struct req *r, const char *name, json_t *ctx, struct buf *out);
+
+/* A card (headline, dek, url, byline, dates, section, publication) for a list of articles. */
+json_t *render_card(const struct article *a);
+/* An array of cards for list[0..n). */
+json_t *render_cards(const struct article *list, size_t n);
+
+/* ISO 8601 ("2014-06-13T14:30:00Z") and display ("June 13, 2014") forms of a time. */
+void render_dates(int64_t when, char *iso, size_t iso_size, char *display, size_t display_size);
+
+/* The publication fields the templates use (name, url, description, producer, partner…, and
+ * syndicated: produced under contract with a partner). */
+json_t *render_publication(const struct publication *p);
+
+#endif

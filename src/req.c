@@ -1,0 +1,173 @@
+/*
+ * req.c: request helpers: strict percent-decoding, query and header access, content
+ * negotiation and entity-tag matching. See req.h.
+ */
+#include "req.h"
+
+#include <string.h>
+#include <strings.h>
+
+#include "util.h"
+
+/* The value of hex digit c, or -1. */
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+int req_decode(struct arena *a, const char *in, size_t len, int plus_is_space, char **out)
+{
+    char *dst = arena_alloc(a, len + 1);
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)in[i];
+        if (c == '%') {
+            if (len - i < 3) /* truncated escape */
+                return -1;
+            int hi = hex_value(in[i + 1]), lo = hex_value(in[i + 2]);
+            if (hi < 0 || lo < 0)
+                return -1;
+            c = (unsigned char)(hi * 16 + lo);
+            i += 2;
+        } else if (c == '+' && plus_is_space) {
+            c = ' ';
+        } else if (c >= 0x80) {
+            return -1; /* raw non-ASCII bytes are not allowed in a request target */
+        }
+        if (c < 0x20 || c == 0x7f)
+            return -1;
+        dst[n++] = (char)c;
+    }
+    dst[n] = '\0';
+    if (!util_utf8_valid(dst, n))
+        return -1;
+    *out = dst;
+    return 0;
+}
+
+const char *req_query(struct req *r, const char *name)
+{
+    const char *raw = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+    if (!raw)
+        return NULL;
+    char *value;
+    if (req_decode(r->arena, raw, strlen(raw), 1, &value) < 0)
+        return NULL;
+    return value;
+}
+
+const char *req_header(struct req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+/* Skips spaces and tabs. */
+static const char *skip_space(const char *p)
+{
+    while (*p == ' ' || *p == '\t')
+        p++;
+    return p;
+}
+
+int req_accepts_gzip(const char *value)
+{
+    if (!value)
+        return 0;
+    const char *p = value;
+    while (*p) {
+        p = skip_space(p);
+        const char *token = p;
+        while (*p && *p != ',' && *p != ';' && *p != ' ' && *p != '\t')
+            p++;
+        size_t token_len = (size_t)(p - token);
+        int acceptable = 1;
+        /* parameters: only q matters */
+        while (*p && *p != ',') {
+            p = skip_space(p);
+            if (*p == ';') {
+                p = skip_space(p + 1);
+                if ((p[0] == 'q' || p[0] == 'Q') && p[1] == '=') {
+                    p += 2;
+                    /* q=0, q=0.0, q=0.000 mean "not acceptable" */
+                    const char *q = p;
+                    int zero = (*q == '0');
+                    if (zero) {
+                        q++;
+                        if (*q == '.') {
+                            q++;
+                            while (*q == '0')
+                                q++;
+                        }
+                        zero = (*q == '\0' || *q == ',' || *q == ';' || *q == ' ' || *q == '\t');
+                    }
+                    if (zero)
+                        acceptable = 0;
+                }
+            }
+            while (*p && *p != ',' && *p != ';')
+                p++;
+        }
+        if (((token_len == 4 && !strncasecmp(token, "gzip", 4)) ||
+             (token_len == 1 && token[0] == '*')) &&
+            acceptable)
+            return 1;
+        if (*p == ',')
+            p++;
+    }
+    return 0;
+}
+
+int req_etag_matches(const char *value, const char *etag)
+{
+    if (!value || !etag)
+        return 0;
+    size_t etag_len = strlen(etag);
+    const char *p = value;
+    while (*p) {
+        p = skip_space(p);
+        if (*p == '*')
+            return 1;
+        if (p[0] == 'W' && p[1] == '/')
+            p += 2;
+        const char *start = p;
+        if (*p == '"') {
+            p++;
+            while (*p && *p != '"')
+                p++;
+            if (*p == '"')
+                p++;
+        } else {
+            while (*p && *p != ',' && *p != ' ')
+                p++;
+        }
+        if ((size_t)(p - start) == etag_len && !memcmp(start, etag, etag_len))
+            return 1;
+        while (*p && *p != ',')
+            p++;
+        if (*p == ',')
+            p++;
+    }
+    return 0;
+}
+
+enum method req_method_parse(const char *name)
+{
+    static const struct {
+        const char *name;
+        enum method method;
+    } methods[] = {
+        {"GET", METHOD_GET},         {"HEAD", METHOD_HEAD},     {"POST", METHOD_POST},
+        {"PUT", METHOD_PUT},         {"DELETE", METHOD_DELETE}, {"OPTIONS", METHOD_OPTIONS},
+        {"PATCH", METHOD_PATCH},     {"TRACE", METHOD_OTHER},   {"CONNECT", METHOD_OTHER},
+    };
+    for (size_t i = 0; i < ARRAY_LEN(methods); i++)
+        if (!strcmp(name, methods[i].name))
+            return methods[i].method;
+    return METHOD_UNKNOWN;
+}

@@ -1,0 +1,26 @@
+/*
+ * server.h: the HTTP server. server_run starts libmicrohttpd, serves until SIGTERM or SIGINT,
+ * drains the requests in flight and returns. The functions below are how handlers answer.
+ *
+ * Why poll and not epoll: libmicrohttpd 0.9.75 (Debian 12) stalls in epoll mode whenever
+ * epoll_wait returns exactly 128 events (128, 256… ready connections): it calls epoll_wait
+ * again with the full timeout before serving them. Its poll mode has no such loop, and with a
+ * thread pool it serves the same load as fast (see docs/architecture.md for the measurement);
+ * tests/http/connections.test.mjs opens exactly 128 and 256 connections to prove the server
+ * is immune.
+ */
+#ifndef BROADSHEET_SERVER_H
+#define BROADSHEET_SERVER_H
+
+#include "config.h"
+#include "req.h"
+#include "store.h"
+
+/* Serves until a stop signal. Returns 0 after a clean shutdown, -1 if it could not start
+ * (printed). */
+int server_run(const struct config *config, struct store *store);
+
+/* Sends the site's error page for status (404, 405, 500…). */
+enum MHD_Result server_send_error(struct req *r, unsigned status);
+
+#endif

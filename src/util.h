@@ -1,0 +1,32 @@
+/*
+ * util.h: the few helpers every module uses. Allocation failure aborts the process (as in
+ * Redis): a server that cannot allocate a few bytes cannot do anything sensible, and aborting
+ * keeps NULL checks out of every caller.
+ */
+#ifndef BROADSHEET_UTIL_H
+#define BROADSHEET_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* malloc/calloc/realloc/strdup that abort on failure; the caller owns the result. */
+void *xmalloc(size_t size);
+void *xcalloc(size_t count, size_t size);
+void *xrealloc(void *ptr, size_t size);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t len);
+
+/* Reads the whole file at path into a NUL-terminated heap buffer the caller frees; stores the
+ * length (without the NUL) in *len when len is not NULL. Returns NULL with errno set on error. */
+char *util_read_file(const char *path, size_t *len);
+
+/* 1 if s[0..len) is well-formed UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF). */
+int util_utf8_valid(const char *s, size_t len);
+
+/* Wall-clock seconds since the epoch / monotonic milliseconds. */
+int64_t util_now(void);
+int64_t util_monotonic_ms(void);
+
+#endif

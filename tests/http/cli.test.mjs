@@ -1,0 +1,149 @@
+// The command line: help, argument errors, init, article import and list, and a running
+// server noticing an import made by the CLI.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, writeFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { runCli, startServer, tmpDir, demoDir } from '../lib/server.mjs';
+import { REFERENCE, decodeEntities, textOf, get, poll } from '../lib/util.mjs';
+
+let dir;
+before(() => { dir = tmpDir('broadsheet-cli-'); });
+after(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
+
+function show(r) {
+  return `exit ${r.status} (signal ${r.signal}, timed out ${r.timedOut})\n--- stdout ---\n${r.stdout}` +
+    `\n--- stderr ---\n${r.stderr}`;
+}
+
+function articleFile(name, { headline, slug, extra = '', body = 'body paragraph',
+  published = '2014-06-14T09:00:00Z' }) {
+  const file = path.join(dir, name);
+  writeFileSync(file, '---\n' +
+    `headline: ${headline}\n` +
+    'dek: A test article imported by the CLI test.\n' +
+    extra +
+    'publication: gsn\n' +
+    'section: security\n' +
+    'byline: Test Desk\n' +
+    `published: ${published}\n` +
+    'access: free\n' +
+    (slug ? `slug: ${slug}\n` : '') +
+    '---\n' +
+    `${body}\n`);
+  return file;
+}
+
+function initDemoDb(name) {
+  const db = path.join(dir, name);
+  const r = runCli(['init', '--db', db, '--demo', '--demo-dir', demoDir]);
+  assert.equal(r.status, 0, `init --demo: ${show(r)}`);
+  return db;
+}
+
+test('--help lists the commands', () => {
+  const r = runCli(['--help']);
+  assert.equal(r.status, 0, show(r));
+  for (const word of ['serve', 'init', 'article import', 'article list']) {
+    assert.ok(r.stdout.includes(word), `--help does not mention "${word}":\n${r.stdout}`);
+  }
+});
+
+test('an unknown option is exit 2 with one error line and the usage', () => {
+  const r = runCli(['serve', '--bogus']);
+  assert.equal(r.status, 2, show(r));
+  const lines = r.stderr.split('\n').filter((l) => l.includes('--bogus'));
+  assert.equal(lines.length, 1, `expected one error line naming --bogus:\n${r.stderr}`);
+  assert.match(r.stderr, /usage/i, `no usage in stderr:\n${r.stderr}`);
+});
+
+test('a bad --port is exit 2', () => {
+  const r = runCli(['serve', '--port', 'notaport'], { timeout: 10_000 });
+  assert.equal(r.status, 2, show(r));
+  assert.ok(r.stderr.trim().length > 0, 'no error message');
+});
+
+test('an unknown command is exit 2', () => {
+  const r = runCli(['nosuchcommand']);
+  assert.equal(r.status, 2, show(r));
+  assert.ok(r.stderr.trim().length > 0, 'no error message');
+});
+
+test('init creates the database file', () => {
+  const db = path.join(dir, 'x.db');
+  const r = runCli(['init', '--db', db]);
+  assert.equal(r.status, 0, show(r));
+  assert.ok(existsSync(db), `${db} was not created`);
+});
+
+test('article import adds an article that article list shows', () => {
+  const db = initDemoDb('import.db');
+  const before = runCli(['article', 'list', '--db', db]);
+  assert.equal(before.status, 0, show(before));
+  assert.ok(before.stdout.includes(REFERENCE.headline), `demo article not listed:\n${before.stdout}`);
+
+  const headline = 'CLI Import Test: Officials Confirm the Importer Works';
+  const file = articleFile('good.md', { headline });
+  const r = runCli(['article', 'import', '--db', db, file]);
+  assert.equal(r.status, 0, show(r));
+  const list = runCli(['article', 'list', '--db', db]);
+  assert.equal(list.status, 0, show(list));
+  assert.ok(list.stdout.includes(headline), `imported article not listed:\n${list.stdout}`);
+  assert.ok(list.stdout.includes(REFERENCE.headline), 'the demo article disappeared');
+});
+
+test('a bad file fails the whole import, naming file and line', () => {
+  const db = initDemoDb('atomic.db');
+  const first = articleFile('first.md', { headline: 'Atomic Import First Article' });
+  const second = articleFile('second.md', { headline: 'Atomic Import Second Article',
+    extra: 'colour: blue\n' }); // line 4: an unknown key
+  const r = runCli(['article', 'import', '--db', db, first, second]);
+  assert.notEqual(r.status, 0, `import with a bad file succeeded: ${show(r)}`);
+  assert.ok(r.status !== null, show(r));
+  assert.ok(r.stderr.includes(`${second}:4:`), `stderr does not point at ${second}:4:\n${r.stderr}`);
+  const list = runCli(['article', 'list', '--db', db]);
+  assert.equal(list.status, 0, show(list));
+  assert.ok(!list.stdout.includes('Atomic Import First Article'),
+    `the good file of a failed import was imported:\n${list.stdout}`);
+  assert.ok(!list.stdout.includes('Atomic Import Second Article'), list.stdout);
+});
+
+test('a running server shows an article imported by the CLI, and its changes', { timeout: 60_000 }, async () => {
+  const srv = await startServer();
+  try {
+    const slug = 'cli-invalidation-test-story';
+    const headline = 'Invalidation Test: New Story Reaches the Front Page';
+    // Now, so that it is the newest story whatever else the demo newsroom holds.
+    const published = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    const r = runCli(['article', 'import', '--db', srv.db,
+      articleFile('live.md', { headline, slug, published })]);
+    assert.equal(r.status, 0, show(r));
+
+    const onHome = await poll(async () => {
+      const res = await get(`${srv.url}/`);
+      return decodeEntities(await res.text()).includes(headline);
+    }, { ms: 5000, every: 100 });
+    assert.ok(onHome, 'the imported headline did not appear on GET / within 5 s');
+
+    const page = await get(`${srv.url}/articles/${slug}`);
+    const html = await page.text();
+    assert.equal(page.status, 200, `/articles/${slug}`);
+    assert.ok(textOf(html).includes(headline));
+
+    const changed = 'Invalidation Test: Story Headline Rewritten';
+    const r2 = runCli(['article', 'import', '--db', srv.db,
+      articleFile('live2.md', { headline: changed, slug, published,
+        body: 'a rewritten body paragraph' })]);
+    assert.equal(r2.status, 0, show(r2));
+    const updated = await poll(async () => {
+      const res = await get(`${srv.url}/articles/${slug}`);
+      const text = textOf(await res.text());
+      return res.status === 200 && text.includes(changed) && text.includes('a rewritten body paragraph') &&
+        !text.includes(headline);
+    }, { ms: 5000, every: 100 });
+    assert.ok(updated, `/articles/${slug} did not change to the re-imported version within 5 s`);
+  } finally {
+    await srv.stop();
+  }
+});

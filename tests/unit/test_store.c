@@ -1,0 +1,598 @@
+/*
+ * test_store.c: tests of src/store_sqlite.c against store.h, each on a fresh database in its own
+ * temporary directory: opening and migrating (and refusing a database from a newer binary),
+ * saving and reading back every record kind, article lists (order, filters, limit and offset),
+ * upserts by slug, all-or-none article batches, the content version seen from a second store on
+ * the same file (as the server sees an import run by another process), and several threads
+ * reading and writing one store at once.
+ */
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "arena.h"
+#include "check.h"
+#include "migrations.h"
+#include "store.h"
+#include "util.h"
+
+/* A temporary directory and the database path inside it. */
+struct tmpdb {
+    char dir[64];
+    char path[128];
+};
+
+/* Makes a fresh temporary directory for one test's database. Returns 0 or -1. */
+static int tmpdb_make(struct tmpdb *t)
+{
+    snprintf(t->dir, sizeof t->dir, "/tmp/broadsheet-store-XXXXXX");
+    if (!mkdtemp(t->dir))
+        return -1;
+    snprintf(t->path, sizeof t->path, "%s/test.db", t->dir);
+    return 0;
+}
+
+/* Removes the database (and its WAL files) and the directory. */
+static void tmpdb_remove(struct tmpdb *t)
+{
+    static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
+    char file[160];
+    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+        snprintf(file, sizeof file, "%s%s", t->path, suffixes[i]);
+        unlink(file);
+    }
+    rmdir(t->dir);
+}
+
+/* Opens a store on t, failing the test (and returning NULL) if it cannot. */
+static struct store *open_store(struct tmpdb *t)
+{
+    char err[256] = "";
+    struct store *st = store_open(t->path, err, sizeof err);
+    if (!st)
+        fprintf(stderr, "    store_open: %s\n", err);
+    CHECK(st != NULL);
+    return st;
+}
+
+/* Reads PRAGMA name (an integer or text) straight from the file, bypassing the store. */
+static void pragma_value(const char *path, const char *pragma, char *out, size_t outlen)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *s = NULL;
+    out[0] = '\0';
+    if (sqlite3_open(path, &db) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, pragma, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+        snprintf(out, outlen, "%s", (const char *)sqlite3_column_text(s, 0));
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+}
+
+/* Saves the test newsroom: publications "nj" (host) and "gsn", sections "politics" (1) and
+ * "security" (2). */
+static void save_newsroom(struct store *st)
+{
+    char err[256] = "";
+    struct publication nj = {.slug = "nj", .name = "National Journal", .is_host = 1};
+    struct publication gsn = {.slug = "gsn",
+                              .name = "Global Security Newswire",
+                              .description = "Daily news on nuclear, biological and chemical "
+                                             "weapons.",
+                              .producer = "National Journal Group",
+                              .partner = "Nuclear Threat Initiative",
+                              .partner_short = "NTI",
+                              .partner_url = "https://www.nti.org/",
+                              .partner_description = "NTI is a nonprofit, nonpartisan group."};
+    struct section politics = {.slug = "politics", .name = "Politics", .position = 1};
+    struct section security = {.slug = "security", .name = "Security", .position = 2};
+    CHECK_INT(store_publication_save(st, &nj, err, sizeof err), STORE_OK);
+    CHECK_INT(store_publication_save(st, &gsn, err, sizeof err), STORE_OK);
+    CHECK_INT(store_section_save(st, &politics, err, sizeof err), STORE_OK);
+    CHECK_INT(store_section_save(st, &security, err, sizeof err), STORE_OK);
+}
+
+/* An article input with the given slug, publication, section and time; the rest filled in. */
+static struct article_input article(const char *slug, const char *publication,
+                                    const char *section, int64_t published_at)
+{
+    struct article_input in = {.slug = slug,
+                               .headline = "A headline",
+                               .dek = "A dek",
+                               .byline = "A. Reporter",
+                               .publication_slug = publication,
+                               .section_slug = section,
+                               .body_markdown = "Body *text*.",
+                               .body_html = "<p>Body <em>text</em>.</p>\n",
+                               .published_at = published_at,
+                               .access = ACCESS_METERED};
+    return in;
+}
+
+/* Saves one article, checking it succeeds. */
+static void save_one(struct store *st, struct article_input in)
+{
+    char err[256] = "";
+    int rc = store_articles_save(st, &in, 1, err, sizeof err);
+    if (rc != STORE_OK)
+        fprintf(stderr, "    store_articles_save: %s\n", err);
+    CHECK_INT(rc, STORE_OK);
+}
+
+static void test_access_names(void)
+{
+    CHECK_STR(store_access_name(ACCESS_FREE), "free");
+    CHECK_STR(store_access_name(ACCESS_METERED), "metered");
+    CHECK_STR(store_access_name(ACCESS_SUBSCRIBERS), "subscribers");
+    CHECK_INT(store_access_parse("free"), ACCESS_FREE);
+    CHECK_INT(store_access_parse("metered"), ACCESS_METERED);
+    CHECK_INT(store_access_parse("subscribers"), ACCESS_SUBSCRIBERS);
+    CHECK_INT(store_access_parse("Free"), -1);
+    CHECK_INT(store_access_parse(""), -1);
+    CHECK_INT(store_access_parse(NULL), -1);
+}
+
+static void test_open_migrate_reopen(void)
+{
+    struct tmpdb t;
+    char value[64], want[16];
+    int64_t v1 = -1, v2 = -2;
+    CHECK(tmpdb_make(&t) == 0);
+    struct store *st = open_store(&t);
+    if (!st)
+        goto out;
+    CHECK_INT(store_is_empty(st), 1);
+    CHECK_INT(store_content_version(st, &v1), STORE_OK);
+    CHECK_INT(v1, 0);
+    store_close(st);
+
+    snprintf(want, sizeof want, "%zu", migrations_sqlite_count);
+    pragma_value(t.path, "PRAGMA user_version", value, sizeof value);
+    CHECK_STR(value, want);
+    pragma_value(t.path, "PRAGMA journal_mode", value, sizeof value);
+    CHECK_STR(value, "wal");
+
+    /* Opening again applies nothing and keeps the data. */
+    st = open_store(&t);
+    if (!st)
+        goto out;
+    CHECK_INT(store_content_version(st, &v2), STORE_OK);
+    CHECK_INT(v2, v1);
+    store_close(st);
+    pragma_value(t.path, "PRAGMA user_version", value, sizeof value);
+    CHECK_STR(value, want);
+out:
+    tmpdb_remove(&t);
+}
+
+static void test_newer_schema_refused(void)
+{
+    struct tmpdb t;
+    char err[256] = "";
+    sqlite3 *db = NULL;
+    CHECK(tmpdb_make(&t) == 0);
+    CHECK(sqlite3_open(t.path, &db) == SQLITE_OK);
+    CHECK(sqlite3_exec(db, "PRAGMA user_version = 999", NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close(db);
+    struct store *st = store_open(t.path, err, sizeof err);
+    CHECK(st == NULL);
+    CHECK(strstr(err, "newer") != NULL);
+    store_close(st);
+    tmpdb_remove(&t);
+}
+
+static void test_open_failure(void)
+{
+    char err[256] = "";
+    struct store *st = store_open("/nonexistent-dir/broadsheet/test.db", err, sizeof err);
+    CHECK(st == NULL);
+    CHECK(err[0] != '\0');
+}
+
+static void test_save_and_lookup(void)
+{
+    struct tmpdb t;
+    struct arena *a = arena_new(0);
+    struct publication p;
+    struct section s;
+    struct article art;
+    CHECK(tmpdb_make(&t) == 0);
+    struct store *st = open_store(&t);
+    if (!st)
+        goto out;
+    save_newsroom(st);
+    CHECK_INT(store_is_empty(st), 0);
+
+    CHECK_INT(store_publication_by_slug(st, a, "gsn", &p), STORE_OK);
+    CHECK(p.id > 0);
+    CHECK_STR(p.slug, "gsn");
+    CHECK_STR(p.name, "Global Security Newswire");
+    CHECK_STR(p.producer, "National Journal Group");
+    CHECK_STR(p.partner, "Nuclear Threat Initiative");
+    CHECK_STR(p.partner_short, "NTI");
+    CHECK_STR(p.partner_url, "https://www.nti.org/");
+    CHECK_STR(p.partner_description, "NTI is a nonprofit, nonpartisan group.");
+    CHECK_INT(p.is_host, 0);
+    CHECK_INT(store_publication_by_slug(st, a, "nj", &p), STORE_OK);
+    CHECK_INT(p.is_host, 1);
+    CHECK_STR(p.partner, ""); /* unset optional fields read back as "" */
+
+    CHECK_INT(store_section_by_slug(st, a, "security", &s), STORE_OK);
+    CHECK_STR(s.name, "Security");
+    CHECK_INT(s.position, 2);
+
+    struct publication *pubs;
+    struct section *secs;
+    size_t n;
+    CHECK_INT(store_publications(st, a, &pubs, &n), STORE_OK);
+    CHECK_INT(n, 2);
+    if (n == 2) {
+        CHECK_STR(pubs[0].slug, "nj"); /* the host first */
+        CHECK_STR(pubs[1].slug, "gsn");
+    }
+    CHECK_INT(store_sections(st, a, &secs, &n), STORE_OK);
+    CHECK_INT(n, 2);
+    if (n == 2) {
+        CHECK_STR(secs[0].slug, "politics");
+        CHECK_STR(secs[1].slug, "security");
+    }
+
+    int64_t before = util_now();
+    struct article_input in = article("iran-iraq", "gsn", "security", 1402655400);
+    in.headline = "Tehran Could Help U.S. Combat Militants in Iraq";
+    in.access = ACCESS_SUBSCRIBERS;
+    save_one(st, in);
+    CHECK_INT(store_article_by_slug(st, a, "iran-iraq", &art), STORE_OK);
+    CHECK(art.id > 0);
+    CHECK_STR(art.slug, "iran-iraq");
+    CHECK_STR(art.headline, "Tehran Could Help U.S. Combat Militants in Iraq");
+    CHECK_STR(art.dek, "A dek");
+    CHECK_STR(art.byline, "A. Reporter");
+    CHECK_STR(art.body_markdown, "Body *text*.");
+    CHECK_STR(art.body_html, "<p>Body <em>text</em>.</p>\n");
+    CHECK_INT(art.published_at, 1402655400);
+    CHECK(art.updated_at >= before && art.updated_at <= before + 5);
+    CHECK_INT(art.access, ACCESS_SUBSCRIBERS);
+    CHECK_STR(art.publication.slug, "gsn");
+    CHECK_STR(art.publication.partner_short, "NTI");
+    CHECK_STR(art.section.slug, "security");
+    CHECK_STR(art.section.name, "Security");
+    CHECK_INT(art.section.position, 2);
+    store_close(st);
+out:
+    arena_free(a);
+    tmpdb_remove(&t);
+}
+
+static void test_not_found(void)
+{
+    struct tmpdb t;
+    struct arena *a = arena_new(0);
+    struct publication p;
+    struct section s;
+    struct article art;
+    CHECK(tmpdb_make(&t) == 0);
+    struct store *st = open_store(&t);
+    if (!st)
+        goto out;
+    CHECK_INT(store_publication_by_slug(st, a, "nope", &p), STORE_NOT_FOUND);
+    CHECK_INT(store_section_by_slug(st, a, "nope", &s), STORE_NOT_FOUND);
+    CHECK_INT(store_article_by_slug(st, a, "nope", &art), STORE_NOT_FOUND);
+    struct article *list;
+    size_t n = 99;
+    struct article_query q = {0};
+    CHECK_INT(store_articles_latest(st, a, &q, &list, &n), STORE_OK);
+    CHECK_INT(n, 0);
+    store_close(st);
+out:
+    arena_free(a);
+    tmpdb_remove(&t);
+}
+
+static void test_latest(void)
+{
+    struct tmpdb t;
+    struct arena *a = arena_new(0);
+    struct article *list;
+    size_t n;
+    struct publication nj, gsn;
+    struct section security;
+    CHECK(tmpdb_make(&t) == 0);
+    struct store *st = open_store(&t);
+    if (!st)
+        goto out;
+    save_newsroom(st);
+    /* e and f share a time: the later id (f) comes first. */
+    struct article_input batch[] = {
+        article("a", "nj", "politics", 1000),  article("b", "gsn", "security", 3000),
+        article("c", "nj", "security", 2000),  article("d", "gsn", "politics", 5000),
+        article("e", "nj", "politics", 4000),  article("f", "gsn", "security", 4000),
+    };
+    char err[256] = "";
+    CHECK_INT(store_articles_save(st, batch, 6, err, sizeof err), STORE_OK);
+    CHECK_INT(store_publication_by_slug(st, a, "nj", &nj), STORE_OK);
+    CHECK_INT(store_publication_by_slug(st, a, "gsn", &gsn), STORE_OK);
+    CHECK_INT(store_section_by_slug(st, a, "security", &security), STORE_OK);
+
+    static const struct {
+        int by_nj, by_gsn, by_security, limit, offset;
+        const char *want;
+    } cases[] = {
+        {0, 0, 0, 0, 0, "dfebca"}, {0, 0, 0, 2, 0, "df"},   {0, 0, 0, 2, 2, "eb"},
+        {0, 0, 0, 10, 5, "a"},     {0, 0, 0, 10, 6, ""},    {1, 0, 0, 0, 0, "eca"},
+        {0, 1, 0, 0, 0, "dfb"},    {0, 0, 1, 0, 0, "fbc"},  {0, 1, 1, 0, 0, "fb"},
+        {1, 0, 1, 1, 0, "c"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct article_query q = {.publication_id = cases[i].by_nj    ? nj.id
+                                                    : cases[i].by_gsn ? gsn.id
+                                                                      : 0,
+                                  .section_id = cases[i].by_security ? security.id : 0,
+                                  .limit = cases[i].limit,
+                                  .offset = cases[i].offset};
+        char got[16] = "";
+        CHECK_INT(store_articles_latest(st, a, &q, &list, &n), STORE_OK);
+        for (size_t k = 0; k < n && k < sizeof got - 1; k++)
+            got[k] = list[k].slug[0];
+        CHECK_STR(got, cases[i].want);
+    }
+
+    /* Lists carry the joined records but not the bodies. */
+    struct article_query all = {0};
+    CHECK_INT(store_articles_latest(st, a, &all, &list, &n), STORE_OK);
+    CHECK_INT(n, 6);
+    if (n == 6) {
+        CHECK_STR(list[0].body_html, "");
+        CHECK_STR(list[0].body_markdown, "");
+        CHECK_STR(list[0].headline, "A headline");
+        CHECK_STR(list[0].publication.name, "Global Security Newswire");
+        CHECK_STR(list[0].section.name, "Politics");
+        CHECK_INT(list[0].published_at, 5000);
+    }
+    store_close(st);
+out:
+    arena_free(a);
+    tmpdb_remove(&t);
+}
+
+static void test_upsert_by_slug(void)
+{
+    struct tmpdb t;
+    struct arena *a = arena_new(0);
+    struct article first, second;
+    char err[256] = "";
+    CHECK(tmpdb_make(&t) == 0);
+    struct store *st = open_store(&t);
+    if (!st)
+        goto out;
+    save_newsroom(st);
+    save_one(st, article("story", "nj", "politics", 1000));
+    CHECK_INT(store_article_by_slug(st, a, "story", &first), STORE_OK);
+
+    struct article_input changed = article("story", "gsn", "security", 2000);
+    changed.headline = "A corrected headline";
+    changed.access = ACCESS_FREE;
+    save_one(st, changed);
+    CHECK_INT(store_article_by_slug(st, a, "story", &second), STORE_OK);
+    CHECK_INT(second.id, first.id);
+    CHECK_STR(second.headline, "A corrected headline");
+    CHECK_STR(second.publication.slug, "gsn");
+    CHECK_STR(second.section.slug, "security");
+    CHECK_INT(second.published_at, 2000);
+    CHECK_INT(second.access, ACCESS_FREE);
+
+    struct article *list;
+    size_t n;
+    struct article_query q = {0};
+    CHECK_INT(store_articles_latest(st, a, &q, &list, &n), STORE_OK);
+    CHECK_INT(n, 1);
+
+    /* Publications and sections update in place too. */
+    struct publication p, renamed = {.slug = "nj", .name = "National Journal Daily", .is_host = 1};
+    CHECK_INT(store_publication_by_slug(st, a, "nj", &p), STORE_OK);
+    int64_t nj_id = p.id;
+    CHECK_INT(store_publication_save(st, &renamed, err, sizeof err), STORE_OK);
+    CHECK_INT(store_publication_by_slug(st, a, "nj", &p), STORE_OK);
+    CHECK_INT(p.id, nj_id);
+    CHECK_STR(p.name, "National Journal Daily");
+    struct section s, moved = {.slug = "politics", .name = "Politics", .position = 9};
+    CHECK_INT(store_section_save(st, &moved, err, sizeof err), STORE_OK);
+    CHECK_INT(store_section_by_slug(st, a, "politics", &s), STORE_OK);
+    CHECK_INT(s.position, 9);
+    struct section *secs;
+    CHECK_INT(store_sections(st, a, &secs, &n), STORE_OK);
+    CHECK_INT(n, 2);
+    if (n == 2)
+        CHECK_STR(secs[1].slug, "politics"); /* now ordered after security */
+    store_close(st);
+out:
+    arena_free(a);
+    tmpdb_remove(&t);
+}
+
+static void test_batch_all_or_none(void)
+{
+    struct tmpdb t;
+    struct arena *a = arena_new(0);
+    struct article art;
+    char err[256] = "";
+    int64_t before, after;
+    CHECK(tmpdb_make(&t) == 0);
+    struct store *st = open_store(&t);
+    if (!st)
+        goto out;
+    save_newsroom(st);
+    save_one(st, article("kept", "nj", "politics", 1000));
+    CHECK_INT(store_content_version(st, &before), STORE_OK);
+
+    struct article_input bad_publication[] = {
+        article("new-one", "nj", "politics", 2000),
+        article("kept", "gsn", "security", 2000), /* would update "kept" */
+        article("new-two", "nope", "politics", 2000),
+    };
+    CHECK_INT(store_articles_save(st, bad_publication, 3, err, sizeof err), STORE_ERROR);
+    CHECK_STR(err, "article 2: unknown publication 'nope'");
+    CHECK_INT(store_article_by_slug(st, a, "new-one", &art), STORE_NOT_FOUND);
+    CHECK_INT(store_article_by_slug(st, a, "kept", &art), STORE_OK);
+    CHECK_STR(art.publication.slug, "nj");
+
+    struct article_input bad_section[] = {
+        article("new-one", "nj", "politics", 2000),
+        article("new-two", "nj", "sports", 2000),
+    };
+    CHECK_INT(store_articles_save(st, bad_section, 2, err, sizeof err), STORE_ERROR);
+    CHECK_STR(err, "article 1: unknown section 'sports'");
+    CHECK_INT(store_article_by_slug(st, a, "new-one", &art), STORE_NOT_FOUND);
+
+    struct article_input no_headline[] = {article("x", "nj", "politics", 2000)};
+    no_headline[0].headline = "";
+    CHECK_INT(store_articles_save(st, no_headline, 1, err, sizeof err), STORE_ERROR);
+    CHECK(strncmp(err, "article 0: ", 11) == 0);
+
+    CHECK_INT(store_content_version(st, &after), STORE_OK);
+    CHECK_INT(after, before);
+
+    /* The store still works after the rollbacks. */
+    save_one(st, article("later", "nj", "politics", 3000));
+    CHECK_INT(store_article_by_slug(st, a, "later", &art), STORE_OK);
+    store_close(st);
+out:
+    arena_free(a);
+    tmpdb_remove(&t);
+}
+
+static void test_content_version_across_stores(void)
+{
+    struct tmpdb t;
+    int64_t v0 = 0, v1 = 0, v2 = 0, v3 = 0;
+    CHECK(tmpdb_make(&t) == 0);
+    struct store *server = open_store(&t);
+    struct store *importer = open_store(&t); /* as another process would */
+    if (!server || !importer)
+        goto out;
+    CHECK_INT(store_content_version(server, &v0), STORE_OK);
+    save_newsroom(importer);
+    CHECK_INT(store_content_version(server, &v1), STORE_OK);
+    CHECK(v1 > v0);
+    save_one(importer, article("new", "nj", "politics", 1000));
+    CHECK_INT(store_content_version(server, &v2), STORE_OK);
+    CHECK(v2 > v1);
+    save_one(importer, article("new", "nj", "politics", 2000)); /* an update counts too */
+    CHECK_INT(store_content_version(server, &v3), STORE_OK);
+    CHECK(v3 > v2);
+out:
+    store_close(importer);
+    store_close(server);
+    tmpdb_remove(&t);
+}
+
+#define THREADS 4
+#define PER_THREAD 25
+
+struct worker {
+    struct store *st;
+    int index;
+    int failures; /* CHECK is not thread-safe: workers count, the test checks */
+};
+
+/* Saves PER_THREAD articles one by one, reading lists and the version between writes. */
+static void *worker_run(void *arg)
+{
+    struct worker *w = arg;
+    struct arena *a = arena_new(0);
+    char slug[32], err[256];
+    for (int i = 0; i < PER_THREAD; i++) {
+        snprintf(slug, sizeof slug, "t%d-%d", w->index, i);
+        struct article_input in = article(slug, w->index % 2 ? "nj" : "gsn", "politics",
+                                          (int64_t)(w->index * 1000 + i));
+        if (store_articles_save(w->st, &in, 1, err, sizeof err) != STORE_OK)
+            w->failures++;
+        struct article art;
+        if (store_article_by_slug(w->st, a, slug, &art) != STORE_OK)
+            w->failures++;
+        struct article *list;
+        size_t n;
+        struct article_query q = {.limit = 10};
+        int64_t version;
+        if (store_articles_latest(w->st, a, &q, &list, &n) != STORE_OK || n == 0)
+            w->failures++;
+        if (store_content_version(w->st, &version) != STORE_OK)
+            w->failures++;
+        arena_reset(a);
+    }
+    store_thread_done(w->st);
+    arena_free(a);
+    return NULL;
+}
+
+static void test_threads(void)
+{
+    struct tmpdb t;
+    struct arena *a = arena_new(0);
+    pthread_t threads[THREADS];
+    struct worker workers[THREADS];
+    CHECK(tmpdb_make(&t) == 0);
+    struct store *st = open_store(&t);
+    if (!st)
+        goto out;
+    save_newsroom(st);
+    for (int i = 0; i < THREADS; i++) {
+        workers[i] = (struct worker){.st = st, .index = i};
+        CHECK(pthread_create(&threads[i], NULL, worker_run, &workers[i]) == 0);
+    }
+    for (int i = 0; i < THREADS; i++) {
+        pthread_join(threads[i], NULL);
+        CHECK_INT(workers[i].failures, 0);
+    }
+    struct article *list;
+    size_t n;
+    struct article_query q = {.limit = 1000};
+    CHECK_INT(store_articles_latest(st, a, &q, &list, &n), STORE_OK);
+    CHECK_INT(n, THREADS * PER_THREAD);
+    store_close(st);
+out:
+    arena_free(a);
+    tmpdb_remove(&t);
+}
+
+/* A thread that uses the store and exits without store_thread_done: its connection must still
+ * be closed (by the key's destructor), which the leak checker would otherwise report. */
+static void *forgetful_run(void *arg)
+{
+    int64_t version;
+    store_content_version(arg, &version);
+    return NULL;
+}
+
+static void test_thread_exit_without_done(void)
+{
+    struct tmpdb t;
+    pthread_t thread;
+    CHECK(tmpdb_make(&t) == 0);
+    struct store *st = open_store(&t);
+    if (!st)
+        goto out;
+    CHECK(pthread_create(&thread, NULL, forgetful_run, st) == 0);
+    pthread_join(thread, NULL);
+    store_close(st);
+out:
+    tmpdb_remove(&t);
+}
+
+void suite_store(void)
+{
+    RUN(test_access_names);
+    RUN(test_open_migrate_reopen);
+    RUN(test_newer_schema_refused);
+    RUN(test_open_failure);
+    RUN(test_save_and_lookup);
+    RUN(test_not_found);
+    RUN(test_latest);
+    RUN(test_upsert_by_slug);
+    RUN(test_batch_all_or_none);
+    RUN(test_content_version_across_stores);
+    RUN(test_threads);
+    RUN(test_thread_exit_without_done);
+}
