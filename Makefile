@@ -30,21 +30,24 @@ define build_rules
 # $(1): output dir, $(2): extra flags
 $(1)/gen/migrations_sqlite.c: $(MIGRATIONS) scripts/embed-migrations
 	@mkdir -p $$(dir $$@)
-	scripts/embed-migrations migrations/sqlite migrations_sqlite > $$@.tmp && mv $$@.tmp $$@
+	@scripts/embed-migrations migrations/sqlite migrations_sqlite > $$@.tmp && mv $$@.tmp $$@
 
 $(1)/obj/%.o: src/%.c src/*.h
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(CFLAGS) $(2) $$(WARN) $$(PKG_CFLAGS) -Isrc -c $$< -o $$@
+	@echo "  CC      $$@"
+	@$$(CC) $$(CFLAGS) $(2) $$(WARN) $$(PKG_CFLAGS) -Isrc -c $$< -o $$@
 
 $(1)/obj/gen/%.o: $(1)/gen/%.c src/migrations.h
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(CFLAGS) $(2) $$(WARN) $$(PKG_CFLAGS) -Isrc -c $$< -o $$@
+	@echo "  CC      $$@"
+	@$$(CC) $$(CFLAGS) $(2) $$(WARN) $$(PKG_CFLAGS) -Isrc -c $$< -o $$@
 
 $(1)/libbroadsheet.a: $(patsubst src/%.c,$(1)/obj/%.o,$(LIB_SRC)) $(1)/obj/gen/migrations_sqlite.o
-	rm -f $$@ && ar rcs $$@ $$^
+	@rm -f $$@ && ar rcs $$@ $$^
 
 $(1)/broadsheet: $(1)/obj/main.o $(1)/libbroadsheet.a
-	$$(CC) $$(CFLAGS) $(2) -o $$@ $$^ $$(PKG_LIBS)
+	@echo "  LINK    $$@"
+	@$$(CC) $$(CFLAGS) $(2) -o $$@ $$^ $$(PKG_LIBS)
 
 $(1)/gen/suites.h: $(TEST_SRC)
 	@mkdir -p $$(dir $$@)
@@ -54,7 +57,8 @@ $(1)/gen/suites.h: $(TEST_SRC)
 	   echo '};'; } > $$@
 
 $(1)/unit-tests: $(TEST_SRC) tests/unit/runner.c tests/unit/check.h $(1)/gen/suites.h $(1)/libbroadsheet.a
-	$$(CC) $$(CFLAGS) $(2) $$(WARN) -Wno-missing-prototypes $$(PKG_CFLAGS) -Isrc -Itests/unit -I$(1)/gen \
+	@echo "  LINK    $$@"
+	@$$(CC) $$(CFLAGS) $(2) $$(WARN) -Wno-missing-prototypes $$(PKG_CFLAGS) -Isrc -Itests/unit -I$(1)/gen \
 	    -o $$@ tests/unit/runner.c $(TEST_SRC) $(1)/libbroadsheet.a $$(PKG_LIBS)
 endef
 

@@ -32,7 +32,7 @@ static const struct directive directives[] = {
     {"site_name", TYPE_STRING, FIELD(site_name), "National Journal", 0, 0,
      "site name when no host publication is set"},
     {"site_url", TYPE_STRING, FIELD(site_url), "", 0, 0,
-     "public base URL for canonical links (default: http://ADDRESS:PORT)"},
+     "public base URL for canonical links (empty: http://ADDRESS:PORT)"},
     {"threads", TYPE_INT, FIELD(threads), "0", 0, 256, "HTTP worker threads (0: one per core)"},
     {"connection_limit", TYPE_INT, FIELD(connection_limit), "1000", 1, 1000000,
      "open connections at most"},

@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,7 +80,8 @@ static int read_record(const char *path, const char *kind, size_t index, json_t 
         fail(err, errlen, where, "expected an object");
         return -1;
     }
-    json_object_foreach(value, key, member) {
+    json_object_foreach(value, key, member)
+    {
         size_t i = 0;
         while (i < nfields && strcmp(fields[i].name, key) != 0)
             i++;
@@ -150,7 +152,8 @@ static int read_records(const char *path, json_t *root, const char *kind,
     }
     *n = json_array_size(array);
     *out = arena_calloc(a, *n, size);
-    json_array_foreach(array, i, value) {
+    json_array_foreach(array, i, value)
+    {
         if (read_record(path, kind, i, value, fields, nfields, (char *)*out + i * size, a, err,
                         errlen) != 0)
             return -1;
@@ -197,12 +200,11 @@ static int list_articles(const char *dir, struct arena *a, char ***out, size_t *
 }
 
 /* Checks, before anything is written, that each article parses and names a publication and a
- * section found in pubs[0..np) and secs[0..ns) from newsroom.json or already in st. Returns 0 or -1 (err
- * set). import_files checks again, with line numbers, once they are saved. */
+ * section found in pubs[0..np) and secs[0..ns) from newsroom.json or already in st. Returns 0 or -1
+ * (err set). import_files checks again, with line numbers, once they are saved. */
 static int precheck_articles(struct store *st, char **paths, size_t n,
-                             const struct publication *pubs, size_t np,
-                             const struct section *secs, size_t ns, struct arena *a, char *err,
-                             size_t errlen)
+                             const struct publication *pubs, size_t np, const struct section *secs,
+                             size_t ns, struct arena *a, char *err, size_t errlen)
 {
     int rc = -1;
     char *text = NULL;
@@ -267,15 +269,15 @@ int demo_seed(struct store *st, const char *demo_dir, char *err, size_t errlen)
         fail(err, errlen, path, "expected an object with \"publications\" and \"sections\"");
         goto out;
     }
-    json_object_foreach(root, key, member) {
+    json_object_foreach(root, key, member)
+    {
         if (strcmp(key, "publications") != 0 && strcmp(key, "sections") != 0) {
             fail(err, errlen, path, "unknown field '%s'", key);
             goto out;
         }
     }
-    if (read_records(path, root, "publications", publication_fields,
-                     ARRAY_LEN(publication_fields), sizeof *pubs, (void **)&pubs, &np, a, err,
-                     errlen) != 0 ||
+    if (read_records(path, root, "publications", publication_fields, ARRAY_LEN(publication_fields),
+                     sizeof *pubs, (void **)&pubs, &np, a, err, errlen) != 0 ||
         read_records(path, root, "sections", section_fields, ARRAY_LEN(section_fields),
                      sizeof *secs, (void **)&secs, &ns, a, err, errlen) != 0)
         goto out;
@@ -298,7 +300,7 @@ int demo_seed(struct store *st, const char *demo_dir, char *err, size_t errlen)
             goto out;
         }
     }
-    if (narticles > (size_t)INT32_MAX) {
+    if (narticles > (size_t)INT_MAX) {
         fail(err, errlen, demo_dir, "too many articles");
         goto out;
     }

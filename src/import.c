@@ -22,12 +22,21 @@
 #define SLUG_MAX 80
 
 /* The front-matter keys; key_names is indexed by them. */
-enum key { KEY_HEADLINE, KEY_DEK, KEY_PUBLICATION, KEY_SECTION, KEY_BYLINE, KEY_PUBLISHED,
-           KEY_ACCESS, KEY_SLUG, KEY_COUNT };
+enum key {
+    KEY_HEADLINE,
+    KEY_DEK,
+    KEY_PUBLICATION,
+    KEY_SECTION,
+    KEY_BYLINE,
+    KEY_PUBLISHED,
+    KEY_ACCESS,
+    KEY_SLUG,
+    KEY_COUNT
+};
 
 static const char *const key_names[KEY_COUNT] = {
-    [KEY_HEADLINE] = "headline", [KEY_DEK] = "dek",         [KEY_PUBLICATION] = "publication",
-    [KEY_SECTION] = "section",   [KEY_BYLINE] = "byline",   [KEY_PUBLISHED] = "published",
+    [KEY_HEADLINE] = "headline", [KEY_DEK] = "dek",       [KEY_PUBLICATION] = "publication",
+    [KEY_SECTION] = "section",   [KEY_BYLINE] = "byline", [KEY_PUBLISHED] = "published",
     [KEY_ACCESS] = "access",     [KEY_SLUG] = "slug",
 };
 
@@ -75,8 +84,7 @@ static void trim(const char **s, size_t *len)
 
 /* The next line of text[0..len) from *pos: sets *line and *line_len (without the '\n') and moves
  * *pos past it. Returns 0 at the end of the text. */
-static int next_line(const char *text, size_t len, size_t *pos, const char **line,
-                     size_t *line_len)
+static int next_line(const char *text, size_t len, size_t *pos, const char **line, size_t *line_len)
 {
     if (*pos >= len)
         return 0;
@@ -98,8 +106,7 @@ static int is_fence(const char *line, size_t len)
 /* Checks that text[0..len) is UTF-8 without NUL bytes (which would cut a C string short).
  * Returns 0, or -1 with the first bad line in err. A UTF-8 sequence never contains '\n', so
  * checking line by line is checking the whole. */
-static int check_encoding(const char *path, const char *text, size_t len, char *err,
-                          size_t errlen)
+static int check_encoding(const char *path, const char *text, size_t len, char *err, size_t errlen)
 {
     size_t pos = 0, line_len;
     const char *line;
@@ -155,16 +162,19 @@ static int parse_time(const char *s, int64_t *out)
         digits(&s, 2, &day))
         return -1;
     if (*s) {
-        if (expect(&s, 'T') || digits(&s, 2, &hour) || expect(&s, ':') ||
-            digits(&s, 2, &minute) || expect(&s, ':') || digits(&s, 2, &second) ||
-            expect(&s, 'Z') || *s)
+        if (expect(&s, 'T') || digits(&s, 2, &hour) || expect(&s, ':') || digits(&s, 2, &minute) ||
+            expect(&s, ':') || digits(&s, 2, &second) || expect(&s, 'Z') || *s)
             return -1;
     }
     if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, month) || hour > 23 ||
         minute > 59 || second > 59)
         return -1;
-    struct tm tm = {.tm_year = year - 1900, .tm_mon = month - 1, .tm_mday = day,
-                    .tm_hour = hour, .tm_min = minute, .tm_sec = second};
+    struct tm tm = {.tm_year = year - 1900,
+                    .tm_mon = month - 1,
+                    .tm_mday = day,
+                    .tm_hour = hour,
+                    .tm_min = minute,
+                    .tm_sec = second};
     *out = (int64_t)timegm(&tm);
     return 0;
 }
@@ -213,8 +223,8 @@ static int valid_slug(const char *s)
  * the body. values[k] gets key k's value (in a; NULL if absent) and lines[k] its line; *fence_line
  * gets the closing fence's line. Returns 0 or -1 (err set). */
 static int parse_front_matter(const char *path, const char *text, size_t len, size_t *pos,
-                              struct arena *a, const char *values[KEY_COUNT],
-                              int lines[KEY_COUNT], int *fence_line, char *err, size_t errlen)
+                              struct arena *a, const char *values[KEY_COUNT], int lines[KEY_COUNT],
+                              int *fence_line, char *err, size_t errlen)
 {
     const char *line;
     size_t line_len;
@@ -381,7 +391,8 @@ int import_parse(const char *path, const char *text, size_t len, struct arena *a
 /* qsort order of struct parsed pointers: by slug, then by position in the batch. */
 static int by_slug(const void *x, const void *y)
 {
-    const struct parsed *p = *(const struct parsed *const *)x, *q = *(const struct parsed *const *)y;
+    const struct parsed *p = *(const struct parsed *const *)x,
+                        *q = *(const struct parsed *const *)y;
     int c = strcmp(p->in.slug, q->in.slug);
     return c ? c : (p < q ? -1 : p > q);
 }
@@ -407,8 +418,8 @@ static int check_unique_slugs(struct parsed *files, int n, struct arena *a, char
 
 /* Checks that the publication and section file names exist in st. Returns 0, or -1 with
  * "path:LINE: unknown publication 'x'" (or section) in err. */
-static int check_references(struct store *st, struct arena *a, const struct parsed *file,
-                            char *err, size_t errlen)
+static int check_references(struct store *st, struct arena *a, const struct parsed *file, char *err,
+                            size_t errlen)
 {
     struct publication publication;
     struct section section;

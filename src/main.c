@@ -158,8 +158,13 @@ static struct store *open_store(const struct config *c)
 /* Seeds the demo newsroom when the database is empty. Returns 0 or -1 (printed). */
 static int seed_demo(struct store *st, const struct config *c)
 {
-    if (!store_is_empty(st))
+    int empty = store_is_empty(st);
+    if (empty == 0)
         return 0;
+    if (empty < 0) {
+        fprintf(stderr, "broadsheet: cannot read the database %s\n", c->db);
+        return -1;
+    }
     char err[1024];
     if (demo_seed(st, c->demo_dir, err, sizeof err) < 0) {
         fprintf(stderr, "broadsheet: demo: %s\n", err);

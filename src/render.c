@@ -63,6 +63,7 @@ json_t *render_context(struct req *r, const char *kind, const char *title,
 
     /* Navigation: sections, then publications; the host publication names the site. */
     const char *site_name = app->config->site_name;
+    const char *site_description = "";
     json_t *nav = json_array(), *pubs = json_array();
     struct section *sections;
     size_t n;
@@ -80,8 +81,10 @@ json_t *render_context(struct req *r, const char *kind, const char *title,
     struct publication *publications;
     if (store_publications(app->store, r->arena, &publications, &n) == STORE_OK) {
         for (size_t i = 0; i < n; i++) {
-            if (publications[i].is_host)
+            if (publications[i].is_host) {
                 site_name = publications[i].name;
+                site_description = publications[i].description;
+            }
             char url[300];
             snprintf(url, sizeof url, "/publications/%s", publications[i].slug);
             int is_current = current && current->publication_slug &&
@@ -111,7 +114,7 @@ json_t *render_context(struct req *r, const char *kind, const char *title,
     snprintf(canonical, sizeof canonical, "%s%s", app->site_url, path ? path : "/");
     json_object_set_new(ctx, "page",
                         json_pack("{s:s, s:s, s:s, s:s}", "title", full_title, "description",
-                                  description ? description : "", "canonical", canonical, "kind",
+                                  description ? description : site_description, "canonical", canonical, "kind",
                                   kind));
     time_t now = time(NULL);
     struct tm tm;

@@ -169,9 +169,11 @@ struct header_counts {
     int content_length;
     int transfer_encoding;
     int host;
+    int bad_value; /* a value with a control character other than tab */
 };
 
-/* MHD_KeyValueIterator counting the headers that must not repeat or combine. */
+/* MHD_KeyValueIterator counting the headers that must not repeat or combine, and noting
+ * values with control characters. */
 static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const char *key,
                                     const char *value)
 {
@@ -182,6 +184,9 @@ static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const ch
         c->transfer_encoding++;
     else if (!strcasecmp(key, "Host"))
         c->host++;
+    for (const unsigned char *p = (const unsigned char *)value; p && *p; p++)
+        if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
+            c->bad_value = 1;
     return MHD_YES;
 }
 
@@ -213,7 +218,8 @@ static unsigned validate(struct req *r, const char *url, const char *version)
     MHD_get_connection_values(r->conn, MHD_HEADER_KIND, count_header, &counts);
     if (counts.host > 1 || (counts.host == 0 && !strcmp(version, MHD_HTTP_VERSION_1_1)))
         return 400;
-    if (counts.content_length > 1 || (counts.content_length && counts.transfer_encoding))
+    if (counts.content_length > 1 || (counts.content_length && counts.transfer_encoding) ||
+        counts.bad_value)
         return 400;
     char *path;
     if (url[0] != '/' || req_decode(r->arena, url, url_len, 0, &path) < 0)

@@ -105,7 +105,8 @@ void store_thread_done(struct store *st);
  * any process using the same database: the page cache compares it to know when to flush. */
 int store_content_version(struct store *st, int64_t *version);
 
-/* 1 if the database holds no publication yet (a fresh database, ready for the demo). */
+/* 1 if the database holds no publication yet (a fresh database, ready for the demo), 0 if it
+ * does, -1 if it cannot be read. */
 int store_is_empty(struct store *st);
 
 /* Writes: each is one transaction; on failure nothing is changed. */

@@ -40,18 +40,20 @@
 
 /* The columns of a joined article row, in the order read_article expects. BODY is either the two
  * body columns or two empty strings (lists do not need the bodies: they are most of a row). */
+// clang-format off
 #define ARTICLE_SELECT(BODY)                                                                       \
-    "SELECT a.id, a.slug, a.headline, a.dek, a.byline, " BODY ", a.published_at, a.updated_at, "  \
-    "a.access, " PUBLICATION_COLUMNS("p") ", " SECTION_COLUMNS("s") " FROM articles a "           \
+    "SELECT a.id, a.slug, a.headline, a.dek, a.byline, " BODY ", a.published_at, a.updated_at, "   \
+    "a.access, " PUBLICATION_COLUMNS("p") ", " SECTION_COLUMNS("s") " FROM articles a "            \
     "JOIN publications p ON p.id = a.publication_id JOIN sections s ON s.id = a.section_id "
 #define PUBLICATION_COLUMNS(T)                                                                     \
-    T ".id, " T ".slug, " T ".name, " T ".description, " T ".producer, " T ".partner, " T           \
+    T ".id, " T ".slug, " T ".name, " T ".description, " T ".producer, " T ".partner, " T          \
       ".partner_short, " T ".partner_url, " T ".partner_description, " T ".is_host"
 #define PUBLICATION_NCOLUMNS 10
 #define SECTION_COLUMNS(T) T ".id, " T ".slug, " T ".name, " T ".position"
 #define SECTION_NCOLUMNS 4
 #define ARTICLE_NCOLUMNS 10 /* before the joined publication and section */
 #define LATEST_ORDER " ORDER BY a.published_at DESC, a.id DESC LIMIT ?3 OFFSET ?4"
+// clang-format on
 
 enum statement {
     STMT_BEGIN_IMMEDIATE,
@@ -116,8 +118,7 @@ static const char *const statements[STMT_COUNT] = {
     [STMT_SECTIONS] = "SELECT " SECTION_COLUMNS("s") " FROM sections s ORDER BY s.position, s.id",
     [STMT_ARTICLE_BY_SLUG] = ARTICLE_SELECT("a.body_html, a.body_markdown") "WHERE a.slug = ?1",
     [STMT_LATEST] = ARTICLE_SELECT("'', ''") LATEST_ORDER,
-    [STMT_LATEST_PUBLICATION] =
-        ARTICLE_SELECT("'', ''") "WHERE a.publication_id = ?1" LATEST_ORDER,
+    [STMT_LATEST_PUBLICATION] = ARTICLE_SELECT("'', ''") "WHERE a.publication_id = ?1" LATEST_ORDER,
     [STMT_LATEST_SECTION] = ARTICLE_SELECT("'', ''") "WHERE a.section_id = ?2" LATEST_ORDER,
     [STMT_LATEST_PUBLICATION_SECTION] =
         ARTICLE_SELECT("'', ''") "WHERE a.publication_id = ?1 AND a.section_id = ?2" LATEST_ORDER,
@@ -133,14 +134,14 @@ struct conn {
 
 struct store {
     char *path;
-    pthread_key_t key; /* the calling thread's struct conn */
+    pthread_key_t key;    /* the calling thread's struct conn */
     pthread_mutex_t lock; /* guards conns */
     struct conn *conns;
 };
 
 /* Formats a message, logs it to stderr and copies it into err (when err is not NULL). */
-__attribute__((format(printf, 3, 4))) static void report(char *err, size_t errlen,
-                                                         const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void report(char *err, size_t errlen, const char *fmt,
+                                                         ...)
 {
     char msg[1024];
     va_list ap;
@@ -205,7 +206,7 @@ static struct conn *conn_open(struct store *st, char *err, size_t errlen)
     /* NOMUTEX: a connection belongs to one thread, so SQLite's own locking would be waste. */
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     if (sqlite3_open_v2(st->path, &c->db, flags, NULL) != SQLITE_OK) {
-        report(err, errlen, "%s: %s", st->path, c->db ? sqlite3_errmsg(c->db) : "out of memory");
+        report(err, errlen, "%s", c->db ? sqlite3_errmsg(c->db) : "out of memory");
         goto fail;
     }
     sqlite3_extended_result_codes(c->db, 1);
@@ -411,15 +412,15 @@ out:
 }
 
 /* Brings db's schema up to the binary's latest migration. Returns 0 or -1 (reported). */
-static int migrate(sqlite3 *db, const char *path, char *err, size_t errlen)
+static int migrate(sqlite3 *db, char *err, size_t errlen)
 {
     int version;
     if (schema_version(db, &version, err, errlen) != 0)
         return -1;
     if (version < 0 || (size_t)version > migrations_sqlite_count) {
         report(err, errlen,
-               "%s: schema version %d is newer than this program's (%zu); use a newer Broadsheet",
-               path, version, migrations_sqlite_count);
+               "schema version %d is newer than this program's (%zu); use a newer Broadsheet",
+               version, migrations_sqlite_count);
         return -1;
     }
     for (size_t i = (size_t)version; i < migrations_sqlite_count; i++)
@@ -464,7 +465,7 @@ struct store *store_open(const char *path, char *err, size_t errlen)
         return NULL;
     }
     struct conn *c = conn_get(st, err, errlen);
-    if (!c || migrate(c->db, path, err, errlen) != 0) {
+    if (!c || migrate(c->db, err, errlen) != 0) {
         store_close(st);
         return NULL;
     }
@@ -549,8 +550,7 @@ int store_publication_save(struct store *st, const struct publication *p, char *
     if (!c)
         goto out;
     if (!present(p->slug) || !present(p->name)) {
-        report(err, errlen, "publication '%s': slug and name are required",
-               p->slug ? p->slug : "");
+        report(err, errlen, "publication '%s': slug and name are required", p->slug ? p->slug : "");
         goto out;
     }
     if (!(s = stmt_get(c, STMT_PUBLICATION_UPSERT, err, errlen)))
@@ -582,8 +582,7 @@ int store_section_save(struct store *st, const struct section *sec, char *err, s
     if (!c)
         goto out;
     if (!present(sec->slug) || !present(sec->name)) {
-        report(err, errlen, "section '%s': slug and name are required",
-               sec->slug ? sec->slug : "");
+        report(err, errlen, "section '%s': slug and name are required", sec->slug ? sec->slug : "");
         goto out;
     }
     if (!(s = stmt_get(c, STMT_SECTION_UPSERT, err, errlen)))

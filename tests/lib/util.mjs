@@ -50,6 +50,8 @@ export function textOf(html) {
   return decodeEntities(html
     .replace(/<script\b[\s\S]*?<\/script>/gi, ' ')
     .replace(/<style\b[\s\S]*?<\/style>/gi, ' ')
+    // Inline elements join their text to the words around them; other tags separate words.
+    .replace(/<\/?(?:a|abbr|b|cite|code|em|i|mark|q|s|small|span|strong|sub|sup|time|u)\b[^>]*>/gi, '')
     .replace(/<[^>]*>/g, ' '))
     .replace(/\u00a0/g, ' ')
     .replace(/\s+/g, ' ')

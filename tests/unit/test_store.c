@@ -95,8 +95,8 @@ static void save_newsroom(struct store *st)
 }
 
 /* An article input with the given slug, publication, section and time; the rest filled in. */
-static struct article_input article(const char *slug, const char *publication,
-                                    const char *section, int64_t published_at)
+static struct article_input article(const char *slug, const char *publication, const char *section,
+                                    int64_t published_at)
 {
     struct article_input in = {.slug = slug,
                                .headline = "A headline",
@@ -306,9 +306,9 @@ static void test_latest(void)
     save_newsroom(st);
     /* e and f share a time: the later id (f) comes first. */
     struct article_input batch[] = {
-        article("a", "nj", "politics", 1000),  article("b", "gsn", "security", 3000),
-        article("c", "nj", "security", 2000),  article("d", "gsn", "politics", 5000),
-        article("e", "nj", "politics", 4000),  article("f", "gsn", "security", 4000),
+        article("a", "nj", "politics", 1000), article("b", "gsn", "security", 3000),
+        article("c", "nj", "security", 2000), article("d", "gsn", "politics", 5000),
+        article("e", "nj", "politics", 4000), article("f", "gsn", "security", 4000),
     };
     char err[256] = "";
     CHECK_INT(store_articles_save(st, batch, 6, err, sizeof err), STORE_OK);
@@ -320,9 +320,9 @@ static void test_latest(void)
         int by_nj, by_gsn, by_security, limit, offset;
         const char *want;
     } cases[] = {
-        {0, 0, 0, 0, 0, "dfebca"}, {0, 0, 0, 2, 0, "df"},   {0, 0, 0, 2, 2, "eb"},
-        {0, 0, 0, 10, 5, "a"},     {0, 0, 0, 10, 6, ""},    {1, 0, 0, 0, 0, "eca"},
-        {0, 1, 0, 0, 0, "dfb"},    {0, 0, 1, 0, 0, "fbc"},  {0, 1, 1, 0, 0, "fb"},
+        {0, 0, 0, 0, 0, "dfebca"}, {0, 0, 0, 2, 0, "df"},  {0, 0, 0, 2, 2, "eb"},
+        {0, 0, 0, 10, 5, "a"},     {0, 0, 0, 10, 6, ""},   {1, 0, 0, 0, 0, "eca"},
+        {0, 1, 0, 0, 0, "dfb"},    {0, 0, 1, 0, 0, "fbc"}, {0, 1, 1, 0, 0, "fb"},
         {1, 0, 1, 1, 0, "c"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -505,8 +505,8 @@ static void *worker_run(void *arg)
     char slug[32], err[256];
     for (int i = 0; i < PER_THREAD; i++) {
         snprintf(slug, sizeof slug, "t%d-%d", w->index, i);
-        struct article_input in = article(slug, w->index % 2 ? "nj" : "gsn", "politics",
-                                          (int64_t)(w->index * 1000 + i));
+        struct article_input in =
+            article(slug, w->index % 2 ? "nj" : "gsn", "politics", (int64_t)(w->index * 1000 + i));
         if (store_articles_save(w->st, &in, 1, err, sizeof err) != STORE_OK)
             w->failures++;
         struct article art;

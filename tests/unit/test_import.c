@@ -1,0 +1,499 @@
+/*
+ * test_import.c: tests of src/import.c and src/demo.c. Parsing: a good file yields every field,
+ * slugs derive from headlines, and every mistake an editor can make is reported with the file
+ * and the right line. Importing: a batch is all or nothing (one broken file, or one naming an
+ * unknown publication, imports nothing), and a second import updates in place. Demo seeding:
+ * the fixture newsroom loads, seeding twice changes nothing, and a broken newsroom.json or
+ * article leaves the database empty. Fixtures are in tests/unit/fixtures/ (run from the
+ * repository root, as `make` does).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "arena.h"
+#include "check.h"
+#include "demo.h"
+#include "import.h"
+#include "store.h"
+#include "util.h"
+
+#define FIXTURES "tests/unit/fixtures"
+
+/* A temporary directory holding a database and, for the demo tests, files to seed from. */
+struct tmpdir {
+    char dir[64];
+    char db[128];
+};
+
+/* Makes a fresh temporary directory. Returns 0 or -1. */
+static int tmpdir_make(struct tmpdir *t)
+{
+    snprintf(t->dir, sizeof t->dir, "/tmp/broadsheet-import-XXXXXX");
+    if (!mkdtemp(t->dir))
+        return -1;
+    snprintf(t->db, sizeof t->db, "%s/test.db", t->dir);
+    return 0;
+}
+
+/* Removes the directory and everything the tests put in it (two levels at most). */
+static void tmpdir_remove(struct tmpdir *t)
+{
+    static const char *const files[] = {"test.db",       "test.db-wal",   "test.db-shm",
+                                        "newsroom.json", "articles/a.md", "articles/b.md",
+                                        "articles/c.md"};
+    char path[256];
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", t->dir, files[i]);
+        unlink(path);
+    }
+    snprintf(path, sizeof path, "%s/articles", t->dir);
+    rmdir(path);
+    rmdir(t->dir);
+}
+
+/* Writes text to DIR/name (creating DIR/articles when name is under it). */
+static void write_file(const struct tmpdir *t, const char *name, const char *text)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/articles", t->dir);
+    mkdir(path, 0700);
+    snprintf(path, sizeof path, "%s/%s", t->dir, name);
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL);
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+    }
+}
+
+/* Opens a store on t->db with publication "gsn" and section "security", as the import tests
+ * expect. NULL (test failed) if it cannot. */
+static struct store *open_newsroom(struct tmpdir *t)
+{
+    char err[256] = "";
+    struct store *st = store_open(t->db, err, sizeof err);
+    CHECK(st != NULL);
+    if (!st)
+        return NULL;
+    struct publication gsn = {.slug = "gsn", .name = "Global Security Newswire"};
+    struct section security = {.slug = "security", .name = "Security", .position = 1};
+    CHECK_INT(store_publication_save(st, &gsn, err, sizeof err), STORE_OK);
+    CHECK_INT(store_section_save(st, &security, err, sizeof err), STORE_OK);
+    return st;
+}
+
+/* The number of articles in st. */
+static size_t article_count(struct store *st)
+{
+    struct arena *a = arena_new(0);
+    struct article *list;
+    size_t n = 0;
+    struct article_query q = {.limit = 1000};
+    CHECK_INT(store_articles_latest(st, a, &q, &list, &n), STORE_OK);
+    arena_free(a);
+    return n;
+}
+
+/* Parses text as file "a.md"; returns import_parse's result with the error in err. */
+static int parse(const char *text, struct arena *a, struct article_input *out, char *err,
+                 size_t errlen)
+{
+    err[0] = '\0';
+    return import_parse("a.md", text, strlen(text), a, out, err, errlen);
+}
+
+static void test_parse_good_file(void)
+{
+    struct arena *a = arena_new(0);
+    struct article_input in;
+    char err[512] = "";
+    size_t len;
+    char *text = util_read_file(FIXTURES "/import/good.md", &len);
+    CHECK(text != NULL);
+    if (!text)
+        goto out;
+    CHECK_INT(import_parse(FIXTURES "/import/good.md", text, len, a, &in, err, sizeof err), 0);
+    CHECK_STR(err, "");
+    CHECK_STR(in.headline, "Tehran Could Help U.S. Combat Militants in Iraq: Iranian Official");
+    CHECK_STR(in.slug, "tehran-could-help-u-s-combat-militants-in-iraq-iranian-official");
+    CHECK_STR(in.dek, "Iran is so worried about the advance of Sunni militants in Iraq that it "
+                      "could work with the United States, a senior official said.");
+    CHECK_STR(in.publication_slug, "gsn");
+    CHECK_STR(in.section_slug, "security");
+    CHECK_STR(in.byline, "Global Security Newswire Staff");
+    CHECK_INT(in.published_at, 1402655400); /* 2014-06-13T10:30:00Z */
+    CHECK_INT(in.access, ACCESS_SUBSCRIBERS);
+    CHECK(strncmp(in.body_markdown, "Iran is so worried about the advance of *Sunni", 46) == 0);
+    CHECK(strstr(in.body_html, "<p>Iran is so worried about the advance of <em>Sunni "
+                               "militants</em>") == in.body_html);
+    CHECK(strstr(in.body_html, "<a href=\"https://www.reuters.com/\">Reuters</a>") != NULL);
+    CHECK(strstr(in.body_html, "<p>The New York Times reported") != NULL);
+    free(text);
+out:
+    arena_free(a);
+}
+
+static void test_parse_defaults_and_forms(void)
+{
+    struct arena *a = arena_new(0);
+    struct article_input in;
+    char err[512];
+
+    /* Only the required keys: dek and byline "", access metered, date-only time is midnight. */
+    CHECK_INT(parse("---\nheadline: Short\npublication: gsn\nsection: security\n"
+                    "published: 2014-06-13\n---\nBody.\n",
+                    a, &in, err, sizeof err),
+              0);
+    CHECK_STR(err, "");
+    CHECK_STR(in.dek, "");
+    CHECK_STR(in.byline, "");
+    CHECK_INT(in.access, ACCESS_METERED);
+    CHECK_INT(in.published_at, 1402617600);
+    CHECK_STR(in.body_markdown, "Body.\n");
+    CHECK_STR(in.body_html, "<p>Body.</p>\n");
+
+    /* CRLF line ends, a byte-order mark, blank lines, spaces, quotes, ':' inside a value. */
+    CHECK_INT(parse("\xEF\xBB\xBF---\r\nheadline :  \"Iran: A View\"  \r\n\r\n"
+                    "dek: \"quoted\" inside\r\npublication: gsn\r\nsection: security\r\n"
+                    "published: 2014-06-13T23:59:59Z\r\naccess: free\r\nslug: iran-view\r\n"
+                    "---\r\n\r\nBody.\r\n",
+                    a, &in, err, sizeof err),
+              0);
+    CHECK_STR(err, "");
+    CHECK_STR(in.headline, "Iran: A View");
+    CHECK_STR(in.dek, "\"quoted\" inside");
+    CHECK_STR(in.slug, "iran-view");
+    CHECK_INT(in.access, ACCESS_FREE);
+    CHECK_INT(in.published_at, 1402617600 + 86399);
+    CHECK_STR(in.body_html, "<p>Body.</p>\n");
+    arena_free(a);
+}
+
+static void test_slug_derivation(void)
+{
+    static const struct {
+        const char *headline, *slug;
+    } cases[] = {
+        {"Tehran Could Help U.S. Combat Militants in Iraq: Iranian Official",
+         "tehran-could-help-u-s-combat-militants-in-iraq-iranian-official"},
+        {"--Hello,   World!--", "hello-world"},
+        {"Caf\xc3\xa9 Society", "caf-society"},
+        {"2014: The Year in Review", "2014-the-year-in-review"},
+        {"Iran's \"Red Lines\"", "iran-s-red-lines"},
+        /* Cut at 80 characters, never ending on '-'. */
+        {"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+         "a"
+         "aaaaaaaaaa",
+         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"},
+        {"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa bc",
+         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"},
+        {"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa bc",
+         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-b"},
+    };
+    struct arena *a = arena_new(0);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct article_input in;
+        char err[512];
+        const char *text = arena_printf(a,
+                                        "---\nheadline: %s\npublication: gsn\nsection: security\n"
+                                        "published: 2014-06-13\n---\nBody.\n",
+                                        cases[i].headline);
+        CHECK_INT(parse(text, a, &in, err, sizeof err), 0);
+        CHECK_STR(in.slug, cases[i].slug);
+        CHECK(strlen(in.slug) <= 80);
+    }
+    arena_free(a);
+}
+
+static void test_parse_errors(void)
+{
+    /* Each case: a file named a.md and the exact error it must produce. */
+    static const struct {
+        const char *text, *err;
+    } cases[] = {
+        {"headline: No Fence\n---\nBody.\n", "a.md:1: missing front matter (a first line '---')"},
+        {"", "a.md:1: missing front matter (a first line '---')"},
+        {"---\nheadline: Never Closed\npublication: gsn\n",
+         "a.md:1: front matter not closed (no second '---' line)"},
+        {"---\nheadline: X\npublication: gsn\nfoo: bar\n---\nBody.\n", "a.md:4: unknown key 'foo'"},
+        {"---\nheadline: X\nHeadline: Y\n---\nBody.\n", "a.md:3: unknown key 'Headline'"},
+        {"---\nheadline: X\njust some words\n---\nBody.\n",
+         "a.md:3: expected 'key: value', got 'just some words'"},
+        {"---\nheadline: X\nheadline: Y\n---\nBody.\n",
+         "a.md:3: duplicate key 'headline' (first on line 2)"},
+        {"---\npublication: gsn\nsection: security\npublished: 2014-06-13\n---\nBody.\n",
+         "a.md:5: missing headline"},
+        {"---\nheadline:\npublication: gsn\nsection: security\npublished: 2014-06-13\n---\nB\n",
+         "a.md:2: missing headline"},
+        {"---\nheadline: \"\"\npublication: gsn\nsection: security\npublished: "
+         "2014-06-13\n---\nB\n",
+         "a.md:2: missing headline"},
+        {"---\nheadline: X\nsection: security\npublished: 2014-06-13\n---\nBody.\n",
+         "a.md:5: missing publication"},
+        {"---\nheadline: X\npublication: gsn\npublished: 2014-06-13\n---\nBody.\n",
+         "a.md:5: missing section"},
+        {"---\nheadline: X\npublication: gsn\nsection: security\n---\nBody.\n",
+         "a.md:5: missing published time"},
+        {"---\nheadline: X\npublication: gsn\nsection: security\npublished: 2014-13-01\n---\nB\n",
+         "a.md:5: invalid published time '2014-13-01' (2014-06-13T10:30:00Z or 2014-06-13, UTC)"},
+        {"---\nheadline: X\npublication: gsn\nsection: security\npublished: 2014-02-30\n---\nB\n",
+         "a.md:5: invalid published time '2014-02-30' (2014-06-13T10:30:00Z or 2014-06-13, UTC)"},
+        {"---\nheadline: X\npublished: 2014-06-13T10:30:00\npublication: gsn\nsection: s\n---\nB\n",
+         "a.md:3: invalid published time '2014-06-13T10:30:00' (2014-06-13T10:30:00Z or "
+         "2014-06-13, UTC)"},
+        {"---\nheadline: X\npublished: June 13, 2014\npublication: gsn\nsection: s\n---\nB\n",
+         "a.md:3: invalid published time 'June 13, 2014' (2014-06-13T10:30:00Z or 2014-06-13, "
+         "UTC)"},
+        {"---\nheadline: X\npublished: 2014-06-13T24:00:00Z\npublication: gsn\nsection: "
+         "s\n---\nB\n",
+         "a.md:3: invalid published time '2014-06-13T24:00:00Z' (2014-06-13T10:30:00Z or "
+         "2014-06-13, UTC)"},
+        {"---\nheadline: X\npublication: gsn\nsection: security\npublished: 2014-06-13\n"
+         "access: premium\n---\nBody.\n",
+         "a.md:6: invalid access level 'premium' (free, metered or subscribers)"},
+        {"---\nheadline: X\npublication: gsn\nsection: security\npublished: 2014-06-13\n"
+         "slug: Not A Slug\n---\nBody.\n",
+         "a.md:6: invalid slug 'Not A Slug' (lowercase letters and digits, single '-' between "
+         "them, at most 80 characters)"},
+        {"---\nheadline: \xe6\x97\xa5\xe6\x9c\xac\npublication: gsn\nsection: security\n"
+         "published: 2014-06-13\n---\nBody.\n",
+         "a.md:2: no slug can be made from this headline (no ASCII letter or digit): add a "
+         "'slug:' line"},
+        {"---\nheadline: X\npublication: gsn\nsection: security\npublished: 2014-06-13\n---\n",
+         "a.md:6: empty body (nothing after the front matter)"},
+        {"---\nheadline: X\npublication: gsn\nsection: security\npublished: 2014-06-13\n---\n"
+         "\n   \n\t\n",
+         "a.md:6: empty body (nothing after the front matter)"},
+        {"---\nheadline: X\npublication: gsn\nsection: security\npublished: 2014-06-13\n---\n"
+         "Caf\xe9 in Latin-1.\n",
+         "a.md:7: not valid UTF-8"},
+        {"---\nheadline: Caf\xc3\n---\n", "a.md:2: not valid UTF-8"},
+    };
+    struct arena *a = arena_new(0);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct article_input in;
+        char err[512];
+        CHECK_INT(parse(cases[i].text, a, &in, err, sizeof err), -1);
+        CHECK_STR(err, cases[i].err);
+    }
+    /* A NUL byte would cut the stored text short. */
+    struct article_input in;
+    char err[512] = "";
+    static const char with_nul[] = "---\nheadline: X\n\0\n---\n";
+    CHECK_INT(import_parse("a.md", with_nul, sizeof with_nul - 1, a, &in, err, sizeof err), -1);
+    CHECK_STR(err, "a.md:3: contains a NUL byte");
+    arena_free(a);
+}
+
+static void test_import_files(void)
+{
+    struct tmpdir t;
+    struct arena *a = arena_new(0);
+    struct article art;
+    char err[512] = "";
+    CHECK(tmpdir_make(&t) == 0);
+    struct store *st = open_newsroom(&t);
+    if (!st)
+        goto out;
+    char *paths[] = {FIXTURES "/import/good.md", FIXTURES "/import/second.md"};
+    CHECK_INT(import_files(st, paths, 2, err, sizeof err), 0);
+    CHECK_STR(err, "");
+    CHECK_INT(article_count(st), 2);
+    CHECK_INT(store_article_by_slug(
+                  st, a, "tehran-could-help-u-s-combat-militants-in-iraq-iranian-official", &art),
+              STORE_OK);
+    CHECK_STR(art.publication.slug, "gsn");
+    CHECK_INT(art.access, ACCESS_SUBSCRIBERS);
+    int64_t id = art.id;
+    CHECK_INT(store_article_by_slug(st, a, "senate-panel-backs-nuclear-security-budget", &art),
+              STORE_OK);
+    CHECK_INT(art.published_at, 1402531200);
+
+    /* Importing the same files again updates them in place. */
+    CHECK_INT(import_files(st, paths, 2, err, sizeof err), 0);
+    CHECK_INT(article_count(st), 2);
+    CHECK_INT(store_article_by_slug(
+                  st, a, "tehran-could-help-u-s-combat-militants-in-iraq-iranian-official", &art),
+              STORE_OK);
+    CHECK_INT(art.id, id);
+    CHECK_INT(import_files(st, paths, 0, err, sizeof err), 0);
+    store_close(st);
+out:
+    arena_free(a);
+    tmpdir_remove(&t);
+}
+
+static void test_import_batch_all_or_nothing(void)
+{
+    static const struct {
+        const char *second, *err;
+    } cases[] = {
+        {FIXTURES "/import/bad-access.md",
+         FIXTURES "/import/bad-access.md:6: invalid access level 'premium' (free, metered or "
+                  "subscribers)"},
+        {FIXTURES "/import/not-utf8.md", FIXTURES "/import/not-utf8.md:7: not valid UTF-8"},
+        {FIXTURES "/import/unknown-publication.md",
+         FIXTURES "/import/unknown-publication.md:4: unknown publication 'daily-planet'"},
+        {FIXTURES "/import/unknown-section.md",
+         FIXTURES "/import/unknown-section.md:4: unknown section 'sports'"},
+        {FIXTURES "/import/missing.md",
+         FIXTURES "/import/missing.md: cannot read: No such file or directory"},
+        {FIXTURES "/import/good.md",
+         FIXTURES "/import/good.md:2: slug "
+                  "'tehran-could-help-u-s-combat-militants-in-iraq-iranian-official' is already "
+                  "used by " FIXTURES "/import/good.md"},
+    };
+    struct tmpdir t;
+    int64_t before, after;
+    CHECK(tmpdir_make(&t) == 0);
+    struct store *st = open_newsroom(&t);
+    if (!st)
+        goto out;
+    CHECK_INT(store_content_version(st, &before), STORE_OK);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *paths[] = {FIXTURES "/import/good.md", (char *)cases[i].second};
+        char err[512] = "";
+        CHECK_INT(import_files(st, paths, 2, err, sizeof err), -1);
+        CHECK_STR(err, cases[i].err);
+        CHECK_INT(article_count(st), 0);
+    }
+    CHECK_INT(store_content_version(st, &after), STORE_OK);
+    CHECK_INT(after, before);
+    store_close(st);
+out:
+    tmpdir_remove(&t);
+}
+
+static void test_demo_seed(void)
+{
+    struct tmpdir t;
+    struct arena *a = arena_new(0);
+    char err[512] = "";
+    struct publication *pubs;
+    struct section *secs;
+    struct article art;
+    size_t n;
+    CHECK(tmpdir_make(&t) == 0);
+    struct store *st = store_open(t.db, err, sizeof err);
+    CHECK(st != NULL);
+    if (!st)
+        goto out;
+    CHECK_INT(store_is_empty(st), 1);
+    for (int round = 0; round < 2; round++) { /* seeding twice changes nothing */
+        CHECK_INT(demo_seed(st, FIXTURES "/demo", err, sizeof err), 0);
+        CHECK_STR(err, "");
+        CHECK_INT(store_is_empty(st), 0);
+        CHECK_INT(store_publications(st, a, &pubs, &n), STORE_OK);
+        CHECK_INT(n, 2);
+        if (n == 2) {
+            CHECK_STR(pubs[0].slug, "national-journal");
+            CHECK_INT(pubs[0].is_host, 1);
+            CHECK_STR(pubs[0].partner, "");
+            CHECK_STR(pubs[1].partner_short, "NTI");
+            CHECK_INT(pubs[1].is_host, 0);
+        }
+        CHECK_INT(store_sections(st, a, &secs, &n), STORE_OK);
+        CHECK_INT(n, 2);
+        CHECK_INT(article_count(st), 2);
+    }
+    CHECK_INT(store_article_by_slug(st, a, "house-passes-spending-bill", &art), STORE_OK);
+    CHECK_STR(art.publication.name, "National Journal");
+    CHECK_STR(art.section.slug, "politics");
+    CHECK_INT(art.access, ACCESS_FREE);
+    store_close(st);
+out:
+    arena_free(a);
+    tmpdir_remove(&t);
+}
+
+static void test_demo_seed_errors(void)
+{
+    static const char good_json[] =
+        "{\"publications\": [{\"slug\": \"gsn\", \"name\": \"GSN\", \"is_host\": true}],\n"
+        " \"sections\": [{\"slug\": \"security\", \"name\": \"Security\", \"position\": 1}]}\n";
+    static const char good_article[] = "---\nheadline: Fine\npublication: gsn\nsection: security\n"
+                                       "published: 2014-06-13\n---\nBody.\n";
+    static const struct {
+        const char *json, *article_b, *err; /* err after "DIR/" */
+    } cases[] = {
+        {"{\"publications\": [{\"slug\": \"gsn\", \"name\": 5}], \"sections\": []}", NULL,
+         "newsroom.json: publications[0]: name: expected a string (without NUL)"},
+        {"{\"publications\": [{\"slug\": \"gsn\"}], \"sections\": []}", NULL,
+         "newsroom.json: publications[0]: missing name"},
+        {"{\"publications\": [{\"slug\": \"gsn\", \"name\": \"G\", \"is_host\": 1}], "
+         "\"sections\": []}",
+         NULL, "newsroom.json: publications[0]: is_host: expected true or false"},
+        {"{\"publications\": [{\"slug\": \"gsn\", \"name\": \"G\", \"logo\": \"x\"}], "
+         "\"sections\": []}",
+         NULL, "newsroom.json: publications[0]: unknown field 'logo'"},
+        {"{\"publications\": [], \"sections\": [{\"slug\": \"s\", \"name\": \"S\", "
+         "\"position\": \"1\"}]}",
+         NULL, "newsroom.json: sections[0]: position: expected an integer"},
+        {"{\"publications\": [], \"sections\": [7]}", NULL,
+         "newsroom.json: sections[0]: expected an object"},
+        {"{\"publications\": {}}", NULL, "newsroom.json: publications: expected an array"},
+        {"{\"publications\": [], \"sections\": [], \"extra\": 1}", NULL,
+         "newsroom.json: unknown field 'extra'"},
+        {"{\"publications\": [],\n \"sections\": [,]}", NULL, "newsroom.json:2: "},
+        {NULL,
+         "---\nheadline: Elsewhere\npublication: gsn\nsection: sports\n"
+         "published: 2014-06-13\n---\nBody.\n",
+         "articles/b.md: unknown section 'sports' (not in newsroom.json)"},
+        {NULL, "---\nheadline: Bad\npublication: gsn\nsection: security\n---\nBody.\n",
+         "articles/b.md:5: missing published time"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct tmpdir t;
+        char err[512] = "", want[512];
+        CHECK(tmpdir_make(&t) == 0);
+        write_file(&t, "newsroom.json", cases[i].json ? cases[i].json : good_json);
+        write_file(&t, "articles/a.md", good_article);
+        write_file(&t, "articles/b.md", cases[i].article_b ? cases[i].article_b : good_article);
+        struct store *st = store_open(t.db, err, sizeof err);
+        CHECK(st != NULL);
+        if (st) {
+            CHECK_INT(demo_seed(st, t.dir, err, sizeof err), -1);
+            snprintf(want, sizeof want, "%s/%s", t.dir, cases[i].err);
+            if (strncmp(err, want, strlen(want)) != 0) /* the JSON syntax case is a prefix */
+                CHECK_STR(err, want);
+            CHECK_INT(store_is_empty(st), 1); /* nothing was written */
+            store_close(st);
+        }
+        tmpdir_remove(&t);
+    }
+
+    /* No articles directory. */
+    struct tmpdir t;
+    char err[512] = "";
+    CHECK(tmpdir_make(&t) == 0);
+    struct store *st = store_open(t.db, err, sizeof err);
+    CHECK(st != NULL);
+    if (st) {
+        CHECK_INT(demo_seed(st, t.dir, err, sizeof err), -1);
+        CHECK(strstr(err, "newsroom.json") != NULL); /* no newsroom.json either */
+        write_file(&t, "newsroom.json", good_json);
+        char articles[128];
+        snprintf(articles, sizeof articles, "%s/articles", t.dir);
+        rmdir(articles);
+        CHECK_INT(demo_seed(st, t.dir, err, sizeof err), -1);
+        CHECK(strstr(err, "/articles: cannot open: No such file or directory") != NULL);
+        CHECK_INT(store_is_empty(st), 1);
+        store_close(st);
+    }
+    tmpdir_remove(&t);
+}
+
+void suite_import(void)
+{
+    RUN(test_parse_good_file);
+    RUN(test_parse_defaults_and_forms);
+    RUN(test_slug_derivation);
+    RUN(test_parse_errors);
+    RUN(test_import_files);
+    RUN(test_import_batch_all_or_nothing);
+    RUN(test_demo_seed);
+    RUN(test_demo_seed_errors);
+}
