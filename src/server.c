@@ -33,6 +33,7 @@
 #include "app.h"
 #include "buf.h"
 #include "entity.h"
+#include "listener.h"
 #include "pages.h"
 #include "route.h"
 #include "util.h"
@@ -519,6 +520,7 @@ int server_run(const struct config *config, struct store *store)
     struct app app;
     int rc = -1;
     struct MHD_Daemon *daemon = NULL;
+    struct listener *listener = NULL;
     if (app_init(&app, config, store) < 0)
         goto out;
 
@@ -537,14 +539,22 @@ int server_run(const struct config *config, struct store *store)
     pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    char err[512];
+    listener = listener_open((struct sockaddr *)&ss, ss_len, err, sizeof err);
+    if (!listener) {
+        fprintf(stderr, "broadsheet: cannot listen on %s port %d: %s\n", config->address,
+                config->port, err);
+        goto out;
+    }
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned threads = config->threads ? (unsigned)config->threads : (unsigned)(cores > 0 ? cores : 1);
+    /* No listening socket of its own: listener.c accepts and screens connections and hands
+     * them over with MHD_add_connection. */
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC |
-                     MHD_USE_ERROR_LOG | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
+                     MHD_USE_ERROR_LOG | MHD_USE_NO_LISTEN_SOCKET;
     daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, access_handler, &app,
         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
         MHD_OPTION_THREAD_POOL_SIZE, threads,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)config->connection_limit,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)config->per_ip_limit,
@@ -555,12 +565,14 @@ int server_run(const struct config *config, struct store *store)
         MHD_OPTION_NOTIFY_COMPLETED, request_completed, &app,
         MHD_OPTION_END);
     if (!daemon) {
-        fprintf(stderr, "broadsheet: cannot listen on %s port %d: %s\n", config->address,
-                config->port, strerror(errno));
+        fprintf(stderr, "broadsheet: cannot start the HTTP server: %s\n", strerror(errno));
         goto out;
     }
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);
-    unsigned port = info ? info->port : (unsigned)config->port;
+    if (listener_start(listener, daemon, config->timeout) < 0) {
+        fprintf(stderr, "broadsheet: cannot start accepting connections: %s\n", strerror(errno));
+        goto out;
+    }
+    unsigned port = listener_port(listener);
     char base[512];
     if (*config->site_url) {
         snprintf(base, sizeof base, "%s", config->site_url);
@@ -601,7 +613,8 @@ int server_run(const struct config *config, struct store *store)
 
     /* Drain: stop accepting, let the requests in flight finish, then close what is left
      * (idle keep-alive connections). */
-    MHD_quiesce_daemon(daemon);
+    listener_close(listener);
+    listener = NULL;
     int64_t deadline = util_monotonic_ms() + DRAIN_SECONDS * 1000;
     while (atomic_load(&requests_in_flight) > 0 && util_monotonic_ms() < deadline) {
         struct timespec tick = {0, 20 * 1000000L};
@@ -614,6 +627,7 @@ int server_run(const struct config *config, struct store *store)
     fprintf(stderr, "broadsheet: stopped\n");
     rc = 0;
 out:
+    listener_close(listener);
     if (daemon)
         MHD_stop_daemon(daemon);
     app_free(&app);

@@ -7,7 +7,8 @@
  * again with the full timeout before serving them. Its poll mode has no such loop, and with a
  * thread pool it serves the same load as fast (see docs/architecture.md for the measurement);
  * tests/http/connections.test.mjs opens exactly 128 and 256 connections to prove the server
- * is immune.
+ * is immune. Connections are accepted by listener.c, which screens each one's first request
+ * line before handing it to libmicrohttpd (see there for why).
  */
 #ifndef BROADSHEET_SERVER_H
 #define BROADSHEET_SERVER_H
