@@ -86,8 +86,10 @@ void buf_printf(struct buf *b, const char *fmt, ...)
 
 char *buf_detach(struct buf *b, size_t *len)
 {
-    if (!b->data)
+    if (!b->data) {
         buf_grow(b, 0);
+        b->data[0] = '\0';
+    }
     char *data = b->data;
     if (len)
         *len = b->len;

@@ -47,6 +47,9 @@ int req_decode(struct arena *a, const char *in, size_t len, int plus_is_space, c
     dst[n] = '\0';
     if (!util_utf8_valid(dst, n))
         return -1;
+    for (size_t i = 0; i + 1 < n; i++) /* C1 controls, U+0080..U+009F */
+        if ((unsigned char)dst[i] == 0xC2 && (unsigned char)dst[i + 1] < 0xA0)
+            return -1;
     *out = dst;
     return 0;
 }
@@ -79,6 +82,9 @@ int req_accepts_gzip(const char *value)
 {
     if (!value)
         return 0;
+    /* RFC 9110, 12.5.3: an explicit "gzip" entry decides; "*" covers gzip only when gzip is
+     * not listed. -1: not mentioned, 0: refused (q=0), 1: acceptable. */
+    int gzip = -1, star = -1;
     const char *p = value;
     while (*p) {
         p = skip_space(p);
@@ -113,14 +119,14 @@ int req_accepts_gzip(const char *value)
             while (*p && *p != ',' && *p != ';')
                 p++;
         }
-        if (((token_len == 4 && !strncasecmp(token, "gzip", 4)) ||
-             (token_len == 1 && token[0] == '*')) &&
-            acceptable)
-            return 1;
+        if (token_len == 4 && !strncasecmp(token, "gzip", 4))
+            gzip = acceptable;
+        else if (token_len == 1 && token[0] == '*')
+            star = acceptable;
         if (*p == ',')
             p++;
     }
-    return 0;
+    return gzip >= 0 ? gzip : star == 1;
 }
 
 int req_etag_matches(const char *value, const char *etag)

@@ -60,13 +60,17 @@ void route_allow_header(unsigned methods, char *out, size_t size)
                  {METHOD_PUT, "PUT"},       {METHOD_DELETE, "DELETE"},   {METHOD_PATCH, "PATCH"},
                  {METHOD_OPTIONS, "OPTIONS"}};
     size_t n = 0;
+    if (size == 0)
+        return;
     out[0] = '\0';
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         if (!(methods & names[i].bit))
             continue;
         int w = snprintf(out + n, size - n, "%s%s", n ? ", " : "", names[i].name);
-        if (w < 0 || (size_t)w >= size - n)
+        if (w < 0 || (size_t)w >= size - n) {
+            out[n] = '\0'; /* drop the name that did not fit whole */
             break;
+        }
         n += (size_t)w;
     }
 }
