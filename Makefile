@@ -2,7 +2,7 @@
 # opens with; each installs what is missing first (scripts/install-deps is idempotent).
 
 CC      ?= cc
-PKGS    := libmicrohttpd sqlite3 libcmark libsodium jansson zlib
+PKGS    := libmicrohttpd sqlite3 libcmark libsodium jansson zlib libcurl
 CFLAGS  ?= -O2 -g
 WARN    := -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wno-unused-parameter -Wformat=2 -Wno-format-nonliteral
@@ -32,6 +32,10 @@ $(1)/gen/migrations_sqlite.c: $(MIGRATIONS) scripts/embed-migrations
 	@mkdir -p $$(dir $$@)
 	@scripts/embed-migrations migrations/sqlite migrations_sqlite > $$@.tmp && mv $$@.tmp $$@
 
+$(1)/gen/passwords_common.c: src/passwords_common.txt scripts/embed-passwords
+	@mkdir -p $$(dir $$@)
+	@scripts/embed-passwords src/passwords_common.txt auth_common_passwords > $$@.tmp && mv $$@.tmp $$@
+
 $(1)/obj/%.o: src/%.c src/*.h
 	@mkdir -p $$(dir $$@)
 	@echo "  CC      $$@"
@@ -42,7 +46,8 @@ $(1)/obj/gen/%.o: $(1)/gen/%.c src/migrations.h
 	@echo "  CC      $$@"
 	@$$(CC) $$(CFLAGS) $(2) $$(WARN) $$(PKG_CFLAGS) -Isrc -c $$< -o $$@
 
-$(1)/libbroadsheet.a: $(patsubst src/%.c,$(1)/obj/%.o,$(LIB_SRC)) $(1)/obj/gen/migrations_sqlite.o
+$(1)/libbroadsheet.a: $(patsubst src/%.c,$(1)/obj/%.o,$(LIB_SRC)) $(1)/obj/gen/migrations_sqlite.o \
+                      $(1)/obj/gen/passwords_common.o
 	@rm -f $$@ && ar rcs $$@ $$^
 
 $(1)/broadsheet: $(1)/obj/main.o $(1)/libbroadsheet.a

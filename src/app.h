@@ -19,6 +19,11 @@ struct app {
     struct page_cache *cache;
     char *site_url; /* base URL for canonical links, without a trailing slash */
     int log_fd;     /* access log, or -1 when off */
+    unsigned char csrf_key[32]; /* server secret for CSRF tokens (store_secret "csrf") */
+    struct ratelimit *limits;   /* log-in, registration and reset attempts */
+    struct jobs *jobs;          /* work off the HTTP threads: password hashing */
+    struct mailer *mailer;      /* the outgoing mail queue */
+    struct arena *scratch;      /* start-up lookups that live as long as the server */
 };
 
 #endif

@@ -96,21 +96,21 @@ int cache_send(struct page_cache *c, const char *key, struct req *r, enum MHD_Re
     return hit;
 }
 
-enum MHD_Result cache_put_send(struct page_cache *c, const char *key, struct entity *e,
-                               uint64_t generation, struct req *r)
+/* Inserts e under key unless a flush happened since generation (then frees it). Caller holds
+ * the write lock. */
+static void insert_locked(struct page_cache *c, const char *key, struct entity *e,
+                          uint64_t generation)
 {
-    uint64_t hash = hash_key(key);
-    pthread_rwlock_wrlock(&c->lock);
-    enum MHD_Result result = entity_send(e, r);
     if (atomic_load(&c->generation) != generation) {
         entity_free(e); /* rendered from content that has changed since */
-        goto out;
+        return;
     }
+    uint64_t hash = hash_key(key);
     struct slot *s = find_slot(c, key, hash);
     if (s->key) {
         entity_free(s->entity);
         s->entity = e;
-        goto out;
+        return;
     }
     if (c->count >= c->max_entries) {
         clear_slots(c);
@@ -120,9 +120,38 @@ enum MHD_Result cache_put_send(struct page_cache *c, const char *key, struct ent
     s->hash = hash;
     s->entity = e;
     c->count++;
-out:
+}
+
+enum MHD_Result cache_put_send(struct page_cache *c, const char *key, struct entity *e,
+                               uint64_t generation, struct req *r)
+{
+    pthread_rwlock_wrlock(&c->lock);
+    enum MHD_Result result = entity_send(e, r);
+    insert_locked(c, key, e, generation);
     pthread_rwlock_unlock(&c->lock);
     return result;
+}
+
+void cache_put(struct page_cache *c, const char *key, struct entity *e, uint64_t generation)
+{
+    pthread_rwlock_wrlock(&c->lock);
+    insert_locked(c, key, e, generation);
+    pthread_rwlock_unlock(&c->lock);
+}
+
+int cache_copy_body(struct page_cache *c, const char *key, struct buf *out)
+{
+    uint64_t hash = hash_key(key);
+    pthread_rwlock_rdlock(&c->lock);
+    struct slot *s = find_slot(c, key, hash);
+    int hit = s->key != NULL;
+    if (hit) {
+        size_t len;
+        const char *body = entity_body(s->entity, &len);
+        buf_append(out, body, len);
+    }
+    pthread_rwlock_unlock(&c->lock);
+    return hit;
 }
 
 void cache_flush(struct page_cache *c)

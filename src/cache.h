@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "entity.h"
 #include "req.h"
 
@@ -37,6 +38,13 @@ int cache_send(struct page_cache *c, const char *key, struct req *r, enum MHD_Re
  * is sent but not kept. */
 enum MHD_Result cache_put_send(struct page_cache *c, const char *key, struct entity *e,
                                uint64_t generation, struct req *r);
+
+/* Adds e under key without sending it (as cache_put_send otherwise). */
+void cache_put(struct page_cache *c, const char *key, struct entity *e, uint64_t generation);
+
+/* Appends the identity body of the page under key to out: 1 if cached, 0 on a miss. For pages
+ * that are sent with per-reader bytes spliced in. */
+int cache_copy_body(struct page_cache *c, const char *key, struct buf *out);
 
 /* Drops every page; counts as a new generation. */
 void cache_flush(struct page_cache *c);

@@ -24,6 +24,20 @@ struct config {
     int timeout;          /* idle connection timeout, seconds */
     int cache_entries;    /* page cache size, pages */
     char *access_log;     /* "-" for stdout, "off", or a file path */
+
+    /* accounts */
+    int cookie_secure;     /* 1: cookies get Secure (the site is served over HTTPS) */
+    int session_days;      /* a session ends this long after log-in */
+    int session_idle_days; /* … or this long after the last visit */
+    int hash_threads;      /* password hashes at once (each takes 64 MiB for ~0.1 s) */
+
+    /* email */
+    char *smtp_url;      /* smtp://host:port or smtps://host:port; "" writes to the outbox */
+    char *smtp_user;
+    char *smtp_password; /* never logged; prefer BROADSHEET_SMTP_PASSWORD */
+    int smtp_starttls;   /* 1: require STARTTLS on smtp:// */
+    char *mail_from;     /* the From address */
+    char *outbox;        /* where mail goes when there is no SMTP server */
 };
 
 /* Fills in every default (heap strings the config owns). */

@@ -13,8 +13,12 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
 
 #include "arena.h"
+#include "auth.h"
 #include "config.h"
 #include "demo.h"
 #include "import.h"
@@ -38,13 +42,20 @@ static const char usage_text[] =
     "                         files in one transaction: all or nothing\n"
     "  article list [--db PATH]\n"
     "                         list articles, newest first\n"
+    "  user add EMAIL [--name NAME] [--role reader|writer|editor|admin] [--db PATH]\n"
+    "                         create an account (staff or reader); the password is read\n"
+    "                         from the terminal, or from the first line of standard input\n"
+    "  user role EMAIL ROLE [--db PATH]\n"
+    "                         change an account's role (its sessions end)\n"
+    "  user list [--db PATH]  list accounts\n"
     "  help                   this text\n"
     "\n"
     "options (each also BROADSHEET_NAME in the environment, or `name = value` in the file\n"
     "given by --config or BROADSHEET_CONFIG; flags win over the environment, which wins over\n"
     "the file):\n"
     "  --config FILE          configuration file\n"
-    "  --demo                 seed the demo newsroom into an empty database\n";
+    "  --demo                 seed the demo newsroom into an empty database\n"
+    "  --name NAME, --role ROLE  for user add\n";
 
 /* Prints the usage to out. */
 static void print_usage(FILE *out)
@@ -67,6 +78,8 @@ static int usage_error(const char *fmt, const char *arg)
 struct options {
     struct config config;
     int demo;          /* --demo */
+    const char *name;  /* --name (user add) */
+    const char *role;  /* --role (user add) */
     char **arguments;  /* positional arguments after the command words */
     int argument_count;
 };
@@ -102,6 +115,15 @@ static int parse_options(int argc, char **argv, int first, struct options *o)
         }
         if (!strcmp(arg, "--demo")) {
             o->demo = 1;
+            continue;
+        }
+        if ((!strcmp(arg, "--name") || !strcmp(arg, "--role"))) {
+            if (i + 1 >= argc)
+                return usage_error("option '%s' needs a value", arg);
+            if (arg[2] == 'n')
+                o->name = argv[++i];
+            else
+                o->role = argv[++i];
             continue;
         }
         if (!strcmp(arg, "--")) {
@@ -258,6 +280,147 @@ out:
     return rc;
 }
 
+/* Reads the new account's password: from the terminal without echo, or the first line of
+ * standard input. Returns a heap string or NULL. */
+static char *read_password(void)
+{
+    if (isatty(STDIN_FILENO)) {
+        char *first = getpass("Password (at least 10 characters): ");
+        if (!first)
+            return NULL;
+        char *copy = xstrdup(first);
+        char *again = getpass("Again: ");
+        if (!again || strcmp(copy, again) != 0) {
+            sodium_memzero(copy, strlen(copy));
+            free(copy);
+            fprintf(stderr, "broadsheet: the passwords differ\n");
+            return NULL;
+        }
+        return copy;
+    }
+    char line[1024];
+    if (!fgets(line, sizeof line, stdin))
+        return NULL;
+    line[strcspn(line, "\r\n")] = '\0';
+    char *copy = xstrdup(line);
+    sodium_memzero(line, sizeof line);
+    return copy;
+}
+
+static int command_user_add(struct options *o)
+{
+    if (o->argument_count != 1)
+        return usage_error("%s", "user add needs one EMAIL");
+    const char *email = o->arguments[0];
+    int role = o->role ? store_role_parse(o->role) : ROLE_READER;
+    if (role < 0)
+        return usage_error("unknown role '%s' (reader, writer, editor or admin)", o->role);
+    if (!auth_email_valid(email))
+        return usage_error("'%s' is not a valid email address", email);
+    const char *name = o->name ? o->name : email;
+    struct store *st = open_store(&o->config);
+    if (!st)
+        return 1;
+    int rc = 1;
+    char *password = read_password();
+    char hash[AUTH_HASH_BYTES];
+    const char *problem;
+    if (!password) {
+        fprintf(stderr, "broadsheet: no password given\n");
+        goto out;
+    }
+    if ((problem = auth_password_problem(password, email, name))) {
+        fprintf(stderr, "broadsheet: %s\n", problem);
+        goto out;
+    }
+    if (auth_init(1) < 0 || auth_password_hash(password, hash) < 0) {
+        fprintf(stderr, "broadsheet: cannot hash the password\n");
+        goto out;
+    }
+    struct arena *a = arena_new(0);
+    int64_t id;
+    int status = store_user_create(st, auth_email_normalize(a, email), name, hash,
+                                   (enum role)role, &id);
+    arena_free(a);
+    if (status == STORE_CONFLICT) {
+        fprintf(stderr, "broadsheet: an account with %s already exists\n", email);
+        goto out;
+    }
+    if (status != STORE_OK) {
+        fprintf(stderr, "broadsheet: cannot create the account\n");
+        goto out;
+    }
+    /* Created by the operator: the address counts as verified. */
+    store_user_mark_verified(st, id, util_now());
+    printf("created %s account %s\n", store_role_name((enum role)role), email);
+    rc = 0;
+out:
+    if (password) {
+        sodium_memzero(password, strlen(password));
+        free(password);
+    }
+    store_close(st);
+    return rc;
+}
+
+static int command_user_role(struct options *o)
+{
+    if (o->argument_count != 2)
+        return usage_error("%s", "user role needs EMAIL and ROLE");
+    int role = store_role_parse(o->arguments[1]);
+    if (role < 0)
+        return usage_error("unknown role '%s' (reader, writer, editor or admin)",
+                           o->arguments[1]);
+    struct store *st = open_store(&o->config);
+    if (!st)
+        return 1;
+    struct arena *a = arena_new(0);
+    struct user u;
+    int rc = 1;
+    if (store_user_by_email(st, a, o->arguments[0], &u) != STORE_OK) {
+        fprintf(stderr, "broadsheet: no account %s\n", o->arguments[0]);
+        goto out;
+    }
+    /* A privilege change ends the account's sessions: it signs in again with a new token. */
+    if (store_user_set_role(st, u.id, (enum role)role) != STORE_OK ||
+        store_session_delete_for_user(st, u.id, 0) != STORE_OK) {
+        fprintf(stderr, "broadsheet: cannot change the role\n");
+        goto out;
+    }
+    printf("%s is now %s\n", u.email, store_role_name((enum role)role));
+    rc = 0;
+out:
+    arena_free(a);
+    store_close(st);
+    return rc;
+}
+
+static int command_user_list(struct options *o)
+{
+    if (o->argument_count)
+        return usage_error("user list takes no argument '%s'", o->arguments[0]);
+    struct store *st = open_store(&o->config);
+    if (!st)
+        return 1;
+    struct arena *a = arena_new(0);
+    struct user *users;
+    size_t n;
+    int rc = 0;
+    if (store_users(st, a, &users, &n) != STORE_OK) {
+        fprintf(stderr, "broadsheet: cannot list accounts\n");
+        rc = 1;
+    } else {
+        for (size_t i = 0; i < n; i++)
+            printf("%-7s %-9s %s  %s\n", store_role_name(users[i].role),
+                   users[i].email_verified_at ? "verified" : "unverified", users[i].email,
+                   users[i].display_name);
+        printf("%zu account%s\n", n, n == 1 ? "" : "s");
+    }
+    arena_free(a);
+    store_close(st);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -292,6 +455,17 @@ int main(int argc, char **argv)
             return 0;
         } else
             return usage_error("unknown article command '%s' (import or list)", sub);
+    } else if (!strcmp(command, "user")) {
+        const char *sub = argc > 2 ? argv[2] : "";
+        first = 3;
+        if (!strcmp(sub, "add"))
+            run = command_user_add;
+        else if (!strcmp(sub, "role"))
+            run = command_user_role;
+        else if (!strcmp(sub, "list"))
+            run = command_user_list;
+        else
+            return usage_error("unknown user command '%s' (add, role or list)", sub);
     } else {
         return usage_error("unknown command '%s'", command);
     }

@@ -1,6 +1,7 @@
 /*
  * pages.h: the reader site's pages, one file per page family (page_home.c, page_article.c,
- * page_section.c, page_publication.c, page_error.c, page_static.c), so the URL space reads
+ * page_section.c, page_publication.c, page_error.c, page_static.c, and the account pages), so
+ * the URL space reads
  * from the file list. Renderers follow route_render_fn (route.h): they render into out and
  * return 200, or return an error status and leave out alone.
  */
@@ -22,5 +23,22 @@ void page_error(struct req *r, unsigned status, const char *title, struct buf *o
 enum MHD_Result page_static(struct req *r);
 /* /healthz: "ok" when the database answers, for load balancers. */
 enum MHD_Result page_health(struct req *r);
+
+/* Reader accounts (page_login.c, page_register.c, page_password.c, page_account.c). GET shows
+ * a form, POST (with a valid CSRF token) acts on it. */
+enum MHD_Result page_login(struct req *r);
+enum MHD_Result page_logout(struct req *r);
+enum MHD_Result page_register(struct req *r);
+enum MHD_Result page_verify(struct req *r);
+enum MHD_Result page_verify_email(struct req *r);
+enum MHD_Result page_forgot(struct req *r);
+enum MHD_Result page_reset(struct req *r);
+enum MHD_Result page_account(struct req *r);
+enum MHD_Result page_account_name(struct req *r);
+enum MHD_Result page_account_email(struct req *r);
+enum MHD_Result page_account_password(struct req *r);
+enum MHD_Result page_account_verify(struct req *r);
+enum MHD_Result page_account_sessions(struct req *r);
+enum MHD_Result page_account_delete(struct req *r);
 
 #endif

@@ -4,6 +4,8 @@
  */
 #include "req.h"
 
+#include <arpa/inet.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -176,4 +178,49 @@ enum method req_method_parse(const char *name)
         if (!strcmp(name, methods[i].name))
             return methods[i].method;
     return METHOD_UNKNOWN;
+}
+
+const struct form_field *req_form_field(struct req *r, const char *name)
+{
+    const struct form_field *found = NULL;
+    for (const struct form_field *f = r->form; f; f = f->next) /* newest first: keep the last */
+        if (!strcmp(f->name, name))
+            found = f;
+    return found;
+}
+
+const char *req_form(struct req *r, const char *name)
+{
+    const struct form_field *f = req_form_field(r, name);
+    return f ? f->value : NULL;
+}
+
+const char *req_cookie(struct req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
+}
+
+void req_set_cookie(struct req *r, const char *value)
+{
+    if (r->set_cookie_count == REQ_MAX_COOKIES) {
+        fprintf(stderr, "broadsheet: too many cookies for one response; dropped one\n");
+        return;
+    }
+    r->set_cookies[r->set_cookie_count++] = arena_strdup(r->arena, value);
+}
+
+void req_client_ip(struct req *r, char *out, size_t size)
+{
+    snprintf(out, size, "-");
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (!info || !info->client_addr)
+        return;
+    const struct sockaddr *sa = info->client_addr;
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
+                  (socklen_t)size);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out,
+                  (socklen_t)size);
 }

@@ -31,6 +31,22 @@ enum method {
 };
 
 #define REQ_MAX_PARAMS 4
+#define REQ_MAX_COOKIES 4
+#define REQ_MAX_FIELD 8192 /* bytes of one form field kept; longer ones are cut and flagged */
+
+struct reader;
+struct route;
+
+/* One field of a submitted form (application/x-www-form-urlencoded or multipart/form-data),
+ * decoded by libmicrohttpd's post processor. The value is as sent: handlers validate it
+ * (UTF-8, length) before use. */
+struct form_field {
+    const char *name;
+    char *value;
+    size_t len;
+    int too_long; /* the value was longer than REQ_MAX_FIELD and was cut */
+    struct form_field *next;
+};
 
 struct req {
     struct app *app;
@@ -49,6 +65,25 @@ struct req {
     unsigned status;           /* the status sent, for the access log */
     uint64_t bytes;            /* body bytes sent, for the access log */
     int answered;              /* a response has been queued */
+
+    const struct route *route;        /* the matched route (for a body: matched on arrival) */
+    struct MHD_PostProcessor *post;   /* parses a form body */
+    struct form_field *form;          /* the form's fields, newest first */
+    size_t body_bytes;                /* body bytes received */
+    unsigned body_error;              /* 413, 415 or 400 from reading the body; 0 if fine */
+
+    struct reader *reader;            /* the signed-in reader (reader.h), or NULL */
+    const char *anonymous_id;         /* the anonymous CSRF binding cookie's value, or NULL */
+    const char *set_cookies[REQ_MAX_COOKIES]; /* Set-Cookie values for this response */
+    int set_cookie_count;
+
+    /* Work offloaded to the job pool (server_offload): work runs there while the connection
+     * is suspended, then finish answers on the HTTP thread. */
+    void (*work)(struct req *r);
+    enum MHD_Result (*finish)(struct req *r);
+    int offloaded;
+    void *work_state;                 /* the handler's own state across the two halves */
+
     struct req *next_free;     /* free list link while recycled */
 };
 
@@ -71,6 +106,21 @@ int req_accepts_gzip(const char *accept_encoding);
 /* 1 if an If-None-Match value (a list of entity tags, or "*") matches etag (a quoted strong
  * tag); weak tags compare by their opaque part, as RFC 9110 asks for If-None-Match. */
 int req_etag_matches(const char *if_none_match, const char *etag);
+
+/* The value of form field name (the first sent), or NULL. */
+const char *req_form(struct req *r, const char *name);
+/* The form field itself, or NULL. */
+const struct form_field *req_form_field(struct req *r, const char *name);
+
+/* A request cookie's value, or NULL. */
+const char *req_cookie(struct req *r, const char *name);
+
+/* Adds a Set-Cookie header value (copied into the arena) to whatever this request answers.
+ * At most REQ_MAX_COOKIES; more are dropped with a log line (a bug, not an input error). */
+void req_set_cookie(struct req *r, const char *value);
+
+/* The client's address as text ("127.0.0.1", "::1"), into out. */
+void req_client_ip(struct req *r, char *out, size_t size);
 
 /* The method bit for a method name. */
 enum method req_method_parse(const char *name);

@@ -34,13 +34,19 @@
 #include "buf.h"
 #include "entity.h"
 #include "listener.h"
+#include "auth.h"
+#include "jobs.h"
+#include "mailer.h"
+#include "ratelimit.h"
 #include "pages.h"
+#include "reader.h"
 #include "route.h"
 #include "util.h"
 
 #define MAX_URL_LENGTH 2048     /* longer request targets get 414 */
 #define DRAIN_SECONDS 10        /* how long shutdown waits for requests in flight */
 #define WATCH_INTERVAL_MS 500   /* how often the content version is checked */
+#define MAX_BODY_BYTES 65536    /* request bodies (forms) larger than this get 413 */
 
 /* Requests being handled right now (taken and not yet completed). */
 static atomic_int requests_in_flight;
@@ -73,6 +79,9 @@ static struct req *req_acquire(struct app *app)
 /* Returns r to the free list. */
 static void req_release(struct req *r)
 {
+    if (r->post)
+        MHD_destroy_post_processor(r->post);
+    r->post = NULL;
     arena_reset(r->arena);
     pthread_mutex_lock(&free_lock);
     r->next_free = free_list;
@@ -101,6 +110,9 @@ static const char *status_title(unsigned status)
 {
     switch (status) {
     case 400: return "Bad request";
+    case 403: return "Forbidden";
+    case 415: return "Unsupported form encoding";
+    case 429: return "Too many requests";
     case 404: return "Page not found";
     case 405: return "Method not allowed";
     case 413: return "Request too large";
@@ -112,9 +124,7 @@ static const char *status_title(unsigned status)
     }
 }
 
-/* The cached error page entity for status, rendering it on first use. The cache owns it; the
- * caller must use it under no lock only through cache_send, or copy its body. Here we render
- * into a fresh entity each time the cache misses. */
+/* A fresh error page entity for status (the caller caches or frees it). */
 static struct entity *error_entity(struct req *r, unsigned status)
 {
     struct buf body = BUF_INIT;
@@ -125,8 +135,73 @@ static struct entity *error_entity(struct req *r, unsigned status)
     return e;
 }
 
+/* Adds the request's pending Set-Cookie values to resp. */
+static void add_cookies(struct req *r, struct MHD_Response *resp)
+{
+    for (int i = 0; i < r->set_cookie_count; i++)
+        MHD_add_response_header(resp, "Set-Cookie", r->set_cookies[i]);
+}
+
+/* Queues a response made for this request alone (copying body) with the common headers, the
+ * request's cookies and the given extra header (name may be NULL). */
+static enum MHD_Result send_own(struct req *r, unsigned status, const char *content_type,
+                                const char *cache_control, const char *body, size_t len,
+                                const char *header, const char *value)
+{
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+    if (!resp)
+        return MHD_NO;
+    entity_add_common_headers(resp);
+    if (content_type)
+        MHD_add_response_header(resp, "Content-Type", content_type);
+    MHD_add_response_header(resp, "Cache-Control", cache_control);
+    if (header)
+        MHD_add_response_header(resp, header, value);
+    add_cookies(r, resp);
+    r->answered = 1;
+    r->status = status;
+    r->bytes = r->method == METHOD_HEAD ? 0 : len;
+    enum MHD_Result result = MHD_queue_response(r->conn, status, resp);
+    MHD_destroy_response(resp);
+    return result;
+}
+
+/* Sends the error page for status with an extra header (Allow, Retry-After…) and/or
+ * Connection: close, in a response of its own (these are rare, so a copy is fine). */
+static enum MHD_Result send_error_with(struct req *r, unsigned status, const char *header,
+                                       const char *value, int close_connection)
+{
+    struct entity *e = error_entity(r, status);
+    size_t len;
+    const char *body = entity_body(e, &len);
+    enum MHD_Result result;
+    if (close_connection) {
+        struct MHD_Response *resp =
+            MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+        entity_add_common_headers(resp);
+        MHD_add_response_header(resp, "Content-Type", "text/html; charset=utf-8");
+        MHD_add_response_header(resp, "Cache-Control", "no-store");
+        MHD_add_response_header(resp, "Connection", "close");
+        if (header)
+            MHD_add_response_header(resp, header, value);
+        r->answered = 1;
+        r->status = status;
+        r->bytes = r->method == METHOD_HEAD ? 0 : len;
+        result = MHD_queue_response(r->conn, status, resp);
+        MHD_destroy_response(resp);
+    } else {
+        result = send_own(r, status, "text/html; charset=utf-8", "no-store", body, len, header,
+                          value);
+    }
+    entity_free(e);
+    return result;
+}
+
 enum MHD_Result server_send_error(struct req *r, unsigned status)
 {
+    if (r->set_cookie_count) /* a shared cached response cannot carry this reader's cookies */
+        return send_error_with(r, status, NULL, NULL, 0);
     char key[32];
     snprintf(key, sizeof key, "!error:%u", status);
     enum MHD_Result result;
@@ -136,32 +211,44 @@ enum MHD_Result server_send_error(struct req *r, unsigned status)
     return cache_put_send(r->app->cache, key, error_entity(r, status), generation, r);
 }
 
-/* Sends the error page for status with an extra header (Allow) and/or Connection: close,
- * in a response of its own (these are rare, so a copy is fine). */
-static enum MHD_Result send_error_with(struct req *r, unsigned status, const char *allow,
-                                       int close_connection)
+enum MHD_Result server_send_page(struct req *r, unsigned status, const struct buf *body)
 {
-    struct entity *e = error_entity(r, status);
-    size_t len;
-    const char *body = entity_body(e, &len);
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
-    entity_free(e);
-    if (!resp)
-        return MHD_NO;
-    entity_add_common_headers(resp);
-    MHD_add_response_header(resp, "Content-Type", "text/html; charset=utf-8");
-    MHD_add_response_header(resp, "Cache-Control", "no-store");
-    if (allow)
-        MHD_add_response_header(resp, "Allow", allow);
-    if (close_connection)
-        MHD_add_response_header(resp, "Connection", "close");
-    r->answered = 1;
-    r->status = status;
-    r->bytes = r->method == METHOD_HEAD ? 0 : len;
-    enum MHD_Result result = MHD_queue_response(r->conn, status, resp);
-    MHD_destroy_response(resp);
-    return result;
+    return send_own(r, status, "text/html; charset=utf-8", "no-store", body->data ? body->data : "",
+                    body->len, NULL, NULL);
+}
+
+enum MHD_Result server_redirect(struct req *r, const char *location)
+{
+    return send_own(r, MHD_HTTP_SEE_OTHER, "text/plain; charset=utf-8", "no-store", "", 0,
+                    "Location", location);
+}
+
+enum MHD_Result server_too_many_requests(struct req *r, int retry_after)
+{
+    char seconds[24];
+    snprintf(seconds, sizeof seconds, "%d", retry_after > 0 ? retry_after : 1);
+    return send_error_with(r, MHD_HTTP_TOO_MANY_REQUESTS, "Retry-After", seconds, 0);
+}
+
+/* ---- work off the HTTP threads -------------------------------------------------------- */
+
+/* Runs on a job thread: the offloaded work, then wakes the connection. */
+static void run_offloaded(void *arg)
+{
+    struct req *r = arg;
+    r->work(r);
+    MHD_resume_connection(r->conn);
+}
+
+enum MHD_Result server_offload(struct req *r, void (*work)(struct req *r),
+                               enum MHD_Result (*finish)(struct req *r))
+{
+    r->work = work;
+    r->finish = finish;
+    r->offloaded = 1;
+    MHD_suspend_connection(r->conn);
+    jobs_submit(r->app->jobs, run_offloaded, r);
+    return MHD_YES;
 }
 
 /* ---- validating a request -------------------------------------------------------------- */
@@ -237,10 +324,78 @@ static unsigned validate(struct req *r, const char *url, const char *version)
 
 /* ---- answering ------------------------------------------------------------------------- */
 
+/* The account links for a signed-in reader (template account-links), appended to out. */
+static void render_account_links(struct req *r, struct buf *out)
+{
+    const struct user *u = &r->reader->user;
+    json_t *ctx = json_pack("{s:{s:s, s:s, s:b, s:s}, s:s}", "reader", "name", u->display_name,
+                            "email", u->email, "verified", u->email_verified_at != 0, "role",
+                            store_role_name(u->role), "csrf", reader_csrf_token(r));
+    tmpl_render(r->app->templates, "account-links", ctx, out);
+    json_decref(ctx);
+}
+
+/* Sends a cached page's body with the per-reader bytes spliced in: the account links between
+ * the theme's <!--account--> markers. A response of its own, never cached or shared. */
+static enum MHD_Result send_personal(struct req *r, const struct buf *page)
+{
+    static const char open_marker[] = "<!--account-->", close_marker[] = "<!--/account-->";
+    const char *open = memmem(page->data, page->len, open_marker, sizeof open_marker - 1);
+    const char *close = open ? memmem(open, page->len - (size_t)(open - page->data), close_marker,
+                                      sizeof close_marker - 1)
+                             : NULL;
+    struct buf out = BUF_INIT;
+    if (open && close && r->reader) {
+        const char *after_open = open + sizeof open_marker - 1;
+        buf_append(&out, page->data, (size_t)(after_open - page->data));
+        render_account_links(r, &out);
+        buf_append(&out, close, page->len - (size_t)(close - page->data));
+    } else {
+        buf_append(&out, page->data, page->len);
+    }
+    enum MHD_Result result = send_own(r, MHD_HTTP_OK, "text/html; charset=utf-8",
+                                      "private, no-store", out.data, out.len, "Vary", "Cookie");
+    buf_free(&out);
+    return result;
+}
+
+/* Answers a cacheable page: from the cache (rendering it on a miss), shared as is for anonymous
+ * readers, with the reader's bits spliced in for signed-in ones. */
+static enum MHD_Result send_cached_page(struct req *r)
+{
+    struct page_cache *cache = r->app->cache;
+    int personal = r->reader || r->set_cookie_count;
+    enum MHD_Result result;
+    struct buf body = BUF_INIT;
+    if (!personal && cache_send(cache, r->path, r, &result))
+        return result;
+    if (personal && cache_copy_body(cache, r->path, &body)) {
+        result = send_personal(r, &body);
+        buf_free(&body);
+        return result;
+    }
+    uint64_t generation = cache_generation(cache);
+    unsigned status = r->route->render(r, &body);
+    if (status != MHD_HTTP_OK) {
+        buf_free(&body);
+        return server_send_error(r, status);
+    }
+    struct entity *e =
+        entity_new(MHD_HTTP_OK, "text/html; charset=utf-8", "no-cache", body.data, body.len, 1);
+    if (personal) {
+        cache_put(cache, r->path, e, generation);
+        result = send_personal(r, &body);
+    } else {
+        result = cache_put_send(cache, r->path, e, generation, r);
+    }
+    buf_free(&body);
+    return result;
+}
+
 /* Routes r and answers it. */
 static enum MHD_Result dispatch(struct req *r)
 {
-    const struct route *route;
+    const struct route *route = NULL;
     unsigned allowed;
     switch (route_match(routes, route_count, r, &route, &allowed)) {
     case ROUTE_NOT_FOUND:
@@ -248,29 +403,62 @@ static enum MHD_Result dispatch(struct req *r)
     case ROUTE_METHOD_NOT_ALLOWED: {
         char allow[128];
         route_allow_header(allowed, allow, sizeof allow);
-        return send_error_with(r, MHD_HTTP_METHOD_NOT_ALLOWED, allow, 0);
+        return send_error_with(r, MHD_HTTP_METHOD_NOT_ALLOWED, "Allow", allow, 0);
     }
     case ROUTE_FOUND:
         break;
     }
+    r->route = route;
+    if (r->body_error)
+        return server_send_error(r, r->body_error);
+    if (req_cookie(r, READER_SESSION_COOKIE))
+        reader_load(r);
     if (route->handle)
         return route->handle(r);
+    return send_cached_page(r);
+}
 
-    struct page_cache *cache = r->app->cache;
-    enum MHD_Result result;
-    if (cache_send(cache, r->path, r, &result))
-        return result;
-    uint64_t generation = cache_generation(cache);
-    struct buf body = BUF_INIT;
-    unsigned status = route->render(r, &body);
-    if (status != MHD_HTTP_OK) {
-        buf_free(&body);
-        return server_send_error(r, status);
+/* MHD_PostProcessor iterator: collects form fields into r->form (values may arrive in pieces;
+ * off says where this piece goes). */
+static enum MHD_Result collect_field(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *filename, const char *content_type,
+                                     const char *transfer_encoding, const char *data,
+                                     uint64_t off, size_t size)
+{
+    struct req *r = cls;
+    struct form_field *f = r->form;
+    if (off == 0 || !f || strcmp(f->name, key) != 0) {
+        f = arena_calloc(r->arena, 1, sizeof *f);
+        f->name = arena_strdup(r->arena, key);
+        f->value = arena_alloc(r->arena, REQ_MAX_FIELD + 1);
+        f->value[0] = '\0';
+        f->next = r->form;
+        r->form = f;
     }
-    struct entity *e =
-        entity_new(MHD_HTTP_OK, "text/html; charset=utf-8", "no-cache", body.data, body.len, 1);
-    buf_free(&body);
-    return cache_put_send(cache, r->path, e, generation, r);
+    size_t room = REQ_MAX_FIELD - f->len;
+    if (size > room) {
+        f->too_long = 1;
+        size = room;
+    }
+    memcpy(f->value + f->len, data, size);
+    f->len += size;
+    f->value[f->len] = '\0';
+    return MHD_YES;
+}
+
+/* Prepares to read a POST body: a form is parsed as it streams in; anything else is refused
+ * with 415 once the route is known. */
+static void begin_body(struct req *r)
+{
+    const char *type = req_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
+    if (type && (!strncasecmp(type, "application/x-www-form-urlencoded", 33) ||
+                 !strncasecmp(type, "multipart/form-data", 19))) {
+        r->post = MHD_create_post_processor(r->conn, 8192, collect_field, r);
+        if (!r->post)
+            r->body_error = MHD_HTTP_BAD_REQUEST;
+    } else {
+        r->body_error = MHD_HTTP_UNSUPPORTED_MEDIA_TYPE;
+    }
 }
 
 /* MHD_AccessHandlerCallback: see the life of a request at the top of the file. */
@@ -293,16 +481,35 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
         r->raw_url = url;
         unsigned bad = validate(r, url, version);
         if (bad)
-            return send_error_with(r, bad, NULL, 1);
+            return send_error_with(r, bad, NULL, NULL, 1);
+        /* A declared body over the limit is refused before any of it is read. */
+        const char *length = req_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (length && strtoull(length, NULL, 10) > MAX_BODY_BYTES)
+            return send_error_with(r, MHD_HTTP_CONTENT_TOO_LARGE, NULL, NULL, 1);
+        if (r->method == METHOD_POST)
+            begin_body(r);
         return MHD_YES;
     }
     if (*upload_data_size) {
-        /* No route takes a request body yet: read and drop it. */
+        size_t size = *upload_data_size;
         *upload_data_size = 0;
+        r->body_bytes += size;
+        if (r->answered)
+            return MHD_YES;
+        /* A chunked body that grows past the limit: read and drop a little more so the answer
+         * can follow it, but close the connection rather than read without end. */
+        if (r->body_bytes > MAX_BODY_BYTES) {
+            r->body_error = MHD_HTTP_CONTENT_TOO_LARGE;
+            return r->body_bytes > 16 * MAX_BODY_BYTES ? MHD_NO : MHD_YES;
+        }
+        if (r->post && !r->body_error && MHD_post_process(r->post, upload_data, size) != MHD_YES)
+            r->body_error = MHD_HTTP_BAD_REQUEST;
         return MHD_YES;
     }
     if (r->answered)
         return MHD_YES;
+    if (r->offloaded)
+        return r->finish(r);
     return dispatch(r);
 }
 
@@ -450,6 +657,20 @@ static void raise_file_limit(void)
     }
 }
 
+/* The site's name for mail: the host publication's, or the configured one. The string lives in
+ * app's scratch arena. */
+static const char *site_name(struct app *app, struct store *store)
+{
+    struct publication *list;
+    size_t n;
+    app->scratch = arena_new(0);
+    if (store_publications(store, app->scratch, &list, &n) == STORE_OK)
+        for (size_t i = 0; i < n; i++)
+            if (list[i].is_host)
+                return list[i].name;
+    return app->config->site_name;
+}
+
 /* Loads templates, assets and the cache into app. Returns 0 or -1 (printed). */
 static int app_init(struct app *app, const struct config *config, struct store *store)
 {
@@ -479,6 +700,17 @@ static int app_init(struct app *app, const struct config *config, struct store *
         return -1;
     }
     app->cache = cache_new((size_t)config->cache_entries);
+    if (store_secret(store, "csrf", app->csrf_key) != STORE_OK) {
+        fprintf(stderr, "broadsheet: cannot read or create the server secret\n");
+        return -1;
+    }
+    app->limits = ratelimit_new(100000);
+    if (auth_init(config->hash_threads) < 0) {
+        fprintf(stderr, "broadsheet: cannot initialise libsodium\n");
+        return -1;
+    }
+    app->jobs = jobs_start((unsigned)config->hash_threads);
+    app->mailer = mailer_start(config, store, site_name(app, store));
     if (!strcmp(config->access_log, "-")) {
         app->log_fd = STDOUT_FILENO;
     } else if (strcmp(config->access_log, "off") != 0) {
@@ -494,10 +726,14 @@ static int app_init(struct app *app, const struct config *config, struct store *
 
 static void app_free(struct app *app)
 {
+    jobs_stop(app->jobs);
+    mailer_stop(app->mailer);
+    ratelimit_free(app->limits);
     cache_free(app->cache);
     assets_free(app->assets);
     tmpl_set_free(app->templates);
     free(app->site_url);
+    arena_free(app->scratch);
     if (app->log_fd > STDERR_FILENO)
         close(app->log_fd);
 }
@@ -551,7 +787,7 @@ int server_run(const struct config *config, struct store *store)
     /* No listening socket of its own: listener.c accepts and screens connections and hands
      * them over with MHD_add_connection. */
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC |
-                     MHD_USE_ERROR_LOG | MHD_USE_NO_LISTEN_SOCKET;
+                     MHD_USE_ERROR_LOG | MHD_USE_NO_LISTEN_SOCKET | MHD_ALLOW_SUSPEND_RESUME;
     daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, access_handler, &app,
         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
@@ -594,9 +830,13 @@ int server_run(const struct config *config, struct store *store)
 
     /* Wait for a stop signal; meanwhile flush the page cache whenever the content changes
      * (an import by another process, or an edit). */
-    int64_t version = 0;
+    int64_t version = 0, next_purge = 0;
     store_content_version(store, &version);
     for (;;) {
+        if (util_now() >= next_purge) { /* expired sessions and links, hourly */
+            store_accounts_purge(store, util_now());
+            next_purge = util_now() + 3600;
+        }
         struct timespec wait = {0, WATCH_INTERVAL_MS * 1000000L};
         int sig = sigtimedwait(&stop_signals, NULL, &wait);
         if (sig == SIGTERM || sig == SIGINT) {
@@ -620,6 +860,8 @@ int server_run(const struct config *config, struct store *store)
         struct timespec tick = {0, 20 * 1000000L};
         nanosleep(&tick, NULL);
     }
+    jobs_stop(app.jobs); /* finishes offloaded work, which resumes its connections */
+    app.jobs = NULL;
     MHD_stop_daemon(daemon);
     daemon = NULL;
     store_thread_done(store);

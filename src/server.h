@@ -13,6 +13,7 @@
 #ifndef BROADSHEET_SERVER_H
 #define BROADSHEET_SERVER_H
 
+#include "buf.h"
 #include "config.h"
 #include "req.h"
 #include "store.h"
@@ -23,5 +24,22 @@ int server_run(const struct config *config, struct store *store);
 
 /* Sends the site's error page for status (404, 405, 500…). */
 enum MHD_Result server_send_error(struct req *r, unsigned status);
+
+/* Sends body as an HTML page for this request alone (Cache-Control: no-store), with the
+ * request's cookies. */
+enum MHD_Result server_send_page(struct req *r, unsigned status, const struct buf *body);
+
+/* 303 See Other to location (a local path), with the request's cookies: the answer to a
+ * successful form post. */
+enum MHD_Result server_redirect(struct req *r, const char *location);
+
+/* 429 with Retry-After: retry_after seconds. */
+enum MHD_Result server_too_many_requests(struct req *r, int retry_after);
+
+/* Runs work(r) on the job pool (jobs.h) with r's connection suspended, then finish(r) on the
+ * HTTP thread to answer. For work that would block an HTTP thread: password hashing. Returns
+ * MHD_YES; the handler must return it. */
+enum MHD_Result server_offload(struct req *r, void (*work)(struct req *r),
+                               enum MHD_Result (*finish)(struct req *r));
 
 #endif

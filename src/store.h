@@ -10,9 +10,10 @@
  *
  * Memory: results are allocated from the arena the caller passes and live as long as it.
  *
- * Returns: STORE_OK, STORE_NOT_FOUND for a lookup that found nothing, STORE_ERROR for a failure
- * (the detail is logged to stderr and, where an err buffer is passed, written there: never
- * shown to readers).
+ * Returns: STORE_OK, STORE_NOT_FOUND for a lookup that found nothing, STORE_CONFLICT for a write
+ * that a uniqueness rule refused (an email already taken), STORE_ERROR for a failure (the detail
+ * is logged to stderr and, where an err buffer is passed, written there: never shown to
+ * readers).
  */
 #ifndef BROADSHEET_STORE_H
 #define BROADSHEET_STORE_H
@@ -22,7 +23,7 @@
 
 #include "arena.h"
 
-enum store_status { STORE_OK = 0, STORE_NOT_FOUND = 1, STORE_ERROR = -1 };
+enum store_status { STORE_OK = 0, STORE_NOT_FOUND = 1, STORE_CONFLICT = 2, STORE_ERROR = -1 };
 
 enum access_level { ACCESS_FREE = 0, ACCESS_METERED = 1, ACCESS_SUBSCRIBERS = 2 };
 
@@ -127,5 +128,161 @@ int store_article_by_slug(struct store *st, struct arena *a, const char *slug, s
 /* Newest first (published_at, then id). body_html and body_markdown are "" in the results. */
 int store_articles_latest(struct store *st, struct arena *a, const struct article_query *q,
                           struct article **out, size_t *n);
+
+/* --- Accounts -------------------------------------------------------------------------------
+ *
+ * Readers and newsroom staff share one table of users, told apart by role. What the store keeps
+ * of a session or a single-use token is the hex of BLAKE2b-256 of the token the reader holds
+ * (auth_token_new and auth_token_hash in auth.h make both): the token itself is never stored,
+ * so a copy of the database signs nobody in. Emails are stored lowercased (ASCII) and looked up
+ * case-insensitively. Deleting a user deletes its sessions and tokens in the same statement.
+ *
+ * Times are unix seconds passed in by the caller where the rule depends on them (expiry), so
+ * tests can move the clock; created_at and updated_at of users are stamped with util_now().
+ */
+
+enum role { ROLE_READER = 0, ROLE_WRITER = 1, ROLE_EDITOR = 2, ROLE_ADMIN = 3 };
+
+/* "reader", "writer", "editor", "admin"; and back (-1 for an unknown name; exact, lowercase). */
+const char *store_role_name(enum role role);
+int store_role_parse(const char *name);
+
+struct user {
+    int64_t id;
+    const char *email;         /* lowercased */
+    const char *display_name;  /* as typed; escape it on output */
+    const char *password_hash; /* crypto_pwhash_str's string; "" when none was set */
+    enum role role;
+    int64_t email_verified_at; /* 0: not verified */
+    int64_t created_at;
+};
+
+struct session {
+    int64_t id;
+    int64_t user_id;
+    int64_t created_at;
+    int64_t last_seen_at; /* the caller applies its idle limit to this */
+    int64_t expires_at;   /* absolute expiry */
+    const char *user_agent;
+    const char *ip;
+};
+
+/* The outcome of store_token_consume (STORE_ERROR, -1, when the database failed). */
+enum token_status { TOKEN_VALID = 0, TOKEN_UNKNOWN = 1, TOKEN_USED = 2, TOKEN_EXPIRED = 3 };
+
+/* Creates a user and stores its id in *id (when id is not NULL). email is lowercased (ASCII) by
+ * the store; the caller has validated it (auth_email_valid). password_hash may be "" for an
+ * account that cannot log in until a password is set. Returns STORE_OK, STORE_CONFLICT when the
+ * email is taken (also when two registrations race: the UNIQUE constraint decides, so exactly
+ * one wins), or STORE_ERROR (also for an empty email or an invalid role). */
+int store_user_create(struct store *st, const char *email, const char *display_name,
+                      const char *password_hash, enum role role, int64_t *id);
+/* The user with this email, compared case-insensitively, into *out (strings from a). Returns
+ * STORE_OK, STORE_NOT_FOUND or STORE_ERROR. */
+int store_user_by_email(struct store *st, struct arena *a, const char *email, struct user *out);
+/* The user with this id, as store_user_by_email. */
+int store_user_by_id(struct store *st, struct arena *a, int64_t id, struct user *out);
+/* Every user, oldest account first, as an array of *n from a (`broadsheet user list`).
+ * password_hash is "" in the results: a list has no use for it. STORE_OK or STORE_ERROR. */
+int store_users(struct store *st, struct arena *a, struct user **out, size_t *n);
+
+/* Account changes: each is one statement and returns STORE_OK, STORE_NOT_FOUND (no such user) or
+ * STORE_ERROR, and stamps updated_at. */
+int store_user_set_name(struct store *st, int64_t id, const char *display_name);
+/* Changes the email (lowercased). verified_at is when the new address was verified (it was
+ * confirmed by a link sent to it), or 0 to mark it unverified. STORE_CONFLICT when another
+ * account has that address. */
+int store_user_set_email(struct store *st, int64_t id, const char *email, int64_t verified_at);
+int store_user_set_password_hash(struct store *st, int64_t id, const char *password_hash);
+/* STORE_ERROR for a role outside enum role. */
+int store_user_set_role(struct store *st, int64_t id, enum role role);
+/* Records that the user's current email was verified at `when`. */
+int store_user_mark_verified(struct store *st, int64_t id, int64_t when);
+/* Deletes the user with its sessions and tokens. STORE_OK, STORE_NOT_FOUND or STORE_ERROR. */
+int store_user_delete(struct store *st, int64_t id);
+
+/* Creates a session for user_id, keyed by the hex hash of its token (64 lowercase hex digits),
+ * and stores its id in *id (when not NULL). user_agent and ip are kept for "My account" (NULL
+ * stores ""); the caller bounds their length. Returns STORE_OK, STORE_NOT_FOUND when the user
+ * does not exist (any more), STORE_CONFLICT if the hash is already in use (never, for 256-bit
+ * random tokens) or STORE_ERROR. */
+int store_session_create(struct store *st, int64_t user_id, const char *token_hash_hex, int64_t now,
+                         int64_t expires_at, const char *user_agent, const char *ip, int64_t *id);
+/* The session whose token hashes to token_hash_hex and its user, in one query, into *session and
+ * *user (user may be NULL; strings from a). The store does not judge expiry: the caller compares
+ * expires_at and last_seen_at with the time and deletes an expired session. Returns STORE_OK,
+ * STORE_NOT_FOUND or STORE_ERROR. */
+int store_session_by_token(struct store *st, struct arena *a, const char *token_hash_hex,
+                           struct session *session, struct user *user);
+/* Sets the session's last_seen_at to now (for the idle expiry). STORE_OK, STORE_NOT_FOUND or
+ * STORE_ERROR. */
+int store_session_touch(struct store *st, int64_t id, int64_t now);
+/* Ends one session (log-out). STORE_OK, STORE_NOT_FOUND or STORE_ERROR. */
+int store_session_delete(struct store *st, int64_t id);
+/* Ends every session of user_id except except_session_id (0: none), as after a password reset
+ * or "sign out everywhere else". STORE_OK (also when there was none to end) or STORE_ERROR. */
+int store_session_delete_for_user(struct store *st, int64_t user_id, int64_t except_session_id);
+/* The user's sessions, most recently seen first, as an array of *n from a. STORE_OK (n may be
+ * 0) or STORE_ERROR. */
+int store_sessions_for_user(struct store *st, struct arena *a, int64_t user_id,
+                            struct session **out, size_t *n);
+
+/* Stores a single-use token of kind "verify", "reset" or "email_change" for user_id, keyed by
+ * the hex hash of the token, with a payload ("" or NULL for none; the new address of an email
+ * change). Returns STORE_OK, STORE_NOT_FOUND when the user does not exist, STORE_CONFLICT if the
+ * hash is in use, or STORE_ERROR (also for an unknown kind). */
+int store_token_create(struct store *st, int64_t user_id, const char *kind,
+                       const char *token_hash_hex, const char *payload, int64_t now,
+                       int64_t expires_at);
+/* Uses the token of this kind whose hash is token_hash_hex. TOKEN_VALID: it existed, was unused
+ * and unexpired at `now`, and is now marked used, in one transaction whose UPDATE only applies
+ * to a row still unused, so a token is valid exactly once even when two requests race; its user
+ * id and payload (from a) are stored in *user_id and *payload (either may be NULL). Otherwise
+ * TOKEN_UNKNOWN (no such token of this kind: altered, or of another kind), TOKEN_USED,
+ * TOKEN_EXPIRED (expires_at <= now), all changing nothing, or STORE_ERROR. What the token
+ * grants (marking verified, setting the password) is the caller's next step. */
+int store_token_consume(struct store *st, struct arena *a, const char *kind,
+                        const char *token_hash_hex, int64_t now, int64_t *user_id,
+                        const char **payload);
+/* Deletes the user's unused tokens of kind (NULL or "": every kind), e.g. the other reset links
+ * once one was used. Used ones stay until they expire, so a second click on a used link still
+ * hears "already used". STORE_OK or STORE_ERROR. */
+int store_tokens_delete_for_user(struct store *st, int64_t user_id, const char *kind);
+/* Deletes sessions whose absolute expiry has passed and tokens that expired more than a day
+ * before now (kept that long so a late click still hears "expired", not "unknown"). Returns
+ * STORE_OK or STORE_ERROR. */
+int store_accounts_purge(struct store *st, int64_t now);
+
+/* The server secret named `name` (32 random bytes) into out. The first call on a database makes
+ * it from libsodium's randombytes_buf (INSERT OR IGNORE, then SELECT), so every process and app
+ * node sharing the database agrees on it, even when several make it at once. Returns STORE_OK
+ * or STORE_ERROR (also when a stored value is not 32 bytes). */
+int store_secret(struct store *st, const char *name, unsigned char out[32]);
+
+/* --- The mail queue --------------------------------------------------------------------------
+ *
+ * Messages waiting for delivery (mailer.h). Each is delivered once: it is taken by the mailer
+ * thread of the process that queued it or of a later one, and marked sent or failed. */
+
+struct queued_mail {
+    int64_t id;
+    const char *to;
+    const char *subject;
+    const char *text;
+    const char *html;
+    int attempts; /* failed deliveries so far */
+};
+
+/* Queues a message, due now. STORE_OK or STORE_ERROR. */
+int store_mail_enqueue(struct store *st, const char *to, const char *subject, const char *text,
+                       const char *html, int64_t now);
+/* Up to limit messages due at now (oldest first), as an array of *n from a. */
+int store_mail_due(struct store *st, struct arena *a, int64_t now, int limit,
+                   struct queued_mail **out, size_t *n);
+/* Marks a message delivered. */
+int store_mail_sent(struct store *st, int64_t id, int64_t now);
+/* Records a failed delivery: tried again at next_attempt_at, or never when it is 0. error is
+ * kept for the operator. */
+int store_mail_failed(struct store *st, int64_t id, int64_t next_attempt_at, const char *error);
 
 #endif

@@ -23,6 +23,7 @@
  * is newer than the binary's is refused rather than misread.
  */
 #include <pthread.h>
+#include <sodium.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -53,7 +54,18 @@
 #define SECTION_NCOLUMNS 4
 #define ARTICLE_NCOLUMNS 10 /* before the joined publication and section */
 #define LATEST_ORDER " ORDER BY a.published_at DESC, a.id DESC LIMIT ?3 OFFSET ?4"
+#define USER_COLUMNS(T)                                                                            \
+    T ".id, " T ".email, " T ".display_name, " T ".password_hash, " T ".role, " T                  \
+      ".email_verified_at, " T ".created_at"
+#define USER_NCOLUMNS 7
+#define SESSION_COLUMNS(T)                                                                         \
+    T ".id, " T ".user_id, " T ".created_at, " T ".last_seen_at, " T ".expires_at, " T             \
+      ".user_agent, " T ".ip"
+#define SESSION_NCOLUMNS 7
 // clang-format on
+
+#define SECRET_BYTES 32         /* store_secret's size (store.h) */
+#define TOKEN_PURGE_GRACE 86400 /* keep expired tokens a day, so a late click hears "expired" */
 
 enum statement {
     STMT_BEGIN_IMMEDIATE,
@@ -75,6 +87,34 @@ enum statement {
     STMT_LATEST_PUBLICATION,
     STMT_LATEST_SECTION,
     STMT_LATEST_PUBLICATION_SECTION,
+    STMT_USER_INSERT,
+    STMT_USER_BY_EMAIL,
+    STMT_USER_BY_ID,
+    STMT_USERS,
+    STMT_USER_SET_NAME,
+    STMT_USER_SET_EMAIL,
+    STMT_USER_SET_PASSWORD_HASH,
+    STMT_USER_SET_ROLE,
+    STMT_USER_MARK_VERIFIED,
+    STMT_USER_DELETE,
+    STMT_SESSION_INSERT,
+    STMT_SESSION_BY_TOKEN,
+    STMT_SESSION_TOUCH,
+    STMT_SESSION_DELETE,
+    STMT_SESSIONS_DELETE_FOR_USER,
+    STMT_SESSIONS_FOR_USER,
+    STMT_SESSIONS_PURGE,
+    STMT_TOKEN_INSERT,
+    STMT_TOKEN_FIND,
+    STMT_TOKEN_USE,
+    STMT_TOKENS_DELETE_FOR_USER,
+    STMT_TOKENS_PURGE,
+    STMT_SECRET_INSERT,
+    STMT_SECRET_GET,
+    STMT_MAIL_INSERT,
+    STMT_MAIL_DUE,
+    STMT_MAIL_SENT,
+    STMT_MAIL_FAILED,
     STMT_COUNT
 };
 
@@ -122,6 +162,52 @@ static const char *const statements[STMT_COUNT] = {
     [STMT_LATEST_SECTION] = ARTICLE_SELECT("'', ''") "WHERE a.section_id = ?2" LATEST_ORDER,
     [STMT_LATEST_PUBLICATION_SECTION] =
         ARTICLE_SELECT("'', ''") "WHERE a.publication_id = ?1 AND a.section_id = ?2" LATEST_ORDER,
+    /* Accounts. users.email is COLLATE NOCASE, so `email = ?1` compares without case and uses
+     * the UNIQUE index. */
+    [STMT_USER_INSERT] = "INSERT INTO users (email, display_name, password_hash, role, created_at, "
+                         "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+    [STMT_USER_BY_EMAIL] = "SELECT " USER_COLUMNS("u") " FROM users u WHERE u.email = ?1",
+    [STMT_USER_BY_ID] = "SELECT " USER_COLUMNS("u") " FROM users u WHERE u.id = ?1",
+    [STMT_USERS] = "SELECT u.id, u.email, u.display_name, '', u.role, u.email_verified_at, "
+                   "u.created_at FROM users u ORDER BY u.id",
+    [STMT_USER_SET_NAME] = "UPDATE users SET display_name = ?2, updated_at = ?3 WHERE id = ?1",
+    [STMT_USER_SET_EMAIL] = "UPDATE users SET email = ?2, email_verified_at = ?3, updated_at = ?4 "
+                            "WHERE id = ?1",
+    [STMT_USER_SET_PASSWORD_HASH] =
+        "UPDATE users SET password_hash = ?2, updated_at = ?3 WHERE id = ?1",
+    [STMT_USER_SET_ROLE] = "UPDATE users SET role = ?2, updated_at = ?3 WHERE id = ?1",
+    [STMT_USER_MARK_VERIFIED] =
+        "UPDATE users SET email_verified_at = ?2, updated_at = ?3 WHERE id = ?1",
+    [STMT_USER_DELETE] = "DELETE FROM users WHERE id = ?1",
+    [STMT_SESSION_INSERT] = "INSERT INTO sessions (user_id, token_hash, created_at, last_seen_at, "
+                            "expires_at, user_agent, ip) VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6)",
+    [STMT_SESSION_BY_TOKEN] = "SELECT " SESSION_COLUMNS("s") ", " USER_COLUMNS(
+        "u") " FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?1",
+    [STMT_SESSION_TOUCH] = "UPDATE sessions SET last_seen_at = ?2 WHERE id = ?1",
+    [STMT_SESSION_DELETE] = "DELETE FROM sessions WHERE id = ?1",
+    [STMT_SESSIONS_DELETE_FOR_USER] = "DELETE FROM sessions WHERE user_id = ?1 AND id <> ?2",
+    [STMT_SESSIONS_FOR_USER] = "SELECT " SESSION_COLUMNS(
+        "s") " FROM sessions s WHERE s.user_id = ?1 ORDER BY s.last_seen_at DESC, s.id DESC",
+    [STMT_SESSIONS_PURGE] = "DELETE FROM sessions WHERE expires_at <= ?1",
+    [STMT_TOKEN_INSERT] = "INSERT INTO tokens (user_id, kind, token_hash, payload, created_at, "
+                          "expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [STMT_TOKEN_FIND] = "SELECT id, user_id, payload, expires_at, used_at IS NOT NULL FROM tokens "
+                        "WHERE token_hash = ?1 AND kind = ?2",
+    [STMT_TOKEN_USE] = "UPDATE tokens SET used_at = ?2 WHERE id = ?1 AND used_at IS NULL",
+    [STMT_TOKENS_DELETE_FOR_USER] =
+        "DELETE FROM tokens WHERE user_id = ?1 AND (?2 = '' OR kind = ?2) AND used_at IS NULL",
+    [STMT_TOKENS_PURGE] = "DELETE FROM tokens WHERE expires_at <= ?1",
+    [STMT_SECRET_INSERT] = "INSERT INTO secrets (name, value) VALUES (?1, ?2) "
+                           "ON CONFLICT (name) DO NOTHING",
+    [STMT_SECRET_GET] = "SELECT value FROM secrets WHERE name = ?1",
+    [STMT_MAIL_INSERT] = "INSERT INTO mail_queue (recipient, subject, body_text, body_html, "
+                         "created_at, next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+    [STMT_MAIL_DUE] = "SELECT id, recipient, subject, body_text, body_html, attempts FROM "
+                      "mail_queue WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= ?1 "
+                      "ORDER BY next_attempt_at, id LIMIT ?2",
+    [STMT_MAIL_SENT] = "UPDATE mail_queue SET sent_at = ?2, next_attempt_at = NULL WHERE id = ?1",
+    [STMT_MAIL_FAILED] = "UPDATE mail_queue SET attempts = attempts + 1, next_attempt_at = "
+                         "NULLIF(?2, 0), last_error = ?3 WHERE id = ?1",
 };
 
 /* One thread's connection and its prepared statements. */
@@ -859,6 +945,624 @@ int store_articles_latest(struct store *st, struct arena *a, const struct articl
     *out = items;
     *n = count;
     rc = STORE_OK;
+out:
+    stmt_done(s);
+    return rc;
+}
+
+/* --- Accounts (store.h) -------------------------------------------------------------------
+ *
+ * Single-row writes are one autocommit statement each: SQLite's busy handler queues them behind
+ * other writers, and the UNIQUE and FOREIGN KEY constraints, not a prior SELECT, decide a race
+ * (two registrations of one email, a session created for a user being deleted). The extended
+ * result code tells those apart (sqlite3_extended_result_codes is on for every connection).
+ * Consuming a token reads then writes, so it runs in a BEGIN IMMEDIATE transaction.
+ */
+
+const char *store_role_name(enum role role)
+{
+    switch (role) {
+    case ROLE_READER: return "reader";
+    case ROLE_WRITER: return "writer";
+    case ROLE_EDITOR: return "editor";
+    case ROLE_ADMIN: return "admin";
+    }
+    return "reader"; /* not reachable for a valid enum; the least privilege is the safe one */
+}
+
+int store_role_parse(const char *name)
+{
+    static const char *const names[] = {"reader", "writer", "editor", "admin"};
+    if (!name)
+        return -1;
+    for (size_t i = 0; i < ARRAY_LEN(names); i++)
+        if (strcmp(name, names[i]) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* 1 if role is one of enum role's values (a cast int may not be). */
+static int role_valid(enum role role)
+{
+    return (unsigned)role <= ROLE_ADMIN;
+}
+
+/* A heap copy of s with ASCII letters lowercased (the caller frees it). Only ASCII: that is
+ * what COLLATE NOCASE folds too, so lookups and the UNIQUE constraint agree with it. */
+static char *lowercase_ascii(const char *s)
+{
+    char *copy = xstrdup(s ? s : "");
+    for (char *p = copy; *p; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p - 'A' + 'a');
+    return copy;
+}
+
+/* Steps the bound write statement s (on c) once and maps the outcome: STORE_OK; STORE_CONFLICT
+ * for a UNIQUE or PRIMARY KEY violation; STORE_NOT_FOUND for a FOREIGN KEY violation (the
+ * referenced user is gone) or, when must_change is set, for a statement that changed no row;
+ * STORE_ERROR otherwise (reported with what). Does not reset s. */
+static int step_write(struct conn *c, sqlite3_stmt *s, int must_change, const char *what)
+{
+    int step = sqlite3_step(s);
+    if (step == SQLITE_DONE)
+        return must_change && sqlite3_changes(c->db) == 0 ? STORE_NOT_FOUND : STORE_OK;
+    switch (sqlite3_extended_errcode(c->db)) {
+    case SQLITE_CONSTRAINT_UNIQUE:
+    case SQLITE_CONSTRAINT_PRIMARYKEY: return STORE_CONFLICT;
+    case SQLITE_CONSTRAINT_FOREIGNKEY: return STORE_NOT_FOUND;
+    default: report(NULL, 0, "%s: %s", what, sqlite3_errmsg(c->db)); return STORE_ERROR;
+    }
+}
+
+/* Reads a user from the current row of s, starting at column col (USER_COLUMNS order). */
+static void read_user(sqlite3_stmt *s, int col, struct arena *a, struct user *u)
+{
+    u->id = sqlite3_column_int64(s, col);
+    u->email = column_text(s, col + 1, a);
+    u->display_name = column_text(s, col + 2, a);
+    u->password_hash = column_text(s, col + 3, a);
+    int role = store_role_parse((const char *)sqlite3_column_text(s, col + 4));
+    u->role = role < 0 ? ROLE_READER : (enum role)role;      /* CHECK forbids; least privilege */
+    u->email_verified_at = sqlite3_column_int64(s, col + 5); /* NULL reads as 0 */
+    u->created_at = sqlite3_column_int64(s, col + 6);
+}
+
+/* Reads a session from the current row of s, starting at column col (SESSION_COLUMNS order). */
+static void read_session(sqlite3_stmt *s, int col, struct arena *a, struct session *sess)
+{
+    sess->id = sqlite3_column_int64(s, col);
+    sess->user_id = sqlite3_column_int64(s, col + 1);
+    sess->created_at = sqlite3_column_int64(s, col + 2);
+    sess->last_seen_at = sqlite3_column_int64(s, col + 3);
+    sess->expires_at = sqlite3_column_int64(s, col + 4);
+    sess->user_agent = column_text(s, col + 5, a);
+    sess->ip = column_text(s, col + 6, a);
+}
+
+int store_user_create(struct store *st, const char *email, const char *display_name,
+                      const char *password_hash, enum role role, int64_t *id)
+{
+    struct conn *c = conn_get(st, NULL, 0);
+    sqlite3_stmt *s = NULL;
+    char *lower = NULL;
+    int rc = STORE_ERROR;
+    if (!c)
+        goto out;
+    if (!present(email) || !role_valid(role)) {
+        report(NULL, 0, "creating a user: an email and a valid role are required");
+        goto out;
+    }
+    if (!(s = stmt_get(c, STMT_USER_INSERT, NULL, 0)))
+        goto out;
+    lower = lowercase_ascii(email);
+    bind_text(s, 1, lower);
+    bind_text(s, 2, display_name);
+    bind_text(s, 3, password_hash);
+    bind_text(s, 4, store_role_name(role));
+    sqlite3_bind_int64(s, 5, util_now());
+    rc = step_write(c, s, 0, "creating a user");
+    if (rc == STORE_OK && id)
+        *id = sqlite3_last_insert_rowid(c->db);
+out:
+    stmt_done(s);
+    free(lower);
+    return rc;
+}
+
+/* Runs the one-row user lookup id into *out: STMT_USER_BY_EMAIL with ?1 = email, or
+ * STMT_USER_BY_ID with ?1 = user_id. Returns STORE_OK, STORE_NOT_FOUND or STORE_ERROR. */
+static int user_lookup(struct store *st, struct arena *a, enum statement id, const char *email,
+                       int64_t user_id, struct user *out)
+{
+    struct conn *c = conn_get(st, NULL, 0);
+    sqlite3_stmt *s = NULL;
+    int rc = STORE_ERROR;
+    if (!c || !(s = stmt_get(c, id, NULL, 0)))
+        goto out;
+    if (id == STMT_USER_BY_EMAIL)
+        bind_text(s, 1, email);
+    else
+        sqlite3_bind_int64(s, 1, user_id);
+    int step = sqlite3_step(s);
+    if (step == SQLITE_ROW) {
+        read_user(s, 0, a, out);
+        rc = STORE_OK;
+    } else if (step == SQLITE_DONE) {
+        rc = STORE_NOT_FOUND;
+    } else {
+        report(NULL, 0, "looking up a user: %s", sqlite3_errmsg(c->db));
+    }
+out:
+    stmt_done(s);
+    return rc;
+}
+
+int store_user_by_email(struct store *st, struct arena *a, const char *email, struct user *out)
+{
+    return user_lookup(st, a, STMT_USER_BY_EMAIL, email ? email : "", 0, out);
+}
+
+int store_user_by_id(struct store *st, struct arena *a, int64_t id, struct user *out)
+{
+    return user_lookup(st, a, STMT_USER_BY_ID, NULL, id, out);
+}
+
+int store_users(struct store *st, struct arena *a, struct user **out, size_t *n)
+{
+    struct conn *c = conn_get(st, NULL, 0);
+    sqlite3_stmt *s = NULL;
+    struct user *items = NULL;
+    size_t count = 0, cap = 0;
+    int rc = STORE_ERROR, step;
+    if (!c || !(s = stmt_get(c, STMT_USERS, NULL, 0)))
+        goto out;
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        grow(a, (void **)&items, count, &cap, sizeof *items);
+        read_user(s, 0, a, &items[count++]);
+    }
+    if (step != SQLITE_DONE) {
+        report(NULL, 0, "listing users: %s", sqlite3_errmsg(c->db));
+        goto out;
+    }
+    *out = items;
+    *n = count;
+    rc = STORE_OK;
+out:
+    stmt_done(s);
+    return rc;
+}
+
+/* Runs the user update id: UPDATE users SET <column> = ?2, updated_at = ?3 WHERE id = ?1, with
+ * ?2 the text value. Returns STORE_OK, STORE_NOT_FOUND, STORE_CONFLICT or STORE_ERROR. */
+static int user_update_text(struct store *st, enum statement id, int64_t user_id, const char *value,
+                            const char *what)
+{
+    struct conn *c = conn_get(st, NULL, 0);
+    sqlite3_stmt *s = NULL;
+    int rc = STORE_ERROR;
+    if (!c || !(s = stmt_get(c, id, NULL, 0)))
+        goto out;
+    sqlite3_bind_int64(s, 1, user_id);
+    bind_text(s, 2, value);
+    sqlite3_bind_int64(s, 3, util_now());
+    rc = step_write(c, s, 1, what);
+out:
+    stmt_done(s);
+    return rc;
+}
+
+int store_user_set_name(struct store *st, int64_t id, const char *display_name)
+{
+    return user_update_text(st, STMT_USER_SET_NAME, id, display_name, "renaming a user");
+}
+
+int store_user_set_password_hash(struct store *st, int64_t id, const char *password_hash)
+{
+    return user_update_text(st, STMT_USER_SET_PASSWORD_HASH, id, password_hash,
+                            "setting a password");
+}
+
+int store_user_set_role(struct store *st, int64_t id, enum role role)
+{
+    if (!role_valid(role)) {
+        report(NULL, 0, "setting a role: invalid role %d", (int)role);
+        return STORE_ERROR;
+    }
+    return user_update_text(st, STMT_USER_SET_ROLE, id, store_role_name(role), "setting a role");
+}
+
+int store_user_set_email(struct store *st, int64_t id, const char *email, int64_t verified_at)
+{
+    struct conn *c = conn_get(st, NULL, 0);
+    sqlite3_stmt *s = NULL;
+    char *lower = NULL;
+    int rc = STORE_ERROR;
+    if (!c)
+        goto out;
+    if (!present(email)) {
+        report(NULL, 0, "changing an email: the new email is empty");
+        goto out;
+    }
+    if (!(s = stmt_get(c, STMT_USER_SET_EMAIL, NULL, 0)))
+        goto out;
+    lower = lowercase_ascii(email);
+    sqlite3_bind_int64(s, 1, id);
+    bind_text(s, 2, lower);
+    if (verified_at)
+        sqlite3_bind_int64(s, 3, verified_at);
+    else
+        sqlite3_bind_null(s, 3);
+    sqlite3_bind_int64(s, 4, util_now());
+    rc = step_write(c, s, 1, "changing an email");
+out:
+    stmt_done(s);
+    free(lower);
+    return rc;
+}
+
+/* Runs statement id with ?1 = first, ?2 = second (when nparams >= 2) and ?3 = util_now() (when
+ * nparams is 3), steps it once and maps the outcome as step_write does. */
+static int write_ids(struct store *st, enum statement id, int nparams, int64_t first,
+                     int64_t second, int must_change, const char *what)
+{
+    struct conn *c = conn_get(st, NULL, 0);
+    sqlite3_stmt *s = NULL;
+    int rc = STORE_ERROR;
+    if (!c || !(s = stmt_get(c, id, NULL, 0)))
+        goto out;
+    sqlite3_bind_int64(s, 1, first);
+    if (nparams >= 2)
+        sqlite3_bind_int64(s, 2, second);
+    if (nparams >= 3)
+        sqlite3_bind_int64(s, 3, util_now());
+    rc = step_write(c, s, must_change, what);
+out:
+    stmt_done(s);
+    return rc;
+}
+
+int store_user_mark_verified(struct store *st, int64_t id, int64_t when)
+{
+    return write_ids(st, STMT_USER_MARK_VERIFIED, 3, id, when, 1, "marking a user verified");
+}
+
+int store_user_delete(struct store *st, int64_t id)
+{
+    return write_ids(st, STMT_USER_DELETE, 1, id, 0, 1, "deleting a user");
+}
+
+int store_session_create(struct store *st, int64_t user_id, const char *token_hash_hex, int64_t now,
+                         int64_t expires_at, const char *user_agent, const char *ip, int64_t *id)
+{
+    struct conn *c = conn_get(st, NULL, 0);
+    sqlite3_stmt *s = NULL;
+    int rc = STORE_ERROR;
+    if (!c)
+        goto out;
+    if (!present(token_hash_hex)) {
+        report(NULL, 0, "creating a session: the token hash is empty");
+        goto out;
+    }
+    if (!(s = stmt_get(c, STMT_SESSION_INSERT, NULL, 0)))
+        goto out;
+    sqlite3_bind_int64(s, 1, user_id);
+    bind_text(s, 2, token_hash_hex);
+    sqlite3_bind_int64(s, 3, now);
+    sqlite3_bind_int64(s, 4, expires_at);
+    bind_text(s, 5, user_agent);
+    bind_text(s, 6, ip);
+    rc = step_write(c, s, 0, "creating a session");
+    if (rc == STORE_OK && id)
+        *id = sqlite3_last_insert_rowid(c->db);
+out:
+    stmt_done(s);
+    return rc;
+}
+
+int store_session_by_token(struct store *st, struct arena *a, const char *token_hash_hex,
+                           struct session *session, struct user *user)
+{
+    struct conn *c = conn_get(st, NULL, 0);
+    sqlite3_stmt *s = NULL;
+    int rc = STORE_ERROR;
+    if (!c || !(s = stmt_get(c, STMT_SESSION_BY_TOKEN, NULL, 0)))
+        goto out;
+    bind_text(s, 1, token_hash_hex);
+    int step = sqlite3_step(s);
+    if (step == SQLITE_ROW) {
+        read_session(s, 0, a, session);
+        if (user)
+            read_user(s, SESSION_NCOLUMNS, a, user);
+        rc = STORE_OK;
+    } else if (step == SQLITE_DONE) {
+        rc = STORE_NOT_FOUND;
+    } else {
+        report(NULL, 0, "looking up a session: %s", sqlite3_errmsg(c->db));
+    }
+out:
+    stmt_done(s);
+    return rc;
+}
+
+int store_session_touch(struct store *st, int64_t id, int64_t now)
+{
+    return write_ids(st, STMT_SESSION_TOUCH, 2, id, now, 1, "touching a session");
+}
+
+int store_session_delete(struct store *st, int64_t id)
+{
+    return write_ids(st, STMT_SESSION_DELETE, 1, id, 0, 1, "deleting a session");
+}
+
+int store_session_delete_for_user(struct store *st, int64_t user_id, int64_t except_session_id)
+{
+    /* Session ids start at 1, so except 0 excludes nothing. */
+    return write_ids(st, STMT_SESSIONS_DELETE_FOR_USER, 2, user_id, except_session_id, 0,
+                     "ending a user's sessions");
+}
+
+int store_sessions_for_user(struct store *st, struct arena *a, int64_t user_id,
+                            struct session **out, size_t *n)
+{
+    struct conn *c = conn_get(st, NULL, 0);
+    sqlite3_stmt *s = NULL;
+    struct session *items = NULL;
+    size_t count = 0, cap = 0;
+    int rc = STORE_ERROR, step;
+    if (!c || !(s = stmt_get(c, STMT_SESSIONS_FOR_USER, NULL, 0)))
+        goto out;
+    sqlite3_bind_int64(s, 1, user_id);
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        grow(a, (void **)&items, count, &cap, sizeof *items);
+        read_session(s, 0, a, &items[count++]);
+    }
+    if (step != SQLITE_DONE) {
+        report(NULL, 0, "listing sessions: %s", sqlite3_errmsg(c->db));
+        goto out;
+    }
+    *out = items;
+    *n = count;
+    rc = STORE_OK;
+out:
+    stmt_done(s);
+    return rc;
+}
+
+int store_token_create(struct store *st, int64_t user_id, const char *kind,
+                       const char *token_hash_hex, const char *payload, int64_t now,
+                       int64_t expires_at)
+{
+    struct conn *c = conn_get(st, NULL, 0);
+    sqlite3_stmt *s = NULL;
+    int rc = STORE_ERROR;
+    if (!c)
+        goto out;
+    if (!present(token_hash_hex) || !present(kind)) {
+        report(NULL, 0, "creating a token: a kind and a token hash are required");
+        goto out;
+    }
+    if (!(s = stmt_get(c, STMT_TOKEN_INSERT, NULL, 0)))
+        goto out;
+    sqlite3_bind_int64(s, 1, user_id);
+    bind_text(s, 2, kind); /* the CHECK constraint refuses an unknown kind: STORE_ERROR */
+    bind_text(s, 3, token_hash_hex);
+    bind_text(s, 4, payload);
+    sqlite3_bind_int64(s, 5, now);
+    sqlite3_bind_int64(s, 6, expires_at);
+    rc = step_write(c, s, 0, "creating a token");
+out:
+    stmt_done(s);
+    return rc;
+}
+
+int store_token_consume(struct store *st, struct arena *a, const char *kind,
+                        const char *token_hash_hex, int64_t now, int64_t *user_id,
+                        const char **payload)
+{
+    struct conn *c = conn_get(st, NULL, 0);
+    sqlite3_stmt *find = NULL, *use = NULL;
+    int rc = STORE_ERROR;
+    if (!c)
+        return STORE_ERROR;
+    /* IMMEDIATE takes the write lock before the read, so the token is judged on the state the
+     * UPDATE will change; the UPDATE's "used_at IS NULL" keeps the rule even where the database
+     * would let two transactions interleave (PostgreSQL's READ COMMITTED): only one of them can
+     * change the row. */
+    if (run(c, STMT_BEGIN_IMMEDIATE, NULL, 0) != 0)
+        goto out;
+    if (!(find = stmt_get(c, STMT_TOKEN_FIND, NULL, 0)))
+        goto out;
+    bind_text(find, 1, token_hash_hex);
+    bind_text(find, 2, kind);
+    int step = sqlite3_step(find);
+    if (step == SQLITE_DONE) {
+        rc = TOKEN_UNKNOWN;
+        goto out;
+    }
+    if (step != SQLITE_ROW) {
+        report(NULL, 0, "looking up a token: %s", sqlite3_errmsg(c->db));
+        goto out;
+    }
+    int64_t token_id = sqlite3_column_int64(find, 0);
+    int64_t owner = sqlite3_column_int64(find, 1);
+    const char *stored_payload = column_text(find, 2, a);
+    int64_t expires_at = sqlite3_column_int64(find, 3);
+    int used = sqlite3_column_int(find, 4);
+    stmt_done(find);
+    find = NULL;
+    if (used) {
+        rc = TOKEN_USED;
+        goto out;
+    }
+    if (expires_at <= now) {
+        rc = TOKEN_EXPIRED;
+        goto out;
+    }
+    if (!(use = stmt_get(c, STMT_TOKEN_USE, NULL, 0)))
+        goto out;
+    sqlite3_bind_int64(use, 1, token_id);
+    sqlite3_bind_int64(use, 2, now);
+    int changed = step_write(c, use, 1, "using a token");
+    stmt_done(use);
+    use = NULL;
+    if (changed == STORE_ERROR)
+        goto out;
+    if (changed == STORE_NOT_FOUND) { /* another transaction used it first */
+        rc = TOKEN_USED;
+        goto out;
+    }
+    if (run(c, STMT_COMMIT, NULL, 0) != 0)
+        goto out;
+    if (user_id)
+        *user_id = owner;
+    if (payload)
+        *payload = stored_payload;
+    rc = TOKEN_VALID;
+out:
+    stmt_done(find);
+    stmt_done(use);
+    rollback(c); /* every outcome but VALID (committed above) changed nothing: end it */
+    return rc;
+}
+
+int store_tokens_delete_for_user(struct store *st, int64_t user_id, const char *kind)
+{
+    struct conn *c = conn_get(st, NULL, 0);
+    sqlite3_stmt *s = NULL;
+    int rc = STORE_ERROR;
+    if (!c || !(s = stmt_get(c, STMT_TOKENS_DELETE_FOR_USER, NULL, 0)))
+        goto out;
+    sqlite3_bind_int64(s, 1, user_id);
+    bind_text(s, 2, kind); /* NULL binds "": every kind */
+    rc = step_write(c, s, 0, "deleting a user's tokens");
+out:
+    stmt_done(s);
+    return rc;
+}
+
+int store_accounts_purge(struct store *st, int64_t now)
+{
+    int rc = write_ids(st, STMT_SESSIONS_PURGE, 1, now, 0, 0, "purging sessions");
+    if (rc == STORE_OK)
+        rc = write_ids(st, STMT_TOKENS_PURGE, 1, now - TOKEN_PURGE_GRACE, 0, 0, "purging tokens");
+    return rc;
+}
+
+int store_secret(struct store *st, const char *name, unsigned char out[32])
+{
+    struct conn *c = conn_get(st, NULL, 0);
+    sqlite3_stmt *s = NULL;
+    unsigned char fresh[SECRET_BYTES];
+    int rc = STORE_ERROR;
+    if (!c || !present(name))
+        goto out;
+    /* sodium_init is idempotent and thread-safe; randombytes_buf must not run before it. */
+    if (sodium_init() < 0) {
+        report(NULL, 0, "secret '%s': libsodium cannot initialise", name);
+        goto out;
+    }
+    /* Every caller proposes a fresh value; the first insert wins and the rest are ignored, so
+     * the SELECT below returns the same secret to every process. */
+    randombytes_buf(fresh, sizeof fresh);
+    if (!(s = stmt_get(c, STMT_SECRET_INSERT, NULL, 0)))
+        goto out;
+    bind_text(s, 1, name);
+    sqlite3_bind_blob(s, 2, fresh, (int)sizeof fresh, SQLITE_TRANSIENT);
+    if (step_write(c, s, 0, "storing a secret") != STORE_OK)
+        goto out;
+    stmt_done(s);
+    if (!(s = stmt_get(c, STMT_SECRET_GET, NULL, 0)))
+        goto out;
+    bind_text(s, 1, name);
+    if (sqlite3_step(s) != SQLITE_ROW) {
+        report(NULL, 0, "secret '%s': %s", name, sqlite3_errmsg(c->db));
+        goto out;
+    }
+    const void *value = sqlite3_column_blob(s, 0);
+    if (!value || sqlite3_column_bytes(s, 0) != SECRET_BYTES) {
+        report(NULL, 0, "secret '%s': the stored value is not %d bytes", name, SECRET_BYTES);
+        goto out;
+    }
+    memcpy(out, value, SECRET_BYTES);
+    rc = STORE_OK;
+out:
+    stmt_done(s);
+    sodium_memzero(fresh, sizeof fresh);
+    return rc;
+}
+
+/* ---- the mail queue ------------------------------------------------------------------------ */
+
+int store_mail_enqueue(struct store *st, const char *to, const char *subject, const char *text,
+                       const char *html, int64_t now)
+{
+    struct conn *c = conn_get(st, NULL, 0);
+    sqlite3_stmt *s = NULL;
+    int rc = STORE_ERROR;
+    if (!c || !(s = stmt_get(c, STMT_MAIL_INSERT, NULL, 0)))
+        goto out;
+    bind_text(s, 1, to);
+    bind_text(s, 2, subject);
+    bind_text(s, 3, text);
+    bind_text(s, 4, html);
+    sqlite3_bind_int64(s, 5, now);
+    rc = step_write(c, s, 1, "queueing mail");
+out:
+    stmt_done(s);
+    return rc;
+}
+
+int store_mail_due(struct store *st, struct arena *a, int64_t now, int limit,
+                   struct queued_mail **out, size_t *n)
+{
+    struct conn *c = conn_get(st, NULL, 0);
+    sqlite3_stmt *s = NULL;
+    struct queued_mail *items = NULL;
+    size_t count = 0, cap = 0;
+    int rc = STORE_ERROR, step;
+    if (!c || !(s = stmt_get(c, STMT_MAIL_DUE, NULL, 0)))
+        goto out;
+    sqlite3_bind_int64(s, 1, now);
+    sqlite3_bind_int(s, 2, limit > 0 && limit <= MAX_LIST_LIMIT ? limit : DEFAULT_LIST_LIMIT);
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        grow(a, (void **)&items, count, &cap, sizeof *items);
+        struct queued_mail *m = &items[count++];
+        m->id = sqlite3_column_int64(s, 0);
+        m->to = column_text(s, 1, a);
+        m->subject = column_text(s, 2, a);
+        m->text = column_text(s, 3, a);
+        m->html = column_text(s, 4, a);
+        m->attempts = sqlite3_column_int(s, 5);
+    }
+    if (step != SQLITE_DONE) {
+        report(NULL, 0, "listing due mail: %s", sqlite3_errmsg(c->db));
+        goto out;
+    }
+    *out = items;
+    *n = count;
+    rc = STORE_OK;
+out:
+    stmt_done(s);
+    return rc;
+}
+
+int store_mail_sent(struct store *st, int64_t id, int64_t now)
+{
+    return write_ids(st, STMT_MAIL_SENT, 2, id, now, 0, "marking mail sent");
+}
+
+int store_mail_failed(struct store *st, int64_t id, int64_t next_attempt_at, const char *error)
+{
+    struct conn *c = conn_get(st, NULL, 0);
+    sqlite3_stmt *s = NULL;
+    int rc = STORE_ERROR;
+    if (!c || !(s = stmt_get(c, STMT_MAIL_FAILED, NULL, 0)))
+        goto out;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_int64(s, 2, next_attempt_at);
+    bind_text(s, 3, error);
+    rc = step_write(c, s, 1, "recording a failed delivery");
 out:
     stmt_done(s);
     return rc;

@@ -1,0 +1,61 @@
+/*
+ * account.h: what the account pages (page_login.c, page_register.c, page_password.c,
+ * page_account.c) share: the form page context, message pages, the emails with single-use
+ * links, rate limits and validation of the fields readers type.
+ */
+#ifndef BROADSHEET_ACCOUNT_H
+#define BROADSHEET_ACCOUNT_H
+
+#include <jansson.h>
+
+#include "req.h"
+#include "store.h"
+
+#define ACCOUNT_NAME_MAX 100       /* display name, code points */
+#define ACCOUNT_VERIFY_HOURS 48    /* a verification or email-change link lives this long */
+#define ACCOUNT_RESET_MINUTES 60   /* a password reset link lives this long */
+
+/* A page context for an account page: the common context plus csrf and reader (when signed
+ * in). The caller owns the reference. */
+json_t *account_context(struct req *r, const char *title);
+
+/* Renders template name with ctx (consumed) and sends it with status, no-store. */
+enum MHD_Result account_send(struct req *r, unsigned status, const char *name, json_t *ctx);
+
+/* A message page (message.mustache): title, body text, an optional link. error picks the
+ * style. */
+enum MHD_Result account_message(struct req *r, unsigned status, const char *title,
+                                const char *body, const char *link_url, const char *link_text,
+                                int error);
+
+/* 403 for a form without a valid CSRF token: nothing was changed. */
+enum MHD_Result account_forbidden(struct req *r);
+
+/* Counts an attempt under "what:key" against limit per window seconds. Returns 0 when allowed,
+ * or the seconds to wait (the caller answers 429). */
+int account_limited(struct req *r, const char *what, const char *key, int limit, int window);
+
+/* Queues an email to `to` whose text is intro, a link to site URL + path + "?token=" + token,
+ * and after. Returns 0 or -1. The token never appears in a log. */
+int account_mail_link(struct req *r, const char *to, const char *subject, const char *intro,
+                      const char *path, const char *token, const char *after);
+
+/* Makes a single-use token of kind for user_id valid for seconds and mails its link. */
+int account_send_token(struct req *r, int64_t user_id, const char *to, const char *kind,
+                       const char *payload, int64_t seconds, const char *subject,
+                       const char *intro, const char *path, const char *after);
+
+/* A reader-facing problem with a display name, or NULL if it is fine: UTF-8, 1 to
+ * ACCOUNT_NAME_MAX characters after trimming, no control characters. */
+const char *account_name_problem(const char *name);
+
+/* next if it is a local path ("/…", not "//…" or "/\…"), else "/". */
+const char *account_safe_next(const char *next);
+
+/* The field's value if it is valid UTF-8 (for refilling a form), else "". */
+const char *account_refill(const char *value);
+
+/* Trims white space from both ends (into the arena). NULL gives "". */
+char *account_trim(struct req *r, const char *value);
+
+#endif

@@ -1,0 +1,22 @@
+/*
+ * jobs.h: a small pool of threads for work that must not run on an HTTP worker thread.
+ *
+ * libmicrohttpd's worker threads each serve many connections; a request that blocks one (an
+ * argon2id password hash takes about 0.1 s and 64 MiB) would stall every reader on that thread.
+ * Such a request suspends its connection, its work runs here, and the connection resumes when
+ * the work is done (server_offload in server.h). The pool's size is also the bound on how many
+ * password hashes run at once.
+ */
+#ifndef BROADSHEET_JOBS_H
+#define BROADSHEET_JOBS_H
+
+struct jobs;
+
+/* Starts threads workers. Never NULL (aborts if threads cannot be made). */
+struct jobs *jobs_start(unsigned threads);
+/* Queues fn(arg); it runs on one of the workers, in submission order per worker. */
+void jobs_submit(struct jobs *j, void (*fn)(void *arg), void *arg);
+/* Runs what is queued, stops the workers and frees the pool. */
+void jobs_stop(struct jobs *j);
+
+#endif

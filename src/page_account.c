@@ -1,0 +1,355 @@
+/*
+ * page_account.c: "My account" (/account) and its forms: display name, email (re-verified:
+ * the change takes effect from a link sent to the new address), password (needs the current
+ * one; ends every other session and renews this one's token), the sessions list (end one, or
+ * all others), a new verification link, and deleting the account with its sessions and tokens.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "account.h"
+#include "app.h"
+#include "auth.h"
+#include "pages.h"
+#include "reader.h"
+#include "render.h"
+#include "server.h"
+#include "util.h"
+
+#define RESEND_PER_ACCOUNT 3 /* verification links per account per hour */
+
+/* What a finished form reports on the account page (?done=CODE): a fixed set, so the query
+ * can never put text of its own on the page. */
+static const char *done_message(const char *code)
+{
+    static const struct {
+        const char *code, *message;
+    } messages[] = {
+        {"welcome", "Welcome! Your account is ready. We have sent you a link to verify your "
+                    "email address."},
+        {"name", "Your name has been saved."},
+        {"email-sent", "We have sent a link to your new address. Your email changes when you "
+                       "follow it."},
+        {"password", "Your password has been changed. You have been signed out everywhere "
+                     "else."},
+        {"sessions", "Done: that session has ended."},
+        {"verify-sent", "We have sent you a new verification link."},
+    };
+    for (size_t i = 0; code && i < ARRAY_LEN(messages); i++)
+        if (!strcmp(code, messages[i].code))
+            return messages[i].message;
+    return NULL;
+}
+
+/* A display form of a time. */
+static const char *when(struct req *r, int64_t t)
+{
+    char iso[32], display[64];
+    render_dates(t, iso, sizeof iso, display, sizeof display);
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    char hm[16];
+    strftime(hm, sizeof hm, "%H:%M", &tm);
+    return arena_printf(r->arena, "%s, %s UTC", display, hm);
+}
+
+/* Field errors and refills for the account page, when a form failed. */
+struct account_errors {
+    const char *name, *email, *password, *delete;
+    const char *name_value, *email_value;
+};
+
+/* The account page. */
+static enum MHD_Result account_page(struct req *r, unsigned status,
+                                    const struct account_errors *errors, const char *notice)
+{
+    const struct user *u = &r->reader->user;
+    json_t *ctx = account_context(r, "My account");
+    json_t *reader = json_object_get(ctx, "reader");
+    json_object_set_new(reader, "created_display", json_string(when(r, u->created_at)));
+    if (errors && errors->name_value)
+        json_object_set_new(reader, "name", json_string(account_refill(errors->name_value)));
+    json_object_set_new(ctx, "verify_reminder", json_boolean(u->email_verified_at == 0));
+    json_object_set_new(ctx, "notice", json_boolean(notice != NULL));
+    json_object_set_new(ctx, "notice_message", json_string(notice ? notice : ""));
+    int any = errors && (errors->name || errors->email || errors->password || errors->delete);
+    json_object_set_new(ctx, "error", json_boolean(any));
+    json_object_set_new(ctx, "error_message",
+                        json_string(any ? "Please correct the problem below." : ""));
+    json_object_set_new(
+        ctx, "errors",
+        json_pack("{s:s, s:s, s:s, s:s}", "name", errors && errors->name ? errors->name : "",
+                  "email", errors && errors->email ? errors->email : "", "password",
+                  errors && errors->password ? errors->password : "", "delete",
+                  errors && errors->delete ? errors->delete : ""));
+    json_object_set_new(ctx, "new_email",
+                        json_string(errors && errors->email_value
+                                        ? account_refill(errors->email_value)
+                                        : ""));
+
+    struct session *sessions;
+    size_t n = 0;
+    json_t *list = json_array();
+    int others = 0;
+    if (store_sessions_for_user(r->app->store, r->arena, u->id, &sessions, &n) == STORE_OK) {
+        for (size_t i = 0; i < n; i++) {
+            int current = sessions[i].id == r->reader->session.id;
+            others |= !current;
+            json_array_append_new(
+                list, json_pack("{s:I, s:s, s:s, s:s, s:b}", "id", (json_int_t)sessions[i].id,
+                                "user_agent",
+                                *sessions[i].user_agent ? sessions[i].user_agent
+                                                        : "Unknown browser",
+                                "created_display", when(r, sessions[i].created_at),
+                                "last_seen_display", when(r, sessions[i].last_seen_at),
+                                "current", current));
+        }
+    }
+    json_object_set_new(ctx, "sessions", list);
+    json_object_set_new(ctx, "has_other_sessions", json_boolean(others));
+    return account_send(r, status, "account", ctx);
+}
+
+/* Readers who are not signed in go to the log-in page and come back here. */
+static enum MHD_Result require_reader(struct req *r)
+{
+    return server_redirect(r, "/login?next=/account");
+}
+
+enum MHD_Result page_account(struct req *r)
+{
+    if (!r->reader)
+        return require_reader(r);
+    return account_page(r, 200, NULL, done_message(req_query(r, "done")));
+}
+
+enum MHD_Result page_account_name(struct req *r)
+{
+    if (!reader_csrf_valid(r))
+        return account_forbidden(r);
+    if (!r->reader)
+        return require_reader(r);
+    const char *name = account_trim(r, req_form(r, "name"));
+    struct account_errors errors = {.name = account_name_problem(name), .name_value = name};
+    if (errors.name)
+        return account_page(r, 422, &errors, NULL);
+    if (store_user_set_name(r->app->store, r->reader->user.id, name) != STORE_OK)
+        return server_send_error(r, 500);
+    return server_redirect(r, "/account?done=name");
+}
+
+enum MHD_Result page_account_verify(struct req *r)
+{
+    if (!reader_csrf_valid(r))
+        return account_forbidden(r);
+    if (!r->reader)
+        return require_reader(r);
+    const struct user *u = &r->reader->user;
+    if (u->email_verified_at)
+        return server_redirect(r, "/account");
+    int wait = account_limited(r, "verify-account", u->email, RESEND_PER_ACCOUNT, 3600);
+    if (wait)
+        return server_too_many_requests(r, wait);
+    store_tokens_delete_for_user(r->app->store, u->id, "verify");
+    account_send_token(r, u->id, u->email, "verify", "", ACCOUNT_VERIFY_HOURS * 3600,
+                       "Verify your email address",
+                       "Please confirm that this is your email address by following this link:",
+                       "/verify", "If you did not ask for this, ignore this message.");
+    return server_redirect(r, "/account?done=verify-sent");
+}
+
+/* Work for the forms that need the current password: email, password and delete. */
+struct password_form {
+    const char *password;     /* the current password as typed */
+    const char *new_password; /* password form */
+    const char *new_email;    /* email form */
+    char hash[AUTH_HASH_BYTES];
+    int ok;       /* the current password matched */
+    int failed;   /* a store or hash failure */
+    enum MHD_Result (*finish)(struct req *r);
+};
+
+/* Job thread: checks the current password, and hashes the new one for the password form. */
+static void password_work(struct req *r)
+{
+    struct password_form *f = r->work_state;
+    f->ok = auth_password_verify(r->reader->user.password_hash, f->password) == 1;
+    if (f->ok && f->new_password && auth_password_hash(f->new_password, f->hash) < 0)
+        f->failed = 1;
+}
+
+/* HTTP thread for the email form: sends the link to the new address. */
+static enum MHD_Result email_finish(struct req *r)
+{
+    struct password_form *f = r->work_state;
+    const struct user *u = &r->reader->user;
+    if (!f->ok) {
+        struct account_errors errors = {.email = "Your current password is not correct.",
+                                        .email_value = f->new_email};
+        return account_page(r, 422, &errors, NULL);
+    }
+    struct user other;
+    if (store_user_by_email(r->app->store, r->arena, f->new_email, &other) == STORE_OK &&
+        other.id != u->id) {
+        struct account_errors errors = {.email = "Another account uses this email address.",
+                                        .email_value = f->new_email};
+        return account_page(r, 422, &errors, NULL);
+    }
+    store_tokens_delete_for_user(r->app->store, u->id, "email_change");
+    if (account_send_token(r, u->id, f->new_email, "email_change", f->new_email,
+                           ACCOUNT_VERIFY_HOURS * 3600, "Confirm your new email address",
+                           "Please confirm that you want to use this address for your account "
+                           "by following this link:",
+                           "/verify-email",
+                           "If you did not ask for this, ignore this message: nothing changes.") <
+        0)
+        return server_send_error(r, 500);
+    return server_redirect(r, "/account?done=email-sent");
+}
+
+/* HTTP thread for the password form: sets it, renews this session, ends the others. */
+static enum MHD_Result password_finish(struct req *r)
+{
+    struct password_form *f = r->work_state;
+    struct store *st = r->app->store;
+    if (!f->ok) {
+        struct account_errors errors = {.password = "Your current password is not correct."};
+        return account_page(r, 422, &errors, NULL);
+    }
+    struct user u = r->reader->user;
+    if (f->failed || store_user_set_password_hash(st, u.id, f->hash) != STORE_OK)
+        return server_send_error(r, 500);
+    store_session_delete_for_user(st, u.id, r->reader->session.id);
+    store_tokens_delete_for_user(st, u.id, "reset");
+    u.password_hash = arena_strdup(r->arena, f->hash);
+    if (reader_sign_in(r, &u) < 0) /* a new token for the new credentials */
+        return server_send_error(r, 500);
+    return server_redirect(r, "/account?done=password");
+}
+
+/* HTTP thread for deleting the account. */
+static enum MHD_Result delete_finish(struct req *r)
+{
+    struct password_form *f = r->work_state;
+    if (!f->ok) {
+        struct account_errors errors = {.delete = "Your password is not correct."};
+        return account_page(r, 422, &errors, NULL);
+    }
+    if (store_user_delete(r->app->store, r->reader->user.id) != STORE_OK)
+        return server_send_error(r, 500);
+    r->reader = NULL; /* its session went with it */
+    reader_sign_out(r);
+    return account_message(r, 200, "Your account has been deleted",
+                           "Your account, its sessions and its pending links are gone. Thank "
+                           "you for reading.",
+                           "/", "Go to the front page", 0);
+}
+
+/* Starts one of the forms that need the current password. */
+static enum MHD_Result with_password(struct req *r, struct password_form *f)
+{
+    if (strlen(f->password) > AUTH_PASSWORD_MAX_BYTES)
+        f->password = "";
+    r->work_state = f;
+    return server_offload(r, password_work, f->finish);
+}
+
+enum MHD_Result page_account_email(struct req *r)
+{
+    if (!reader_csrf_valid(r))
+        return account_forbidden(r);
+    if (!r->reader)
+        return require_reader(r);
+    struct password_form *f = arena_calloc(r->arena, 1, sizeof *f);
+    const char *email = account_trim(r, req_form(r, "email"));
+    const char *password = req_form(r, "password");
+    f->password = password ? password : "";
+    if (!auth_email_valid(email)) {
+        struct account_errors errors = {
+            .email = "Enter a valid email address, like name@example.com.", .email_value = email};
+        return account_page(r, 422, &errors, NULL);
+    }
+    f->new_email = auth_email_normalize(r->arena, email);
+    if (!strcmp(f->new_email, r->reader->user.email)) {
+        struct account_errors errors = {.email = "That is already your email address.",
+                                        .email_value = email};
+        return account_page(r, 422, &errors, NULL);
+    }
+    f->finish = email_finish;
+    return with_password(r, f);
+}
+
+enum MHD_Result page_account_password(struct req *r)
+{
+    if (!reader_csrf_valid(r))
+        return account_forbidden(r);
+    if (!r->reader)
+        return require_reader(r);
+    struct password_form *f = arena_calloc(r->arena, 1, sizeof *f);
+    const char *current = req_form(r, "current_password");
+    const struct form_field *pw = req_form_field(r, "new_password");
+    f->password = current ? current : "";
+    f->new_password = pw ? pw->value : "";
+    const char *problem = (pw && pw->too_long)
+                              ? "Use at most 256 bytes."
+                              : auth_password_problem(f->new_password, r->reader->user.email,
+                                                      r->reader->user.display_name);
+    if (problem) {
+        struct account_errors errors = {.password = problem};
+        return account_page(r, 422, &errors, NULL);
+    }
+    f->finish = password_finish;
+    return with_password(r, f);
+}
+
+enum MHD_Result page_account_delete(struct req *r)
+{
+    if (!reader_csrf_valid(r))
+        return account_forbidden(r);
+    if (!r->reader)
+        return require_reader(r);
+    struct password_form *f = arena_calloc(r->arena, 1, sizeof *f);
+    const char *password = req_form(r, "password");
+    f->password = password ? password : "";
+    f->finish = delete_finish;
+    return with_password(r, f);
+}
+
+enum MHD_Result page_account_sessions(struct req *r)
+{
+    if (!reader_csrf_valid(r))
+        return account_forbidden(r);
+    if (!r->reader)
+        return require_reader(r);
+    struct store *st = r->app->store;
+    const char *which = req_form(r, "session_id");
+    int64_t me = r->reader->user.id;
+    if (which && !strcmp(which, "others")) {
+        if (store_session_delete_for_user(st, me, r->reader->session.id) != STORE_OK)
+            return server_send_error(r, 500);
+        return server_redirect(r, "/account?done=sessions");
+    }
+    char *end;
+    long long id = which ? strtoll(which, &end, 10) : 0;
+    if (!which || !*which || *end || id <= 0)
+        return server_send_error(r, 400);
+    /* Only a session of this account may be ended from here. */
+    struct session *sessions;
+    size_t n;
+    if (store_sessions_for_user(st, r->arena, me, &sessions, &n) != STORE_OK)
+        return server_send_error(r, 500);
+    for (size_t i = 0; i < n; i++) {
+        if (sessions[i].id != id)
+            continue;
+        store_session_delete(st, id);
+        if (id == r->reader->session.id) {
+            reader_sign_out(r);
+            return server_redirect(r, "/");
+        }
+        return server_redirect(r, "/account?done=sessions");
+    }
+    return server_send_error(r, 404);
+}

@@ -1,0 +1,160 @@
+/*
+ * page_password.c: "Forgot your password?" (/forgot) and choosing a new one (/reset).
+ *
+ * /forgot gives the same answer whether or not an account has the address, and is limited per
+ * client address and per address asked about. The link is single-use and lives an hour; using
+ * it sets the new password, ends every session of the account and voids its other reset links.
+ * A used, expired or altered link gets a page saying so, and nothing changes.
+ */
+#include <string.h>
+
+#include "account.h"
+#include "app.h"
+#include "auth.h"
+#include "pages.h"
+#include "reader.h"
+#include "server.h"
+#include "util.h"
+
+#define FORGOT_PER_IP 10      /* requests per address per hour */
+#define FORGOT_PER_ACCOUNT 3  /* links per account per hour */
+
+/* The form asking for the address. */
+static enum MHD_Result forgot_form(struct req *r, unsigned status, const char *email,
+                                   const char *error)
+{
+    json_t *ctx = account_context(r, "Forgot your password?");
+    json_object_set_new(ctx, "email", json_string(account_refill(email)));
+    json_object_set_new(ctx, "error", json_boolean(error != NULL));
+    json_object_set_new(ctx, "error_message", json_string(error ? error : ""));
+    return account_send(r, status, "forgot", ctx);
+}
+
+enum MHD_Result page_forgot(struct req *r)
+{
+    if (r->method != METHOD_POST)
+        return forgot_form(r, 200, "", NULL);
+    if (!reader_csrf_valid(r))
+        return account_forbidden(r);
+    const char *email = account_trim(r, req_form(r, "email"));
+    if (!auth_email_valid(email))
+        return forgot_form(r, 422, email, "Enter a valid email address, like name@example.com.");
+    email = auth_email_normalize(r->arena, email);
+
+    char ip[64];
+    req_client_ip(r, ip, sizeof ip);
+    int wait = account_limited(r, "forgot-ip", ip, FORGOT_PER_IP, 3600);
+    if (!wait)
+        wait = account_limited(r, "forgot-account", email, FORGOT_PER_ACCOUNT, 3600);
+    if (wait)
+        return server_too_many_requests(r, wait);
+
+    struct user user;
+    if (store_user_by_email(r->app->store, r->arena, email, &user) == STORE_OK)
+        account_send_token(r, user.id, user.email, "reset", "", ACCOUNT_RESET_MINUTES * 60,
+                           "Reset your password",
+                           "Someone (we hope you) asked to reset the password of your account. "
+                           "To choose a new password, follow this link within an hour:",
+                           "/reset",
+                           "If you did not ask for this, ignore this message: your password "
+                           "stays as it is.");
+    /* The same page whether or not the account exists. */
+    return account_message(r, 200, "Check your email",
+                           "If an account uses that address, we have sent it a link to choose a "
+                           "new password. The link works once, within an hour.",
+                           "/login", "Back to log in", 0);
+}
+
+/* The reset work across its two halves. */
+struct reset_state {
+    const char *token_hash;
+    const char *password;
+    char hash[AUTH_HASH_BYTES];
+    int status; /* token_status, or STORE_ERROR */
+};
+
+/* The form choosing the new password. */
+static enum MHD_Result reset_form(struct req *r, unsigned status, const char *token,
+                                  const char *error)
+{
+    json_t *ctx = account_context(r, "Choose a new password");
+    json_object_set_new(ctx, "token", json_string(token));
+    json_object_set_new(ctx, "errors", json_pack("{s:s}", "password", error ? error : ""));
+    json_object_set_new(ctx, "has_errors", json_boolean(error != NULL));
+    return account_send(r, status, "reset", ctx);
+}
+
+/* Job thread: hashes the new password, then uses the token and sets it, ending every session
+ * of the account. */
+static void reset_work(struct req *r)
+{
+    struct reset_state *s = r->work_state;
+    struct store *st = r->app->store;
+    if (auth_password_hash(s->password, s->hash) < 0) {
+        s->status = STORE_ERROR;
+        return;
+    }
+    int64_t user_id;
+    s->status = store_token_consume(st, r->arena, "reset", s->token_hash, util_now(), &user_id,
+                                    NULL);
+    if (s->status != TOKEN_VALID)
+        return;
+    if (store_user_set_password_hash(st, user_id, s->hash) != STORE_OK) {
+        s->status = STORE_ERROR;
+        return;
+    }
+    store_session_delete_for_user(st, user_id, 0);
+    store_tokens_delete_for_user(st, user_id, "reset");
+}
+
+/* HTTP thread: says how it went. */
+static enum MHD_Result reset_finish(struct req *r)
+{
+    struct reset_state *s = r->work_state;
+    switch (s->status) {
+    case TOKEN_VALID:
+        if (r->reader) /* its session has just ended with the others */
+            reader_sign_out(r);
+        return server_redirect(r, "/login?done=reset");
+    case TOKEN_USED:
+        return account_message(r, 410, "This link has already been used",
+                               "Each link works once. Nothing was changed.", "/forgot",
+                               "Ask for a new link", 1);
+    case TOKEN_EXPIRED:
+        return account_message(r, 410, "This link has expired",
+                               "Reset links work for an hour. Nothing was changed.", "/forgot",
+                               "Ask for a new link", 1);
+    case TOKEN_UNKNOWN:
+        return account_message(r, 400, "This link is not valid",
+                               "It may have been copied incompletely. Nothing was changed.",
+                               "/forgot", "Ask for a new link", 1);
+    default:
+        return server_send_error(r, 500);
+    }
+}
+
+enum MHD_Result page_reset(struct req *r)
+{
+    char hash[AUTH_TOKEN_HASH_HEX + 1];
+    const char *token = r->method == METHOD_POST ? req_form(r, "token") : req_query(r, "token");
+    if (r->method == METHOD_POST && !reader_csrf_valid(r))
+        return account_forbidden(r);
+    if (!token || auth_token_hash(token, hash) < 0)
+        return account_message(r, 400, "This link is not valid",
+                               "It may have been copied incompletely. Nothing was changed.",
+                               "/forgot", "Ask for a new link", 1);
+    if (r->method != METHOD_POST)
+        return reset_form(r, 200, token, NULL);
+
+    const struct form_field *pw = req_form_field(r, "password");
+    const char *password = pw ? pw->value : "";
+    const char *problem = (pw && pw->too_long) ? "Use at most 256 bytes."
+                                               : auth_password_problem(password, NULL, NULL);
+    if (problem)
+        return reset_form(r, 422, token, problem);
+    struct reset_state *s = arena_calloc(r->arena, 1, sizeof *s);
+    s->token_hash = arena_strdup(r->arena, hash);
+    s->password = password;
+    r->work_state = s;
+    return server_offload(r, reset_work, reset_finish);
+}

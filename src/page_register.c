@@ -1,0 +1,185 @@
+/*
+ * page_register.c: /register (a new reader account), /verify (the link in the verification
+ * email) and /verify-email (the link that confirms a changed address).
+ *
+ * A new account is signed in at once and reminded to verify its address until it does. The
+ * email address is unique; two registrations racing for one address are decided by the
+ * database's UNIQUE constraint, and the loser is told next to the field, like any duplicate.
+ */
+#include <string.h>
+
+#include "account.h"
+#include "app.h"
+#include "auth.h"
+#include "pages.h"
+#include "reader.h"
+#include "server.h"
+#include "util.h"
+
+#define REGISTER_PER_IP 10 /* new accounts per address per hour */
+
+/* The registration form's fields and their problems, across the two halves of the work. */
+struct register_state {
+    const char *email;
+    const char *name;
+    const char *password;
+    const char *errors[4]; /* email, name, password, form */
+    int64_t user_id;
+    int status; /* STORE_OK, STORE_CONFLICT or STORE_ERROR after the work */
+};
+
+/* The form, refilled (never the password), with each problem next to its field. */
+static enum MHD_Result register_form(struct req *r, unsigned status,
+                                     const struct register_state *s)
+{
+    json_t *ctx = account_context(r, "Create your account");
+    json_object_set_new(ctx, "values", json_pack("{s:s, s:s}", "email", account_refill(s->email),
+                                                 "name", account_refill(s->name)));
+    int any = 0;
+    for (int i = 0; i < 4; i++)
+        any |= s->errors[i] != NULL;
+    json_object_set_new(ctx, "errors",
+                        json_pack("{s:s, s:s, s:s, s:s}", "email",
+                                  s->errors[0] ? s->errors[0] : "", "name",
+                                  s->errors[1] ? s->errors[1] : "", "password",
+                                  s->errors[2] ? s->errors[2] : "", "form",
+                                  s->errors[3] ? s->errors[3] : ""));
+    json_object_set_new(ctx, "has_errors", json_boolean(any));
+    return account_send(r, status, "register", ctx);
+}
+
+/* Job thread: hashes the password and creates the account. */
+static void register_work(struct req *r)
+{
+    struct register_state *s = r->work_state;
+    char hash[AUTH_HASH_BYTES];
+    if (auth_password_hash(s->password, hash) < 0) {
+        s->status = STORE_ERROR;
+        return;
+    }
+    s->status = store_user_create(r->app->store, s->email, s->name, hash, ROLE_READER,
+                                  &s->user_id);
+}
+
+/* HTTP thread: signs the new reader in and sends the verification link. */
+static enum MHD_Result register_finish(struct req *r)
+{
+    struct register_state *s = r->work_state;
+    if (s->status == STORE_CONFLICT) {
+        s->errors[0] = "An account with this email already exists. Log in, or use "
+                       "\"Forgot your password?\".";
+        return register_form(r, 422, s);
+    }
+    struct user user;
+    if (s->status != STORE_OK ||
+        store_user_by_id(r->app->store, r->arena, s->user_id, &user) != STORE_OK) {
+        s->errors[3] = "Your account could not be created just now. Please try again.";
+        return register_form(r, 500, s);
+    }
+    account_send_token(r, user.id, user.email, "verify", "", ACCOUNT_VERIFY_HOURS * 3600,
+                       "Verify your email address",
+                       "Welcome! Please confirm that this is your email address by following "
+                       "this link:",
+                       "/verify",
+                       "If you did not create an account, ignore this message.");
+    if (reader_sign_in(r, &user) < 0)
+        return server_send_error(r, 500);
+    return server_redirect(r, "/account?done=welcome");
+}
+
+enum MHD_Result page_register(struct req *r)
+{
+    struct register_state *s = arena_calloc(r->arena, 1, sizeof *s);
+    if (r->method != METHOD_POST) {
+        s->email = s->name = "";
+        return register_form(r, 200, s);
+    }
+    if (!reader_csrf_valid(r))
+        return account_forbidden(r);
+    s->email = account_trim(r, req_form(r, "email"));
+    s->name = account_trim(r, req_form(r, "name"));
+    const struct form_field *pw = req_form_field(r, "password");
+    s->password = pw ? pw->value : "";
+
+    if (!*s->email)
+        s->errors[0] = "Enter your email address.";
+    else if (!auth_email_valid(s->email))
+        s->errors[0] = "Enter a valid email address, like name@example.com.";
+    s->errors[1] = account_name_problem(s->name);
+    s->errors[2] = (pw && pw->too_long) ? "Use at most 256 bytes."
+                                        : auth_password_problem(s->password, s->email, s->name);
+    if (s->errors[0] || s->errors[1] || s->errors[2])
+        return register_form(r, 422, s);
+    s->email = auth_email_normalize(r->arena, s->email);
+
+    char ip[64];
+    req_client_ip(r, ip, sizeof ip);
+    int wait = account_limited(r, "register-ip", ip, REGISTER_PER_IP, 3600);
+    if (wait)
+        return server_too_many_requests(r, wait);
+    r->work_state = s;
+    return server_offload(r, register_work, register_finish);
+}
+
+/* The page for a link that cannot be used, by why. */
+static enum MHD_Result bad_link(struct req *r, int status)
+{
+    switch (status) {
+    case TOKEN_USED:
+        return account_message(r, 410, "This link has already been used",
+                               "Each link works once. Nothing was changed.", "/account",
+                               "Go to My account", 1);
+    case TOKEN_EXPIRED:
+        return account_message(r, 410, "This link has expired",
+                               "Nothing was changed. You can ask for a new link from My account.",
+                               "/account", "Go to My account", 1);
+    case STORE_ERROR:
+        return server_send_error(r, 500);
+    default:
+        return account_message(r, 400, "This link is not valid",
+                               "It may have been copied incompletely. Nothing was changed.", "/",
+                               "Go to the front page", 1);
+    }
+}
+
+enum MHD_Result page_verify(struct req *r)
+{
+    char hash[AUTH_TOKEN_HASH_HEX + 1];
+    const char *token = req_query(r, "token");
+    if (!token || auth_token_hash(token, hash) < 0)
+        return bad_link(r, TOKEN_UNKNOWN);
+    int64_t user_id;
+    int status = store_token_consume(r->app->store, r->arena, "verify", hash, util_now(),
+                                     &user_id, NULL);
+    if (status != TOKEN_VALID)
+        return bad_link(r, status);
+    if (store_user_mark_verified(r->app->store, user_id, util_now()) != STORE_OK)
+        return server_send_error(r, 500);
+    return account_message(r, 200, "Your email address is verified",
+                           "Thank you. Your account is ready.", "/", "Read the latest news", 0);
+}
+
+enum MHD_Result page_verify_email(struct req *r)
+{
+    char hash[AUTH_TOKEN_HASH_HEX + 1];
+    const char *token = req_query(r, "token");
+    if (!token || auth_token_hash(token, hash) < 0)
+        return bad_link(r, TOKEN_UNKNOWN);
+    int64_t user_id;
+    const char *email;
+    int status = store_token_consume(r->app->store, r->arena, "email_change", hash, util_now(),
+                                     &user_id, &email);
+    if (status != TOKEN_VALID)
+        return bad_link(r, status);
+    int rc = store_user_set_email(r->app->store, user_id, email, util_now());
+    if (rc == STORE_CONFLICT)
+        return account_message(r, 409, "That address is taken",
+                               "Another account now uses that email address. Nothing was "
+                               "changed.",
+                               "/account", "Go to My account", 1);
+    if (rc != STORE_OK)
+        return server_send_error(r, 500);
+    return account_message(r, 200, "Your email address has been changed",
+                           "From now on, log in with your new address.", "/account",
+                           "Go to My account", 0);
+}

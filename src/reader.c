@@ -1,0 +1,146 @@
+/*
+ * reader.c: sessions and CSRF tokens. See reader.h.
+ */
+#include "reader.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "app.h"
+#include "auth.h"
+#include "util.h"
+
+#define TOUCH_AFTER 300 /* seconds between last-seen updates: not a write per request */
+#define USER_AGENT_MAX 200
+
+/* Appends "; Secure" when the site is served over HTTPS. */
+static const char *secure_attribute(struct req *r)
+{
+    return r->app->config->cookie_secure ? "; Secure" : "";
+}
+
+/* Clears the session cookie in the response. */
+static void clear_session_cookie(struct req *r)
+{
+    char cookie[200];
+    snprintf(cookie, sizeof cookie, READER_SESSION_COOKIE "=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax%s",
+             secure_attribute(r));
+    req_set_cookie(r, cookie);
+}
+
+void reader_load(struct req *r)
+{
+    const char *token = req_cookie(r, READER_SESSION_COOKIE);
+    if (!token || !*token)
+        return;
+    char hash[65];
+    if (auth_token_hash(token, hash) < 0) {
+        clear_session_cookie(r);
+        return;
+    }
+    struct reader *reader = arena_calloc(r->arena, 1, sizeof *reader);
+    int rc = store_session_by_token(r->app->store, r->arena, hash, &reader->session, &reader->user);
+    if (rc == STORE_NOT_FOUND) {
+        clear_session_cookie(r);
+        return;
+    }
+    if (rc != STORE_OK)
+        return; /* the database is unwell: treat as anonymous, keep the cookie */
+    int64_t now = util_now();
+    int64_t idle_limit = (int64_t)r->app->config->session_idle_days * 86400;
+    if (reader->session.expires_at <= now || reader->session.last_seen_at + idle_limit <= now) {
+        store_session_delete(r->app->store, reader->session.id);
+        clear_session_cookie(r);
+        return;
+    }
+    if (now - reader->session.last_seen_at > TOUCH_AFTER)
+        store_session_touch(r->app->store, reader->session.id, now);
+    memcpy(reader->token_hash, hash, sizeof hash);
+    r->reader = reader;
+}
+
+/* The anonymous CSRF binding: the cookie's value, or a new one set on this response. */
+static const char *anonymous_binding(struct req *r, int create)
+{
+    if (r->anonymous_id)
+        return r->anonymous_id;
+    const char *id = req_cookie(r, READER_ANONYMOUS_COOKIE);
+    char hash[65];
+    if (id && auth_token_hash(id, hash) == 0) {
+        r->anonymous_id = id;
+        return id;
+    }
+    if (!create)
+        return NULL;
+    char token[AUTH_TOKEN_CHARS + 1];
+    auth_token_new(token, hash);
+    r->anonymous_id = arena_strdup(r->arena, token);
+    char cookie[200];
+    snprintf(cookie, sizeof cookie, READER_ANONYMOUS_COOKIE "=%s; Path=/; HttpOnly; SameSite=Lax%s",
+             token, secure_attribute(r));
+    req_set_cookie(r, cookie);
+    return r->anonymous_id;
+}
+
+const char *reader_csrf_token(struct req *r)
+{
+    const char *binding = r->reader ? r->reader->token_hash : anonymous_binding(r, 1);
+    char *token = arena_alloc(r->arena, AUTH_CSRF_CHARS + 1);
+    auth_csrf_token(r->app->csrf_key, binding, token);
+    return token;
+}
+
+int reader_csrf_valid(struct req *r)
+{
+    const char *token = req_form(r, "csrf");
+    if (!token)
+        return 0;
+    if (r->reader && auth_csrf_verify(r->app->csrf_key, r->reader->token_hash, token))
+        return 1;
+    /* A form rendered before log-in (say, a second tab) stays valid for its anonymous id. */
+    const char *binding = anonymous_binding(r, 0);
+    return binding && auth_csrf_verify(r->app->csrf_key, binding, token);
+}
+
+int reader_sign_in(struct req *r, const struct user *user)
+{
+    struct store *st = r->app->store;
+    if (r->reader) {
+        store_session_delete(st, r->reader->session.id);
+        r->reader = NULL;
+    }
+    char token[AUTH_TOKEN_CHARS + 1], hash[65];
+    auth_token_new(token, hash);
+    int64_t now = util_now();
+    int64_t expires = now + (int64_t)r->app->config->session_days * 86400;
+    char ip[64];
+    req_client_ip(r, ip, sizeof ip);
+    const char *agent = req_header(r, "User-Agent");
+    char agent_cut[USER_AGENT_MAX + 1];
+    snprintf(agent_cut, sizeof agent_cut, "%s", agent && util_utf8_valid(agent, strlen(agent)) ? agent : "");
+    int64_t id;
+    if (store_session_create(st, user->id, hash, now, expires, agent_cut, ip, &id) != STORE_OK)
+        return -1;
+    struct reader *reader = arena_calloc(r->arena, 1, sizeof *reader);
+    reader->user = *user;
+    reader->session.id = id;
+    reader->session.user_id = user->id;
+    reader->session.created_at = reader->session.last_seen_at = now;
+    reader->session.expires_at = expires;
+    memcpy(reader->token_hash, hash, sizeof hash);
+    r->reader = reader;
+    char cookie[300];
+    snprintf(cookie, sizeof cookie,
+             READER_SESSION_COOKIE "=%s; Path=/; Max-Age=%lld; HttpOnly; SameSite=Lax%s", token,
+             (long long)(expires - now), secure_attribute(r));
+    req_set_cookie(r, cookie);
+    return 0;
+}
+
+void reader_sign_out(struct req *r)
+{
+    if (r->reader)
+        store_session_delete(r->app->store, r->reader->session.id);
+    r->reader = NULL;
+    clear_session_cookie(r);
+}

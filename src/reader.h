@@ -1,0 +1,47 @@
+/*
+ * reader.h: who is reading. A signed-in reader holds a session cookie carrying a 256-bit random
+ * token; the store keeps only the token's hash, so a copy of the database signs nobody in. The
+ * cookie is HttpOnly and SameSite=Lax, Secure when the site is served over HTTPS
+ * (cookie_secure), and the session ends after session_idle_days without a visit or
+ * session_days after log-in, whichever comes first.
+ *
+ * CSRF: every form carries a token that is an HMAC (with a server secret) of what binds it to
+ * this browser: the session token's hash for a signed-in reader, or a random anonymous id kept
+ * in its own cookie before log-in. A cross-site page can make the browser send a form but can
+ * neither read the token nor compute it.
+ */
+#ifndef BROADSHEET_READER_H
+#define BROADSHEET_READER_H
+
+#include "req.h"
+#include "store.h"
+
+#define READER_SESSION_COOKIE "bs_session"
+#define READER_ANONYMOUS_COOKIE "bs_anon"
+
+struct reader {
+    struct user user;
+    struct session session;
+    char token_hash[65]; /* the session token's hash: the CSRF binding */
+};
+
+/* Looks up the session cookie and sets r->reader for a valid, unexpired session (refreshing
+ * its last-seen time now and then). An unknown or expired session's cookie is cleared. */
+void reader_load(struct req *r);
+
+/* The CSRF token for forms in this response. For an anonymous reader without a binding cookie
+ * it makes one (Set-Cookie on this response). */
+const char *reader_csrf_token(struct req *r);
+
+/* 1 if the submitted form's "csrf" field is valid for this reader, else 0. */
+int reader_csrf_valid(struct req *r);
+
+/* Signs user in: a new session with a new token (never reusing one the browser had, so a
+ * planted cookie cannot be fixed on the victim), replacing the reader's current session if
+ * any. Sets r->reader and the cookie. Returns 0 or -1. */
+int reader_sign_in(struct req *r, const struct user *user);
+
+/* Ends the current session and clears the cookie. */
+void reader_sign_out(struct req *r);
+
+#endif

@@ -1,0 +1,117 @@
+#!/usr/bin/python3
+"""smtp_sink.py: a throwaway SMTP server for tests, on aiosmtpd (Debian's python3-aiosmtpd).
+
+    /usr/bin/python3 tests/unit/smtp_sink.py PORT_FILE MAILDIR [--auth USER:PASSWORD]
+
+Listens on 127.0.0.1 on a port the kernel picks and writes that port number to PORT_FILE
+(atomically: a reader that sees the file sees the whole number). Every message received is
+stored as MAILDIR/NNNN.eml, byte for byte as the client sent it (after SMTP dot-unstuffing),
+with the envelope beside it in MAILDIR/NNNN.envelope ("MAIL FROM:<a>" and one "RCPT TO:<b>"
+line per recipient); the .envelope file is written first and each file appears by rename, so
+once a .eml exists both are complete.
+
+With --auth, the server advertises AUTH PLAIN and LOGIN without TLS and refuses mail from a
+client that has not authenticated as USER with PASSWORD.
+
+It exits by itself after 60 seconds, or as soon as its standard input reaches end of file (the
+test that started it closed its end of a pipe, or died). Exit status 77 means aiosmtpd is not
+installed, so the caller can skip rather than fail.
+"""
+
+import logging
+import os
+import sys
+import threading
+import warnings
+
+try:
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult
+except ImportError:
+    sys.stderr.write("smtp_sink: aiosmtpd is not installed for %s\n" % sys.executable)
+    sys.exit(77)
+
+LIFETIME_S = 60
+
+
+def write_atomically(path, data):
+    tmp = path + ".tmp"
+    with open(tmp, "wb") as f:
+        f.write(data)
+    os.rename(tmp, path)
+
+
+class Sink:
+    """aiosmtpd handler that files every message in a directory."""
+
+    def __init__(self, maildir):
+        self.maildir = maildir
+        self.count = 0
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            self.count += 1
+            base = os.path.join(self.maildir, "%04d" % self.count)
+        lines = ["MAIL FROM:<%s>" % envelope.mail_from]
+        lines += ["RCPT TO:<%s>" % r for r in envelope.rcpt_tos]
+        write_atomically(base + ".envelope", ("\n".join(lines) + "\n").encode())
+        write_atomically(base + ".eml", envelope.original_content or envelope.content)
+        return "250 OK stored"
+
+
+class EphemeralController(Controller):
+    """A Controller on port 0. The stock one connects to self.port to check that the server is
+    up, so learn the real port from the listening socket before it does."""
+
+    def _trigger_server(self):
+        self.port = self.server.sockets[0].getsockname()[1]
+        super()._trigger_server()
+
+
+def main():
+    args = sys.argv[1:]
+    auth = None
+    if len(args) == 4 and args[2] == "--auth":
+        auth = args[3].encode().split(b":", 1)
+        args = args[:2]
+    if len(args) != 2:
+        sys.stderr.write("usage: smtp_sink.py PORT_FILE MAILDIR [--auth USER:PASSWORD]\n")
+        return 2
+    port_file, maildir = args
+    os.makedirs(maildir, exist_ok=True)
+
+    # Plain-text AUTH is the point of --auth; keep aiosmtpd's warnings about it out of the
+    # test output.
+    warnings.simplefilter("ignore")
+    logging.getLogger("mail.log").setLevel(logging.CRITICAL)
+    options = {}
+    if auth:
+        def authenticate(server, session, envelope, mechanism, auth_data):
+            ok = [auth_data.login, auth_data.password] == auth
+            # handled=False: aiosmtpd then answers 535 itself (the default, True, means the
+            # authenticator already replied, and the client would wait for ever).
+            return AuthResult(success=ok, handled=False)
+
+        options = dict(authenticator=authenticate, auth_required=True, auth_require_tls=False)
+    controller = EphemeralController(Sink(maildir), hostname="127.0.0.1", port=0, **options)
+    controller.start()
+    write_atomically(port_file, b"%d\n" % controller.port)
+
+    done = threading.Event()
+
+    def wait_for_eof():
+        try:
+            while sys.stdin.buffer.read(4096):
+                pass
+        finally:
+            done.set()
+
+    threading.Thread(target=wait_for_eof, daemon=True).start()
+    done.wait(LIFETIME_S)
+    controller.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
