@@ -38,6 +38,18 @@ struct config {
     int smtp_starttls;   /* 1: require STARTTLS on smtp:// */
     char *mail_from;     /* the From address */
     char *outbox;        /* where mail goes when there is no SMTP server */
+
+    /* paywall */
+    int meter_limit;           /* metered articles per period, anonymous readers */
+    int meter_signed_in_limit; /* … signed-in readers without a subscription */
+    int meter_period_days;     /* the rolling period */
+    int preview_paragraphs;    /* blocks of the body a reader who is not entitled receives */
+    char *trusted_proxies;     /* CIDR ranges whose X-Forwarded-For is believed, comma-separated */
+    char *stripe_secret_key;   /* sk_…; "" disables online checkout */
+    char *stripe_webhook_secret; /* whsec_… */
+    char *stripe_api_url;      /* https://api.stripe.com (tests point it elsewhere) */
+    int stripe_tolerance;      /* seconds a webhook signature's timestamp may be off */
+    char *contact_email;       /* for institutional offers; "" uses mail_from */
 };
 
 /* Fills in every default (heap strings the config owns). */

@@ -16,6 +16,10 @@ static const char *explain(unsigned status)
     case 405: return "That kind of request is not accepted at this address.";
     case 414: return "The address is too long.";
     case 501: return "That request method is not supported.";
+    case 403: return "That request was refused. Nothing was changed.";
+    case 413: return "What you sent is too large.";
+    case 415: return "That kind of content is not accepted at this address.";
+    case 429: return "Too many attempts. Please wait a little and try again.";
     default: return "Something went wrong on our side. Please try again in a moment.";
     }
 }

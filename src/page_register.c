@@ -153,8 +153,11 @@ enum MHD_Result page_verify(struct req *r)
                                      &user_id, NULL);
     if (status != TOKEN_VALID)
         return bad_link(r, status);
-    if (store_user_mark_verified(r->app->store, user_id, util_now()) != STORE_OK)
+    int64_t now = util_now();
+    if (store_user_mark_verified(r->app->store, user_id, now) != STORE_OK)
         return server_send_error(r, 500);
+    if (r->reader && r->reader->user.id == user_id) /* this page's masthead: no reminder */
+        r->reader->user.email_verified_at = now;
     return account_message(r, 200, "Your email address is verified",
                            "Thank you. Your account is ready.", "/", "Read the latest news", 0);
 }

@@ -117,7 +117,11 @@ int reader_sign_in(struct req *r, const struct user *user)
     req_client_ip(r, ip, sizeof ip);
     const char *agent = req_header(r, "User-Agent");
     char agent_cut[USER_AGENT_MAX + 1];
-    snprintf(agent_cut, sizeof agent_cut, "%s", agent && util_utf8_valid(agent, strlen(agent)) ? agent : "");
+    snprintf(agent_cut, sizeof agent_cut, "%s",
+             agent && util_utf8_valid(agent, strlen(agent)) ? agent : "");
+    size_t cut = strlen(agent_cut);
+    while (cut && !util_utf8_valid(agent_cut, cut)) /* the cut may have split a character */
+        agent_cut[--cut] = '\0';
     int64_t id;
     if (store_session_create(st, user->id, hash, now, expires, agent_cut, ip, &id) != STORE_OK)
         return -1;

@@ -70,6 +70,8 @@ struct req {
     struct MHD_PostProcessor *post;   /* parses a form body */
     struct form_field *form;          /* the form's fields, newest first */
     size_t body_bytes;                /* body bytes received */
+    char *raw_body;                   /* a JSON body as sent (NUL-terminated), for ROUTE_RAW_BODY */
+    size_t raw_len;
     unsigned body_error;              /* 413, 415 or 400 from reading the body; 0 if fine */
 
     struct reader *reader;            /* the signed-in reader (reader.h), or NULL */

@@ -19,11 +19,16 @@ typedef unsigned (*route_render_fn)(struct req *r, struct buf *out);
 /* Answers the request itself (queues a response through server.h) and returns MHD_YES/MHD_NO. */
 typedef enum MHD_Result (*route_handle_fn)(struct req *r);
 
+enum route_flags {
+    ROUTE_RAW_BODY = 1 << 0, /* takes a JSON body as sent (r->raw_body), not a form */
+};
+
 struct route {
     unsigned methods;       /* mask of enum method */
     const char *pattern;    /* "/articles/:slug" */
     route_render_fn render; /* a cached page, or */
     route_handle_fn handle; /* a handler of its own */
+    unsigned flags;         /* enum route_flags */
 };
 
 extern const struct route routes[];

@@ -9,28 +9,28 @@
 #define FORM (METHOD_GET | METHOD_HEAD | METHOD_POST)
 
 const struct route routes[] = {
-    {GET_HEAD, "/", page_home, NULL},
-    {GET_HEAD, "/articles/:slug", page_article, NULL},
-    {GET_HEAD, "/sections/:slug", page_section, NULL},
-    {GET_HEAD, "/publications/:slug", page_publication, NULL},
-    {GET_HEAD, "/static/:file", NULL, page_static},
-    {GET_HEAD, "/healthz", NULL, page_health},
+    {GET_HEAD, "/", page_home, NULL, 0},
+    {GET_HEAD, "/articles/:slug", page_article, NULL, 0},
+    {GET_HEAD, "/sections/:slug", page_section, NULL, 0},
+    {GET_HEAD, "/publications/:slug", page_publication, NULL, 0},
+    {GET_HEAD, "/static/:file", NULL, page_static, 0},
+    {GET_HEAD, "/healthz", NULL, page_health, 0},
 
     /* reader accounts */
-    {FORM, "/login", NULL, page_login},
-    {METHOD_POST, "/logout", NULL, page_logout},
-    {FORM, "/register", NULL, page_register},
-    {GET_HEAD, "/verify", NULL, page_verify},
-    {GET_HEAD, "/verify-email", NULL, page_verify_email},
-    {FORM, "/forgot", NULL, page_forgot},
-    {FORM, "/reset", NULL, page_reset},
-    {GET_HEAD, "/account", NULL, page_account},
-    {METHOD_POST, "/account/name", NULL, page_account_name},
-    {METHOD_POST, "/account/email", NULL, page_account_email},
-    {METHOD_POST, "/account/password", NULL, page_account_password},
-    {METHOD_POST, "/account/verify", NULL, page_account_verify},
-    {METHOD_POST, "/account/sessions/end", NULL, page_account_sessions},
-    {METHOD_POST, "/account/delete", NULL, page_account_delete},
+    {FORM, "/login", NULL, page_login, 0},
+    {METHOD_POST, "/logout", NULL, page_logout, 0},
+    {FORM, "/register", NULL, page_register, 0},
+    {GET_HEAD, "/verify", NULL, page_verify, 0},
+    {GET_HEAD, "/verify-email", NULL, page_verify_email, 0},
+    {FORM, "/forgot", NULL, page_forgot, 0},
+    {FORM, "/reset", NULL, page_reset, 0},
+    {GET_HEAD, "/account", NULL, page_account, 0},
+    {METHOD_POST, "/account/name", NULL, page_account_name, 0},
+    {METHOD_POST, "/account/email", NULL, page_account_email, 0},
+    {METHOD_POST, "/account/password", NULL, page_account_password, 0},
+    {METHOD_POST, "/account/verify", NULL, page_account_verify, 0},
+    {METHOD_POST, "/account/sessions/end", NULL, page_account_sessions, 0},
+    {METHOD_POST, "/account/delete", NULL, page_account_delete, 0},
 };
 
 const size_t route_count = sizeof routes / sizeof routes[0];

@@ -411,6 +411,9 @@ static enum MHD_Result dispatch(struct req *r)
     r->route = route;
     if (r->body_error)
         return server_send_error(r, r->body_error);
+    /* A form where JSON is expected, or the other way round. */
+    if (r->method == METHOD_POST && !!(route->flags & ROUTE_RAW_BODY) != (r->raw_body != NULL))
+        return server_send_error(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE);
     if (req_cookie(r, READER_SESSION_COOKIE))
         reader_load(r);
     if (route->handle)
@@ -456,6 +459,9 @@ static void begin_body(struct req *r)
         r->post = MHD_create_post_processor(r->conn, 8192, collect_field, r);
         if (!r->post)
             r->body_error = MHD_HTTP_BAD_REQUEST;
+    } else if (type && !strncasecmp(type, "application/json", 16)) {
+        r->raw_body = arena_alloc(r->arena, MAX_BODY_BYTES + 1);
+        r->raw_body[0] = '\0';
     } else {
         r->body_error = MHD_HTTP_UNSUPPORTED_MEDIA_TYPE;
     }
@@ -504,6 +510,11 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
         }
         if (r->post && !r->body_error && MHD_post_process(r->post, upload_data, size) != MHD_YES)
             r->body_error = MHD_HTTP_BAD_REQUEST;
+        if (r->raw_body) {
+            memcpy(r->raw_body + r->raw_len, upload_data, size);
+            r->raw_len += size;
+            r->raw_body[r->raw_len] = '\0';
+        }
         return MHD_YES;
     }
     if (r->answered)

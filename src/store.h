@@ -285,4 +285,184 @@ int store_mail_sent(struct store *st, int64_t id, int64_t now);
  * kept for the operator. */
 int store_mail_failed(struct store *st, int64_t id, int64_t next_attempt_at, const char *error);
 
+/* --- Paywall ---------------------------------------------------------------------------------
+ *
+ * Plans (the offers behind "Learn More"), subscriptions, institutions with their address
+ * ranges, signed-in readers' meter, the Stripe events already processed, and the default access
+ * levels of publications and sections. The decision itself is access.h's; the anonymous meter is
+ * meter.h's (a cookie, not the database).
+ *
+ * Subscriptions are kept when their reader's account is deleted (payment records must be):
+ * user_id becomes 0 (NULL in the database) and the row stays. A subscription names its plan by
+ * slug, not by reference, so deleting a plan keeps its subscribers' rows too.
+ *
+ * Times are unix seconds passed in by the caller where a rule depends on them (expiry, the
+ * meter's period, event receipt), so tests can move the clock; created_at and updated_at of
+ * subscriptions are stamped with util_now().
+ *
+ * Every change to plans, organisations or their ranges bumps the paywall version in the same
+ * transaction (store_paywall_version), so a server holding them in memory knows when another
+ * process (`broadsheet plan …`, `broadsheet org …`) changed them.
+ */
+
+struct plan {
+    int64_t id;
+    const char *slug;            /* "monthly"; the key store_plan_save updates by */
+    const char *name;            /* "Monthly" */
+    const char *description;     /* a sentence for the offers page */
+    const char *benefits;        /* one benefit per line ("\n"-separated) */
+    const char *period;          /* "month", "year" or "contact" (an offer without a price) */
+    int64_t price_cents;         /* >= 0, in currency's minor unit; 0 for "contact" */
+    const char *currency;        /* ISO 4217, "USD" when saved as "" */
+    int position;                /* order on the offers page, ascending */
+    const char *stripe_price_id; /* "price_…", "" without Stripe */
+    int active;                  /* 0: withdrawn (kept for existing subscribers, not offered) */
+};
+
+struct subscription {
+    int64_t id;
+    int64_t user_id;                    /* 0: the account was deleted */
+    const char *plan_slug;              /* may name a plan since deleted */
+    const char *status;                 /* "active", "past_due" or "canceled" */
+    int64_t current_period_end;         /* paid (or granted) until; access.h judges it */
+    const char *stripe_customer_id;     /* "cus_…", "" when granted by an admin */
+    const char *stripe_subscription_id; /* "sub_…", "" when granted by an admin */
+    const char *source;                 /* "admin" or "stripe" */
+    int64_t created_at;
+    int64_t updated_at;
+};
+
+struct organisation {
+    int64_t id;
+    const char *slug;
+    const char *name; /* "Access provided by NAME" */
+    int64_t ends_at;  /* access ends at this instant; 0: no end date (access.h judges it) */
+};
+
+/* One address range of one organisation (store_org_ranges: all of them, joined). */
+struct org_range {
+    struct organisation organisation;
+    const char *cidr; /* normalised by cidr_format: "192.0.2.0/24", "2001:db8::/32" */
+};
+
+/* Creates the plan p->slug, or updates every field of the existing plan with that slug. slug,
+ * name and a valid period are required; currency "" or NULL saves "USD"; other NULL strings save
+ * "". Returns STORE_OK, or STORE_ERROR (reported) for a missing field, an unknown period or a
+ * negative price. */
+int store_plan_save(struct store *st, const struct plan *p);
+/* The plans in offer order (position, then id), only active ones unless include_inactive, as an
+ * array of *n from a. STORE_OK (n may be 0) or STORE_ERROR. */
+int store_plans(struct store *st, struct arena *a, int include_inactive, struct plan **out,
+                size_t *n);
+/* The plan with this slug, active or not, into *out (strings from a). STORE_OK, STORE_NOT_FOUND
+ * or STORE_ERROR. */
+int store_plan_by_slug(struct store *st, struct arena *a, const char *slug, struct plan *out);
+/* Deletes the plan with this slug (subscriptions naming it are kept). STORE_OK,
+ * STORE_NOT_FOUND or STORE_ERROR. Withdrawing a plan (active 0) is usually what an operator
+ * wants instead. */
+int store_plan_delete(struct store *st, const char *slug);
+
+/* Grants user_id an admin subscription to plan_slug, active until `until` (unix seconds). A user
+ * has at most one admin-granted subscription: a grant replaces the existing one (plan, end,
+ * status active again if it was revoked), in one statement. Stripe subscriptions are not
+ * touched. The plan is not checked (the caller may: store_plan_by_slug). Returns STORE_OK,
+ * STORE_NOT_FOUND when the user does not exist, or STORE_ERROR (also for an empty plan_slug). */
+int store_subscription_grant(struct store *st, int64_t user_id, const char *plan_slug,
+                             int64_t until);
+/* Cancels user_id's admin-granted subscription (status "canceled"; the row is kept). Returns
+ * STORE_OK, STORE_NOT_FOUND when the user has none that is not already canceled, or
+ * STORE_ERROR. Stripe subscriptions are cancelled through Stripe, not here. */
+int store_subscription_revoke(struct store *st, int64_t user_id);
+/* user_id's best subscription at now into *out (strings from a): an active one whose
+ * current_period_end is after now if there is one (the latest-ending of them), else the most
+ * recently updated one of any status (for "your subscription ended on…"). Whether it entitles
+ * the reader is access_subscription_active's call. STORE_OK, STORE_NOT_FOUND (the user has
+ * none) or STORE_ERROR. */
+int store_subscription_current(struct store *st, struct arena *a, int64_t user_id, int64_t now,
+                               struct subscription *out);
+/* Creates or updates the Stripe subscription stripe_subscription_id (required), as a webhook
+ * reports it: status ("active", "past_due" or "canceled": the caller maps Stripe's other
+ * statuses onto these) and current_period_end are set; stripe_customer_id, user_id and plan_slug
+ * are set when given ("" or 0 keeps the stored value; a new row without a user has user_id 0).
+ * Running it twice with the same values changes nothing but updated_at: webhooks may repeat.
+ * Events may arrive in any order, so a new row may lack a plan (plan_slug "") or a user until
+ * a later event fills them in. Returns STORE_OK, STORE_NOT_FOUND when user_id names no user, or
+ * STORE_ERROR (also for an unknown status or an empty id). */
+int store_subscription_stripe_upsert(struct store *st, const char *stripe_subscription_id,
+                                     const char *stripe_customer_id, int64_t user_id,
+                                     const char *plan_slug, const char *status,
+                                     int64_t current_period_end);
+/* The subscription of Stripe customer customer_id (an active one first, then the most recently
+ * updated) into *out (strings from a). STORE_OK, STORE_NOT_FOUND (none, or customer_id empty)
+ * or STORE_ERROR. */
+int store_subscription_by_stripe_customer(struct store *st, struct arena *a,
+                                          const char *customer_id, struct subscription *out);
+
+/* Creates the organisation slug, or renames it and sets its end when it exists; stores its id in
+ * *id (when not NULL). ends_at 0: no end date. STORE_OK or STORE_ERROR (also for an empty slug
+ * or name). */
+int store_org_save(struct store *st, const char *slug, const char *name, int64_t ends_at,
+                   int64_t *id);
+/* Adds the range cidr ("192.0.2.0/24", "2001:db8::/32", a bare address for one host; cidr.h)
+ * to the organisation org_slug. It is stored normalised (host bits cleared, always with its
+ * prefix), so two spellings of one range are one range. Returns STORE_OK, STORE_NOT_FOUND for
+ * an unknown organisation, STORE_CONFLICT if the organisation already has the range, or
+ * STORE_ERROR (also for text that is not a range: check with cidr_parse first to tell the
+ * operator). */
+int store_org_add_range(struct store *st, const char *org_slug, const char *cidr);
+/* Removes the range cidr (any spelling cidr_parse accepts) from org_slug. STORE_OK,
+ * STORE_NOT_FOUND (no such organisation or range) or STORE_ERROR (also for text that is not a
+ * range). */
+int store_org_remove_range(struct store *st, const char *org_slug, const char *cidr);
+/* Every organisation, by slug, as an array of *n from a. STORE_OK or STORE_ERROR. */
+int store_orgs(struct store *st, struct arena *a, struct organisation **out, size_t *n);
+/* Every range of every organisation, each with its organisation, by organisation slug then
+ * range, as an array of *n from a: what the server loads to match client addresses. Ended
+ * organisations are included (access_organisation_active tells). STORE_OK or STORE_ERROR. */
+int store_org_ranges(struct store *st, struct arena *a, struct org_range **out, size_t *n);
+/* Deletes the organisation slug and its ranges. STORE_OK, STORE_NOT_FOUND or STORE_ERROR. */
+int store_org_delete(struct store *st, const char *slug);
+
+/* The signed-in reader's meter. A read is one row per (user, article) whose time is when it was
+ * counted; the caller's period starts at `since` (now minus the period length). */
+
+/* How many articles user_id has read with read_at >= since, into *count. STORE_OK or
+ * STORE_ERROR. */
+int store_meter_count(struct store *st, int64_t user_id, int64_t since, int *count);
+/* When user_id's read of article_id was counted, into *read_at: STORE_OK, STORE_NOT_FOUND if
+ * never (the caller compares it with since to tell a re-read inside the period), or
+ * STORE_ERROR. */
+int store_meter_read_at(struct store *st, int64_t user_id, int64_t article_id, int64_t *read_at);
+/* Counts user_id's read of article_id at now: a first read is stored at now; a re-read whose
+ * stored time is at or after since (inside the period) keeps its original time (it cost nothing
+ * and does not extend itself); a re-read after the period (stored time before since) counts anew
+ * at now. One statement, so two requests at once store one row. Returns STORE_OK,
+ * STORE_NOT_FOUND when the user or the article does not exist, or STORE_ERROR. */
+int store_meter_record(struct store *st, int64_t user_id, int64_t article_id, int64_t since,
+                       int64_t now);
+/* Deletes every read counted before `before` (they no longer count in any period; run it with
+ * the longest period in use). STORE_OK or STORE_ERROR. */
+int store_meter_purge(struct store *st, int64_t before);
+
+/* Records that the Stripe event event_id (of type `type`) was received at now. Returns STORE_OK
+ * if it is new, so the caller processes it, or STORE_CONFLICT if it was already recorded, so the
+ * caller acknowledges it without acting again; STORE_ERROR (also for an empty id). The insert
+ * decides, so two deliveries racing still process the event once. */
+int store_stripe_event_record(struct store *st, const char *event_id, const char *type,
+                              int64_t now);
+/* Forgets the event event_id, for a caller whose processing of it failed after recording it:
+ * Stripe's next delivery of it is then processed. STORE_OK, STORE_NOT_FOUND or STORE_ERROR. */
+int store_stripe_event_forget(struct store *st, const char *event_id);
+
+/* Sets the default access level of the articles of publication (or section) slug, applied at
+ * import (access_effective_level): "free", "metered", "subscribers", or "" (or NULL) to inherit.
+ * Bumps the content version. STORE_OK, STORE_NOT_FOUND or STORE_ERROR (also for another
+ * level name). */
+int store_publication_set_default_access(struct store *st, const char *slug, const char *level);
+int store_section_set_default_access(struct store *st, const char *slug, const char *level);
+
+/* A number that changes whenever plans, organisations or their ranges change, from any process
+ * using the same database (as store_content_version). STORE_OK or STORE_ERROR. */
+int store_paywall_version(struct store *st, int64_t *version);
+
 #endif

@@ -15,7 +15,9 @@
  *
  * Settings per connection: WAL (readers never block the writer), synchronous=NORMAL (durable
  * across application crashes; a power loss may lose the last transactions, never corrupt),
- * foreign_keys=ON, and a busy timeout so concurrent writers queue instead of failing.
+ * foreign_keys=ON, secure_delete=ON (deleted or overwritten rows, such as a delivered mail's
+ * link or an ended session, are zeroed in the file rather than left in free space), and a busy
+ * timeout so concurrent writers queue instead of failing.
  *
  * Schema: PRAGMA user_version is the number of the last migration applied (migrations.h); each
  * missing migration runs in its own BEGIN IMMEDIATE transaction, which rechecks the version so
@@ -31,6 +33,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "cidr.h"
 #include "migrations.h"
 #include "store.h"
 #include "util.h"
@@ -62,6 +65,17 @@
     T ".id, " T ".user_id, " T ".created_at, " T ".last_seen_at, " T ".expires_at, " T             \
       ".user_agent, " T ".ip"
 #define SESSION_NCOLUMNS 7
+#define PLAN_COLUMNS(T)                                                                            \
+    T ".id, " T ".slug, " T ".name, " T ".description, " T ".benefits, " T ".period, " T           \
+      ".price_cents, " T ".currency, " T ".position, " T ".stripe_price_id, " T ".active"
+#define SUBSCRIPTION_COLUMNS(T)                                                                    \
+    T ".id, " T ".user_id, " T ".plan_slug, " T ".status, " T ".current_period_end, " T            \
+      ".stripe_customer_id, " T ".stripe_subscription_id, " T ".source, " T ".created_at, " T      \
+      ".updated_at"
+#define ORGANISATION_COLUMNS(T) T ".id, " T ".slug, " T ".name, " T ".ends_at"
+#define ORGANISATION_NCOLUMNS 4
+/* An active subscription still running at ?2: what store_subscription_current prefers. */
+#define SUBSCRIPTION_RUNNING "(s.status = 'active' AND s.current_period_end > ?2)"
 // clang-format on
 
 #define SECRET_BYTES 32         /* store_secret's size (store.h) */
@@ -115,6 +129,31 @@ enum statement {
     STMT_MAIL_DUE,
     STMT_MAIL_SENT,
     STMT_MAIL_FAILED,
+    STMT_PLAN_UPSERT,
+    STMT_PLANS,
+    STMT_PLAN_BY_SLUG,
+    STMT_PLAN_DELETE,
+    STMT_SUBSCRIPTION_GRANT,
+    STMT_SUBSCRIPTION_REVOKE,
+    STMT_SUBSCRIPTION_CURRENT,
+    STMT_SUBSCRIPTION_STRIPE_UPSERT,
+    STMT_SUBSCRIPTION_BY_CUSTOMER,
+    STMT_ORG_UPSERT,
+    STMT_ORG_ID,
+    STMT_ORG_ADD_RANGE,
+    STMT_ORG_REMOVE_RANGE,
+    STMT_ORGS,
+    STMT_ORG_RANGES,
+    STMT_ORG_DELETE,
+    STMT_METER_COUNT,
+    STMT_METER_READ_AT,
+    STMT_METER_RECORD,
+    STMT_METER_PURGE,
+    STMT_STRIPE_EVENT_INSERT,
+    STMT_STRIPE_EVENT_DELETE,
+    STMT_PUBLICATION_SET_DEFAULT_ACCESS,
+    STMT_SECTION_SET_DEFAULT_ACCESS,
+    STMT_PAYWALL_VERSION,
     STMT_COUNT
 };
 
@@ -205,9 +244,88 @@ static const char *const statements[STMT_COUNT] = {
     [STMT_MAIL_DUE] = "SELECT id, recipient, subject, body_text, body_html, attempts FROM "
                       "mail_queue WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= ?1 "
                       "ORDER BY next_attempt_at, id LIMIT ?2",
-    [STMT_MAIL_SENT] = "UPDATE mail_queue SET sent_at = ?2, next_attempt_at = NULL WHERE id = ?1",
+    /* Once a message has gone (or been given up on) its bodies are cleared: they hold live
+     * single-use links, which must not stay at rest in the database. */
+    [STMT_MAIL_SENT] = "UPDATE mail_queue SET sent_at = ?2, next_attempt_at = NULL, "
+                       "body_text = '', body_html = '' WHERE id = ?1",
     [STMT_MAIL_FAILED] = "UPDATE mail_queue SET attempts = attempts + 1, next_attempt_at = "
-                         "NULLIF(?2, 0), last_error = ?3 WHERE id = ?1",
+                         "NULLIF(?2, 0), last_error = ?3, body_text = CASE WHEN ?2 = 0 THEN '' "
+                         "ELSE body_text END, body_html = CASE WHEN ?2 = 0 THEN '' ELSE "
+                         "body_html END WHERE id = ?1",
+    /* Paywall. The upserts name a partial unique index as their conflict target together with
+     * its WHERE clause, as SQLite (and PostgreSQL) require for a partial index. */
+    [STMT_PLAN_UPSERT] =
+        "INSERT INTO plans (slug, name, description, benefits, period, price_cents, currency, "
+        "position, stripe_price_id, active) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
+        "ON CONFLICT (slug) DO UPDATE SET name = excluded.name, "
+        "description = excluded.description, benefits = excluded.benefits, "
+        "period = excluded.period, price_cents = excluded.price_cents, "
+        "currency = excluded.currency, position = excluded.position, "
+        "stripe_price_id = excluded.stripe_price_id, active = excluded.active",
+    [STMT_PLANS] = "SELECT " PLAN_COLUMNS("p") " FROM plans p WHERE p.active = 1 OR ?1 "
+                                               "ORDER BY p.position, p.id",
+    [STMT_PLAN_BY_SLUG] = "SELECT " PLAN_COLUMNS("p") " FROM plans p WHERE p.slug = ?1",
+    [STMT_PLAN_DELETE] = "DELETE FROM plans WHERE slug = ?1",
+    [STMT_SUBSCRIPTION_GRANT] =
+        "INSERT INTO subscriptions (user_id, plan_slug, status, current_period_end, source, "
+        "created_at, updated_at) VALUES (?1, ?2, 'active', ?3, 'admin', ?4, ?4) "
+        "ON CONFLICT (user_id) WHERE source = 'admin' DO UPDATE SET "
+        "plan_slug = excluded.plan_slug, status = 'active', "
+        "current_period_end = excluded.current_period_end, updated_at = excluded.updated_at",
+    [STMT_SUBSCRIPTION_REVOKE] = "UPDATE subscriptions SET status = 'canceled', updated_at = ?2 "
+                                 "WHERE user_id = ?1 AND source = 'admin' AND status <> 'canceled'",
+    [STMT_SUBSCRIPTION_CURRENT] =
+        "SELECT " SUBSCRIPTION_COLUMNS("s") " FROM subscriptions s WHERE s.user_id = ?1 "
+                                            "ORDER BY " SUBSCRIPTION_RUNNING " DESC, "
+                                            "CASE WHEN " SUBSCRIPTION_RUNNING
+                                            " THEN s.current_period_end ELSE 0 END DESC, "
+                                            "s.updated_at DESC, s.id DESC LIMIT 1",
+    /* ?1 subscription id, ?2 customer id ('' keeps), ?3 user id (0 keeps), ?4 plan slug ('' keeps),
+     * ?5 status, ?6 period end, ?7 now. */
+    [STMT_SUBSCRIPTION_STRIPE_UPSERT] =
+        "INSERT INTO subscriptions (user_id, plan_slug, status, current_period_end, "
+        "stripe_customer_id, stripe_subscription_id, source, created_at, updated_at) "
+        "VALUES (NULLIF(?3, 0), ?4, ?5, ?6, ?2, ?1, 'stripe', ?7, ?7) "
+        "ON CONFLICT (stripe_subscription_id) WHERE stripe_subscription_id <> '' DO UPDATE SET "
+        "user_id = COALESCE(excluded.user_id, subscriptions.user_id), "
+        "plan_slug = CASE WHEN excluded.plan_slug <> '' THEN excluded.plan_slug "
+        "ELSE subscriptions.plan_slug END, "
+        "status = excluded.status, current_period_end = excluded.current_period_end, "
+        "stripe_customer_id = CASE WHEN excluded.stripe_customer_id <> '' "
+        "THEN excluded.stripe_customer_id ELSE subscriptions.stripe_customer_id END, "
+        "updated_at = excluded.updated_at",
+    [STMT_SUBSCRIPTION_BY_CUSTOMER] = "SELECT " SUBSCRIPTION_COLUMNS(
+        "s") " FROM subscriptions s "
+             "WHERE s.stripe_customer_id = ?1 AND ?1 <> '' "
+             "ORDER BY s.status = 'active' DESC, s.updated_at DESC, s.id DESC LIMIT 1",
+    [STMT_ORG_UPSERT] = "INSERT INTO organisations (slug, name, ends_at, created_at) "
+                        "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (slug) DO UPDATE SET "
+                        "name = excluded.name, ends_at = excluded.ends_at",
+    [STMT_ORG_ID] = "SELECT id FROM organisations WHERE slug = ?1",
+    /* Inserts nothing for an unknown organisation: the store reports STORE_NOT_FOUND. */
+    [STMT_ORG_ADD_RANGE] = "INSERT INTO organisation_ranges (organisation_id, cidr) "
+                           "SELECT id, ?2 FROM organisations WHERE slug = ?1",
+    [STMT_ORG_REMOVE_RANGE] = "DELETE FROM organisation_ranges WHERE cidr = ?2 AND "
+                              "organisation_id = (SELECT id FROM organisations WHERE slug = ?1)",
+    [STMT_ORGS] = "SELECT " ORGANISATION_COLUMNS("o") " FROM organisations o ORDER BY o.slug",
+    [STMT_ORG_RANGES] = "SELECT " ORGANISATION_COLUMNS(
+        "o") ", r.cidr FROM organisation_ranges r "
+             "JOIN organisations o ON o.id = r.organisation_id ORDER BY o.slug, r.cidr, r.id",
+    [STMT_ORG_DELETE] = "DELETE FROM organisations WHERE slug = ?1",
+    [STMT_METER_COUNT] = "SELECT count(*) FROM meter_reads WHERE user_id = ?1 AND read_at >= ?2",
+    [STMT_METER_READ_AT] = "SELECT read_at FROM meter_reads WHERE user_id = ?1 AND article_id = ?2",
+    /* ?3 since, ?4 now: a read inside the period keeps its time, an older one restarts at now. */
+    [STMT_METER_RECORD] = "INSERT INTO meter_reads (user_id, article_id, read_at) "
+                          "VALUES (?1, ?2, ?4) ON CONFLICT (user_id, article_id) DO UPDATE SET "
+                          "read_at = excluded.read_at WHERE meter_reads.read_at < ?3",
+    [STMT_METER_PURGE] = "DELETE FROM meter_reads WHERE read_at < ?1",
+    [STMT_STRIPE_EVENT_INSERT] =
+        "INSERT INTO stripe_events (id, type, received_at) VALUES (?1, ?2, ?3)",
+    [STMT_STRIPE_EVENT_DELETE] = "DELETE FROM stripe_events WHERE id = ?1",
+    [STMT_PUBLICATION_SET_DEFAULT_ACCESS] =
+        "UPDATE publications SET default_access = ?2 WHERE slug = ?1",
+    [STMT_SECTION_SET_DEFAULT_ACCESS] = "UPDATE sections SET default_access = ?2 WHERE slug = ?1",
+    [STMT_PAYWALL_VERSION] = "SELECT value FROM meta WHERE key = 'paywall_version'",
 };
 
 /* One thread's connection and its prepared statements. */
@@ -298,7 +416,7 @@ static struct conn *conn_open(struct store *st, char *err, size_t errlen)
     sqlite3_extended_result_codes(c->db, 1);
     sqlite3_busy_timeout(c->db, BUSY_TIMEOUT_MS);
     if (exec_sql(c->db,
-                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
+                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA secure_delete = ON; "
                  "PRAGMA foreign_keys = ON;",
                  err, errlen) != 0)
         goto fail;
@@ -1566,4 +1684,552 @@ int store_mail_failed(struct store *st, int64_t id, int64_t next_attempt_at, con
 out:
     stmt_done(s);
     return rc;
+}
+
+/* --- Paywall (store.h) --------------------------------------------------------------------
+ *
+ * Like the accounts, each write is one statement where one suffices: the upserts (plans by slug,
+ * an admin grant by user, a Stripe subscription by its id, a meter read by user and article) let
+ * the UNIQUE constraints decide a race instead of a prior SELECT. Saving an organisation needs
+ * its id back, which an upsert's last_insert_rowid does not give when it updated, so it is an
+ * upsert and a lookup in one BEGIN IMMEDIATE transaction. Ranges are normalised with cidr.h
+ * before they are stored or looked for, so the UNIQUE (organisation, range) holds for spellings.
+ */
+
+#define DEFAULT_CURRENCY "USD"
+
+/* Reads a plan from the current row of s, starting at column col (PLAN_COLUMNS order). */
+static void read_plan(sqlite3_stmt *s, int col, struct arena *a, struct plan *p)
+{
+    p->id = sqlite3_column_int64(s, col);
+    p->slug = column_text(s, col + 1, a);
+    p->name = column_text(s, col + 2, a);
+    p->description = column_text(s, col + 3, a);
+    p->benefits = column_text(s, col + 4, a);
+    p->period = column_text(s, col + 5, a);
+    p->price_cents = sqlite3_column_int64(s, col + 6);
+    p->currency = column_text(s, col + 7, a);
+    p->position = sqlite3_column_int(s, col + 8);
+    p->stripe_price_id = column_text(s, col + 9, a);
+    p->active = sqlite3_column_int(s, col + 10) != 0;
+}
+
+/* Reads a subscription from the current row of s, starting at column col (SUBSCRIPTION_COLUMNS
+ * order). A NULL user_id (deleted account) reads as 0. */
+static void read_subscription(sqlite3_stmt *s, int col, struct arena *a, struct subscription *sub)
+{
+    sub->id = sqlite3_column_int64(s, col);
+    sub->user_id = sqlite3_column_int64(s, col + 1);
+    sub->plan_slug = column_text(s, col + 2, a);
+    sub->status = column_text(s, col + 3, a);
+    sub->current_period_end = sqlite3_column_int64(s, col + 4);
+    sub->stripe_customer_id = column_text(s, col + 5, a);
+    sub->stripe_subscription_id = column_text(s, col + 6, a);
+    sub->source = column_text(s, col + 7, a);
+    sub->created_at = sqlite3_column_int64(s, col + 8);
+    sub->updated_at = sqlite3_column_int64(s, col + 9);
+}
+
+/* Reads an organisation from the current row of s, starting at column col
+ * (ORGANISATION_COLUMNS order). */
+static void read_organisation(sqlite3_stmt *s, int col, struct arena *a, struct organisation *org)
+{
+    org->id = sqlite3_column_int64(s, col);
+    org->slug = column_text(s, col + 1, a);
+    org->name = column_text(s, col + 2, a);
+    org->ends_at = sqlite3_column_int64(s, col + 3);
+}
+
+/* Runs statement id with ?1 = first and, when nparams is 2, ?2 = second (text), steps it once
+ * and maps the outcome as step_write does. */
+static int write_texts(struct store *st, enum statement id, int nparams, const char *first,
+                       const char *second, int must_change, const char *what)
+{
+    struct conn *c = conn_get(st, NULL, 0);
+    sqlite3_stmt *s = NULL;
+    int rc = STORE_ERROR;
+    if (!c || !(s = stmt_get(c, id, NULL, 0)))
+        goto out;
+    bind_text(s, 1, first);
+    if (nparams >= 2)
+        bind_text(s, 2, second);
+    rc = step_write(c, s, must_change, what);
+out:
+    stmt_done(s);
+    return rc;
+}
+
+/* The integer value of the meta row read by statement id (STMT_PAYWALL_VERSION) into *value.
+ * STORE_OK or STORE_ERROR (reported with what). */
+static int meta_value(struct store *st, enum statement id, int64_t *value, const char *what)
+{
+    struct conn *c = conn_get(st, NULL, 0);
+    sqlite3_stmt *s = NULL;
+    int rc = STORE_ERROR;
+    if (!c || !(s = stmt_get(c, id, NULL, 0)))
+        goto out;
+    if (sqlite3_step(s) != SQLITE_ROW) {
+        report(NULL, 0, "reading the %s: %s", what, sqlite3_errmsg(c->db));
+        goto out;
+    }
+    *value = sqlite3_column_int64(s, 0);
+    rc = STORE_OK;
+out:
+    stmt_done(s);
+    return rc;
+}
+
+/* 1 if period is one of the plans' periods (the CHECK constraint's list). */
+static int plan_period_valid(const char *period)
+{
+    return period && (strcmp(period, "month") == 0 || strcmp(period, "year") == 0 ||
+                      strcmp(period, "contact") == 0);
+}
+
+int store_plan_save(struct store *st, const struct plan *p)
+{
+    struct conn *c = conn_get(st, NULL, 0);
+    sqlite3_stmt *s = NULL;
+    int rc = STORE_ERROR;
+    if (!c)
+        goto out;
+    if (!present(p->slug) || !present(p->name) || !plan_period_valid(p->period) ||
+        p->price_cents < 0) {
+        report(NULL, 0,
+               "plan '%s': a slug, a name, a period (month, year or contact) and a price "
+               "of at least 0 are required",
+               p->slug ? p->slug : "");
+        goto out;
+    }
+    if (!(s = stmt_get(c, STMT_PLAN_UPSERT, NULL, 0)))
+        goto out;
+    bind_text(s, 1, p->slug);
+    bind_text(s, 2, p->name);
+    bind_text(s, 3, p->description);
+    bind_text(s, 4, p->benefits);
+    bind_text(s, 5, p->period);
+    sqlite3_bind_int64(s, 6, p->price_cents);
+    bind_text(s, 7, present(p->currency) ? p->currency : DEFAULT_CURRENCY);
+    sqlite3_bind_int(s, 8, p->position);
+    bind_text(s, 9, p->stripe_price_id);
+    sqlite3_bind_int(s, 10, p->active ? 1 : 0);
+    rc = step_write(c, s, 0, "saving a plan");
+out:
+    stmt_done(s);
+    return rc;
+}
+
+int store_plans(struct store *st, struct arena *a, int include_inactive, struct plan **out,
+                size_t *n)
+{
+    struct conn *c = conn_get(st, NULL, 0);
+    sqlite3_stmt *s = NULL;
+    struct plan *items = NULL;
+    size_t count = 0, cap = 0;
+    int rc = STORE_ERROR, step;
+    if (!c || !(s = stmt_get(c, STMT_PLANS, NULL, 0)))
+        goto out;
+    sqlite3_bind_int(s, 1, include_inactive ? 1 : 0);
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        grow(a, (void **)&items, count, &cap, sizeof *items);
+        read_plan(s, 0, a, &items[count++]);
+    }
+    if (step != SQLITE_DONE) {
+        report(NULL, 0, "listing plans: %s", sqlite3_errmsg(c->db));
+        goto out;
+    }
+    *out = items;
+    *n = count;
+    rc = STORE_OK;
+out:
+    stmt_done(s);
+    return rc;
+}
+
+int store_plan_by_slug(struct store *st, struct arena *a, const char *slug, struct plan *out)
+{
+    struct conn *c = conn_get(st, NULL, 0);
+    sqlite3_stmt *s = NULL;
+    int rc = STORE_ERROR;
+    if (!c || !(s = stmt_get(c, STMT_PLAN_BY_SLUG, NULL, 0)))
+        goto out;
+    bind_text(s, 1, slug);
+    int step = sqlite3_step(s);
+    if (step == SQLITE_ROW) {
+        read_plan(s, 0, a, out);
+        rc = STORE_OK;
+    } else if (step == SQLITE_DONE) {
+        rc = STORE_NOT_FOUND;
+    } else {
+        report(NULL, 0, "plan '%s': %s", slug ? slug : "", sqlite3_errmsg(c->db));
+    }
+out:
+    stmt_done(s);
+    return rc;
+}
+
+int store_plan_delete(struct store *st, const char *slug)
+{
+    return write_texts(st, STMT_PLAN_DELETE, 1, slug, NULL, 1, "deleting a plan");
+}
+
+int store_subscription_grant(struct store *st, int64_t user_id, const char *plan_slug,
+                             int64_t until)
+{
+    struct conn *c = conn_get(st, NULL, 0);
+    sqlite3_stmt *s = NULL;
+    int rc = STORE_ERROR;
+    if (!c)
+        goto out;
+    if (!present(plan_slug)) {
+        report(NULL, 0, "granting a subscription: a plan is required");
+        goto out;
+    }
+    if (!(s = stmt_get(c, STMT_SUBSCRIPTION_GRANT, NULL, 0)))
+        goto out;
+    sqlite3_bind_int64(s, 1, user_id);
+    bind_text(s, 2, plan_slug);
+    sqlite3_bind_int64(s, 3, until);
+    sqlite3_bind_int64(s, 4, util_now());
+    rc = step_write(c, s, 0, "granting a subscription");
+out:
+    stmt_done(s);
+    return rc;
+}
+
+int store_subscription_revoke(struct store *st, int64_t user_id)
+{
+    return write_ids(st, STMT_SUBSCRIPTION_REVOKE, 2, user_id, util_now(), 1,
+                     "revoking a subscription");
+}
+
+/* Runs the one-row subscription lookup id into *out: STMT_SUBSCRIPTION_CURRENT with ?1 =
+ * user_id and ?2 = now, or STMT_SUBSCRIPTION_BY_CUSTOMER with ?1 = customer_id. Returns
+ * STORE_OK, STORE_NOT_FOUND or STORE_ERROR. */
+static int subscription_lookup(struct store *st, struct arena *a, enum statement id,
+                               int64_t user_id, int64_t now, const char *customer_id,
+                               struct subscription *out)
+{
+    struct conn *c = conn_get(st, NULL, 0);
+    sqlite3_stmt *s = NULL;
+    int rc = STORE_ERROR;
+    if (!c || !(s = stmt_get(c, id, NULL, 0)))
+        goto out;
+    if (id == STMT_SUBSCRIPTION_CURRENT) {
+        sqlite3_bind_int64(s, 1, user_id);
+        sqlite3_bind_int64(s, 2, now);
+    } else {
+        bind_text(s, 1, customer_id);
+    }
+    int step = sqlite3_step(s);
+    if (step == SQLITE_ROW) {
+        read_subscription(s, 0, a, out);
+        rc = STORE_OK;
+    } else if (step == SQLITE_DONE) {
+        rc = STORE_NOT_FOUND;
+    } else {
+        report(NULL, 0, "looking up a subscription: %s", sqlite3_errmsg(c->db));
+    }
+out:
+    stmt_done(s);
+    return rc;
+}
+
+int store_subscription_current(struct store *st, struct arena *a, int64_t user_id, int64_t now,
+                               struct subscription *out)
+{
+    return subscription_lookup(st, a, STMT_SUBSCRIPTION_CURRENT, user_id, now, NULL, out);
+}
+
+int store_subscription_by_stripe_customer(struct store *st, struct arena *a,
+                                          const char *customer_id, struct subscription *out)
+{
+    return subscription_lookup(st, a, STMT_SUBSCRIPTION_BY_CUSTOMER, 0, 0, customer_id, out);
+}
+
+/* 1 if status is one of the subscriptions' statuses (the CHECK constraint's list). */
+static int subscription_status_valid(const char *status)
+{
+    return status && (strcmp(status, "active") == 0 || strcmp(status, "past_due") == 0 ||
+                      strcmp(status, "canceled") == 0);
+}
+
+int store_subscription_stripe_upsert(struct store *st, const char *stripe_subscription_id,
+                                     const char *stripe_customer_id, int64_t user_id,
+                                     const char *plan_slug, const char *status,
+                                     int64_t current_period_end)
+{
+    struct conn *c = conn_get(st, NULL, 0);
+    sqlite3_stmt *s = NULL;
+    int rc = STORE_ERROR;
+    if (!c)
+        goto out;
+    if (!present(stripe_subscription_id) || !subscription_status_valid(status)) {
+        report(NULL, 0,
+               "Stripe subscription '%s': an id and a status (active, past_due or "
+               "canceled) are required",
+               stripe_subscription_id ? stripe_subscription_id : "");
+        goto out;
+    }
+    if (!(s = stmt_get(c, STMT_SUBSCRIPTION_STRIPE_UPSERT, NULL, 0)))
+        goto out;
+    bind_text(s, 1, stripe_subscription_id);
+    bind_text(s, 2, stripe_customer_id);
+    sqlite3_bind_int64(s, 3, user_id);
+    bind_text(s, 4, plan_slug);
+    bind_text(s, 5, status);
+    sqlite3_bind_int64(s, 6, current_period_end);
+    sqlite3_bind_int64(s, 7, util_now());
+    rc = step_write(c, s, 0, "saving a Stripe subscription");
+out:
+    stmt_done(s);
+    return rc;
+}
+
+int store_org_save(struct store *st, const char *slug, const char *name, int64_t ends_at,
+                   int64_t *id)
+{
+    struct conn *c = conn_get(st, NULL, 0);
+    sqlite3_stmt *s = NULL;
+    int64_t org_id = 0;
+    int rc = STORE_ERROR;
+    if (!c)
+        return STORE_ERROR;
+    if (!present(slug) || !present(name)) {
+        report(NULL, 0, "organisation '%s': a slug and a name are required", slug ? slug : "");
+        return STORE_ERROR;
+    }
+    if (run(c, STMT_BEGIN_IMMEDIATE, NULL, 0) != 0)
+        goto out;
+    if (!(s = stmt_get(c, STMT_ORG_UPSERT, NULL, 0)))
+        goto out;
+    bind_text(s, 1, slug);
+    bind_text(s, 2, name);
+    sqlite3_bind_int64(s, 3, ends_at);
+    sqlite3_bind_int64(s, 4, util_now());
+    if (step_write(c, s, 0, "saving an organisation") != STORE_OK)
+        goto out;
+    stmt_done(s);
+    s = NULL;
+    if (id_by_slug(c, STMT_ORG_ID, slug, &org_id, NULL, 0) != STORE_OK)
+        goto out;
+    if (run(c, STMT_COMMIT, NULL, 0) != 0)
+        goto out;
+    if (id)
+        *id = org_id;
+    rc = STORE_OK;
+out:
+    stmt_done(s);
+    if (rc != STORE_OK)
+        rollback(c);
+    return rc;
+}
+
+/* Normalises the range text into out (cidr_format's form). Returns 0, or -1 (reported with
+ * what) if it is not a range. */
+static int normalise_range(const char *text, char out[CIDR_TEXT_MAX], const char *what)
+{
+    struct cidr range;
+    if (cidr_parse(text, &range) != 0 || cidr_format(&range, out, CIDR_TEXT_MAX) < 0) {
+        report(NULL, 0, "%s: '%s' is not an address range", what, text ? text : "");
+        return -1;
+    }
+    return 0;
+}
+
+int store_org_add_range(struct store *st, const char *org_slug, const char *cidr)
+{
+    char range[CIDR_TEXT_MAX];
+    if (normalise_range(cidr, range, "adding a range") != 0)
+        return STORE_ERROR;
+    return write_texts(st, STMT_ORG_ADD_RANGE, 2, org_slug, range, 1, "adding a range");
+}
+
+int store_org_remove_range(struct store *st, const char *org_slug, const char *cidr)
+{
+    char range[CIDR_TEXT_MAX];
+    if (normalise_range(cidr, range, "removing a range") != 0)
+        return STORE_ERROR;
+    return write_texts(st, STMT_ORG_REMOVE_RANGE, 2, org_slug, range, 1, "removing a range");
+}
+
+int store_orgs(struct store *st, struct arena *a, struct organisation **out, size_t *n)
+{
+    struct conn *c = conn_get(st, NULL, 0);
+    sqlite3_stmt *s = NULL;
+    struct organisation *items = NULL;
+    size_t count = 0, cap = 0;
+    int rc = STORE_ERROR, step;
+    if (!c || !(s = stmt_get(c, STMT_ORGS, NULL, 0)))
+        goto out;
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        grow(a, (void **)&items, count, &cap, sizeof *items);
+        read_organisation(s, 0, a, &items[count++]);
+    }
+    if (step != SQLITE_DONE) {
+        report(NULL, 0, "listing organisations: %s", sqlite3_errmsg(c->db));
+        goto out;
+    }
+    *out = items;
+    *n = count;
+    rc = STORE_OK;
+out:
+    stmt_done(s);
+    return rc;
+}
+
+int store_org_ranges(struct store *st, struct arena *a, struct org_range **out, size_t *n)
+{
+    struct conn *c = conn_get(st, NULL, 0);
+    sqlite3_stmt *s = NULL;
+    struct org_range *items = NULL;
+    size_t count = 0, cap = 0;
+    int rc = STORE_ERROR, step;
+    if (!c || !(s = stmt_get(c, STMT_ORG_RANGES, NULL, 0)))
+        goto out;
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        grow(a, (void **)&items, count, &cap, sizeof *items);
+        struct org_range *r = &items[count++];
+        read_organisation(s, 0, a, &r->organisation);
+        r->cidr = column_text(s, ORGANISATION_NCOLUMNS, a);
+    }
+    if (step != SQLITE_DONE) {
+        report(NULL, 0, "listing address ranges: %s", sqlite3_errmsg(c->db));
+        goto out;
+    }
+    *out = items;
+    *n = count;
+    rc = STORE_OK;
+out:
+    stmt_done(s);
+    return rc;
+}
+
+int store_org_delete(struct store *st, const char *slug)
+{
+    return write_texts(st, STMT_ORG_DELETE, 1, slug, NULL, 1, "deleting an organisation");
+}
+
+int store_meter_count(struct store *st, int64_t user_id, int64_t since, int *count)
+{
+    struct conn *c = conn_get(st, NULL, 0);
+    sqlite3_stmt *s = NULL;
+    int rc = STORE_ERROR;
+    if (!c || !(s = stmt_get(c, STMT_METER_COUNT, NULL, 0)))
+        goto out;
+    sqlite3_bind_int64(s, 1, user_id);
+    sqlite3_bind_int64(s, 2, since);
+    if (sqlite3_step(s) != SQLITE_ROW) {
+        report(NULL, 0, "counting a reader's reads: %s", sqlite3_errmsg(c->db));
+        goto out;
+    }
+    *count = sqlite3_column_int(s, 0);
+    rc = STORE_OK;
+out:
+    stmt_done(s);
+    return rc;
+}
+
+int store_meter_read_at(struct store *st, int64_t user_id, int64_t article_id, int64_t *read_at)
+{
+    struct conn *c = conn_get(st, NULL, 0);
+    sqlite3_stmt *s = NULL;
+    int rc = STORE_ERROR;
+    if (!c || !(s = stmt_get(c, STMT_METER_READ_AT, NULL, 0)))
+        goto out;
+    sqlite3_bind_int64(s, 1, user_id);
+    sqlite3_bind_int64(s, 2, article_id);
+    int step = sqlite3_step(s);
+    if (step == SQLITE_ROW) {
+        *read_at = sqlite3_column_int64(s, 0);
+        rc = STORE_OK;
+    } else if (step == SQLITE_DONE) {
+        rc = STORE_NOT_FOUND;
+    } else {
+        report(NULL, 0, "looking up a read: %s", sqlite3_errmsg(c->db));
+    }
+out:
+    stmt_done(s);
+    return rc;
+}
+
+int store_meter_record(struct store *st, int64_t user_id, int64_t article_id, int64_t since,
+                       int64_t now)
+{
+    struct conn *c = conn_get(st, NULL, 0);
+    sqlite3_stmt *s = NULL;
+    int rc = STORE_ERROR;
+    if (!c || !(s = stmt_get(c, STMT_METER_RECORD, NULL, 0)))
+        goto out;
+    sqlite3_bind_int64(s, 1, user_id);
+    sqlite3_bind_int64(s, 2, article_id);
+    sqlite3_bind_int64(s, 3, since);
+    sqlite3_bind_int64(s, 4, now);
+    /* A re-read inside the period changes no row and is still STORE_OK: must_change is 0. */
+    rc = step_write(c, s, 0, "recording a read");
+out:
+    stmt_done(s);
+    return rc;
+}
+
+int store_meter_purge(struct store *st, int64_t before)
+{
+    return write_ids(st, STMT_METER_PURGE, 1, before, 0, 0, "purging reads");
+}
+
+int store_stripe_event_record(struct store *st, const char *event_id, const char *type, int64_t now)
+{
+    struct conn *c = conn_get(st, NULL, 0);
+    sqlite3_stmt *s = NULL;
+    int rc = STORE_ERROR;
+    if (!c)
+        goto out;
+    if (!present(event_id)) {
+        report(NULL, 0, "recording a Stripe event: the id is empty");
+        goto out;
+    }
+    if (!(s = stmt_get(c, STMT_STRIPE_EVENT_INSERT, NULL, 0)))
+        goto out;
+    bind_text(s, 1, event_id);
+    bind_text(s, 2, type);
+    sqlite3_bind_int64(s, 3, now);
+    rc = step_write(c, s, 0, "recording a Stripe event"); /* PRIMARY KEY: STORE_CONFLICT */
+out:
+    stmt_done(s);
+    return rc;
+}
+
+int store_stripe_event_forget(struct store *st, const char *event_id)
+{
+    return write_texts(st, STMT_STRIPE_EVENT_DELETE, 1, event_id, NULL, 1,
+                       "forgetting a Stripe event");
+}
+
+/* Sets default_access of the row slug through statement id (publications or sections).
+ * level "" or NULL inherits; otherwise it must be a level name. */
+static int set_default_access(struct store *st, enum statement id, const char *slug,
+                              const char *level, const char *what)
+{
+    if (present(level) && store_access_parse(level) < 0) {
+        report(NULL, 0, "%s '%s': '%s' is not an access level", what, slug ? slug : "", level);
+        return STORE_ERROR;
+    }
+    return write_texts(st, id, 2, slug, level, 1, what);
+}
+
+int store_publication_set_default_access(struct store *st, const char *slug, const char *level)
+{
+    return set_default_access(st, STMT_PUBLICATION_SET_DEFAULT_ACCESS, slug, level,
+                              "publication default access");
+}
+
+int store_section_set_default_access(struct store *st, const char *slug, const char *level)
+{
+    return set_default_access(st, STMT_SECTION_SET_DEFAULT_ACCESS, slug, level,
+                              "section default access");
+}
+
+int store_paywall_version(struct store *st, int64_t *version)
+{
+    return meta_value(st, STMT_PAYWALL_VERSION, version, "paywall version");
 }

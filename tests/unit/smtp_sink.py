@@ -2,6 +2,7 @@
 """smtp_sink.py: a throwaway SMTP server for tests, on aiosmtpd (Debian's python3-aiosmtpd).
 
     /usr/bin/python3 tests/unit/smtp_sink.py PORT_FILE MAILDIR [--auth USER:PASSWORD]
+                                             [--lifetime SECONDS]
 
 Listens on 127.0.0.1 on a port the kernel picks and writes that port number to PORT_FILE
 (atomically: a reader that sees the file sees the whole number). Every message received is
@@ -13,9 +14,9 @@ once a .eml exists both are complete.
 With --auth, the server advertises AUTH PLAIN and LOGIN without TLS and refuses mail from a
 client that has not authenticated as USER with PASSWORD.
 
-It exits by itself after 60 seconds, or as soon as its standard input reaches end of file (the
-test that started it closed its end of a pipe, or died). Exit status 77 means aiosmtpd is not
-installed, so the caller can skip rather than fail.
+It exits by itself after 60 seconds (or --lifetime SECONDS), or as soon as its standard input
+reaches end of file (the test that started it closed its end of a pipe, or died). Exit status
+77 means aiosmtpd is not installed, so the caller can skip rather than fail.
 """
 
 import logging
@@ -70,13 +71,35 @@ class EphemeralController(Controller):
 
 
 def main():
+    usage = ("usage: smtp_sink.py PORT_FILE MAILDIR [--auth USER:PASSWORD] "
+             "[--lifetime SECONDS]\n")
     args = sys.argv[1:]
     auth = None
-    if len(args) == 4 and args[2] == "--auth":
-        auth = args[3].encode().split(b":", 1)
-        args = args[:2]
+    lifetime = LIFETIME_S
+    positional = []
+    i = 0
+    while i < len(args):
+        if args[i] in ("--auth", "--lifetime"):
+            if i + 1 >= len(args):
+                sys.stderr.write(usage)
+                return 2
+            if args[i] == "--auth":
+                auth = args[i + 1].encode().split(b":", 1)
+            else:
+                try:
+                    lifetime = float(args[i + 1])
+                except ValueError:
+                    lifetime = -1
+                if not lifetime > 0:
+                    sys.stderr.write(usage)
+                    return 2
+            i += 2
+        else:
+            positional.append(args[i])
+            i += 1
+    args = positional
     if len(args) != 2:
-        sys.stderr.write("usage: smtp_sink.py PORT_FILE MAILDIR [--auth USER:PASSWORD]\n")
+        sys.stderr.write(usage)
         return 2
     port_file, maildir = args
     os.makedirs(maildir, exist_ok=True)
@@ -101,14 +124,19 @@ def main():
     done = threading.Event()
 
     def wait_for_eof():
+        # os.read, not sys.stdin.buffer: a daemon thread blocked inside the buffered reader
+        # holds its lock, and the interpreter aborts at shutdown ("could not acquire lock for
+        # <stdin>") when the lifetime runs out with standard input still open.
         try:
-            while sys.stdin.buffer.read(4096):
+            while os.read(0, 4096):
                 pass
+        except OSError:
+            pass
         finally:
             done.set()
 
     threading.Thread(target=wait_for_eof, daemon=True).start()
-    done.wait(LIFETIME_S)
+    done.wait(lifetime)
     controller.stop()
     return 0
 

@@ -47,13 +47,13 @@ static enum MHD_Result handle_subscribe(struct req *r)
 #define GET_HEAD (METHOD_GET | METHOD_HEAD)
 
 static const struct route table[] = {
-    {GET_HEAD, "/", render_home, NULL},
-    {GET_HEAD, "/articles/latest", render_latest, NULL},
-    {GET_HEAD, "/articles/:slug", render_article, NULL},
-    {METHOD_DELETE, "/articles/:slug", NULL, handle_subscribe},
-    {GET_HEAD, "/p/:publication/s/:section", render_section, NULL},
-    {METHOD_POST, "/subscribe", NULL, handle_subscribe},
-    {GET_HEAD, "/about", render_about, NULL},
+    {GET_HEAD, "/", render_home, NULL, 0},
+    {GET_HEAD, "/articles/latest", render_latest, NULL, 0},
+    {GET_HEAD, "/articles/:slug", render_article, NULL, 0},
+    {METHOD_DELETE, "/articles/:slug", NULL, handle_subscribe, 0},
+    {GET_HEAD, "/p/:publication/s/:section", render_section, NULL, 0},
+    {METHOD_POST, "/subscribe", NULL, handle_subscribe, 0},
+    {GET_HEAD, "/about", render_about, NULL, 0},
 };
 static const size_t table_count = sizeof table / sizeof table[0];
 

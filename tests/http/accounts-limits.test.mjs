@@ -1,0 +1,149 @@
+// Reader accounts, rate limits: log-in (10 attempts per account and 20 per client address per
+// 15 minutes), "Forgot your password?" (3 links per account and 10 requests per client address
+// per hour) and registration (10 per client address per hour) answer 429 with a numeric
+// Retry-After once spent. The limiter lives in the server process, so each test starts its own
+// server and no test's attempts count against another's.
+//
+// Also here: a burst of concurrent log-ins (each an argon2id hash, which the server runs a few
+// at a time) is all answered, and the server goes on serving.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  startMailServer, startQuietServer, Client, freshEmail, sql, addUser, BAD_LOGIN,
+} from '../lib/accounts.mjs';
+import { textOf } from '../lib/util.mjs';
+
+const PASSWORD = 'thimble-carousel-granite';
+
+function retryAfter(r, max) {
+  const v = r.headers.get('retry-after');
+  assert.match(v ?? '', /^\d+$/, `Retry-After is not a number of seconds: ${v}`);
+  const n = Number(v);
+  assert.ok(n >= 1 && n <= max, `Retry-After ${n} is not within 1..${max}`);
+  return n;
+}
+
+test('rate limit: the 11th log-in attempt for one account within 15 minutes → 429 with a numeric Retry-After (even with the right password)', { timeout: 60_000 }, async () => {
+  const srv = await startQuietServer();
+  try {
+    const email = freshEmail('limited');
+    addUser(srv.db, email, PASSWORD);
+    const c = new Client(srv.url);
+    const token = await c.csrf('/login');
+    for (let i = 1; i <= 10; i++) {
+      const r = await c.post('/login', { email, password: `wrong-password-${i}` }, { csrf: token });
+      assert.equal(r.status, 200, `attempt ${i}: ${r.status}`);
+      assert.ok(textOf(r.body).includes(BAD_LOGIN));
+    }
+    // The same account, in any case, from a new browser, with the right password.
+    const other = new Client(srv.url);
+    const r = await other.login(email.toUpperCase(), PASSWORD);
+    assert.equal(r.status, 429, `attempt 11: ${r.status}`);
+    retryAfter(r, 15 * 60);
+    assert.ok(!r.setCookies.some((s) => s.startsWith('bs_session=')), 'the 429 signed in');
+    // Another account is not affected.
+    const second = freshEmail('unaffected');
+    addUser(srv.db, second, PASSWORD);
+    const ok = await new Client(srv.url).login(second, PASSWORD);
+    assert.equal(ok.status, 303, `another account: ${ok.status}`);
+  } finally {
+    await srv.stop();
+  }
+});
+
+test('rate limit: the 21st log-in attempt from one address within 15 minutes → 429, whatever the account', { timeout: 60_000 }, async () => {
+  const srv = await startQuietServer();
+  try {
+    const c = new Client(srv.url);
+    const token = await c.csrf('/login');
+    for (let i = 1; i <= 20; i++) {
+      const r = await c.post('/login', { email: freshEmail('spray'), password: 'spray-password-1' }, { csrf: token });
+      assert.equal(r.status, 200, `attempt ${i}: ${r.status}`);
+    }
+    const r = await c.post('/login', { email: freshEmail('spray'), password: 'spray-password-1' }, { csrf: token });
+    assert.equal(r.status, 429, `attempt 21: ${r.status}`);
+    retryAfter(r, 15 * 60);
+  } finally {
+    await srv.stop();
+  }
+});
+
+test('rate limit: the 4th /forgot for one address within an hour → 429 with Retry-After; only 3 links go out', { timeout: 60_000 }, async () => {
+  const env = await startMailServer();
+  try {
+    const email = freshEmail('forgetful');
+    addUser(env.srv.db, email, PASSWORD);
+    for (let i = 1; i <= 3; i++) {
+      const r = await new Client(env.srv.url).post('/forgot', { email }, { from: '/forgot' });
+      assert.equal(r.status, 200, `request ${i}: ${r.status}`);
+    }
+    const r = await new Client(env.srv.url).post('/forgot', { email: email.toUpperCase() }, { from: '/forgot' });
+    assert.equal(r.status, 429, `request 4: ${r.status}`);
+    retryAfter(r, 3600);
+    assert.equal(sql(env.srv.db, 'SELECT count(*) FROM tokens WHERE kind = \'reset\''), '3');
+    // Another address from the same client is still served (the per-address limit is not
+    // the per-client one).
+    const other = await new Client(env.srv.url).post('/forgot', { email: freshEmail('x') }, { from: '/forgot' });
+    assert.equal(other.status, 200);
+  } finally {
+    await env.stop();
+  }
+});
+
+test('rate limit: the 11th /forgot from one address within an hour → 429', { timeout: 60_000 }, async () => {
+  const srv = await startQuietServer();
+  try {
+    const c = new Client(srv.url);
+    const token = await c.csrf('/forgot');
+    for (let i = 1; i <= 10; i++) {
+      const r = await c.post('/forgot', { email: freshEmail('many') }, { csrf: token });
+      assert.equal(r.status, 200, `request ${i}: ${r.status}`);
+    }
+    const r = await c.post('/forgot', { email: freshEmail('many') }, { csrf: token });
+    assert.equal(r.status, 429, `request 11: ${r.status}`);
+    retryAfter(r, 3600);
+  } finally {
+    await srv.stop();
+  }
+});
+
+test('rate limit: the 11th registration from one address within an hour → 429, no account', { timeout: 90_000 }, async () => {
+  const srv = await startQuietServer();
+  try {
+    for (let i = 1; i <= 10; i++) await new Client(srv.url).register(freshEmail('bulk'), PASSWORD, `Bulk ${i}`);
+    const email = freshEmail('bulk');
+    const r = await new Client(srv.url).post('/register', { email, name: 'Bulk 11', password: PASSWORD },
+      { from: '/register' });
+    assert.equal(r.status, 429, `registration 11: ${r.status}`);
+    retryAfter(r, 3600);
+    assert.equal(sql(srv.db, `SELECT count(*) FROM users WHERE email = '${email}'`), '0');
+  } finally {
+    await srv.stop();
+  }
+});
+
+test('hashing is bounded, not refused: a burst of 12 concurrent log-ins is all answered and the site keeps serving', { timeout: 90_000 }, async () => {
+  const srv = await startQuietServer({ args: ['--hash-threads', '2'] });
+  try {
+    const email = freshEmail('burst');
+    addUser(srv.db, email, PASSWORD);
+    const clients = Array.from({ length: 12 }, () => new Client(srv.url));
+    const tokens = await Promise.all(clients.map((c) => c.csrf('/login')));
+    const home = new Client(srv.url);
+    const results = await Promise.all([
+      ...clients.map((c, i) => c.post('/login', i === 0 ? { email, password: PASSWORD }
+        : { email: freshEmail('burst'), password: 'burst-password-1' }, { csrf: tokens[i] })),
+      home.get('/'),
+    ]);
+    const logins = results.slice(0, 12);
+    assert.equal(logins[0].status, 303, 'the right password failed in the burst');
+    for (const r of logins.slice(1)) {
+      assert.equal(r.status, 200);
+      assert.ok(textOf(r.body).includes(BAD_LOGIN));
+    }
+    assert.equal(results[12].status, 200, 'the home page was not served during the burst');
+  } finally {
+    await srv.stop();
+  }
+});

@@ -1,0 +1,800 @@
+/*
+ * test_paywall_store.c: tests of the paywall part of store.h (store_sqlite.c), each on a fresh
+ * database in its own temporary directory: plans (save, upsert by slug, order, inactive ones,
+ * refused fields, delete), admin subscriptions (grant, re-grant replacing, revoke, the current
+ * one with expiry and with Stripe ones beside it), Stripe subscriptions (upsert by id, repeated
+ * webhooks, fields kept when not given), Stripe events recorded once, organisations and their
+ * normalised ranges, the signed-in meter (count, first read, re-read inside and after the
+ * period, purge), subscriptions surviving their account's deletion with no user, default access
+ * levels, and the paywall version seen from a second store on the same file.
+ *
+ * Some checks read the database file directly (sqlite3) where the store has no reader for a
+ * column on purpose (default_access) or to count rows a test must prove are kept or gone.
+ */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "arena.h"
+#include "check.h"
+#include "store.h"
+#include "util.h"
+
+#define DAY 86400
+
+/* A temporary directory and the database path inside it. */
+struct tmpdb {
+    char dir[64];
+    char path[128];
+};
+
+/* Makes a fresh temporary directory for one test's database. Returns 0 or -1. */
+static int tmpdb_make(struct tmpdb *t)
+{
+    snprintf(t->dir, sizeof t->dir, "/tmp/broadsheet-paywall-XXXXXX");
+    if (!mkdtemp(t->dir))
+        return -1;
+    snprintf(t->path, sizeof t->path, "%s/test.db", t->dir);
+    return 0;
+}
+
+/* Removes the database (and its WAL files) and the directory. */
+static void tmpdb_remove(struct tmpdb *t)
+{
+    static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
+    char file[160];
+    for (size_t i = 0; i < ARRAY_LEN(suffixes); i++) {
+        snprintf(file, sizeof file, "%s%s", t->path, suffixes[i]);
+        unlink(file);
+    }
+    rmdir(t->dir);
+}
+
+/* Opens a store on t, failing the test (and returning NULL) if it cannot. */
+static struct store *open_store(struct tmpdb *t)
+{
+    char err[256] = "";
+    struct store *st = store_open(t->path, err, sizeof err);
+    if (!st)
+        fprintf(stderr, "    store_open: %s\n", err);
+    CHECK(st != NULL);
+    return st;
+}
+
+/* The first column of the first row of the literal query sql, run on its own connection to
+ * path, as text into out ("(none)" for no row, "(null)" for NULL). */
+static const char *query_text(const char *path, const char *sql, char *out, size_t size)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *s = NULL;
+    snprintf(out, size, "(error)");
+    if (sqlite3_open(path, &db) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK) {
+        if (sqlite3_step(s) == SQLITE_ROW) {
+            const unsigned char *text = sqlite3_column_text(s, 0);
+            snprintf(out, size, "%s", text ? (const char *)text : "(null)");
+        } else {
+            snprintf(out, size, "(none)");
+        }
+    }
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return out;
+}
+
+/* query_text as an integer (-1 when it is not a number). */
+static long long query_int(const char *path, const char *sql)
+{
+    char buf[64], *end;
+    query_text(path, sql, buf, sizeof buf);
+    long long value = strtoll(buf, &end, 10);
+    return end != buf && *end == '\0' ? value : -1;
+}
+
+/* Creates a reader with this email, checking it succeeds; returns its id (0 on failure). */
+static int64_t make_user(struct store *st, const char *email)
+{
+    int64_t id = 0;
+    CHECK_INT(store_user_create(st, email, "A Reader", "", ROLE_READER, &id), STORE_OK);
+    CHECK(id > 0);
+    return id;
+}
+
+/* The paywall version, failing the test if it cannot be read. */
+static int64_t paywall_version(struct store *st)
+{
+    int64_t v = -1;
+    CHECK_INT(store_paywall_version(st, &v), STORE_OK);
+    return v;
+}
+
+/* Saves a publication "nj", a section "politics" and articles "one" and "two"; stores their ids
+ * in ids[0..2). */
+static void save_articles(struct store *st, struct arena *a, int64_t ids[2])
+{
+    char err[256] = "";
+    struct publication nj = {.slug = "nj", .name = "National Journal", .is_host = 1};
+    struct section politics = {.slug = "politics", .name = "Politics", .position = 1};
+    CHECK_INT(store_publication_save(st, &nj, err, sizeof err), STORE_OK);
+    CHECK_INT(store_section_save(st, &politics, err, sizeof err), STORE_OK);
+    static const char *const slugs[2] = {"one", "two"};
+    for (int i = 0; i < 2; i++) {
+        struct article_input in = {.slug = slugs[i],
+                                   .headline = "A headline",
+                                   .publication_slug = "nj",
+                                   .section_slug = "politics",
+                                   .body_markdown = "Body.",
+                                   .body_html = "<p>Body.</p>\n",
+                                   .published_at = 1400000000 + i,
+                                   .access = ACCESS_METERED};
+        struct article art;
+        CHECK_INT(store_articles_save(st, &in, 1, err, sizeof err), STORE_OK);
+        CHECK_INT(store_article_by_slug(st, a, slugs[i], &art), STORE_OK);
+        ids[i] = art.id;
+    }
+}
+
+static void test_plans(void)
+{
+    struct tmpdb t;
+    struct arena *a = arena_new(0);
+    CHECK(tmpdb_make(&t) == 0);
+    struct store *st = open_store(&t);
+    if (!st)
+        goto out;
+    int64_t v0 = paywall_version(st);
+    struct plan monthly = {.slug = "monthly",
+                           .name = "Monthly",
+                           .description = "Everything, month by month.",
+                           .benefits = "Unlimited articles\nThe daily newsletter",
+                           .period = "month",
+                           .price_cents = 1500,
+                           .position = 2,
+                           .stripe_price_id = "price_123"};
+    monthly.active = 1;
+    struct plan annual = {.slug = "annual",
+                          .name = "Annual",
+                          .period = "year",
+                          .price_cents = 15000,
+                          .currency = "EUR",
+                          .position = 1,
+                          .active = 1};
+    struct plan institutional = {.slug = "institutional",
+                                 .name = "Institutions",
+                                 .period = "contact",
+                                 .position = 3,
+                                 .active = 1};
+    struct plan old = {.slug = "old",
+                       .name = "Old offer",
+                       .period = "month",
+                       .price_cents = 500,
+                       .position = 0,
+                       .active = 0};
+    CHECK_INT(store_plan_save(st, &monthly), STORE_OK);
+    int64_t v1 = paywall_version(st);
+    CHECK(v1 > v0);
+    CHECK_INT(store_plan_save(st, &annual), STORE_OK);
+    CHECK_INT(store_plan_save(st, &institutional), STORE_OK);
+    CHECK_INT(store_plan_save(st, &old), STORE_OK);
+
+    /* The offers page: active plans by position. */
+    struct plan *list = NULL;
+    size_t n = 99;
+    CHECK_INT(store_plans(st, a, 0, &list, &n), STORE_OK);
+    CHECK_INT(n, 3);
+    if (n == 3) {
+        CHECK_STR(list[0].slug, "annual");
+        CHECK_STR(list[0].currency, "EUR");
+        CHECK_INT(list[0].price_cents, 15000);
+        CHECK_STR(list[1].slug, "monthly");
+        CHECK_STR(list[1].name, "Monthly");
+        CHECK_STR(list[1].description, "Everything, month by month.");
+        CHECK_STR(list[1].benefits, "Unlimited articles\nThe daily newsletter");
+        CHECK_STR(list[1].period, "month");
+        CHECK_STR(list[1].currency, "USD"); /* the default */
+        CHECK_STR(list[1].stripe_price_id, "price_123");
+        CHECK_INT(list[1].position, 2);
+        CHECK_INT(list[1].active, 1);
+        CHECK_STR(list[2].slug, "institutional");
+        CHECK_STR(list[2].period, "contact");
+        CHECK_INT(list[2].price_cents, 0);
+        CHECK_STR(list[2].stripe_price_id, "");
+    }
+    /* With the withdrawn ones, for the operator. */
+    CHECK_INT(store_plans(st, a, 1, &list, &n), STORE_OK);
+    CHECK_INT(n, 4);
+    if (n == 4) {
+        CHECK_STR(list[0].slug, "old");
+        CHECK_INT(list[0].active, 0);
+    }
+
+    /* Upsert by slug: same id, every field replaced. */
+    struct plan got;
+    CHECK_INT(store_plan_by_slug(st, a, "monthly", &got), STORE_OK);
+    int64_t monthly_id = got.id;
+    monthly.price_cents = 1800;
+    monthly.name = "Monthly (new price)";
+    monthly.position = 9;
+    monthly.active = 0;
+    int64_t before = paywall_version(st);
+    CHECK_INT(store_plan_save(st, &monthly), STORE_OK);
+    CHECK(paywall_version(st) > before);
+    CHECK_INT(store_plan_by_slug(st, a, "monthly", &got), STORE_OK);
+    CHECK_INT(got.id, monthly_id);
+    CHECK_INT(got.price_cents, 1800);
+    CHECK_STR(got.name, "Monthly (new price)");
+    CHECK_INT(got.active, 0);
+    CHECK_INT(store_plans(st, a, 0, &list, &n), STORE_OK);
+    CHECK_INT(n, 2);
+    CHECK_INT(store_plan_by_slug(st, a, "nope", &got), STORE_NOT_FOUND);
+
+    /* Refused: no slug, no name, an unknown period, a negative price. Nothing changes. */
+    struct plan bad = annual;
+    bad.period = "week";
+    CHECK_INT(store_plan_save(st, &bad), STORE_ERROR);
+    bad.period = NULL;
+    CHECK_INT(store_plan_save(st, &bad), STORE_ERROR);
+    bad = annual;
+    bad.price_cents = -1;
+    CHECK_INT(store_plan_save(st, &bad), STORE_ERROR);
+    bad = annual;
+    bad.name = "";
+    CHECK_INT(store_plan_save(st, &bad), STORE_ERROR);
+    bad = annual;
+    bad.slug = NULL;
+    CHECK_INT(store_plan_save(st, &bad), STORE_ERROR);
+    CHECK_INT(store_plan_by_slug(st, a, "annual", &got), STORE_OK);
+    CHECK_INT(got.price_cents, 15000);
+
+    /* Delete. */
+    before = paywall_version(st);
+    CHECK_INT(store_plan_delete(st, "old"), STORE_OK);
+    CHECK(paywall_version(st) > before);
+    CHECK_INT(store_plan_delete(st, "old"), STORE_NOT_FOUND);
+    CHECK_INT(store_plan_by_slug(st, a, "old", &got), STORE_NOT_FOUND);
+    CHECK_INT(store_plans(st, a, 1, &list, &n), STORE_OK);
+    CHECK_INT(n, 3);
+    store_close(st);
+out:
+    arena_free(a);
+    tmpdb_remove(&t);
+}
+
+static void test_admin_subscriptions(void)
+{
+    struct tmpdb t;
+    struct arena *a = arena_new(0);
+    struct subscription sub;
+    CHECK(tmpdb_make(&t) == 0);
+    struct store *st = open_store(&t);
+    if (!st)
+        goto out;
+    int64_t now = util_now();
+    int64_t reader = make_user(st, "reader@example.com");
+    int64_t other = make_user(st, "other@example.com");
+    int64_t v0 = paywall_version(st);
+
+    CHECK_INT(store_subscription_current(st, a, reader, now, &sub), STORE_NOT_FOUND);
+    CHECK_INT(store_subscription_revoke(st, reader), STORE_NOT_FOUND);
+
+    CHECK_INT(store_subscription_grant(st, reader, "annual", now + 365 * DAY), STORE_OK);
+    CHECK_INT(store_subscription_current(st, a, reader, now, &sub), STORE_OK);
+    CHECK_INT(sub.user_id, reader);
+    CHECK_STR(sub.plan_slug, "annual");
+    CHECK_STR(sub.status, "active");
+    CHECK_INT(sub.current_period_end, now + 365 * DAY);
+    CHECK_STR(sub.source, "admin");
+    CHECK_STR(sub.stripe_customer_id, "");
+    CHECK_STR(sub.stripe_subscription_id, "");
+    CHECK(sub.created_at >= now - 5 && sub.created_at <= now + 5);
+    int64_t first_id = sub.id;
+    CHECK_INT(store_subscription_current(st, a, other, now, &sub), STORE_NOT_FOUND);
+
+    /* A second grant replaces the first: one admin row per user. */
+    CHECK_INT(store_subscription_grant(st, reader, "monthly", now + 30 * DAY), STORE_OK);
+    CHECK_INT(store_subscription_current(st, a, reader, now, &sub), STORE_OK);
+    CHECK_INT(sub.id, first_id);
+    CHECK_STR(sub.plan_slug, "monthly");
+    CHECK_INT(sub.current_period_end, now + 30 * DAY);
+    CHECK_INT(query_int(t.path, "SELECT count(*) FROM subscriptions"), 1);
+
+    /* Revoke: canceled, kept; a second revoke finds nothing to revoke. */
+    CHECK_INT(store_subscription_revoke(st, reader), STORE_OK);
+    CHECK_INT(store_subscription_current(st, a, reader, now, &sub), STORE_OK);
+    CHECK_STR(sub.status, "canceled");
+    CHECK_INT(store_subscription_revoke(st, reader), STORE_NOT_FOUND);
+    /* A new grant makes it active again. */
+    CHECK_INT(store_subscription_grant(st, reader, "annual", now + DAY), STORE_OK);
+    CHECK_INT(store_subscription_current(st, a, reader, now, &sub), STORE_OK);
+    CHECK_STR(sub.status, "active");
+    CHECK_INT(sub.id, first_id);
+
+    /* Expiry is the caller's judgement: after the end the row is still "current" (the most
+     * recent), with its end in the past. */
+    CHECK_INT(store_subscription_current(st, a, reader, now + 2 * DAY, &sub), STORE_OK);
+    CHECK_INT(sub.current_period_end, now + DAY);
+
+    /* A running Stripe subscription is preferred to an expired grant, and vice versa. */
+    CHECK_INT(store_subscription_stripe_upsert(st, "sub_1", "cus_1", reader, "monthly", "active",
+                                               now + 10 * DAY),
+              STORE_OK);
+    CHECK_INT(store_subscription_current(st, a, reader, now + 2 * DAY, &sub), STORE_OK);
+    CHECK_STR(sub.source, "stripe");
+    /* Both running: the later-ending one. */
+    CHECK_INT(store_subscription_current(st, a, reader, now, &sub), STORE_OK);
+    CHECK_STR(sub.source, "stripe");
+    CHECK_INT(store_subscription_grant(st, reader, "annual", now + 100 * DAY), STORE_OK);
+    CHECK_INT(store_subscription_current(st, a, reader, now, &sub), STORE_OK);
+    CHECK_STR(sub.source, "admin");
+    /* A canceled grant that ends later loses to the running Stripe one. */
+    CHECK_INT(store_subscription_revoke(st, reader), STORE_OK);
+    CHECK_INT(store_subscription_current(st, a, reader, now, &sub), STORE_OK);
+    CHECK_STR(sub.source, "stripe");
+    /* Revoke leaves Stripe subscriptions alone. */
+    CHECK_INT(store_subscription_revoke(st, reader), STORE_NOT_FOUND);
+    CHECK_STR(query_text(t.path, "SELECT status FROM subscriptions WHERE source = 'stripe'",
+                         (char[32]){0}, 32),
+              "active");
+
+    /* Refused: an unknown user, an empty plan. */
+    CHECK_INT(store_subscription_grant(st, other + 100, "annual", now + DAY), STORE_NOT_FOUND);
+    CHECK_INT(store_subscription_grant(st, other, "", now + DAY), STORE_ERROR);
+    CHECK_INT(store_subscription_grant(st, other, NULL, now + DAY), STORE_ERROR);
+    CHECK_INT(store_subscription_current(st, a, other, now, &sub), STORE_NOT_FOUND);
+
+    /* Subscriptions do not bump the paywall version (they are looked up per request). */
+    CHECK_INT(paywall_version(st), v0);
+    store_close(st);
+out:
+    arena_free(a);
+    tmpdb_remove(&t);
+}
+
+static void test_stripe_subscriptions(void)
+{
+    struct tmpdb t;
+    struct arena *a = arena_new(0);
+    struct subscription sub;
+    CHECK(tmpdb_make(&t) == 0);
+    struct store *st = open_store(&t);
+    if (!st)
+        goto out;
+    int64_t now = util_now();
+    int64_t reader = make_user(st, "reader@example.com");
+
+    /* An event before the user is known (webhooks arrive in any order). */
+    CHECK_INT(
+        store_subscription_stripe_upsert(st, "sub_A", "cus_A", 0, "", "active", now + 30 * DAY),
+        STORE_OK);
+    CHECK_INT(store_subscription_by_stripe_customer(st, a, "cus_A", &sub), STORE_OK);
+    CHECK_INT(sub.user_id, 0);
+    CHECK_STR(sub.plan_slug, "");
+    CHECK_STR(sub.source, "stripe");
+    CHECK_STR(sub.stripe_subscription_id, "sub_A");
+    int64_t id = sub.id;
+
+    /* checkout.session.completed fills in the user and the plan. */
+    CHECK_INT(store_subscription_stripe_upsert(st, "sub_A", "cus_A", reader, "monthly", "active",
+                                               now + 30 * DAY),
+              STORE_OK);
+    CHECK_INT(store_subscription_current(st, a, reader, now, &sub), STORE_OK);
+    CHECK_INT(sub.id, id);
+    CHECK_INT(sub.user_id, reader);
+    CHECK_STR(sub.plan_slug, "monthly");
+    CHECK_STR(sub.stripe_customer_id, "cus_A");
+
+    /* The same webhook again: idempotent. */
+    for (int i = 0; i < 3; i++)
+        CHECK_INT(store_subscription_stripe_upsert(st, "sub_A", "cus_A", reader, "monthly",
+                                                   "active", now + 30 * DAY),
+                  STORE_OK);
+    CHECK_INT(query_int(t.path, "SELECT count(*) FROM subscriptions"), 1);
+    CHECK_INT(store_subscription_current(st, a, reader, now, &sub), STORE_OK);
+    CHECK_INT(sub.id, id);
+    CHECK_STR(sub.status, "active");
+
+    /* invoice.payment_failed: only the status and the end are known; the rest is kept. */
+    CHECK_INT(store_subscription_stripe_upsert(st, "sub_A", "", 0, "", "past_due", now + 30 * DAY),
+              STORE_OK);
+    CHECK_INT(store_subscription_by_stripe_customer(st, a, "cus_A", &sub), STORE_OK);
+    CHECK_INT(sub.id, id);
+    CHECK_STR(sub.status, "past_due");
+    CHECK_INT(sub.user_id, reader);
+    CHECK_STR(sub.plan_slug, "monthly");
+    CHECK_STR(sub.stripe_customer_id, "cus_A");
+
+    /* Renewal, then deletion. */
+    CHECK_INT(store_subscription_stripe_upsert(st, "sub_A", "cus_A", 0, "annual", "active",
+                                               now + 365 * DAY),
+              STORE_OK);
+    CHECK_INT(store_subscription_current(st, a, reader, now, &sub), STORE_OK);
+    CHECK_STR(sub.plan_slug, "annual");
+    CHECK_INT(sub.current_period_end, now + 365 * DAY);
+    CHECK_INT(store_subscription_stripe_upsert(st, "sub_A", "", 0, "", "canceled", now), STORE_OK);
+    CHECK_INT(store_subscription_current(st, a, reader, now, &sub), STORE_OK);
+    CHECK_STR(sub.status, "canceled");
+
+    /* A second subscription of the same customer: an active one comes first. */
+    CHECK_INT(store_subscription_stripe_upsert(st, "sub_B", "cus_A", reader, "monthly", "active",
+                                               now + 30 * DAY),
+              STORE_OK);
+    CHECK_INT(store_subscription_by_stripe_customer(st, a, "cus_A", &sub), STORE_OK);
+    CHECK_STR(sub.stripe_subscription_id, "sub_B");
+    CHECK_INT(store_subscription_current(st, a, reader, now, &sub), STORE_OK);
+    CHECK_STR(sub.stripe_subscription_id, "sub_B");
+
+    /* Lookups that find nothing. */
+    CHECK_INT(store_subscription_by_stripe_customer(st, a, "cus_nobody", &sub), STORE_NOT_FOUND);
+    CHECK_INT(store_subscription_by_stripe_customer(st, a, "", &sub), STORE_NOT_FOUND);
+    CHECK_INT(store_subscription_by_stripe_customer(st, a, NULL, &sub), STORE_NOT_FOUND);
+
+    /* Refused: an unknown status, an empty id, an unknown user; nothing changes. */
+    CHECK_INT(store_subscription_stripe_upsert(st, "sub_A", "cus_A", 0, "", "trialing", now),
+              STORE_ERROR);
+    CHECK_INT(store_subscription_stripe_upsert(st, "sub_A", "cus_A", 0, "", NULL, now),
+              STORE_ERROR);
+    CHECK_INT(store_subscription_stripe_upsert(st, "", "cus_A", 0, "monthly", "active", now),
+              STORE_ERROR);
+    CHECK_INT(store_subscription_stripe_upsert(st, NULL, "cus_A", 0, "monthly", "active", now),
+              STORE_ERROR);
+    CHECK_INT(store_subscription_stripe_upsert(st, "sub_A", "cus_A", reader + 100, "", "active",
+                                               now + DAY),
+              STORE_NOT_FOUND);
+    CHECK_INT(store_subscription_stripe_upsert(st, "sub_C", "cus_C", reader + 100, "monthly",
+                                               "active", now + DAY),
+              STORE_NOT_FOUND);
+    CHECK_INT(query_int(t.path, "SELECT count(*) FROM subscriptions"), 2);
+    CHECK_STR(query_text(t.path,
+                         "SELECT status FROM subscriptions WHERE "
+                         "stripe_subscription_id = 'sub_A'",
+                         (char[32]){0}, 32),
+              "canceled");
+    store_close(st);
+out:
+    arena_free(a);
+    tmpdb_remove(&t);
+}
+
+static void test_stripe_events(void)
+{
+    struct tmpdb t;
+    CHECK(tmpdb_make(&t) == 0);
+    struct store *st = open_store(&t);
+    if (!st)
+        goto out;
+    int64_t now = util_now();
+    CHECK_INT(store_stripe_event_record(st, "evt_1", "checkout.session.completed", now), STORE_OK);
+    CHECK_INT(store_stripe_event_record(st, "evt_1", "checkout.session.completed", now + 5),
+              STORE_CONFLICT);
+    CHECK_INT(store_stripe_event_record(st, "evt_2", "invoice.payment_failed", now), STORE_OK);
+    CHECK_INT(query_int(t.path, "SELECT count(*) FROM stripe_events"), 2);
+    CHECK_STR(
+        query_text(t.path, "SELECT type FROM stripe_events WHERE id = 'evt_2'", (char[64]){0}, 64),
+        "invoice.payment_failed");
+
+    /* Processing failed: forget it, and Stripe's retry is new again. */
+    CHECK_INT(store_stripe_event_forget(st, "evt_1"), STORE_OK);
+    CHECK_INT(store_stripe_event_forget(st, "evt_1"), STORE_NOT_FOUND);
+    CHECK_INT(store_stripe_event_record(st, "evt_1", "checkout.session.completed", now), STORE_OK);
+    CHECK_INT(store_stripe_event_record(st, "evt_1", "checkout.session.completed", now),
+              STORE_CONFLICT);
+
+    CHECK_INT(store_stripe_event_record(st, "", "x", now), STORE_ERROR);
+    CHECK_INT(store_stripe_event_record(st, NULL, "x", now), STORE_ERROR);
+    store_close(st);
+out:
+    tmpdb_remove(&t);
+}
+
+static void test_organisations(void)
+{
+    struct tmpdb t;
+    struct arena *a = arena_new(0);
+    CHECK(tmpdb_make(&t) == 0);
+    struct store *st = open_store(&t);
+    if (!st)
+        goto out;
+    int64_t v = paywall_version(st), id = 0, again = 0;
+
+    CHECK_INT(store_org_save(st, "uni", "Example University", 0, &id), STORE_OK);
+    CHECK(id > 0);
+    CHECK(paywall_version(st) > v);
+    CHECK_INT(store_org_save(st, "agency", "An Agency", 1900000000, NULL), STORE_OK);
+    /* Saving again updates in place and gives the same id. */
+    v = paywall_version(st);
+    CHECK_INT(store_org_save(st, "uni", "Example University Library", 2000000000, &again),
+              STORE_OK);
+    CHECK_INT(again, id);
+    CHECK(paywall_version(st) > v);
+    CHECK_INT(store_org_save(st, "", "No slug", 0, NULL), STORE_ERROR);
+    CHECK_INT(store_org_save(st, "noname", "", 0, NULL), STORE_ERROR);
+
+    struct organisation *orgs = NULL;
+    size_t n = 99;
+    CHECK_INT(store_orgs(st, a, &orgs, &n), STORE_OK);
+    CHECK_INT(n, 2);
+    if (n == 2) {
+        CHECK_STR(orgs[0].slug, "agency");
+        CHECK_INT(orgs[0].ends_at, 1900000000);
+        CHECK_STR(orgs[1].slug, "uni");
+        CHECK_STR(orgs[1].name, "Example University Library");
+        CHECK_INT(orgs[1].ends_at, 2000000000);
+        CHECK_INT(orgs[1].id, id);
+    }
+
+    /* Ranges, stored normalised. */
+    v = paywall_version(st);
+    CHECK_INT(store_org_add_range(st, "uni", "192.0.2.77/24"), STORE_OK);
+    CHECK(paywall_version(st) > v);
+    CHECK_INT(store_org_add_range(st, "uni", "2001:DB8:0::/32"), STORE_OK);
+    CHECK_INT(store_org_add_range(st, "uni", "198.51.100.9"), STORE_OK);
+    CHECK_INT(store_org_add_range(st, "agency", "203.0.113.0/25"), STORE_OK);
+    /* The same range in another spelling is the same range. */
+    CHECK_INT(store_org_add_range(st, "uni", "192.0.2.0/24"), STORE_CONFLICT);
+    CHECK_INT(store_org_add_range(st, "uni", "2001:db8::1/32"), STORE_CONFLICT);
+    CHECK_INT(store_org_add_range(st, "uni", "198.51.100.9/32"), STORE_CONFLICT);
+    /* …but another organisation may hold it too. */
+    CHECK_INT(store_org_add_range(st, "agency", "192.0.2.0/24"), STORE_OK);
+    /* Refused. */
+    CHECK_INT(store_org_add_range(st, "nobody", "192.0.2.0/24"), STORE_NOT_FOUND);
+    CHECK_INT(store_org_add_range(st, "uni", "192.0.2.0/33"), STORE_ERROR);
+    CHECK_INT(store_org_add_range(st, "uni", "not a range"), STORE_ERROR);
+    CHECK_INT(store_org_add_range(st, "uni", NULL), STORE_ERROR);
+
+    struct org_range *ranges = NULL;
+    CHECK_INT(store_org_ranges(st, a, &ranges, &n), STORE_OK);
+    CHECK_INT(n, 5);
+    if (n == 5) {
+        CHECK_STR(ranges[0].organisation.slug, "agency");
+        CHECK_STR(ranges[0].cidr, "192.0.2.0/24");
+        CHECK_STR(ranges[1].cidr, "203.0.113.0/25");
+        CHECK_INT(ranges[1].organisation.ends_at, 1900000000);
+        CHECK_STR(ranges[2].organisation.slug, "uni");
+        CHECK_STR(ranges[2].organisation.name, "Example University Library");
+        CHECK_INT(ranges[2].organisation.id, id);
+        CHECK_STR(ranges[2].cidr, "192.0.2.0/24");
+        CHECK_STR(ranges[3].cidr, "198.51.100.9/32");
+        CHECK_STR(ranges[4].cidr, "2001:db8::/32");
+    }
+
+    /* Removing, in any spelling. */
+    v = paywall_version(st);
+    CHECK_INT(store_org_remove_range(st, "uni", "198.51.100.9"), STORE_OK);
+    CHECK(paywall_version(st) > v);
+    CHECK_INT(store_org_remove_range(st, "uni", "198.51.100.9/32"), STORE_NOT_FOUND);
+    CHECK_INT(store_org_remove_range(st, "uni", "203.0.113.0/25"), STORE_NOT_FOUND); /* agency's */
+    CHECK_INT(store_org_remove_range(st, "nobody", "192.0.2.0/24"), STORE_NOT_FOUND);
+    CHECK_INT(store_org_remove_range(st, "uni", "junk"), STORE_ERROR);
+    CHECK_INT(store_org_remove_range(st, "uni", "2001:db8:0:0::/32"), STORE_OK);
+    CHECK_INT(store_org_ranges(st, a, &ranges, &n), STORE_OK);
+    CHECK_INT(n, 3);
+
+    /* Deleting an organisation deletes its ranges. */
+    v = paywall_version(st);
+    CHECK_INT(store_org_delete(st, "uni"), STORE_OK);
+    CHECK(paywall_version(st) > v);
+    CHECK_INT(store_org_delete(st, "uni"), STORE_NOT_FOUND);
+    CHECK_INT(store_org_ranges(st, a, &ranges, &n), STORE_OK);
+    CHECK_INT(n, 2);
+    if (n == 2) {
+        CHECK_STR(ranges[0].organisation.slug, "agency");
+        CHECK_STR(ranges[1].organisation.slug, "agency");
+    }
+    CHECK_INT(query_int(t.path, "SELECT count(*) FROM organisation_ranges"), 2);
+    CHECK_INT(store_orgs(st, a, &orgs, &n), STORE_OK);
+    CHECK_INT(n, 1);
+    store_close(st);
+out:
+    arena_free(a);
+    tmpdb_remove(&t);
+}
+
+static void test_meter(void)
+{
+    struct tmpdb t;
+    struct arena *a = arena_new(0);
+    int64_t articles[2] = {0, 0}, read_at = 0;
+    int count = -1;
+    CHECK(tmpdb_make(&t) == 0);
+    struct store *st = open_store(&t);
+    if (!st)
+        goto out;
+    save_articles(st, a, articles);
+    int64_t reader = make_user(st, "reader@example.com");
+    int64_t v = paywall_version(st);
+    const int64_t t0 = 1767225600, period = 30 * DAY;
+
+    CHECK_INT(store_meter_count(st, reader, t0 - period, &count), STORE_OK);
+    CHECK_INT(count, 0);
+    CHECK_INT(store_meter_read_at(st, reader, articles[0], &read_at), STORE_NOT_FOUND);
+
+    /* First read. */
+    CHECK_INT(store_meter_record(st, reader, articles[0], t0 - period, t0), STORE_OK);
+    CHECK_INT(store_meter_read_at(st, reader, articles[0], &read_at), STORE_OK);
+    CHECK_INT(read_at, t0);
+    CHECK_INT(store_meter_count(st, reader, t0 - period, &count), STORE_OK);
+    CHECK_INT(count, 1);
+
+    /* A re-read inside the period keeps its time and counts once. */
+    int64_t later = t0 + 10 * DAY;
+    CHECK_INT(store_meter_record(st, reader, articles[0], later - period, later), STORE_OK);
+    CHECK_INT(store_meter_read_at(st, reader, articles[0], &read_at), STORE_OK);
+    CHECK_INT(read_at, t0);
+    CHECK_INT(store_meter_record(st, reader, articles[1], later - period, later), STORE_OK);
+    CHECK_INT(store_meter_count(st, reader, later - period, &count), STORE_OK);
+    CHECK_INT(count, 2);
+    /* The count is of reads at or after since. */
+    CHECK_INT(store_meter_count(st, reader, t0, &count), STORE_OK);
+    CHECK_INT(count, 2);
+    CHECK_INT(store_meter_count(st, reader, t0 + 1, &count), STORE_OK);
+    CHECK_INT(count, 1);
+
+    /* After the period the first read no longer counts; reading it again counts anew. */
+    int64_t next = t0 + period + DAY;
+    CHECK_INT(store_meter_count(st, reader, next - period, &count), STORE_OK);
+    CHECK_INT(count, 1);
+    CHECK_INT(store_meter_record(st, reader, articles[0], next - period, next), STORE_OK);
+    CHECK_INT(store_meter_read_at(st, reader, articles[0], &read_at), STORE_OK);
+    CHECK_INT(read_at, next);
+    CHECK_INT(store_meter_count(st, reader, next - period, &count), STORE_OK);
+    CHECK_INT(count, 2);
+    /* A read stored exactly at since is inside the period: kept. */
+    CHECK_INT(store_meter_record(st, reader, articles[1], later, later + 5), STORE_OK);
+    CHECK_INT(store_meter_read_at(st, reader, articles[1], &read_at), STORE_OK);
+    CHECK_INT(read_at, later);
+
+    /* Other readers are metered apart. */
+    int64_t other = make_user(st, "other@example.com");
+    CHECK_INT(store_meter_count(st, other, 0, &count), STORE_OK);
+    CHECK_INT(count, 0);
+
+    /* Unknown user or article. */
+    CHECK_INT(store_meter_record(st, other + 100, articles[0], 0, t0), STORE_NOT_FOUND);
+    CHECK_INT(store_meter_record(st, reader, articles[1] + 100, 0, t0), STORE_NOT_FOUND);
+
+    /* Purge: reads before `before` go. */
+    CHECK_INT(store_meter_purge(st, later + 1), STORE_OK);
+    CHECK_INT(store_meter_read_at(st, reader, articles[1], &read_at), STORE_NOT_FOUND);
+    CHECK_INT(store_meter_read_at(st, reader, articles[0], &read_at), STORE_OK);
+
+    /* Deleting the reader deletes its reads. */
+    CHECK_INT(store_user_delete(st, reader), STORE_OK);
+    CHECK_INT(query_int(t.path, "SELECT count(*) FROM meter_reads"), 0);
+    CHECK_INT(paywall_version(st), v); /* the meter is no part of the paywall version */
+    store_close(st);
+out:
+    arena_free(a);
+    tmpdb_remove(&t);
+}
+
+static void test_deleted_user_keeps_subscriptions(void)
+{
+    struct tmpdb t;
+    struct arena *a = arena_new(0);
+    struct subscription sub;
+    CHECK(tmpdb_make(&t) == 0);
+    struct store *st = open_store(&t);
+    if (!st)
+        goto out;
+    int64_t now = util_now();
+    int64_t reader = make_user(st, "reader@example.com");
+    int64_t other = make_user(st, "other@example.com");
+    CHECK_INT(store_subscription_grant(st, reader, "annual", now + DAY), STORE_OK);
+    CHECK_INT(store_subscription_stripe_upsert(st, "sub_X", "cus_X", reader, "monthly", "active",
+                                               now + DAY),
+              STORE_OK);
+    CHECK_INT(store_subscription_grant(st, other, "annual", now + DAY), STORE_OK);
+
+    CHECK_INT(store_user_delete(st, reader), STORE_OK);
+    CHECK_INT(query_int(t.path, "SELECT count(*) FROM subscriptions"), 3);
+    CHECK_INT(query_int(t.path, "SELECT count(*) FROM subscriptions WHERE user_id IS NULL"), 2);
+    CHECK_INT(store_subscription_current(st, a, reader, now, &sub), STORE_NOT_FOUND);
+    CHECK_INT(store_subscription_by_stripe_customer(st, a, "cus_X", &sub), STORE_OK);
+    CHECK_INT(sub.user_id, 0);
+    CHECK_STR(sub.plan_slug, "monthly");
+    /* The other reader's grant is untouched, and its one-per-user rule still holds beside the
+     * orphaned admin row. */
+    CHECK_INT(store_subscription_current(st, a, other, now, &sub), STORE_OK);
+    CHECK_INT(sub.user_id, other);
+    CHECK_INT(store_subscription_grant(st, other, "monthly", now + DAY), STORE_OK);
+    CHECK_INT(query_int(t.path, "SELECT count(*) FROM subscriptions"), 3);
+    /* A later webhook for the orphaned subscription keeps it without a user. */
+    CHECK_INT(store_subscription_stripe_upsert(st, "sub_X", "", 0, "", "canceled", now), STORE_OK);
+    CHECK_INT(store_subscription_by_stripe_customer(st, a, "cus_X", &sub), STORE_OK);
+    CHECK_INT(sub.user_id, 0);
+    CHECK_STR(sub.status, "canceled");
+    store_close(st);
+out:
+    arena_free(a);
+    tmpdb_remove(&t);
+}
+
+static void test_default_access(void)
+{
+    struct tmpdb t;
+    struct arena *a = arena_new(0);
+    int64_t articles[2];
+    char buf[64];
+    CHECK(tmpdb_make(&t) == 0);
+    struct store *st = open_store(&t);
+    if (!st)
+        goto out;
+    save_articles(st, a, articles);
+    const char *pub_sql = "SELECT default_access FROM publications WHERE slug = 'nj'";
+    const char *sec_sql = "SELECT default_access FROM sections WHERE slug = 'politics'";
+    CHECK_STR(query_text(t.path, pub_sql, buf, sizeof buf), ""); /* inherit, by default */
+    CHECK_STR(query_text(t.path, sec_sql, buf, sizeof buf), "");
+
+    int64_t v0 = 0, v1 = 0;
+    CHECK_INT(store_content_version(st, &v0), STORE_OK);
+    CHECK_INT(store_publication_set_default_access(st, "nj", "subscribers"), STORE_OK);
+    CHECK_STR(query_text(t.path, pub_sql, buf, sizeof buf), "subscribers");
+    CHECK_INT(store_content_version(st, &v1), STORE_OK);
+    CHECK(v1 > v0); /* a change of defaults is a change of content */
+    CHECK_INT(store_section_set_default_access(st, "politics", "free"), STORE_OK);
+    CHECK_STR(query_text(t.path, sec_sql, buf, sizeof buf), "free");
+
+    CHECK_INT(store_publication_set_default_access(st, "nj", ""), STORE_OK);
+    CHECK_STR(query_text(t.path, pub_sql, buf, sizeof buf), "");
+    CHECK_INT(store_section_set_default_access(st, "politics", NULL), STORE_OK);
+    CHECK_STR(query_text(t.path, sec_sql, buf, sizeof buf), "");
+
+    CHECK_INT(store_publication_set_default_access(st, "nj", "premium"), STORE_ERROR);
+    CHECK_INT(store_section_set_default_access(st, "politics", "Free"), STORE_ERROR);
+    CHECK_INT(store_publication_set_default_access(st, "nobody", "free"), STORE_NOT_FOUND);
+    CHECK_INT(store_section_set_default_access(st, "nobody", ""), STORE_NOT_FOUND);
+    CHECK_STR(query_text(t.path, pub_sql, buf, sizeof buf), "");
+
+    /* Saving a publication again (an import) keeps its default. */
+    char err[256];
+    struct publication nj = {.slug = "nj", .name = "National Journal", .is_host = 1};
+    CHECK_INT(store_publication_set_default_access(st, "nj", "metered"), STORE_OK);
+    CHECK_INT(store_publication_save(st, &nj, err, sizeof err), STORE_OK);
+    CHECK_STR(query_text(t.path, pub_sql, buf, sizeof buf), "metered");
+    store_close(st);
+out:
+    arena_free(a);
+    tmpdb_remove(&t);
+}
+
+static void test_paywall_version_across_processes(void)
+{
+    struct tmpdb t;
+    CHECK(tmpdb_make(&t) == 0);
+    struct store *server = open_store(&t);
+    struct store *shell = server ? open_store(&t) : NULL; /* `broadsheet org add` beside it */
+    if (!server || !shell)
+        goto out;
+    int64_t seen = paywall_version(server);
+    CHECK_INT(seen, 0); /* a fresh database */
+    CHECK_INT(store_org_save(shell, "uni", "Example University", 0, NULL), STORE_OK);
+    int64_t now_seen = paywall_version(server);
+    CHECK(now_seen > seen);
+    seen = now_seen;
+    CHECK_INT(store_org_add_range(shell, "uni", "192.0.2.0/24"), STORE_OK);
+    CHECK(paywall_version(server) > seen);
+    seen = paywall_version(server);
+    struct plan p = {.slug = "monthly", .name = "Monthly", .period = "month", .active = 1};
+    CHECK_INT(store_plan_save(shell, &p), STORE_OK);
+    CHECK(paywall_version(server) > seen);
+    CHECK_INT(paywall_version(server), paywall_version(shell));
+out:
+    store_close(shell);
+    store_close(server);
+    tmpdb_remove(&t);
+}
+
+void suite_paywall_store(void)
+{
+    RUN(test_plans);
+    RUN(test_admin_subscriptions);
+    RUN(test_stripe_subscriptions);
+    RUN(test_stripe_events);
+    RUN(test_organisations);
+    RUN(test_meter);
+    RUN(test_deleted_user_keeps_subscriptions);
+    RUN(test_default_access);
+    RUN(test_paywall_version_across_processes);
+}
