@@ -7,6 +7,7 @@
 
 #include "assets.h"
 #include "cache.h"
+#include "cidr.h"
 #include "config.h"
 #include "store.h"
 #include "tmpl.h"
@@ -24,6 +25,9 @@ struct app {
     struct jobs *jobs;          /* work off the HTTP threads: password hashing */
     struct mailer *mailer;      /* the outgoing mail queue */
     struct arena *scratch;      /* start-up lookups that live as long as the server */
+    struct paywall *paywall;    /* meter key, organisations' ranges */
+    struct cidr *trusted_proxies; /* whose X-Forwarded-For is believed */
+    size_t trusted_proxy_count;
 };
 
 #endif

@@ -14,7 +14,8 @@
 struct slot {
     char *key; /* NULL: empty */
     uint64_t hash;
-    struct entity *entity;
+    struct entity *entity; /* NULL for a metadata entry (cache_meta_put) */
+    int64_t meta[2];
 };
 
 struct page_cache {
@@ -89,17 +90,17 @@ int cache_send(struct page_cache *c, const char *key, struct req *r, enum MHD_Re
     uint64_t hash = hash_key(key);
     pthread_rwlock_rdlock(&c->lock);
     struct slot *s = find_slot(c, key, hash);
-    int hit = s->key != NULL;
+    int hit = s->key != NULL && s->entity != NULL;
     if (hit)
         *result = entity_send(s->entity, r);
     pthread_rwlock_unlock(&c->lock);
     return hit;
 }
 
-/* Inserts e under key unless a flush happened since generation (then frees it). Caller holds
- * the write lock. */
+/* Inserts e (or, when e is NULL, the metadata meta) under key unless a flush happened since
+ * generation (then frees e). Caller holds the write lock. */
 static void insert_locked(struct page_cache *c, const char *key, struct entity *e,
-                          uint64_t generation)
+                          const int64_t meta[2], uint64_t generation)
 {
     if (atomic_load(&c->generation) != generation) {
         entity_free(e); /* rendered from content that has changed since */
@@ -110,6 +111,8 @@ static void insert_locked(struct page_cache *c, const char *key, struct entity *
     if (s->key) {
         entity_free(s->entity);
         s->entity = e;
+        if (meta)
+            memcpy(s->meta, meta, sizeof s->meta);
         return;
     }
     if (c->count >= c->max_entries) {
@@ -119,6 +122,8 @@ static void insert_locked(struct page_cache *c, const char *key, struct entity *
     s->key = xstrdup(key);
     s->hash = hash;
     s->entity = e;
+    if (meta)
+        memcpy(s->meta, meta, sizeof s->meta);
     c->count++;
 }
 
@@ -127,7 +132,7 @@ enum MHD_Result cache_put_send(struct page_cache *c, const char *key, struct ent
 {
     pthread_rwlock_wrlock(&c->lock);
     enum MHD_Result result = entity_send(e, r);
-    insert_locked(c, key, e, generation);
+    insert_locked(c, key, e, NULL, generation);
     pthread_rwlock_unlock(&c->lock);
     return result;
 }
@@ -135,23 +140,44 @@ enum MHD_Result cache_put_send(struct page_cache *c, const char *key, struct ent
 void cache_put(struct page_cache *c, const char *key, struct entity *e, uint64_t generation)
 {
     pthread_rwlock_wrlock(&c->lock);
-    insert_locked(c, key, e, generation);
+    insert_locked(c, key, e, NULL, generation);
     pthread_rwlock_unlock(&c->lock);
 }
 
-int cache_copy_body(struct page_cache *c, const char *key, struct buf *out)
+int cache_with_body(struct page_cache *c, const char *key,
+                    void (*fn)(void *ctx, const char *body, size_t len), void *ctx)
 {
     uint64_t hash = hash_key(key);
     pthread_rwlock_rdlock(&c->lock);
     struct slot *s = find_slot(c, key, hash);
-    int hit = s->key != NULL;
+    int hit = s->key != NULL && s->entity != NULL;
     if (hit) {
         size_t len;
         const char *body = entity_body(s->entity, &len);
-        buf_append(out, body, len);
+        fn(ctx, body, len);
     }
     pthread_rwlock_unlock(&c->lock);
     return hit;
+}
+
+int cache_meta_get(struct page_cache *c, const char *key, int64_t meta[2])
+{
+    uint64_t hash = hash_key(key);
+    pthread_rwlock_rdlock(&c->lock);
+    struct slot *s = find_slot(c, key, hash);
+    int hit = s->key != NULL && s->entity == NULL;
+    if (hit)
+        memcpy(meta, s->meta, sizeof s->meta);
+    pthread_rwlock_unlock(&c->lock);
+    return hit;
+}
+
+void cache_meta_put(struct page_cache *c, const char *key, const int64_t meta[2],
+                    uint64_t generation)
+{
+    pthread_rwlock_wrlock(&c->lock);
+    insert_locked(c, key, NULL, meta, generation);
+    pthread_rwlock_unlock(&c->lock);
 }
 
 void cache_flush(struct page_cache *c)

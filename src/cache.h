@@ -42,9 +42,18 @@ enum MHD_Result cache_put_send(struct page_cache *c, const char *key, struct ent
 /* Adds e under key without sending it (as cache_put_send otherwise). */
 void cache_put(struct page_cache *c, const char *key, struct entity *e, uint64_t generation);
 
-/* Appends the identity body of the page under key to out: 1 if cached, 0 on a miss. For pages
- * that are sent with per-reader bytes spliced in. */
-int cache_copy_body(struct page_cache *c, const char *key, struct buf *out);
+/* Calls fn(ctx, body, len) with the identity body of the page under key, under the read lock
+ * (so fn must not call back into the cache): 1 if cached, 0 on a miss. For pages that are sent
+ * with per-reader bytes spliced in, without copying the cached body first. */
+int cache_with_body(struct page_cache *c, const char *key,
+                    void (*fn)(void *ctx, const char *body, size_t len), void *ctx);
+
+/* Small facts about content, cached beside the pages and flushed with them: an article's id and
+ * access level, looked up on every article request to decide access before the page. A key
+ * holds either a page or metadata. cache_meta_get returns 1 and fills meta on a hit. */
+int cache_meta_get(struct page_cache *c, const char *key, int64_t meta[2]);
+void cache_meta_put(struct page_cache *c, const char *key, const int64_t meta[2],
+                    uint64_t generation);
 
 /* Drops every page; counts as a new generation. */
 void cache_flush(struct page_cache *c);

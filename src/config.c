@@ -62,8 +62,9 @@ static const struct directive directives[] = {
      "the From address of mail to readers"},
     {"outbox", TYPE_STRING, FIELD(outbox), "data/outbox", 0, 0,
      "where mail is written as .eml files when smtp_url is empty"},
-    {"meter_limit", TYPE_INT, FIELD(meter_limit), "3", 0, 1000,
-     "metered articles an anonymous reader may read per period"},
+    /* at most METER_MAX_READS (meter.h): the anonymous meter's cookie holds that many reads */
+    {"meter_limit", TYPE_INT, FIELD(meter_limit), "3", 0, 32,
+     "metered articles an anonymous reader may read per period (at most 32)"},
     {"meter_signed_in_limit", TYPE_INT, FIELD(meter_signed_in_limit), "10", 0, 1000,
      "metered articles a signed-in reader without a subscription may read per period"},
     {"meter_period_days", TYPE_INT, FIELD(meter_period_days), "30", 1, 366,

@@ -6,6 +6,12 @@
  * read and checked before the first write: a broken demo file leaves the database empty, so the
  * next start (store_is_empty) tries again once the file is fixed. Only a database failure part
  * way can leave a partial seed, and seeding again completes it (everything is an upsert).
+ *
+ * Besides "publications" and "sections" (demo.h), newsroom.json may hold "plans", the offers
+ * behind "Learn More": [{"slug", "name", "period" (month, year or contact), "price_cents" (an
+ * integer; required above 0 for month and year, absent or 0 for contact), "currency" ("USD" when
+ * absent), "description", "benefits" (an array of one-line strings), "position",
+ * "stripe_price_id"}, …], saved with store_plan_save, each on offer (active).
  */
 #include "demo.h"
 
@@ -19,12 +25,16 @@
 #include <string.h>
 
 #include "arena.h"
+#include "buf.h"
 #include "import.h"
 #include "util.h"
 
-enum field_type { FIELD_STRING, FIELD_BOOLEAN, FIELD_INTEGER };
+/* FIELD_CENTS: a price in minor units, 0 to 10^12, into an int64_t. FIELD_LINES: an array of
+ * one-line strings, stored as one const char * joined by "\n" (a plan's benefits). */
+enum field_type { FIELD_STRING, FIELD_BOOLEAN, FIELD_INTEGER, FIELD_CENTS, FIELD_LINES };
 
-/* One JSON field of a record: where it goes in the C struct (a const char *, or an int). */
+/* One JSON field of a record: where it goes in the C struct (a const char *, an int or an
+ * int64_t, by type). */
 struct field {
     const char *name;
     enum field_type type;
@@ -50,6 +60,20 @@ static const struct field section_fields[] = {
     {"position", FIELD_INTEGER, 0, offsetof(struct section, position)},
 };
 
+/* Plans: the offers page's cards. period is checked after reading (check_plans), as is the
+ * price's agreement with it. There is no "active" field: a demo plan is on offer. */
+static const struct field plan_fields[] = {
+    {"slug", FIELD_STRING, 1, offsetof(struct plan, slug)},
+    {"name", FIELD_STRING, 1, offsetof(struct plan, name)},
+    {"period", FIELD_STRING, 1, offsetof(struct plan, period)},
+    {"price_cents", FIELD_CENTS, 0, offsetof(struct plan, price_cents)},
+    {"currency", FIELD_STRING, 0, offsetof(struct plan, currency)},
+    {"description", FIELD_STRING, 0, offsetof(struct plan, description)},
+    {"benefits", FIELD_LINES, 0, offsetof(struct plan, benefits)},
+    {"position", FIELD_INTEGER, 0, offsetof(struct plan, position)},
+    {"stripe_price_id", FIELD_STRING, 0, offsetof(struct plan, stripe_price_id)},
+};
+
 /* Writes "where: message" into err. */
 __attribute__((format(printf, 4, 5))) static void fail(char *err, size_t errlen, const char *where,
                                                        const char *fmt, ...)
@@ -63,7 +87,7 @@ __attribute__((format(printf, 4, 5))) static void fail(char *err, size_t errlen,
         snprintf(err, errlen, "%s: %s", where, msg);
 }
 
-/* Fills record (a struct publication or section, all zero) from the JSON object value, the
+/* Fills record (a struct publication, section or plan, all zero) from the JSON object value, the
  * index-th element of the array `kind` in file path, by the nfields fields. Unset strings become
  * "". Strings are copied into a. Returns 0, or -1 with "path: kind[index].field: reason" in
  * err. */
@@ -99,7 +123,7 @@ static int read_record(const char *path, const char *kind, size_t index, json_t 
                 fail(err, errlen, where, "missing %s", f->name);
                 return -1;
             }
-            if (f->type == FIELD_STRING)
+            if (f->type == FIELD_STRING || f->type == FIELD_LINES)
                 *(const char **)slot = "";
             continue;
         }
@@ -133,6 +157,41 @@ static int read_record(const char *path, const char *kind, size_t index, json_t 
             *(int *)slot = (int)n;
             break;
         }
+        case FIELD_CENTS: {
+            json_int_t n = json_is_integer(member) ? json_integer_value(member) : -1;
+            if (n < 0 || n > 1000000000000) {
+                fail(err, errlen, where, "%s: expected a whole number of cents, at least 0",
+                     f->name);
+                return -1;
+            }
+            *(int64_t *)slot = (int64_t)n;
+            break;
+        }
+        case FIELD_LINES: {
+            size_t k;
+            json_t *line;
+            struct buf joined;
+            if (!json_is_array(member)) {
+                fail(err, errlen, where, "%s: expected an array of strings", f->name);
+                return -1;
+            }
+            buf_init(&joined);
+            json_array_foreach(member, k, line)
+            {
+                const char *s = json_string_value(line);
+                if (!s || strlen(s) != json_string_length(line) || !*s || strchr(s, '\n')) {
+                    fail(err, errlen, where, "%s[%zu]: expected a one-line string", f->name, k);
+                    buf_free(&joined);
+                    return -1;
+                }
+                if (k)
+                    buf_append(&joined, "\n", 1);
+                buf_append(&joined, s, strlen(s));
+            }
+            *(const char **)slot = arena_strndup(a, joined.data ? joined.data : "", joined.len);
+            buf_free(&joined);
+            break;
+        }
         }
     }
     return 0;
@@ -157,6 +216,44 @@ static int read_records(const char *path, json_t *root, const char *kind,
         if (read_record(path, kind, i, value, fields, nfields, (char *)*out + i * size, a, err,
                         errlen) != 0)
             return -1;
+    }
+    return 0;
+}
+
+/* Checks what the field table cannot: each plan's period, that a priced plan (month, year) has
+ * a price and a contact plan none, a currency's shape, and that no two plans share a slug.
+ * plans[0..n) are from path. Returns 0 or -1 (err set, as read_record's). */
+static int check_plans(const char *path, const struct plan *plans, size_t n, char *err,
+                       size_t errlen)
+{
+    char where[512];
+    for (size_t i = 0; i < n; i++) {
+        const struct plan *p = &plans[i];
+        int contact = !strcmp(p->period, "contact");
+        snprintf(where, sizeof where, "%s: plans[%zu]", path, i);
+        if (!contact && strcmp(p->period, "month") != 0 && strcmp(p->period, "year") != 0) {
+            fail(err, errlen, where, "period: expected \"month\", \"year\" or \"contact\"");
+            return -1;
+        }
+        if (contact && p->price_cents != 0) {
+            fail(err, errlen, where, "price_cents: a contact plan has no price");
+            return -1;
+        }
+        if (!contact && p->price_cents == 0) {
+            fail(err, errlen, where, "missing price_cents (a %s plan needs a price)", p->period);
+            return -1;
+        }
+        if (*p->currency &&
+            (strlen(p->currency) != 3 || strspn(p->currency, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != 3)) {
+            fail(err, errlen, where, "currency: expected three capital letters (\"USD\")");
+            return -1;
+        }
+        for (size_t j = 0; j < i; j++) {
+            if (!strcmp(plans[j].slug, p->slug)) {
+                fail(err, errlen, where, "slug '%s' is also plans[%zu]'s", p->slug, j);
+                return -1;
+            }
+        }
     }
     return 0;
 }
@@ -251,7 +348,8 @@ int demo_seed(struct store *st, const char *demo_dir, char *err, size_t errlen)
     json_error_t jerr;
     struct publication *pubs;
     struct section *secs;
-    size_t np, ns, narticles;
+    struct plan *plans = NULL;
+    size_t np, ns, nplans = 0, narticles;
     char **articles;
     const char *key;
     json_t *member;
@@ -271,7 +369,8 @@ int demo_seed(struct store *st, const char *demo_dir, char *err, size_t errlen)
     }
     json_object_foreach(root, key, member)
     {
-        if (strcmp(key, "publications") != 0 && strcmp(key, "sections") != 0) {
+        if (strcmp(key, "publications") != 0 && strcmp(key, "sections") != 0 &&
+            strcmp(key, "plans") != 0) {
             fail(err, errlen, path, "unknown field '%s'", key);
             goto out;
         }
@@ -280,6 +379,12 @@ int demo_seed(struct store *st, const char *demo_dir, char *err, size_t errlen)
                      sizeof *pubs, (void **)&pubs, &np, a, err, errlen) != 0 ||
         read_records(path, root, "sections", section_fields, ARRAY_LEN(section_fields),
                      sizeof *secs, (void **)&secs, &ns, a, err, errlen) != 0)
+        goto out;
+    /* Plans are optional: a newsroom without them simply has an empty offers page. */
+    if (json_object_get(root, "plans") &&
+        (read_records(path, root, "plans", plan_fields, ARRAY_LEN(plan_fields), sizeof *plans,
+                      (void **)&plans, &nplans, a, err, errlen) != 0 ||
+         check_plans(path, plans, nplans, err, errlen) != 0))
         goto out;
     if (list_articles(arena_printf(a, "%s/articles", demo_dir), a, &articles, &narticles, err,
                       errlen) != 0)
@@ -297,6 +402,13 @@ int demo_seed(struct store *st, const char *demo_dir, char *err, size_t errlen)
     for (size_t i = 0; i < ns; i++) {
         if (store_section_save(st, &secs[i], why, sizeof why) != STORE_OK) {
             fail(err, errlen, path, "saving section '%s': %s", secs[i].slug, why);
+            goto out;
+        }
+    }
+    for (size_t i = 0; i < nplans; i++) {
+        plans[i].active = 1;
+        if (store_plan_save(st, &plans[i]) != STORE_OK) {
+            fail(err, errlen, path, "saving plan '%s' failed", plans[i].slug);
             goto out;
         }
     }

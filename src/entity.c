@@ -40,13 +40,12 @@ void entity_add_common_headers(struct MHD_Response *response)
     MHD_add_response_header(response, "X-Frame-Options", "DENY");
 }
 
-/* gzip-compresses in[0..len) into a heap buffer the caller frees; NULL if it fails. */
-static unsigned char *gzip_compress(const void *in, size_t len, size_t *out_len)
+unsigned char *entity_gzip(const void *in, size_t len, int level, size_t *out_len)
 {
     z_stream zs;
     memset(&zs, 0, sizeof zs);
     /* windowBits 15 + 16: a gzip header and trailer rather than zlib's */
-    if (deflateInit2(&zs, 9, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) != Z_OK)
+    if (deflateInit2(&zs, level, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) != Z_OK)
         return NULL;
     size_t cap = deflateBound(&zs, (uLong)len);
     unsigned char *out = xmalloc(cap);
@@ -113,7 +112,7 @@ struct entity *entity_new(unsigned status, const char *content_type, const char 
 
     if (compress && len >= MIN_COMPRESS) {
         size_t gz_len;
-        unsigned char *gz = gzip_compress(body, len, &gz_len);
+        unsigned char *gz = entity_gzip(body, len, 9, &gz_len);
         if (gz && gz_len < len) {
             snprintf(etag, sizeof etag, "\"%s-gz\"", hex);
             variant_init(&e->gzip, status, gz, gz_len, content_type, cache_control, "gzip", etag);

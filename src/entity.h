@@ -32,6 +32,10 @@ void entity_free(struct entity *e);
  * names the chosen variant's ETag (only for a 200 entity). Records status and bytes in r. */
 enum MHD_Result entity_send(struct entity *e, struct req *r);
 
+/* gzip-compresses in[0..len) at zlib level (1 fast … 9 small) into a heap buffer the caller
+ * frees; NULL if zlib fails. Cached entities use 9, once; a per-reader page uses 1, per send. */
+unsigned char *entity_gzip(const void *in, size_t len, int level, size_t *out_len);
+
 /* The identity body and its length; the ETag of the identity variant. */
 const char *entity_body(const struct entity *e, size_t *len);
 const char *entity_etag(const struct entity *e);

@@ -1,13 +1,17 @@
 /*
  * main.c: the `broadsheet` command: option parsing, configuration, and the subcommands
- * (serve, init, article import, article list). Each subcommand is a function taking the parsed
- * configuration; the serve loop itself lives in server.c.
+ * (serve, init, article import/list, user add/role/list, and the paywall's operator commands:
+ * plan, subscription and org). Each subcommand is a function taking the parsed options, found
+ * through the static table `commands`; the serve loop itself lives in server.c.
  *
- * Exit status: 0 on success, 1 when the work failed (a broken import, an unreadable database),
- * 2 for a usage error (unknown command or option, bad value), which also prints the usage.
+ * Exit status: 0 on success, 1 when the work failed (a broken import, an unreadable database,
+ * an account or plan that does not exist), 2 for a usage error (unknown command or option, bad
+ * value), which also prints the usage.
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,8 +21,10 @@
 
 #include <sodium.h>
 
+#include "access.h"
 #include "arena.h"
 #include "auth.h"
+#include "cidr.h"
 #include "config.h"
 #include "demo.h"
 #include "import.h"
@@ -48,14 +54,48 @@ static const char usage_text[] =
     "  user role EMAIL ROLE [--db PATH]\n"
     "                         change an account's role (its sessions end)\n"
     "  user list [--db PATH]  list accounts\n"
+    "\n"
+    "  plan add SLUG --name NAME --period month|year|contact [--price 12.99]\n"
+    "           [--currency USD] [--description TEXT] [--benefit TEXT]... [--position N]\n"
+    "           [--stripe-price price_...] [--db PATH]\n"
+    "                         create or update (by SLUG) a plan on the offers page; month and\n"
+    "                         year plans need a price, contact plans (\"contact us\") have none;\n"
+    "                         each --benefit is one line of the plan's list; options left out\n"
+    "                         keep an existing plan's values; a new plan goes last unless\n"
+    "                         --position says otherwise\n"
+    "  plan list [--db PATH]  list the plans in offer order\n"
+    "  plan remove SLUG [--db PATH]\n"
+    "                         delete a plan (subscriptions to it are kept)\n"
+    "  subscription grant EMAIL --plan SLUG --until YYYY-MM-DD [--db PATH]\n"
+    "                         give an account a subscription to a plan until the end of that\n"
+    "                         day (UTC); replaces the account's earlier grant\n"
+    "  subscription revoke EMAIL [--db PATH]\n"
+    "                         end the subscription granted to an account, now\n"
+    "  subscription list [--db PATH]\n"
+    "                         list each account's subscription: email, plan, status, until,\n"
+    "                         source (admin or stripe)\n"
+    "  org add SLUG --name NAME [--until YYYY-MM-DD] [--db PATH]\n"
+    "                         create or update an organisation: readers at its addresses read\n"
+    "                         everything until the end of that day (UTC; no --until: no end),\n"
+    "                         and see \"Access provided by NAME\"\n"
+    "  org range add SLUG CIDR [--db PATH]\n"
+    "                         add an address range to an organisation: IPv4 or IPv6,\n"
+    "                         \"192.0.2.0/24\", \"2001:db8::/32\", or one address\n"
+    "  org range remove SLUG CIDR [--db PATH]\n"
+    "                         remove an address range\n"
+    "  org list [--db PATH]   list organisations with their ranges\n"
+    "  org remove SLUG [--db PATH]\n"
+    "                         delete an organisation and its ranges\n"
+    "\n"
     "  help                   this text\n"
+    "\n"
+    "A running server picks up plan and organisation changes made by these commands.\n"
     "\n"
     "options (each also BROADSHEET_NAME in the environment, or `name = value` in the file\n"
     "given by --config or BROADSHEET_CONFIG; flags win over the environment, which wins over\n"
     "the file):\n"
     "  --config FILE          configuration file\n"
-    "  --demo                 seed the demo newsroom into an empty database\n"
-    "  --name NAME, --role ROLE  for user add\n";
+    "  --demo                 seed the demo newsroom into an empty database\n";
 
 /* Prints the usage to out. */
 static void print_usage(FILE *out)
@@ -64,11 +104,15 @@ static void print_usage(FILE *out)
     config_print_help(out);
 }
 
-/* A one-line error and the usage on stderr; returns EXIT_USAGE for the caller to exit with. */
-static int usage_error(const char *fmt, const char *arg)
+/* A one-line error (fmt and its arguments, as printf) and the usage on stderr; returns
+ * EXIT_USAGE for the caller to exit with. */
+__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
 {
+    va_list ap;
     fprintf(stderr, "broadsheet: ");
-    fprintf(stderr, fmt, arg);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
     fputc('\n', stderr);
     print_usage(stderr);
     return EXIT_USAGE;
@@ -77,17 +121,100 @@ static int usage_error(const char *fmt, const char *arg)
 /* Parsed command line: the configuration plus the flags that are not directives. */
 struct options {
     struct config config;
-    int demo;          /* --demo */
-    const char *name;  /* --name (user add) */
-    const char *role;  /* --role (user add) */
-    char **arguments;  /* positional arguments after the command words */
+    int demo;                 /* --demo */
+    const char *name;         /* --name (user add, plan add, org add) */
+    const char *role;         /* --role (user add) */
+    const char *period;       /* --period (plan add) */
+    const char *price;        /* --price, as typed (plan add) */
+    const char *currency;     /* --currency (plan add) */
+    const char *description;  /* --description (plan add) */
+    char *benefits;           /* every --benefit, joined by "\n"; heap, freed by free_options */
+    const char *position;     /* --position, as typed (plan add) */
+    const char *stripe_price; /* --stripe-price (plan add) */
+    const char *plan;         /* --plan (subscription grant) */
+    const char *until;        /* --until YYYY-MM-DD (subscription grant, org add) */
+    char **arguments;         /* positional arguments after the command words */
     int argument_count;
 };
 
+/* The flags of single commands, as opposed to configuration directives (which every command
+ * takes). Each sets one member of struct options; a command accepts only the flags in its entry
+ * of `commands` (a mask of these bits), so `--price` on `org add` is a usage error rather than
+ * silently ignored. Values are argv's strings, except a repeatable flag's, which is joined onto
+ * the heap. */
+enum {
+    FLAG_NAME = 1u << 0,
+    FLAG_ROLE = 1u << 1,
+    FLAG_PERIOD = 1u << 2,
+    FLAG_PRICE = 1u << 3,
+    FLAG_CURRENCY = 1u << 4,
+    FLAG_DESCRIPTION = 1u << 5,
+    FLAG_BENEFIT = 1u << 6,
+    FLAG_POSITION = 1u << 7,
+    FLAG_STRIPE_PRICE = 1u << 8,
+    FLAG_PLAN = 1u << 9,
+    FLAG_UNTIL = 1u << 10,
+};
+
+static const struct command_flag {
+    const char *name; /* without the leading "--" */
+    unsigned bit;
+    size_t offset;  /* of the member of struct options it sets (a char pointer) */
+    int repeatable; /* 1: every use adds a line to a heap string (--benefit) */
+} command_flags[] = {
+    {"name", FLAG_NAME, offsetof(struct options, name), 0},
+    {"role", FLAG_ROLE, offsetof(struct options, role), 0},
+    {"period", FLAG_PERIOD, offsetof(struct options, period), 0},
+    {"price", FLAG_PRICE, offsetof(struct options, price), 0},
+    {"currency", FLAG_CURRENCY, offsetof(struct options, currency), 0},
+    {"description", FLAG_DESCRIPTION, offsetof(struct options, description), 0},
+    {"benefit", FLAG_BENEFIT, offsetof(struct options, benefits), 1},
+    {"position", FLAG_POSITION, offsetof(struct options, position), 0},
+    {"stripe-price", FLAG_STRIPE_PRICE, offsetof(struct options, stripe_price), 0},
+    {"plan", FLAG_PLAN, offsetof(struct options, plan), 0},
+    {"until", FLAG_UNTIL, offsetof(struct options, until), 0},
+};
+
+/* The command flag called name[0..len), or NULL. */
+static const struct command_flag *find_command_flag(const char *name, size_t len)
+{
+    for (size_t i = 0; i < ARRAY_LEN(command_flags); i++)
+        if (strlen(command_flags[i].name) == len && !memcmp(command_flags[i].name, name, len))
+            return &command_flags[i];
+    return NULL;
+}
+
+/* Stores value for flag f in o. A repeatable flag keeps its earlier values: the first use sets
+ * the heap string, each further non-empty one appends "\n" and itself (an empty first value
+ * stays "", which clears the field). */
+static void set_command_flag(struct options *o, const struct command_flag *f, const char *value)
+{
+    char *slot = (char *)o + f->offset;
+    if (!f->repeatable) {
+        *(const char **)(void *)slot = value;
+        return;
+    }
+    char **joined = (char **)(void *)slot;
+    if (!*joined) {
+        *joined = xstrdup(value);
+    } else if (*value) {
+        size_t old = strlen(*joined), add = strlen(value);
+        char *grown = xmalloc(old + 1 + add + 1);
+        memcpy(grown, *joined, old);
+        size_t at = old;
+        if (old)
+            grown[at++] = '\n';
+        memcpy(grown + at, value, add + 1);
+        free(*joined);
+        *joined = grown;
+    }
+}
+
 /* Parses argv[first..] into o: directives as --name VALUE or --name=VALUE, --config, --demo,
- * --help. Applies the config file and environment first so flags win. Returns 0, 1 if --help
- * was printed, or EXIT_USAGE after printing the error. */
-static int parse_options(int argc, char **argv, int first, struct options *o)
+ * --help, and the command flags in the mask `accepted` (command_flags, same two forms). Applies
+ * the config file and environment first so flags win. Returns 0, 1 if --help was printed, or
+ * EXIT_USAGE after printing the error. */
+static int parse_options(int argc, char **argv, int first, unsigned accepted, struct options *o)
 {
     char err[512];
     memset(o, 0, sizeof *o);
@@ -102,7 +229,8 @@ static int parse_options(int argc, char **argv, int first, struct options *o)
         else if (!strncmp(argv[i], "--config=", 9))
             config_file = argv[i] + 9;
     }
-    if (config_file && *config_file && config_load_file(&o->config, config_file, err, sizeof err) < 0)
+    if (config_file && *config_file &&
+        config_load_file(&o->config, config_file, err, sizeof err) < 0)
         return usage_error("%s", err);
     if (config_load_env(&o->config, err, sizeof err) < 0)
         return usage_error("%s", err);
@@ -115,15 +243,6 @@ static int parse_options(int argc, char **argv, int first, struct options *o)
         }
         if (!strcmp(arg, "--demo")) {
             o->demo = 1;
-            continue;
-        }
-        if ((!strcmp(arg, "--name") || !strcmp(arg, "--role"))) {
-            if (i + 1 >= argc)
-                return usage_error("option '%s' needs a value", arg);
-            if (arg[2] == 'n')
-                o->name = argv[++i];
-            else
-                o->role = argv[++i];
             continue;
         }
         if (!strcmp(arg, "--")) {
@@ -143,14 +262,21 @@ static int parse_options(int argc, char **argv, int first, struct options *o)
             return usage_error("unknown option '%s'", arg);
         memcpy(name, arg + 2, name_len);
         name[name_len] = '\0';
-        if (strcmp(name, "config") != 0 && !config_known(name))
+        const struct command_flag *flag = find_command_flag(name, name_len);
+        if (flag && !(accepted & flag->bit))
+            return usage_error("option '--%s' does not apply to this command", name);
+        if (!flag && strcmp(name, "config") != 0 && !config_known(name))
             return usage_error("unknown option '%s'", arg);
         if (eq) {
             value = eq + 1;
         } else {
             if (i + 1 >= argc)
-                return usage_error("option '%s' needs a value", arg);
+                return usage_error("option '--%s' needs a value", name);
             value = argv[++i];
+        }
+        if (flag) {
+            set_command_flag(o, flag, value);
+            continue;
         }
         if (!strcmp(name, "config"))
             continue;
@@ -163,6 +289,7 @@ static int parse_options(int argc, char **argv, int first, struct options *o)
 static void free_options(struct options *o)
 {
     config_free(&o->config);
+    free(o->benefits);
     free(o->arguments);
 }
 
@@ -339,8 +466,8 @@ static int command_user_add(struct options *o)
     }
     struct arena *a = arena_new(0);
     int64_t id;
-    int status = store_user_create(st, auth_email_normalize(a, email), name, hash,
-                                   (enum role)role, &id);
+    int status =
+        store_user_create(st, auth_email_normalize(a, email), name, hash, (enum role)role, &id);
     arena_free(a);
     if (status == STORE_CONFLICT) {
         fprintf(stderr, "broadsheet: an account with %s already exists\n", email);
@@ -369,8 +496,7 @@ static int command_user_role(struct options *o)
         return usage_error("%s", "user role needs EMAIL and ROLE");
     int role = store_role_parse(o->arguments[1]);
     if (role < 0)
-        return usage_error("unknown role '%s' (reader, writer, editor or admin)",
-                           o->arguments[1]);
+        return usage_error("unknown role '%s' (reader, writer, editor or admin)", o->arguments[1]);
     struct store *st = open_store(&o->config);
     if (!st)
         return 1;
@@ -421,6 +547,673 @@ static int command_user_list(struct options *o)
     return rc;
 }
 
+/* --- The paywall's operator commands: plan, subscription, org ---------------------------------
+ *
+ * Plans and organisations are keyed by slug; subscriptions by the account's email. Dates on the
+ * command line are whole days, YYYY-MM-DD, meaning the end of that day in UTC (23:59:59), so
+ * "--until 2027-12-31" covers all of New Year's Eve wherever the reader is. */
+
+/* 1 if s is a usable slug: 1 to 64 of a-z, 0-9 and '-', not starting or ending with '-'. Plan
+ * slugs travel in forms and organisation slugs in commands, so they are kept plain. */
+static int slug_valid(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 64 || s[0] == '-' || s[n - 1] == '-')
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+            return 0;
+    return 1;
+}
+
+/* Parses a price in major units into minor units: "12.99" is 1299, "12" is 1200, "12.5" is
+ * 1250. Digits only, at most 9 of them before the point and 1 or 2 after it; no sign, no
+ * spaces, no exponent, no thousands separator. Returns 0, or -1 (*cents untouched). */
+static int parse_price(const char *text, int64_t *cents)
+{
+    int64_t units = 0, fraction = 0;
+    size_t i = 0, digits = 0;
+    while (text[i] >= '0' && text[i] <= '9') {
+        if (++digits > 9)
+            return -1;
+        units = units * 10 + (text[i++] - '0');
+    }
+    if (digits == 0)
+        return -1;
+    if (text[i] == '.') {
+        size_t decimals = 0;
+        i++;
+        while (text[i] >= '0' && text[i] <= '9') {
+            if (++decimals > 2)
+                return -1;
+            fraction = fraction * 10 + (text[i++] - '0');
+        }
+        if (decimals == 0)
+            return -1;
+        if (decimals == 1)
+            fraction *= 10;
+    }
+    if (text[i] != '\0')
+        return -1;
+    *cents = units * 100 + fraction;
+    return 0;
+}
+
+/* Parses a whole day "YYYY-MM-DD" (a real calendar date, years 1970 to 9999) into the last
+ * second of that day in UTC. Returns 0, or -1 (*end untouched). */
+static int parse_day_end(const char *text, int64_t *end)
+{
+    static const char shape[] = "dddd-dd-dd";
+    if (strlen(text) != sizeof shape - 1)
+        return -1;
+    for (size_t i = 0; shape[i]; i++) {
+        int digit = text[i] >= '0' && text[i] <= '9';
+        if (shape[i] == 'd' ? !digit : text[i] != '-')
+            return -1;
+    }
+    struct tm tm = {0};
+    tm.tm_year = atoi(text) - 1900;
+    tm.tm_mon = atoi(text + 5) - 1;
+    tm.tm_mday = atoi(text + 8);
+    int year = tm.tm_year, month = tm.tm_mon, day = tm.tm_mday;
+    if (year < 70 || month < 0 || month > 11 || day < 1)
+        return -1;
+    time_t start = timegm(&tm);
+    /* timegm rolls impossible dates over (February 30th is March 2nd): refuse those. */
+    if (start == (time_t)-1 || tm.tm_year != year || tm.tm_mon != month || tm.tm_mday != day)
+        return -1;
+    *end = (int64_t)start + 86399;
+    return 0;
+}
+
+/* Writes the UTC day of t as "YYYY-MM-DD" into out (at least 11 bytes). */
+static void format_day(int64_t t, char *out, size_t size)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    strftime(out, size, "%Y-%m-%d", &tm);
+}
+
+/* A plan's price for listings, from a: "12.99 USD per month", "129.00 USD per year" or
+ * "contact us". */
+static const char *plan_price_text(struct arena *a, const struct plan *p)
+{
+    if (!strcmp(p->period, "contact"))
+        return "contact us";
+    return arena_printf(a, "%lld.%02lld %s per %s", (long long)(p->price_cents / 100),
+                        (long long)(p->price_cents % 100), p->currency, p->period);
+}
+
+/* Looks up the account email (normalised as at log-in) into *u (strings from a). Returns 0, or
+ * -1 after printing why. */
+static int find_account(struct store *st, struct arena *a, const char *email, struct user *u)
+{
+    int status = store_user_by_email(st, a, auth_email_normalize(a, email), u);
+    if (status == STORE_NOT_FOUND)
+        fprintf(stderr, "broadsheet: no account %s\n", email);
+    else if (status != STORE_OK)
+        fprintf(stderr, "broadsheet: cannot read the account %s\n", email);
+    return status == STORE_OK ? 0 : -1;
+}
+
+static int command_plan_add(struct options *o)
+{
+    if (o->argument_count != 1)
+        return usage_error("%s", "plan add needs one SLUG");
+    const char *slug = o->arguments[0];
+    if (!slug_valid(slug))
+        return usage_error("'%s' is not a valid plan slug (lowercase letters, digits and hyphens)",
+                           slug);
+    if (!o->name || !*o->name)
+        return usage_error("%s", "plan add needs --name NAME");
+    if (!o->period)
+        return usage_error("%s", "plan add needs --period month, year or contact");
+    if (strcmp(o->period, "month") != 0 && strcmp(o->period, "year") != 0 &&
+        strcmp(o->period, "contact") != 0)
+        return usage_error("unknown period '%s' (month, year or contact)", o->period);
+    int contact = !strcmp(o->period, "contact");
+    int64_t price = -1;
+    if (o->price && parse_price(o->price, &price) < 0)
+        return usage_error("'%s' is not a price: write it like 12.99 or 12 (no sign, at most two "
+                           "decimals)",
+                           o->price);
+    if (contact && o->price)
+        return usage_error("%s", "a contact plan has no price: leave out --price");
+    char currency[4] = "";
+    if (o->currency) {
+        if (strlen(o->currency) != 3)
+            return usage_error("'%s' is not a currency code (three letters, like USD)",
+                               o->currency);
+        for (int i = 0; i < 3; i++) {
+            char c = o->currency[i];
+            if (c >= 'a' && c <= 'z')
+                c = (char)(c - 'a' + 'A');
+            if (c < 'A' || c > 'Z')
+                return usage_error("'%s' is not a currency code (three letters, like USD)",
+                                   o->currency);
+            currency[i] = c;
+        }
+    }
+    int position = 0;
+    if (o->position) {
+        char *end;
+        errno = 0;
+        long n = strtol(o->position, &end, 10);
+        if (errno || end == o->position || *end || n < 0 || n > 1000000)
+            return usage_error("'%s' is not a position (a whole number from 0 to 1000000)",
+                               o->position);
+        position = (int)n;
+    }
+    if (o->stripe_price && *o->stripe_price && strncmp(o->stripe_price, "price_", 6) != 0)
+        return usage_error("'%s' is not a Stripe price id (price_...)", o->stripe_price);
+    if (contact && o->stripe_price && *o->stripe_price)
+        return usage_error("%s", "a contact plan is not sold through Stripe: leave out "
+                                 "--stripe-price");
+
+    struct store *st = open_store(&o->config);
+    if (!st)
+        return 1;
+    struct arena *a = arena_new(0);
+    int rc = 1;
+    struct plan p;
+    int status = store_plan_by_slug(st, a, slug, &p);
+    int existed = status == STORE_OK;
+    if (status == STORE_ERROR) {
+        fprintf(stderr, "broadsheet: cannot read the plans\n");
+        goto out;
+    }
+    if (!existed) {
+        /* A new plan goes after every other one unless --position says otherwise. */
+        struct plan *plans;
+        size_t n;
+        memset(&p, 0, sizeof p);
+        if (store_plans(st, a, 1, &plans, &n) != STORE_OK) {
+            fprintf(stderr, "broadsheet: cannot read the plans\n");
+            goto out;
+        }
+        p.position = 1;
+        for (size_t i = 0; i < n; i++)
+            if (plans[i].position >= p.position)
+                p.position = plans[i].position + 1;
+    }
+    /* A priced plan needs a price: given now, or kept from the priced plan it updates. */
+    if (!contact && price < 0 && (!existed || !strcmp(p.period, "contact"))) {
+        rc = usage_error("a %s plan needs --price", o->period);
+        goto out;
+    }
+    p.slug = slug;
+    p.name = o->name;
+    p.period = o->period;
+    p.active = 1;
+    if (contact) {
+        p.price_cents = 0;
+        p.stripe_price_id = "";
+    } else if (price >= 0) {
+        p.price_cents = price;
+    }
+    if (o->currency)
+        p.currency = currency;
+    if (o->description)
+        p.description = o->description;
+    if (o->benefits)
+        p.benefits = o->benefits;
+    if (o->position)
+        p.position = position;
+    if (o->stripe_price)
+        p.stripe_price_id = o->stripe_price;
+    if (store_plan_save(st, &p) != STORE_OK) {
+        fprintf(stderr, "broadsheet: cannot save the plan %s\n", slug);
+        goto out;
+    }
+    if (store_plan_by_slug(st, a, slug, &p) != STORE_OK) {
+        fprintf(stderr, "broadsheet: cannot read the plan %s back\n", slug);
+        goto out;
+    }
+    printf("%s plan %s: %s, %s\n", existed ? "updated" : "created", p.slug, p.name,
+           plan_price_text(a, &p));
+    rc = 0;
+out:
+    arena_free(a);
+    store_close(st);
+    return rc;
+}
+
+static int command_plan_list(struct options *o)
+{
+    if (o->argument_count)
+        return usage_error("plan list takes no argument '%s'", o->arguments[0]);
+    struct store *st = open_store(&o->config);
+    if (!st)
+        return 1;
+    struct arena *a = arena_new(0);
+    struct plan *plans;
+    size_t n;
+    int rc = 0;
+    if (store_plans(st, a, 1, &plans, &n) != STORE_OK) {
+        fprintf(stderr, "broadsheet: cannot list plans\n");
+        rc = 1;
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const struct plan *p = &plans[i];
+        printf("%3d  %-16s %-22s %s%s\n", p->position, p->slug, plan_price_text(a, p), p->name,
+               p->active ? "" : " (withdrawn)");
+        if (*p->description)
+            printf("       %s\n", p->description);
+        for (const char *line = p->benefits; *line;) {
+            size_t len = strcspn(line, "\n");
+            if (len)
+                printf("       - %.*s\n", (int)len, line);
+            line += len + (line[len] == '\n');
+        }
+        if (*p->stripe_price_id)
+            printf("       Stripe price %s\n", p->stripe_price_id);
+    }
+    printf("%zu plan%s\n", n, n == 1 ? "" : "s");
+out:
+    arena_free(a);
+    store_close(st);
+    return rc;
+}
+
+static int command_plan_remove(struct options *o)
+{
+    if (o->argument_count != 1)
+        return usage_error("%s", "plan remove needs one SLUG");
+    struct store *st = open_store(&o->config);
+    if (!st)
+        return 1;
+    int rc = 1;
+    int status = store_plan_delete(st, o->arguments[0]);
+    if (status == STORE_NOT_FOUND)
+        fprintf(stderr, "broadsheet: no plan %s\n", o->arguments[0]);
+    else if (status != STORE_OK)
+        fprintf(stderr, "broadsheet: cannot remove the plan %s\n", o->arguments[0]);
+    else {
+        printf("removed plan %s\n", o->arguments[0]);
+        rc = 0;
+    }
+    store_close(st);
+    return rc;
+}
+
+static int command_subscription_grant(struct options *o)
+{
+    if (o->argument_count != 1)
+        return usage_error("%s", "subscription grant needs one EMAIL");
+    if (!o->plan || !*o->plan)
+        return usage_error("%s", "subscription grant needs --plan SLUG");
+    if (!o->until)
+        return usage_error("%s", "subscription grant needs --until YYYY-MM-DD");
+    int64_t until;
+    if (parse_day_end(o->until, &until) < 0)
+        return usage_error("'%s' is not a date (YYYY-MM-DD)", o->until);
+    const char *email = o->arguments[0];
+    struct store *st = open_store(&o->config);
+    if (!st)
+        return 1;
+    struct arena *a = arena_new(0);
+    struct user u;
+    struct plan p;
+    int rc = 1, status;
+    if (find_account(st, a, email, &u) < 0)
+        goto out;
+    status = store_plan_by_slug(st, a, o->plan, &p);
+    if (status == STORE_NOT_FOUND) {
+        fprintf(stderr, "broadsheet: no plan %s (see `broadsheet plan list`)\n", o->plan);
+        goto out;
+    }
+    if (status != STORE_OK || store_subscription_grant(st, u.id, p.slug, until) != STORE_OK) {
+        fprintf(stderr, "broadsheet: cannot grant the subscription\n");
+        goto out;
+    }
+    printf("%s has the %s plan until the end of %s (UTC)%s\n", u.email, p.slug, o->until,
+           until <= util_now() ? ": that day is over, so it has already ended" : "");
+    rc = 0;
+out:
+    arena_free(a);
+    store_close(st);
+    return rc;
+}
+
+static int command_subscription_revoke(struct options *o)
+{
+    if (o->argument_count != 1)
+        return usage_error("%s", "subscription revoke needs one EMAIL");
+    struct store *st = open_store(&o->config);
+    if (!st)
+        return 1;
+    struct arena *a = arena_new(0);
+    struct user u;
+    int rc = 1, status;
+    if (find_account(st, a, o->arguments[0], &u) < 0)
+        goto out;
+    status = store_subscription_revoke(st, u.id);
+    if (status == STORE_NOT_FOUND) {
+        /* Stripe's own subscriptions are ended in Stripe, whose webhook then tells us. */
+        fprintf(stderr, "broadsheet: %s has no granted subscription to revoke\n", u.email);
+        goto out;
+    }
+    if (status != STORE_OK) {
+        fprintf(stderr, "broadsheet: cannot revoke the subscription\n");
+        goto out;
+    }
+    printf("revoked the subscription granted to %s\n", u.email);
+    rc = 0;
+out:
+    arena_free(a);
+    store_close(st);
+    return rc;
+}
+
+/* Lists each account's current subscription (store_subscription_current: the one that counts,
+ * else the latest), one line each. A subscription whose account was deleted has no email to
+ * show and is not listed. */
+static int command_subscription_list(struct options *o)
+{
+    if (o->argument_count)
+        return usage_error("subscription list takes no argument '%s'", o->arguments[0]);
+    struct store *st = open_store(&o->config);
+    if (!st)
+        return 1;
+    struct arena *a = arena_new(0);
+    struct user *users;
+    size_t n, shown = 0;
+    int64_t now = util_now();
+    int rc = 1;
+    if (store_users(st, a, &users, &n) != STORE_OK) {
+        fprintf(stderr, "broadsheet: cannot list accounts\n");
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct subscription s;
+        char until[16];
+        int status = store_subscription_current(st, a, users[i].id, now, &s);
+        if (status == STORE_NOT_FOUND)
+            continue;
+        if (status != STORE_OK) {
+            fprintf(stderr, "broadsheet: cannot read the subscription of %s\n", users[i].email);
+            goto out;
+        }
+        /* "active" past its end is shown as what it is for the reader: ended. */
+        const char *state = s.status;
+        if (!strcmp(state, "active") && !access_subscription_active(&s, now))
+            state = "ended";
+        format_day(s.current_period_end, until, sizeof until);
+        printf("%-32s %-16s %-9s %s  %s\n", users[i].email, *s.plan_slug ? s.plan_slug : "-", state,
+               until, s.source);
+        shown++;
+    }
+    printf("%zu subscription%s\n", shown, shown == 1 ? "" : "s");
+    rc = 0;
+out:
+    arena_free(a);
+    store_close(st);
+    return rc;
+}
+
+static int command_org_add(struct options *o)
+{
+    if (o->argument_count != 1)
+        return usage_error("%s", "org add needs one SLUG");
+    const char *slug = o->arguments[0];
+    if (!slug_valid(slug))
+        return usage_error("'%s' is not a valid organisation slug (lowercase letters, digits and "
+                           "hyphens)",
+                           slug);
+    if (!o->name || !*o->name)
+        return usage_error("%s", "org add needs --name NAME");
+    int64_t until = 0;
+    if (o->until && parse_day_end(o->until, &until) < 0)
+        return usage_error("'%s' is not a date (YYYY-MM-DD)", o->until);
+    struct store *st = open_store(&o->config);
+    if (!st)
+        return 1;
+    int rc = 1;
+    if (store_org_save(st, slug, o->name, until, NULL) != STORE_OK) {
+        fprintf(stderr, "broadsheet: cannot save the organisation %s\n", slug);
+        goto out;
+    }
+    if (o->until)
+        printf("organisation %s (%s): access until the end of %s (UTC)%s\n", slug, o->name,
+               o->until, until <= util_now() ? ": that day is over, so it has already ended" : "");
+    else
+        printf("organisation %s (%s): access with no end date\n", slug, o->name);
+    rc = 0;
+out:
+    store_close(st);
+    return rc;
+}
+
+/* 1 if the organisation slug exists, 0 if not, -1 if the database cannot tell. */
+static int org_exists(struct store *st, struct arena *a, const char *slug)
+{
+    struct organisation *orgs;
+    size_t n;
+    if (store_orgs(st, a, &orgs, &n) != STORE_OK)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(orgs[i].slug, slug))
+            return 1;
+    return 0;
+}
+
+/* org range add and org range remove: `add` says which. */
+static int org_range_change(struct options *o, int add)
+{
+    const char *verb = add ? "add" : "remove";
+    if (o->argument_count != 2)
+        return usage_error("org range %s needs SLUG and CIDR", verb);
+    const char *slug = o->arguments[0];
+    struct cidr range;
+    char text[CIDR_TEXT_MAX];
+    if (cidr_parse(o->arguments[1], &range) < 0 || cidr_format(&range, text, sizeof text) < 0)
+        return usage_error("'%s' is not an address range (like 192.0.2.0/24, 2001:db8::/32 or "
+                           "one address)",
+                           o->arguments[1]);
+    struct store *st = open_store(&o->config);
+    if (!st)
+        return 1;
+    struct arena *a = arena_new(0);
+    int rc = 1;
+    int status = add ? store_org_add_range(st, slug, text) : store_org_remove_range(st, slug, text);
+    if (status == STORE_OK) {
+        printf(add ? "added %s to %s\n" : "removed %s from %s\n", text, slug);
+        rc = 0;
+    } else if (status == STORE_CONFLICT) {
+        fprintf(stderr, "broadsheet: %s already has the range %s\n", slug, text);
+    } else if (status == STORE_NOT_FOUND && org_exists(st, a, slug) == 0) {
+        fprintf(stderr, "broadsheet: no organisation %s\n", slug);
+    } else if (status == STORE_NOT_FOUND) {
+        fprintf(stderr, "broadsheet: %s has no range %s\n", slug, text);
+    } else {
+        fprintf(stderr, "broadsheet: cannot %s the range\n", verb);
+    }
+    arena_free(a);
+    store_close(st);
+    return rc;
+}
+
+static int command_org_range_add(struct options *o)
+{
+    return org_range_change(o, 1);
+}
+
+static int command_org_range_remove(struct options *o)
+{
+    return org_range_change(o, 0);
+}
+
+static int command_org_list(struct options *o)
+{
+    if (o->argument_count)
+        return usage_error("org list takes no argument '%s'", o->arguments[0]);
+    struct store *st = open_store(&o->config);
+    if (!st)
+        return 1;
+    struct arena *a = arena_new(0);
+    struct organisation *orgs;
+    struct org_range *ranges;
+    size_t n, nranges;
+    int64_t now = util_now();
+    int rc = 1;
+    if (store_orgs(st, a, &orgs, &n) != STORE_OK ||
+        store_org_ranges(st, a, &ranges, &nranges) != STORE_OK) {
+        fprintf(stderr, "broadsheet: cannot list organisations\n");
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char day[16];
+        const char *ends = "no end date";
+        if (orgs[i].ends_at) {
+            format_day(orgs[i].ends_at, day, sizeof day);
+            ends = arena_printf(a, "%s %s",
+                                access_organisation_active(&orgs[i], now) ? "until" : "ended", day);
+        }
+        printf("%-24s %-17s %s\n", orgs[i].slug, ends, orgs[i].name);
+        size_t count = 0;
+        for (size_t j = 0; j < nranges; j++) {
+            if (strcmp(ranges[j].organisation.slug, orgs[i].slug) != 0)
+                continue;
+            printf("    %s\n", ranges[j].cidr);
+            count++;
+        }
+        if (!count)
+            printf("    (no address ranges)\n");
+    }
+    printf("%zu organisation%s\n", n, n == 1 ? "" : "s");
+    rc = 0;
+out:
+    arena_free(a);
+    store_close(st);
+    return rc;
+}
+
+static int command_org_remove(struct options *o)
+{
+    if (o->argument_count != 1)
+        return usage_error("%s", "org remove needs one SLUG");
+    struct store *st = open_store(&o->config);
+    if (!st)
+        return 1;
+    int rc = 1;
+    int status = store_org_delete(st, o->arguments[0]);
+    if (status == STORE_NOT_FOUND)
+        fprintf(stderr, "broadsheet: no organisation %s\n", o->arguments[0]);
+    else if (status != STORE_OK)
+        fprintf(stderr, "broadsheet: cannot remove the organisation %s\n", o->arguments[0]);
+    else {
+        printf("removed organisation %s and its ranges\n", o->arguments[0]);
+        rc = 0;
+    }
+    store_close(st);
+    return rc;
+}
+
+/* --- dispatch ----------------------------------------------------------------------------------
+ */
+
+/* Every command: its words ("org", "range", "add"), its function, and the command flags it
+ * takes (FLAG_*; configuration directives are taken by all). */
+static const struct command {
+    const char *words[3];
+    int (*run)(struct options *);
+    unsigned flags;
+} commands[] = {
+    {{"serve"}, command_serve, 0},
+    {{"init"}, command_init, 0},
+    {{"article", "import"}, command_article_import, 0},
+    {{"article", "list"}, command_article_list, 0},
+    {{"user", "add"}, command_user_add, FLAG_NAME | FLAG_ROLE},
+    {{"user", "role"}, command_user_role, 0},
+    {{"user", "list"}, command_user_list, 0},
+    {{"plan", "add"},
+     command_plan_add,
+     FLAG_NAME | FLAG_PERIOD | FLAG_PRICE | FLAG_CURRENCY | FLAG_DESCRIPTION | FLAG_BENEFIT |
+         FLAG_POSITION | FLAG_STRIPE_PRICE},
+    {{"plan", "list"}, command_plan_list, 0},
+    {{"plan", "remove"}, command_plan_remove, 0},
+    {{"subscription", "grant"}, command_subscription_grant, FLAG_PLAN | FLAG_UNTIL},
+    {{"subscription", "revoke"}, command_subscription_revoke, 0},
+    {{"subscription", "list"}, command_subscription_list, 0},
+    {{"org", "add"}, command_org_add, FLAG_NAME | FLAG_UNTIL},
+    {{"org", "range", "add"}, command_org_range_add, 0},
+    {{"org", "range", "remove"}, command_org_range_remove, 0},
+    {{"org", "list"}, command_org_list, 0},
+    {{"org", "remove"}, command_org_remove, 0},
+};
+
+/* How many words command c has. */
+static int command_length(const struct command *c)
+{
+    int n = 0;
+    while (n < (int)ARRAY_LEN(c->words) && c->words[n])
+        n++;
+    return n;
+}
+
+/* How many of argv[1..] match c's words from the start. */
+static int command_match(const struct command *c, int argc, char **argv)
+{
+    int n = 0;
+    while (n < command_length(c) && 1 + n < argc && !strcmp(argv[1 + n], c->words[n]))
+        n++;
+    return n;
+}
+
+/* The command named by argv[1..], with *first set to the index of its first option. NULL when
+ * there is none, after printing why (or the usage, for `GROUP --help`); *status is then the
+ * exit status. */
+static const struct command *find_command(int argc, char **argv, int *first, int *status)
+{
+    const struct command *partial = NULL;
+    int depth = 0;
+    for (size_t i = 0; i < ARRAY_LEN(commands); i++) {
+        int matched = command_match(&commands[i], argc, argv);
+        if (matched == command_length(&commands[i])) {
+            *first = 1 + matched;
+            return &commands[i];
+        }
+        if (matched > depth) {
+            depth = matched;
+            partial = &commands[i];
+        }
+    }
+    if (!partial) {
+        *status = usage_error("unknown command '%s'", argv[1]);
+        return NULL;
+    }
+    const char *next = 1 + depth < argc ? argv[1 + depth] : "";
+    if (!strcmp(next, "--help") || !strcmp(next, "-h")) {
+        print_usage(stdout);
+        *status = 0;
+        return NULL;
+    }
+    /* "unknown org command 'x' (add, range add, range remove, list or remove)". */
+    char group[64] = "", choices[256] = "";
+    for (int w = 0; w < depth; w++)
+        snprintf(group + strlen(group), sizeof group - strlen(group), "%s%s", w ? " " : "",
+                 partial->words[w]);
+    size_t count = 0, total = 0;
+    for (size_t i = 0; i < ARRAY_LEN(commands); i++)
+        total += command_match(&commands[i], 1 + depth, argv) == depth;
+    for (size_t i = 0; i < ARRAY_LEN(commands); i++) {
+        if (command_match(&commands[i], 1 + depth, argv) != depth)
+            continue;
+        count++;
+        snprintf(choices + strlen(choices), sizeof choices - strlen(choices), "%s",
+                 count == 1       ? ""
+                 : count == total ? " or "
+                                  : ", ");
+        for (int w = depth; w < command_length(&commands[i]); w++)
+            snprintf(choices + strlen(choices), sizeof choices - strlen(choices), "%s%s",
+                     w > depth ? " " : "", commands[i].words[w]);
+    }
+    *status = usage_error("unknown %s command '%s' (%s)", group, next, choices);
+    return NULL;
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -437,43 +1230,14 @@ int main(int argc, char **argv)
         return 0;
     }
 
-    int (*run)(struct options *) = NULL;
-    int first = 2;
-    if (!strcmp(command, "serve")) {
-        run = command_serve;
-    } else if (!strcmp(command, "init")) {
-        run = command_init;
-    } else if (!strcmp(command, "article")) {
-        const char *sub = argc > 2 ? argv[2] : "";
-        first = 3;
-        if (!strcmp(sub, "import"))
-            run = command_article_import;
-        else if (!strcmp(sub, "list"))
-            run = command_article_list;
-        else if (!strcmp(sub, "--help")) {
-            print_usage(stdout);
-            return 0;
-        } else
-            return usage_error("unknown article command '%s' (import or list)", sub);
-    } else if (!strcmp(command, "user")) {
-        const char *sub = argc > 2 ? argv[2] : "";
-        first = 3;
-        if (!strcmp(sub, "add"))
-            run = command_user_add;
-        else if (!strcmp(sub, "role"))
-            run = command_user_role;
-        else if (!strcmp(sub, "list"))
-            run = command_user_list;
-        else
-            return usage_error("unknown user command '%s' (add, role or list)", sub);
-    } else {
-        return usage_error("unknown command '%s'", command);
-    }
-
+    int first = 2, rc = 0;
+    const struct command *c = find_command(argc, argv, &first, &rc);
+    if (!c)
+        return rc;
     struct options o;
-    int rc = parse_options(argc, argv, first, &o);
+    rc = parse_options(argc, argv, first, c->flags, &o);
     if (rc == 0)
-        rc = run(&o);
+        rc = c->run(&o);
     else if (rc == 1)
         rc = 0; /* --help */
     free_options(&o);

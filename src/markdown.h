@@ -16,4 +16,10 @@
  * a NUL-terminated heap string the caller frees with free(). Never NULL (out of memory aborts). */
 char *markdown_to_html(const char *markdown, size_t len);
 
+/* Renders markdown in two parts: the first `blocks` top-level blocks (paragraphs, lists,
+ * quotes…) into *head and the rest into *tail, both heap strings the caller frees, so that a
+ * paywalled article's preview can be sent without the rest ever being in the response. Their
+ * concatenation equals markdown_to_html's output. */
+void markdown_split_html(const char *markdown, size_t len, int blocks, char **head, char **tail);
+
 #endif

@@ -12,7 +12,9 @@
 #include "account.h"
 #include "app.h"
 #include "auth.h"
+#include "access.h"
 #include "pages.h"
+#include "paywall.h"
 #include "reader.h"
 #include "render.h"
 #include "server.h"
@@ -36,6 +38,8 @@ static const char *done_message(const char *code)
                      "else."},
         {"sessions", "Done: that session has ended."},
         {"verify-sent", "We have sent you a new verification link."},
+        {"subscribed", "Thank you for subscribing! Your subscription starts as soon as the "
+                       "payment is confirmed, usually within a minute."},
     };
     for (size_t i = 0; code && i < ARRAY_LEN(messages); i++)
         if (!strcmp(code, messages[i].code))
@@ -54,6 +58,37 @@ static const char *when(struct req *r, int64_t t)
     char hm[16];
     strftime(hm, sizeof hm, "%H:%M", &tm);
     return arena_printf(r->arena, "%s, %s UTC", display, hm);
+}
+
+/* The reader's subscription for the account page: plan, status and dates, and whether Stripe's
+ * billing page can manage it. */
+static json_t *subscription_context(struct req *r)
+{
+    struct subscription sub;
+    int64_t now = util_now();
+    if (store_subscription_current(r->app->store, r->arena, r->reader->user.id, now, &sub) !=
+        STORE_OK)
+        return json_pack("{s:b}", "has", 0);
+    struct plan plan;
+    const char *plan_name = sub.plan_slug;
+    if (store_plan_by_slug(r->app->store, r->arena, sub.plan_slug, &plan) == STORE_OK)
+        plan_name = plan.name;
+    int active = access_subscription_active(&sub, now);
+    int stripe = *sub.stripe_customer_id != '\0';
+    const char *status = active ? "Active"
+                         : !strcmp(sub.status, "past_due")
+                             ? "Payment failed: please update your payment details"
+                             : "Ended";
+    char iso[32], date[64];
+    render_dates(sub.current_period_end, iso, sizeof iso, date, sizeof date);
+    const char *ends = active ? arena_printf(r->arena, "%s %s",
+                                             stripe ? "Renews on" : "Runs until", date)
+                              : arena_printf(r->arena, "Ended on %s", date);
+    if (!active && !strcmp(sub.status, "past_due"))
+        ends = arena_printf(r->arena, "Paid until %s", date);
+    return json_pack("{s:b, s:s, s:s, s:s, s:b}", "has", 1, "plan_name", plan_name,
+                     "status_label", status, "ends_label", ends, "manage",
+                     stripe && *r->app->config->stripe_secret_key);
 }
 
 /* Field errors and refills for the account page, when a form failed. */
@@ -89,6 +124,13 @@ static enum MHD_Result account_page(struct req *r, unsigned status,
                         json_string(errors && errors->email_value
                                         ? account_refill(errors->email_value)
                                         : ""));
+
+    json_object_set_new(ctx, "subscription", subscription_context(r));
+    char ip[64];
+    req_client_ip(r, ip, sizeof ip);
+    const char *institution = paywall_institution(r->app->paywall, r->arena, ip);
+    json_object_set_new(ctx, "institution", json_pack("{s:b, s:s}", "has", institution != NULL,
+                                                      "name", institution ? institution : ""));
 
     struct session *sessions;
     size_t n = 0;

@@ -1,11 +1,14 @@
 /*
- * page_article.c: /articles/SLUG, one story: headline, dek, byline and date, the body (HTML
- * rendered from Markdown by cmark's safe mode when it was imported), and the syndication
- * footer built from the publication's record. The page also carries schema.org NewsArticle
- * JSON-LD for search engines.
+ * page_article.c: /articles/SLUG, one story: headline, dek, byline and date, the body, and the
+ * syndication footer built from the publication's record, with schema.org NewsArticle JSON-LD.
  *
- * The paywall (a later feature) decides here which part of the body a reader receives; the
- * template already has the slot for its prompt.
+ * The paywall is decided here, per request, before the page: the article's id and access level
+ * come from the cache's metadata (no query once cached), paywall_decide says full or preview,
+ * and the page is sent from one of two cached variants, "full" and "preview". The preview
+ * variant is rendered from the first preview_paragraphs blocks of the Markdown alone: the
+ * withheld part is never rendered into it, so it cannot leak through any cache, copy or
+ * channel. Both variants of a paywalled article carry Google's paywall markup
+ * (isAccessibleForFree false, hasPart with cssSelector ".paywalled").
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,25 +16,33 @@
 
 #include "app.h"
 #include "html.h"
+#include "markdown.h"
 #include "pages.h"
+#include "paywall.h"
 #include "render.h"
+#include "server.h"
 #include "util.h"
 
 /* The JSON-LD <script> element for a, as trusted HTML. jansson writes the JSON; every '<' is
  * escaped as \u003c so no value can close the script element early. */
-static json_t *json_ld(struct req *r, const struct article *a, const char *canonical)
+static json_t *json_ld(const struct article *a, const char *canonical)
 {
     char published[32], modified[32], display[64];
     render_dates(a->published_at, published, sizeof published, display, sizeof display);
     render_dates(a->updated_at, modified, sizeof modified, display, sizeof display);
     const char *site_name = a->publication.name;
     json_t *ld = json_pack(
-        "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s}, s:{s:s, s:s}}",
+        "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s}, s:{s:s, s:s}, s:b}",
         "@context", "https://schema.org", "@type", "NewsArticle", "headline", a->headline,
         "description", a->dek, "datePublished", published, "dateModified", modified,
         "articleSection", a->section.name, "mainEntityOfPage", "@type", "WebPage", "@id",
         canonical, "author", "@type", "Organization", "name", *a->byline ? a->byline : site_name,
-        "publisher", "@type", "Organization", "name", site_name);
+        "publisher", "@type", "Organization", "name", site_name, "isAccessibleForFree",
+        a->access == ACCESS_FREE);
+    if (a->access != ACCESS_FREE)
+        json_object_set_new(ld, "hasPart",
+                            json_pack("{s:s, s:b, s:s}", "@type", "WebPageElement",
+                                      "isAccessibleForFree", 0, "cssSelector", ".paywalled"));
     char *text = json_dumps(ld, JSON_COMPACT | JSON_ESCAPE_SLASH);
     json_decref(ld);
     struct buf html = BUF_INIT;
@@ -46,11 +57,11 @@ static json_t *json_ld(struct req *r, const struct article *a, const char *canon
     free(text);
     json_t *trusted = html_trusted(html.data);
     buf_free(&html);
-    (void)r;
     return trusted;
 }
 
-unsigned page_article(struct req *r, struct buf *out)
+/* Renders the article's page in the variant r->preview asks for. */
+static unsigned render_article(struct req *r, struct buf *out)
 {
     struct article a;
     int rc = store_article_by_slug(r->app->store, r->arena, r->params[0], &a);
@@ -70,12 +81,55 @@ unsigned page_article(struct req *r, struct buf *out)
                  sizeof updated_display);
     json_object_set_new(article, "updated_iso", json_string(updated_iso));
     json_object_set_new(article, "access", json_string(store_access_name(a.access)));
-    /* The body is cmark's output in safe mode: markup Broadsheet produced, so trusted. */
-    json_object_set_new(article, "body", html_trusted(a.body_html));
+    int paywalled = a.access != ACCESS_FREE;
+    json_object_set_new(article, "paywalled", json_boolean(paywalled));
+    /* Bodies are cmark's output in safe mode: markup Broadsheet produced, so trusted. */
+    if (!paywalled) {
+        json_object_set_new(article, "body", html_trusted(a.body_html));
+    } else {
+        char *head, *tail;
+        markdown_split_html(a.body_markdown, strlen(a.body_markdown),
+                            r->app->config->preview_paragraphs, &head, &tail);
+        json_object_set_new(article, "body_preview", html_trusted(head));
+        /* The withheld part exists only in the full variant. */
+        json_object_set_new(article, "body_rest", html_trusted(r->preview ? "" : tail));
+        free(head);
+        free(tail);
+    }
     json_object_set_new(ctx, "article", article);
+    json_object_set_new(ctx, "paywall", json_boolean(paywalled && r->preview));
+    json_object_set_new(ctx, "paywall_subscribers_only",
+                        json_boolean(a.access == ACCESS_SUBSCRIBERS));
+    json_object_set_new(ctx, "offers_url", json_string("/offers"));
+    char login[400];
+    snprintf(login, sizeof login, "/login?next=%s", path);
+    json_object_set_new(ctx, "login_url", json_string(login));
 
-    const char *canonical = json_string_value(json_object_get(json_object_get(ctx, "page"),
-                                                              "canonical"));
-    json_object_set_new(ctx, "json_ld", json_ld(r, &a, canonical ? canonical : path));
+    const char *canonical =
+        json_string_value(json_object_get(json_object_get(ctx, "page"), "canonical"));
+    json_object_set_new(ctx, "json_ld", json_ld(&a, canonical ? canonical : path));
     return render_page(r, "article", ctx, out);
+}
+
+enum MHD_Result page_article(struct req *r)
+{
+    struct page_cache *cache = r->app->cache;
+    char key[600];
+    snprintf(key, sizeof key, "meta:%s", r->path);
+    int64_t meta[2]; /* id, access level */
+    if (!cache_meta_get(cache, key, meta)) {
+        uint64_t generation = cache_generation(cache);
+        enum access_level level;
+        int rc = store_article_meta(r->app->store, r->params[0], &meta[0], &level);
+        if (rc == STORE_NOT_FOUND)
+            return server_send_error(r, 404);
+        if (rc != STORE_OK)
+            return server_send_error(r, 500);
+        meta[1] = level;
+        cache_meta_put(cache, key, meta, generation);
+    }
+    struct access_decision d = paywall_decide(r, meta[0], (enum access_level)meta[1]);
+    r->preview = d.outcome == ACCESS_PREVIEW;
+    snprintf(key, sizeof key, "%s\x1f%s", r->path, r->preview ? "preview" : "full");
+    return server_send_cached(r, key, render_article);
 }

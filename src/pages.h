@@ -12,12 +12,17 @@
 #include "req.h"
 
 unsigned page_home(struct req *r, struct buf *out);
-unsigned page_article(struct req *r, struct buf *out);   /* params[0]: article slug */
 unsigned page_section(struct req *r, struct buf *out);   /* params[0]: section slug */
 unsigned page_publication(struct req *r, struct buf *out); /* params[0]: publication slug */
 
 /* The error page for status, titled title, into out. Never fails. */
 void page_error(struct req *r, unsigned status, const char *title, struct buf *out);
+
+/* /articles/SLUG: decides access (paywall.h) and sends the full or preview variant. */
+enum MHD_Result page_article(struct req *r);
+
+/* /offers: the subscription plans ("Learn More »"). */
+enum MHD_Result page_offers(struct req *r);
 
 /* /static/FILE: the theme's fingerprinted assets. */
 enum MHD_Result page_static(struct req *r);
@@ -40,5 +45,11 @@ enum MHD_Result page_account_password(struct req *r);
 enum MHD_Result page_account_verify(struct req *r);
 enum MHD_Result page_account_sessions(struct req *r);
 enum MHD_Result page_account_delete(struct req *r);
+
+/* Stripe (page_stripe.c): the signed webhook, starting a Checkout for a plan, and the billing
+ * portal. */
+enum MHD_Result page_stripe_webhook(struct req *r);
+enum MHD_Result page_subscribe(struct req *r);
+enum MHD_Result page_account_billing(struct req *r);
 
 #endif

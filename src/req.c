@@ -9,6 +9,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "app.h"
+#include "cidr.h"
 #include "util.h"
 
 /* The value of hex digit c, or -1. */
@@ -209,7 +211,8 @@ void req_set_cookie(struct req *r, const char *value)
     r->set_cookies[r->set_cookie_count++] = arena_strdup(r->arena, value);
 }
 
-void req_client_ip(struct req *r, char *out, size_t size)
+/* The address of the connection's peer, as text. */
+static void peer_ip(struct req *r, char *out, size_t size)
 {
     snprintf(out, size, "-");
     const union MHD_ConnectionInfo *info =
@@ -223,4 +226,18 @@ void req_client_ip(struct req *r, char *out, size_t size)
     else if (sa->sa_family == AF_INET6)
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out,
                   (socklen_t)size);
+}
+
+void req_client_ip(struct req *r, char *out, size_t size)
+{
+    char peer[64];
+    peer_ip(r, peer, sizeof peer);
+    if (!r->app || !r->app->trusted_proxy_count) {
+        snprintf(out, size, "%s", peer);
+        return;
+    }
+    /* X-Forwarded-For counts only from a configured proxy (cidr.h says how the hops are read).
+     * libmicrohttpd gives the first such header; proxies are expected to send one. */
+    cidr_client_ip(peer, req_header(r, "X-Forwarded-For"), r->app->trusted_proxies,
+                   r->app->trusted_proxy_count, out, size);
 }

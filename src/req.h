@@ -76,6 +76,8 @@ struct req {
 
     struct reader *reader;            /* the signed-in reader (reader.h), or NULL */
     const char *anonymous_id;         /* the anonymous CSRF binding cookie's value, or NULL */
+    const char *reader_note;          /* per-reader words for the page (paywall.h), or NULL */
+    int preview;                      /* the article page is rendered as the paywall's preview */
     const char *set_cookies[REQ_MAX_COOKIES]; /* Set-Cookie values for this response */
     int set_cookie_count;
 
@@ -121,7 +123,8 @@ const char *req_cookie(struct req *r, const char *name);
  * At most REQ_MAX_COOKIES; more are dropped with a log line (a bug, not an input error). */
 void req_set_cookie(struct req *r, const char *value);
 
-/* The client's address as text ("127.0.0.1", "::1"), into out. */
+/* The client's address as text ("127.0.0.1", "::1"), into out: the connection's peer, or, when
+ * the peer is a trusted proxy (config trusted_proxies), the address X-Forwarded-For names. */
 void req_client_ip(struct req *r, char *out, size_t size);
 
 /* The method bit for a method name. */

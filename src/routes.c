@@ -10,11 +10,12 @@
 
 const struct route routes[] = {
     {GET_HEAD, "/", page_home, NULL, 0},
-    {GET_HEAD, "/articles/:slug", page_article, NULL, 0},
+    {GET_HEAD, "/articles/:slug", NULL, page_article, 0},
     {GET_HEAD, "/sections/:slug", page_section, NULL, 0},
     {GET_HEAD, "/publications/:slug", page_publication, NULL, 0},
     {GET_HEAD, "/static/:file", NULL, page_static, 0},
     {GET_HEAD, "/healthz", NULL, page_health, 0},
+    {GET_HEAD, "/offers", NULL, page_offers, 0},
 
     /* reader accounts */
     {FORM, "/login", NULL, page_login, 0},
@@ -31,6 +32,11 @@ const struct route routes[] = {
     {METHOD_POST, "/account/verify", NULL, page_account_verify, 0},
     {METHOD_POST, "/account/sessions/end", NULL, page_account_sessions, 0},
     {METHOD_POST, "/account/delete", NULL, page_account_delete, 0},
+
+    /* Stripe: the webhook is authenticated by its signature, not CSRF */
+    {METHOD_POST, "/stripe/webhook", NULL, page_stripe_webhook, ROUTE_RAW_BODY},
+    {METHOD_POST, "/subscribe", NULL, page_subscribe, 0},
+    {METHOD_POST, "/account/billing", NULL, page_account_billing, 0},
 };
 
 const size_t route_count = sizeof routes / sizeof routes[0];

@@ -39,6 +39,7 @@
 #include "mailer.h"
 #include "ratelimit.h"
 #include "pages.h"
+#include "paywall.h"
 #include "reader.h"
 #include "route.h"
 #include "util.h"
@@ -46,7 +47,8 @@
 #define MAX_URL_LENGTH 2048     /* longer request targets get 414 */
 #define DRAIN_SECONDS 10        /* how long shutdown waits for requests in flight */
 #define WATCH_INTERVAL_MS 500   /* how often the content version is checked */
-#define MAX_BODY_BYTES 65536    /* request bodies (forms) larger than this get 413 */
+#define MAX_BODY_BYTES 65536    /* form bodies larger than this get 413 */
+#define MAX_RAW_BODY_BYTES (512 * 1024) /* JSON bodies (Stripe's events can be large) */
 
 /* Requests being handled right now (taken and not yet completed). */
 static atomic_int requests_in_flight;
@@ -335,47 +337,122 @@ static void render_account_links(struct req *r, struct buf *out)
     json_decref(ctx);
 }
 
-/* Sends a cached page's body with the per-reader bytes spliced in: the account links between
- * the theme's <!--account--> markers. A response of its own, never cached or shared. */
-static enum MHD_Result send_personal(struct req *r, const struct buf *page)
+/* A page's bytes, cached or just rendered. */
+struct page_bytes {
+    const char *data;
+    size_t len;
+};
+
+/* Appends page with text spliced between <!--NAME--> and <!--/NAME--> (the theme's markers)
+ * to out, where page[from..] is searched; returns the offset in page after the closing marker,
+ * or from when the markers are missing (nothing appended then). */
+static size_t splice_between(struct buf *out, const struct page_bytes *page, size_t from,
+                             const char *name, void (*fill)(struct req *r, struct buf *out),
+                             struct req *r)
 {
-    static const char open_marker[] = "<!--account-->", close_marker[] = "<!--/account-->";
-    const char *open = memmem(page->data, page->len, open_marker, sizeof open_marker - 1);
-    const char *close = open ? memmem(open, page->len - (size_t)(open - page->data), close_marker,
-                                      sizeof close_marker - 1)
-                             : NULL;
+    char open[64], close[64];
+    int open_len = snprintf(open, sizeof open, "<!--%s-->", name);
+    int close_len = snprintf(close, sizeof close, "<!--/%s-->", name);
+    const char *start = memmem(page->data + from, page->len - from, open, (size_t)open_len);
+    if (!start)
+        return from;
+    const char *after_open = start + open_len;
+    const char *end = memmem(after_open, page->len - (size_t)(after_open - page->data), close,
+                             (size_t)close_len);
+    if (!end)
+        return from;
+    buf_append(out, page->data + from, (size_t)(after_open - (page->data + from)));
+    fill(r, out);
+    buf_append(out, end, (size_t)close_len);
+    return (size_t)(end - page->data) + (size_t)close_len;
+}
+
+/* splice fillers: the account links, and the paywall's reader note. */
+static void fill_account(struct req *r, struct buf *out)
+{
+    if (r->reader)
+        render_account_links(r, out);
+    else
+        tmpl_render(r->app->templates, "account-links", NULL, out);
+}
+
+static void fill_note(struct req *r, struct buf *out)
+{
+    if (r->reader_note)
+        buf_puts(out, r->reader_note);
+}
+
+/* Sends a cached page's body with the per-reader bytes spliced in: the account links and the
+ * reader note, between the theme's markers (in page order). A response of its own, never
+ * cached or shared. */
+static enum MHD_Result send_personal(struct req *r, const struct page_bytes *page)
+{
     struct buf out = BUF_INIT;
-    if (open && close && r->reader) {
-        const char *after_open = open + sizeof open_marker - 1;
-        buf_append(&out, page->data, (size_t)(after_open - page->data));
-        render_account_links(r, &out);
-        buf_append(&out, close, page->len - (size_t)(close - page->data));
+    buf_grow(&out, page->len + 1024);
+    size_t at = 0;
+    if (r->reader)
+        at = splice_between(&out, page, at, "account", fill_account, r);
+    if (r->reader_note)
+        at = splice_between(&out, page, at, "reader-note", fill_note, r);
+    buf_append(&out, page->data + at, page->len - at);
+    /* Compressed per send, quickly, when the client takes gzip: these bytes are this reader's
+     * alone. Either way the buffer is handed to libmicrohttpd, not copied again. */
+    size_t len;
+    void *body;
+    unsigned char *gz = r->accept_gzip ? entity_gzip(out.data, out.len, 1, &len) : NULL;
+    if (gz) {
+        body = gz;
+        buf_free(&out);
     } else {
-        buf_append(&out, page->data, page->len);
+        body = buf_detach(&out, &len);
     }
-    enum MHD_Result result = send_own(r, MHD_HTTP_OK, "text/html; charset=utf-8",
-                                      "private, no-store", out.data, out.len, "Vary", "Cookie");
-    buf_free(&out);
+    struct MHD_Response *resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+    if (!resp) {
+        free(body);
+        return MHD_NO;
+    }
+    entity_add_common_headers(resp);
+    MHD_add_response_header(resp, "Content-Type", "text/html; charset=utf-8");
+    if (gz)
+        MHD_add_response_header(resp, "Content-Encoding", "gzip");
+    MHD_add_response_header(resp, "Cache-Control", "private, no-store");
+    MHD_add_response_header(resp, "Vary", "Accept-Encoding, Cookie");
+    add_cookies(r, resp);
+    r->answered = 1;
+    r->status = MHD_HTTP_OK;
+    r->bytes = r->method == METHOD_HEAD ? 0 : len;
+    enum MHD_Result result = MHD_queue_response(r->conn, MHD_HTTP_OK, resp);
+    MHD_destroy_response(resp);
     return result;
 }
 
-/* Answers a cacheable page: from the cache (rendering it on a miss), shared as is for anonymous
- * readers, with the reader's bits spliced in for signed-in ones. */
-static enum MHD_Result send_cached_page(struct req *r)
+/* What cache_with_body hands the cached body to: the request and its result. */
+struct personal_send {
+    struct req *r;
+    enum MHD_Result result;
+};
+
+/* cache_with_body's callback: sends the cached body with the reader's bytes spliced in. */
+static void send_personal_cached(void *ctx, const char *body, size_t len)
+{
+    struct personal_send *p = ctx;
+    struct page_bytes page = {body, len};
+    p->result = send_personal(p->r, &page);
+}
+
+enum MHD_Result server_send_cached(struct req *r, const char *key, route_render_fn render)
 {
     struct page_cache *cache = r->app->cache;
-    int personal = r->reader || r->set_cookie_count;
+    int personal = r->reader || r->set_cookie_count || r->reader_note;
     enum MHD_Result result;
-    struct buf body = BUF_INIT;
-    if (!personal && cache_send(cache, r->path, r, &result))
+    if (!personal && cache_send(cache, key, r, &result))
         return result;
-    if (personal && cache_copy_body(cache, r->path, &body)) {
-        result = send_personal(r, &body);
-        buf_free(&body);
-        return result;
-    }
+    struct personal_send p = {r, MHD_NO};
+    if (personal && cache_with_body(cache, key, send_personal_cached, &p))
+        return p.result;
     uint64_t generation = cache_generation(cache);
-    unsigned status = r->route->render(r, &body);
+    struct buf body = BUF_INIT;
+    unsigned status = render(r, &body);
     if (status != MHD_HTTP_OK) {
         buf_free(&body);
         return server_send_error(r, status);
@@ -383,10 +460,11 @@ static enum MHD_Result send_cached_page(struct req *r)
     struct entity *e =
         entity_new(MHD_HTTP_OK, "text/html; charset=utf-8", "no-cache", body.data, body.len, 1);
     if (personal) {
-        cache_put(cache, r->path, e, generation);
-        result = send_personal(r, &body);
+        cache_put(cache, key, e, generation);
+        struct page_bytes page = {body.data, body.len};
+        result = send_personal(r, &page);
     } else {
-        result = cache_put_send(cache, r->path, e, generation, r);
+        result = cache_put_send(cache, key, e, generation, r);
     }
     buf_free(&body);
     return result;
@@ -418,7 +496,7 @@ static enum MHD_Result dispatch(struct req *r)
         reader_load(r);
     if (route->handle)
         return route->handle(r);
-    return send_cached_page(r);
+    return server_send_cached(r, r->path, route->render);
 }
 
 /* MHD_PostProcessor iterator: collects form fields into r->form (values may arrive in pieces;
@@ -449,6 +527,12 @@ static enum MHD_Result collect_field(void *cls, enum MHD_ValueKind kind, const c
     return MHD_YES;
 }
 
+/* The largest body r may send: forms are small; a JSON body (a webhook event) may be larger. */
+static size_t body_limit(const struct req *r)
+{
+    return r->raw_body ? MAX_RAW_BODY_BYTES : MAX_BODY_BYTES;
+}
+
 /* Prepares to read a POST body: a form is parsed as it streams in; anything else is refused
  * with 415 once the route is known. */
 static void begin_body(struct req *r)
@@ -460,7 +544,7 @@ static void begin_body(struct req *r)
         if (!r->post)
             r->body_error = MHD_HTTP_BAD_REQUEST;
     } else if (type && !strncasecmp(type, "application/json", 16)) {
-        r->raw_body = arena_alloc(r->arena, MAX_BODY_BYTES + 1);
+        r->raw_body = arena_alloc(r->arena, MAX_RAW_BODY_BYTES + 1);
         r->raw_body[0] = '\0';
     } else {
         r->body_error = MHD_HTTP_UNSUPPORTED_MEDIA_TYPE;
@@ -488,12 +572,12 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
         unsigned bad = validate(r, url, version);
         if (bad)
             return send_error_with(r, bad, NULL, NULL, 1);
-        /* A declared body over the limit is refused before any of it is read. */
-        const char *length = req_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (length && strtoull(length, NULL, 10) > MAX_BODY_BYTES)
-            return send_error_with(r, MHD_HTTP_CONTENT_TOO_LARGE, NULL, NULL, 1);
         if (r->method == METHOD_POST)
             begin_body(r);
+        /* A declared body over the limit is refused before any of it is read. */
+        const char *length = req_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (length && strtoull(length, NULL, 10) > body_limit(r))
+            return send_error_with(r, MHD_HTTP_CONTENT_TOO_LARGE, NULL, NULL, 1);
         return MHD_YES;
     }
     if (*upload_data_size) {
@@ -504,7 +588,7 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
             return MHD_YES;
         /* A chunked body that grows past the limit: read and drop a little more so the answer
          * can follow it, but close the connection rather than read without end. */
-        if (r->body_bytes > MAX_BODY_BYTES) {
+        if (r->body_bytes > body_limit(r)) {
             r->body_error = MHD_HTTP_CONTENT_TOO_LARGE;
             return r->body_bytes > 16 * MAX_BODY_BYTES ? MHD_NO : MHD_YES;
         }
@@ -682,6 +766,26 @@ static const char *site_name(struct app *app, struct store *store)
     return app->config->site_name;
 }
 
+/* Parses the comma-separated CIDR list of trusted proxies into app. -1 (printed) on a bad one. */
+static int parse_trusted_proxies(struct app *app, const char *list)
+{
+    char *copy = xstrdup(list), *save = NULL;
+    int rc = 0;
+    for (char *item = strtok_r(copy, ", ", &save); item; item = strtok_r(NULL, ", ", &save)) {
+        struct cidr range;
+        if (cidr_parse(item, &range) < 0) {
+            fprintf(stderr, "broadsheet: trusted_proxies: '%s' is not an address range\n", item);
+            rc = -1;
+            break;
+        }
+        app->trusted_proxies = xrealloc(app->trusted_proxies,
+                                        (app->trusted_proxy_count + 1) * sizeof range);
+        app->trusted_proxies[app->trusted_proxy_count++] = range;
+    }
+    free(copy);
+    return rc;
+}
+
 /* Loads templates, assets and the cache into app. Returns 0 or -1 (printed). */
 static int app_init(struct app *app, const struct config *config, struct store *store)
 {
@@ -721,6 +825,13 @@ static int app_init(struct app *app, const struct config *config, struct store *
         return -1;
     }
     app->jobs = jobs_start((unsigned)config->hash_threads);
+    if (parse_trusted_proxies(app, config->trusted_proxies) < 0)
+        return -1;
+    app->paywall = paywall_new(config, store, err, sizeof err);
+    if (!app->paywall) {
+        fprintf(stderr, "broadsheet: %s\n", err);
+        return -1;
+    }
     app->mailer = mailer_start(config, store, site_name(app, store));
     if (!strcmp(config->access_log, "-")) {
         app->log_fd = STDOUT_FILENO;
@@ -739,6 +850,8 @@ static void app_free(struct app *app)
 {
     jobs_stop(app->jobs);
     mailer_stop(app->mailer);
+    paywall_free(app->paywall);
+    free(app->trusted_proxies);
     ratelimit_free(app->limits);
     cache_free(app->cache);
     assets_free(app->assets);
@@ -860,6 +973,7 @@ int server_run(const struct config *config, struct store *store)
             version = now_version;
             cache_flush(app.cache);
         }
+        paywall_refresh(app.paywall, store); /* organisations' ranges */
     }
 
     /* Drain: stop accepting, let the requests in flight finish, then close what is left

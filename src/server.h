@@ -16,6 +16,7 @@
 #include "buf.h"
 #include "config.h"
 #include "req.h"
+#include "route.h"
 #include "store.h"
 
 /* Serves until a stop signal. Returns 0 after a clean shutdown, -1 if it could not start
@@ -24,6 +25,11 @@ int server_run(const struct config *config, struct store *store);
 
 /* Sends the site's error page for status (404, 405, 500…). */
 enum MHD_Result server_send_error(struct req *r, unsigned status);
+
+/* Sends the page cached under key, rendering it with render (route.h) on a miss; shared as is
+ * for an anonymous reader without per-reader words, else with the reader's account links and
+ * note (r->reader_note) spliced in, as a private response. */
+enum MHD_Result server_send_cached(struct req *r, const char *key, route_render_fn render);
 
 /* Sends body as an HTML page for this request alone (Cache-Control: no-store), with the
  * request's cookies. */

@@ -125,6 +125,9 @@ int store_section_by_slug(struct store *st, struct arena *a, const char *slug, s
 int store_publications(struct store *st, struct arena *a, struct publication **out, size_t *n);
 int store_sections(struct store *st, struct arena *a, struct section **out, size_t *n);
 int store_article_by_slug(struct store *st, struct arena *a, const char *slug, struct article *out);
+/* Just an article's id and access level, for deciding access before its page is rendered.
+ * An unreadable level counts as subscribers-only (withhold rather than give away). */
+int store_article_meta(struct store *st, const char *slug, int64_t *id, enum access_level *level);
 /* Newest first (published_at, then id). body_html and body_markdown are "" in the results. */
 int store_articles_latest(struct store *st, struct arena *a, const struct article_query *q,
                           struct article **out, size_t *n);

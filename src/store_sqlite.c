@@ -97,6 +97,7 @@ enum statement {
     STMT_PUBLICATIONS,
     STMT_SECTIONS,
     STMT_ARTICLE_BY_SLUG,
+    STMT_ARTICLE_META,
     STMT_LATEST,
     STMT_LATEST_PUBLICATION,
     STMT_LATEST_SECTION,
@@ -196,6 +197,7 @@ static const char *const statements[STMT_COUNT] = {
                                            "p.id",
     [STMT_SECTIONS] = "SELECT " SECTION_COLUMNS("s") " FROM sections s ORDER BY s.position, s.id",
     [STMT_ARTICLE_BY_SLUG] = ARTICLE_SELECT("a.body_html, a.body_markdown") "WHERE a.slug = ?1",
+    [STMT_ARTICLE_META] = "SELECT id, access FROM articles WHERE slug = ?1",
     [STMT_LATEST] = ARTICLE_SELECT("'', ''") LATEST_ORDER,
     [STMT_LATEST_PUBLICATION] = ARTICLE_SELECT("'', ''") "WHERE a.publication_id = ?1" LATEST_ORDER,
     [STMT_LATEST_SECTION] = ARTICLE_SELECT("'', ''") "WHERE a.section_id = ?2" LATEST_ORDER,
@@ -1019,6 +1021,30 @@ int store_article_by_slug(struct store *st, struct arena *a, const char *slug, s
     int step = sqlite3_step(s);
     if (step == SQLITE_ROW) {
         read_article(s, a, out);
+        rc = STORE_OK;
+    } else if (step == SQLITE_DONE) {
+        rc = STORE_NOT_FOUND;
+    } else {
+        report(NULL, 0, "article '%s': %s", slug, sqlite3_errmsg(c->db));
+    }
+out:
+    stmt_done(s);
+    return rc;
+}
+
+int store_article_meta(struct store *st, const char *slug, int64_t *id, enum access_level *level)
+{
+    struct conn *c = conn_get(st, NULL, 0);
+    sqlite3_stmt *s = NULL;
+    int rc = STORE_ERROR;
+    if (!c || !(s = stmt_get(c, STMT_ARTICLE_META, NULL, 0)))
+        goto out;
+    bind_text(s, 1, slug);
+    int step = sqlite3_step(s);
+    if (step == SQLITE_ROW) {
+        *id = sqlite3_column_int64(s, 0);
+        int parsed = store_access_parse((const char *)sqlite3_column_text(s, 1));
+        *level = parsed < 0 ? ACCESS_SUBSCRIBERS : (enum access_level)parsed;
         rc = STORE_OK;
     } else if (step == SQLITE_DONE) {
         rc = STORE_NOT_FOUND;

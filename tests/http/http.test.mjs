@@ -54,7 +54,10 @@ test('ETag is strong; If-None-Match revalidates to 304 with no body', async () =
   assert.equal(d.body.length, g.body.length);
 });
 
+// The shared, cached page (the front page): its gzip body is made once, with its own ETag.
+// (A metered article is personal for an anonymous reader: see paywall-cache.test.mjs.)
 test('gzip: Content-Encoding, Vary, same bytes decompressed, its own ETag', async () => {
+  const REFERENCE_PATH = '/';
   const plain = await req('GET', REFERENCE_PATH);
   assert.equal(plain.status, 200);
   assert.equal(plain.headers['content-encoding'] ?? 'identity', 'identity',

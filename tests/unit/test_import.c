@@ -409,6 +409,57 @@ out:
     tmpdir_remove(&t);
 }
 
+/* Plans in newsroom.json: saved on offer, in order, benefits joined by "\n", currency defaulted;
+ * seeding again changes nothing. */
+static void test_demo_seed_plans(void)
+{
+    static const char json[] =
+        "{\"publications\": [{\"slug\": \"gsn\", \"name\": \"GSN\", \"is_host\": true}],\n"
+        " \"sections\": [{\"slug\": \"security\", \"name\": \"Security\"}],\n"
+        " \"plans\": [{\"slug\": \"monthly\", \"name\": \"Digital\", \"period\": \"month\",\n"
+        "             \"price_cents\": 1299, \"description\": \"Monthly.\",\n"
+        "             \"benefits\": [\"Every article\", \"Cancel at any time\"], \"position\": "
+        "1},\n"
+        "            {\"slug\": \"institutional\", \"name\": \"Institutional\",\n"
+        "             \"period\": \"contact\", \"position\": 2}]}\n";
+    static const char article[] = "---\nheadline: Fine\npublication: gsn\nsection: security\n"
+                                  "published: 2014-06-13\n---\nBody.\n";
+    struct tmpdir t;
+    struct arena *a = arena_new(0);
+    char err[512] = "";
+    struct plan *plans;
+    size_t n;
+    CHECK(tmpdir_make(&t) == 0);
+    write_file(&t, "newsroom.json", json);
+    write_file(&t, "articles/a.md", article);
+    struct store *st = store_open(t.db, err, sizeof err);
+    CHECK(st != NULL);
+    if (!st)
+        goto out;
+    for (int round = 0; round < 2; round++) {
+        CHECK_INT(demo_seed(st, t.dir, err, sizeof err), 0);
+        CHECK_STR(err, "");
+        CHECK_INT(store_plans(st, a, 0, &plans, &n), STORE_OK);
+        CHECK_INT(n, 2);
+        if (n != 2)
+            break;
+        CHECK_STR(plans[0].slug, "monthly");
+        CHECK_STR(plans[0].period, "month");
+        CHECK(plans[0].price_cents == 1299);
+        CHECK_STR(plans[0].currency, "USD");
+        CHECK_STR(plans[0].benefits, "Every article\nCancel at any time");
+        CHECK_INT(plans[0].active, 1);
+        CHECK_STR(plans[1].slug, "institutional");
+        CHECK(plans[1].price_cents == 0);
+        CHECK_STR(plans[1].benefits, "");
+        CHECK_STR(plans[1].stripe_price_id, "");
+    }
+    store_close(st);
+out:
+    arena_free(a);
+    tmpdir_remove(&t);
+}
+
 static void test_demo_seed_errors(void)
 {
     static const char good_json[] =
@@ -438,6 +489,31 @@ static void test_demo_seed_errors(void)
         {"{\"publications\": [], \"sections\": [], \"extra\": 1}", NULL,
          "newsroom.json: unknown field 'extra'"},
         {"{\"publications\": [],\n \"sections\": [,]}", NULL, "newsroom.json:2: "},
+        {"{\"publications\": [], \"sections\": [], \"plans\": [{\"slug\": \"m\", \"name\": \"M\", "
+         "\"period\": \"week\", \"price_cents\": 100}]}",
+         NULL, "newsroom.json: plans[0]: period: expected \"month\", \"year\" or \"contact\""},
+        {"{\"publications\": [], \"sections\": [], \"plans\": [{\"slug\": \"m\", \"name\": \"M\", "
+         "\"period\": \"month\"}]}",
+         NULL, "newsroom.json: plans[0]: missing price_cents (a month plan needs a price)"},
+        {"{\"publications\": [], \"sections\": [], \"plans\": [{\"slug\": \"m\", \"name\": \"M\", "
+         "\"period\": \"month\", \"price_cents\": 12.99}]}",
+         NULL,
+         "newsroom.json: plans[0]: price_cents: expected a whole number of cents, at least 0"},
+        {"{\"publications\": [], \"sections\": [], \"plans\": [{\"slug\": \"i\", \"name\": \"I\", "
+         "\"period\": \"contact\", \"price_cents\": 100}]}",
+         NULL, "newsroom.json: plans[0]: price_cents: a contact plan has no price"},
+        {"{\"publications\": [], \"sections\": [], \"plans\": [{\"slug\": \"i\", \"name\": \"I\", "
+         "\"period\": \"contact\", \"benefits\": \"one\"}]}",
+         NULL, "newsroom.json: plans[0]: benefits: expected an array of strings"},
+        {"{\"publications\": [], \"sections\": [], \"plans\": [{\"slug\": \"i\", \"name\": \"I\", "
+         "\"period\": \"contact\", \"benefits\": [\"a\", \"b\\nc\"]}]}",
+         NULL, "newsroom.json: plans[0]: benefits[1]: expected a one-line string"},
+        {"{\"publications\": [], \"sections\": [], \"plans\": [{\"slug\": \"i\", \"name\": \"I\", "
+         "\"period\": \"contact\", \"price\": \"9\"}]}",
+         NULL, "newsroom.json: plans[0]: unknown field 'price'"},
+        {"{\"publications\": [], \"sections\": [], \"plans\": [{\"slug\": \"i\", \"name\": \"I\", "
+         "\"period\": \"contact\"}, {\"slug\": \"i\", \"name\": \"J\", \"period\": \"contact\"}]}",
+         NULL, "newsroom.json: plans[1]: slug 'i' is also plans[0]'s"},
         {NULL,
          "---\nheadline: Elsewhere\npublication: gsn\nsection: sports\n"
          "published: 2014-06-13\n---\nBody.\n",
@@ -495,5 +571,6 @@ void suite_import(void)
     RUN(test_import_files);
     RUN(test_import_batch_all_or_nothing);
     RUN(test_demo_seed);
+    RUN(test_demo_seed_plans);
     RUN(test_demo_seed_errors);
 }

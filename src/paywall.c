@@ -1,0 +1,229 @@
+/*
+ * paywall.c: gathering, deciding and counting. See paywall.h.
+ */
+#include "paywall.h"
+
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "cidr.h"
+#include "meter.h"
+#include "reader.h"
+#include "tmpl.h"
+#include "util.h"
+
+/* One organisation's range, with what is needed to honour it. */
+struct range {
+    struct cidr cidr;
+    char *name;
+    int64_t ends_at; /* 0: no end */
+};
+
+struct paywall {
+    unsigned char meter_key[METER_KEY_BYTES];
+    pthread_rwlock_t lock; /* guards ranges */
+    struct range *ranges;
+    size_t range_count;
+    int64_t version; /* the store's paywall version the ranges were loaded at */
+};
+
+/* Frees a range list. */
+static void free_ranges(struct range *ranges, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(ranges[i].name);
+    free(ranges);
+}
+
+/* Loads every organisation's ranges from the store into a new list. -1 on a store error. */
+static int load_ranges(struct store *st, struct range **out, size_t *n)
+{
+    struct arena *a = arena_new(0);
+    struct org_range *list;
+    size_t count;
+    int rc = -1;
+    if (store_org_ranges(st, a, &list, &count) != STORE_OK)
+        goto out;
+    struct range *ranges = xcalloc(count ? count : 1, sizeof *ranges);
+    size_t kept = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (cidr_parse(list[i].cidr, &ranges[kept].cidr) < 0)
+            continue; /* stored normalised; never happens */
+        ranges[kept].name = xstrdup(list[i].organisation.name);
+        ranges[kept].ends_at = list[i].organisation.ends_at;
+        kept++;
+    }
+    *out = ranges;
+    *n = kept;
+    rc = 0;
+out:
+    arena_free(a);
+    return rc;
+}
+
+struct paywall *paywall_new(const struct config *config, struct store *store, char *err,
+                            size_t errlen)
+{
+    struct paywall *p = xcalloc(1, sizeof *p);
+    pthread_rwlock_init(&p->lock, NULL);
+    if (store_secret(store, "meter", p->meter_key) != STORE_OK) {
+        snprintf(err, errlen, "cannot read or create the meter secret");
+        goto fail;
+    }
+    store_paywall_version(store, &p->version);
+    if (load_ranges(store, &p->ranges, &p->range_count) < 0) {
+        snprintf(err, errlen, "cannot load the organisations' address ranges");
+        goto fail;
+    }
+    (void)config;
+    return p;
+fail:
+    paywall_free(p);
+    return NULL;
+}
+
+void paywall_free(struct paywall *p)
+{
+    if (!p)
+        return;
+    free_ranges(p->ranges, p->range_count);
+    pthread_rwlock_destroy(&p->lock);
+    sodium_memzero(p->meter_key, sizeof p->meter_key);
+    free(p);
+}
+
+void paywall_refresh(struct paywall *p, struct store *store)
+{
+    int64_t version;
+    if (store_paywall_version(store, &version) != STORE_OK || version == p->version)
+        return;
+    struct range *ranges;
+    size_t n;
+    if (load_ranges(store, &ranges, &n) < 0)
+        return;
+    pthread_rwlock_wrlock(&p->lock);
+    struct range *old = p->ranges;
+    size_t old_n = p->range_count;
+    p->ranges = ranges;
+    p->range_count = n;
+    p->version = version;
+    pthread_rwlock_unlock(&p->lock);
+    free_ranges(old, old_n);
+}
+
+const char *paywall_institution(struct paywall *p, struct arena *a, const char *ip)
+{
+    const char *name = NULL;
+    int64_t now = util_now();
+    pthread_rwlock_rdlock(&p->lock);
+    for (size_t i = 0; i < p->range_count && !name; i++) {
+        const struct range *r = &p->ranges[i];
+        if ((r->ends_at == 0 || r->ends_at > now) && cidr_contains(&r->cidr, ip) == 1)
+            name = arena_strdup(a, r->name);
+    }
+    pthread_rwlock_unlock(&p->lock);
+    return name;
+}
+
+/* The meter's sentence for the reader note. */
+static const char *meter_message(struct req *r, const struct access_decision *d, int allowance)
+{
+    if (d->remaining == 0 && d->reason == ACCESS_REASON_METER_COUNTED)
+        return "This is your last free article this month.";
+    if (d->outcome == ACCESS_PREVIEW)
+        return arena_printf(r->arena, "You have read your %d free article%s this month.",
+                            allowance, allowance == 1 ? "" : "s");
+    if (d->remaining == 0) /* a re-read, with nothing left for new articles */
+        return arena_printf(r->arena, "You have used all %d free article%s this month.",
+                            allowance, allowance == 1 ? "" : "s");
+    return arena_printf(r->arena, "%d free article%s left this month.", d->remaining,
+                        d->remaining == 1 ? "" : "s");
+}
+
+/* Renders the reader note (reader-note.mustache) into r->reader_note. */
+static void render_note(struct req *r, const char *institution, const char *meter)
+{
+    if (!institution && !meter)
+        return;
+    json_t *ctx = json_pack("{s:b, s:{s:s}, s:b, s:{s:s}}", "has_institution",
+                            institution != NULL, "institution", "name",
+                            institution ? institution : "", "has_meter", meter != NULL, "meter",
+                            "message", meter ? meter : "");
+    struct buf out = BUF_INIT;
+    if (tmpl_render(r->app->templates, "reader-note", ctx, &out) == 0)
+        r->reader_note = arena_strndup(r->arena, out.data ? out.data : "", out.len);
+    buf_free(&out);
+    json_decref(ctx);
+}
+
+struct access_decision paywall_decide(struct req *r, int64_t article_id, enum access_level level)
+{
+    struct app *app = r->app;
+    struct store *st = app->store;
+    const struct config *c = app->config;
+    int64_t now = util_now();
+    int64_t since = now - (int64_t)c->meter_period_days * 86400;
+    struct access_input in = {.level = level};
+
+    if (level != ACCESS_FREE && r->reader) {
+        struct subscription sub;
+        if (store_subscription_current(st, r->arena, r->reader->user.id, now, &sub) == STORE_OK)
+            in.subscriber = access_subscription_active(&sub, now);
+    }
+    const char *institution = NULL;
+    if (level != ACCESS_FREE && !in.subscriber) {
+        char ip[64];
+        req_client_ip(r, ip, sizeof ip);
+        institution = paywall_institution(app->paywall, r->arena, ip);
+        in.institution = institution != NULL;
+    }
+
+    struct meter meter;
+    enum meter_status meter_status = METER_ABSENT;
+    int metered = level == ACCESS_METERED && !in.subscriber && !in.institution;
+    if (metered && r->reader) {
+        in.signed_in = 1;
+        in.allowance = c->meter_signed_in_limit;
+        int64_t read_at;
+        in.already_counted = store_meter_read_at(st, r->reader->user.id, article_id, &read_at) ==
+                                 STORE_OK &&
+                             read_at >= since;
+        store_meter_count(st, r->reader->user.id, since, &in.reads_in_period);
+    } else if (metered) {
+        in.allowance = c->meter_limit;
+        meter_status = meter_decode(app->paywall->meter_key,
+                                    req_cookie(r, PAYWALL_METER_COOKIE), &meter);
+        if (meter_status == METER_INVALID) {
+            in.meter_invalid = 1;
+        } else {
+            if (meter_status == METER_ABSENT)
+                memset(&meter, 0, sizeof meter);
+            meter_prune(&meter, since);
+            in.already_counted = meter_has(&meter, article_id);
+            in.reads_in_period = (int)meter.count;
+        }
+    }
+
+    struct access_decision d = access_decide(&in);
+    if (d.count_this_read) {
+        if (r->reader) {
+            store_meter_record(st, r->reader->user.id, article_id, since, now);
+        } else {
+            meter_add(&meter, article_id, now);
+            char value[METER_COOKIE_MAX + 1];
+            if (meter_encode(app->paywall->meter_key, &meter, value, sizeof value) > 0) {
+                char cookie[METER_COOKIE_MAX + 200];
+                snprintf(cookie, sizeof cookie,
+                         PAYWALL_METER_COOKIE "=%s; Path=/; Max-Age=%d; HttpOnly; SameSite=Lax%s",
+                         value, c->meter_period_days * 86400, c->cookie_secure ? "; Secure" : "");
+                req_set_cookie(r, cookie);
+            }
+        }
+    }
+    render_note(r, institution, metered ? meter_message(r, &d, in.allowance) : NULL);
+    return d;
+}

@@ -1,0 +1,43 @@
+/*
+ * paywall.h: the paywall as the server applies it, per request. It gathers what access.h's
+ * decision needs (subscription, institution, meter), decides, counts the read, and renders the
+ * few per-reader words of the page ("2 free articles left this month", "Access provided by
+ * ORGANISATION") for the server to splice into the cached page.
+ *
+ * Anonymous readers are metered in a signed cookie (meter.h, key: the "meter" server secret);
+ * signed-in readers in the database. A tampered cookie is kept as it is and counts as a spent
+ * meter: deleting the cookie is the only way to a fresh one, as for any anonymous meter.
+ *
+ * Organisations' address ranges are kept in memory and reloaded when the store's paywall
+ * version changes (paywall_refresh, from the server's watch loop), so deciding institutional
+ * access costs no query.
+ */
+#ifndef BROADSHEET_PAYWALL_H
+#define BROADSHEET_PAYWALL_H
+
+#include "access.h"
+#include "config.h"
+#include "req.h"
+#include "store.h"
+
+#define PAYWALL_METER_COOKIE "bs_meter"
+
+struct paywall;
+
+/* Loads the meter key and the organisations' ranges. NULL with err set on failure. */
+struct paywall *paywall_new(const struct config *config, struct store *store, char *err,
+                            size_t errlen);
+void paywall_free(struct paywall *p);
+
+/* Reloads the ranges if the store's paywall version changed. */
+void paywall_refresh(struct paywall *p, struct store *store);
+
+/* The name of the organisation whose active range holds ip, into the arena, or NULL. */
+const char *paywall_institution(struct paywall *p, struct arena *a, const char *ip);
+
+/* Decides whether r's reader gets the article (id, level) in full, counts the read when the
+ * meter says so (a Set-Cookie for an anonymous reader, a row for a signed-in one), and sets
+ * r->reader_note to the per-reader words for the page (NULL when there are none). */
+struct access_decision paywall_decide(struct req *r, int64_t article_id, enum access_level level);
+
+#endif
