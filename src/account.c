@@ -44,16 +44,15 @@ enum MHD_Result account_send(struct req *r, unsigned status, const char *name, j
     return result;
 }
 
-enum MHD_Result account_message(struct req *r, unsigned status, const char *title,
-                                const char *body, const char *link_url, const char *link_text,
-                                int error)
+enum MHD_Result account_message(struct req *r, unsigned status, const char *title, const char *body,
+                                const char *link_url, const char *link_text, int error)
 {
     json_t *ctx = account_context(r, title);
     json_object_set_new(ctx, "message",
                         json_pack("{s:s, s:s, s:s, s:s, s:b, s:s}", "title", title, "body", body,
                                   "link_url", link_url ? link_url : "", "link_text",
-                                  link_text ? link_text : "", "has_link", link_url != NULL,
-                                  "kind", error ? "error" : "info"));
+                                  link_text ? link_text : "", "has_link", link_url != NULL, "kind",
+                                  error ? "error" : "info"));
     return account_send(r, status, "message", ctx);
 }
 
@@ -99,8 +98,8 @@ int account_mail_link(struct req *r, const char *to, const char *subject, const 
 }
 
 int account_send_token(struct req *r, int64_t user_id, const char *to, const char *kind,
-                       const char *payload, int64_t seconds, const char *subject,
-                       const char *intro, const char *path, const char *after)
+                       const char *payload, int64_t seconds, const char *subject, const char *intro,
+                       const char *path, const char *after)
 {
     char token[AUTH_TOKEN_CHARS + 1], hash[AUTH_TOKEN_HASH_HEX + 1];
     auth_token_new(token, hash);

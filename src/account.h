@@ -11,9 +11,9 @@
 #include "req.h"
 #include "store.h"
 
-#define ACCOUNT_NAME_MAX 100       /* display name, code points */
-#define ACCOUNT_VERIFY_HOURS 48    /* a verification or email-change link lives this long */
-#define ACCOUNT_RESET_MINUTES 60   /* a password reset link lives this long */
+#define ACCOUNT_NAME_MAX 100     /* display name, code points */
+#define ACCOUNT_VERIFY_HOURS 48  /* a verification or email-change link lives this long */
+#define ACCOUNT_RESET_MINUTES 60 /* a password reset link lives this long */
 
 /* A page context for an account page: the common context plus csrf and reader (when signed
  * in). The caller owns the reference. */
@@ -24,9 +24,8 @@ enum MHD_Result account_send(struct req *r, unsigned status, const char *name, j
 
 /* A message page (message.mustache): title, body text, an optional link. error picks the
  * style. */
-enum MHD_Result account_message(struct req *r, unsigned status, const char *title,
-                                const char *body, const char *link_url, const char *link_text,
-                                int error);
+enum MHD_Result account_message(struct req *r, unsigned status, const char *title, const char *body,
+                                const char *link_url, const char *link_text, int error);
 
 /* 403 for a form without a valid CSRF token: nothing was changed. */
 enum MHD_Result account_forbidden(struct req *r);
@@ -42,8 +41,8 @@ int account_mail_link(struct req *r, const char *to, const char *subject, const 
 
 /* Makes a single-use token of kind for user_id valid for seconds and mails its link. */
 int account_send_token(struct req *r, int64_t user_id, const char *to, const char *kind,
-                       const char *payload, int64_t seconds, const char *subject,
-                       const char *intro, const char *path, const char *after);
+                       const char *payload, int64_t seconds, const char *subject, const char *intro,
+                       const char *path, const char *after);
 
 /* A reader-facing problem with a display name, or NULL if it is fine: UTF-8, 1 to
  * ACCOUNT_NAME_MAX characters after trimming, no control characters. */

@@ -21,8 +21,8 @@ struct slot {
 struct page_cache {
     pthread_rwlock_t lock;
     struct slot *slots;
-    size_t capacity;    /* slots; a power of two, at least twice max_entries */
-    size_t count;       /* used slots */
+    size_t capacity; /* slots; a power of two, at least twice max_entries */
+    size_t count;    /* used slots */
     size_t max_entries;
     _Atomic uint64_t generation;
 };

@@ -11,14 +11,14 @@
 #include <stdio.h>
 
 struct config {
-    char *address;        /* listen address */
-    int port;             /* listen port; 0 picks a free one */
-    char *db;             /* SQLite database path */
-    char *theme;          /* theme directory (templates + static/) */
-    char *demo_dir;       /* demo newsroom content */
-    char *site_name;      /* shown in titles and the masthead when no host publication exists */
-    char *site_url;       /* public base URL for canonical links; "" derives it from the listen address */
-    int threads;          /* HTTP worker threads; 0 = one per core */
+    char *address;   /* listen address */
+    int port;        /* listen port; 0 picks a free one */
+    char *db;        /* SQLite database path */
+    char *theme;     /* theme directory (templates + static/) */
+    char *demo_dir;  /* demo newsroom content */
+    char *site_name; /* shown in titles and the masthead when no host publication exists */
+    char *site_url; /* public base URL for canonical links; "" derives it from the listen address */
+    int threads;    /* HTTP worker threads; 0 = one per core */
     int connection_limit; /* open connections at most */
     int per_ip_limit;     /* open connections per client address at most */
     int timeout;          /* idle connection timeout, seconds */
@@ -32,7 +32,7 @@ struct config {
     int hash_threads;      /* password hashes at once (each takes 64 MiB for ~0.1 s) */
 
     /* email */
-    char *smtp_url;      /* smtp://host:port or smtps://host:port; "" writes to the outbox */
+    char *smtp_url; /* smtp://host:port or smtps://host:port; "" writes to the outbox */
     char *smtp_user;
     char *smtp_password; /* never logged; prefer BROADSHEET_SMTP_PASSWORD */
     int smtp_starttls;   /* 1: require STARTTLS on smtp:// */
@@ -47,9 +47,9 @@ struct config {
     char *trusted_proxies;     /* CIDR ranges whose X-Forwarded-For is believed, comma-separated */
     char *stripe_secret_key;   /* sk_…; "" disables online checkout */
     char *stripe_webhook_secret; /* whsec_… */
-    char *stripe_api_url;      /* https://api.stripe.com (tests point it elsewhere) */
-    int stripe_tolerance;      /* seconds a webhook signature's timestamp may be off */
-    char *contact_email;       /* for institutional offers; "" uses mail_from */
+    char *stripe_api_url;        /* https://api.stripe.com (tests point it elsewhere) */
+    int stripe_tolerance;        /* seconds a webhook signature's timestamp may be off */
+    char *contact_email;         /* for institutional offers; "" uses mail_from */
 };
 
 /* Fills in every default (heap strings the config owns). */

@@ -12,6 +12,11 @@
  * integer; required above 0 for month and year, absent or 0 for contact), "currency" ("USD" when
  * absent), "description", "benefits" (an array of one-line strings), "position",
  * "stripe_price_id"}, …], saved with store_plan_save, each on offer (active).
+ *
+ * A publication or a section may also carry "default_access": "free", "metered", "subscribers"
+ * or "inherit", the level its articles get when their file has no `access:` line (import.h);
+ * it is set (store_*_set_default_access) before the articles are imported. Without the field
+ * (or with ""), the record's default is left as it is: inherit on a fresh database.
  */
 #include "demo.h"
 
@@ -52,12 +57,14 @@ static const struct field publication_fields[] = {
     {"partner_url", FIELD_STRING, 0, offsetof(struct publication, partner_url)},
     {"partner_description", FIELD_STRING, 0, offsetof(struct publication, partner_description)},
     {"is_host", FIELD_BOOLEAN, 0, offsetof(struct publication, is_host)},
+    {"default_access", FIELD_STRING, 0, offsetof(struct publication, default_access)},
 };
 
 static const struct field section_fields[] = {
     {"slug", FIELD_STRING, 1, offsetof(struct section, slug)},
     {"name", FIELD_STRING, 1, offsetof(struct section, name)},
     {"position", FIELD_INTEGER, 0, offsetof(struct section, position)},
+    {"default_access", FIELD_STRING, 0, offsetof(struct section, default_access)},
 };
 
 /* Plans: the offers page's cards. period is checked after reading (check_plans), as is the
@@ -258,6 +265,46 @@ static int check_plans(const char *path, const struct plan *plans, size_t n, cha
     return 0;
 }
 
+/* 1 if level is a default_access newsroom.json accepts: "" (absent), "inherit" or a level. */
+static int default_access_valid(const char *level)
+{
+    return !*level || !strcmp(level, "inherit") || store_access_parse(level) >= 0;
+}
+
+/* Checks the default_access of the publications pubs[0..np) and the sections secs[0..ns) from
+ * path. Returns 0 or -1 (err set, as read_record's). */
+static int check_defaults(const char *path, const struct publication *pubs, size_t np,
+                          const struct section *secs, size_t ns, char *err, size_t errlen)
+{
+    static const char expected[] =
+        "default_access: expected \"free\", \"metered\", \"subscribers\" or \"inherit\"";
+    char where[512];
+    for (size_t i = 0; i < np; i++) {
+        if (!default_access_valid(pubs[i].default_access)) {
+            snprintf(where, sizeof where, "%s: publications[%zu]", path, i);
+            fail(err, errlen, where, "%s", expected);
+            return -1;
+        }
+    }
+    for (size_t i = 0; i < ns; i++) {
+        if (!default_access_valid(secs[i].default_access)) {
+            snprintf(where, sizeof where, "%s: sections[%zu]", path, i);
+            fail(err, errlen, where, "%s", expected);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* The level store_*_set_default_access takes for a checked newsroom.json value: "inherit" is
+ * stored as "". NULL when the field was absent (or ""): the stored default is left alone. */
+static const char *stored_default(const char *level)
+{
+    if (!*level)
+        return NULL;
+    return strcmp(level, "inherit") ? level : "";
+}
+
 /* qsort order of C strings. */
 static int by_name(const void *x, const void *y)
 {
@@ -386,6 +433,8 @@ int demo_seed(struct store *st, const char *demo_dir, char *err, size_t errlen)
                       (void **)&plans, &nplans, a, err, errlen) != 0 ||
          check_plans(path, plans, nplans, err, errlen) != 0))
         goto out;
+    if (check_defaults(path, pubs, np, secs, ns, err, errlen) != 0)
+        goto out;
     if (list_articles(arena_printf(a, "%s/articles", demo_dir), a, &articles, &narticles, err,
                       errlen) != 0)
         goto out;
@@ -394,14 +443,25 @@ int demo_seed(struct store *st, const char *demo_dir, char *err, size_t errlen)
 
     char why[512];
     for (size_t i = 0; i < np; i++) {
+        const char *level = stored_default(pubs[i].default_access);
         if (store_publication_save(st, &pubs[i], why, sizeof why) != STORE_OK) {
             fail(err, errlen, path, "saving publication '%s': %s", pubs[i].slug, why);
             goto out;
         }
+        if (level && store_publication_set_default_access(st, pubs[i].slug, level) != STORE_OK) {
+            fail(err, errlen, path, "saving publication '%s': its default access failed",
+                 pubs[i].slug);
+            goto out;
+        }
     }
     for (size_t i = 0; i < ns; i++) {
+        const char *level = stored_default(secs[i].default_access);
         if (store_section_save(st, &secs[i], why, sizeof why) != STORE_OK) {
             fail(err, errlen, path, "saving section '%s': %s", secs[i].slug, why);
+            goto out;
+        }
+        if (level && store_section_set_default_access(st, secs[i].slug, level) != STORE_OK) {
+            fail(err, errlen, path, "saving section '%s': its default access failed", secs[i].slug);
             goto out;
         }
     }

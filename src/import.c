@@ -6,6 +6,8 @@
  * it was on, is kept so each later check (missing, malformed, unknown publication) can point at
  * the right line. import_files does all its reading and checking before it writes anything, and
  * then writes everything in one store transaction, so a batch with one bad file changes nothing.
+ * The publication and section lookups that check a file's references also give it their default
+ * access level when it has no `access:` line of its own.
  */
 #include "import.h"
 
@@ -16,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "access.h"
 #include "markdown.h"
 #include "util.h"
 
@@ -416,10 +419,13 @@ static int check_unique_slugs(struct parsed *files, int n, struct arena *a, char
     return 0;
 }
 
-/* Checks that the publication and section file names exist in st. Returns 0, or -1 with
+/* Checks that the publication and section file names exist in st and, when the file has no
+ * `access:` line, gives it the level their defaults make (access_effective_level: the section's,
+ * else the publication's, else metered), read now: a default changed later does not reach an
+ * article already imported, only the next import of its file. Returns 0, or -1 with
  * "path:LINE: unknown publication 'x'" (or section) in err. */
-static int check_references(struct store *st, struct arena *a, const struct parsed *file, char *err,
-                            size_t errlen)
+static int resolve_references(struct store *st, struct arena *a, struct parsed *file, char *err,
+                              size_t errlen)
 {
     struct publication publication;
     struct section section;
@@ -441,6 +447,9 @@ static int check_references(struct store *st, struct arena *a, const struct pars
         fail(err, errlen, file->path, 0, "cannot read the database (see the log)");
         return -1;
     }
+    if (!file->lines[KEY_ACCESS])
+        file->in.access =
+            access_effective_level(NULL, section.default_access, publication.default_access);
     return 0;
 }
 
@@ -469,13 +478,14 @@ int import_files(struct store *st, char *const *paths, int n, char *err, size_t 
             goto out;
         free(text);
         text = NULL;
-        in[i] = files[i].in;
     }
     if (check_unique_slugs(files, n, a, err, errlen) != 0)
         goto out;
-    for (int i = 0; i < n; i++)
-        if (check_references(st, a, &files[i], err, errlen) != 0)
+    for (int i = 0; i < n; i++) {
+        if (resolve_references(st, a, &files[i], err, errlen) != 0)
             goto out;
+        in[i] = files[i].in;
+    }
 
     char why[768];
     if (store_articles_save(st, in, (size_t)n, why, sizeof why) != STORE_OK) {

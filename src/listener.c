@@ -16,8 +16,8 @@
 
 #include "util.h"
 
-#define PEEK_BYTES 4096   /* a first line longer than this goes to libmicrohttpd unscreened */
-#define MAX_PENDING 4096  /* connections waiting for their first line, at most */
+#define PEEK_BYTES 4096  /* a first line longer than this goes to libmicrohttpd unscreened */
+#define MAX_PENDING 4096 /* connections waiting for their first line, at most */
 #define EVENTS 64
 
 /* A connection accepted but not yet handed over. */

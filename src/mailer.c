@@ -61,8 +61,8 @@ static void deliver_due(struct mailer *m)
             if (mail_send(&m->mail, &msg, err, sizeof err, path, sizeof path) == 0) {
                 store_mail_sent(m->store, list[i].id, util_now());
                 if (*path)
-                    fprintf(stderr, "broadsheet: mail %lld written to %s\n",
-                            (long long)list[i].id, path);
+                    fprintf(stderr, "broadsheet: mail %lld written to %s\n", (long long)list[i].id,
+                            path);
                 else
                     fprintf(stderr, "broadsheet: mail %lld delivered\n", (long long)list[i].id);
             } else {
@@ -102,8 +102,7 @@ static void *run(void *arg)
     return NULL;
 }
 
-struct mailer *mailer_start(const struct config *config, struct store *store,
-                            const char *site_name)
+struct mailer *mailer_start(const struct config *config, struct store *store, const char *site_name)
 {
     struct mailer *m = xcalloc(1, sizeof *m);
     m->store = store;

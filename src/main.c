@@ -1,8 +1,9 @@
 /*
  * main.c: the `broadsheet` command: option parsing, configuration, and the subcommands
  * (serve, init, article import/list, user add/role/list, and the paywall's operator commands:
- * plan, subscription and org). Each subcommand is a function taking the parsed options, found
- * through the static table `commands`; the serve loop itself lives in server.c.
+ * publication and section access/list, plan, subscription and org). Each subcommand is a function
+ * taking the parsed options, found through the static table `commands`; the serve loop itself lives
+ * in server.c.
  *
  * Exit status: 0 on success, 1 when the work failed (a broken import, an unreadable database,
  * an account or plan that does not exist), 2 for a usage error (unknown command or option, bad
@@ -48,6 +49,18 @@ static const char usage_text[] =
     "                         files in one transaction: all or nothing\n"
     "  article list [--db PATH]\n"
     "                         list articles, newest first\n"
+    "  publication access SLUG free|metered|subscribers|inherit [--db PATH]\n"
+    "                         set the access level the publication's articles get when their\n"
+    "                         file has no access: line (inherit: metered, unless the section\n"
+    "                         sets one); read at import: articles already imported keep their\n"
+    "                         level until their files are imported again\n"
+    "  publication list [--db PATH]\n"
+    "                         list publications with their default access\n"
+    "  section access SLUG free|metered|subscribers|inherit [--db PATH]\n"
+    "                         the same for a section's articles; a section's default wins over\n"
+    "                         its publication's (inherit: the publication's, else metered)\n"
+    "  section list [--db PATH]\n"
+    "                         list sections with their default access\n"
     "  user add EMAIL [--name NAME] [--role reader|writer|editor|admin] [--db PATH]\n"
     "                         create an account (staff or reader); the password is read\n"
     "                         from the terminal, or from the first line of standard input\n"
@@ -541,6 +554,110 @@ static int command_user_list(struct options *o)
                    users[i].email_verified_at ? "verified" : "unverified", users[i].email,
                    users[i].display_name);
         printf("%zu account%s\n", n, n == 1 ? "" : "s");
+    }
+    arena_free(a);
+    store_close(st);
+    return rc;
+}
+
+/* --- Default access levels: publication access/list, section access/list ---------------------
+ *
+ * A publication's or a section's default access is the level its articles get at import when
+ * their file has no `access:` line (import.h). It is read at import and stored in each article,
+ * so changing it changes no article already imported: their files must be imported again. */
+
+/* The default_access text for the operator: "inherit" for "". */
+static const char *default_access_shown(const char *level)
+{
+    return *level ? level : "inherit";
+}
+
+/* publication access and section access: `section` says which. */
+static int default_access_change(struct options *o, int section)
+{
+    const char *kind = section ? "section" : "publication";
+    if (o->argument_count != 2)
+        return usage_error("%s access needs SLUG and LEVEL", kind);
+    const char *slug = o->arguments[0], *level = o->arguments[1];
+    if (!strcmp(level, "inherit"))
+        level = "";
+    else if (store_access_parse(level) < 0)
+        return usage_error("unknown access level '%s' (free, metered, subscribers or inherit)",
+                           level);
+    struct store *st = open_store(&o->config);
+    if (!st)
+        return 1;
+    int rc = 1;
+    int status = section ? store_section_set_default_access(st, slug, level)
+                         : store_publication_set_default_access(st, slug, level);
+    if (status == STORE_NOT_FOUND) {
+        fprintf(stderr, "broadsheet: no %s %s (see `broadsheet %s list`)\n", kind, slug, kind);
+    } else if (status != STORE_OK) {
+        fprintf(stderr, "broadsheet: cannot set the default access of the %s %s\n", kind, slug);
+    } else {
+        printf("%s %s: default access %s\n", kind, slug, default_access_shown(level));
+        printf("articles imported from now on without an access: line get it; articles already\n"
+               "imported keep their level until their files are imported again\n");
+        rc = 0;
+    }
+    store_close(st);
+    return rc;
+}
+
+static int command_publication_access(struct options *o)
+{
+    return default_access_change(o, 0);
+}
+
+static int command_section_access(struct options *o)
+{
+    return default_access_change(o, 1);
+}
+
+static int command_publication_list(struct options *o)
+{
+    if (o->argument_count)
+        return usage_error("publication list takes no argument '%s'", o->arguments[0]);
+    struct store *st = open_store(&o->config);
+    if (!st)
+        return 1;
+    struct arena *a = arena_new(0);
+    struct publication *list;
+    size_t n;
+    int rc = 0;
+    if (store_publications(st, a, &list, &n) != STORE_OK) {
+        fprintf(stderr, "broadsheet: cannot list publications\n");
+        rc = 1;
+    } else {
+        for (size_t i = 0; i < n; i++)
+            printf("%-24s %-11s  %s\n", list[i].slug, default_access_shown(list[i].default_access),
+                   list[i].name);
+        printf("%zu publication%s\n", n, n == 1 ? "" : "s");
+    }
+    arena_free(a);
+    store_close(st);
+    return rc;
+}
+
+static int command_section_list(struct options *o)
+{
+    if (o->argument_count)
+        return usage_error("section list takes no argument '%s'", o->arguments[0]);
+    struct store *st = open_store(&o->config);
+    if (!st)
+        return 1;
+    struct arena *a = arena_new(0);
+    struct section *list;
+    size_t n;
+    int rc = 0;
+    if (store_sections(st, a, &list, &n) != STORE_OK) {
+        fprintf(stderr, "broadsheet: cannot list sections\n");
+        rc = 1;
+    } else {
+        for (size_t i = 0; i < n; i++)
+            printf("%-24s %-11s  %s\n", list[i].slug, default_access_shown(list[i].default_access),
+                   list[i].name);
+        printf("%zu section%s\n", n, n == 1 ? "" : "s");
     }
     arena_free(a);
     store_close(st);
@@ -1125,6 +1242,10 @@ static const struct command {
     {{"init"}, command_init, 0},
     {{"article", "import"}, command_article_import, 0},
     {{"article", "list"}, command_article_list, 0},
+    {{"publication", "access"}, command_publication_access, 0},
+    {{"publication", "list"}, command_publication_list, 0},
+    {{"section", "access"}, command_section_access, 0},
+    {{"section", "list"}, command_section_list, 0},
     {{"user", "add"}, command_user_add, FLAG_NAME | FLAG_ROLE},
     {{"user", "role"}, command_user_role, 0},
     {{"user", "list"}, command_user_list, 0},

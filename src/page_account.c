@@ -9,10 +9,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "access.h"
 #include "account.h"
 #include "app.h"
 #include "auth.h"
-#include "access.h"
 #include "pages.h"
 #include "paywall.h"
 #include "reader.h"
@@ -81,13 +81,13 @@ static json_t *subscription_context(struct req *r)
                              : "Ended";
     char iso[32], date[64];
     render_dates(sub.current_period_end, iso, sizeof iso, date, sizeof date);
-    const char *ends = active ? arena_printf(r->arena, "%s %s",
-                                             stripe ? "Renews on" : "Runs until", date)
-                              : arena_printf(r->arena, "Ended on %s", date);
+    const char *ends =
+        active ? arena_printf(r->arena, "%s %s", stripe ? "Renews on" : "Runs until", date)
+               : arena_printf(r->arena, "Ended on %s", date);
     if (!active && !strcmp(sub.status, "past_due"))
         ends = arena_printf(r->arena, "Paid until %s", date);
-    return json_pack("{s:b, s:s, s:s, s:s, s:b}", "has", 1, "plan_name", plan_name,
-                     "status_label", status, "ends_label", ends, "manage",
+    return json_pack("{s:b, s:s, s:s, s:s, s:b}", "has", 1, "plan_name", plan_name, "status_label",
+                     status, "ends_label", ends, "manage",
                      stripe && *r->app->config->stripe_secret_key);
 }
 
@@ -114,23 +114,23 @@ static enum MHD_Result account_page(struct req *r, unsigned status,
     json_object_set_new(ctx, "error", json_boolean(any));
     json_object_set_new(ctx, "error_message",
                         json_string(any ? "Please correct the problem below." : ""));
+    json_object_set_new(ctx, "errors",
+                        json_pack("{s:s, s:s, s:s, s:s}", "name",
+                                  errors && errors->name ? errors->name : "", "email",
+                                  errors && errors->email ? errors->email : "", "password",
+                                  errors && errors->password ? errors->password : "", "delete",
+                                  errors && errors->delete ? errors->delete : ""));
     json_object_set_new(
-        ctx, "errors",
-        json_pack("{s:s, s:s, s:s, s:s}", "name", errors && errors->name ? errors->name : "",
-                  "email", errors && errors->email ? errors->email : "", "password",
-                  errors && errors->password ? errors->password : "", "delete",
-                  errors && errors->delete ? errors->delete : ""));
-    json_object_set_new(ctx, "new_email",
-                        json_string(errors && errors->email_value
-                                        ? account_refill(errors->email_value)
-                                        : ""));
+        ctx, "new_email",
+        json_string(errors && errors->email_value ? account_refill(errors->email_value) : ""));
 
     json_object_set_new(ctx, "subscription", subscription_context(r));
     char ip[64];
     req_client_ip(r, ip, sizeof ip);
     const char *institution = paywall_institution(r->app->paywall, r->arena, ip);
-    json_object_set_new(ctx, "institution", json_pack("{s:b, s:s}", "has", institution != NULL,
-                                                      "name", institution ? institution : ""));
+    json_object_set_new(ctx, "institution",
+                        json_pack("{s:b, s:s}", "has", institution != NULL, "name",
+                                  institution ? institution : ""));
 
     struct session *sessions;
     size_t n = 0;
@@ -141,13 +141,12 @@ static enum MHD_Result account_page(struct req *r, unsigned status,
             int current = sessions[i].id == r->reader->session.id;
             others |= !current;
             json_array_append_new(
-                list, json_pack("{s:I, s:s, s:s, s:s, s:b}", "id", (json_int_t)sessions[i].id,
-                                "user_agent",
-                                *sessions[i].user_agent ? sessions[i].user_agent
-                                                        : "Unknown browser",
-                                "created_display", when(r, sessions[i].created_at),
-                                "last_seen_display", when(r, sessions[i].last_seen_at),
-                                "current", current));
+                list,
+                json_pack("{s:I, s:s, s:s, s:s, s:b}", "id", (json_int_t)sessions[i].id,
+                          "user_agent",
+                          *sessions[i].user_agent ? sessions[i].user_agent : "Unknown browser",
+                          "created_display", when(r, sessions[i].created_at), "last_seen_display",
+                          when(r, sessions[i].last_seen_at), "current", current));
         }
     }
     json_object_set_new(ctx, "sessions", list);
@@ -196,10 +195,10 @@ enum MHD_Result page_account_verify(struct req *r)
     if (wait)
         return server_too_many_requests(r, wait);
     store_tokens_delete_for_user(r->app->store, u->id, "verify");
-    account_send_token(r, u->id, u->email, "verify", "", ACCOUNT_VERIFY_HOURS * 3600,
-                       "Verify your email address",
-                       "Please confirm that this is your email address by following this link:",
-                       "/verify", "If you did not ask for this, ignore this message.");
+    account_send_token(
+        r, u->id, u->email, "verify", "", ACCOUNT_VERIFY_HOURS * 3600, "Verify your email address",
+        "Please confirm that this is your email address by following this link:", "/verify",
+        "If you did not ask for this, ignore this message.");
     return server_redirect(r, "/account?done=verify-sent");
 }
 
@@ -209,8 +208,8 @@ struct password_form {
     const char *new_password; /* password form */
     const char *new_email;    /* email form */
     char hash[AUTH_HASH_BYTES];
-    int ok;       /* the current password matched */
-    int failed;   /* a store or hash failure */
+    int ok;     /* the current password matched */
+    int failed; /* a store or hash failure */
     enum MHD_Result (*finish)(struct req *r);
 };
 

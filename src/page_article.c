@@ -35,9 +35,9 @@ static json_t *json_ld(const struct article *a, const char *canonical)
         "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s}, s:{s:s, s:s}, s:b}",
         "@context", "https://schema.org", "@type", "NewsArticle", "headline", a->headline,
         "description", a->dek, "datePublished", published, "dateModified", modified,
-        "articleSection", a->section.name, "mainEntityOfPage", "@type", "WebPage", "@id",
-        canonical, "author", "@type", "Organization", "name", *a->byline ? a->byline : site_name,
-        "publisher", "@type", "Organization", "name", site_name, "isAccessibleForFree",
+        "articleSection", a->section.name, "mainEntityOfPage", "@type", "WebPage", "@id", canonical,
+        "author", "@type", "Organization", "name", *a->byline ? a->byline : site_name, "publisher",
+        "@type", "Organization", "name", site_name, "isAccessibleForFree",
         a->access == ACCESS_FREE);
     if (a->access != ACCESS_FREE)
         json_object_set_new(ld, "hasPart",

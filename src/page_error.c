@@ -11,7 +11,8 @@
 static const char *explain(unsigned status)
 {
     switch (status) {
-    case 404: return "We could not find that page. It may have moved, or the address may be mistyped.";
+    case 404:
+        return "We could not find that page. It may have moved, or the address may be mistyped.";
     case 400: return "The request could not be understood.";
     case 405: return "That kind of request is not accepted at this address.";
     case 414: return "The address is too long.";
@@ -27,8 +28,9 @@ static const char *explain(unsigned status)
 void page_error(struct req *r, unsigned status, const char *title, struct buf *out)
 {
     json_t *ctx = render_context(r, "error", title, NULL, r->path ? r->path : "/", NULL);
-    json_object_set_new(ctx, "error", json_pack("{s:i, s:s, s:s}", "status", (int)status, "title",
-                                                title, "message", explain(status)));
+    json_object_set_new(ctx, "error",
+                        json_pack("{s:i, s:s, s:s}", "status", (int)status, "title", title,
+                                  "message", explain(status)));
     size_t before = out->len;
     if (render_page(r, "error", ctx, out) != 200 || out->len == before) {
         /* a theme without an error page still gets an answer */

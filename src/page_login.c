@@ -16,8 +16,8 @@
 #include "server.h"
 #include "util.h"
 
-#define LOGIN_PER_IP 20          /* attempts per address per window */
-#define LOGIN_PER_ACCOUNT 10     /* attempts per account per window */
+#define LOGIN_PER_IP 20      /* attempts per address per window */
+#define LOGIN_PER_ACCOUNT 10 /* attempts per account per window */
 #define LOGIN_WINDOW (15 * 60)
 
 /* What the log-in work found, kept in r->work_state between its two halves. */
@@ -48,8 +48,8 @@ static void login_work(struct req *r)
 {
     struct login_state *s = r->work_state;
     struct store *st = r->app->store;
-    int found = store_user_by_email(st, r->arena, s->email, &s->user) == STORE_OK &&
-                *s->user.password_hash;
+    int found =
+        store_user_by_email(st, r->arena, s->email, &s->user) == STORE_OK && *s->user.password_hash;
     if (!found) {
         auth_password_dummy_verify(s->password);
         return;

@@ -50,16 +50,16 @@ enum MHD_Result page_offers(struct req *r)
     for (size_t i = 0; i < n; i++) {
         const struct plan *p = &plans[i];
         int contact = !strcmp(p->period, "contact");
-        const char *period = !strcmp(p->period, "month") ? "per month"
+        const char *period = !strcmp(p->period, "month")  ? "per month"
                              : !strcmp(p->period, "year") ? "per year"
                                                           : "";
         json_array_append_new(
-            list, json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:b, s:b}", "slug", p->slug, "name",
-                            p->name, "description", p->description, "benefits",
-                            benefits(p->benefits), "price_display",
-                            contact ? "" : price_display(r, p->price_cents, p->currency),
-                            "period_label", period, "contact", contact, "checkout",
-                            stripe && !contact && *p->stripe_price_id));
+            list,
+            json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:b, s:b}", "slug", p->slug, "name", p->name,
+                      "description", p->description, "benefits", benefits(p->benefits),
+                      "price_display", contact ? "" : price_display(r, p->price_cents, p->currency),
+                      "period_label", period, "contact", contact, "checkout",
+                      stripe && !contact && *p->stripe_price_id));
     }
     json_t *ctx = render_context(r, "offers", "Subscribe", "Subscription offers", "/offers", NULL);
     json_object_set_new(ctx, "plans", list);

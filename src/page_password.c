@@ -16,8 +16,8 @@
 #include "server.h"
 #include "util.h"
 
-#define FORGOT_PER_IP 10      /* requests per address per hour */
-#define FORGOT_PER_ACCOUNT 3  /* links per account per hour */
+#define FORGOT_PER_IP 10     /* requests per address per hour */
+#define FORGOT_PER_ACCOUNT 3 /* links per account per hour */
 
 /* The form asking for the address. */
 static enum MHD_Result forgot_form(struct req *r, unsigned status, const char *email,
@@ -95,8 +95,8 @@ static void reset_work(struct req *r)
         return;
     }
     int64_t user_id;
-    s->status = store_token_consume(st, r->arena, "reset", s->token_hash, util_now(), &user_id,
-                                    NULL);
+    s->status =
+        store_token_consume(st, r->arena, "reset", s->token_hash, util_now(), &user_id, NULL);
     if (s->status != TOKEN_VALID)
         return;
     if (store_user_set_password_hash(st, user_id, s->hash) != STORE_OK) {
@@ -128,8 +128,7 @@ static enum MHD_Result reset_finish(struct req *r)
         return account_message(r, 400, "This link is not valid",
                                "It may have been copied incompletely. Nothing was changed.",
                                "/forgot", "Ask for a new link", 1);
-    default:
-        return server_send_error(r, 500);
+    default: return server_send_error(r, 500);
     }
 }
 

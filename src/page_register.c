@@ -29,19 +29,18 @@ struct register_state {
 };
 
 /* The form, refilled (never the password), with each problem next to its field. */
-static enum MHD_Result register_form(struct req *r, unsigned status,
-                                     const struct register_state *s)
+static enum MHD_Result register_form(struct req *r, unsigned status, const struct register_state *s)
 {
     json_t *ctx = account_context(r, "Create your account");
-    json_object_set_new(ctx, "values", json_pack("{s:s, s:s}", "email", account_refill(s->email),
-                                                 "name", account_refill(s->name)));
+    json_object_set_new(ctx, "values",
+                        json_pack("{s:s, s:s}", "email", account_refill(s->email), "name",
+                                  account_refill(s->name)));
     int any = 0;
     for (int i = 0; i < 4; i++)
         any |= s->errors[i] != NULL;
     json_object_set_new(ctx, "errors",
-                        json_pack("{s:s, s:s, s:s, s:s}", "email",
-                                  s->errors[0] ? s->errors[0] : "", "name",
-                                  s->errors[1] ? s->errors[1] : "", "password",
+                        json_pack("{s:s, s:s, s:s, s:s}", "email", s->errors[0] ? s->errors[0] : "",
+                                  "name", s->errors[1] ? s->errors[1] : "", "password",
                                   s->errors[2] ? s->errors[2] : "", "form",
                                   s->errors[3] ? s->errors[3] : ""));
     json_object_set_new(ctx, "has_errors", json_boolean(any));
@@ -57,8 +56,7 @@ static void register_work(struct req *r)
         s->status = STORE_ERROR;
         return;
     }
-    s->status = store_user_create(r->app->store, s->email, s->name, hash, ROLE_READER,
-                                  &s->user_id);
+    s->status = store_user_create(r->app->store, s->email, s->name, hash, ROLE_READER, &s->user_id);
 }
 
 /* HTTP thread: signs the new reader in and sends the verification link. */
@@ -80,8 +78,7 @@ static enum MHD_Result register_finish(struct req *r)
                        "Verify your email address",
                        "Welcome! Please confirm that this is your email address by following "
                        "this link:",
-                       "/verify",
-                       "If you did not create an account, ignore this message.");
+                       "/verify", "If you did not create an account, ignore this message.");
     if (reader_sign_in(r, &user) < 0)
         return server_send_error(r, 500);
     return server_redirect(r, "/account?done=welcome");
@@ -133,8 +130,7 @@ static enum MHD_Result bad_link(struct req *r, int status)
         return account_message(r, 410, "This link has expired",
                                "Nothing was changed. You can ask for a new link from My account.",
                                "/account", "Go to My account", 1);
-    case STORE_ERROR:
-        return server_send_error(r, 500);
+    case STORE_ERROR: return server_send_error(r, 500);
     default:
         return account_message(r, 400, "This link is not valid",
                                "It may have been copied incompletely. Nothing was changed.", "/",
@@ -149,8 +145,8 @@ enum MHD_Result page_verify(struct req *r)
     if (!token || auth_token_hash(token, hash) < 0)
         return bad_link(r, TOKEN_UNKNOWN);
     int64_t user_id;
-    int status = store_token_consume(r->app->store, r->arena, "verify", hash, util_now(),
-                                     &user_id, NULL);
+    int status =
+        store_token_consume(r->app->store, r->arena, "verify", hash, util_now(), &user_id, NULL);
     if (status != TOKEN_VALID)
         return bad_link(r, status);
     int64_t now = util_now();

@@ -135,11 +135,11 @@ static const char *meter_message(struct req *r, const struct access_decision *d,
     if (d->remaining == 0 && d->reason == ACCESS_REASON_METER_COUNTED)
         return "This is your last free article this month.";
     if (d->outcome == ACCESS_PREVIEW)
-        return arena_printf(r->arena, "You have read your %d free article%s this month.",
-                            allowance, allowance == 1 ? "" : "s");
+        return arena_printf(r->arena, "You have read your %d free article%s this month.", allowance,
+                            allowance == 1 ? "" : "s");
     if (d->remaining == 0) /* a re-read, with nothing left for new articles */
-        return arena_printf(r->arena, "You have used all %d free article%s this month.",
-                            allowance, allowance == 1 ? "" : "s");
+        return arena_printf(r->arena, "You have used all %d free article%s this month.", allowance,
+                            allowance == 1 ? "" : "s");
     return arena_printf(r->arena, "%d free article%s left this month.", d->remaining,
                         d->remaining == 1 ? "" : "s");
 }
@@ -149,10 +149,9 @@ static void render_note(struct req *r, const char *institution, const char *mete
 {
     if (!institution && !meter)
         return;
-    json_t *ctx = json_pack("{s:b, s:{s:s}, s:b, s:{s:s}}", "has_institution",
-                            institution != NULL, "institution", "name",
-                            institution ? institution : "", "has_meter", meter != NULL, "meter",
-                            "message", meter ? meter : "");
+    json_t *ctx = json_pack("{s:b, s:{s:s}, s:b, s:{s:s}}", "has_institution", institution != NULL,
+                            "institution", "name", institution ? institution : "", "has_meter",
+                            meter != NULL, "meter", "message", meter ? meter : "");
     struct buf out = BUF_INIT;
     if (tmpl_render(r->app->templates, "reader-note", ctx, &out) == 0)
         r->reader_note = arena_strndup(r->arena, out.data ? out.data : "", out.len);
@@ -189,14 +188,14 @@ struct access_decision paywall_decide(struct req *r, int64_t article_id, enum ac
         in.signed_in = 1;
         in.allowance = c->meter_signed_in_limit;
         int64_t read_at;
-        in.already_counted = store_meter_read_at(st, r->reader->user.id, article_id, &read_at) ==
-                                 STORE_OK &&
-                             read_at >= since;
+        in.already_counted =
+            store_meter_read_at(st, r->reader->user.id, article_id, &read_at) == STORE_OK &&
+            read_at >= since;
         store_meter_count(st, r->reader->user.id, since, &in.reads_in_period);
     } else if (metered) {
         in.allowance = c->meter_limit;
-        meter_status = meter_decode(app->paywall->meter_key,
-                                    req_cookie(r, PAYWALL_METER_COOKIE), &meter);
+        meter_status =
+            meter_decode(app->paywall->meter_key, req_cookie(r, PAYWALL_METER_COOKIE), &meter);
         if (meter_status == METER_INVALID) {
             in.meter_invalid = 1;
         } else {
@@ -209,7 +208,8 @@ struct access_decision paywall_decide(struct req *r, int64_t article_id, enum ac
     }
 
     struct access_decision d = access_decide(&in);
-    if (d.count_this_read) {
+    /* HEAD is safe: it may ask what GET would get, but it spends nothing. */
+    if (d.count_this_read && r->method != METHOD_HEAD) {
         if (r->reader) {
             store_meter_record(st, r->reader->user.id, article_id, since, now);
         } else {

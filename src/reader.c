@@ -23,7 +23,8 @@ static const char *secure_attribute(struct req *r)
 static void clear_session_cookie(struct req *r)
 {
     char cookie[200];
-    snprintf(cookie, sizeof cookie, READER_SESSION_COOKIE "=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax%s",
+    snprintf(cookie, sizeof cookie,
+             READER_SESSION_COOKIE "=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax%s",
              secure_attribute(r));
     req_set_cookie(r, cookie);
 }

@@ -28,8 +28,8 @@ json_t *render_publication(const struct publication *p)
     return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:b}", "name", p->name,
                      "slug", p->slug, "url", url, "description", p->description, "producer",
                      p->producer, "partner", p->partner, "partner_short", p->partner_short,
-                     "partner_url", p->partner_url, "partner_description",
-                     p->partner_description, "is_host", p->is_host, "syndicated",
+                     "partner_url", p->partner_url, "partner_description", p->partner_description,
+                     "is_host", p->is_host, "syndicated",
                      !p->is_host && *p->partner && *p->producer);
 }
 
@@ -54,9 +54,8 @@ json_t *render_cards(const struct article *list, size_t n)
     return cards;
 }
 
-json_t *render_context(struct req *r, const char *kind, const char *title,
-                       const char *description, const char *path,
-                       const struct render_current *current)
+json_t *render_context(struct req *r, const char *kind, const char *title, const char *description,
+                       const char *path, const struct render_current *current)
 {
     struct app *app = r->app;
     json_t *ctx = json_object();
@@ -89,21 +88,20 @@ json_t *render_context(struct req *r, const char *kind, const char *title,
             snprintf(url, sizeof url, "/publications/%s", publications[i].slug);
             int is_current = current && current->publication_slug &&
                              !strcmp(current->publication_slug, publications[i].slug);
-            json_array_append_new(pubs, json_pack("{s:s, s:s, s:s, s:b}", "name",
-                                                  publications[i].name, "slug",
-                                                  publications[i].slug, "url", url, "current",
-                                                  is_current));
+            json_array_append_new(
+                pubs, json_pack("{s:s, s:s, s:s, s:b}", "name", publications[i].name, "slug",
+                                publications[i].slug, "url", url, "current", is_current));
         }
     }
     json_object_set_new(ctx, "nav", nav);
     json_object_set_new(ctx, "publications", pubs);
 
-    json_object_set_new(ctx, "site", json_pack("{s:s, s:s}", "name", site_name, "url",
-                                               app->site_url));
+    json_object_set_new(ctx, "site",
+                        json_pack("{s:s, s:s}", "name", site_name, "url", app->site_url));
     const char *css = assets_url(app->assets, "site.css");
     const char *js = assets_url(app->assets, "site.js");
-    json_object_set_new(ctx, "assets", json_pack("{s:s, s:s}", "css", css ? css : "", "js",
-                                                 js ? js : ""));
+    json_object_set_new(ctx, "assets",
+                        json_pack("{s:s, s:s}", "css", css ? css : "", "js", js ? js : ""));
 
     char full_title[600];
     if (title)
@@ -114,8 +112,8 @@ json_t *render_context(struct req *r, const char *kind, const char *title,
     snprintf(canonical, sizeof canonical, "%s%s", app->site_url, path ? path : "/");
     json_object_set_new(ctx, "page",
                         json_pack("{s:s, s:s, s:s, s:s}", "title", full_title, "description",
-                                  description ? description : site_description, "canonical", canonical, "kind",
-                                  kind));
+                                  description ? description : site_description, "canonical",
+                                  canonical, "kind", kind));
     time_t now = time(NULL);
     struct tm tm;
     gmtime_r(&now, &tm);

@@ -23,9 +23,8 @@ struct render_current {
  * page {title, description (the host publication's when NULL), canonical (site URL + path),
  * kind}. title is the page's own title;
  * the site's name is appended (or it is the site's name alone when NULL). */
-json_t *render_context(struct req *r, const char *kind, const char *title,
-                       const char *description, const char *path,
-                       const struct render_current *current);
+json_t *render_context(struct req *r, const char *kind, const char *title, const char *description,
+                       const char *path, const struct render_current *current);
 
 /* Renders template name with ctx (consumed) into out. Returns 200, or 500 if the template is
  * missing (logged). */

@@ -172,9 +172,9 @@ enum method req_method_parse(const char *name)
         const char *name;
         enum method method;
     } methods[] = {
-        {"GET", METHOD_GET},         {"HEAD", METHOD_HEAD},     {"POST", METHOD_POST},
-        {"PUT", METHOD_PUT},         {"DELETE", METHOD_DELETE}, {"OPTIONS", METHOD_OPTIONS},
-        {"PATCH", METHOD_PATCH},     {"TRACE", METHOD_OTHER},   {"CONNECT", METHOD_OTHER},
+        {"GET", METHOD_GET},     {"HEAD", METHOD_HEAD},     {"POST", METHOD_POST},
+        {"PUT", METHOD_PUT},     {"DELETE", METHOD_DELETE}, {"OPTIONS", METHOD_OPTIONS},
+        {"PATCH", METHOD_PATCH}, {"TRACE", METHOD_OTHER},   {"CONNECT", METHOD_OTHER},
     };
     for (size_t i = 0; i < ARRAY_LEN(methods); i++)
         if (!strcmp(name, methods[i].name))

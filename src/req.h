@@ -51,7 +51,7 @@ struct form_field {
 struct req {
     struct app *app;
     struct MHD_Connection *conn;
-    struct arena *arena;     /* per-request memory, reset when the request completes */
+    struct arena *arena; /* per-request memory, reset when the request completes */
     enum method method;
     const char *method_name; /* as sent */
     const char *version;     /* "HTTP/1.1" */
@@ -66,18 +66,18 @@ struct req {
     uint64_t bytes;            /* body bytes sent, for the access log */
     int answered;              /* a response has been queued */
 
-    const struct route *route;        /* the matched route (for a body: matched on arrival) */
-    struct MHD_PostProcessor *post;   /* parses a form body */
-    struct form_field *form;          /* the form's fields, newest first */
-    size_t body_bytes;                /* body bytes received */
-    char *raw_body;                   /* a JSON body as sent (NUL-terminated), for ROUTE_RAW_BODY */
+    const struct route *route;      /* the matched route (for a body: matched on arrival) */
+    struct MHD_PostProcessor *post; /* parses a form body */
+    struct form_field *form;        /* the form's fields, newest first */
+    size_t body_bytes;              /* body bytes received */
+    char *raw_body;                 /* a JSON body as sent (NUL-terminated), for ROUTE_RAW_BODY */
     size_t raw_len;
-    unsigned body_error;              /* 413, 415 or 400 from reading the body; 0 if fine */
+    unsigned body_error; /* 413, 415 or 400 from reading the body; 0 if fine */
 
-    struct reader *reader;            /* the signed-in reader (reader.h), or NULL */
-    const char *anonymous_id;         /* the anonymous CSRF binding cookie's value, or NULL */
-    const char *reader_note;          /* per-reader words for the page (paywall.h), or NULL */
-    int preview;                      /* the article page is rendered as the paywall's preview */
+    struct reader *reader;    /* the signed-in reader (reader.h), or NULL */
+    const char *anonymous_id; /* the anonymous CSRF binding cookie's value, or NULL */
+    const char *reader_note;  /* per-reader words for the page (paywall.h), or NULL */
+    int preview;              /* the article page is rendered as the paywall's preview */
     const char *set_cookies[REQ_MAX_COOKIES]; /* Set-Cookie values for this response */
     int set_cookie_count;
 
@@ -86,9 +86,9 @@ struct req {
     void (*work)(struct req *r);
     enum MHD_Result (*finish)(struct req *r);
     int offloaded;
-    void *work_state;                 /* the handler's own state across the two halves */
+    void *work_state; /* the handler's own state across the two halves */
 
-    struct req *next_free;     /* free list link while recycled */
+    struct req *next_free; /* free list link while recycled */
 };
 
 /* Decodes percent-encoding in in[0..len) strictly into a new arena string: a '%' not followed

@@ -56,8 +56,8 @@ void route_allow_header(unsigned methods, char *out, size_t size)
     static const struct {
         unsigned bit;
         const char *name;
-    } names[] = {{METHOD_GET, "GET"},       {METHOD_HEAD, "HEAD"},       {METHOD_POST, "POST"},
-                 {METHOD_PUT, "PUT"},       {METHOD_DELETE, "DELETE"},   {METHOD_PATCH, "PATCH"},
+    } names[] = {{METHOD_GET, "GET"},        {METHOD_HEAD, "HEAD"},     {METHOD_POST, "POST"},
+                 {METHOD_PUT, "PUT"},        {METHOD_DELETE, "DELETE"}, {METHOD_PATCH, "PATCH"},
                  {METHOD_OPTIONS, "OPTIONS"}};
     size_t n = 0;
     if (size == 0)

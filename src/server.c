@@ -16,6 +16,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
@@ -28,26 +29,25 @@
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
-#include <fcntl.h>
 
 #include "app.h"
+#include "auth.h"
 #include "buf.h"
 #include "entity.h"
-#include "listener.h"
-#include "auth.h"
 #include "jobs.h"
+#include "listener.h"
 #include "mailer.h"
-#include "ratelimit.h"
 #include "pages.h"
 #include "paywall.h"
+#include "ratelimit.h"
 #include "reader.h"
 #include "route.h"
 #include "util.h"
 
-#define MAX_URL_LENGTH 2048     /* longer request targets get 414 */
-#define DRAIN_SECONDS 10        /* how long shutdown waits for requests in flight */
-#define WATCH_INTERVAL_MS 500   /* how often the content version is checked */
-#define MAX_BODY_BYTES 65536    /* form bodies larger than this get 413 */
+#define MAX_URL_LENGTH 2048             /* longer request targets get 414 */
+#define DRAIN_SECONDS 10                /* how long shutdown waits for requests in flight */
+#define WATCH_INTERVAL_MS 500           /* how often the content version is checked */
+#define MAX_BODY_BYTES 65536            /* form bodies larger than this get 413 */
 #define MAX_RAW_BODY_BYTES (512 * 1024) /* JSON bodies (Stripe's events can be large) */
 
 /* Requests being handled right now (taken and not yet completed). */
@@ -131,8 +131,8 @@ static struct entity *error_entity(struct req *r, unsigned status)
 {
     struct buf body = BUF_INIT;
     page_error(r, status, status_title(status), &body);
-    struct entity *e = entity_new(status, "text/html; charset=utf-8", "no-cache", body.data,
-                                  body.len, 1);
+    struct entity *e =
+        entity_new(status, "text/html; charset=utf-8", "no-cache", body.data, body.len, 1);
     buf_free(&body);
     return e;
 }
@@ -193,8 +193,8 @@ static enum MHD_Result send_error_with(struct req *r, unsigned status, const cha
         result = MHD_queue_response(r->conn, status, resp);
         MHD_destroy_response(resp);
     } else {
-        result = send_own(r, status, "text/html; charset=utf-8", "no-store", body, len, header,
-                          value);
+        result =
+            send_own(r, status, "text/html; charset=utf-8", "no-store", body, len, header, value);
     }
     entity_free(e);
     return result;
@@ -357,8 +357,8 @@ static size_t splice_between(struct buf *out, const struct page_bytes *page, siz
     if (!start)
         return from;
     const char *after_open = start + open_len;
-    const char *end = memmem(after_open, page->len - (size_t)(after_open - page->data), close,
-                             (size_t)close_len);
+    const char *end =
+        memmem(after_open, page->len - (size_t)(after_open - page->data), close, (size_t)close_len);
     if (!end)
         return from;
     buf_append(out, page->data + from, (size_t)(after_open - (page->data + from)));
@@ -476,15 +476,13 @@ static enum MHD_Result dispatch(struct req *r)
     const struct route *route = NULL;
     unsigned allowed;
     switch (route_match(routes, route_count, r, &route, &allowed)) {
-    case ROUTE_NOT_FOUND:
-        return server_send_error(r, MHD_HTTP_NOT_FOUND);
+    case ROUTE_NOT_FOUND: return server_send_error(r, MHD_HTTP_NOT_FOUND);
     case ROUTE_METHOD_NOT_ALLOWED: {
         char allow[128];
         route_allow_header(allowed, allow, sizeof allow);
         return send_error_with(r, MHD_HTTP_METHOD_NOT_ALLOWED, "Allow", allow, 0);
     }
-    case ROUTE_FOUND:
-        break;
+    case ROUTE_FOUND: break;
     }
     r->route = route;
     if (r->body_error)
@@ -503,8 +501,8 @@ static enum MHD_Result dispatch(struct req *r)
  * off says where this piece goes). */
 static enum MHD_Result collect_field(void *cls, enum MHD_ValueKind kind, const char *key,
                                      const char *filename, const char *content_type,
-                                     const char *transfer_encoding, const char *data,
-                                     uint64_t off, size_t size)
+                                     const char *transfer_encoding, const char *data, uint64_t off,
+                                     size_t size)
 {
     struct req *r = cls;
     struct form_field *f = r->form;
@@ -663,8 +661,8 @@ static void log_request(struct app *app, struct req *r)
             inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, client,
                       sizeof client);
         else if (sa->sa_family == AF_INET6)
-            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
-                      client, sizeof client);
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, client,
+                      sizeof client);
     }
     char when[64];
     time_t now = time(NULL);
@@ -778,8 +776,8 @@ static int parse_trusted_proxies(struct app *app, const char *list)
             rc = -1;
             break;
         }
-        app->trusted_proxies = xrealloc(app->trusted_proxies,
-                                        (app->trusted_proxy_count + 1) * sizeof range);
+        app->trusted_proxies =
+            xrealloc(app->trusted_proxies, (app->trusted_proxy_count + 1) * sizeof range);
         app->trusted_proxies[app->trusted_proxy_count++] = range;
     }
     free(copy);
@@ -838,8 +836,7 @@ static int app_init(struct app *app, const struct config *config, struct store *
     } else if (strcmp(config->access_log, "off") != 0) {
         app->log_fd = open(config->access_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
         if (app->log_fd < 0) {
-            fprintf(stderr, "broadsheet: access log %s: %s\n", config->access_log,
-                    strerror(errno));
+            fprintf(stderr, "broadsheet: access log %s: %s\n", config->access_log, strerror(errno));
             return -1;
         }
     }
@@ -907,23 +904,20 @@ int server_run(const struct config *config, struct store *store)
         goto out;
     }
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    unsigned threads = config->threads ? (unsigned)config->threads : (unsigned)(cores > 0 ? cores : 1);
+    unsigned threads =
+        config->threads ? (unsigned)config->threads : (unsigned)(cores > 0 ? cores : 1);
     /* No listening socket of its own: listener.c accepts and screens connections and hands
      * them over with MHD_add_connection. */
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC |
                      MHD_USE_ERROR_LOG | MHD_USE_NO_LISTEN_SOCKET | MHD_ALLOW_SUSPEND_RESUME;
     daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, access_handler, &app,
-        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-        MHD_OPTION_THREAD_POOL_SIZE, threads,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)config->connection_limit,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)config->per_ip_limit,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)config->timeout,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
-        MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
-        MHD_OPTION_UNESCAPE_CALLBACK, keep_escaped, NULL,
-        MHD_OPTION_NOTIFY_COMPLETED, request_completed, &app,
-        MHD_OPTION_END);
+        flags, 0, NULL, NULL, access_handler, &app, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)config->connection_limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        (unsigned)config->per_ip_limit, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)config->timeout,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768, MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
+        MHD_OPTION_UNESCAPE_CALLBACK, keep_escaped, NULL, MHD_OPTION_NOTIFY_COMPLETED,
+        request_completed, &app, MHD_OPTION_END);
     if (!daemon) {
         fprintf(stderr, "broadsheet: cannot start the HTTP server: %s\n", strerror(errno));
         goto out;

@@ -45,13 +45,15 @@ struct publication {
     const char *partner_url;         /* partner's site */
     const char *partner_description; /* "NTI is a nonprofit, nonpartisan group working to…" */
     int is_host;                     /* 1 for the site's own publication */
+    const char *default_access;      /* "" inherit */
 };
 
 struct section {
     int64_t id;
     const char *slug; /* URL name: /sections/SLUG */
     const char *name;
-    int position; /* navigation order, ascending */
+    int position;               /* navigation order, ascending */
+    const char *default_access; /* "" inherit */
 };
 
 struct article {

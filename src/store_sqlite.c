@@ -51,10 +51,11 @@
     "JOIN publications p ON p.id = a.publication_id JOIN sections s ON s.id = a.section_id "
 #define PUBLICATION_COLUMNS(T)                                                                     \
     T ".id, " T ".slug, " T ".name, " T ".description, " T ".producer, " T ".partner, " T          \
-      ".partner_short, " T ".partner_url, " T ".partner_description, " T ".is_host"
-#define PUBLICATION_NCOLUMNS 10
-#define SECTION_COLUMNS(T) T ".id, " T ".slug, " T ".name, " T ".position"
-#define SECTION_NCOLUMNS 4
+      ".partner_short, " T ".partner_url, " T ".partner_description, " T ".is_host, " T           \
+      ".default_access"
+#define PUBLICATION_NCOLUMNS 11
+#define SECTION_COLUMNS(T) T ".id, " T ".slug, " T ".name, " T ".position, " T ".default_access"
+#define SECTION_NCOLUMNS 5
 #define ARTICLE_NCOLUMNS 10 /* before the joined publication and section */
 #define LATEST_ORDER " ORDER BY a.published_at DESC, a.id DESC LIMIT ?3 OFFSET ?4"
 #define USER_COLUMNS(T)                                                                            \
@@ -526,6 +527,7 @@ static void read_publication(sqlite3_stmt *s, int col, struct arena *a, struct p
     p->partner_url = column_text(s, col + 7, a);
     p->partner_description = column_text(s, col + 8, a);
     p->is_host = sqlite3_column_int(s, col + 9) != 0;
+    p->default_access = column_text(s, col + 10, a);
 }
 
 /* Reads a section from the current row of s, starting at column col (SECTION_COLUMNS order). */
@@ -535,6 +537,7 @@ static void read_section(sqlite3_stmt *s, int col, struct arena *a, struct secti
     sec->slug = column_text(s, col + 1, a);
     sec->name = column_text(s, col + 2, a);
     sec->position = sqlite3_column_int(s, col + 3);
+    sec->default_access = column_text(s, col + 4, a);
 }
 
 /* Reads a joined article row (ARTICLE_SELECT order) from s. */
@@ -748,6 +751,9 @@ static int present(const char *s)
     return s && *s;
 }
 
+/* Saving a publication or a section leaves its default_access alone (the upserts do not name
+ * the column): a default is the operator's choice (store_*_set_default_access), and re-seeding or
+ * re-saving a record whose struct does not carry it must not quietly reset it to inherit. */
 int store_publication_save(struct store *st, const struct publication *p, char *err, size_t errlen)
 {
     struct conn *c = conn_get(st, err, errlen);

@@ -4,8 +4,11 @@
  * and the right line. Importing: a batch is all or nothing (one broken file, or one naming an
  * unknown publication, imports nothing), and a second import updates in place. Demo seeding:
  * the fixture newsroom loads, seeding twice changes nothing, and a broken newsroom.json or
- * article leaves the database empty. Fixtures are in tests/unit/fixtures/ (run from the
- * repository root, as `make` does).
+ * article leaves the database empty. Default access: a file without `access:` gets its section's
+ * default, else its publication's, else metered, read at import (a later change reaches an
+ * article only when its file is imported again); a file's own `access:` wins; newsroom.json's
+ * "default_access" is applied before its articles and checked. Fixtures are in
+ * tests/unit/fixtures/ (run from the repository root, as `make` does).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -326,6 +329,84 @@ out:
     tmpdir_remove(&t);
 }
 
+/* The stored access level of article slug in st (-1 if it cannot be read). */
+static int access_of(struct store *st, const char *slug)
+{
+    struct arena *a = arena_new(0);
+    struct article art;
+    int level = store_article_by_slug(st, a, slug, &art) == STORE_OK ? (int)art.access : -1;
+    arena_free(a);
+    return level;
+}
+
+/* Files without `access:` get the section's default, else the publication's, else metered; a
+ * file's own level wins; a default is read at import, so changing it changes no article until
+ * its file is imported again. */
+static void test_import_default_access(void)
+{
+    struct tmpdir t;
+    char err[512] = "", path_a[128], path_b[128], path_c[128];
+    CHECK(tmpdir_make(&t) == 0);
+    struct store *st = open_newsroom(&t);
+    if (!st)
+        goto out;
+    struct section politics = {.slug = "politics", .name = "Politics", .position = 2};
+    CHECK_INT(store_section_save(st, &politics, err, sizeof err), STORE_OK);
+    /* a: no access, in security; b: its own metered, in security; c: no access, in politics. */
+    write_file(&t, "articles/a.md",
+               "---\nheadline: A\nslug: a\npublication: gsn\nsection: security\n"
+               "published: 2014-06-13\n---\nBody.\n");
+    write_file(&t, "articles/b.md",
+               "---\nheadline: B\nslug: b\npublication: gsn\nsection: security\n"
+               "published: 2014-06-13\naccess: metered\n---\nBody.\n");
+    write_file(&t, "articles/c.md",
+               "---\nheadline: C\nslug: c\npublication: gsn\nsection: politics\n"
+               "published: 2014-06-13\n---\nBody.\n");
+    snprintf(path_a, sizeof path_a, "%s/articles/a.md", t.dir);
+    snprintf(path_b, sizeof path_b, "%s/articles/b.md", t.dir);
+    snprintf(path_c, sizeof path_c, "%s/articles/c.md", t.dir);
+    char *paths[] = {path_a, path_b, path_c};
+
+    /* No default anywhere: inherit falls through to metered. */
+    CHECK_INT(import_files(st, paths, 3, err, sizeof err), 0);
+    CHECK_STR(err, "");
+    CHECK_INT(access_of(st, "a"), ACCESS_METERED);
+    CHECK_INT(access_of(st, "b"), ACCESS_METERED);
+    CHECK_INT(access_of(st, "c"), ACCESS_METERED);
+
+    /* Changing the defaults changes no imported article... */
+    CHECK_INT(store_publication_set_default_access(st, "gsn", "subscribers"), STORE_OK);
+    CHECK_INT(store_section_set_default_access(st, "security", "free"), STORE_OK);
+    CHECK_INT(access_of(st, "a"), ACCESS_METERED);
+    CHECK_INT(access_of(st, "c"), ACCESS_METERED);
+    /* ...until the files are imported again: the section's default wins over the
+     * publication's, the publication's applies where the section inherits, and a file's own
+     * level wins over both. */
+    CHECK_INT(import_files(st, paths, 3, err, sizeof err), 0);
+    CHECK_STR(err, "");
+    CHECK_INT(access_of(st, "a"), ACCESS_FREE);
+    CHECK_INT(access_of(st, "b"), ACCESS_METERED);
+    CHECK_INT(access_of(st, "c"), ACCESS_SUBSCRIBERS);
+
+    /* A section default of subscribers under a free publication. */
+    CHECK_INT(store_publication_set_default_access(st, "gsn", "free"), STORE_OK);
+    CHECK_INT(store_section_set_default_access(st, "security", "subscribers"), STORE_OK);
+    CHECK_INT(import_files(st, paths, 3, err, sizeof err), 0);
+    CHECK_INT(access_of(st, "a"), ACCESS_SUBSCRIBERS);
+    CHECK_INT(access_of(st, "b"), ACCESS_METERED);
+    CHECK_INT(access_of(st, "c"), ACCESS_FREE);
+
+    /* Both back to inherit: metered again. */
+    CHECK_INT(store_publication_set_default_access(st, "gsn", ""), STORE_OK);
+    CHECK_INT(store_section_set_default_access(st, "security", ""), STORE_OK);
+    CHECK_INT(import_files(st, paths, 3, err, sizeof err), 0);
+    CHECK_INT(access_of(st, "a"), ACCESS_METERED);
+    CHECK_INT(access_of(st, "c"), ACCESS_METERED);
+    store_close(st);
+out:
+    tmpdir_remove(&t);
+}
+
 static void test_import_batch_all_or_nothing(void)
 {
     static const struct {
@@ -460,6 +541,54 @@ out:
     tmpdir_remove(&t);
 }
 
+/* newsroom.json's "default_access" is set before the articles are imported, which then get
+ * it; "inherit" is stored as "". */
+static void test_demo_seed_default_access(void)
+{
+    static const char json[] =
+        "{\"publications\": [{\"slug\": \"gsn\", \"name\": \"GSN\", \"is_host\": true,\n"
+        "                   \"default_access\": \"subscribers\"}],\n"
+        " \"sections\": [{\"slug\": \"security\", \"name\": \"Security\", \"position\": 1,\n"
+        "               \"default_access\": \"inherit\"},\n"
+        "              {\"slug\": \"energy\", \"name\": \"Energy\", \"position\": 2,\n"
+        "               \"default_access\": \"free\"}]}\n";
+    struct tmpdir t;
+    struct arena *a = arena_new(0);
+    char err[512] = "";
+    struct publication p;
+    struct section sec;
+    CHECK(tmpdir_make(&t) == 0);
+    write_file(&t, "newsroom.json", json);
+    write_file(&t, "articles/a.md",
+               "---\nheadline: A\nslug: a\npublication: gsn\nsection: security\n"
+               "published: 2014-06-13\n---\nBody.\n");
+    write_file(&t, "articles/b.md",
+               "---\nheadline: B\nslug: b\npublication: gsn\nsection: energy\n"
+               "published: 2014-06-13\n---\nBody.\n");
+    write_file(&t, "articles/c.md",
+               "---\nheadline: C\nslug: c\npublication: gsn\nsection: energy\n"
+               "published: 2014-06-13\naccess: metered\n---\nBody.\n");
+    struct store *st = store_open(t.db, err, sizeof err);
+    CHECK(st != NULL);
+    if (!st)
+        goto out;
+    CHECK_INT(demo_seed(st, t.dir, err, sizeof err), 0);
+    CHECK_STR(err, "");
+    CHECK_INT(store_publication_by_slug(st, a, "gsn", &p), STORE_OK);
+    CHECK_STR(p.default_access, "subscribers");
+    CHECK_INT(store_section_by_slug(st, a, "security", &sec), STORE_OK);
+    CHECK_STR(sec.default_access, "");
+    CHECK_INT(store_section_by_slug(st, a, "energy", &sec), STORE_OK);
+    CHECK_STR(sec.default_access, "free");
+    CHECK_INT(access_of(st, "a"), ACCESS_SUBSCRIBERS);
+    CHECK_INT(access_of(st, "b"), ACCESS_FREE);
+    CHECK_INT(access_of(st, "c"), ACCESS_METERED);
+    store_close(st);
+out:
+    arena_free(a);
+    tmpdir_remove(&t);
+}
+
 static void test_demo_seed_errors(void)
 {
     static const char good_json[] =
@@ -483,6 +612,19 @@ static void test_demo_seed_errors(void)
         {"{\"publications\": [], \"sections\": [{\"slug\": \"s\", \"name\": \"S\", "
          "\"position\": \"1\"}]}",
          NULL, "newsroom.json: sections[0]: position: expected an integer"},
+        {"{\"publications\": [{\"slug\": \"gsn\", \"name\": \"G\", \"default_access\": "
+         "\"premium\"}], \"sections\": []}",
+         NULL,
+         "newsroom.json: publications[0]: default_access: expected \"free\", \"metered\", "
+         "\"subscribers\" or \"inherit\""},
+        {"{\"publications\": [], \"sections\": [{\"slug\": \"s\", \"name\": \"S\"}, "
+         "{\"slug\": \"t\", \"name\": \"T\", \"default_access\": \"Free\"}]}",
+         NULL,
+         "newsroom.json: sections[1]: default_access: expected \"free\", \"metered\", "
+         "\"subscribers\" or \"inherit\""},
+        {"{\"publications\": [], \"sections\": [{\"slug\": \"s\", \"name\": \"S\", "
+         "\"default_access\": 1}]}",
+         NULL, "newsroom.json: sections[0]: default_access: expected a string (without NUL)"},
         {"{\"publications\": [], \"sections\": [7]}", NULL,
          "newsroom.json: sections[0]: expected an object"},
         {"{\"publications\": {}}", NULL, "newsroom.json: publications: expected an array"},
@@ -569,8 +711,10 @@ void suite_import(void)
     RUN(test_slug_derivation);
     RUN(test_parse_errors);
     RUN(test_import_files);
+    RUN(test_import_default_access);
     RUN(test_import_batch_all_or_nothing);
     RUN(test_demo_seed);
     RUN(test_demo_seed_plans);
+    RUN(test_demo_seed_default_access);
     RUN(test_demo_seed_errors);
 }

@@ -6,10 +6,12 @@
  * webhooks, fields kept when not given), Stripe events recorded once, organisations and their
  * normalised ranges, the signed-in meter (count, first read, re-read inside and after the
  * period, purge), subscriptions surviving their account's deletion with no user, default access
- * levels, and the paywall version seen from a second store on the same file.
+ * levels (stored, and read back by every query that reads a publication or a section, the
+ * article's joined ones included), and the paywall version seen from a second store on the same
+ * file.
  *
- * Some checks read the database file directly (sqlite3) where the store has no reader for a
- * column on purpose (default_access) or to count rows a test must prove are kept or gone.
+ * Some checks read the database file directly (sqlite3), to see what a column holds whatever the
+ * store makes of it, or to count rows a test must prove are kept or gone.
  */
 #include <sqlite3.h>
 #include <stdio.h>
@@ -759,6 +761,74 @@ out:
     tmpdb_remove(&t);
 }
 
+/* Every query that reads a publication or a section reads its default_access ("" for inherit),
+ * and the columns after it in a joined article row are still read from the right place. */
+static void test_default_access_read(void)
+{
+    struct tmpdb t;
+    struct arena *a = arena_new(0);
+    int64_t ids[2];
+    struct publication p, *pubs;
+    struct section sec, *secs;
+    struct article art, *list;
+    size_t n;
+    CHECK(tmpdb_make(&t) == 0);
+    struct store *st = open_store(&t);
+    if (!st)
+        goto out;
+    save_articles(st, a, ids);
+    CHECK_INT(store_publication_by_slug(st, a, "nj", &p), STORE_OK);
+    CHECK_STR(p.default_access, "");
+    CHECK_INT(store_section_by_slug(st, a, "politics", &sec), STORE_OK);
+    CHECK_STR(sec.default_access, "");
+
+    CHECK_INT(store_publication_set_default_access(st, "nj", "subscribers"), STORE_OK);
+    CHECK_INT(store_section_set_default_access(st, "politics", "free"), STORE_OK);
+    CHECK_INT(store_publication_by_slug(st, a, "nj", &p), STORE_OK);
+    CHECK_STR(p.default_access, "subscribers");
+    CHECK_INT(p.is_host, 1);
+    CHECK_STR(p.name, "National Journal");
+    CHECK_INT(store_section_by_slug(st, a, "politics", &sec), STORE_OK);
+    CHECK_STR(sec.default_access, "free");
+    CHECK_INT(sec.position, 1);
+    CHECK_INT(store_publications(st, a, &pubs, &n), STORE_OK);
+    CHECK_INT(n, 1);
+    if (n == 1)
+        CHECK_STR(pubs[0].default_access, "subscribers");
+    CHECK_INT(store_sections(st, a, &secs, &n), STORE_OK);
+    CHECK_INT(n, 1);
+    if (n == 1)
+        CHECK_STR(secs[0].default_access, "free");
+
+    /* The joined article row: the article's own level, then the publication and the section,
+     * each whole (a default changes no article: "one" stays metered). */
+    CHECK_INT(store_article_by_slug(st, a, "one", &art), STORE_OK);
+    CHECK_INT(art.id, ids[0]);
+    CHECK_INT(art.access, ACCESS_METERED);
+    CHECK_STR(art.body_html, "<p>Body.</p>\n");
+    CHECK_STR(art.publication.slug, "nj");
+    CHECK_INT(art.publication.is_host, 1);
+    CHECK_STR(art.publication.default_access, "subscribers");
+    CHECK_INT(art.section.id, sec.id);
+    CHECK_STR(art.section.slug, "politics");
+    CHECK_STR(art.section.name, "Politics");
+    CHECK_INT(art.section.position, 1);
+    CHECK_STR(art.section.default_access, "free");
+    struct article_query q = {.section_id = sec.id};
+    CHECK_INT(store_articles_latest(st, a, &q, &list, &n), STORE_OK);
+    CHECK_INT(n, 2);
+    if (n == 2) {
+        CHECK_STR(list[0].slug, "two");
+        CHECK_STR(list[0].publication.default_access, "subscribers");
+        CHECK_STR(list[0].section.slug, "politics");
+        CHECK_STR(list[0].section.default_access, "free");
+    }
+    store_close(st);
+out:
+    arena_free(a);
+    tmpdb_remove(&t);
+}
+
 static void test_paywall_version_across_processes(void)
 {
     struct tmpdb t;
@@ -796,5 +866,6 @@ void suite_paywall_store(void)
     RUN(test_meter);
     RUN(test_deleted_user_keeps_subscriptions);
     RUN(test_default_access);
+    RUN(test_default_access_read);
     RUN(test_paywall_version_across_processes);
 }
