@@ -82,6 +82,22 @@ static const struct directive directives[] = {
      "seconds a webhook signature's timestamp may differ from now"},
     {"contact_email", TYPE_STRING, FIELD(contact_email), "", 0, 0,
      "address for institutional sales (empty: mail_from)"},
+    {"ad_placements", TYPE_STRING, FIELD(ad_placements),
+     "interstitial,leaderboard,in-article,sidebar", 0, 0,
+     "ad placements shown (comma-separated; empty: no ads)"},
+    {"ad_in_article_after", TYPE_INT, FIELD(ad_in_article_after), "2", 1, 50,
+     "the in-article ad follows this paragraph"},
+    {"ad_interstitial_seconds", TYPE_INT, FIELD(ad_interstitial_seconds), "10", 1, 60,
+     "seconds the interstitial ad shows before it ends by itself"},
+    {"ad_interstitial_cap_hours", TYPE_INT, FIELD(ad_interstitial_cap_hours), "6", 1, 720,
+     "a reader sees the interstitial at most once in this many hours"},
+    {"ad_free_subscribers", TYPE_INT, FIELD(ad_free_subscribers), "1", 0, 1,
+     "1: subscribers see no ads"},
+    {"uploads", TYPE_STRING, FIELD(uploads), "data/uploads", 0, 0,
+     "where uploaded files (ad images) are kept"},
+    {"supported_browsers", TYPE_STRING, FIELD(supported_browsers),
+     "chrome 120, edge 120, firefox 121, safari 17", 0, 0,
+     "browsers and minimum versions; older ones see the outdated-browser notice"},
 };
 
 /* The directive called name, accepting '-' for '_'; NULL if none. */

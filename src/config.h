@@ -50,6 +50,16 @@ struct config {
     char *stripe_api_url;        /* https://api.stripe.com (tests point it elsewhere) */
     int stripe_tolerance;        /* seconds a webhook signature's timestamp may be off */
     char *contact_email;         /* for institutional offers; "" uses mail_from */
+
+    /* advertising and the browser notice */
+    char *ad_placements;           /* comma-separated: interstitial, leaderboard, in-article,
+                                      sidebar */
+    int ad_in_article_after;       /* the in-article slot follows this paragraph */
+    int ad_interstitial_seconds;   /* how long the interstitial shows */
+    int ad_interstitial_cap_hours; /* a reader sees it at most once in this many hours */
+    int ad_free_subscribers;       /* 1: subscribers see no ads */
+    char *uploads;                 /* uploaded files (ad images) */
+    char *supported_browsers;      /* "chrome 120, edge 120, firefox 121, safari 17" */
 };
 
 /* Fills in every default (heap strings the config owns). */
