@@ -17,6 +17,13 @@
  * or "inherit", the level its articles get when their file has no `access:` line (import.h);
  * it is set (store_*_set_default_access) before the articles are imported. Without the field
  * (or with ""), the record's default is left as it is: inherit on a fresh database.
+ *
+ * "ads" holds the house campaigns: {"campaigns": [{"slug", "name", "start" and "end"
+ * ("YYYY-MM-DD", UTC days, both included), "weight" (default 1), "publication" and "section"
+ * (targeting slugs, "" or absent for any), "creatives": [{"placement", "image" (a file relative
+ * to the demo directory), "alt", "url", "width", "height" (default: the image's own)}, …]}, …]}.
+ * demo_seed checks it with the rest before writing anything; demo_seed_ads saves it, copying the
+ * images into the uploads directory as `broadsheet ads creative add` does (ads_store_image).
  */
 #include "demo.h"
 
@@ -28,15 +35,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "ads.h"
 #include "arena.h"
 #include "buf.h"
 #include "import.h"
 #include "util.h"
 
 /* FIELD_CENTS: a price in minor units, 0 to 10^12, into an int64_t. FIELD_LINES: an array of
- * one-line strings, stored as one const char * joined by "\n" (a plan's benefits). */
-enum field_type { FIELD_STRING, FIELD_BOOLEAN, FIELD_INTEGER, FIELD_CENTS, FIELD_LINES };
+ * one-line strings, stored as one const char * joined by "\n" (a plan's benefits). FIELD_ARRAY:
+ * an array kept as a json_t * borrowed from the document (a campaign's creatives). */
+enum field_type {
+    FIELD_STRING,
+    FIELD_BOOLEAN,
+    FIELD_INTEGER,
+    FIELD_CENTS,
+    FIELD_LINES,
+    FIELD_ARRAY
+};
 
 /* One JSON field of a record: where it goes in the C struct (a const char *, an int or an
  * int64_t, by type). */
@@ -79,6 +96,49 @@ static const struct field plan_fields[] = {
     {"benefits", FIELD_LINES, 0, offsetof(struct plan, benefits)},
     {"position", FIELD_INTEGER, 0, offsetof(struct plan, position)},
     {"stripe_price_id", FIELD_STRING, 0, offsetof(struct plan, stripe_price_id)},
+};
+
+/* A house campaign as newsroom.json gives it (dates as typed; checked by read_ads). */
+struct demo_campaign {
+    const char *slug;
+    const char *name;
+    const char *start; /* "YYYY-MM-DD" */
+    const char *end;
+    int weight;
+    const char *publication;
+    const char *section;
+    json_t *creatives_json; /* borrowed from the document */
+    struct demo_creative *creatives;
+    size_t ncreatives;
+};
+
+struct demo_creative {
+    const char *placement;
+    const char *image; /* relative to the demo directory */
+    const char *alt;
+    const char *url;
+    int width; /* 0: the image's own */
+    int height;
+};
+
+static const struct field campaign_fields[] = {
+    {"slug", FIELD_STRING, 1, offsetof(struct demo_campaign, slug)},
+    {"name", FIELD_STRING, 1, offsetof(struct demo_campaign, name)},
+    {"start", FIELD_STRING, 1, offsetof(struct demo_campaign, start)},
+    {"end", FIELD_STRING, 1, offsetof(struct demo_campaign, end)},
+    {"weight", FIELD_INTEGER, 0, offsetof(struct demo_campaign, weight)},
+    {"publication", FIELD_STRING, 0, offsetof(struct demo_campaign, publication)},
+    {"section", FIELD_STRING, 0, offsetof(struct demo_campaign, section)},
+    {"creatives", FIELD_ARRAY, 1, offsetof(struct demo_campaign, creatives_json)},
+};
+
+static const struct field creative_fields[] = {
+    {"placement", FIELD_STRING, 1, offsetof(struct demo_creative, placement)},
+    {"image", FIELD_STRING, 1, offsetof(struct demo_creative, image)},
+    {"alt", FIELD_STRING, 1, offsetof(struct demo_creative, alt)},
+    {"url", FIELD_STRING, 1, offsetof(struct demo_creative, url)},
+    {"width", FIELD_INTEGER, 0, offsetof(struct demo_creative, width)},
+    {"height", FIELD_INTEGER, 0, offsetof(struct demo_creative, height)},
 };
 
 /* Writes "where: message" into err. */
@@ -174,6 +234,13 @@ static int read_record(const char *path, const char *kind, size_t index, json_t 
             *(int64_t *)slot = (int64_t)n;
             break;
         }
+        case FIELD_ARRAY:
+            if (!json_is_array(member)) {
+                fail(err, errlen, where, "%s: expected an array", f->name);
+                return -1;
+            }
+            *(json_t **)slot = member;
+            break;
         case FIELD_LINES: {
             size_t k;
             json_t *line;
@@ -387,6 +454,203 @@ out:
     return rc;
 }
 
+/* Parses a UTC day "YYYY-MM-DD" (a real date from 1970) into its first second. 0 or -1. */
+static int parse_day(const char *text, int64_t *start)
+{
+    int year, month, day, used = 0;
+    if (strlen(text) != 10 || sscanf(text, "%4d-%2d-%2d%n", &year, &month, &day, &used) != 3 ||
+        used != 10 || strspn(text, "0123456789-") != 10 || year < 1970)
+        return -1;
+    struct tm tm = {0};
+    tm.tm_year = year - 1900;
+    tm.tm_mon = month - 1;
+    tm.tm_mday = day;
+    time_t t = timegm(&tm);
+    /* timegm rolls impossible dates over (February 30th is March 2nd): refuse those. */
+    if (t == (time_t)-1 || tm.tm_year != year - 1900 || tm.tm_mon != month - 1 || tm.tm_mday != day)
+        return -1;
+    *start = (int64_t)t;
+    return 0;
+}
+
+/* Reads and checks root's "ads" (from path; absent: none) into *out, n campaigns in a: each
+ * field, the dates, a weight of at least 1, unique campaign slugs, and every creative's
+ * placement, URL, size and image (readable, at most 2 MiB, an accepted type by its content).
+ * demo_dir is where image paths start. Returns 0 or -1 (err set, as read_record's). */
+static int read_ads(const char *path, const char *demo_dir, json_t *root,
+                    struct demo_campaign **out, size_t *n, struct arena *a, char *err,
+                    size_t errlen)
+{
+    json_t *ads = json_object_get(root, "ads"), *member;
+    const char *key;
+    char where[512];
+    *out = NULL;
+    *n = 0;
+    if (!ads)
+        return 0;
+    if (!json_is_object(ads)) {
+        fail(err, errlen, path, "ads: expected an object with \"campaigns\"");
+        return -1;
+    }
+    json_object_foreach(ads, key, member)
+    {
+        if (strcmp(key, "campaigns") != 0) {
+            fail(err, errlen, path, "ads: unknown field '%s'", key);
+            return -1;
+        }
+    }
+    if (!json_object_get(ads, "campaigns"))
+        return 0;
+    struct demo_campaign *list;
+    size_t count;
+    if (read_records(path, ads, "campaigns", campaign_fields, ARRAY_LEN(campaign_fields),
+                     sizeof *list, (void **)&list, &count, a, err, errlen) != 0)
+        return -1;
+    for (size_t i = 0; i < count; i++) {
+        struct demo_campaign *c = &list[i];
+        int64_t start, end;
+        snprintf(where, sizeof where, "%s: ads.campaigns[%zu]", path, i);
+        if (parse_day(c->start, &start) < 0 || parse_day(c->end, &end) < 0 || end < start) {
+            fail(err, errlen, where,
+                 "start and end: expected dates (YYYY-MM-DD), the end not "
+                 "before the start");
+            return -1;
+        }
+        if (c->weight == 0)
+            c->weight = 1;
+        if (c->weight < 1) {
+            fail(err, errlen, where, "weight: expected a whole number of at least 1");
+            return -1;
+        }
+        for (size_t j = 0; j < i; j++) {
+            if (!strcmp(list[j].slug, c->slug)) {
+                fail(err, errlen, where, "slug '%s' is also campaigns[%zu]'s", c->slug, j);
+                return -1;
+            }
+        }
+        size_t k;
+        json_t *value;
+        c->ncreatives = json_array_size(c->creatives_json);
+        c->creatives = arena_calloc(a, c->ncreatives, sizeof *c->creatives);
+        json_array_foreach(c->creatives_json, k, value)
+        {
+            struct demo_creative *d = &c->creatives[k];
+            char kind[64];
+            snprintf(kind, sizeof kind, "ads.campaigns[%zu].creatives", i);
+            if (read_record(path, kind, k, value, creative_fields, ARRAY_LEN(creative_fields), d, a,
+                            err, errlen) != 0)
+                return -1;
+            snprintf(where, sizeof where, "%s: %s[%zu]", path, kind, k);
+            if (!ads_placement_valid(d->placement)) {
+                fail(err, errlen, where,
+                     "placement: expected interstitial, leaderboard, in-article or sidebar");
+                return -1;
+            }
+            if (!ads_url_valid(d->url)) {
+                fail(err, errlen, where, "url: expected an http:// or https:// address");
+                return -1;
+            }
+            if (d->width < 0 || d->height < 0 || d->width > ADS_DIMENSION_MAX ||
+                d->height > ADS_DIMENSION_MAX || !d->width != !d->height) {
+                fail(err, errlen, where, "width and height: expected both, in pixels, or neither");
+                return -1;
+            }
+            const char *file = arena_printf(a, "%s/%s", demo_dir, d->image);
+            size_t len;
+            char *data = util_read_file(file, &len);
+            if (!data) {
+                fail(err, errlen, where, "image: %s: %s", file, strerror(errno));
+                return -1;
+            }
+            int w, h;
+            const char *type = ads_image_type((const unsigned char *)data, len);
+            int sized = type && ads_image_size(type, (const unsigned char *)data, len, &w, &h) == 0;
+            free(data);
+            if (!type || len > ADS_IMAGE_MAX_BYTES) {
+                fail(err, errlen, where,
+                     "image: %s: not a PNG, JPEG, GIF, WebP or SVG image of at most 2 MiB", file);
+                return -1;
+            }
+            if (!sized && !d->width) {
+                fail(err, errlen, where, "image: %s: its size is not in it: give width and height",
+                     file);
+                return -1;
+            }
+        }
+    }
+    *out = list;
+    *n = count;
+    return 0;
+}
+
+int demo_seed_ads(struct store *st, const char *demo_dir, const char *uploads, char *err,
+                  size_t errlen)
+{
+    struct arena *a = arena_new(0);
+    const char *path = arena_printf(a, "%s/newsroom.json", demo_dir);
+    json_t *root = NULL;
+    json_error_t jerr;
+    struct demo_campaign *list;
+    size_t n;
+    int rc = -1;
+    root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root || !json_is_object(root)) {
+        fail(err, errlen, path, "%s", root ? "expected an object" : jerr.text);
+        goto out;
+    }
+    if (read_ads(path, demo_dir, root, &list, &n, a, err, errlen) != 0)
+        goto out;
+    for (size_t i = 0; i < n; i++) {
+        const struct demo_campaign *d = &list[i];
+        struct campaign c = {0}, existing;
+        int64_t end;
+        parse_day(d->start, &c.starts_at);
+        parse_day(d->end, &end);
+        c.ends_at = end + 86400; /* the end day is included */
+        c.slug = d->slug;
+        c.name = d->name;
+        c.weight = d->weight;
+        c.publication_slug = d->publication;
+        c.section_slug = d->section;
+        int status = store_campaign_by_slug(st, a, d->slug, &existing);
+        if (status == STORE_ERROR || store_campaign_save(st, &c, NULL) != STORE_OK) {
+            fail(err, errlen, path, "saving campaign '%s' failed", d->slug);
+            goto out;
+        }
+        if (status == STORE_OK) /* seeded before: its creatives are there (or were removed) */
+            continue;
+        for (size_t j = 0; j < d->ncreatives; j++) {
+            const struct demo_creative *dc = &d->creatives[j];
+            struct creative k = {0};
+            char why[600];
+            k.campaign.slug = d->slug;
+            k.placement = dc->placement;
+            k.kind = "image";
+            k.alt = dc->alt;
+            k.click_url = dc->url;
+            if (ads_store_image(uploads, arena_printf(a, "%s/%s", demo_dir, dc->image), a,
+                                &k.image_path, &k.image_type, &k.width, &k.height, why,
+                                sizeof why) != ADS_IMAGE_OK) {
+                fail(err, errlen, path, "campaign '%s': %s", d->slug, why);
+                goto out;
+            }
+            if (dc->width) {
+                k.width = dc->width;
+                k.height = dc->height;
+            }
+            if (store_creative_add(st, &k, NULL) != STORE_OK) {
+                fail(err, errlen, path, "campaign '%s': saving a creative failed", d->slug);
+                goto out;
+            }
+        }
+    }
+    rc = 0;
+out:
+    json_decref(root);
+    arena_free(a);
+    return rc;
+}
+
 int demo_seed(struct store *st, const char *demo_dir, char *err, size_t errlen)
 {
     struct arena *a = arena_new(0);
@@ -417,7 +681,7 @@ int demo_seed(struct store *st, const char *demo_dir, char *err, size_t errlen)
     json_object_foreach(root, key, member)
     {
         if (strcmp(key, "publications") != 0 && strcmp(key, "sections") != 0 &&
-            strcmp(key, "plans") != 0) {
+            strcmp(key, "plans") != 0 && strcmp(key, "ads") != 0) {
             fail(err, errlen, path, "unknown field '%s'", key);
             goto out;
         }
@@ -434,6 +698,12 @@ int demo_seed(struct store *st, const char *demo_dir, char *err, size_t errlen)
          check_plans(path, plans, nplans, err, errlen) != 0))
         goto out;
     if (check_defaults(path, pubs, np, secs, ns, err, errlen) != 0)
+        goto out;
+    /* The ads are saved by demo_seed_ads (they need the uploads directory), but checked here
+     * with the rest, so a broken "ads" leaves the database empty too. */
+    struct demo_campaign *campaigns;
+    size_t ncampaigns;
+    if (read_ads(path, demo_dir, root, &campaigns, &ncampaigns, a, err, errlen) != 0)
         goto out;
     if (list_articles(arena_printf(a, "%s/articles", demo_dir), a, &articles, &narticles, err,
                       errlen) != 0)

@@ -26,4 +26,11 @@
  * naming the file (and the JSON field or the article line); it does not log, the caller does. */
 int demo_seed(struct store *st, const char *demo_dir, char *err, size_t errlen);
 
+/* Saves newsroom.json's house ad campaigns ("ads", see demo.c) with their creatives, copying
+ * each image into the uploads directory (ads_store_image, as `broadsheet ads creative add`
+ * does). A campaign already in the database is updated and keeps its creatives, so seeding
+ * again adds none twice. Returns 0, or -1 with the reason in err (nothing is logged). */
+int demo_seed_ads(struct store *st, const char *demo_dir, const char *uploads, char *err,
+                  size_t errlen);
+
 #endif

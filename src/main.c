@@ -1,7 +1,8 @@
 /*
  * main.c: the `broadsheet` command: option parsing, configuration, and the subcommands
  * (serve, init, article import/list, user add/role/list, and the paywall's operator commands:
- * publication and section access/list, plan, subscription and org). Each subcommand is a function
+ * publication and section access/list, plan, subscription and org; advertising: ads campaign,
+ * ads creative and ads report). Each subcommand is a function
  * taking the parsed options, found through the static table `commands`; the serve loop itself lives
  * in server.c.
  *
@@ -10,6 +11,7 @@
  * value), which also prints the usage.
  */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,6 +25,7 @@
 #include <sodium.h>
 
 #include "access.h"
+#include "ads.h"
 #include "arena.h"
 #include "auth.h"
 #include "cidr.h"
@@ -100,9 +103,40 @@ static const char usage_text[] =
     "  org remove SLUG [--db PATH]\n"
     "                         delete an organisation and its ranges\n"
     "\n"
+    "  ads campaign add SLUG --name NAME --start YYYY-MM-DD --end YYYY-MM-DD [--weight N]\n"
+    "           [--publication SLUG] [--section SLUG] [--db PATH]\n"
+    "                         create or update (by SLUG) an ad campaign, running from the\n"
+    "                         start of --start to the end of --end (UTC); --weight (1 to\n"
+    "                         1000000, default 1) is its share among the campaigns that could\n"
+    "                         fill the same slot; --publication and --section target it (\"\"\n"
+    "                         or left out: any); options left out keep an existing campaign's\n"
+    "                         values\n"
+    "  ads campaign list [--db PATH]\n"
+    "                         list campaigns: dates, state, weight, targeting, creatives\n"
+    "  ads campaign remove SLUG [--db PATH]\n"
+    "                         delete a campaign with its creatives and their counts\n"
+    "  ads creative add CAMPAIGN --placement interstitial|leaderboard|in-article|sidebar\n"
+    "           (--image FILE --alt TEXT --url URL | --html-file FILE) [--width W --height H]\n"
+    "           [--uploads DIR] [--db PATH]\n"
+    "                         add a creative to a campaign: an image (PNG, JPEG, GIF, WebP or\n"
+    "                         SVG, at most 2 MiB, copied into the uploads directory) with its\n"
+    "                         text alternative and the http(s) address a click leads to; or\n"
+    "                         an HTML ad tag (a Google Ad Manager tag, say), which runs in a\n"
+    "                         sandboxed frame; the size is the image's own, or the\n"
+    "                         placement's usual one for a tag, unless given\n"
+    "  ads creative list [--db PATH]\n"
+    "                         list creatives with their campaigns\n"
+    "  ads creative remove ID [--db PATH]\n"
+    "                         delete a creative and its counts\n"
+    "  ads report [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--db PATH]\n"
+    "                         impressions, clicks and click-through rate per creative per day\n"
+    "                         (UTC); a running server writes its counts to the database every\n"
+    "                         few seconds, so the last seconds' may not be in yet\n"
+    "\n"
     "  help                   this text\n"
     "\n"
-    "A running server picks up plan and organisation changes made by these commands.\n"
+    "A running server picks up plan, organisation and ad campaign changes made by these\n"
+    "commands.\n"
     "\n"
     "options (each also BROADSHEET_NAME in the environment, or `name = value` in the file\n"
     "given by --config or BROADSHEET_CONFIG; flags win over the environment, which wins over\n"
@@ -146,6 +180,20 @@ struct options {
     const char *stripe_price; /* --stripe-price (plan add) */
     const char *plan;         /* --plan (subscription grant) */
     const char *until;        /* --until YYYY-MM-DD (subscription grant, org add) */
+    const char *start;        /* --start YYYY-MM-DD (ads campaign add) */
+    const char *end;          /* --end YYYY-MM-DD (ads campaign add) */
+    const char *weight;       /* --weight, as typed (ads campaign add) */
+    const char *publication;  /* --publication SLUG (ads campaign add) */
+    const char *section;      /* --section SLUG (ads campaign add) */
+    const char *placement;    /* --placement (ads creative add) */
+    const char *image;        /* --image FILE (ads creative add) */
+    const char *alt;          /* --alt TEXT (ads creative add) */
+    const char *url;          /* --url URL (ads creative add) */
+    const char *html_file;    /* --html-file FILE (ads creative add) */
+    const char *width;        /* --width, as typed (ads creative add) */
+    const char *height;       /* --height, as typed (ads creative add) */
+    const char *from;         /* --from YYYY-MM-DD (ads report) */
+    const char *to;           /* --to YYYY-MM-DD (ads report) */
     char **arguments;         /* positional arguments after the command words */
     int argument_count;
 };
@@ -167,6 +215,20 @@ enum {
     FLAG_STRIPE_PRICE = 1u << 8,
     FLAG_PLAN = 1u << 9,
     FLAG_UNTIL = 1u << 10,
+    FLAG_START = 1u << 11,
+    FLAG_END = 1u << 12,
+    FLAG_WEIGHT = 1u << 13,
+    FLAG_PUBLICATION = 1u << 14,
+    FLAG_SECTION = 1u << 15,
+    FLAG_PLACEMENT = 1u << 16,
+    FLAG_IMAGE = 1u << 17,
+    FLAG_ALT = 1u << 18,
+    FLAG_URL = 1u << 19,
+    FLAG_HTML_FILE = 1u << 20,
+    FLAG_WIDTH = 1u << 21,
+    FLAG_HEIGHT = 1u << 22,
+    FLAG_FROM = 1u << 23,
+    FLAG_TO = 1u << 24,
 };
 
 static const struct command_flag {
@@ -186,6 +248,20 @@ static const struct command_flag {
     {"stripe-price", FLAG_STRIPE_PRICE, offsetof(struct options, stripe_price), 0},
     {"plan", FLAG_PLAN, offsetof(struct options, plan), 0},
     {"until", FLAG_UNTIL, offsetof(struct options, until), 0},
+    {"start", FLAG_START, offsetof(struct options, start), 0},
+    {"end", FLAG_END, offsetof(struct options, end), 0},
+    {"weight", FLAG_WEIGHT, offsetof(struct options, weight), 0},
+    {"publication", FLAG_PUBLICATION, offsetof(struct options, publication), 0},
+    {"section", FLAG_SECTION, offsetof(struct options, section), 0},
+    {"placement", FLAG_PLACEMENT, offsetof(struct options, placement), 0},
+    {"image", FLAG_IMAGE, offsetof(struct options, image), 0},
+    {"alt", FLAG_ALT, offsetof(struct options, alt), 0},
+    {"url", FLAG_URL, offsetof(struct options, url), 0},
+    {"html-file", FLAG_HTML_FILE, offsetof(struct options, html_file), 0},
+    {"width", FLAG_WIDTH, offsetof(struct options, width), 0},
+    {"height", FLAG_HEIGHT, offsetof(struct options, height), 0},
+    {"from", FLAG_FROM, offsetof(struct options, from), 0},
+    {"to", FLAG_TO, offsetof(struct options, to), 0},
 };
 
 /* The command flag called name[0..len), or NULL. */
@@ -317,23 +393,48 @@ static struct store *open_store(const struct config *c)
     return st;
 }
 
-/* Seeds the demo newsroom when the database is empty. Returns 0 or -1 (printed). */
+/* Seeds the house ad campaigns when the database has no campaign at all: a fresh demo, or a
+ * demo database made before advertising existed (so `make run` shows the ads either way).
+ * Returns 0 or -1 (printed). */
+static int seed_demo_ads(struct store *st, const struct config *c)
+{
+    struct arena *a = arena_new(0);
+    struct campaign *campaigns;
+    size_t n;
+    char err[1024];
+    int rc = -1;
+    if (store_campaigns(st, a, &campaigns, &n) != STORE_OK) {
+        fprintf(stderr, "broadsheet: cannot read the ad campaigns of %s\n", c->db);
+        goto out;
+    }
+    if (n == 0 && demo_seed_ads(st, c->demo_dir, c->uploads, err, sizeof err) < 0) {
+        fprintf(stderr, "broadsheet: demo: %s\n", err);
+        goto out;
+    }
+    rc = 0;
+out:
+    arena_free(a);
+    return rc;
+}
+
+/* Seeds the demo newsroom when the database is empty, and its house ad campaigns when it has
+ * none. Returns 0 or -1 (printed). */
 static int seed_demo(struct store *st, const struct config *c)
 {
     int empty = store_is_empty(st);
-    if (empty == 0)
-        return 0;
     if (empty < 0) {
         fprintf(stderr, "broadsheet: cannot read the database %s\n", c->db);
         return -1;
     }
-    char err[1024];
-    if (demo_seed(st, c->demo_dir, err, sizeof err) < 0) {
-        fprintf(stderr, "broadsheet: demo: %s\n", err);
-        return -1;
+    if (empty) {
+        char err[1024];
+        if (demo_seed(st, c->demo_dir, err, sizeof err) < 0) {
+            fprintf(stderr, "broadsheet: demo: %s\n", err);
+            return -1;
+        }
+        fprintf(stderr, "broadsheet: seeded the demo newsroom from %s\n", c->demo_dir);
     }
-    fprintf(stderr, "broadsheet: seeded the demo newsroom from %s\n", c->demo_dir);
-    return 0;
+    return seed_demo_ads(st, c);
 }
 
 static int command_serve(struct options *o)
@@ -1228,6 +1329,433 @@ static int command_org_remove(struct options *o)
     return rc;
 }
 
+/* --- Advertising: ads campaign, ads creative, ads report ---------------------------------------
+ *
+ * Campaign dates are whole UTC days, like the paywall's: --start is the first second of its day
+ * and --end the last of its, so the campaign is stored as running from starts_at to just before
+ * ends_at (the first second of the day after --end). Creatives are checked here (ads.h) before
+ * the store sees them: a bad placement, URL, image or size is a usage error (exit 2); a campaign
+ * that does not exist, or a file that cannot be read or written, is a failure (exit 1). */
+
+#define WEIGHT_MAX 1000000
+
+/* Parses a whole number from min to max, as typed on the command line. 0 or -1. */
+static int parse_whole(const char *text, long min, long max, long *out)
+{
+    char *end;
+    errno = 0;
+    long n = strtol(text, &end, 10);
+    if (errno || end == text || *end || n < min || n > max)
+        return -1;
+    *out = n;
+    return 0;
+}
+
+/* The first second of the UTC day "YYYY-MM-DD" into *start. 0, or -1 for a bad date. */
+static int parse_day_start(const char *text, int64_t *start)
+{
+    int64_t end;
+    if (parse_day_end(text, &end) < 0)
+        return -1;
+    *start = end - 86399;
+    return 0;
+}
+
+/* A campaign's targeting for listings: "any" for "". */
+static const char *targeting_shown(const char *slug)
+{
+    return *slug ? slug : "any";
+}
+
+/* Checks that the targeting slug names a publication (or a section, when section is 1), if it
+ * names anything. Returns 0, or -1 after printing why. */
+static int target_exists(struct store *st, struct arena *a, const char *slug, int section)
+{
+    if (!slug || !*slug)
+        return 0;
+    struct publication p;
+    struct section sec;
+    int status = section ? store_section_by_slug(st, a, slug, &sec)
+                         : store_publication_by_slug(st, a, slug, &p);
+    const char *kind = section ? "section" : "publication";
+    if (status == STORE_NOT_FOUND)
+        fprintf(stderr, "broadsheet: no %s %s (see `broadsheet %s list`)\n", kind, slug, kind);
+    else if (status != STORE_OK)
+        fprintf(stderr, "broadsheet: cannot read the %s %s\n", kind, slug);
+    return status == STORE_OK ? 0 : -1;
+}
+
+static int command_ads_campaign_add(struct options *o)
+{
+    if (o->argument_count != 1)
+        return usage_error("%s", "ads campaign add needs one SLUG");
+    const char *slug = o->arguments[0];
+    if (!slug_valid(slug))
+        return usage_error("'%s' is not a valid campaign slug (lowercase letters, digits and "
+                           "hyphens)",
+                           slug);
+    if (o->name && !*o->name)
+        return usage_error("%s", "a campaign needs a --name");
+    int64_t starts_at = 0, last_second = 0;
+    if (o->start && parse_day_start(o->start, &starts_at) < 0)
+        return usage_error("'%s' is not a date (YYYY-MM-DD)", o->start);
+    if (o->end && parse_day_end(o->end, &last_second) < 0)
+        return usage_error("'%s' is not a date (YYYY-MM-DD)", o->end);
+    long weight = 1;
+    if (o->weight && parse_whole(o->weight, 1, WEIGHT_MAX, &weight) < 0)
+        return usage_error("'%s' is not a weight (a whole number from 1 to %d)", o->weight,
+                           WEIGHT_MAX);
+
+    struct store *st = open_store(&o->config);
+    if (!st)
+        return 1;
+    struct arena *a = arena_new(0);
+    int rc = 1;
+    struct campaign c;
+    int status = store_campaign_by_slug(st, a, slug, &c);
+    int existed = status == STORE_OK;
+    if (status == STORE_ERROR) {
+        fprintf(stderr, "broadsheet: cannot read the campaigns\n");
+        goto out;
+    }
+    if (!existed) {
+        if (!o->name || !o->start || !o->end) {
+            rc = usage_error("a new campaign needs --name, --start and --end (%s is not one yet)",
+                             slug);
+            goto out;
+        }
+        memset(&c, 0, sizeof c);
+        c.publication_slug = c.section_slug = "";
+        c.weight = 1;
+    }
+    c.slug = slug;
+    if (o->name)
+        c.name = o->name;
+    if (o->start)
+        c.starts_at = starts_at;
+    if (o->end)
+        c.ends_at = last_second + 1;
+    if (o->weight)
+        c.weight = (int)weight;
+    if (o->publication)
+        c.publication_slug = o->publication;
+    if (o->section)
+        c.section_slug = o->section;
+    char first[16], last[16];
+    format_day(c.starts_at, first, sizeof first);
+    format_day(c.ends_at - 1, last, sizeof last);
+    if (c.ends_at <= c.starts_at) {
+        rc = usage_error("the campaign would end (%s) before it starts (%s)", last, first);
+        goto out;
+    }
+    if (target_exists(st, a, c.publication_slug, 0) < 0 ||
+        target_exists(st, a, c.section_slug, 1) < 0)
+        goto out;
+    if (store_campaign_save(st, &c, NULL) != STORE_OK) {
+        fprintf(stderr, "broadsheet: cannot save the campaign %s\n", slug);
+        goto out;
+    }
+    printf("%s campaign %s (%s): %s to %s (UTC), weight %d, publication %s, section %s\n",
+           existed ? "updated" : "created", slug, c.name, first, last, c.weight,
+           targeting_shown(c.publication_slug), targeting_shown(c.section_slug));
+    rc = 0;
+out:
+    arena_free(a);
+    store_close(st);
+    return rc;
+}
+
+static int command_ads_campaign_list(struct options *o)
+{
+    if (o->argument_count)
+        return usage_error("ads campaign list takes no argument '%s'", o->arguments[0]);
+    struct store *st = open_store(&o->config);
+    if (!st)
+        return 1;
+    struct arena *a = arena_new(0);
+    struct campaign *list;
+    struct creative *creatives;
+    size_t n, ncreatives;
+    int64_t now = util_now();
+    int rc = 1;
+    if (store_campaigns(st, a, &list, &n) != STORE_OK ||
+        store_creatives(st, a, &creatives, &ncreatives) != STORE_OK) {
+        fprintf(stderr, "broadsheet: cannot list campaigns\n");
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const struct campaign *c = &list[i];
+        char first[16], last[16];
+        format_day(c->starts_at, first, sizeof first);
+        format_day(c->ends_at - 1, last, sizeof last);
+        const char *state = now < c->starts_at ? "scheduled"
+                            : now < c->ends_at ? "running"
+                                               : "ended";
+        size_t count = 0;
+        for (size_t j = 0; j < ncreatives; j++)
+            count += creatives[j].campaign.id == c->id;
+        printf("%-24s %s to %s  %-9s  weight %-4d publication %-12s section %-10s %zu "
+               "creative%s  %s\n",
+               c->slug, first, last, state, c->weight, targeting_shown(c->publication_slug),
+               targeting_shown(c->section_slug), count, count == 1 ? "" : "s", c->name);
+    }
+    printf("%zu campaign%s\n", n, n == 1 ? "" : "s");
+    rc = 0;
+out:
+    arena_free(a);
+    store_close(st);
+    return rc;
+}
+
+static int command_ads_campaign_remove(struct options *o)
+{
+    if (o->argument_count != 1)
+        return usage_error("%s", "ads campaign remove needs one SLUG");
+    struct store *st = open_store(&o->config);
+    if (!st)
+        return 1;
+    int rc = 1;
+    int status = store_campaign_delete(st, o->arguments[0]);
+    if (status == STORE_NOT_FOUND)
+        fprintf(stderr, "broadsheet: no campaign %s\n", o->arguments[0]);
+    else if (status != STORE_OK)
+        fprintf(stderr, "broadsheet: cannot remove the campaign %s\n", o->arguments[0]);
+    else {
+        printf("removed campaign %s with its creatives and their counts\n", o->arguments[0]);
+        rc = 0;
+    }
+    store_close(st);
+    return rc;
+}
+
+/* Reads an HTML ad tag from path into a heap string (*tag, the caller frees). Returns 0, 1
+ * (unreadable: printed) or EXIT_USAGE (not a tag we take: empty, too large, not UTF-8). */
+static int read_ad_tag(const char *path, char **tag)
+{
+    size_t len;
+    char *text = util_read_file(path, &len);
+    if (!text) {
+        fprintf(stderr, "broadsheet: %s: cannot read: %s\n", path, strerror(errno));
+        return 1;
+    }
+    const char *problem = NULL;
+    if (len > ADS_HTML_MAX_BYTES)
+        problem = "larger than 64 KiB";
+    else if (strspn(text, " \t\r\n") == len)
+        problem = "empty";
+    else if (memchr(text, '\0', len) || !util_utf8_valid(text, len))
+        problem = "not UTF-8 text";
+    if (problem) {
+        fprintf(stderr, "broadsheet: %s: %s\n", path, problem);
+        free(text);
+        return EXIT_USAGE;
+    }
+    *tag = text;
+    return 0;
+}
+
+static int command_ads_creative_add(struct options *o)
+{
+    if (o->argument_count != 1)
+        return usage_error("%s", "ads creative add needs one CAMPAIGN");
+    if (!o->placement)
+        return usage_error("%s", "ads creative add needs --placement (interstitial, leaderboard, "
+                                 "in-article or sidebar)");
+    if (!ads_placement_valid(o->placement))
+        return usage_error("unknown placement '%s' (interstitial, leaderboard, in-article or "
+                           "sidebar)",
+                           o->placement);
+    if (!o->image == !o->html_file)
+        return usage_error("%s", "ads creative add needs either --image FILE or --html-file FILE");
+    if (o->image) {
+        if (!o->alt || !*o->alt)
+            return usage_error("%s", "an image creative needs --alt TEXT (what the image says)");
+        if (!o->url)
+            return usage_error("%s", "an image creative needs --url URL (where a click leads)");
+        if (!ads_url_valid(o->url))
+            return usage_error("'%s' is not an http:// or https:// address", o->url);
+    } else if (o->alt || o->url) {
+        return usage_error("%s", "an HTML creative takes no --alt or --url: its tag makes its own "
+                                 "link");
+    }
+    long width = 0, height = 0;
+    if (!o->width != !o->height)
+        return usage_error("%s", "give --width and --height together");
+    if (o->width && (parse_whole(o->width, 1, ADS_DIMENSION_MAX, &width) < 0 ||
+                     parse_whole(o->height, 1, ADS_DIMENSION_MAX, &height) < 0))
+        return usage_error("'%s' by '%s' is not a size (whole pixels from 1 to %d)", o->width,
+                           o->height, ADS_DIMENSION_MAX);
+
+    struct store *st = open_store(&o->config);
+    if (!st)
+        return 1;
+    struct arena *a = arena_new(0);
+    char *tag = NULL;
+    int rc = 1;
+    struct creative k;
+    memset(&k, 0, sizeof k);
+    int status = store_campaign_by_slug(st, a, o->arguments[0], &k.campaign);
+    if (status == STORE_NOT_FOUND) {
+        fprintf(stderr, "broadsheet: no campaign %s (see `broadsheet ads campaign list`)\n",
+                o->arguments[0]);
+        goto out;
+    }
+    if (status != STORE_OK) {
+        fprintf(stderr, "broadsheet: cannot read the campaign %s\n", o->arguments[0]);
+        goto out;
+    }
+    k.placement = o->placement;
+    k.width = k.height = 0;
+    if (o->image) {
+        char err[600];
+        enum ads_image_status stored =
+            ads_store_image(o->config.uploads, o->image, a, &k.image_path, &k.image_type, &k.width,
+                            &k.height, err, sizeof err);
+        if (stored != ADS_IMAGE_OK) {
+            fprintf(stderr, "broadsheet: %s\n", err);
+            rc = stored == ADS_IMAGE_INVALID ? EXIT_USAGE : 1;
+            goto out;
+        }
+        if (!o->width && !k.width) {
+            fprintf(stderr,
+                    "broadsheet: %s: cannot tell the image's size; give --width and "
+                    "--height\n",
+                    o->image);
+            rc = EXIT_USAGE;
+            goto out;
+        }
+        k.kind = "image";
+        k.alt = o->alt;
+        k.click_url = o->url;
+    } else {
+        if ((rc = read_ad_tag(o->html_file, &tag)) != 0)
+            goto out;
+        rc = 1;
+        k.kind = "html";
+        k.html = tag;
+        ads_placement_size(k.placement, &k.width, &k.height);
+    }
+    if (o->width) {
+        k.width = (int)width;
+        k.height = (int)height;
+    }
+    int64_t id;
+    if (store_creative_add(st, &k, &id) != STORE_OK) {
+        fprintf(stderr, "broadsheet: cannot add the creative\n");
+        goto out;
+    }
+    printf("added creative %lld to %s: %s %s, %dx%d%s%s\n", (long long)id, k.campaign.slug,
+           k.placement, k.kind, k.width, k.height, o->image ? ", " : "",
+           o->image ? k.image_path : "");
+    rc = 0;
+out:
+    free(tag);
+    arena_free(a);
+    store_close(st);
+    return rc;
+}
+
+static int command_ads_creative_list(struct options *o)
+{
+    if (o->argument_count)
+        return usage_error("ads creative list takes no argument '%s'", o->arguments[0]);
+    struct store *st = open_store(&o->config);
+    if (!st)
+        return 1;
+    struct arena *a = arena_new(0);
+    struct creative *list;
+    size_t n;
+    int rc = 1;
+    if (store_creatives(st, a, &list, &n) != STORE_OK) {
+        fprintf(stderr, "broadsheet: cannot list creatives\n");
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const struct creative *k = &list[i];
+        printf("%6lld  %-24s %-12s %-5s %dx%d\n", (long long)k->id, k->campaign.slug, k->placement,
+               k->kind, k->width, k->height);
+        if (!strcmp(k->kind, "image"))
+            printf("        %s (%s)\n        alt: %s\n        url: %s\n", k->image_path,
+                   k->image_type, k->alt, k->click_url);
+        else
+            printf("        HTML tag, %zu bytes\n", strlen(k->html));
+    }
+    printf("%zu creative%s\n", n, n == 1 ? "" : "s");
+    rc = 0;
+out:
+    arena_free(a);
+    store_close(st);
+    return rc;
+}
+
+static int command_ads_creative_remove(struct options *o)
+{
+    if (o->argument_count != 1)
+        return usage_error("%s", "ads creative remove needs one ID");
+    long id;
+    if (parse_whole(o->arguments[0], 1, LONG_MAX, &id) < 0)
+        return usage_error("'%s' is not a creative id (see `broadsheet ads creative list`)",
+                           o->arguments[0]);
+    struct store *st = open_store(&o->config);
+    if (!st)
+        return 1;
+    int rc = 1;
+    int status = store_creative_delete(st, id);
+    if (status == STORE_NOT_FOUND)
+        fprintf(stderr, "broadsheet: no creative %ld\n", id);
+    else if (status != STORE_OK)
+        fprintf(stderr, "broadsheet: cannot remove the creative %ld\n", id);
+    else {
+        printf("removed creative %ld and its counts\n", id);
+        rc = 0;
+    }
+    store_close(st);
+    return rc;
+}
+
+static int command_ads_report(struct options *o)
+{
+    if (o->argument_count)
+        return usage_error("ads report takes no argument '%s'", o->arguments[0]);
+    int64_t ignored;
+    if (o->from && parse_day_end(o->from, &ignored) < 0)
+        return usage_error("'%s' is not a date (YYYY-MM-DD)", o->from);
+    if (o->to && parse_day_end(o->to, &ignored) < 0)
+        return usage_error("'%s' is not a date (YYYY-MM-DD)", o->to);
+    struct store *st = open_store(&o->config);
+    if (!st)
+        return 1;
+    struct arena *a = arena_new(0);
+    struct ad_report_row *rows;
+    size_t n;
+    int rc = 1;
+    if (store_ad_report(st, a, o->from, o->to, &rows, &n) != STORE_OK) {
+        fprintf(stderr, "broadsheet: cannot read the counts\n");
+        goto out;
+    }
+    printf("%-10s  %-24s %8s  %-12s %11s %8s %8s\n", "day", "campaign", "creative", "placement",
+           "impressions", "clicks", "CTR");
+    int64_t impressions = 0, clicks = 0;
+    for (size_t i = 0; i < n; i++) {
+        char ctr[32];
+        ads_ctr_format(rows[i].clicks, rows[i].impressions, ctr, sizeof ctr);
+        printf("%-10s  %-24s %8lld  %-12s %11lld %8lld %8s\n", rows[i].day, rows[i].campaign_slug,
+               (long long)rows[i].creative_id, rows[i].placement, (long long)rows[i].impressions,
+               (long long)rows[i].clicks, ctr);
+        impressions += rows[i].impressions;
+        clicks += rows[i].clicks;
+    }
+    char ctr[32];
+    ads_ctr_format(clicks, impressions, ctr, sizeof ctr);
+    printf("%-10s  %-24s %8s  %-12s %11lld %8lld %8s\n", "total", "", "", "",
+           (long long)impressions, (long long)clicks, ctr);
+    rc = 0;
+out:
+    arena_free(a);
+    store_close(st);
+    return rc;
+}
+
 /* --- dispatch ----------------------------------------------------------------------------------
  */
 
@@ -1263,6 +1791,17 @@ static const struct command {
     {{"org", "range", "remove"}, command_org_range_remove, 0},
     {{"org", "list"}, command_org_list, 0},
     {{"org", "remove"}, command_org_remove, 0},
+    {{"ads", "campaign", "add"},
+     command_ads_campaign_add,
+     FLAG_NAME | FLAG_START | FLAG_END | FLAG_WEIGHT | FLAG_PUBLICATION | FLAG_SECTION},
+    {{"ads", "campaign", "list"}, command_ads_campaign_list, 0},
+    {{"ads", "campaign", "remove"}, command_ads_campaign_remove, 0},
+    {{"ads", "creative", "add"},
+     command_ads_creative_add,
+     FLAG_PLACEMENT | FLAG_IMAGE | FLAG_ALT | FLAG_URL | FLAG_HTML_FILE | FLAG_WIDTH | FLAG_HEIGHT},
+    {{"ads", "creative", "list"}, command_ads_creative_list, 0},
+    {{"ads", "creative", "remove"}, command_ads_creative_remove, 0},
+    {{"ads", "report"}, command_ads_report, FLAG_FROM | FLAG_TO},
 };
 
 /* How many words command c has. */

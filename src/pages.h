@@ -52,4 +52,13 @@ enum MHD_Result page_stripe_webhook(struct req *r);
 enum MHD_Result page_subscribe(struct req *r);
 enum MHD_Result page_account_billing(struct req *r);
 
+/* Advertising (page_ads.c): the creatives for a page's slots as JSON, an image creative's file,
+ * an HTML creative's sandboxed frame, the impression beacon and the click-through redirect.
+ * params[0]: the creative's id. */
+enum MHD_Result page_ads_slots(struct req *r);
+enum MHD_Result page_ads_image(struct req *r);
+enum MHD_Result page_ads_frame(struct req *r);
+enum MHD_Result page_ads_impression(struct req *r);
+enum MHD_Result page_ads_click(struct req *r);
+
 #endif

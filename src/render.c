@@ -3,8 +3,11 @@
  */
 #include "render.h"
 
+#include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "app.h"
@@ -54,6 +57,82 @@ json_t *render_cards(const struct article *list, size_t n)
     return cards;
 }
 
+/* The browsers the outdated-browser notice knows: the key its script matches a User-Agent to
+ * (and the configuration names), the name shown, and the vendor's download page. */
+static const struct known_browser {
+    const char *key, *name, *url;
+} known_browsers[] = {
+    {"chrome", "Chrome", "https://www.google.com/chrome/"},
+    {"edge", "Edge", "https://www.microsoft.com/edge"},
+    {"firefox", "Firefox", "https://www.mozilla.org/firefox/new/"},
+    {"safari", "Safari", "https://www.apple.com/safari/"},
+};
+
+/* The list of supported_browsers ("chrome 120, edge 120, firefox 121, safari 17") as
+ * [{key, name, version, url}], in the configured order. An entry other than a known name and a
+ * whole version from 1 to 9999 (each separated by blanks) is skipped, as is a second entry for
+ * the same browser. */
+static json_t *render_browsers(const char *spec)
+{
+    json_t *list = json_array();
+    int seen[sizeof known_browsers / sizeof known_browsers[0]] = {0};
+    const char *p = spec ? spec : "";
+    while (*p) {
+        size_t len = strcspn(p, ",");
+        char entry[64], name[32];
+        long version = 0;
+        if (len < sizeof entry) {
+            memcpy(entry, p, len);
+            entry[len] = '\0';
+            char *s = entry;
+            while (isspace((unsigned char)*s))
+                s++;
+            size_t n = 0;
+            while (s[n] && !isspace((unsigned char)s[n]) && n + 1 < sizeof name) {
+                name[n] = s[n];
+                n++;
+            }
+            name[n] = '\0';
+            char *v = s + n, *end = v;
+            if (isspace((unsigned char)*v)) {
+                while (isspace((unsigned char)*v))
+                    v++;
+                if (isdigit((unsigned char)*v))
+                    version = strtol(v, &end, 10);
+                while (isspace((unsigned char)*end))
+                    end++;
+                if (*end)
+                    version = 0; /* trailing junk ("120x", "120 beta") */
+            }
+        } else {
+            entry[0] = name[0] = '\0';
+        }
+        for (size_t i = 0; version >= 1 && version <= 9999 && i < sizeof seen / sizeof seen[0];
+             i++) {
+            if (!strcasecmp(name, known_browsers[i].key) && !seen[i]) {
+                seen[i] = 1;
+                json_array_append_new(
+                    list, json_pack("{s:s, s:s, s:I, s:s}", "key", known_browsers[i].key, "name",
+                                    known_browsers[i].name, "version", (json_int_t)version, "url",
+                                    known_browsers[i].url));
+            }
+        }
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    return list;
+}
+
+/* 1 if the comma-separated list s names anything (not only blanks and commas). */
+static int has_names(const char *s)
+{
+    for (; s && *s; s++)
+        if (!isspace((unsigned char)*s) && *s != ',')
+            return 1;
+    return 0;
+}
+
 json_t *render_context(struct req *r, const char *kind, const char *title, const char *description,
                        const char *path, const struct render_current *current)
 {
@@ -100,8 +179,31 @@ json_t *render_context(struct req *r, const char *kind, const char *title, const
                         json_pack("{s:s, s:s}", "name", site_name, "url", app->site_url));
     const char *css = assets_url(app->assets, "site.css");
     const char *js = assets_url(app->assets, "site.js");
+    const char *ads_js = assets_url(app->assets, "ads.js");
+    const char *notice_js = assets_url(app->assets, "browser-notice.js");
     json_object_set_new(ctx, "assets",
-                        json_pack("{s:s, s:s}", "css", css ? css : "", "js", js ? js : ""));
+                        json_pack("{s:s, s:s, s:s, s:s}", "css", css ? css : "", "js", js ? js : "",
+                                  "ads", ads_js ? ads_js : "", "browser_notice",
+                                  notice_js ? notice_js : ""));
+
+    /* Advertising: what static/ads.js needs to ask /ads/slots for this page's creatives. The
+     * same for every reader (pages are cached); the server picks the creatives per reader.
+     * publication and section are the current page's, for targeting ("" when none: the
+     * article page writes its publication from article.publication.slug). */
+    const struct config *cfg = app->config;
+    json_object_set_new(
+        ctx, "ads",
+        json_pack("{s:b, s:s, s:i, s:s, s:s}", "enabled", has_names(cfg->ad_placements),
+                  "placements", cfg->ad_placements ? cfg->ad_placements : "", "in_article_after",
+                  cfg->ad_in_article_after, "publication",
+                  current && current->publication_slug ? current->publication_slug : "", "section",
+                  current && current->section_slug ? current->section_slug : ""));
+
+    /* The outdated-browser notice: the same for every reader; static/browser-notice.js decides
+     * in the browser whether to show it. */
+    json_object_set_new(ctx, "browser_notice",
+                        json_pack("{s:s, s:o}", "site_name", site_name, "browsers",
+                                  render_browsers(cfg->supported_browsers)));
 
     char full_title[600];
     if (title)

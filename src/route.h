@@ -21,6 +21,7 @@ typedef enum MHD_Result (*route_handle_fn)(struct req *r);
 
 enum route_flags {
     ROUTE_RAW_BODY = 1 << 0, /* takes a JSON body as sent (r->raw_body), not a form */
+    ROUTE_ANY_BODY = 1 << 1, /* ignores its body: a POST of any type, or none, is let through */
 };
 
 struct route {

@@ -37,6 +37,13 @@ const struct route routes[] = {
     {METHOD_POST, "/stripe/webhook", NULL, page_stripe_webhook, ROUTE_RAW_BODY},
     {METHOD_POST, "/subscribe", NULL, page_subscribe, 0},
     {METHOD_POST, "/account/billing", NULL, page_account_billing, 0},
+
+    /* advertising (page_ads.c): the beacon takes any body or none (navigator.sendBeacon) */
+    {GET_HEAD, "/ads/slots", NULL, page_ads_slots, 0},
+    {GET_HEAD, "/ads/image/:id", NULL, page_ads_image, 0},
+    {GET_HEAD, "/ads/frame/:id", NULL, page_ads_frame, 0},
+    {GET_HEAD, "/ads/click/:id", NULL, page_ads_click, 0},
+    {METHOD_POST, "/ads/impression/:id", NULL, page_ads_impression, ROUTE_ANY_BODY},
 };
 
 const size_t route_count = sizeof routes / sizeof routes[0];

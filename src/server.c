@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ads.h"
 #include "app.h"
 #include "auth.h"
 #include "buf.h"
@@ -485,10 +486,14 @@ static enum MHD_Result dispatch(struct req *r)
     case ROUTE_FOUND: break;
     }
     r->route = route;
-    if (r->body_error)
+    /* A route that ignores its body (the ad beacon) takes any type, or none: only the size
+     * limit applies to it. */
+    int any_body = (route->flags & ROUTE_ANY_BODY) != 0;
+    if (r->body_error && !(any_body && r->body_error == MHD_HTTP_UNSUPPORTED_MEDIA_TYPE))
         return server_send_error(r, r->body_error);
     /* A form where JSON is expected, or the other way round. */
-    if (r->method == METHOD_POST && !!(route->flags & ROUTE_RAW_BODY) != (r->raw_body != NULL))
+    if (r->method == METHOD_POST && !any_body &&
+        !!(route->flags & ROUTE_RAW_BODY) != (r->raw_body != NULL))
         return server_send_error(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE);
     if (req_cookie(r, READER_SESSION_COOKIE))
         reader_load(r);
@@ -968,6 +973,7 @@ int server_run(const struct config *config, struct store *store)
             cache_flush(app.cache);
         }
         paywall_refresh(app.paywall, store); /* organisations' ranges */
+        ads_flush(store);                    /* impressions and clicks counted meanwhile */
     }
 
     /* Drain: stop accepting, let the requests in flight finish, then close what is left
@@ -983,6 +989,7 @@ int server_run(const struct config *config, struct store *store)
     app.jobs = NULL;
     MHD_stop_daemon(daemon);
     daemon = NULL;
+    ads_flush(store); /* the last requests' counts */
     store_thread_done(store);
     free_requests();
     fprintf(stderr, "broadsheet: stopped\n");

@@ -470,4 +470,107 @@ int store_section_set_default_access(struct store *st, const char *slug, const c
  * using the same database (as store_content_version). STORE_OK or STORE_ERROR. */
 int store_paywall_version(struct store *st, int64_t *version);
 
+/* --- Advertising -----------------------------------------------------------------------------
+ *
+ * Campaigns (a name, the dates they run, a weight, targeting by publication and section slug),
+ * their creatives (an image file under the uploads directory, or an admin's HTML ad tag), and
+ * the counts: impressions and clicks per creative per UTC day, nothing per reader. Choosing a
+ * creative is ads.h's; the store hands out the eligible ones. Deleting a campaign deletes its
+ * creatives, and deleting a creative its counts (ON DELETE CASCADE).
+ *
+ * Times are unix seconds passed in by the caller where a rule depends on them (which campaigns
+ * run now), so tests can move the clock; created_at is stamped with util_now().
+ */
+
+struct campaign {
+    int64_t id;
+    const char *slug;             /* the key store_campaign_save updates by */
+    const char *name;             /* for the operator */
+    int64_t starts_at;            /* runs from this instant … */
+    int64_t ends_at;              /* … until just before this one (exclusive) */
+    int weight;                   /* >= 1: its share among the campaigns eligible together */
+    const char *publication_slug; /* "" any publication */
+    const char *section_slug;     /* "" any section */
+    int64_t created_at;
+};
+
+struct creative {
+    int64_t id;
+    struct campaign campaign; /* joined (store_creative_add reads only campaign.slug) */
+    const char *placement;    /* "interstitial", "leaderboard", "in-article" or "sidebar" */
+    const char *kind;         /* "image" or "html" */
+    const char *image_path;   /* "ads/<hex>.png", relative to the uploads directory; "" html */
+    const char *image_type;   /* "image/png"…; "" for html */
+    int width;                /* pixels, as shown */
+    int height;
+    const char *alt;       /* an image's text alternative */
+    const char *click_url; /* http(s) only; "" for none (html creatives) */
+    const char *html;      /* the ad tag of an html creative; "" for images */
+    int64_t created_at;
+};
+
+/* Counts to add to a creative's day (store_ad_stats_add). */
+struct ad_count {
+    int64_t creative_id;
+    char day[11]; /* "YYYY-MM-DD", UTC */
+    int64_t impressions;
+    int64_t clicks;
+};
+
+/* One line of the report: a creative's counts on one day. */
+struct ad_report_row {
+    const char *day;
+    const char *campaign_slug;
+    int64_t creative_id;
+    const char *placement;
+    int64_t impressions;
+    int64_t clicks;
+};
+
+/* Creates the campaign c->slug, or updates every field of the existing one, and stores its id
+ * in *id (when not NULL). slug and name are required, weight >= 1, ends_at > starts_at; NULL
+ * targeting saves "". Returns STORE_OK or STORE_ERROR (reported; also for a refused field). */
+int store_campaign_save(struct store *st, const struct campaign *c, int64_t *id);
+/* The campaign with this slug into *out (strings from a). STORE_OK, STORE_NOT_FOUND or
+ * STORE_ERROR. */
+int store_campaign_by_slug(struct store *st, struct arena *a, const char *slug,
+                           struct campaign *out);
+/* Every campaign, by start then slug, as an array of *n from a. STORE_OK or STORE_ERROR. */
+int store_campaigns(struct store *st, struct arena *a, struct campaign **out, size_t *n);
+/* Deletes the campaign slug with its creatives and their counts. STORE_OK, STORE_NOT_FOUND or
+ * STORE_ERROR. */
+int store_campaign_delete(struct store *st, const char *slug);
+
+/* Adds creative c to the campaign c->campaign.slug and stores its id in *id (when not NULL).
+ * The caller has validated it (ads.h: placement, kind, URL, the image stored); the table's
+ * CHECKs refuse what slips through. Returns STORE_OK, STORE_NOT_FOUND when there is no such
+ * campaign, or STORE_ERROR. */
+int store_creative_add(struct store *st, const struct creative *c, int64_t *id);
+/* The creative with this id, with its campaign, into *out (strings from a). STORE_OK,
+ * STORE_NOT_FOUND or STORE_ERROR. */
+int store_creative_by_id(struct store *st, struct arena *a, int64_t id, struct creative *out);
+/* Every creative with its campaign, by campaign slug then id, as an array of *n from a.
+ * STORE_OK or STORE_ERROR. */
+int store_creatives(struct store *st, struct arena *a, struct creative **out, size_t *n);
+/* Deletes the creative id and its counts (its image file stays: another creative may use the
+ * same content). STORE_OK, STORE_NOT_FOUND or STORE_ERROR. */
+int store_creative_delete(struct store *st, int64_t id);
+/* The creatives for placement of every campaign running at now (starts_at <= now < ends_at)
+ * whose targeting is empty or equal to publication and section ("" or NULL: a page of no
+ * publication or section, which only untargeted campaigns match), by campaign then creative
+ * id, as an array of *n from a. STORE_OK (n may be 0) or STORE_ERROR. */
+int store_creatives_eligible(struct store *st, struct arena *a, const char *placement,
+                             const char *publication, const char *section, int64_t now,
+                             struct creative **out, size_t *n);
+
+/* Adds counts[0..n) to ad_stats, each onto its creative's day, in one transaction. Counts of a
+ * creative deleted meanwhile are dropped (there is nothing to count them against). STORE_OK, or
+ * STORE_ERROR with nothing written (the caller may try again later). */
+int store_ad_stats_add(struct store *st, const struct ad_count *counts, size_t n);
+/* The counts of every creative on every day from `from` to `to` (inclusive, "YYYY-MM-DD"; ""
+ * or NULL: no bound), by day, campaign slug and creative id, as an array of *n from a.
+ * STORE_OK or STORE_ERROR. */
+int store_ad_report(struct store *st, struct arena *a, const char *from, const char *to,
+                    struct ad_report_row **out, size_t *n);
+
 #endif

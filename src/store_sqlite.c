@@ -77,6 +77,18 @@
 #define ORGANISATION_NCOLUMNS 4
 /* An active subscription still running at ?2: what store_subscription_current prefers. */
 #define SUBSCRIPTION_RUNNING "(s.status = 'active' AND s.current_period_end > ?2)"
+#define CAMPAIGN_COLUMNS(T)                                                                        \
+    T ".id, " T ".slug, " T ".name, " T ".starts_at, " T ".ends_at, " T ".weight, " T              \
+      ".publication_slug, " T ".section_slug, " T ".created_at"
+#define CAMPAIGN_NCOLUMNS 9
+#define CREATIVE_COLUMNS(T)                                                                        \
+    T ".id, " T ".placement, " T ".kind, " T ".image_path, " T ".image_type, " T ".width, " T      \
+      ".height, " T ".alt, " T ".click_url, " T ".html, " T ".created_at"
+#define CREATIVE_NCOLUMNS 11
+/* A creative row joined with its campaign (read_creative's order). */
+#define CREATIVE_SELECT                                                                            \
+    "SELECT " CREATIVE_COLUMNS("k") ", " CAMPAIGN_COLUMNS("c") " FROM creatives k "                \
+    "JOIN campaigns c ON c.id = k.campaign_id "
 // clang-format on
 
 #define SECRET_BYTES 32         /* store_secret's size (store.h) */
@@ -156,6 +168,18 @@ enum statement {
     STMT_PUBLICATION_SET_DEFAULT_ACCESS,
     STMT_SECTION_SET_DEFAULT_ACCESS,
     STMT_PAYWALL_VERSION,
+    STMT_CAMPAIGN_UPSERT,
+    STMT_CAMPAIGN_ID,
+    STMT_CAMPAIGN_BY_SLUG,
+    STMT_CAMPAIGNS,
+    STMT_CAMPAIGN_DELETE,
+    STMT_CREATIVE_INSERT,
+    STMT_CREATIVE_BY_ID,
+    STMT_CREATIVES,
+    STMT_CREATIVE_DELETE,
+    STMT_CREATIVES_ELIGIBLE,
+    STMT_AD_STATS_ADD,
+    STMT_AD_REPORT,
     STMT_COUNT
 };
 
@@ -329,6 +353,41 @@ static const char *const statements[STMT_COUNT] = {
         "UPDATE publications SET default_access = ?2 WHERE slug = ?1",
     [STMT_SECTION_SET_DEFAULT_ACCESS] = "UPDATE sections SET default_access = ?2 WHERE slug = ?1",
     [STMT_PAYWALL_VERSION] = "SELECT value FROM meta WHERE key = 'paywall_version'",
+    /* Advertising. created_at is kept when a campaign is updated. */
+    [STMT_CAMPAIGN_UPSERT] =
+        "INSERT INTO campaigns (slug, name, starts_at, ends_at, weight, publication_slug, "
+        "section_slug, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+        "ON CONFLICT (slug) DO UPDATE SET name = excluded.name, starts_at = excluded.starts_at, "
+        "ends_at = excluded.ends_at, weight = excluded.weight, "
+        "publication_slug = excluded.publication_slug, section_slug = excluded.section_slug",
+    [STMT_CAMPAIGN_ID] = "SELECT id FROM campaigns WHERE slug = ?1",
+    [STMT_CAMPAIGN_BY_SLUG] = "SELECT " CAMPAIGN_COLUMNS("c") " FROM campaigns c WHERE c.slug = ?1",
+    [STMT_CAMPAIGNS] =
+        "SELECT " CAMPAIGN_COLUMNS("c") " FROM campaigns c ORDER BY c.starts_at, c.slug",
+    [STMT_CAMPAIGN_DELETE] = "DELETE FROM campaigns WHERE slug = ?1",
+    /* Inserts nothing for an unknown campaign: the store reports STORE_NOT_FOUND. */
+    [STMT_CREATIVE_INSERT] =
+        "INSERT INTO creatives (campaign_id, placement, kind, image_path, image_type, width, "
+        "height, alt, click_url, html, created_at) "
+        "SELECT id, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11 FROM campaigns WHERE slug = ?1",
+    [STMT_CREATIVE_BY_ID] = CREATIVE_SELECT "WHERE k.id = ?1",
+    [STMT_CREATIVES] = CREATIVE_SELECT "ORDER BY c.slug, k.id",
+    [STMT_CREATIVE_DELETE] = "DELETE FROM creatives WHERE id = ?1",
+    /* ?1 placement, ?2 publication slug, ?3 section slug, ?4 now. */
+    [STMT_CREATIVES_ELIGIBLE] =
+        CREATIVE_SELECT "WHERE k.placement = ?1 AND c.starts_at <= ?4 AND c.ends_at > ?4 "
+                        "AND (c.publication_slug = '' OR c.publication_slug = ?2) "
+                        "AND (c.section_slug = '' OR c.section_slug = ?3) ORDER BY c.id, k.id",
+    /* In DO UPDATE, a bare column is the stored row's: the counts add up. */
+    [STMT_AD_STATS_ADD] =
+        "INSERT INTO ad_stats (creative_id, day, impressions, clicks) VALUES (?1, ?2, ?3, ?4) "
+        "ON CONFLICT (creative_id, day) DO UPDATE SET "
+        "impressions = impressions + excluded.impressions, clicks = clicks + excluded.clicks",
+    [STMT_AD_REPORT] =
+        "SELECT s.day, c.slug, k.id, k.placement, s.impressions, s.clicks FROM ad_stats s "
+        "JOIN creatives k ON k.id = s.creative_id JOIN campaigns c ON c.id = k.campaign_id "
+        "WHERE (?1 = '' OR s.day >= ?1) AND (?2 = '' OR s.day <= ?2) "
+        "ORDER BY s.day, c.slug, k.id",
 };
 
 /* One thread's connection and its prepared statements. */
@@ -2264,4 +2323,321 @@ int store_section_set_default_access(struct store *st, const char *slug, const c
 int store_paywall_version(struct store *st, int64_t *version)
 {
     return meta_value(st, STMT_PAYWALL_VERSION, version, "paywall version");
+}
+
+/* --- Advertising (store.h) ----------------------------------------------------------------
+ *
+ * Saving a campaign needs its id back, so it is an upsert and a lookup in one BEGIN IMMEDIATE
+ * transaction, as for an organisation. A creative is inserted through a SELECT of its campaign
+ * by slug, so an unknown campaign inserts nothing (STORE_NOT_FOUND) without a prior lookup.
+ * Counts are added with an upsert per creative and day, all in one transaction per flush.
+ */
+
+/* Reads a campaign from the current row of s, starting at column col (CAMPAIGN_COLUMNS
+ * order). */
+static void read_campaign(sqlite3_stmt *s, int col, struct arena *a, struct campaign *c)
+{
+    c->id = sqlite3_column_int64(s, col);
+    c->slug = column_text(s, col + 1, a);
+    c->name = column_text(s, col + 2, a);
+    c->starts_at = sqlite3_column_int64(s, col + 3);
+    c->ends_at = sqlite3_column_int64(s, col + 4);
+    c->weight = sqlite3_column_int(s, col + 5);
+    c->publication_slug = column_text(s, col + 6, a);
+    c->section_slug = column_text(s, col + 7, a);
+    c->created_at = sqlite3_column_int64(s, col + 8);
+}
+
+/* Reads a creative and its campaign from the current row of s (CREATIVE_SELECT order). */
+static void read_creative(sqlite3_stmt *s, struct arena *a, struct creative *k)
+{
+    k->id = sqlite3_column_int64(s, 0);
+    k->placement = column_text(s, 1, a);
+    k->kind = column_text(s, 2, a);
+    k->image_path = column_text(s, 3, a);
+    k->image_type = column_text(s, 4, a);
+    k->width = sqlite3_column_int(s, 5);
+    k->height = sqlite3_column_int(s, 6);
+    k->alt = column_text(s, 7, a);
+    k->click_url = column_text(s, 8, a);
+    k->html = column_text(s, 9, a);
+    k->created_at = sqlite3_column_int64(s, 10);
+    read_campaign(s, CREATIVE_NCOLUMNS, a, &k->campaign);
+}
+
+int store_campaign_save(struct store *st, const struct campaign *camp, int64_t *id)
+{
+    struct conn *c = conn_get(st, NULL, 0);
+    sqlite3_stmt *s = NULL;
+    int64_t campaign_id = 0;
+    int rc = STORE_ERROR;
+    if (!c)
+        return STORE_ERROR;
+    if (!present(camp->slug) || !present(camp->name) || camp->weight < 1 ||
+        camp->ends_at <= camp->starts_at) {
+        report(NULL, 0,
+               "campaign '%s': a slug, a name, a weight of at least 1 and an end after the "
+               "start are required",
+               camp->slug ? camp->slug : "");
+        return STORE_ERROR;
+    }
+    if (run(c, STMT_BEGIN_IMMEDIATE, NULL, 0) != 0)
+        goto out;
+    if (!(s = stmt_get(c, STMT_CAMPAIGN_UPSERT, NULL, 0)))
+        goto out;
+    bind_text(s, 1, camp->slug);
+    bind_text(s, 2, camp->name);
+    sqlite3_bind_int64(s, 3, camp->starts_at);
+    sqlite3_bind_int64(s, 4, camp->ends_at);
+    sqlite3_bind_int(s, 5, camp->weight);
+    bind_text(s, 6, camp->publication_slug);
+    bind_text(s, 7, camp->section_slug);
+    sqlite3_bind_int64(s, 8, util_now());
+    if (step_write(c, s, 0, "saving a campaign") != STORE_OK)
+        goto out;
+    stmt_done(s);
+    s = NULL;
+    if (id_by_slug(c, STMT_CAMPAIGN_ID, camp->slug, &campaign_id, NULL, 0) != STORE_OK)
+        goto out;
+    if (run(c, STMT_COMMIT, NULL, 0) != 0)
+        goto out;
+    if (id)
+        *id = campaign_id;
+    rc = STORE_OK;
+out:
+    stmt_done(s);
+    if (rc != STORE_OK)
+        rollback(c);
+    return rc;
+}
+
+int store_campaign_by_slug(struct store *st, struct arena *a, const char *slug,
+                           struct campaign *out)
+{
+    struct conn *c = conn_get(st, NULL, 0);
+    sqlite3_stmt *s = NULL;
+    int rc = STORE_ERROR;
+    if (!c || !(s = stmt_get(c, STMT_CAMPAIGN_BY_SLUG, NULL, 0)))
+        goto out;
+    bind_text(s, 1, slug);
+    int step = sqlite3_step(s);
+    if (step == SQLITE_ROW) {
+        read_campaign(s, 0, a, out);
+        rc = STORE_OK;
+    } else if (step == SQLITE_DONE) {
+        rc = STORE_NOT_FOUND;
+    } else {
+        report(NULL, 0, "campaign '%s': %s", slug ? slug : "", sqlite3_errmsg(c->db));
+    }
+out:
+    stmt_done(s);
+    return rc;
+}
+
+int store_campaigns(struct store *st, struct arena *a, struct campaign **out, size_t *n)
+{
+    struct conn *c = conn_get(st, NULL, 0);
+    sqlite3_stmt *s = NULL;
+    struct campaign *items = NULL;
+    size_t count = 0, cap = 0;
+    int rc = STORE_ERROR, step;
+    if (!c || !(s = stmt_get(c, STMT_CAMPAIGNS, NULL, 0)))
+        goto out;
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        grow(a, (void **)&items, count, &cap, sizeof *items);
+        read_campaign(s, 0, a, &items[count++]);
+    }
+    if (step != SQLITE_DONE) {
+        report(NULL, 0, "listing campaigns: %s", sqlite3_errmsg(c->db));
+        goto out;
+    }
+    *out = items;
+    *n = count;
+    rc = STORE_OK;
+out:
+    stmt_done(s);
+    return rc;
+}
+
+int store_campaign_delete(struct store *st, const char *slug)
+{
+    return write_texts(st, STMT_CAMPAIGN_DELETE, 1, slug, NULL, 1, "deleting a campaign");
+}
+
+int store_creative_add(struct store *st, const struct creative *k, int64_t *id)
+{
+    struct conn *c = conn_get(st, NULL, 0);
+    sqlite3_stmt *s = NULL;
+    int rc = STORE_ERROR;
+    if (!c || !(s = stmt_get(c, STMT_CREATIVE_INSERT, NULL, 0)))
+        goto out;
+    bind_text(s, 1, k->campaign.slug);
+    bind_text(s, 2, k->placement);
+    bind_text(s, 3, k->kind);
+    bind_text(s, 4, k->image_path);
+    bind_text(s, 5, k->image_type);
+    sqlite3_bind_int(s, 6, k->width);
+    sqlite3_bind_int(s, 7, k->height);
+    bind_text(s, 8, k->alt);
+    bind_text(s, 9, k->click_url);
+    bind_text(s, 10, k->html);
+    sqlite3_bind_int64(s, 11, util_now());
+    /* A CHECK that refuses the row is a bug in the caller's validation: STORE_ERROR, logged. */
+    rc = step_write(c, s, 1, "adding a creative");
+    if (rc == STORE_OK && id)
+        *id = sqlite3_last_insert_rowid(c->db);
+out:
+    stmt_done(s);
+    return rc;
+}
+
+int store_creative_by_id(struct store *st, struct arena *a, int64_t id, struct creative *out)
+{
+    struct conn *c = conn_get(st, NULL, 0);
+    sqlite3_stmt *s = NULL;
+    int rc = STORE_ERROR;
+    if (!c || !(s = stmt_get(c, STMT_CREATIVE_BY_ID, NULL, 0)))
+        goto out;
+    sqlite3_bind_int64(s, 1, id);
+    int step = sqlite3_step(s);
+    if (step == SQLITE_ROW) {
+        read_creative(s, a, out);
+        rc = STORE_OK;
+    } else if (step == SQLITE_DONE) {
+        rc = STORE_NOT_FOUND;
+    } else {
+        report(NULL, 0, "creative %lld: %s", (long long)id, sqlite3_errmsg(c->db));
+    }
+out:
+    stmt_done(s);
+    return rc;
+}
+
+/* Steps s (bound by the caller) and collects its creatives into *out and *n (from a). Returns
+ * STORE_OK or STORE_ERROR (reported with what). */
+static int collect_creatives(struct conn *c, sqlite3_stmt *s, struct arena *a,
+                             struct creative **out, size_t *n, const char *what)
+{
+    struct creative *items = NULL;
+    size_t count = 0, cap = 0;
+    int step;
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        grow(a, (void **)&items, count, &cap, sizeof *items);
+        read_creative(s, a, &items[count++]);
+    }
+    if (step != SQLITE_DONE) {
+        report(NULL, 0, "%s: %s", what, sqlite3_errmsg(c->db));
+        return STORE_ERROR;
+    }
+    *out = items;
+    *n = count;
+    return STORE_OK;
+}
+
+int store_creatives(struct store *st, struct arena *a, struct creative **out, size_t *n)
+{
+    struct conn *c = conn_get(st, NULL, 0);
+    sqlite3_stmt *s = NULL;
+    int rc = STORE_ERROR;
+    if (!c || !(s = stmt_get(c, STMT_CREATIVES, NULL, 0)))
+        goto out;
+    rc = collect_creatives(c, s, a, out, n, "listing creatives");
+out:
+    stmt_done(s);
+    return rc;
+}
+
+int store_creative_delete(struct store *st, int64_t id)
+{
+    return write_ids(st, STMT_CREATIVE_DELETE, 1, id, 0, 1, "deleting a creative");
+}
+
+int store_creatives_eligible(struct store *st, struct arena *a, const char *placement,
+                             const char *publication, const char *section, int64_t now,
+                             struct creative **out, size_t *n)
+{
+    struct conn *c = conn_get(st, NULL, 0);
+    sqlite3_stmt *s = NULL;
+    int rc = STORE_ERROR;
+    if (!c || !(s = stmt_get(c, STMT_CREATIVES_ELIGIBLE, NULL, 0)))
+        goto out;
+    bind_text(s, 1, placement);
+    bind_text(s, 2, publication);
+    bind_text(s, 3, section);
+    sqlite3_bind_int64(s, 4, now);
+    rc = collect_creatives(c, s, a, out, n, "choosing creatives");
+out:
+    stmt_done(s);
+    return rc;
+}
+
+int store_ad_stats_add(struct store *st, const struct ad_count *counts, size_t n)
+{
+    struct conn *c = conn_get(st, NULL, 0);
+    sqlite3_stmt *s = NULL;
+    int rc = STORE_ERROR;
+    if (!c)
+        return STORE_ERROR;
+    if (n == 0)
+        return STORE_OK;
+    if (run(c, STMT_BEGIN_IMMEDIATE, NULL, 0) != 0)
+        goto out;
+    if (!(s = stmt_get(c, STMT_AD_STATS_ADD, NULL, 0)))
+        goto out;
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_bind_int64(s, 1, counts[i].creative_id);
+        bind_text(s, 2, counts[i].day);
+        sqlite3_bind_int64(s, 3, counts[i].impressions);
+        sqlite3_bind_int64(s, 4, counts[i].clicks);
+        /* A failed statement is undone alone (the transaction stays): a creative deleted since
+         * it was counted fails its foreign key, and its counts are dropped. */
+        int step = step_write(c, s, 0, "adding ad counts");
+        if (step != STORE_OK && step != STORE_NOT_FOUND)
+            goto out;
+        sqlite3_reset(s);
+    }
+    stmt_done(s);
+    s = NULL;
+    if (run(c, STMT_COMMIT, NULL, 0) != 0)
+        goto out;
+    rc = STORE_OK;
+out:
+    stmt_done(s);
+    if (rc != STORE_OK)
+        rollback(c);
+    return rc;
+}
+
+int store_ad_report(struct store *st, struct arena *a, const char *from, const char *to,
+                    struct ad_report_row **out, size_t *n)
+{
+    struct conn *c = conn_get(st, NULL, 0);
+    sqlite3_stmt *s = NULL;
+    struct ad_report_row *items = NULL;
+    size_t count = 0, cap = 0;
+    int rc = STORE_ERROR, step;
+    if (!c || !(s = stmt_get(c, STMT_AD_REPORT, NULL, 0)))
+        goto out;
+    bind_text(s, 1, from);
+    bind_text(s, 2, to);
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        grow(a, (void **)&items, count, &cap, sizeof *items);
+        struct ad_report_row *row = &items[count++];
+        row->day = column_text(s, 0, a);
+        row->campaign_slug = column_text(s, 1, a);
+        row->creative_id = sqlite3_column_int64(s, 2);
+        row->placement = column_text(s, 3, a);
+        row->impressions = sqlite3_column_int64(s, 4);
+        row->clicks = sqlite3_column_int64(s, 5);
+    }
+    if (step != SQLITE_DONE) {
+        report(NULL, 0, "reading the ad report: %s", sqlite3_errmsg(c->db));
+        goto out;
+    }
+    *out = items;
+    *n = count;
+    rc = STORE_OK;
+out:
+    stmt_done(s);
+    return rc;
 }

@@ -53,6 +53,10 @@ export async function startServer({ demo = true, args = [], env = {}, db } = {})
   const argv = ['serve', '--address', '127.0.0.1', '--port', '0', '--db', dbPath,
     '--theme', themeDir, '--demo-dir', demoDir];
   if (demo) argv.push('--demo');
+  // Uploads (ad images) and the mail outbox go to the test's own directory unless a test says
+  // otherwise, so no test writes into the repository's data/.
+  if (!args.includes('--uploads')) argv.push('--uploads', path.join(dir, 'uploads'));
+  if (!args.includes('--outbox')) argv.push('--outbox', path.join(dir, 'outbox'));
   argv.push(...args);
 
   const child = spawn(bin, argv, {
