@@ -96,7 +96,7 @@ static const struct directive directives[] = {
     {"uploads", TYPE_STRING, FIELD(uploads), "data/uploads", 0, 0,
      "where uploaded files (ad images) are kept"},
     {"supported_browsers", TYPE_STRING, FIELD(supported_browsers),
-     "chrome 120, edge 120, firefox 121, safari 17", 0, 0,
+     "chrome 131, edge 131, firefox 133, safari 18", 0, 0,
      "browsers and minimum versions; older ones see the outdated-browser notice"},
 };
 

@@ -59,7 +59,7 @@ struct config {
     int ad_interstitial_cap_hours; /* a reader sees it at most once in this many hours */
     int ad_free_subscribers;       /* 1: subscribers see no ads */
     char *uploads;                 /* uploaded files (ad images) */
-    char *supported_browsers;      /* "chrome 120, edge 120, firefox 121, safari 17" */
+    char *supported_browsers;      /* "chrome 131, edge 131, firefox 133, safari 18" */
 };
 
 /* Fills in every default (heap strings the config owns). */

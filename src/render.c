@@ -68,7 +68,7 @@ static const struct known_browser {
     {"safari", "Safari", "https://www.apple.com/safari/"},
 };
 
-/* The list of supported_browsers ("chrome 120, edge 120, firefox 121, safari 17") as
+/* The list of supported_browsers ("chrome 131, edge 131, firefox 133, safari 18") as
  * [{key, name, version, url}], in the configured order. An entry other than a known name and a
  * whole version from 1 to 9999 (each separated by blanks) is skipped, as is a second entry for
  * the same browser. */

@@ -29,14 +29,14 @@ const UA = {
     'Chrome/70.0.3538.102 Safari/537.36 Edge/18.19041',
   edge110: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) ' +
     'Chrome/110.0.0.0 Safari/537.36 Edg/110.0.1587.41',
-  edge130: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) ' +
-    'Chrome/130.0.0.0 Safari/537.36 Edg/130.0.2849.46',
+  edge132: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) ' +
+    'Chrome/132.0.0.0 Safari/537.36 Edg/132.0.2957.127',
   firefox115: 'Mozilla/5.0 (X11; Linux x86_64; rv:115.0) Gecko/20100101 Firefox/115.0',
-  firefox130: 'Mozilla/5.0 (X11; Linux x86_64; rv:130.0) Gecko/20100101 Firefox/130.0',
+  firefox134: 'Mozilla/5.0 (X11; Linux x86_64; rv:134.0) Gecko/20100101 Firefox/134.0',
   safari15: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) ' +
     'Version/15.6.1 Safari/605.1.15',
-  safari17ios: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 ' +
-    '(KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1',
+  safari18ios: 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 ' +
+    '(KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1',
   googlebot: 'Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; Googlebot/2.1; ' +
     '+http://www.google.com/bot.html) Chrome/90.0.4430.212 Safari/537.36',
   curl: 'curl/8.5.0',
@@ -48,10 +48,10 @@ const WORDING = [
   'Please upgrade your browser to any of the following supported browsers:',
 ];
 const BROWSERS = [
-  ['Chrome', 'https://www.google.com/chrome/', 'version 120 or later'],
-  ['Edge', 'https://www.microsoft.com/edge', 'version 120 or later'],
-  ['Firefox', 'https://www.mozilla.org/firefox/new/', 'version 121 or later'],
-  ['Safari', 'https://www.apple.com/safari/', 'version 17 or later'],
+  ['Chrome', 'https://www.google.com/chrome/', 'version 131 or later'],
+  ['Edge', 'https://www.microsoft.com/edge', 'version 131 or later'],
+  ['Firefox', 'https://www.mozilla.org/firefox/new/', 'version 133 or later'],
+  ['Safari', 'https://www.apple.com/safari/', 'version 18 or later'],
 ];
 const CLOSE = "Close and don't show again.";
 
@@ -224,7 +224,7 @@ test('the real Chromium never sees the notice', { timeout: 60_000 }, async () =>
   try {
     const ua = await page.evaluate(() => navigator.userAgent);
     const major = Number(/(?:Headless)?Chrome\/(\d+)/.exec(ua)?.[1]);
-    assert.ok(major >= 120, `this Chromium (${ua}) is older than the default minimum, 120`);
+    assert.ok(major >= 131, `this Chromium (${ua}) is older than the default minimum, 131`);
     for (const urlPath of ['/', REFERENCE_PATH]) {
       await open(page, urlPath);
       await assertHidden(page, `Chromium's own User-Agent on ${urlPath}`);
@@ -238,8 +238,8 @@ test('the real Chromium never sees the notice', { timeout: 60_000 }, async () =>
 
 test('each browser against its own minimum; unknown browsers and bots never see it', { timeout: 120_000 }, async () => {
   const cases = [
-    ['edge18', true], ['edge110', true], ['edge130', false], ['firefox115', true],
-    ['firefox130', false], ['safari15', true], ['safari17ios', false], ['googlebot', false],
+    ['edge18', true], ['edge110', true], ['edge132', false], ['firefox115', true],
+    ['firefox134', false], ['safari15', true], ['safari18ios', false], ['googlebot', false],
     ['curl', false],
   ];
   for (const [name, shown] of cases) {

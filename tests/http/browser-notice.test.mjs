@@ -19,10 +19,10 @@ const UAS = {
 };
 
 const DEFAULT_BROWSERS = [
-  { key: 'chrome', name: 'Chrome', version: '120', url: 'https://www.google.com/chrome/' },
-  { key: 'edge', name: 'Edge', version: '120', url: 'https://www.microsoft.com/edge' },
-  { key: 'firefox', name: 'Firefox', version: '121', url: 'https://www.mozilla.org/firefox/new/' },
-  { key: 'safari', name: 'Safari', version: '17', url: 'https://www.apple.com/safari/' },
+  { key: 'chrome', name: 'Chrome', version: '131', url: 'https://www.google.com/chrome/' },
+  { key: 'edge', name: 'Edge', version: '131', url: 'https://www.microsoft.com/edge' },
+  { key: 'firefox', name: 'Firefox', version: '133', url: 'https://www.mozilla.org/firefox/new/' },
+  { key: 'safari', name: 'Safari', version: '18', url: 'https://www.apple.com/safari/' },
 ];
 
 const servers = [];
