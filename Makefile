@@ -61,7 +61,7 @@ $(1)/gen/suites.h: $(TEST_SRC)
 	   for f in $$(TEST_SRC); do n=$$$${f##*/test_}; n=$$$${n%.c}; echo "    {\"$$$$n\", suite_$$$$n},"; done; \
 	   echo '};'; } > $$@
 
-$(1)/unit-tests: $(TEST_SRC) tests/unit/runner.c tests/unit/check.h $(1)/gen/suites.h $(1)/libbroadsheet.a
+$(1)/unit-tests: $(TEST_SRC) tests/unit/runner.c $(wildcard tests/unit/*.h) $(1)/gen/suites.h $(1)/libbroadsheet.a
 	@echo "  LINK    $$@"
 	@$$(CC) $$(CFLAGS) $(2) $$(WARN) -Wno-missing-prototypes $$(PKG_CFLAGS) -Isrc -Itests/unit -I$(1)/gen \
 	    -o $$@ tests/unit/runner.c $(TEST_SRC) $(1)/libbroadsheet.a $$(PKG_LIBS)

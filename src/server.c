@@ -883,6 +883,16 @@ int server_run(const struct config *config, struct store *store)
     int rc = -1;
     struct MHD_Daemon *daemon = NULL;
     struct listener *listener = NULL;
+    /* Stop signals are taken by this thread with sigtimedwait. Block them before any thread
+     * starts (the job pool and the mailer start in app_init, libmicrohttpd's workers later) so
+     * every thread inherits the mask: a SIGTERM delivered to another thread would otherwise
+     * kill the process instead of draining it. */
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
+    signal(SIGPIPE, SIG_IGN);
     if (app_init(&app, config, store) < 0)
         goto out;
 
@@ -892,14 +902,6 @@ int server_run(const struct config *config, struct store *store)
         goto out;
     raise_file_limit();
 
-    /* Signals are taken by this thread with sigtimedwait; block them before the worker
-     * threads start so that they inherit the mask. */
-    sigset_t stop_signals;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGTERM);
-    sigaddset(&stop_signals, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
-    signal(SIGPIPE, SIG_IGN);
 
     char err[512];
     listener = listener_open((struct sockaddr *)&ss, ss_len, err, sizeof err);

@@ -631,6 +631,87 @@ static void grow(struct arena *a, void **items, size_t n, size_t *cap, size_t si
     *cap = new_cap;
 }
 
+/* Reads the current row of a statement into item, one element of the caller's array (strings
+ * from a). The *_row functions below adapt the read_* functions, which take a typed pointer and
+ * a first column, to this shape for read_rows. */
+typedef void (*row_reader)(sqlite3_stmt *s, struct arena *a, void *item);
+
+/* Steps s (on c, bound by the caller) to its end, reading each row with read_row into a new
+ * element of item_size bytes of an array from a. On STORE_OK sets *out (NULL when there are no
+ * rows) and *n; on STORE_ERROR (reported as "what: <SQLite's message>") leaves them alone.
+ * Does not reset s: the caller's stmt_done does. */
+static int read_rows(struct conn *c, sqlite3_stmt *s, struct arena *a, size_t item_size,
+                     row_reader read_row, const char *what, void **out, size_t *n)
+{
+    void *items = NULL;
+    size_t count = 0, cap = 0;
+    int step;
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        grow(a, &items, count, &cap, item_size);
+        read_row(s, a, (char *)items + count++ * item_size);
+    }
+    if (step != SQLITE_DONE) {
+        report(NULL, 0, "%s: %s", what, sqlite3_errmsg(c->db));
+        return STORE_ERROR;
+    }
+    *out = items;
+    *n = count;
+    return STORE_OK;
+}
+
+/* read_rows for statement id, which takes no parameters, on the calling thread's connection;
+ * resets the statement. Returns STORE_OK or STORE_ERROR (reported). */
+static int list_all(struct store *st, enum statement id, struct arena *a, size_t item_size,
+                    row_reader read_row, const char *what, void **out, size_t *n)
+{
+    struct conn *c = conn_get(st, NULL, 0);
+    sqlite3_stmt *s = NULL;
+    int rc = STORE_ERROR;
+    if (c && (s = stmt_get(c, id, NULL, 0)))
+        rc = read_rows(c, s, a, item_size, read_row, what, out, n);
+    stmt_done(s);
+    return rc;
+}
+
+/* Steps the bound one-row lookup s (on c) once. Returns STORE_OK with s on the row, for the
+ * caller to read; STORE_NOT_FOUND when there is no row; or STORE_ERROR, reported as
+ * "<fmt's text>: <SQLite's message>" (fmt is formatted only then, so a lookup that works formats
+ * nothing). Does not reset s. */
+__attribute__((format(printf, 3, 4))) static int step_one(struct conn *c, sqlite3_stmt *s,
+                                                          const char *fmt, ...)
+{
+    int step = sqlite3_step(s);
+    if (step == SQLITE_ROW)
+        return STORE_OK;
+    if (step == SQLITE_DONE)
+        return STORE_NOT_FOUND;
+    char what[1024]; /* report's own limit: the message is cut where it was before */
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    report(NULL, 0, "%s: %s", what, sqlite3_errmsg(c->db));
+    return STORE_ERROR;
+}
+
+/* read_publication from column 0 (a row_reader). */
+static void publication_row(sqlite3_stmt *s, struct arena *a, void *item)
+{
+    read_publication(s, 0, a, item);
+}
+
+/* read_section from column 0 (a row_reader). */
+static void section_row(sqlite3_stmt *s, struct arena *a, void *item)
+{
+    read_section(s, 0, a, item);
+}
+
+/* read_article (a row_reader). */
+static void article_row(sqlite3_stmt *s, struct arena *a, void *item)
+{
+    read_article(s, a, item);
+}
+
 /* PRAGMA user_version of db into *version. Returns 0 or -1 (reported). */
 static int schema_version(sqlite3 *db, int *version, char *err, size_t errlen)
 {
@@ -768,22 +849,29 @@ void store_thread_done(struct store *st)
     conn_free(c);
 }
 
-int store_content_version(struct store *st, int64_t *version)
+/* The integer value of the meta row read by statement id (STMT_CONTENT_VERSION or
+ * STMT_PAYWALL_VERSION) into *value. STORE_OK or STORE_ERROR (reported with what). */
+static int meta_value(struct store *st, enum statement id, int64_t *value, const char *what)
 {
     struct conn *c = conn_get(st, NULL, 0);
     sqlite3_stmt *s = NULL;
     int rc = STORE_ERROR;
-    if (!c || !(s = stmt_get(c, STMT_CONTENT_VERSION, NULL, 0)))
+    if (!c || !(s = stmt_get(c, id, NULL, 0)))
         goto out;
     if (sqlite3_step(s) != SQLITE_ROW) {
-        report(NULL, 0, "reading the content version: %s", sqlite3_errmsg(c->db));
+        report(NULL, 0, "reading the %s: %s", what, sqlite3_errmsg(c->db));
         goto out;
     }
-    *version = sqlite3_column_int64(s, 0);
+    *value = sqlite3_column_int64(s, 0);
     rc = STORE_OK;
 out:
     stmt_done(s);
     return rc;
+}
+
+int store_content_version(struct store *st, int64_t *version)
+{
+    return meta_value(st, STMT_CONTENT_VERSION, version, "content version");
 }
 
 /* Returns 1 (no publication), 0, or STORE_ERROR (-1) when the database cannot be read. */
@@ -989,15 +1077,9 @@ int store_publication_by_slug(struct store *st, struct arena *a, const char *slu
     if (!c || !(s = stmt_get(c, STMT_PUBLICATION_BY_SLUG, NULL, 0)))
         goto out;
     bind_text(s, 1, slug);
-    int step = sqlite3_step(s);
-    if (step == SQLITE_ROW) {
+    rc = step_one(c, s, "publication '%s'", slug);
+    if (rc == STORE_OK)
         read_publication(s, 0, a, out);
-        rc = STORE_OK;
-    } else if (step == SQLITE_DONE) {
-        rc = STORE_NOT_FOUND;
-    } else {
-        report(NULL, 0, "publication '%s': %s", slug, sqlite3_errmsg(c->db));
-    }
 out:
     stmt_done(s);
     return rc;
@@ -1011,15 +1093,9 @@ int store_section_by_slug(struct store *st, struct arena *a, const char *slug, s
     if (!c || !(s = stmt_get(c, STMT_SECTION_BY_SLUG, NULL, 0)))
         goto out;
     bind_text(s, 1, slug);
-    int step = sqlite3_step(s);
-    if (step == SQLITE_ROW) {
+    rc = step_one(c, s, "section '%s'", slug);
+    if (rc == STORE_OK)
         read_section(s, 0, a, out);
-        rc = STORE_OK;
-    } else if (step == SQLITE_DONE) {
-        rc = STORE_NOT_FOUND;
-    } else {
-        report(NULL, 0, "section '%s': %s", slug, sqlite3_errmsg(c->db));
-    }
 out:
     stmt_done(s);
     return rc;
@@ -1027,52 +1103,14 @@ out:
 
 int store_publications(struct store *st, struct arena *a, struct publication **out, size_t *n)
 {
-    struct conn *c = conn_get(st, NULL, 0);
-    sqlite3_stmt *s = NULL;
-    struct publication *items = NULL;
-    size_t count = 0, cap = 0;
-    int rc = STORE_ERROR, step;
-    if (!c || !(s = stmt_get(c, STMT_PUBLICATIONS, NULL, 0)))
-        goto out;
-    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-        grow(a, (void **)&items, count, &cap, sizeof *items);
-        read_publication(s, 0, a, &items[count++]);
-    }
-    if (step != SQLITE_DONE) {
-        report(NULL, 0, "listing publications: %s", sqlite3_errmsg(c->db));
-        goto out;
-    }
-    *out = items;
-    *n = count;
-    rc = STORE_OK;
-out:
-    stmt_done(s);
-    return rc;
+    return list_all(st, STMT_PUBLICATIONS, a, sizeof **out, publication_row, "listing publications",
+                    (void **)out, n);
 }
 
 int store_sections(struct store *st, struct arena *a, struct section **out, size_t *n)
 {
-    struct conn *c = conn_get(st, NULL, 0);
-    sqlite3_stmt *s = NULL;
-    struct section *items = NULL;
-    size_t count = 0, cap = 0;
-    int rc = STORE_ERROR, step;
-    if (!c || !(s = stmt_get(c, STMT_SECTIONS, NULL, 0)))
-        goto out;
-    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-        grow(a, (void **)&items, count, &cap, sizeof *items);
-        read_section(s, 0, a, &items[count++]);
-    }
-    if (step != SQLITE_DONE) {
-        report(NULL, 0, "listing sections: %s", sqlite3_errmsg(c->db));
-        goto out;
-    }
-    *out = items;
-    *n = count;
-    rc = STORE_OK;
-out:
-    stmt_done(s);
-    return rc;
+    return list_all(st, STMT_SECTIONS, a, sizeof **out, section_row, "listing sections",
+                    (void **)out, n);
 }
 
 int store_article_by_slug(struct store *st, struct arena *a, const char *slug, struct article *out)
@@ -1083,15 +1121,9 @@ int store_article_by_slug(struct store *st, struct arena *a, const char *slug, s
     if (!c || !(s = stmt_get(c, STMT_ARTICLE_BY_SLUG, NULL, 0)))
         goto out;
     bind_text(s, 1, slug);
-    int step = sqlite3_step(s);
-    if (step == SQLITE_ROW) {
+    rc = step_one(c, s, "article '%s'", slug);
+    if (rc == STORE_OK)
         read_article(s, a, out);
-        rc = STORE_OK;
-    } else if (step == SQLITE_DONE) {
-        rc = STORE_NOT_FOUND;
-    } else {
-        report(NULL, 0, "article '%s': %s", slug, sqlite3_errmsg(c->db));
-    }
 out:
     stmt_done(s);
     return rc;
@@ -1105,16 +1137,11 @@ int store_article_meta(struct store *st, const char *slug, int64_t *id, enum acc
     if (!c || !(s = stmt_get(c, STMT_ARTICLE_META, NULL, 0)))
         goto out;
     bind_text(s, 1, slug);
-    int step = sqlite3_step(s);
-    if (step == SQLITE_ROW) {
+    rc = step_one(c, s, "article '%s'", slug);
+    if (rc == STORE_OK) {
         *id = sqlite3_column_int64(s, 0);
         int parsed = store_access_parse((const char *)sqlite3_column_text(s, 1));
         *level = parsed < 0 ? ACCESS_SUBSCRIBERS : (enum access_level)parsed;
-        rc = STORE_OK;
-    } else if (step == SQLITE_DONE) {
-        rc = STORE_NOT_FOUND;
-    } else {
-        report(NULL, 0, "article '%s': %s", slug, sqlite3_errmsg(c->db));
     }
 out:
     stmt_done(s);
@@ -1127,7 +1154,7 @@ int store_articles_latest(struct store *st, struct arena *a, const struct articl
 {
     struct conn *c = conn_get(st, NULL, 0);
     sqlite3_stmt *s = NULL;
-    int rc = STORE_ERROR, step;
+    int rc = STORE_ERROR;
     int limit = q->limit <= 0 ? DEFAULT_LIST_LIMIT : q->limit;
     if (limit > MAX_LIST_LIMIT)
         limit = MAX_LIST_LIMIT;
@@ -1135,25 +1162,13 @@ int store_articles_latest(struct store *st, struct arena *a, const struct articl
                         : q->publication_id                ? STMT_LATEST_PUBLICATION
                         : q->section_id                    ? STMT_LATEST_SECTION
                                                            : STMT_LATEST;
-    struct article *items = NULL;
-    size_t count = 0, cap = 0;
     if (!c || !(s = stmt_get(c, id, NULL, 0)))
         goto out;
     sqlite3_bind_int64(s, 1, q->publication_id);
     sqlite3_bind_int64(s, 2, q->section_id);
     sqlite3_bind_int(s, 3, limit);
     sqlite3_bind_int(s, 4, q->offset > 0 ? q->offset : 0);
-    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-        grow(a, (void **)&items, count, &cap, sizeof *items);
-        read_article(s, a, &items[count++]);
-    }
-    if (step != SQLITE_DONE) {
-        report(NULL, 0, "listing articles: %s", sqlite3_errmsg(c->db));
-        goto out;
-    }
-    *out = items;
-    *n = count;
-    rc = STORE_OK;
+    rc = read_rows(c, s, a, sizeof **out, article_row, "listing articles", (void **)out, n);
 out:
     stmt_done(s);
     return rc;
@@ -1237,6 +1252,12 @@ static void read_user(sqlite3_stmt *s, int col, struct arena *a, struct user *u)
     u->created_at = sqlite3_column_int64(s, col + 6);
 }
 
+/* read_user from column 0 (a row_reader). */
+static void user_row(sqlite3_stmt *s, struct arena *a, void *item)
+{
+    read_user(s, 0, a, item);
+}
+
 /* Reads a session from the current row of s, starting at column col (SESSION_COLUMNS order). */
 static void read_session(sqlite3_stmt *s, int col, struct arena *a, struct session *sess)
 {
@@ -1247,6 +1268,12 @@ static void read_session(sqlite3_stmt *s, int col, struct arena *a, struct sessi
     sess->expires_at = sqlite3_column_int64(s, col + 4);
     sess->user_agent = column_text(s, col + 5, a);
     sess->ip = column_text(s, col + 6, a);
+}
+
+/* read_session from column 0 (a row_reader). */
+static void session_row(sqlite3_stmt *s, struct arena *a, void *item)
+{
+    read_session(s, 0, a, item);
 }
 
 int store_user_create(struct store *st, const char *email, const char *display_name,
@@ -1293,15 +1320,9 @@ static int user_lookup(struct store *st, struct arena *a, enum statement id, con
         bind_text(s, 1, email);
     else
         sqlite3_bind_int64(s, 1, user_id);
-    int step = sqlite3_step(s);
-    if (step == SQLITE_ROW) {
+    rc = step_one(c, s, "looking up a user");
+    if (rc == STORE_OK)
         read_user(s, 0, a, out);
-        rc = STORE_OK;
-    } else if (step == SQLITE_DONE) {
-        rc = STORE_NOT_FOUND;
-    } else {
-        report(NULL, 0, "looking up a user: %s", sqlite3_errmsg(c->db));
-    }
 out:
     stmt_done(s);
     return rc;
@@ -1319,27 +1340,7 @@ int store_user_by_id(struct store *st, struct arena *a, int64_t id, struct user 
 
 int store_users(struct store *st, struct arena *a, struct user **out, size_t *n)
 {
-    struct conn *c = conn_get(st, NULL, 0);
-    sqlite3_stmt *s = NULL;
-    struct user *items = NULL;
-    size_t count = 0, cap = 0;
-    int rc = STORE_ERROR, step;
-    if (!c || !(s = stmt_get(c, STMT_USERS, NULL, 0)))
-        goto out;
-    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-        grow(a, (void **)&items, count, &cap, sizeof *items);
-        read_user(s, 0, a, &items[count++]);
-    }
-    if (step != SQLITE_DONE) {
-        report(NULL, 0, "listing users: %s", sqlite3_errmsg(c->db));
-        goto out;
-    }
-    *out = items;
-    *n = count;
-    rc = STORE_OK;
-out:
-    stmt_done(s);
-    return rc;
+    return list_all(st, STMT_USERS, a, sizeof **out, user_row, "listing users", (void **)out, n);
 }
 
 /* Runs the user update id: UPDATE users SET <column> = ?2, updated_at = ?3 WHERE id = ?1, with
@@ -1478,16 +1479,11 @@ int store_session_by_token(struct store *st, struct arena *a, const char *token_
     if (!c || !(s = stmt_get(c, STMT_SESSION_BY_TOKEN, NULL, 0)))
         goto out;
     bind_text(s, 1, token_hash_hex);
-    int step = sqlite3_step(s);
-    if (step == SQLITE_ROW) {
+    rc = step_one(c, s, "looking up a session");
+    if (rc == STORE_OK) {
         read_session(s, 0, a, session);
         if (user)
             read_user(s, SESSION_NCOLUMNS, a, user);
-        rc = STORE_OK;
-    } else if (step == SQLITE_DONE) {
-        rc = STORE_NOT_FOUND;
-    } else {
-        report(NULL, 0, "looking up a session: %s", sqlite3_errmsg(c->db));
     }
 out:
     stmt_done(s);
@@ -1516,23 +1512,11 @@ int store_sessions_for_user(struct store *st, struct arena *a, int64_t user_id,
 {
     struct conn *c = conn_get(st, NULL, 0);
     sqlite3_stmt *s = NULL;
-    struct session *items = NULL;
-    size_t count = 0, cap = 0;
-    int rc = STORE_ERROR, step;
+    int rc = STORE_ERROR;
     if (!c || !(s = stmt_get(c, STMT_SESSIONS_FOR_USER, NULL, 0)))
         goto out;
     sqlite3_bind_int64(s, 1, user_id);
-    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-        grow(a, (void **)&items, count, &cap, sizeof *items);
-        read_session(s, 0, a, &items[count++]);
-    }
-    if (step != SQLITE_DONE) {
-        report(NULL, 0, "listing sessions: %s", sqlite3_errmsg(c->db));
-        goto out;
-    }
-    *out = items;
-    *n = count;
-    rc = STORE_OK;
+    rc = read_rows(c, s, a, sizeof **out, session_row, "listing sessions", (void **)out, n);
 out:
     stmt_done(s);
     return rc;
@@ -1722,35 +1706,29 @@ out:
     return rc;
 }
 
+/* Reads a queued mail row (STMT_MAIL_DUE order) into item (a row_reader). */
+static void mail_row(sqlite3_stmt *s, struct arena *a, void *item)
+{
+    struct queued_mail *m = item;
+    m->id = sqlite3_column_int64(s, 0);
+    m->to = column_text(s, 1, a);
+    m->subject = column_text(s, 2, a);
+    m->text = column_text(s, 3, a);
+    m->html = column_text(s, 4, a);
+    m->attempts = sqlite3_column_int(s, 5);
+}
+
 int store_mail_due(struct store *st, struct arena *a, int64_t now, int limit,
                    struct queued_mail **out, size_t *n)
 {
     struct conn *c = conn_get(st, NULL, 0);
     sqlite3_stmt *s = NULL;
-    struct queued_mail *items = NULL;
-    size_t count = 0, cap = 0;
-    int rc = STORE_ERROR, step;
+    int rc = STORE_ERROR;
     if (!c || !(s = stmt_get(c, STMT_MAIL_DUE, NULL, 0)))
         goto out;
     sqlite3_bind_int64(s, 1, now);
     sqlite3_bind_int(s, 2, limit > 0 && limit <= MAX_LIST_LIMIT ? limit : DEFAULT_LIST_LIMIT);
-    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-        grow(a, (void **)&items, count, &cap, sizeof *items);
-        struct queued_mail *m = &items[count++];
-        m->id = sqlite3_column_int64(s, 0);
-        m->to = column_text(s, 1, a);
-        m->subject = column_text(s, 2, a);
-        m->text = column_text(s, 3, a);
-        m->html = column_text(s, 4, a);
-        m->attempts = sqlite3_column_int(s, 5);
-    }
-    if (step != SQLITE_DONE) {
-        report(NULL, 0, "listing due mail: %s", sqlite3_errmsg(c->db));
-        goto out;
-    }
-    *out = items;
-    *n = count;
-    rc = STORE_OK;
+    rc = read_rows(c, s, a, sizeof **out, mail_row, "listing due mail", (void **)out, n);
 out:
     stmt_done(s);
     return rc;
@@ -1805,6 +1783,12 @@ static void read_plan(sqlite3_stmt *s, int col, struct arena *a, struct plan *p)
     p->active = sqlite3_column_int(s, col + 10) != 0;
 }
 
+/* read_plan from column 0 (a row_reader). */
+static void plan_row(sqlite3_stmt *s, struct arena *a, void *item)
+{
+    read_plan(s, 0, a, item);
+}
+
 /* Reads a subscription from the current row of s, starting at column col (SUBSCRIPTION_COLUMNS
  * order). A NULL user_id (deleted account) reads as 0. */
 static void read_subscription(sqlite3_stmt *s, int col, struct arena *a, struct subscription *sub)
@@ -1831,6 +1815,12 @@ static void read_organisation(sqlite3_stmt *s, int col, struct arena *a, struct 
     org->ends_at = sqlite3_column_int64(s, col + 3);
 }
 
+/* read_organisation from column 0 (a row_reader). */
+static void organisation_row(sqlite3_stmt *s, struct arena *a, void *item)
+{
+    read_organisation(s, 0, a, item);
+}
+
 /* Runs statement id with ?1 = first and, when nparams is 2, ?2 = second (text), steps it once
  * and maps the outcome as step_write does. */
 static int write_texts(struct store *st, enum statement id, int nparams, const char *first,
@@ -1845,26 +1835,6 @@ static int write_texts(struct store *st, enum statement id, int nparams, const c
     if (nparams >= 2)
         bind_text(s, 2, second);
     rc = step_write(c, s, must_change, what);
-out:
-    stmt_done(s);
-    return rc;
-}
-
-/* The integer value of the meta row read by statement id (STMT_PAYWALL_VERSION) into *value.
- * STORE_OK or STORE_ERROR (reported with what). */
-static int meta_value(struct store *st, enum statement id, int64_t *value, const char *what)
-{
-    struct conn *c = conn_get(st, NULL, 0);
-    sqlite3_stmt *s = NULL;
-    int rc = STORE_ERROR;
-    if (!c || !(s = stmt_get(c, id, NULL, 0)))
-        goto out;
-    if (sqlite3_step(s) != SQLITE_ROW) {
-        report(NULL, 0, "reading the %s: %s", what, sqlite3_errmsg(c->db));
-        goto out;
-    }
-    *value = sqlite3_column_int64(s, 0);
-    rc = STORE_OK;
 out:
     stmt_done(s);
     return rc;
@@ -1915,23 +1885,11 @@ int store_plans(struct store *st, struct arena *a, int include_inactive, struct 
 {
     struct conn *c = conn_get(st, NULL, 0);
     sqlite3_stmt *s = NULL;
-    struct plan *items = NULL;
-    size_t count = 0, cap = 0;
-    int rc = STORE_ERROR, step;
+    int rc = STORE_ERROR;
     if (!c || !(s = stmt_get(c, STMT_PLANS, NULL, 0)))
         goto out;
     sqlite3_bind_int(s, 1, include_inactive ? 1 : 0);
-    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-        grow(a, (void **)&items, count, &cap, sizeof *items);
-        read_plan(s, 0, a, &items[count++]);
-    }
-    if (step != SQLITE_DONE) {
-        report(NULL, 0, "listing plans: %s", sqlite3_errmsg(c->db));
-        goto out;
-    }
-    *out = items;
-    *n = count;
-    rc = STORE_OK;
+    rc = read_rows(c, s, a, sizeof **out, plan_row, "listing plans", (void **)out, n);
 out:
     stmt_done(s);
     return rc;
@@ -1945,15 +1903,9 @@ int store_plan_by_slug(struct store *st, struct arena *a, const char *slug, stru
     if (!c || !(s = stmt_get(c, STMT_PLAN_BY_SLUG, NULL, 0)))
         goto out;
     bind_text(s, 1, slug);
-    int step = sqlite3_step(s);
-    if (step == SQLITE_ROW) {
+    rc = step_one(c, s, "plan '%s'", slug ? slug : "");
+    if (rc == STORE_OK)
         read_plan(s, 0, a, out);
-        rc = STORE_OK;
-    } else if (step == SQLITE_DONE) {
-        rc = STORE_NOT_FOUND;
-    } else {
-        report(NULL, 0, "plan '%s': %s", slug ? slug : "", sqlite3_errmsg(c->db));
-    }
 out:
     stmt_done(s);
     return rc;
@@ -2012,15 +1964,9 @@ static int subscription_lookup(struct store *st, struct arena *a, enum statement
     } else {
         bind_text(s, 1, customer_id);
     }
-    int step = sqlite3_step(s);
-    if (step == SQLITE_ROW) {
+    rc = step_one(c, s, "looking up a subscription");
+    if (rc == STORE_OK)
         read_subscription(s, 0, a, out);
-        rc = STORE_OK;
-    } else if (step == SQLITE_DONE) {
-        rc = STORE_NOT_FOUND;
-    } else {
-        report(NULL, 0, "looking up a subscription: %s", sqlite3_errmsg(c->db));
-    }
 out:
     stmt_done(s);
     return rc;
@@ -2146,54 +2092,23 @@ int store_org_remove_range(struct store *st, const char *org_slug, const char *c
 
 int store_orgs(struct store *st, struct arena *a, struct organisation **out, size_t *n)
 {
-    struct conn *c = conn_get(st, NULL, 0);
-    sqlite3_stmt *s = NULL;
-    struct organisation *items = NULL;
-    size_t count = 0, cap = 0;
-    int rc = STORE_ERROR, step;
-    if (!c || !(s = stmt_get(c, STMT_ORGS, NULL, 0)))
-        goto out;
-    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-        grow(a, (void **)&items, count, &cap, sizeof *items);
-        read_organisation(s, 0, a, &items[count++]);
-    }
-    if (step != SQLITE_DONE) {
-        report(NULL, 0, "listing organisations: %s", sqlite3_errmsg(c->db));
-        goto out;
-    }
-    *out = items;
-    *n = count;
-    rc = STORE_OK;
-out:
-    stmt_done(s);
-    return rc;
+    return list_all(st, STMT_ORGS, a, sizeof **out, organisation_row, "listing organisations",
+                    (void **)out, n);
+}
+
+/* Reads an organisation and one of its ranges (STMT_ORG_RANGES order) into item (a
+ * row_reader). */
+static void org_range_row(sqlite3_stmt *s, struct arena *a, void *item)
+{
+    struct org_range *r = item;
+    read_organisation(s, 0, a, &r->organisation);
+    r->cidr = column_text(s, ORGANISATION_NCOLUMNS, a);
 }
 
 int store_org_ranges(struct store *st, struct arena *a, struct org_range **out, size_t *n)
 {
-    struct conn *c = conn_get(st, NULL, 0);
-    sqlite3_stmt *s = NULL;
-    struct org_range *items = NULL;
-    size_t count = 0, cap = 0;
-    int rc = STORE_ERROR, step;
-    if (!c || !(s = stmt_get(c, STMT_ORG_RANGES, NULL, 0)))
-        goto out;
-    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-        grow(a, (void **)&items, count, &cap, sizeof *items);
-        struct org_range *r = &items[count++];
-        read_organisation(s, 0, a, &r->organisation);
-        r->cidr = column_text(s, ORGANISATION_NCOLUMNS, a);
-    }
-    if (step != SQLITE_DONE) {
-        report(NULL, 0, "listing address ranges: %s", sqlite3_errmsg(c->db));
-        goto out;
-    }
-    *out = items;
-    *n = count;
-    rc = STORE_OK;
-out:
-    stmt_done(s);
-    return rc;
+    return list_all(st, STMT_ORG_RANGES, a, sizeof **out, org_range_row, "listing address ranges",
+                    (void **)out, n);
 }
 
 int store_org_delete(struct store *st, const char *slug)
@@ -2230,15 +2145,9 @@ int store_meter_read_at(struct store *st, int64_t user_id, int64_t article_id, i
         goto out;
     sqlite3_bind_int64(s, 1, user_id);
     sqlite3_bind_int64(s, 2, article_id);
-    int step = sqlite3_step(s);
-    if (step == SQLITE_ROW) {
+    rc = step_one(c, s, "looking up a read");
+    if (rc == STORE_OK)
         *read_at = sqlite3_column_int64(s, 0);
-        rc = STORE_OK;
-    } else if (step == SQLITE_DONE) {
-        rc = STORE_NOT_FOUND;
-    } else {
-        report(NULL, 0, "looking up a read: %s", sqlite3_errmsg(c->db));
-    }
 out:
     stmt_done(s);
     return rc;
@@ -2348,6 +2257,12 @@ static void read_campaign(sqlite3_stmt *s, int col, struct arena *a, struct camp
     c->created_at = sqlite3_column_int64(s, col + 8);
 }
 
+/* read_campaign from column 0 (a row_reader). */
+static void campaign_row(sqlite3_stmt *s, struct arena *a, void *item)
+{
+    read_campaign(s, 0, a, item);
+}
+
 /* Reads a creative and its campaign from the current row of s (CREATIVE_SELECT order). */
 static void read_creative(sqlite3_stmt *s, struct arena *a, struct creative *k)
 {
@@ -2363,6 +2278,12 @@ static void read_creative(sqlite3_stmt *s, struct arena *a, struct creative *k)
     k->html = column_text(s, 9, a);
     k->created_at = sqlite3_column_int64(s, 10);
     read_campaign(s, CREATIVE_NCOLUMNS, a, &k->campaign);
+}
+
+/* read_creative (a row_reader). */
+static void creative_row(sqlite3_stmt *s, struct arena *a, void *item)
+{
+    read_creative(s, a, item);
 }
 
 int store_campaign_save(struct store *st, const struct campaign *camp, int64_t *id)
@@ -2420,15 +2341,9 @@ int store_campaign_by_slug(struct store *st, struct arena *a, const char *slug,
     if (!c || !(s = stmt_get(c, STMT_CAMPAIGN_BY_SLUG, NULL, 0)))
         goto out;
     bind_text(s, 1, slug);
-    int step = sqlite3_step(s);
-    if (step == SQLITE_ROW) {
+    rc = step_one(c, s, "campaign '%s'", slug ? slug : "");
+    if (rc == STORE_OK)
         read_campaign(s, 0, a, out);
-        rc = STORE_OK;
-    } else if (step == SQLITE_DONE) {
-        rc = STORE_NOT_FOUND;
-    } else {
-        report(NULL, 0, "campaign '%s': %s", slug ? slug : "", sqlite3_errmsg(c->db));
-    }
 out:
     stmt_done(s);
     return rc;
@@ -2436,27 +2351,8 @@ out:
 
 int store_campaigns(struct store *st, struct arena *a, struct campaign **out, size_t *n)
 {
-    struct conn *c = conn_get(st, NULL, 0);
-    sqlite3_stmt *s = NULL;
-    struct campaign *items = NULL;
-    size_t count = 0, cap = 0;
-    int rc = STORE_ERROR, step;
-    if (!c || !(s = stmt_get(c, STMT_CAMPAIGNS, NULL, 0)))
-        goto out;
-    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-        grow(a, (void **)&items, count, &cap, sizeof *items);
-        read_campaign(s, 0, a, &items[count++]);
-    }
-    if (step != SQLITE_DONE) {
-        report(NULL, 0, "listing campaigns: %s", sqlite3_errmsg(c->db));
-        goto out;
-    }
-    *out = items;
-    *n = count;
-    rc = STORE_OK;
-out:
-    stmt_done(s);
-    return rc;
+    return list_all(st, STMT_CAMPAIGNS, a, sizeof **out, campaign_row, "listing campaigns",
+                    (void **)out, n);
 }
 
 int store_campaign_delete(struct store *st, const char *slug)
@@ -2499,52 +2395,18 @@ int store_creative_by_id(struct store *st, struct arena *a, int64_t id, struct c
     if (!c || !(s = stmt_get(c, STMT_CREATIVE_BY_ID, NULL, 0)))
         goto out;
     sqlite3_bind_int64(s, 1, id);
-    int step = sqlite3_step(s);
-    if (step == SQLITE_ROW) {
+    rc = step_one(c, s, "creative %lld", (long long)id);
+    if (rc == STORE_OK)
         read_creative(s, a, out);
-        rc = STORE_OK;
-    } else if (step == SQLITE_DONE) {
-        rc = STORE_NOT_FOUND;
-    } else {
-        report(NULL, 0, "creative %lld: %s", (long long)id, sqlite3_errmsg(c->db));
-    }
 out:
     stmt_done(s);
     return rc;
-}
-
-/* Steps s (bound by the caller) and collects its creatives into *out and *n (from a). Returns
- * STORE_OK or STORE_ERROR (reported with what). */
-static int collect_creatives(struct conn *c, sqlite3_stmt *s, struct arena *a,
-                             struct creative **out, size_t *n, const char *what)
-{
-    struct creative *items = NULL;
-    size_t count = 0, cap = 0;
-    int step;
-    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-        grow(a, (void **)&items, count, &cap, sizeof *items);
-        read_creative(s, a, &items[count++]);
-    }
-    if (step != SQLITE_DONE) {
-        report(NULL, 0, "%s: %s", what, sqlite3_errmsg(c->db));
-        return STORE_ERROR;
-    }
-    *out = items;
-    *n = count;
-    return STORE_OK;
 }
 
 int store_creatives(struct store *st, struct arena *a, struct creative **out, size_t *n)
 {
-    struct conn *c = conn_get(st, NULL, 0);
-    sqlite3_stmt *s = NULL;
-    int rc = STORE_ERROR;
-    if (!c || !(s = stmt_get(c, STMT_CREATIVES, NULL, 0)))
-        goto out;
-    rc = collect_creatives(c, s, a, out, n, "listing creatives");
-out:
-    stmt_done(s);
-    return rc;
+    return list_all(st, STMT_CREATIVES, a, sizeof **out, creative_row, "listing creatives",
+                    (void **)out, n);
 }
 
 int store_creative_delete(struct store *st, int64_t id)
@@ -2565,7 +2427,7 @@ int store_creatives_eligible(struct store *st, struct arena *a, const char *plac
     bind_text(s, 2, publication);
     bind_text(s, 3, section);
     sqlite3_bind_int64(s, 4, now);
-    rc = collect_creatives(c, s, a, out, n, "choosing creatives");
+    rc = read_rows(c, s, a, sizeof **out, creative_row, "choosing creatives", (void **)out, n);
 out:
     stmt_done(s);
     return rc;
@@ -2608,35 +2470,29 @@ out:
     return rc;
 }
 
+/* Reads an ad report row (STMT_AD_REPORT order) into item (a row_reader). */
+static void ad_report_row(sqlite3_stmt *s, struct arena *a, void *item)
+{
+    struct ad_report_row *row = item;
+    row->day = column_text(s, 0, a);
+    row->campaign_slug = column_text(s, 1, a);
+    row->creative_id = sqlite3_column_int64(s, 2);
+    row->placement = column_text(s, 3, a);
+    row->impressions = sqlite3_column_int64(s, 4);
+    row->clicks = sqlite3_column_int64(s, 5);
+}
+
 int store_ad_report(struct store *st, struct arena *a, const char *from, const char *to,
                     struct ad_report_row **out, size_t *n)
 {
     struct conn *c = conn_get(st, NULL, 0);
     sqlite3_stmt *s = NULL;
-    struct ad_report_row *items = NULL;
-    size_t count = 0, cap = 0;
-    int rc = STORE_ERROR, step;
+    int rc = STORE_ERROR;
     if (!c || !(s = stmt_get(c, STMT_AD_REPORT, NULL, 0)))
         goto out;
     bind_text(s, 1, from);
     bind_text(s, 2, to);
-    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-        grow(a, (void **)&items, count, &cap, sizeof *items);
-        struct ad_report_row *row = &items[count++];
-        row->day = column_text(s, 0, a);
-        row->campaign_slug = column_text(s, 1, a);
-        row->creative_id = sqlite3_column_int64(s, 2);
-        row->placement = column_text(s, 3, a);
-        row->impressions = sqlite3_column_int64(s, 4);
-        row->clicks = sqlite3_column_int64(s, 5);
-    }
-    if (step != SQLITE_DONE) {
-        report(NULL, 0, "reading the ad report: %s", sqlite3_errmsg(c->db));
-        goto out;
-    }
-    *out = items;
-    *n = count;
-    rc = STORE_OK;
+    rc = read_rows(c, s, a, sizeof **out, ad_report_row, "reading the ad report", (void **)out, n);
 out:
     stmt_done(s);
     return rc;

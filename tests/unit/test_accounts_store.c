@@ -18,46 +18,8 @@
 #include "arena.h"
 #include "check.h"
 #include "store.h"
+#include "test_support.h"
 #include "util.h"
-
-/* A temporary directory and the database path inside it. */
-struct tmpdb {
-    char dir[64];
-    char path[128];
-};
-
-/* Makes a fresh temporary directory for one test's database. Returns 0 or -1. */
-static int tmpdb_make(struct tmpdb *t)
-{
-    snprintf(t->dir, sizeof t->dir, "/tmp/broadsheet-accounts-XXXXXX");
-    if (!mkdtemp(t->dir))
-        return -1;
-    snprintf(t->path, sizeof t->path, "%s/test.db", t->dir);
-    return 0;
-}
-
-/* Removes the database (and its WAL files) and the directory. */
-static void tmpdb_remove(struct tmpdb *t)
-{
-    static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
-    char file[160];
-    for (size_t i = 0; i < ARRAY_LEN(suffixes); i++) {
-        snprintf(file, sizeof file, "%s%s", t->path, suffixes[i]);
-        unlink(file);
-    }
-    rmdir(t->dir);
-}
-
-/* Opens a store on t, failing the test (and returning NULL) if it cannot. */
-static struct store *open_store(struct tmpdb *t)
-{
-    char err[256] = "";
-    struct store *st = store_open(t->path, err, sizeof err);
-    if (!st)
-        fprintf(stderr, "    store_open: %s\n", err);
-    CHECK(st != NULL);
-    return st;
-}
 
 /* A made-up token hash: 64 hex digits derived from n. */
 static const char *fake_hash(char buf[65], unsigned n)
@@ -95,7 +57,7 @@ static void test_user_create_and_lookup(void)
     struct arena *a = arena_new(0);
     struct user u;
     int64_t id = 0;
-    CHECK(tmpdb_make(&t) == 0);
+    CHECK(tmpdb_make(&t, "accounts") == 0);
     struct store *st = open_store(&t);
     if (!st)
         goto out;
@@ -155,7 +117,7 @@ static void test_duplicate_email(void)
     struct arena *a = arena_new(0);
     struct user u;
     int64_t id = 0;
-    CHECK(tmpdb_make(&t) == 0);
+    CHECK(tmpdb_make(&t, "accounts") == 0);
     struct store *st = open_store(&t);
     if (!st)
         goto out;
@@ -202,7 +164,7 @@ static void test_concurrent_registration(void)
     pthread_barrier_t start;
     pthread_t threads[2];
     struct registrar r[2];
-    CHECK(tmpdb_make(&t) == 0);
+    CHECK(tmpdb_make(&t, "accounts") == 0);
     struct store *st = open_store(&t);
     if (!st)
         goto out;
@@ -235,7 +197,7 @@ static void test_user_changes(void)
     struct tmpdb t;
     struct arena *a = arena_new(0);
     struct user u;
-    CHECK(tmpdb_make(&t) == 0);
+    CHECK(tmpdb_make(&t, "accounts") == 0);
     struct store *st = open_store(&t);
     if (!st)
         goto out;
@@ -285,7 +247,7 @@ static void test_sessions(void)
     size_t n;
     char h1[65], h2[65], h3[65], h4[65];
     int64_t s1 = 0, s2 = 0, s3 = 0, other_session = 0;
-    CHECK(tmpdb_make(&t) == 0);
+    CHECK(tmpdb_make(&t, "accounts") == 0);
     struct store *st = open_store(&t);
     if (!st)
         goto out;
@@ -380,7 +342,7 @@ static void test_delete_user_cascades(void)
     size_t n;
     char h1[65], h2[65], h3[65];
     int64_t uid = 0;
-    CHECK(tmpdb_make(&t) == 0);
+    CHECK(tmpdb_make(&t, "accounts") == 0);
     struct store *st = open_store(&t);
     if (!st)
         goto out;
@@ -413,7 +375,7 @@ static void test_tokens(void)
     char h1[65], h2[65], h3[65], h4[65];
     int64_t uid = 0;
     const char *payload = NULL;
-    CHECK(tmpdb_make(&t) == 0);
+    CHECK(tmpdb_make(&t, "accounts") == 0);
     struct store *st = open_store(&t);
     if (!st)
         goto out;
@@ -503,7 +465,7 @@ static void test_concurrent_consume(void)
     pthread_t threads[2];
     struct consumer c[2];
     char hash[65];
-    CHECK(tmpdb_make(&t) == 0);
+    CHECK(tmpdb_make(&t, "accounts") == 0);
     struct store *st = open_store(&t);
     if (!st)
         goto out;
@@ -533,7 +495,7 @@ static void test_secrets(void)
 {
     struct tmpdb t;
     unsigned char csrf[32], csrf_again[32], cookie[32], zero[32] = {0};
-    CHECK(tmpdb_make(&t) == 0);
+    CHECK(tmpdb_make(&t, "accounts") == 0);
     struct store *st = open_store(&t);
     if (!st)
         goto out;

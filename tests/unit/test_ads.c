@@ -17,45 +17,20 @@
 #include "arena.h"
 #include "check.h"
 #include "store.h"
+#include "test_support.h"
 #include "util.h"
 
 #define DAY 86400
 #define NOW 1700000000 /* a fixed "now" for selection: 2023-11-14 22:13:20 UTC */
 
-/* A temporary directory and the database path inside it. */
-struct tmpdir {
-    char dir[64];
-    char db[128];
-};
-
-/* Makes a fresh temporary directory for one test. Returns 0 or -1. */
-static int tmpdir_make(struct tmpdir *t)
-{
-    snprintf(t->dir, sizeof t->dir, "/tmp/broadsheet-ads-XXXXXX");
-    if (!mkdtemp(t->dir))
-        return -1;
-    snprintf(t->db, sizeof t->db, "%s/test.db", t->dir);
-    return 0;
-}
-
-/* Removes everything under the directory (a shell's rm -r: the test made it all). */
-static void tmpdir_remove(struct tmpdir *t)
+/* Removes t's directory and everything under it (a shell's rm -r: the test made it all, images
+ * as well as the database). */
+static void tmpdb_remove_all(struct tmpdb *t)
 {
     char cmd[160];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", t->dir);
     if (system(cmd) != 0)
         fprintf(stderr, "    could not remove %s\n", t->dir);
-}
-
-/* Opens a store on t's database, failing the test (and returning NULL) if it cannot. */
-static struct store *open_store(struct tmpdir *t)
-{
-    char err[256] = "";
-    struct store *st = store_open(t->db, err, sizeof err);
-    if (!st)
-        fprintf(stderr, "    store_open: %s\n", err);
-    CHECK(st != NULL);
-    return st;
 }
 
 /* Writes data[0..len) to dir/name; returns the path (static buffer, one at a time). */
@@ -285,8 +260,8 @@ static void test_image_path_valid(void)
 
 static void test_store_image(void)
 {
-    struct tmpdir t;
-    if (tmpdir_make(&t) != 0) {
+    struct tmpdb t;
+    if (tmpdb_make(&t, "ads") != 0) {
         CHECK(0);
         return;
     }
@@ -362,7 +337,7 @@ static void test_store_image(void)
               ADS_IMAGE_INVALID); /* a directory */
 
     arena_free(a);
-    tmpdir_remove(&t);
+    tmpdb_remove_all(&t);
 }
 
 /* ---- the weighted draw -------------------------------------------------------------------- */
@@ -529,8 +504,8 @@ static const char *eligible(struct store *st, struct arena *a, const char *place
 
 static void test_selection(void)
 {
-    struct tmpdir t;
-    if (tmpdir_make(&t) != 0) {
+    struct tmpdb t;
+    if (tmpdb_make(&t, "ads") != 0) {
         CHECK(0);
         return;
     }
@@ -603,13 +578,13 @@ static void test_selection(void)
     arena_free(a);
     store_close(st);
 out:
-    tmpdir_remove(&t);
+    tmpdb_remove_all(&t);
 }
 
 static void test_campaigns_and_creatives(void)
 {
-    struct tmpdir t;
-    if (tmpdir_make(&t) != 0) {
+    struct tmpdb t;
+    if (tmpdb_make(&t, "ads") != 0) {
         CHECK(0);
         return;
     }
@@ -712,15 +687,15 @@ static void test_campaigns_and_creatives(void)
     arena_free(a);
     store_close(st);
 out:
-    tmpdir_remove(&t);
+    tmpdb_remove_all(&t);
 }
 
 /* ---- counting and the report ------------------------------------------------------------- */
 
 static void test_counts_and_report(void)
 {
-    struct tmpdir t;
-    if (tmpdir_make(&t) != 0) {
+    struct tmpdb t;
+    if (tmpdb_make(&t, "ads") != 0) {
         CHECK(0);
         return;
     }
@@ -780,7 +755,7 @@ static void test_counts_and_report(void)
     arena_free(a);
     store_close(st);
 out:
-    tmpdir_remove(&t);
+    tmpdb_remove_all(&t);
 }
 
 static void test_ctr(void)

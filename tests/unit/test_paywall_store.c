@@ -22,48 +22,10 @@
 #include "arena.h"
 #include "check.h"
 #include "store.h"
+#include "test_support.h"
 #include "util.h"
 
 #define DAY 86400
-
-/* A temporary directory and the database path inside it. */
-struct tmpdb {
-    char dir[64];
-    char path[128];
-};
-
-/* Makes a fresh temporary directory for one test's database. Returns 0 or -1. */
-static int tmpdb_make(struct tmpdb *t)
-{
-    snprintf(t->dir, sizeof t->dir, "/tmp/broadsheet-paywall-XXXXXX");
-    if (!mkdtemp(t->dir))
-        return -1;
-    snprintf(t->path, sizeof t->path, "%s/test.db", t->dir);
-    return 0;
-}
-
-/* Removes the database (and its WAL files) and the directory. */
-static void tmpdb_remove(struct tmpdb *t)
-{
-    static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
-    char file[160];
-    for (size_t i = 0; i < ARRAY_LEN(suffixes); i++) {
-        snprintf(file, sizeof file, "%s%s", t->path, suffixes[i]);
-        unlink(file);
-    }
-    rmdir(t->dir);
-}
-
-/* Opens a store on t, failing the test (and returning NULL) if it cannot. */
-static struct store *open_store(struct tmpdb *t)
-{
-    char err[256] = "";
-    struct store *st = store_open(t->path, err, sizeof err);
-    if (!st)
-        fprintf(stderr, "    store_open: %s\n", err);
-    CHECK(st != NULL);
-    return st;
-}
 
 /* The first column of the first row of the literal query sql, run on its own connection to
  * path, as text into out ("(none)" for no row, "(null)" for NULL). */
@@ -142,7 +104,7 @@ static void test_plans(void)
 {
     struct tmpdb t;
     struct arena *a = arena_new(0);
-    CHECK(tmpdb_make(&t) == 0);
+    CHECK(tmpdb_make(&t, "paywall") == 0);
     struct store *st = open_store(&t);
     if (!st)
         goto out;
@@ -269,7 +231,7 @@ static void test_admin_subscriptions(void)
     struct tmpdb t;
     struct arena *a = arena_new(0);
     struct subscription sub;
-    CHECK(tmpdb_make(&t) == 0);
+    CHECK(tmpdb_make(&t, "paywall") == 0);
     struct store *st = open_store(&t);
     if (!st)
         goto out;
@@ -359,7 +321,7 @@ static void test_stripe_subscriptions(void)
     struct tmpdb t;
     struct arena *a = arena_new(0);
     struct subscription sub;
-    CHECK(tmpdb_make(&t) == 0);
+    CHECK(tmpdb_make(&t, "paywall") == 0);
     struct store *st = open_store(&t);
     if (!st)
         goto out;
@@ -462,7 +424,7 @@ out:
 static void test_stripe_events(void)
 {
     struct tmpdb t;
-    CHECK(tmpdb_make(&t) == 0);
+    CHECK(tmpdb_make(&t, "paywall") == 0);
     struct store *st = open_store(&t);
     if (!st)
         goto out;
@@ -494,7 +456,7 @@ static void test_organisations(void)
 {
     struct tmpdb t;
     struct arena *a = arena_new(0);
-    CHECK(tmpdb_make(&t) == 0);
+    CHECK(tmpdb_make(&t, "paywall") == 0);
     struct store *st = open_store(&t);
     if (!st)
         goto out;
@@ -599,7 +561,7 @@ static void test_meter(void)
     struct arena *a = arena_new(0);
     int64_t articles[2] = {0, 0}, read_at = 0;
     int count = -1;
-    CHECK(tmpdb_make(&t) == 0);
+    CHECK(tmpdb_make(&t, "paywall") == 0);
     struct store *st = open_store(&t);
     if (!st)
         goto out;
@@ -676,7 +638,7 @@ static void test_deleted_user_keeps_subscriptions(void)
     struct tmpdb t;
     struct arena *a = arena_new(0);
     struct subscription sub;
-    CHECK(tmpdb_make(&t) == 0);
+    CHECK(tmpdb_make(&t, "paywall") == 0);
     struct store *st = open_store(&t);
     if (!st)
         goto out;
@@ -719,7 +681,7 @@ static void test_default_access(void)
     struct arena *a = arena_new(0);
     int64_t articles[2];
     char buf[64];
-    CHECK(tmpdb_make(&t) == 0);
+    CHECK(tmpdb_make(&t, "paywall") == 0);
     struct store *st = open_store(&t);
     if (!st)
         goto out;
@@ -772,7 +734,7 @@ static void test_default_access_read(void)
     struct section sec, *secs;
     struct article art, *list;
     size_t n;
-    CHECK(tmpdb_make(&t) == 0);
+    CHECK(tmpdb_make(&t, "paywall") == 0);
     struct store *st = open_store(&t);
     if (!st)
         goto out;
@@ -832,7 +794,7 @@ out:
 static void test_paywall_version_across_processes(void)
 {
     struct tmpdb t;
-    CHECK(tmpdb_make(&t) == 0);
+    CHECK(tmpdb_make(&t, "paywall") == 0);
     struct store *server = open_store(&t);
     struct store *shell = server ? open_store(&t) : NULL; /* `broadsheet org add` beside it */
     if (!server || !shell)

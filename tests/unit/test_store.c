@@ -17,46 +17,8 @@
 #include "check.h"
 #include "migrations.h"
 #include "store.h"
+#include "test_support.h"
 #include "util.h"
-
-/* A temporary directory and the database path inside it. */
-struct tmpdb {
-    char dir[64];
-    char path[128];
-};
-
-/* Makes a fresh temporary directory for one test's database. Returns 0 or -1. */
-static int tmpdb_make(struct tmpdb *t)
-{
-    snprintf(t->dir, sizeof t->dir, "/tmp/broadsheet-store-XXXXXX");
-    if (!mkdtemp(t->dir))
-        return -1;
-    snprintf(t->path, sizeof t->path, "%s/test.db", t->dir);
-    return 0;
-}
-
-/* Removes the database (and its WAL files) and the directory. */
-static void tmpdb_remove(struct tmpdb *t)
-{
-    static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
-    char file[160];
-    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
-        snprintf(file, sizeof file, "%s%s", t->path, suffixes[i]);
-        unlink(file);
-    }
-    rmdir(t->dir);
-}
-
-/* Opens a store on t, failing the test (and returning NULL) if it cannot. */
-static struct store *open_store(struct tmpdb *t)
-{
-    char err[256] = "";
-    struct store *st = store_open(t->path, err, sizeof err);
-    if (!st)
-        fprintf(stderr, "    store_open: %s\n", err);
-    CHECK(st != NULL);
-    return st;
-}
 
 /* Reads PRAGMA name (an integer or text) straight from the file, bypassing the store. */
 static void pragma_value(const char *path, const char *pragma, char *out, size_t outlen)
@@ -139,7 +101,7 @@ static void test_open_migrate_reopen(void)
     struct tmpdb t;
     char value[64], want[16];
     int64_t v1 = -1, v2 = -2;
-    CHECK(tmpdb_make(&t) == 0);
+    CHECK(tmpdb_make(&t, "store") == 0);
     struct store *st = open_store(&t);
     if (!st)
         goto out;
@@ -172,7 +134,7 @@ static void test_newer_schema_refused(void)
     struct tmpdb t;
     char err[256] = "";
     sqlite3 *db = NULL;
-    CHECK(tmpdb_make(&t) == 0);
+    CHECK(tmpdb_make(&t, "store") == 0);
     CHECK(sqlite3_open(t.path, &db) == SQLITE_OK);
     CHECK(sqlite3_exec(db, "PRAGMA user_version = 999", NULL, NULL, NULL) == SQLITE_OK);
     sqlite3_close(db);
@@ -198,7 +160,7 @@ static void test_save_and_lookup(void)
     struct publication p;
     struct section s;
     struct article art;
-    CHECK(tmpdb_make(&t) == 0);
+    CHECK(tmpdb_make(&t, "store") == 0);
     struct store *st = open_store(&t);
     if (!st)
         goto out;
@@ -273,7 +235,7 @@ static void test_not_found(void)
     struct publication p;
     struct section s;
     struct article art;
-    CHECK(tmpdb_make(&t) == 0);
+    CHECK(tmpdb_make(&t, "store") == 0);
     struct store *st = open_store(&t);
     if (!st)
         goto out;
@@ -299,7 +261,7 @@ static void test_latest(void)
     size_t n;
     struct publication nj, gsn;
     struct section security;
-    CHECK(tmpdb_make(&t) == 0);
+    CHECK(tmpdb_make(&t, "store") == 0);
     struct store *st = open_store(&t);
     if (!st)
         goto out;
@@ -363,7 +325,7 @@ static void test_upsert_by_slug(void)
     struct arena *a = arena_new(0);
     struct article first, second;
     char err[256] = "";
-    CHECK(tmpdb_make(&t) == 0);
+    CHECK(tmpdb_make(&t, "store") == 0);
     struct store *st = open_store(&t);
     if (!st)
         goto out;
@@ -419,7 +381,7 @@ static void test_batch_all_or_none(void)
     struct article art;
     char err[256] = "";
     int64_t before, after;
-    CHECK(tmpdb_make(&t) == 0);
+    CHECK(tmpdb_make(&t, "store") == 0);
     struct store *st = open_store(&t);
     if (!st)
         goto out;
@@ -467,7 +429,7 @@ static void test_content_version_across_stores(void)
 {
     struct tmpdb t;
     int64_t v0 = 0, v1 = 0, v2 = 0, v3 = 0;
-    CHECK(tmpdb_make(&t) == 0);
+    CHECK(tmpdb_make(&t, "store") == 0);
     struct store *server = open_store(&t);
     struct store *importer = open_store(&t); /* as another process would */
     if (!server || !importer)
@@ -533,7 +495,7 @@ static void test_threads(void)
     struct arena *a = arena_new(0);
     pthread_t threads[THREADS];
     struct worker workers[THREADS];
-    CHECK(tmpdb_make(&t) == 0);
+    CHECK(tmpdb_make(&t, "store") == 0);
     struct store *st = open_store(&t);
     if (!st)
         goto out;
@@ -570,7 +532,7 @@ static void test_thread_exit_without_done(void)
 {
     struct tmpdb t;
     pthread_t thread;
-    CHECK(tmpdb_make(&t) == 0);
+    CHECK(tmpdb_make(&t, "store") == 0);
     struct store *st = open_store(&t);
     if (!st)
         goto out;
