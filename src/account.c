@@ -22,13 +22,8 @@ json_t *account_context(struct req *r, const char *title)
 {
     json_t *ctx = render_context(r, "account", title, NULL, r->path, NULL);
     json_object_set_new(ctx, "csrf", json_string(reader_csrf_token(r)));
-    if (r->reader) {
-        const struct user *u = &r->reader->user;
-        json_object_set_new(ctx, "reader",
-                            json_pack("{s:s, s:s, s:b, s:s}", "name", u->display_name, "email",
-                                      u->email, "verified", u->email_verified_at != 0, "role",
-                                      store_role_name(u->role)));
-    }
+    if (r->reader)
+        json_object_set_new(ctx, "reader", reader_json(&r->reader->user));
     return ctx;
 }
 

@@ -74,11 +74,7 @@ enum MHD_Result page_offers(struct req *r)
                         json_string(canceled ? "Checkout was canceled: nothing was charged." : ""));
     if (r->reader) {
         json_object_set_new(ctx, "csrf", json_string(reader_csrf_token(r)));
-        const struct user *u = &r->reader->user;
-        json_object_set_new(ctx, "reader",
-                            json_pack("{s:s, s:s, s:b, s:s}", "name", u->display_name, "email",
-                                      u->email, "verified", u->email_verified_at != 0, "role",
-                                      store_role_name(u->role)));
+        json_object_set_new(ctx, "reader", reader_json(&r->reader->user));
     }
     return account_send(r, 200, "offers", ctx);
 }

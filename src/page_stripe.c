@@ -28,47 +28,30 @@
 #define SUBSCRIBE_PER_ACCOUNT 20 /* Checkout sessions a reader may start per hour */
 #define STRIPE_URL_MAX 2048      /* a Checkout or portal URL (Stripe's are ~150 bytes) */
 
-/* Sends a short text/plain answer (body is a literal: it is not copied) with status, not
- * cached. */
-static enum MHD_Result send_text(struct req *r, unsigned status, const char *body)
-{
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_PERSISTENT);
-    entity_add_common_headers(resp);
-    MHD_add_response_header(resp, "Content-Type", "text/plain; charset=utf-8");
-    MHD_add_response_header(resp, "Cache-Control", "no-store");
-    r->answered = 1;
-    r->status = status;
-    r->bytes = strlen(body);
-    enum MHD_Result result = MHD_queue_response(r->conn, status, resp);
-    MHD_destroy_response(resp);
-    return result;
-}
-
 enum MHD_Result page_stripe_webhook(struct req *r)
 {
     const struct config *c = r->app->config;
     if (!c->stripe_webhook_secret || !*c->stripe_webhook_secret)
         return server_send_error(r, 404); /* no Stripe here: the endpoint does not exist */
     if (!r->raw_body)
-        return send_text(r, 400, "no body\n");
+        return server_send_text(r, 400, "no body\n");
     int64_t now = util_now();
     int sig = stripe_verify_signature(r->raw_body, r->raw_len, req_header(r, "Stripe-Signature"),
                                       c->stripe_webhook_secret, now, c->stripe_tolerance);
     if (sig != STRIPE_SIG_OK) /* nothing read or changed: say why, for Stripe's log */
-        return send_text(r, 400, stripe_signature_reason(sig));
+        return server_send_text(r, 400, stripe_signature_reason(sig));
 
     char err[512];
     switch (stripe_handle_event(r->app->store, r->raw_body, r->raw_len, now, err, sizeof err)) {
     case STRIPE_EVENT_PROCESSED:
     case STRIPE_EVENT_DUPLICATE:
-    case STRIPE_EVENT_IGNORED: return send_text(r, 200, "ok\n");
+    case STRIPE_EVENT_IGNORED: return server_send_text(r, 200, "ok\n");
     case STRIPE_EVENT_MALFORMED:
         fprintf(stderr, "broadsheet: stripe webhook: malformed event: %s\n", err);
-        return send_text(r, 400, "malformed event\n");
+        return server_send_text(r, 400, "malformed event\n");
     default:
         fprintf(stderr, "broadsheet: stripe webhook: %s\n", err);
-        return send_text(r, 500, "could not process the event; please retry\n");
+        return server_send_text(r, 500, "could not process the event; please retry\n");
     }
 }
 

@@ -29,6 +29,12 @@ static void clear_session_cookie(struct req *r)
     req_set_cookie(r, cookie);
 }
 
+json_t *reader_json(const struct user *user)
+{
+    return json_pack("{s:s, s:s, s:b, s:s}", "name", user->display_name, "email", user->email,
+                     "verified", user->email_verified_at != 0, "role", store_role_name(user->role));
+}
+
 void reader_load(struct req *r)
 {
     const char *token = req_cookie(r, READER_SESSION_COOKIE);

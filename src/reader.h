@@ -13,6 +13,8 @@
 #ifndef BROADSHEET_READER_H
 #define BROADSHEET_READER_H
 
+#include <jansson.h>
+
 #include "req.h"
 #include "store.h"
 
@@ -24,6 +26,9 @@ struct reader {
     struct session session;
     char token_hash[65]; /* the session token's hash: the CSRF binding */
 };
+
+/* The reader fields templates get (name, email, verified, role): a new reference. */
+json_t *reader_json(const struct user *user);
 
 /* Looks up the session cookie and sets r->reader for a valid, unexpired session (refreshing
  * its last-seen time now and then). An unknown or expired session's cookie is cleared. */

@@ -220,6 +220,12 @@ enum MHD_Result server_send_page(struct req *r, unsigned status, const struct bu
                     body->len, NULL, NULL);
 }
 
+enum MHD_Result server_send_text(struct req *r, unsigned status, const char *body)
+{
+    return send_own(r, status, "text/plain; charset=utf-8", "no-store", body, strlen(body), NULL,
+                    NULL);
+}
+
 enum MHD_Result server_redirect(struct req *r, const char *location)
 {
     return send_own(r, MHD_HTTP_SEE_OTHER, "text/plain; charset=utf-8", "no-store", "", 0,
@@ -330,10 +336,8 @@ static unsigned validate(struct req *r, const char *url, const char *version)
 /* The account links for a signed-in reader (template account-links), appended to out. */
 static void render_account_links(struct req *r, struct buf *out)
 {
-    const struct user *u = &r->reader->user;
-    json_t *ctx = json_pack("{s:{s:s, s:s, s:b, s:s}, s:s}", "reader", "name", u->display_name,
-                            "email", u->email, "verified", u->email_verified_at != 0, "role",
-                            store_role_name(u->role), "csrf", reader_csrf_token(r));
+    json_t *ctx = json_pack("{s:o, s:s}", "reader", reader_json(&r->reader->user), "csrf",
+                            reader_csrf_token(r));
     tmpl_render(r->app->templates, "account-links", ctx, out);
     json_decref(ctx);
 }
@@ -901,7 +905,6 @@ int server_run(const struct config *config, struct store *store)
     if (resolve(config->address, config->port, &ss, &ss_len) < 0)
         goto out;
     raise_file_limit();
-
 
     char err[512];
     listener = listener_open((struct sockaddr *)&ss, ss_len, err, sizeof err);

@@ -35,6 +35,10 @@ enum MHD_Result server_send_cached(struct req *r, const char *key, route_render_
  * request's cookies. */
 enum MHD_Result server_send_page(struct req *r, unsigned status, const struct buf *body);
 
+/* A short text/plain answer for this request alone (no-store), body copied: health checks,
+ * webhook replies. */
+enum MHD_Result server_send_text(struct req *r, unsigned status, const char *body);
+
 /* 303 See Other to location (a local path), with the request's cookies: the answer to a
  * successful form post. */
 enum MHD_Result server_redirect(struct req *r, const char *location);
