@@ -104,6 +104,19 @@ void store_close(struct store *st);
 /* Closes the calling thread's connection, if it opened one (call before a thread exits). */
 void store_thread_done(struct store *st);
 
+/* Transactions: the calling thread's store calls between store_begin and store_commit (or
+ * store_rollback) are one transaction, all kept or none. store_begin takes the write lock at
+ * once (waiting up to the connection's busy timeout), so what follows cannot fail half-way
+ * because another writer came first. They nest: a store function that keeps its own
+ * transaction (store_token_consume, store_articles_save…) becomes a part of the caller's, and a
+ * store_begin inside another is a savepoint that store_rollback undoes alone. Every
+ * store_begin that returned STORE_OK is matched by one store_commit or store_rollback on the
+ * same thread. store_commit returns STORE_ERROR when nothing was kept (the database failed, or
+ * had already rolled the transaction back after an error such as a full disk). */
+int store_begin(struct store *st);
+int store_commit(struct store *st);
+void store_rollback(struct store *st);
+
 /* A number that changes whenever content (articles, publications, sections) changes, from
  * any process using the same database: the page cache compares it to know when to flush. */
 int store_content_version(struct store *st, int64_t *version);

@@ -98,6 +98,9 @@ enum statement {
     STMT_BEGIN_IMMEDIATE,
     STMT_COMMIT,
     STMT_ROLLBACK,
+    STMT_SAVEPOINT,
+    STMT_RELEASE,
+    STMT_ROLLBACK_TO,
     STMT_CONTENT_VERSION,
     STMT_ANY_PUBLICATION,
     STMT_PUBLICATION_UPSERT,
@@ -190,6 +193,10 @@ static const char *const statements[STMT_COUNT] = {
     [STMT_BEGIN_IMMEDIATE] = "BEGIN IMMEDIATE",
     [STMT_COMMIT] = "COMMIT",
     [STMT_ROLLBACK] = "ROLLBACK",
+    /* Nested transactions (tx_begin): savepoints nest LIFO, so one name serves every level. */
+    [STMT_SAVEPOINT] = "SAVEPOINT nested",
+    [STMT_RELEASE] = "RELEASE nested",
+    [STMT_ROLLBACK_TO] = "ROLLBACK TO nested",
     [STMT_CONTENT_VERSION] = "SELECT value FROM meta WHERE key = 'content_version'",
     [STMT_ANY_PUBLICATION] = "SELECT EXISTS (SELECT 1 FROM publications)",
     [STMT_PUBLICATION_UPSERT] =
@@ -396,6 +403,7 @@ struct conn {
     sqlite3_stmt *stmts[STMT_COUNT]; /* NULL until first used */
     struct store *store;
     struct conn *next; /* in store->conns */
+    int tx_depth;      /* open tx_begin levels: 0 outside a transaction */
 };
 
 struct store {
@@ -550,11 +558,80 @@ out:
     return rc;
 }
 
-/* Undoes the open transaction on c, if there is one (SQLite may have rolled back already). */
-static void rollback(struct conn *c)
+/* Transactions nest: the outermost tx_begin is BEGIN IMMEDIATE (the write lock is taken now,
+ * waiting up to the busy timeout, so the transaction cannot fail half-way because another
+ * writer came first); an inner one is a savepoint, so a store function that needs its own
+ * transaction (store_token_consume) composes into a caller's (store_begin). Every tx_begin is
+ * matched by exactly one tx_commit or tx_rollback. Returns 0 or -1 (reported). */
+static int tx_begin(struct conn *c, char *err, size_t errlen)
 {
-    if (!sqlite3_get_autocommit(c->db))
+    if (run(c, c->tx_depth ? STMT_SAVEPOINT : STMT_BEGIN_IMMEDIATE, err, errlen) != 0)
+        return -1;
+    c->tx_depth++;
+    return 0;
+}
+
+/* Ends the innermost level, keeping its writes (the outermost level commits). Returns 0, or -1
+ * (reported) with the level rolled back: nothing of it is kept. */
+static int tx_commit(struct conn *c, char *err, size_t errlen)
+{
+    if (c->tx_depth == 0)
+        return -1;
+    /* SQLite rolls a whole transaction back by itself after some errors (a full disk, an I/O
+     * error): then there is nothing left to commit, and the caller must hear so. */
+    if (sqlite3_get_autocommit(c->db)) {
+        c->tx_depth = 0;
+        report(err, errlen, "the transaction was rolled back by the database");
+        return -1;
+    }
+    if (run(c, c->tx_depth > 1 ? STMT_RELEASE : STMT_COMMIT, err, errlen) != 0) {
+        c->tx_depth--;
+        if (c->tx_depth == 0 && !sqlite3_get_autocommit(c->db))
+            run(c, STMT_ROLLBACK, NULL, 0);
+        else if (c->tx_depth > 0)
+            run(c, STMT_ROLLBACK_TO, NULL, 0), run(c, STMT_RELEASE, NULL, 0);
+        return -1;
+    }
+    c->tx_depth--;
+    return 0;
+}
+
+/* Undoes the innermost level (the whole transaction at the outermost). Safe after SQLite has
+ * rolled back by itself, and a no-op outside a transaction. */
+static void tx_rollback(struct conn *c)
+{
+    if (c->tx_depth == 0)
+        return;
+    c->tx_depth--;
+    if (sqlite3_get_autocommit(c->db)) { /* already rolled back by the database */
+        c->tx_depth = 0;
+        return;
+    }
+    if (c->tx_depth == 0) {
         run(c, STMT_ROLLBACK, NULL, 0);
+    } else {
+        run(c, STMT_ROLLBACK_TO, NULL, 0); /* undoes the level … */
+        run(c, STMT_RELEASE, NULL, 0);     /* … and ends it */
+    }
+}
+
+int store_begin(struct store *st)
+{
+    struct conn *c = conn_get(st, NULL, 0);
+    return c && tx_begin(c, NULL, 0) == 0 ? STORE_OK : STORE_ERROR;
+}
+
+int store_commit(struct store *st)
+{
+    struct conn *c = conn_get(st, NULL, 0);
+    return c && tx_commit(c, NULL, 0) == 0 ? STORE_OK : STORE_ERROR;
+}
+
+void store_rollback(struct store *st)
+{
+    struct conn *c = conn_get(st, NULL, 0);
+    if (c)
+        tx_rollback(c);
 }
 
 /* Binds s (never NULL: NULL binds as ""), so optional strings store as '' as store.h promises. */
@@ -1049,22 +1126,25 @@ int store_articles_save(struct store *st, const struct article_input *in, size_t
 {
     struct conn *c = conn_get(st, err, errlen);
     int rc = STORE_ERROR;
+    int in_tx = 0; /* a tx_begin level of ours is open */
     if (!c)
         return STORE_ERROR;
     /* IMMEDIATE takes the write lock now (waiting up to the busy timeout), so the transaction
      * cannot fail half-way because another writer came first. */
-    if (run(c, STMT_BEGIN_IMMEDIATE, err, errlen) != 0)
+    if (tx_begin(c, err, errlen) != 0)
         goto out;
+    in_tx = 1;
     int64_t now = util_now();
     for (size_t i = 0; i < n; i++)
         if (article_upsert(c, &in[i], i, now, err, errlen) != 0)
             goto out;
-    if (run(c, STMT_COMMIT, err, errlen) != 0)
+    in_tx = 0;
+    if (tx_commit(c, err, errlen) != 0)
         goto out;
     rc = STORE_OK;
 out:
-    if (rc != STORE_OK)
-        rollback(c);
+    if (in_tx)
+        tx_rollback(c);
     return rc;
 }
 
@@ -1556,14 +1636,16 @@ int store_token_consume(struct store *st, struct arena *a, const char *kind,
     struct conn *c = conn_get(st, NULL, 0);
     sqlite3_stmt *find = NULL, *use = NULL;
     int rc = STORE_ERROR;
+    int in_tx = 0; /* a tx_begin level of ours is open */
     if (!c)
         return STORE_ERROR;
     /* IMMEDIATE takes the write lock before the read, so the token is judged on the state the
      * UPDATE will change; the UPDATE's "used_at IS NULL" keeps the rule even where the database
      * would let two transactions interleave (PostgreSQL's READ COMMITTED): only one of them can
      * change the row. */
-    if (run(c, STMT_BEGIN_IMMEDIATE, NULL, 0) != 0)
+    if (tx_begin(c, NULL, 0) != 0)
         goto out;
+    in_tx = 1;
     if (!(find = stmt_get(c, STMT_TOKEN_FIND, NULL, 0)))
         goto out;
     bind_text(find, 1, token_hash_hex);
@@ -1605,7 +1687,8 @@ int store_token_consume(struct store *st, struct arena *a, const char *kind,
         rc = TOKEN_USED;
         goto out;
     }
-    if (run(c, STMT_COMMIT, NULL, 0) != 0)
+    in_tx = 0;
+    if (tx_commit(c, NULL, 0) != 0)
         goto out;
     if (user_id)
         *user_id = owner;
@@ -1615,7 +1698,8 @@ int store_token_consume(struct store *st, struct arena *a, const char *kind,
 out:
     stmt_done(find);
     stmt_done(use);
-    rollback(c); /* every outcome but VALID (committed above) changed nothing: end it */
+    if (in_tx) /* every outcome but VALID (committed above) changed nothing: end it */
+        tx_rollback(c);
     return rc;
 }
 
@@ -2030,14 +2114,16 @@ int store_org_save(struct store *st, const char *slug, const char *name, int64_t
     sqlite3_stmt *s = NULL;
     int64_t org_id = 0;
     int rc = STORE_ERROR;
+    int in_tx = 0; /* a tx_begin level of ours is open */
     if (!c)
         return STORE_ERROR;
     if (!present(slug) || !present(name)) {
         report(NULL, 0, "organisation '%s': a slug and a name are required", slug ? slug : "");
         return STORE_ERROR;
     }
-    if (run(c, STMT_BEGIN_IMMEDIATE, NULL, 0) != 0)
+    if (tx_begin(c, NULL, 0) != 0)
         goto out;
+    in_tx = 1;
     if (!(s = stmt_get(c, STMT_ORG_UPSERT, NULL, 0)))
         goto out;
     bind_text(s, 1, slug);
@@ -2050,15 +2136,16 @@ int store_org_save(struct store *st, const char *slug, const char *name, int64_t
     s = NULL;
     if (id_by_slug(c, STMT_ORG_ID, slug, &org_id, NULL, 0) != STORE_OK)
         goto out;
-    if (run(c, STMT_COMMIT, NULL, 0) != 0)
+    in_tx = 0;
+    if (tx_commit(c, NULL, 0) != 0)
         goto out;
     if (id)
         *id = org_id;
     rc = STORE_OK;
 out:
     stmt_done(s);
-    if (rc != STORE_OK)
-        rollback(c);
+    if (in_tx)
+        tx_rollback(c);
     return rc;
 }
 
@@ -2292,6 +2379,7 @@ int store_campaign_save(struct store *st, const struct campaign *camp, int64_t *
     sqlite3_stmt *s = NULL;
     int64_t campaign_id = 0;
     int rc = STORE_ERROR;
+    int in_tx = 0; /* a tx_begin level of ours is open */
     if (!c)
         return STORE_ERROR;
     if (!present(camp->slug) || !present(camp->name) || camp->weight < 1 ||
@@ -2302,8 +2390,9 @@ int store_campaign_save(struct store *st, const struct campaign *camp, int64_t *
                camp->slug ? camp->slug : "");
         return STORE_ERROR;
     }
-    if (run(c, STMT_BEGIN_IMMEDIATE, NULL, 0) != 0)
+    if (tx_begin(c, NULL, 0) != 0)
         goto out;
+    in_tx = 1;
     if (!(s = stmt_get(c, STMT_CAMPAIGN_UPSERT, NULL, 0)))
         goto out;
     bind_text(s, 1, camp->slug);
@@ -2320,15 +2409,16 @@ int store_campaign_save(struct store *st, const struct campaign *camp, int64_t *
     s = NULL;
     if (id_by_slug(c, STMT_CAMPAIGN_ID, camp->slug, &campaign_id, NULL, 0) != STORE_OK)
         goto out;
-    if (run(c, STMT_COMMIT, NULL, 0) != 0)
+    in_tx = 0;
+    if (tx_commit(c, NULL, 0) != 0)
         goto out;
     if (id)
         *id = campaign_id;
     rc = STORE_OK;
 out:
     stmt_done(s);
-    if (rc != STORE_OK)
-        rollback(c);
+    if (in_tx)
+        tx_rollback(c);
     return rc;
 }
 
@@ -2438,12 +2528,14 @@ int store_ad_stats_add(struct store *st, const struct ad_count *counts, size_t n
     struct conn *c = conn_get(st, NULL, 0);
     sqlite3_stmt *s = NULL;
     int rc = STORE_ERROR;
+    int in_tx = 0; /* a tx_begin level of ours is open */
     if (!c)
         return STORE_ERROR;
     if (n == 0)
         return STORE_OK;
-    if (run(c, STMT_BEGIN_IMMEDIATE, NULL, 0) != 0)
+    if (tx_begin(c, NULL, 0) != 0)
         goto out;
+    in_tx = 1;
     if (!(s = stmt_get(c, STMT_AD_STATS_ADD, NULL, 0)))
         goto out;
     for (size_t i = 0; i < n; i++) {
@@ -2460,13 +2552,14 @@ int store_ad_stats_add(struct store *st, const struct ad_count *counts, size_t n
     }
     stmt_done(s);
     s = NULL;
-    if (run(c, STMT_COMMIT, NULL, 0) != 0)
+    in_tx = 0;
+    if (tx_commit(c, NULL, 0) != 0)
         goto out;
     rc = STORE_OK;
 out:
     stmt_done(s);
-    if (rc != STORE_OK)
-        rollback(c);
+    if (in_tx)
+        tx_rollback(c);
     return rc;
 }
 

@@ -543,6 +543,61 @@ out:
     tmpdb_remove(&t);
 }
 
+/* store_begin … store_commit keeps every write; store_rollback keeps none; a store function
+ * with a transaction of its own (store_token_consume) composes into the caller's, and a nested
+ * store_begin is a savepoint that rolls back alone. */
+static void test_transactions(void)
+{
+    struct tmpdb t;
+    struct arena *a = arena_new(0);
+    struct user u;
+    char hash[65];
+    int64_t id = 0, owner = 0;
+    CHECK(tmpdb_make(&t, "tx") == 0);
+    struct store *st = open_store(&t);
+    if (!st)
+        goto out;
+
+    /* Rolled back: the user and its token are gone, and the address is free again. */
+    CHECK_INT(store_begin(st), STORE_OK);
+    CHECK_INT(store_user_create(st, "a@example.com", "A", "", ROLE_READER, &id), STORE_OK);
+    snprintf(hash, sizeof hash, "%064d", 1);
+    CHECK_INT(store_token_create(st, id, "verify", hash, "", 100, 200), STORE_OK);
+    store_rollback(st);
+    CHECK_INT(store_user_by_email(st, a, "a@example.com", &u), STORE_NOT_FOUND);
+
+    /* Committed, with a nested level rolled back alone and a store function's own transaction
+     * (token consume) inside. */
+    CHECK_INT(store_begin(st), STORE_OK);
+    CHECK_INT(store_user_create(st, "a@example.com", "A", "", ROLE_READER, &id), STORE_OK);
+    CHECK_INT(store_token_create(st, id, "verify", hash, "", 100, 200), STORE_OK);
+    CHECK_INT(store_begin(st), STORE_OK);
+    CHECK_INT(store_user_create(st, "b@example.com", "B", "", ROLE_READER, NULL), STORE_OK);
+    store_rollback(st); /* b only */
+    CHECK_INT(store_token_consume(st, a, "verify", hash, 150, &owner, NULL), TOKEN_VALID);
+    CHECK_INT(owner, id);
+    CHECK_INT(store_commit(st), STORE_OK);
+    CHECK_INT(store_user_by_email(st, a, "a@example.com", &u), STORE_OK);
+    CHECK_INT(store_user_by_email(st, a, "b@example.com", &u), STORE_NOT_FOUND);
+    CHECK_INT(store_token_consume(st, a, "verify", hash, 150, NULL, NULL), TOKEN_USED);
+
+    /* A failure inside (a duplicate address) leaves the caller's transaction usable. */
+    CHECK_INT(store_begin(st), STORE_OK);
+    CHECK_INT(store_user_create(st, "a@example.com", "Again", "", ROLE_READER, NULL),
+              STORE_CONFLICT);
+    CHECK_INT(store_user_create(st, "c@example.com", "C", "", ROLE_READER, NULL), STORE_OK);
+    CHECK_INT(store_commit(st), STORE_OK);
+    CHECK_INT(store_user_by_email(st, a, "c@example.com", &u), STORE_OK);
+
+    /* Unmatched ends are refused, not crashes. */
+    CHECK_INT(store_commit(st), STORE_ERROR);
+    store_rollback(st);
+    store_close(st);
+out:
+    tmpdb_remove(&t);
+    arena_free(a);
+}
+
 void suite_store(void)
 {
     RUN(test_access_names);
@@ -557,4 +612,5 @@ void suite_store(void)
     RUN(test_content_version_across_stores);
     RUN(test_threads);
     RUN(test_thread_exit_without_done);
+    RUN(test_transactions);
 }
