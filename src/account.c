@@ -15,7 +15,7 @@
 #include "ratelimit.h"
 #include "reader.h"
 #include "render.h"
-#include "server.h"
+#include "respond.h"
 #include "util.h"
 
 json_t *account_context(struct req *r, const char *title)
@@ -32,9 +32,9 @@ enum MHD_Result account_send(struct req *r, unsigned status, const char *name, j
     struct buf body = BUF_INIT;
     if (render_page(r, name, ctx, &body) != 200) {
         buf_free(&body);
-        return server_send_error(r, 500);
+        return respond_error(r, 500);
     }
-    enum MHD_Result result = server_send_page(r, status, &body);
+    enum MHD_Result result = respond_page(r, status, &body);
     buf_free(&body);
     return result;
 }

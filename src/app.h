@@ -1,6 +1,8 @@
 /*
- * app.h: the process-wide state of a running server, made once at start by server_run and
- * only read afterwards (the page cache has its own lock). Handlers reach it as r->app.
+ * app.h: the process-wide state of a running server, made once at start (app_init) and only
+ * read afterwards (the page cache, the paywall's ranges and the limiter have their own locks).
+ * Handlers reach it as r->app. The server's main thread calls app_tick a few times a second
+ * for the work that is not a request's (app.c lists it).
  */
 #ifndef BROADSHEET_APP_H
 #define BROADSHEET_APP_H
@@ -20,6 +22,8 @@ struct app {
     struct page_cache *cache;
     char *site_url; /* base URL for canonical links, without a trailing slash */
     int log_fd;     /* access log, or -1 when off */
+    int64_t content_version; /* the store's, when the cache was last flushed for it */
+    int64_t next_purge;      /* when expired sessions and links are purged next */
     unsigned char csrf_key[32]; /* server secret for CSRF tokens (store_secret "csrf") */
     struct ratelimit *limits;   /* log-in, registration and reset attempts */
     struct jobs *jobs;          /* work off the HTTP threads: password hashing */
@@ -29,5 +33,16 @@ struct app {
     struct cidr *trusted_proxies; /* whose X-Forwarded-For is believed */
     size_t trusted_proxy_count;
 };
+
+/* Loads the theme, the cache, secrets and limits, and starts the job pool and the mailer, into
+ * app, for config and store (both outlive app). Returns 0, or -1 (printed). */
+int app_init(struct app *app, const struct config *config, struct store *store);
+/* Stops the job pool and the mailer and frees what app_init made. Safe on a half-made app. */
+void app_free(struct app *app);
+
+/* The periodic work of a running server, from its main thread; see app.c for the list. */
+void app_tick(struct app *app);
+/* What must be saved before the process ends (counts held in memory). */
+void app_flush(struct app *app);
 
 #endif

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "respond.h"
 #include "util.h"
 
 struct slot {
@@ -92,7 +93,7 @@ int cache_send(struct page_cache *c, const char *key, struct req *r, enum MHD_Re
     struct slot *s = find_slot(c, key, hash);
     int hit = s->key != NULL && s->entity != NULL;
     if (hit)
-        *result = entity_send(s->entity, r);
+        *result = respond_entity(r, s->entity);
     pthread_rwlock_unlock(&c->lock);
     return hit;
 }
@@ -131,7 +132,7 @@ enum MHD_Result cache_put_send(struct page_cache *c, const char *key, struct ent
                                uint64_t generation, struct req *r)
 {
     pthread_rwlock_wrlock(&c->lock);
-    enum MHD_Result result = entity_send(e, r);
+    enum MHD_Result result = respond_entity(r, e);
     insert_locked(c, key, e, NULL, generation);
     pthread_rwlock_unlock(&c->lock);
     return result;

@@ -39,6 +39,11 @@ static const struct directive directives[] = {
     {"per_ip_limit", TYPE_INT, FIELD(per_ip_limit), "512", 0, 1000000,
      "open connections per client address at most (0: no limit)"},
     {"timeout", TYPE_INT, FIELD(timeout), "30", 1, 3600, "idle connection timeout, seconds"},
+    {"header_timeout", TYPE_INT, FIELD(header_timeout), "10", 1, 3600,
+     "seconds a request's headers may take from its first byte to its last"},
+    {"body_min_rate", TYPE_INT, FIELD(body_min_rate), "1024", 0, 1000000000,
+     "bytes per second a request body must average, judged once it has had header_timeout "
+     "(0: no limit)"},
     {"cache_entries", TYPE_INT, FIELD(cache_entries), "10000", 16, 10000000,
      "pages kept in the page cache"},
     {"access_log", TYPE_STRING, FIELD(access_log), "-", 0, 0,

@@ -22,6 +22,8 @@ struct config {
     int connection_limit; /* open connections at most */
     int per_ip_limit;     /* open connections per client address at most */
     int timeout;          /* idle connection timeout, seconds */
+    int header_timeout;   /* a request's head must arrive within this, seconds (screen.h) */
+    int body_min_rate;    /* bytes per second a body keeps up after its grace (screen.h) */
     int cache_entries;    /* page cache size, pages */
     char *access_log;     /* "-" for stdout, "off", or a file path */
 

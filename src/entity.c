@@ -3,12 +3,15 @@
  */
 #include "entity.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 
+#include "respond.h"
 #include "util.h"
 
 /* Smaller bodies are not worth compressing: the headers alone outweigh the saving. */
@@ -20,42 +23,84 @@ struct variant {
     struct MHD_Response *not_modified; /* 304 with the same validators */
     char etag[40];                     /* quoted */
     size_t len;
+    const void *gzip_body; /* the gzip variant's bytes (owned by full); NULL for identity */
 };
 
 struct entity {
     unsigned status;
+    char *content_type;  /* for copies (entity_copy_headers) */
+    char *cache_control;
     struct variant identity;
     struct variant gzip; /* full is NULL when not worth it */
     char *identity_body; /* owned by the identity response (MUST_FREE); kept for entity_body */
 };
 
-void entity_add_common_headers(struct MHD_Response *response)
+/* A thread's deflate streams, one per level, made on first use and reset for each body. */
+struct deflaters {
+    z_stream streams[10]; /* by level; level 0 unused */
+    int ready[10];
+};
+
+static pthread_key_t deflaters_key;
+static atomic_ulong deflate_setups; /* entity_deflate_setups */
+static pthread_once_t deflaters_once = PTHREAD_ONCE_INIT;
+
+/* The key's destructor: a thread ends, its streams go. */
+static void deflaters_free(void *value)
 {
-    MHD_add_response_header(response, "Content-Security-Policy",
-                            "default-src 'self'; script-src 'self'; style-src 'self'; "
-                            "img-src 'self' data:; object-src 'none'; base-uri 'self'; "
-                            "form-action 'self'; frame-ancestors 'none'");
-    MHD_add_response_header(response, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(response, "Referrer-Policy", "strict-origin-when-cross-origin");
-    MHD_add_response_header(response, "X-Frame-Options", "DENY");
+    struct deflaters *d = value;
+    for (int i = 0; i < 10; i++)
+        if (d->ready[i])
+            deflateEnd(&d->streams[i]);
+    free(d);
+}
+
+static void deflaters_key_make(void)
+{
+    pthread_key_create(&deflaters_key, deflaters_free);
+}
+
+/* The calling thread's stream for level (1..9), ready for a new body; NULL if zlib fails. */
+static z_stream *deflater(int level)
+{
+    pthread_once(&deflaters_once, deflaters_key_make);
+    struct deflaters *d = pthread_getspecific(deflaters_key);
+    if (!d) {
+        d = xcalloc(1, sizeof *d);
+        pthread_setspecific(deflaters_key, d);
+    }
+    z_stream *zs = &d->streams[level];
+    if (d->ready[level])
+        return deflateReset(zs) == Z_OK ? zs : NULL;
+    memset(zs, 0, sizeof *zs);
+    /* windowBits 15 + 16: a gzip header and trailer rather than zlib's */
+    if (deflateInit2(zs, level, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) != Z_OK)
+        return NULL;
+    atomic_fetch_add(&deflate_setups, 1);
+    d->ready[level] = 1;
+    return zs;
+}
+
+unsigned long entity_deflate_setups(void)
+{
+    return atomic_load(&deflate_setups);
 }
 
 unsigned char *entity_gzip(const void *in, size_t len, int level, size_t *out_len)
 {
-    z_stream zs;
-    memset(&zs, 0, sizeof zs);
-    /* windowBits 15 + 16: a gzip header and trailer rather than zlib's */
-    if (deflateInit2(&zs, level, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) != Z_OK)
+    if (level < 1 || level > 9)
+        level = 6;
+    z_stream *zs = deflater(level);
+    if (!zs)
         return NULL;
-    size_t cap = deflateBound(&zs, (uLong)len);
+    size_t cap = deflateBound(zs, (uLong)len);
     unsigned char *out = xmalloc(cap);
-    zs.next_in = (Bytef *)(uintptr_t)in;
-    zs.avail_in = (uInt)len;
-    zs.next_out = out;
-    zs.avail_out = (uInt)cap;
-    int rc = deflate(&zs, Z_FINISH);
-    *out_len = zs.total_out;
-    deflateEnd(&zs);
+    zs->next_in = (Bytef *)(uintptr_t)in;
+    zs->avail_in = (uInt)len;
+    zs->next_out = out;
+    zs->avail_out = (uInt)cap;
+    int rc = deflate(zs, Z_FINISH);
+    *out_len = zs->total_out;
     if (rc != Z_STREAM_END) {
         free(out);
         return NULL;
@@ -79,7 +124,7 @@ static void variant_init(struct variant *v, unsigned status, void *body, size_t 
     struct MHD_Response *both[2] = {v->full, v->not_modified};
     for (int i = 0; i < 2; i++) {
         struct MHD_Response *resp = both[i];
-        entity_add_common_headers(resp);
+        respond_security_headers(resp, NULL, 0);
         MHD_add_response_header(resp, "Cache-Control", cache_control);
         MHD_add_response_header(resp, "Vary", "Accept-Encoding");
         if (status == MHD_HTTP_OK)
@@ -95,6 +140,8 @@ struct entity *entity_new(unsigned status, const char *content_type, const char 
 {
     struct entity *e = xcalloc(1, sizeof *e);
     e->status = status;
+    e->content_type = xstrdup(content_type);
+    e->cache_control = xstrdup(cache_control);
 
     /* A strong validator from the content: 64 bits of BLAKE2b are plenty to tell versions of
      * one URL apart. */
@@ -116,6 +163,7 @@ struct entity *entity_new(unsigned status, const char *content_type, const char 
         if (gz && gz_len < len) {
             snprintf(etag, sizeof etag, "\"%s-gz\"", hex);
             variant_init(&e->gzip, status, gz, gz_len, content_type, cache_control, "gzip", etag);
+            e->gzip.gzip_body = gz;
         } else {
             free(gz);
         }
@@ -138,22 +186,43 @@ void entity_free(struct entity *e)
         return;
     variant_free(&e->identity);
     variant_free(&e->gzip);
+    free(e->content_type);
+    free(e->cache_control);
     free(e);
 }
 
-enum MHD_Result entity_send(struct entity *e, struct req *r)
+void entity_choose(struct entity *e, const struct req *r, struct entity_choice *c)
 {
-    struct variant *v = (r->accept_gzip && e->gzip.full) ? &e->gzip : &e->identity;
-    r->answered = 1;
+    int gzip = r->accept_gzip && e->gzip.full;
+    struct variant *v = gzip ? &e->gzip : &e->identity;
+    c->gzip = gzip;
     if (e->status == MHD_HTTP_OK && r->if_none_match &&
         req_etag_matches(r->if_none_match, v->etag)) {
-        r->status = MHD_HTTP_NOT_MODIFIED;
-        r->bytes = 0;
-        return MHD_queue_response(r->conn, MHD_HTTP_NOT_MODIFIED, v->not_modified);
+        c->response = v->not_modified;
+        c->status = MHD_HTTP_NOT_MODIFIED;
+        c->body = NULL;
+        c->len = 0;
+        return;
     }
-    r->status = e->status;
-    r->bytes = (r->method == METHOD_HEAD) ? 0 : v->len;
-    return MHD_queue_response(r->conn, e->status, v->full);
+    c->response = v->full;
+    c->status = e->status;
+    c->body = gzip ? v->gzip_body : e->identity_body;
+    c->len = v->len;
+}
+
+void entity_copy_headers(const struct entity *e, const struct entity_choice *c,
+                         struct MHD_Response *resp)
+{
+    const struct variant *v = c->gzip ? &e->gzip : &e->identity;
+    MHD_add_response_header(resp, "Cache-Control", e->cache_control);
+    MHD_add_response_header(resp, "Vary", "Accept-Encoding");
+    if (e->status == MHD_HTTP_OK)
+        MHD_add_response_header(resp, "ETag", v->etag);
+    if (c->status != MHD_HTTP_NOT_MODIFIED) {
+        MHD_add_response_header(resp, "Content-Type", e->content_type);
+        if (c->gzip)
+            MHD_add_response_header(resp, "Content-Encoding", "gzip");
+    }
 }
 
 const char *entity_body(const struct entity *e, size_t *len)

@@ -18,9 +18,6 @@
 
 struct entity;
 
-/* Headers every response carries (security policy and friends). */
-void entity_add_common_headers(struct MHD_Response *response);
-
 /* A new entity for body[0..len), which it copies. status: the HTTP status it is sent with;
  * content_type and cache_control: header values; compress: try gzip (text types). The caller
  * owns the entity (entity_free). */
@@ -28,13 +25,33 @@ struct entity *entity_new(unsigned status, const char *content_type, const char 
                           const void *body, size_t len, int compress);
 void entity_free(struct entity *e);
 
-/* Queues e on r's connection: the gzip variant when r accepts it, 304 when r's If-None-Match
- * names the chosen variant's ETag (only for a 200 entity). Records status and bytes in r. */
-enum MHD_Result entity_send(struct entity *e, struct req *r);
+/* What e answers r with: the gzip variant when r accepts it, 304 when r's If-None-Match names
+ * the chosen variant's ETag (only for a 200 entity). respond_entity (respond.h) queues it. */
+struct entity_choice {
+    struct MHD_Response *response; /* the shared response object (owned by e) */
+    unsigned status;               /* e's status, or 304 */
+    const void *body;              /* the chosen bytes (none for 304) */
+    size_t len;
+    int gzip;     /* the gzip variant was chosen */
+};
+void entity_choose(struct entity *e, const struct req *r, struct entity_choice *c);
+/* Adds the headers c's response carries (Content-Type, Cache-Control, Vary, ETag,
+ * Content-Encoding), without the security headers, to resp: for a copy of it made for one
+ * request. */
+void entity_copy_headers(const struct entity *e, const struct entity_choice *c,
+                         struct MHD_Response *resp);
 
 /* gzip-compresses in[0..len) at zlib level (1 fast … 9 small) into a heap buffer the caller
- * frees; NULL if zlib fails. Cached entities use 9, once; a per-reader page uses 1, per send. */
+ * frees; NULL if zlib fails. Cached entities use 9, once; a per-reader page uses 1, per send.
+ * Each thread keeps its deflate state for each level and resets it per call: setting one up
+ * costs about 400 KB of allocation, which per request made the allocator hand memory back to
+ * the kernel and fault it in again on every personal response (a 20-30 % throughput loss after
+ * some minutes of load). */
 unsigned char *entity_gzip(const void *in, size_t len, int level, size_t *out_len);
+
+/* How many deflate streams have been set up since the process started (one per thread and
+ * level): for the unit test of the reuse above. */
+unsigned long entity_deflate_setups(void);
 
 /* The identity body and its length; the ETag of the identity variant. */
 const char *entity_body(const struct entity *e, size_t *len);

@@ -21,6 +21,8 @@ struct jobs {
     struct job *head, *tail;
     int stopping;
     unsigned count;
+    unsigned queued;     /* jobs waiting */
+    unsigned max_queued; /* 0: no bound */
     pthread_t *threads;
 };
 
@@ -37,6 +39,7 @@ static void *worker(void *arg)
             j->head = job->next;
             if (!j->head)
                 j->tail = NULL;
+            j->queued--;
         }
         pthread_mutex_unlock(&j->lock);
         if (!job)
@@ -46,9 +49,10 @@ static void *worker(void *arg)
     }
 }
 
-struct jobs *jobs_start(unsigned threads)
+struct jobs *jobs_start(unsigned threads, unsigned max_queued)
 {
     struct jobs *j = xcalloc(1, sizeof *j);
+    j->max_queued = max_queued;
     pthread_mutex_init(&j->lock, NULL);
     pthread_cond_init(&j->ready, NULL);
     j->count = threads ? threads : 1;
@@ -62,13 +66,18 @@ struct jobs *jobs_start(unsigned threads)
     return j;
 }
 
-void jobs_submit(struct jobs *j, void (*fn)(void *arg), void *arg)
+int jobs_submit(struct jobs *j, void (*fn)(void *arg), void *arg)
 {
+    pthread_mutex_lock(&j->lock);
+    if (j->max_queued && j->queued >= j->max_queued) {
+        pthread_mutex_unlock(&j->lock);
+        return -1;
+    }
     struct job *job = xmalloc(sizeof *job);
     job->fn = fn;
     job->arg = arg;
     job->next = NULL;
-    pthread_mutex_lock(&j->lock);
+    j->queued++;
     if (j->tail)
         j->tail->next = job;
     else
@@ -76,6 +85,7 @@ void jobs_submit(struct jobs *j, void (*fn)(void *arg), void *arg)
     j->tail = job;
     pthread_cond_signal(&j->ready);
     pthread_mutex_unlock(&j->lock);
+    return 0;
 }
 
 void jobs_stop(struct jobs *j)

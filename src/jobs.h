@@ -12,10 +12,12 @@
 
 struct jobs;
 
-/* Starts threads workers. Never NULL (aborts if threads cannot be made). */
-struct jobs *jobs_start(unsigned threads);
-/* Queues fn(arg); it runs on one of the workers, in submission order per worker. */
-void jobs_submit(struct jobs *j, void (*fn)(void *arg), void *arg);
+/* Starts threads workers with room for max_queued jobs waiting (0: no bound). Never NULL
+ * (aborts if threads cannot be made). */
+struct jobs *jobs_start(unsigned threads, unsigned max_queued);
+/* Queues fn(arg); it runs on one of the workers, in submission order. Returns 0, or -1 when
+ * max_queued jobs are already waiting (then fn is not run: the caller answers 503). */
+int jobs_submit(struct jobs *j, void (*fn)(void *arg), void *arg);
 /* Runs what is queued, stops the workers and frees the pool. */
 void jobs_stop(struct jobs *j);
 

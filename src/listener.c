@@ -1,5 +1,5 @@
 /*
- * listener.c: the accept loop that screens first request lines. See listener.h.
+ * listener.c: the accept loop that waits for a connection's first bytes. See listener.h.
  */
 #include "listener.h"
 
@@ -14,9 +14,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "screen_io.h"
 #include "util.h"
 
-#define PEEK_BYTES 4096  /* a first line longer than this goes to libmicrohttpd unscreened */
 #define MAX_PENDING 4096 /* connections waiting for their first line, at most */
 #define EVENTS 64
 
@@ -107,55 +107,17 @@ static void hand_over(struct listener *l, struct pending *p)
     MHD_add_connection(l->daemon, fd, (struct sockaddr *)&addr, len);
 }
 
-/* Answers 400 and closes. The bytes received so far are read first: closing a socket with
- * unread data makes the kernel send a reset, which could destroy the answer in flight. */
-static void refuse(struct listener *l, struct pending *p)
-{
-    static const char body[] = "<!doctype html>\n<title>Bad request</title>\n<h1>Bad request</h1>\n"
-                               "<p>That is not an HTTP request.</p>\n";
-    char answer[512];
-    int len = snprintf(answer, sizeof answer,
-                       "HTTP/1.1 400 Bad Request\r\n"
-                       "Content-Type: text/html; charset=utf-8\r\n"
-                       "Content-Length: %zu\r\n"
-                       "Connection: close\r\n"
-                       "X-Content-Type-Options: nosniff\r\n"
-                       "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'\r\n"
-                       "\r\n%s",
-                       sizeof body - 1, body);
-    char sink[PEEK_BYTES];
-    while (recv(p->fd, sink, sizeof sink, MSG_DONTWAIT) > 0)
-        ;
-    ssize_t ignored = send(p->fd, answer, (size_t)len, MSG_NOSIGNAL | MSG_DONTWAIT);
-    (void)ignored;
-    shutdown(p->fd, SHUT_WR);
-    drop_pending(l, p, 1);
-}
-
-/* Looks at what p has sent: hands it over, refuses it, or waits for more. */
+/* Looks at p: hands it over once it has sent something, drops it if it closed first. What it
+ * sends is screened on its way into libmicrohttpd (screen_io.h), every request alike. */
 static void screen(struct listener *l, struct pending *p)
 {
-    char buf[PEEK_BYTES];
-    ssize_t n = recv(p->fd, buf, sizeof buf, MSG_PEEK | MSG_DONTWAIT);
+    char byte;
+    ssize_t n = recv(p->fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
     if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
         drop_pending(l, p, 1); /* closed before saying anything */
         return;
     }
-    if (n < 0)
-        return;
-    size_t start = 0;
-    while (start < (size_t)n && (buf[start] == '\r' || buf[start] == '\n'))
-        start++; /* empty lines before a request line are allowed (RFC 9112, 2.2) */
-    char *nl = memchr(buf + start, '\n', (size_t)n - start);
-    if (!nl) {
-        if ((size_t)n == sizeof buf)
-            hand_over(l, p); /* too long to screen: libmicrohttpd answers 414/431 */
-        return;
-    }
-    /* A request line is METHOD SP TARGET SP VERSION: without a space it cannot be one. */
-    if (!memchr(buf + start, ' ', (size_t)(nl - (buf + start))))
-        refuse(l, p);
-    else
+    if (n > 0)
         hand_over(l, p);
 }
 
@@ -177,8 +139,14 @@ static void accept_all(struct listener *l)
             }
             return;
         }
+        if (p->fd >= screen_io_max_fd()) {
+            /* beyond what the request screen covers (the descriptor limit): refused */
+            close(p->fd);
+            free(p);
+            continue;
+        }
         if (l->pending_count >= MAX_PENDING) {
-            /* Too many silent connections: hand this one over unscreened rather than refuse a
+            /* Too many silent connections: hand this one over at once rather than refuse a
              * possibly good client. libmicrohttpd's own limits apply. */
             MHD_add_connection(l->daemon, p->fd, (struct sockaddr *)&p->addr, p->addr_len);
             free(p);

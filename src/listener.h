@@ -1,17 +1,13 @@
 /*
  * listener.h: Broadsheet's own accept loop in front of libmicrohttpd.
  *
- * libmicrohttpd 0.9.75 closes a connection without any response when the request line has no
- * space in it ("GARBAGE"), so that one kind of malformed request would get no answer. The
- * listener owns the listening socket instead: it accepts each connection, waits (in its own
- * epoll loop, edge-triggered) until the first request line has arrived, peeks at it without
- * consuming it, answers a line that cannot be a request line with 400 itself, and hands every
- * other connection to libmicrohttpd (MHD_add_connection), which reads the same bytes as if it
- * had accepted the connection. Only a connection's first line is screened: the cost is one
- * epoll round per connection, never per request on a keep-alive connection.
- *
- * A connection that sends no complete first line within the idle timeout is closed; a first
- * line longer than the peek buffer is handed over as is (libmicrohttpd answers 414 or 431).
+ * The listener owns the listening socket: it accepts each connection and waits (in its own
+ * epoll loop, edge-triggered) until the client has sent something, then hands the connection
+ * to libmicrohttpd (MHD_add_connection, with MHD_USE_NO_LISTEN_SOCKET). A connection that
+ * sends nothing within the idle timeout is closed here, so silent connections never take one
+ * of libmicrohttpd's slots. What the client sends is screened on its way into libmicrohttpd,
+ * every request of the connection alike (screen_io.h); the cost here is one epoll round per
+ * connection, never per request on a keep-alive connection.
  */
 #ifndef BROADSHEET_LISTENER_H
 #define BROADSHEET_LISTENER_H
@@ -26,8 +22,9 @@ struct listener *listener_open(const struct sockaddr *addr, socklen_t addr_len, 
                                size_t errlen);
 /* The bound port (useful with port 0). */
 unsigned listener_port(const struct listener *l);
-/* Starts the accept thread, handing screened connections to daemon (started with
- * MHD_USE_NO_LISTEN_SOCKET). timeout_seconds bounds how long a first line may take. */
+/* Starts the accept thread, handing connections to daemon (started with
+ * MHD_USE_NO_LISTEN_SOCKET) once they have sent something. timeout_seconds bounds how long that
+ * may take. */
 int listener_start(struct listener *l, struct MHD_Daemon *daemon, int timeout_seconds);
 /* Stops accepting, closes the listening socket and every connection not yet handed over, and
  * frees l. Connections already handed to libmicrohttpd are its own. */

@@ -17,7 +17,8 @@
 #include "paywall.h"
 #include "reader.h"
 #include "render.h"
-#include "server.h"
+#include "http.h"
+#include "respond.h"
 #include "util.h"
 
 #define RESEND_PER_ACCOUNT 3 /* verification links per account per hour */
@@ -154,52 +155,36 @@ static enum MHD_Result account_page(struct req *r, unsigned status,
     return account_send(r, status, "account", ctx);
 }
 
-/* Readers who are not signed in go to the log-in page and come back here. */
-static enum MHD_Result require_reader(struct req *r)
-{
-    return server_redirect(r, "/login?next=/account");
-}
-
 enum MHD_Result page_account(struct req *r)
 {
-    if (!r->reader)
-        return require_reader(r);
     return account_page(r, 200, NULL, done_message(req_query(r, "done")));
 }
 
 enum MHD_Result page_account_name(struct req *r)
 {
-    if (!reader_csrf_valid(r))
-        return account_forbidden(r);
-    if (!r->reader)
-        return require_reader(r);
     const char *name = account_trim(r, req_form(r, "name"));
     struct account_errors errors = {.name = account_name_problem(name), .name_value = name};
     if (errors.name)
         return account_page(r, 422, &errors, NULL);
     if (store_user_set_name(r->app->store, r->reader->user.id, name) != STORE_OK)
-        return server_send_error(r, 500);
-    return server_redirect(r, "/account?done=name");
+        return respond_error(r, 500);
+    return respond_redirect(r, 303, "/account?done=name");
 }
 
 enum MHD_Result page_account_verify(struct req *r)
 {
-    if (!reader_csrf_valid(r))
-        return account_forbidden(r);
-    if (!r->reader)
-        return require_reader(r);
     const struct user *u = &r->reader->user;
     if (u->email_verified_at)
-        return server_redirect(r, "/account");
+        return respond_redirect(r, 303, "/account");
     int wait = account_limited(r, "verify-account", u->email, RESEND_PER_ACCOUNT, 3600);
     if (wait)
-        return server_too_many_requests(r, wait);
+        return respond_too_many(r, wait);
     store_tokens_delete_for_user(r->app->store, u->id, "verify");
     account_send_token(
         r, u->id, u->email, "verify", "", ACCOUNT_VERIFY_HOURS * 3600, "Verify your email address",
         "Please confirm that this is your email address by following this link:", "/verify",
         "If you did not ask for this, ignore this message.");
-    return server_redirect(r, "/account?done=verify-sent");
+    return respond_redirect(r, 303, "/account?done=verify-sent");
 }
 
 /* Work for the forms that need the current password: email, password and delete. */
@@ -247,8 +232,8 @@ static enum MHD_Result email_finish(struct req *r)
                            "/verify-email",
                            "If you did not ask for this, ignore this message: nothing changes.") <
         0)
-        return server_send_error(r, 500);
-    return server_redirect(r, "/account?done=email-sent");
+        return respond_error(r, 500);
+    return respond_redirect(r, 303, "/account?done=email-sent");
 }
 
 /* HTTP thread for the password form: sets it, renews this session, ends the others. */
@@ -262,13 +247,13 @@ static enum MHD_Result password_finish(struct req *r)
     }
     struct user u = r->reader->user;
     if (f->failed || store_user_set_password_hash(st, u.id, f->hash) != STORE_OK)
-        return server_send_error(r, 500);
+        return respond_error(r, 500);
     store_session_delete_for_user(st, u.id, r->reader->session.id);
     store_tokens_delete_for_user(st, u.id, "reset");
     u.password_hash = arena_strdup(r->arena, f->hash);
     if (reader_sign_in(r, &u) < 0) /* a new token for the new credentials */
-        return server_send_error(r, 500);
-    return server_redirect(r, "/account?done=password");
+        return respond_error(r, 500);
+    return respond_redirect(r, 303, "/account?done=password");
 }
 
 /* HTTP thread for deleting the account. */
@@ -280,7 +265,7 @@ static enum MHD_Result delete_finish(struct req *r)
         return account_page(r, 422, &errors, NULL);
     }
     if (store_user_delete(r->app->store, r->reader->user.id) != STORE_OK)
-        return server_send_error(r, 500);
+        return respond_error(r, 500);
     r->reader = NULL; /* its session went with it */
     reader_sign_out(r);
     return account_message(r, 200, "Your account has been deleted",
@@ -295,15 +280,11 @@ static enum MHD_Result with_password(struct req *r, struct password_form *f)
     if (strlen(f->password) > AUTH_PASSWORD_MAX_BYTES)
         f->password = "";
     r->work_state = f;
-    return server_offload(r, password_work, f->finish);
+    return http_offload(r, password_work, f->finish);
 }
 
 enum MHD_Result page_account_email(struct req *r)
 {
-    if (!reader_csrf_valid(r))
-        return account_forbidden(r);
-    if (!r->reader)
-        return require_reader(r);
     struct password_form *f = arena_calloc(r->arena, 1, sizeof *f);
     const char *email = account_trim(r, req_form(r, "email"));
     const char *password = req_form(r, "password");
@@ -325,10 +306,6 @@ enum MHD_Result page_account_email(struct req *r)
 
 enum MHD_Result page_account_password(struct req *r)
 {
-    if (!reader_csrf_valid(r))
-        return account_forbidden(r);
-    if (!r->reader)
-        return require_reader(r);
     struct password_form *f = arena_calloc(r->arena, 1, sizeof *f);
     const char *current = req_form(r, "current_password");
     const struct form_field *pw = req_form_field(r, "new_password");
@@ -348,10 +325,6 @@ enum MHD_Result page_account_password(struct req *r)
 
 enum MHD_Result page_account_delete(struct req *r)
 {
-    if (!reader_csrf_valid(r))
-        return account_forbidden(r);
-    if (!r->reader)
-        return require_reader(r);
     struct password_form *f = arena_calloc(r->arena, 1, sizeof *f);
     const char *password = req_form(r, "password");
     f->password = password ? password : "";
@@ -361,36 +334,32 @@ enum MHD_Result page_account_delete(struct req *r)
 
 enum MHD_Result page_account_sessions(struct req *r)
 {
-    if (!reader_csrf_valid(r))
-        return account_forbidden(r);
-    if (!r->reader)
-        return require_reader(r);
     struct store *st = r->app->store;
     const char *which = req_form(r, "session_id");
     int64_t me = r->reader->user.id;
     if (which && !strcmp(which, "others")) {
         if (store_session_delete_for_user(st, me, r->reader->session.id) != STORE_OK)
-            return server_send_error(r, 500);
-        return server_redirect(r, "/account?done=sessions");
+            return respond_error(r, 500);
+        return respond_redirect(r, 303, "/account?done=sessions");
     }
     char *end;
     long long id = which ? strtoll(which, &end, 10) : 0;
     if (!which || !*which || *end || id <= 0)
-        return server_send_error(r, 400);
+        return respond_error(r, 400);
     /* Only a session of this account may be ended from here. */
     struct session *sessions;
     size_t n;
     if (store_sessions_for_user(st, r->arena, me, &sessions, &n) != STORE_OK)
-        return server_send_error(r, 500);
+        return respond_error(r, 500);
     for (size_t i = 0; i < n; i++) {
         if (sessions[i].id != id)
             continue;
         store_session_delete(st, id);
         if (id == r->reader->session.id) {
             reader_sign_out(r);
-            return server_redirect(r, "/");
+            return respond_redirect(r, 303, "/");
         }
-        return server_redirect(r, "/account?done=sessions");
+        return respond_redirect(r, 303, "/account?done=sessions");
     }
-    return server_send_error(r, 404);
+    return respond_error(r, 404);
 }

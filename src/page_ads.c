@@ -31,10 +31,9 @@
 #include "access.h"
 #include "ads.h"
 #include "app.h"
-#include "entity.h"
 #include "pages.h"
 #include "reader.h"
-#include "server.h"
+#include "respond.h"
 #include "util.h"
 
 #define CAP_COOKIE "bs_ad_cap"
@@ -72,44 +71,6 @@ static unsigned find_creative(struct req *r, struct creative *out)
     }
 }
 
-/* Queues resp (body_len bytes) with status and the request's Set-Cookie values, recording the
- * status for the access log, and releases our reference to resp. */
-static enum MHD_Result send_response(struct req *r, unsigned status, struct MHD_Response *resp,
-                                     size_t body_len)
-{
-    if (!resp)
-        return MHD_NO;
-    for (int i = 0; i < r->set_cookie_count; i++)
-        MHD_add_response_header(resp, "Set-Cookie", r->set_cookies[i]);
-    r->answered = 1;
-    r->status = status;
-    r->bytes = r->method == METHOD_HEAD ? 0 : body_len;
-    enum MHD_Result result = MHD_queue_response(r->conn, status, resp);
-    MHD_destroy_response(resp);
-    return result;
-}
-
-/* A body-less response with the site's usual headers and Cache-Control: no-store. */
-static struct MHD_Response *empty_response(void)
-{
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
-    if (resp) {
-        entity_add_common_headers(resp);
-        MHD_add_response_header(resp, "Cache-Control", "no-store");
-    }
-    return resp;
-}
-
-/* The headers of a response that must not carry the site's CSP (which forbids framing and
- * inline style): the harmless common ones, and csp instead. */
-static void add_own_policy(struct MHD_Response *resp, const char *csp)
-{
-    MHD_add_response_header(resp, "Content-Security-Policy", csp);
-    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(resp, "Referrer-Policy", "strict-origin-when-cross-origin");
-}
-
 /* ---- /ads/slots ------------------------------------------------------------------------------ */
 
 /* 1 if the request's cap cookie says the interstitial was shown within the cap window: a time
@@ -129,12 +90,9 @@ static int interstitial_capped(struct req *r, int64_t now)
 /* Starts the cap window now: a Set-Cookie on this response. */
 static void set_cap_cookie(struct req *r, int64_t now)
 {
-    char cookie[160];
-    const struct config *c = r->app->config;
-    snprintf(cookie, sizeof cookie,
-             CAP_COOKIE "=%lld; Path=/; Max-Age=%d; HttpOnly; SameSite=Lax%s", (long long)now,
-             c->ad_interstitial_cap_hours * 3600, c->cookie_secure ? "; Secure" : "");
-    req_set_cookie(r, cookie);
+    char value[24];
+    snprintf(value, sizeof value, "%lld", (long long)now);
+    respond_cookie(r, CAP_COOKIE, value, (int64_t)r->app->config->ad_interstitial_cap_hours * 3600);
 }
 
 /* 1 if the reader is spared ads: ad_free_subscribers is on and they are signed in with an
@@ -205,7 +163,7 @@ enum MHD_Result page_ads_slots(struct req *r)
                 continue;
             if (rc != STORE_OK) {
                 json_decref(ads);
-                return server_send_error(r, 500);
+                return respond_error(r, 500);
             }
             json_object_set_new(ads, placement, creative_json(r, &k, placement));
             if (interstitial)
@@ -213,20 +171,11 @@ enum MHD_Result page_ads_slots(struct req *r)
         }
     }
     json_t *root = json_pack("{s:o}", "ads", ads);
-    char *body = json_dumps(root, JSON_COMPACT);
+    if (!root)
+        return respond_error(r, 500);
+    enum MHD_Result result = respond_json(r, MHD_HTTP_OK, root);
     json_decref(root);
-    if (!body)
-        return server_send_error(r, 500);
-    size_t len = strlen(body);
-    struct MHD_Response *resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
-    if (!resp) {
-        free(body);
-        return MHD_NO;
-    }
-    entity_add_common_headers(resp);
-    MHD_add_response_header(resp, "Content-Type", "application/json; charset=utf-8");
-    MHD_add_response_header(resp, "Cache-Control", "private, no-store");
-    return send_response(r, MHD_HTTP_OK, resp, len);
+    return result;
 }
 
 /* ---- /ads/image/ID and /ads/frame/ID ----------------------------------------------------------
@@ -237,23 +186,20 @@ enum MHD_Result page_ads_image(struct req *r)
     struct creative k;
     unsigned status = find_creative(r, &k);
     if (status)
-        return server_send_error(r, status);
+        return respond_error(r, status);
     /* The stored name is checked again before it touches the file system: only names
      * ads_store_image makes, so nothing in the database can point outside the uploads. */
     if (strcmp(k.kind, "image") != 0 || !ads_image_path_valid(k.image_path))
-        return server_send_error(r, 404);
+        return respond_error(r, 404);
     /* The name is the content's hash: a strong validator as it stands. */
     char etag[80];
     snprintf(etag, sizeof etag, "\"%.64s\"", k.image_path + 4);
+    struct respond_options o = {.content_type = k.image_type,
+                                .cache_control = "public, max-age=86400",
+                                .csp = IMAGE_CSP};
     if (r->if_none_match && req_etag_matches(r->if_none_match, etag)) {
-        struct MHD_Response *resp =
-            MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
-        if (!resp)
-            return MHD_NO;
-        add_own_policy(resp, IMAGE_CSP);
-        MHD_add_response_header(resp, "ETag", etag);
-        MHD_add_response_header(resp, "Cache-Control", "public, max-age=86400");
-        return send_response(r, MHD_HTTP_NOT_MODIFIED, resp, 0);
+        respond_header(r, "ETag", etag);
+        return respond_buffer(r, MHD_HTTP_NOT_MODIFIED, &o, "", 0);
     }
     const char *file = arena_printf(r->arena, "%s/%s", r->app->config->uploads, k.image_path);
     int fd = open(file, O_RDONLY | O_CLOEXEC);
@@ -263,19 +209,11 @@ enum MHD_Result page_ads_image(struct req *r)
                 fd < 0 ? strerror(errno) : "not a file");
         if (fd >= 0)
             close(fd);
-        return server_send_error(r, 404);
+        return respond_error(r, 404);
     }
     /* libmicrohttpd sends from the descriptor and closes it. */
-    struct MHD_Response *resp = MHD_create_response_from_fd((size_t)sb.st_size, fd);
-    if (!resp) {
-        close(fd);
-        return MHD_NO;
-    }
-    add_own_policy(resp, IMAGE_CSP);
-    MHD_add_response_header(resp, "Content-Type", k.image_type);
-    MHD_add_response_header(resp, "Cache-Control", "public, max-age=86400");
-    MHD_add_response_header(resp, "ETag", etag);
-    return send_response(r, MHD_HTTP_OK, resp, (size_t)sb.st_size);
+    respond_header(r, "ETag", etag);
+    return respond_file(r, MHD_HTTP_OK, &o, fd, (uint64_t)sb.st_size);
 }
 
 enum MHD_Result page_ads_frame(struct req *r)
@@ -283,9 +221,9 @@ enum MHD_Result page_ads_frame(struct req *r)
     struct creative k;
     unsigned status = find_creative(r, &k);
     if (status)
-        return server_send_error(r, status);
+        return respond_error(r, status);
     if (strcmp(k.kind, "html") != 0)
-        return server_send_error(r, 404);
+        return respond_error(r, 404);
     /* The tag is the admin's markup, placed as it is: that is what an ad tag is. What keeps it
      * from the site is the sandbox (FRAME_CSP and the iframe's sandbox attribute), not escaping. */
     char *body = NULL;
@@ -296,17 +234,11 @@ enum MHD_Result page_ads_frame(struct req *r)
                        "</body></html>\n",
                        k.html);
     if (len < 0)
-        return server_send_error(r, 500);
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer((size_t)len, body, MHD_RESPMEM_MUST_FREE);
-    if (!resp) {
-        free(body);
-        return MHD_NO;
-    }
-    add_own_policy(resp, FRAME_CSP);
-    MHD_add_response_header(resp, "Content-Type", "text/html; charset=utf-8");
-    MHD_add_response_header(resp, "Cache-Control", "no-cache");
-    return send_response(r, MHD_HTTP_OK, resp, (size_t)len);
+        return respond_error(r, 500);
+    struct respond_options o = {.cache_control = "no-cache", .csp = FRAME_CSP};
+    enum MHD_Result result = respond_buffer(r, MHD_HTTP_OK, &o, body, (size_t)len);
+    free(body);
+    return result;
 }
 
 /* ---- counting: /ads/impression/ID and /ads/click/ID -------------------------------------------
@@ -317,13 +249,13 @@ enum MHD_Result page_ads_impression(struct req *r)
     /* A beacon comes from our own pages; a cross-site page posting here only inflates counts. */
     const char *site = req_header(r, "Sec-Fetch-Site");
     if (site && !strcmp(site, "cross-site"))
-        return server_send_error(r, 403);
+        return respond_error(r, 403);
     struct creative k;
     unsigned status = find_creative(r, &k);
     if (status)
-        return server_send_error(r, status);
+        return respond_error(r, status);
     ads_count_impression(k.id, util_now());
-    return send_response(r, MHD_HTTP_NO_CONTENT, empty_response(), 0);
+    return respond_empty(r, MHD_HTTP_NO_CONTENT, NULL);
 }
 
 enum MHD_Result page_ads_click(struct req *r)
@@ -331,15 +263,12 @@ enum MHD_Result page_ads_click(struct req *r)
     struct creative k;
     unsigned status = find_creative(r, &k);
     if (status)
-        return server_send_error(r, status);
+        return respond_error(r, status);
     /* The stored URL and nothing else, whatever the query says: no open redirect. It was
      * checked when added; checked again so a bad row can never become a header. */
     if (!ads_url_valid(k.click_url))
-        return server_send_error(r, 404);
+        return respond_error(r, 404);
     if (r->method == METHOD_GET)
         ads_count_click(k.id, util_now());
-    struct MHD_Response *resp = empty_response();
-    if (resp)
-        MHD_add_response_header(resp, "Location", k.click_url);
-    return send_response(r, MHD_HTTP_FOUND, resp, 0);
+    return respond_redirect(r, MHD_HTTP_FOUND, k.click_url);
 }

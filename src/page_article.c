@@ -20,7 +20,7 @@
 #include "pages.h"
 #include "paywall.h"
 #include "render.h"
-#include "server.h"
+#include "respond.h"
 #include "util.h"
 
 /* The JSON-LD <script> element for a, as trusted HTML. jansson writes the JSON; every '<' is
@@ -122,14 +122,14 @@ enum MHD_Result page_article(struct req *r)
         enum access_level level;
         int rc = store_article_meta(r->app->store, r->params[0], &meta[0], &level);
         if (rc == STORE_NOT_FOUND)
-            return server_send_error(r, 404);
+            return respond_error(r, 404);
         if (rc != STORE_OK)
-            return server_send_error(r, 500);
+            return respond_error(r, 500);
         meta[1] = level;
         cache_meta_put(cache, key, meta, generation);
     }
     struct access_decision d = paywall_decide(r, meta[0], (enum access_level)meta[1]);
     r->preview = d.outcome == ACCESS_PREVIEW;
     snprintf(key, sizeof key, "%s\x1f%s", r->path, r->preview ? "preview" : "full");
-    return server_send_cached(r, key, render_article);
+    return respond_cached(r, key, render_article);
 }

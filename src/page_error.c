@@ -27,7 +27,9 @@ static const char *explain(unsigned status)
 
 void page_error(struct req *r, unsigned status, const char *title, struct buf *out)
 {
-    json_t *ctx = render_context(r, "error", title, NULL, r->path ? r->path : "/", NULL);
+    /* No path: the page is cached per status and shared, so nothing of the request that first
+     * asked for it (its path, as a canonical link) may be in it. */
+    json_t *ctx = render_context(r, "error", title, NULL, NULL, NULL);
     json_object_set_new(ctx, "error",
                         json_pack("{s:i, s:s, s:s}", "status", (int)status, "title", title,
                                   "message", explain(status)));

@@ -13,7 +13,8 @@
 #include "auth.h"
 #include "pages.h"
 #include "reader.h"
-#include "server.h"
+#include "http.h"
+#include "respond.h"
 #include "util.h"
 
 #define LOGIN_PER_IP 20      /* attempts per address per window */
@@ -69,8 +70,8 @@ static enum MHD_Result login_finish(struct req *r)
     if (!s->ok)
         return login_form(r, 200, s->email, s->next, "The email or password is incorrect.", NULL);
     if (reader_sign_in(r, &s->user) < 0)
-        return server_send_error(r, 500);
-    return server_redirect(r, account_safe_next(s->next));
+        return respond_error(r, 500);
+    return respond_redirect(r, 303, account_safe_next(s->next));
 }
 
 enum MHD_Result page_login(struct req *r)
@@ -82,8 +83,6 @@ enum MHD_Result page_login(struct req *r)
             notice = "Your password has been changed. Log in with your new password.";
         return login_form(r, 200, "", req_query(r, "next"), NULL, notice);
     }
-    if (!reader_csrf_valid(r))
-        return account_forbidden(r);
     struct login_state *s = arena_calloc(r->arena, 1, sizeof *s);
     s->next = req_form(r, "next");
     const char *email = account_trim(r, req_form(r, "email"));
@@ -98,17 +97,15 @@ enum MHD_Result page_login(struct req *r)
     if (!wait)
         wait = account_limited(r, "login-account", s->email, LOGIN_PER_ACCOUNT, LOGIN_WINDOW);
     if (wait)
-        return server_too_many_requests(r, wait);
+        return respond_too_many(r, wait);
     if (strlen(s->password) > AUTH_PASSWORD_MAX_BYTES) /* never a valid password: no hash */
         s->password = "";
     r->work_state = s;
-    return server_offload(r, login_work, login_finish);
+    return http_offload(r, login_work, login_finish);
 }
 
 enum MHD_Result page_logout(struct req *r)
 {
-    if (!reader_csrf_valid(r))
-        return account_forbidden(r);
     reader_sign_out(r);
-    return server_redirect(r, "/");
+    return respond_redirect(r, 303, "/");
 }

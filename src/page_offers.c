@@ -11,7 +11,7 @@
 #include "pages.h"
 #include "reader.h"
 #include "render.h"
-#include "server.h"
+#include "respond.h"
 
 /* "$12.99" (or "12.99 EUR") for a price in cents. */
 static const char *price_display(struct req *r, int64_t cents, const char *currency)
@@ -44,7 +44,7 @@ enum MHD_Result page_offers(struct req *r)
     struct plan *plans;
     size_t n;
     if (store_plans(r->app->store, r->arena, 0, &plans, &n) != STORE_OK)
-        return server_send_error(r, 500);
+        return respond_error(r, 500);
     int stripe = *c->stripe_secret_key != '\0';
     json_t *list = json_array();
     for (size_t i = 0; i < n; i++) {

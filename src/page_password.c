@@ -13,7 +13,8 @@
 #include "auth.h"
 #include "pages.h"
 #include "reader.h"
-#include "server.h"
+#include "http.h"
+#include "respond.h"
 #include "util.h"
 
 #define FORGOT_PER_IP 10     /* requests per address per hour */
@@ -34,8 +35,6 @@ enum MHD_Result page_forgot(struct req *r)
 {
     if (r->method != METHOD_POST)
         return forgot_form(r, 200, "", NULL);
-    if (!reader_csrf_valid(r))
-        return account_forbidden(r);
     const char *email = account_trim(r, req_form(r, "email"));
     if (!auth_email_valid(email))
         return forgot_form(r, 422, email, "Enter a valid email address, like name@example.com.");
@@ -47,7 +46,7 @@ enum MHD_Result page_forgot(struct req *r)
     if (!wait)
         wait = account_limited(r, "forgot-account", email, FORGOT_PER_ACCOUNT, 3600);
     if (wait)
-        return server_too_many_requests(r, wait);
+        return respond_too_many(r, wait);
 
     struct user user;
     if (store_user_by_email(r->app->store, r->arena, email, &user) == STORE_OK)
@@ -115,7 +114,7 @@ static enum MHD_Result reset_finish(struct req *r)
     case TOKEN_VALID:
         if (r->reader) /* its session has just ended with the others */
             reader_sign_out(r);
-        return server_redirect(r, "/login?done=reset");
+        return respond_redirect(r, 303, "/login?done=reset");
     case TOKEN_USED:
         return account_message(r, 410, "This link has already been used",
                                "Each link works once. Nothing was changed.", "/forgot",
@@ -128,7 +127,7 @@ static enum MHD_Result reset_finish(struct req *r)
         return account_message(r, 400, "This link is not valid",
                                "It may have been copied incompletely. Nothing was changed.",
                                "/forgot", "Ask for a new link", 1);
-    default: return server_send_error(r, 500);
+    default: return respond_error(r, 500);
     }
 }
 
@@ -136,8 +135,6 @@ enum MHD_Result page_reset(struct req *r)
 {
     char hash[AUTH_TOKEN_HASH_HEX + 1];
     const char *token = r->method == METHOD_POST ? req_form(r, "token") : req_query(r, "token");
-    if (r->method == METHOD_POST && !reader_csrf_valid(r))
-        return account_forbidden(r);
     if (!token || auth_token_hash(token, hash) < 0)
         return account_message(r, 400, "This link is not valid",
                                "It may have been copied incompletely. Nothing was changed.",
@@ -155,5 +152,5 @@ enum MHD_Result page_reset(struct req *r)
     s->token_hash = arena_strdup(r->arena, hash);
     s->password = password;
     r->work_state = s;
-    return server_offload(r, reset_work, reset_finish);
+    return http_offload(r, reset_work, reset_finish);
 }

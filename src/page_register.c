@@ -13,7 +13,8 @@
 #include "auth.h"
 #include "pages.h"
 #include "reader.h"
-#include "server.h"
+#include "http.h"
+#include "respond.h"
 #include "util.h"
 
 #define REGISTER_PER_IP 10 /* new accounts per address per hour */
@@ -80,8 +81,8 @@ static enum MHD_Result register_finish(struct req *r)
                        "this link:",
                        "/verify", "If you did not create an account, ignore this message.");
     if (reader_sign_in(r, &user) < 0)
-        return server_send_error(r, 500);
-    return server_redirect(r, "/account?done=welcome");
+        return respond_error(r, 500);
+    return respond_redirect(r, 303, "/account?done=welcome");
 }
 
 enum MHD_Result page_register(struct req *r)
@@ -91,8 +92,6 @@ enum MHD_Result page_register(struct req *r)
         s->email = s->name = "";
         return register_form(r, 200, s);
     }
-    if (!reader_csrf_valid(r))
-        return account_forbidden(r);
     s->email = account_trim(r, req_form(r, "email"));
     s->name = account_trim(r, req_form(r, "name"));
     const struct form_field *pw = req_form_field(r, "password");
@@ -113,9 +112,9 @@ enum MHD_Result page_register(struct req *r)
     req_client_ip(r, ip, sizeof ip);
     int wait = account_limited(r, "register-ip", ip, REGISTER_PER_IP, 3600);
     if (wait)
-        return server_too_many_requests(r, wait);
+        return respond_too_many(r, wait);
     r->work_state = s;
-    return server_offload(r, register_work, register_finish);
+    return http_offload(r, register_work, register_finish);
 }
 
 /* The page for a link that cannot be used, by why. */
@@ -130,7 +129,7 @@ static enum MHD_Result bad_link(struct req *r, int status)
         return account_message(r, 410, "This link has expired",
                                "Nothing was changed. You can ask for a new link from My account.",
                                "/account", "Go to My account", 1);
-    case STORE_ERROR: return server_send_error(r, 500);
+    case STORE_ERROR: return respond_error(r, 500);
     default:
         return account_message(r, 400, "This link is not valid",
                                "It may have been copied incompletely. Nothing was changed.", "/",
@@ -151,7 +150,7 @@ enum MHD_Result page_verify(struct req *r)
         return bad_link(r, status);
     int64_t now = util_now();
     if (store_user_mark_verified(r->app->store, user_id, now) != STORE_OK)
-        return server_send_error(r, 500);
+        return respond_error(r, 500);
     if (r->reader && r->reader->user.id == user_id) /* this page's masthead: no reminder */
         r->reader->user.email_verified_at = now;
     return account_message(r, 200, "Your email address is verified",
@@ -177,7 +176,7 @@ enum MHD_Result page_verify_email(struct req *r)
                                "changed.",
                                "/account", "Go to My account", 1);
     if (rc != STORE_OK)
-        return server_send_error(r, 500);
+        return respond_error(r, 500);
     return account_message(r, 200, "Your email address has been changed",
                            "From now on, log in with your new address.", "/account",
                            "Go to My account", 0);

@@ -10,7 +10,7 @@
  * retries, and the event id was forgotten so the retry is processed).
  *
  * The two reader forms call Stripe's API, which can take seconds, on the job pool
- * (server_offload), then answer with a 303 to the page Stripe made.
+ * (http_offload), then answer with a 303 to the page Stripe made.
  */
 #include <stdio.h>
 #include <string.h>
@@ -21,7 +21,8 @@
 #include "entity.h"
 #include "pages.h"
 #include "reader.h"
-#include "server.h"
+#include "http.h"
+#include "respond.h"
 #include "stripe.h"
 #include "util.h"
 
@@ -32,26 +33,26 @@ enum MHD_Result page_stripe_webhook(struct req *r)
 {
     const struct config *c = r->app->config;
     if (!c->stripe_webhook_secret || !*c->stripe_webhook_secret)
-        return server_send_error(r, 404); /* no Stripe here: the endpoint does not exist */
+        return respond_error(r, 404); /* no Stripe here: the endpoint does not exist */
     if (!r->raw_body)
-        return server_send_text(r, 400, "no body\n");
+        return respond_text(r, 400, "no body\n");
     int64_t now = util_now();
     int sig = stripe_verify_signature(r->raw_body, r->raw_len, req_header(r, "Stripe-Signature"),
                                       c->stripe_webhook_secret, now, c->stripe_tolerance);
     if (sig != STRIPE_SIG_OK) /* nothing read or changed: say why, for Stripe's log */
-        return server_send_text(r, 400, stripe_signature_reason(sig));
+        return respond_text(r, 400, stripe_signature_reason(sig));
 
     char err[512];
     switch (stripe_handle_event(r->app->store, r->raw_body, r->raw_len, now, err, sizeof err)) {
     case STRIPE_EVENT_PROCESSED:
     case STRIPE_EVENT_DUPLICATE:
-    case STRIPE_EVENT_IGNORED: return server_send_text(r, 200, "ok\n");
+    case STRIPE_EVENT_IGNORED: return respond_text(r, 200, "ok\n");
     case STRIPE_EVENT_MALFORMED:
         fprintf(stderr, "broadsheet: stripe webhook: malformed event: %s\n", err);
-        return server_send_text(r, 400, "malformed event\n");
+        return respond_text(r, 400, "malformed event\n");
     default:
         fprintf(stderr, "broadsheet: stripe webhook: %s\n", err);
-        return server_send_text(r, 500, "could not process the event; please retry\n");
+        return respond_text(r, 500, "could not process the event; please retry\n");
     }
 }
 
@@ -91,7 +92,7 @@ static enum MHD_Result stripe_finish(struct req *r)
 {
     struct stripe_call *call = r->work_state;
     if (call->rc == 0)
-        return server_redirect(r, call->url);
+        return respond_redirect(r, 303, call->url);
     fprintf(stderr, "broadsheet: %s\n", call->err);
     if (call->customer_id)
         return account_message(r, 502, "Billing could not be opened",
@@ -115,10 +116,6 @@ static enum MHD_Result checkout_unavailable(struct req *r)
 
 enum MHD_Result page_subscribe(struct req *r)
 {
-    if (!reader_csrf_valid(r))
-        return account_forbidden(r);
-    if (!r->reader)
-        return server_redirect(r, "/login?next=/offers");
     struct app *app = r->app;
     if (!app->config->stripe_secret_key || !*app->config->stripe_secret_key)
         return checkout_unavailable(r);
@@ -128,7 +125,7 @@ enum MHD_Result page_subscribe(struct req *r)
     int found =
         slug && *slug ? store_plan_by_slug(app->store, r->arena, slug, &plan) : STORE_NOT_FOUND;
     if (found == STORE_ERROR)
-        return server_send_error(r, 500);
+        return respond_error(r, 500);
     if (found != STORE_OK || !plan.active || !*plan.stripe_price_id ||
         !strcmp(plan.period, "contact"))
         return account_message(r, 400, "This plan cannot be bought online",
@@ -150,7 +147,7 @@ enum MHD_Result page_subscribe(struct req *r)
 
     int wait = account_limited(r, "subscribe", u->email, SUBSCRIBE_PER_ACCOUNT, 3600);
     if (wait)
-        return server_too_many_requests(r, wait);
+        return respond_too_many(r, wait);
 
     struct stripe_call *call = arena_calloc(r->arena, 1, sizeof *call);
     call->price_id = plan.stripe_price_id;
@@ -160,15 +157,11 @@ enum MHD_Result page_subscribe(struct req *r)
     call->success_url = arena_printf(r->arena, "%s/account?done=subscribed", app->site_url);
     call->cancel_url = arena_printf(r->arena, "%s/offers?done=canceled", app->site_url);
     r->work_state = call;
-    return server_offload(r, checkout_work, stripe_finish);
+    return http_offload(r, checkout_work, stripe_finish);
 }
 
 enum MHD_Result page_account_billing(struct req *r)
 {
-    if (!reader_csrf_valid(r))
-        return account_forbidden(r);
-    if (!r->reader)
-        return server_redirect(r, "/login?next=/account");
     struct app *app = r->app;
     if (!app->config->stripe_secret_key || !*app->config->stripe_secret_key)
         return account_message(r, 503, "Billing is not managed online",
@@ -179,13 +172,13 @@ enum MHD_Result page_account_billing(struct req *r)
     int found =
         store_subscription_current(app->store, r->arena, r->reader->user.id, util_now(), &sub);
     if (found == STORE_ERROR)
-        return server_send_error(r, 500);
+        return respond_error(r, 500);
     if (found != STORE_OK || !*sub.stripe_customer_id)
-        return server_redirect(r, "/offers");
+        return respond_redirect(r, 303, "/offers");
 
     struct stripe_call *call = arena_calloc(r->arena, 1, sizeof *call);
     call->customer_id = sub.stripe_customer_id;
     call->return_url = arena_printf(r->arena, "%s/account", app->site_url);
     r->work_state = call;
-    return server_offload(r, portal_work, stripe_finish);
+    return http_offload(r, portal_work, stripe_finish);
 }

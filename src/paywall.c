@@ -13,7 +13,7 @@
 #include "cidr.h"
 #include "meter.h"
 #include "reader.h"
-#include "tmpl.h"
+#include "respond.h"
 #include "util.h"
 
 /* One organisation's range, with what is needed to honour it. */
@@ -129,36 +129,6 @@ const char *paywall_institution(struct paywall *p, struct arena *a, const char *
     return name;
 }
 
-/* The meter's sentence for the reader note. */
-static const char *meter_message(struct req *r, const struct access_decision *d, int allowance)
-{
-    if (d->remaining == 0 && d->reason == ACCESS_REASON_METER_COUNTED)
-        return "This is your last free article this month.";
-    if (d->outcome == ACCESS_PREVIEW)
-        return arena_printf(r->arena, "You have read your %d free article%s this month.", allowance,
-                            allowance == 1 ? "" : "s");
-    if (d->remaining == 0) /* a re-read, with nothing left for new articles */
-        return arena_printf(r->arena, "You have used all %d free article%s this month.", allowance,
-                            allowance == 1 ? "" : "s");
-    return arena_printf(r->arena, "%d free article%s left this month.", d->remaining,
-                        d->remaining == 1 ? "" : "s");
-}
-
-/* Renders the reader note (reader-note.mustache) into r->reader_note. */
-static void render_note(struct req *r, const char *institution, const char *meter)
-{
-    if (!institution && !meter)
-        return;
-    json_t *ctx = json_pack("{s:b, s:{s:s}, s:b, s:{s:s}}", "has_institution", institution != NULL,
-                            "institution", "name", institution ? institution : "", "has_meter",
-                            meter != NULL, "meter", "message", meter ? meter : "");
-    struct buf out = BUF_INIT;
-    if (tmpl_render(r->app->templates, "reader-note", ctx, &out) == 0)
-        r->reader_note = arena_strndup(r->arena, out.data ? out.data : "", out.len);
-    buf_free(&out);
-    json_decref(ctx);
-}
-
 struct access_decision paywall_decide(struct req *r, int64_t article_id, enum access_level level)
 {
     struct app *app = r->app;
@@ -215,15 +185,20 @@ struct access_decision paywall_decide(struct req *r, int64_t article_id, enum ac
         } else {
             meter_add(&meter, article_id, now);
             char value[METER_COOKIE_MAX + 1];
-            if (meter_encode(app->paywall->meter_key, &meter, value, sizeof value) > 0) {
-                char cookie[METER_COOKIE_MAX + 200];
-                snprintf(cookie, sizeof cookie,
-                         PAYWALL_METER_COOKIE "=%s; Path=/; Max-Age=%d; HttpOnly; SameSite=Lax%s",
-                         value, c->meter_period_days * 86400, c->cookie_secure ? "; Secure" : "");
-                req_set_cookie(r, cookie);
-            }
+            if (meter_encode(app->paywall->meter_key, &meter, value, sizeof value) > 0)
+                respond_cookie(r, PAYWALL_METER_COOKIE, value,
+                               (int64_t)c->meter_period_days * 86400);
         }
     }
-    render_note(r, institution, metered ? meter_message(r, &d, in.allowance) : NULL);
+    if (institution || metered) {
+        struct paywall_note *note = arena_calloc(r->arena, 1, sizeof *note);
+        note->institution = institution;
+        note->metered = metered;
+        note->outcome = d.outcome;
+        note->reason = d.reason;
+        note->remaining = d.remaining;
+        note->allowance = in.allowance;
+        r->note = note;
+    }
     return d;
 }

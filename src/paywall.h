@@ -1,8 +1,8 @@
 /*
  * paywall.h: the paywall as the server applies it, per request. It gathers what access.h's
- * decision needs (subscription, institution, meter), decides, counts the read, and renders the
- * few per-reader words of the page ("2 free articles left this month", "Access provided by
- * ORGANISATION") for the server to splice into the cached page.
+ * decision needs (subscription, institution, meter), decides, counts the read, and leaves the
+ * facts a reader is told ("2 free articles left this month", "Access provided by
+ * ORGANISATION") in r->note, which splice.h words and splices into the cached page.
  *
  * Anonymous readers are metered in a signed cookie (meter.h, key: the "meter" server secret);
  * signed-in readers in the database. A tampered cookie is kept as it is and counts as a spent
@@ -35,9 +35,20 @@ void paywall_refresh(struct paywall *p, struct store *store);
 /* The name of the organisation whose active range holds ip, into the arena, or NULL. */
 const char *paywall_institution(struct paywall *p, struct arena *a, const char *ip);
 
+/* What the paywall tells one reader about this read: facts, worded by splice.c. */
+struct paywall_note {
+    const char *institution; /* the organisation providing access, or NULL */
+    int metered;             /* the meter applied to this read: say how it stands */
+    enum access_outcome outcome;
+    enum access_reason reason;
+    int remaining; /* metered reads left (access.h) */
+    int allowance; /* reads per period */
+    int unavailable; /* the meter could not be read or recorded: a preview, and say so */
+};
+
 /* Decides whether r's reader gets the article (id, level) in full, counts the read when the
  * meter says so (a Set-Cookie for an anonymous reader, a row for a signed-in one), and sets
- * r->reader_note to the per-reader words for the page (NULL when there are none). */
+ * r->note to what the reader is told (NULL when there is nothing to say). */
 struct access_decision paywall_decide(struct req *r, int64_t article_id, enum access_level level);
 
 #endif

@@ -8,25 +8,16 @@
 
 #include "app.h"
 #include "auth.h"
+#include "respond.h"
 #include "util.h"
 
 #define TOUCH_AFTER 300 /* seconds between last-seen updates: not a write per request */
 #define USER_AGENT_MAX 200
 
-/* Appends "; Secure" when the site is served over HTTPS. */
-static const char *secure_attribute(struct req *r)
-{
-    return r->app->config->cookie_secure ? "; Secure" : "";
-}
-
 /* Clears the session cookie in the response. */
 static void clear_session_cookie(struct req *r)
 {
-    char cookie[200];
-    snprintf(cookie, sizeof cookie,
-             READER_SESSION_COOKIE "=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax%s",
-             secure_attribute(r));
-    req_set_cookie(r, cookie);
+    respond_cookie(r, READER_SESSION_COOKIE, "", 0);
 }
 
 json_t *reader_json(const struct user *user)
@@ -82,10 +73,7 @@ static const char *anonymous_binding(struct req *r, int create)
     char token[AUTH_TOKEN_CHARS + 1];
     auth_token_new(token, hash);
     r->anonymous_id = arena_strdup(r->arena, token);
-    char cookie[200];
-    snprintf(cookie, sizeof cookie, READER_ANONYMOUS_COOKIE "=%s; Path=/; HttpOnly; SameSite=Lax%s",
-             token, secure_attribute(r));
-    req_set_cookie(r, cookie);
+    respond_cookie(r, READER_ANONYMOUS_COOKIE, token, -1);
     return r->anonymous_id;
 }
 
@@ -140,11 +128,7 @@ int reader_sign_in(struct req *r, const struct user *user)
     reader->session.expires_at = expires;
     memcpy(reader->token_hash, hash, sizeof hash);
     r->reader = reader;
-    char cookie[300];
-    snprintf(cookie, sizeof cookie,
-             READER_SESSION_COOKIE "=%s; Path=/; Max-Age=%lld; HttpOnly; SameSite=Lax%s", token,
-             (long long)(expires - now), secure_attribute(r));
-    req_set_cookie(r, cookie);
+    respond_cookie(r, READER_SESSION_COOKIE, token, expires - now);
     return 0;
 }
 

@@ -210,12 +210,14 @@ json_t *render_context(struct req *r, const char *kind, const char *title, const
         snprintf(full_title, sizeof full_title, "%s | %s", title, site_name);
     else
         snprintf(full_title, sizeof full_title, "%s", site_name);
-    char canonical[1200];
-    snprintf(canonical, sizeof canonical, "%s%s", app->site_url, path ? path : "/");
-    json_object_set_new(ctx, "page",
-                        json_pack("{s:s, s:s, s:s, s:s}", "title", full_title, "description",
-                                  description ? description : site_description, "canonical",
-                                  canonical, "kind", kind));
+    json_t *page = json_pack("{s:s, s:s, s:s}", "title", full_title, "description",
+                             description ? description : site_description, "kind", kind);
+    if (path) { /* a page without a path of its own (an error page) has no canonical link */
+        char canonical[1200];
+        snprintf(canonical, sizeof canonical, "%s%s", app->site_url, path);
+        json_object_set_new(page, "canonical", json_string(canonical));
+    }
+    json_object_set_new(ctx, "page", page);
     time_t now = time(NULL);
     struct tm tm;
     gmtime_r(&now, &tm);

@@ -20,9 +20,10 @@ struct render_current {
 };
 
 /* A new context (the caller owns the reference) with site, assets, nav, publications, year and
- * page {title, description (the host publication's when NULL), canonical (site URL + path),
- * kind}. title is the page's own title;
- * the site's name is appended (or it is the site's name alone when NULL). */
+ * page {title, description (the host publication's when NULL), canonical (site URL + path; absent
+ * when path is NULL, for pages that are not at an address of their own, such as error pages),
+ * kind}. title is the page's own title; the site's name is appended (or it is the site's name
+ * alone when NULL). */
 json_t *render_context(struct req *r, const char *kind, const char *title, const char *description,
                        const char *path, const struct render_current *current);
 

@@ -202,15 +202,6 @@ const char *req_cookie(struct req *r, const char *name)
     return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
 }
 
-void req_set_cookie(struct req *r, const char *value)
-{
-    if (r->set_cookie_count == REQ_MAX_COOKIES) {
-        fprintf(stderr, "broadsheet: too many cookies for one response; dropped one\n");
-        return;
-    }
-    r->set_cookies[r->set_cookie_count++] = arena_strdup(r->arena, value);
-}
-
 /* The address of the connection's peer, as text. */
 static void peer_ip(struct req *r, char *out, size_t size)
 {

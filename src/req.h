@@ -31,11 +31,13 @@ enum method {
 };
 
 #define REQ_MAX_PARAMS 4
-#define REQ_MAX_COOKIES 4
-#define REQ_MAX_FIELD 8192 /* bytes of one form field kept; longer ones are cut and flagged */
+#define REQ_MAX_HEADERS 8   /* headers of its own one response may carry (cookies…) */
+#define REQ_MAX_FIELD 8192  /* bytes of one form field kept; longer ones are cut and flagged */
+#define REQ_MAX_FIELDS 64   /* fields of one form; a form with more is refused (413) */
 
 struct reader;
 struct route;
+struct paywall_note;
 
 /* One field of a submitted form (application/x-www-form-urlencoded or multipart/form-data),
  * decoded by libmicrohttpd's post processor. The value is as sent: handlers validate it
@@ -44,8 +46,14 @@ struct form_field {
     const char *name;
     char *value;
     size_t len;
+    size_t cap;   /* bytes allocated for value (grows as pieces arrive) */
     int too_long; /* the value was longer than REQ_MAX_FIELD and was cut */
     struct form_field *next;
+};
+
+/* A header one response carries for this request alone (Set-Cookie, Location…). */
+struct req_extra_header {
+    const char *name, *value;
 };
 
 struct req {
@@ -66,26 +74,35 @@ struct req {
     uint64_t bytes;            /* body bytes sent, for the access log */
     int answered;              /* a response has been queued */
 
-    const struct route *route;      /* the matched route (for a body: matched on arrival) */
+    const struct route *route;      /* the matched route (matched when the headers arrive) */
+    int route_result;               /* enum route_match_result of that match */
+    unsigned route_allowed;         /* with ROUTE_METHOD_NOT_ALLOWED: the methods allowed */
     struct MHD_PostProcessor *post; /* parses a form body */
     struct form_field *form;        /* the form's fields, newest first */
+    int form_fields;                /* how many */
     size_t body_bytes;              /* body bytes received */
-    char *raw_body;                 /* a JSON body as sent (NUL-terminated), for ROUTE_RAW_BODY */
+    char *raw_body;                 /* a JSON body as sent (NUL-terminated), for BODY_JSON */
     size_t raw_len;
+    size_t raw_cap;                 /* bytes allocated for raw_body (grows as it arrives) */
     unsigned body_error; /* 413, 415 or 400 from reading the body; 0 if fine */
 
-    struct reader *reader;    /* the signed-in reader (reader.h), or NULL */
-    const char *anonymous_id; /* the anonymous CSRF binding cookie's value, or NULL */
-    const char *reader_note;  /* per-reader words for the page (paywall.h), or NULL */
-    int preview;              /* the article page is rendered as the paywall's preview */
-    const char *set_cookies[REQ_MAX_COOKIES]; /* Set-Cookie values for this response */
-    int set_cookie_count;
+    struct reader *reader;           /* the signed-in reader (reader.h), or NULL */
+    const char *anonymous_id;        /* the anonymous CSRF binding cookie's value, or NULL */
+    const struct paywall_note *note; /* what the paywall tells this reader (paywall.h), or NULL */
+    int preview;                     /* the article page is rendered as the paywall's preview */
+    struct req_extra_header headers[REQ_MAX_HEADERS]; /* respond_header's */
+    int header_count;
 
-    /* Work offloaded to the job pool (server_offload): work runs there while the connection
-     * is suspended, then finish answers on the HTTP thread. */
+    /* Work off the HTTP thread. A ROUTE_JOB handler runs on the job pool with the connection
+     * suspended (on_job): its response waits in pending until the connection resumes. A handler
+     * on an HTTP thread can offload one slow step (http_offload): work runs on the pool, then
+     * finish answers on the HTTP thread. */
+    int on_job;
+    int job_done; /* the job ran: queue pending (or call finish) on the next call */
+    struct MHD_Response *pending;
+    unsigned pending_status;
     void (*work)(struct req *r);
     enum MHD_Result (*finish)(struct req *r);
-    int offloaded;
     void *work_state; /* the handler's own state across the two halves */
 
     struct req *next_free; /* free list link while recycled */
@@ -118,10 +135,6 @@ const struct form_field *req_form_field(struct req *r, const char *name);
 
 /* A request cookie's value, or NULL. */
 const char *req_cookie(struct req *r, const char *name);
-
-/* Adds a Set-Cookie header value (copied into the arena) to whatever this request answers.
- * At most REQ_MAX_COOKIES; more are dropped with a log line (a bug, not an input error). */
-void req_set_cookie(struct req *r, const char *value);
 
 /* The client's address as text ("127.0.0.1", "::1"), into out: the connection's peer, or, when
  * the peer is a trusted proxy (config trusted_proxies), the address X-Forwarded-For names. */

@@ -51,6 +51,48 @@ enum route_match_result route_match(const struct route *table, size_t count, str
     return *allowed ? ROUTE_METHOD_NOT_ALLOWED : ROUTE_NOT_FOUND;
 }
 
+int route_table_check(const struct route *table, size_t count, FILE *err)
+{
+    int problems = 0;
+    for (size_t i = 0; i < count; i++) {
+        const struct route *rt = &table[i];
+        if (!rt->render == !rt->handle) {
+            fprintf(err, "route %s: needs exactly one of render and handle\n", rt->pattern);
+            problems++;
+        }
+        if (!(rt->methods & METHOD_POST)) {
+            if (rt->body != BODY_NONE) {
+                fprintf(err, "route %s: takes a body but no POST\n", rt->pattern);
+                problems++;
+            }
+            continue;
+        }
+        if (rt->render) {
+            fprintf(err, "route %s: a cached page cannot take POST\n", rt->pattern);
+            problems++;
+        }
+        if (rt->body == BODY_NONE) {
+            fprintf(err, "route %s: takes POST but says no body kind\n", rt->pattern);
+            problems++;
+        }
+        if (rt->csrf == CSRF_UNSAID) {
+            fprintf(err, "route %s: takes POST but neither checks CSRF nor is exempt\n",
+                    rt->pattern);
+            problems++;
+        } else if (rt->csrf == CSRF_EXEMPT &&
+                   (!rt->csrf_exempt_why || strlen(rt->csrf_exempt_why) < 10)) {
+            fprintf(err, "route %s: exempt from CSRF without a reason\n", rt->pattern);
+            problems++;
+        }
+        if (rt->csrf == CSRF_CHECK && rt->body != BODY_FORM) {
+            fprintf(err, "route %s: checks CSRF but takes no form to carry the token\n",
+                    rt->pattern);
+            problems++;
+        }
+    }
+    return problems;
+}
+
 void route_allow_header(unsigned methods, char *out, size_t size)
 {
     static const struct {

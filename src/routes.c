@@ -1,6 +1,9 @@
 /*
- * routes.c: the reader site's URL space. Pages with a render function are cached (route.h);
- * the rest answer for themselves.
+ * routes.c: the reader site's URL space, with each route's policy (route.h): what body it
+ * takes, who may use it, how its POSTs are protected from cross-site forgery, whether its
+ * handler runs off the HTTP threads. Pages with a render function are cached; the rest answer
+ * for themselves. The server enforces every column before a handler runs, so a handler never
+ * checks CSRF or sign-in by hand.
  */
 #include "pages.h"
 #include "route.h"
@@ -8,42 +11,56 @@
 #define GET_HEAD (METHOD_GET | METHOD_HEAD)
 #define FORM (METHOD_GET | METHOD_HEAD | METHOD_POST)
 
+/* A form a reader posts: parsed, CSRF-checked, handled on the job pool (it writes). */
+#define FORM_POLICY .body = BODY_FORM, .csrf = CSRF_CHECK, .flags = ROUTE_JOB
+/* … and one that needs a signed-in reader, who comes back to next after logging in. */
+#define READER_FORM(next) FORM_POLICY, .need = NEED_READER, .login_next = next
+
 const struct route routes[] = {
-    {GET_HEAD, "/", page_home, NULL, 0},
-    {GET_HEAD, "/articles/:slug", NULL, page_article, 0},
-    {GET_HEAD, "/sections/:slug", page_section, NULL, 0},
-    {GET_HEAD, "/publications/:slug", page_publication, NULL, 0},
-    {GET_HEAD, "/static/:file", NULL, page_static, 0},
-    {GET_HEAD, "/healthz", NULL, page_health, 0},
-    {GET_HEAD, "/offers", NULL, page_offers, 0},
+    {GET_HEAD, "/", .render = page_home},
+    {GET_HEAD, "/articles/:slug", .handle = page_article},
+    {GET_HEAD, "/sections/:slug", .render = page_section},
+    {GET_HEAD, "/publications/:slug", .render = page_publication},
+    {GET_HEAD, "/static/:file", .handle = page_static, .flags = ROUTE_NO_SESSION},
+    {GET_HEAD, "/healthz", .handle = page_health, .flags = ROUTE_NO_SESSION},
+    {GET_HEAD, "/offers", .handle = page_offers},
 
     /* reader accounts */
-    {FORM, "/login", NULL, page_login, 0},
-    {METHOD_POST, "/logout", NULL, page_logout, 0},
-    {FORM, "/register", NULL, page_register, 0},
-    {GET_HEAD, "/verify", NULL, page_verify, 0},
-    {GET_HEAD, "/verify-email", NULL, page_verify_email, 0},
-    {FORM, "/forgot", NULL, page_forgot, 0},
-    {FORM, "/reset", NULL, page_reset, 0},
-    {GET_HEAD, "/account", NULL, page_account, 0},
-    {METHOD_POST, "/account/name", NULL, page_account_name, 0},
-    {METHOD_POST, "/account/email", NULL, page_account_email, 0},
-    {METHOD_POST, "/account/password", NULL, page_account_password, 0},
-    {METHOD_POST, "/account/verify", NULL, page_account_verify, 0},
-    {METHOD_POST, "/account/sessions/end", NULL, page_account_sessions, 0},
-    {METHOD_POST, "/account/delete", NULL, page_account_delete, 0},
+    {FORM, "/login", .handle = page_login, FORM_POLICY},
+    {METHOD_POST, "/logout", .handle = page_logout, FORM_POLICY},
+    {FORM, "/register", .handle = page_register, FORM_POLICY},
+    {GET_HEAD, "/verify", .handle = page_verify, .flags = ROUTE_JOB | ROUTE_TOKEN_URL},
+    {GET_HEAD, "/verify-email", .handle = page_verify_email, .flags = ROUTE_JOB | ROUTE_TOKEN_URL},
+    {FORM, "/forgot", .handle = page_forgot, FORM_POLICY},
+    {FORM, "/reset", .handle = page_reset, .body = BODY_FORM, .csrf = CSRF_CHECK,
+     .flags = ROUTE_JOB | ROUTE_TOKEN_URL},
+    {GET_HEAD, "/account", .handle = page_account, .need = NEED_READER},
+    {METHOD_POST, "/account/name", .handle = page_account_name, READER_FORM("/account")},
+    {METHOD_POST, "/account/email", .handle = page_account_email, READER_FORM("/account")},
+    {METHOD_POST, "/account/password", .handle = page_account_password, READER_FORM("/account")},
+    {METHOD_POST, "/account/verify", .handle = page_account_verify, READER_FORM("/account")},
+    {METHOD_POST, "/account/sessions/end", .handle = page_account_sessions,
+     READER_FORM("/account")},
+    {METHOD_POST, "/account/delete", .handle = page_account_delete, READER_FORM("/account")},
 
-    /* Stripe: the webhook is authenticated by its signature, not CSRF */
-    {METHOD_POST, "/stripe/webhook", NULL, page_stripe_webhook, ROUTE_RAW_BODY},
-    {METHOD_POST, "/subscribe", NULL, page_subscribe, 0},
-    {METHOD_POST, "/account/billing", NULL, page_account_billing, 0},
+    /* Stripe */
+    {METHOD_POST, "/stripe/webhook", .handle = page_stripe_webhook, .body = BODY_JSON,
+     .csrf = CSRF_EXEMPT,
+     .csrf_exempt_why = "Stripe's server posts it; its Stripe-Signature HMAC authenticates it",
+     .flags = ROUTE_NO_SESSION | ROUTE_JOB},
+    {METHOD_POST, "/subscribe", .handle = page_subscribe, READER_FORM("/offers")},
+    {METHOD_POST, "/account/billing", .handle = page_account_billing, READER_FORM("/account")},
 
-    /* advertising (page_ads.c): the beacon takes any body or none (navigator.sendBeacon) */
-    {GET_HEAD, "/ads/slots", NULL, page_ads_slots, 0},
-    {GET_HEAD, "/ads/image/:id", NULL, page_ads_image, 0},
-    {GET_HEAD, "/ads/frame/:id", NULL, page_ads_frame, 0},
-    {GET_HEAD, "/ads/click/:id", NULL, page_ads_click, 0},
-    {METHOD_POST, "/ads/impression/:id", NULL, page_ads_impression, ROUTE_ANY_BODY},
+    /* advertising (page_ads.c) */
+    {GET_HEAD, "/ads/slots", .handle = page_ads_slots},
+    {GET_HEAD, "/ads/image/:id", .handle = page_ads_image, .flags = ROUTE_NO_SESSION},
+    {GET_HEAD, "/ads/frame/:id", .handle = page_ads_frame, .flags = ROUTE_NO_SESSION},
+    {GET_HEAD, "/ads/click/:id", .handle = page_ads_click, .flags = ROUTE_NO_SESSION},
+    {METHOD_POST, "/ads/impression/:id", .handle = page_ads_impression, .body = BODY_ANY,
+     .csrf = CSRF_EXEMPT,
+     .csrf_exempt_why = "navigator.sendBeacon cannot carry a token; it changes no reader's "
+                        "state, counts only in memory, and is capped per client",
+     .flags = ROUTE_NO_SESSION},
 };
 
 const size_t route_count = sizeof routes / sizeof routes[0];

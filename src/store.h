@@ -103,6 +103,9 @@ struct store *store_open(const char *path, char *err, size_t errlen);
 void store_close(struct store *st);
 /* Closes the calling thread's connection, if it opened one (call before a thread exits). */
 void store_thread_done(struct store *st);
+/* Sets how long the calling thread's connection waits for another writer's lock before a write
+ * fails (ms; the default is 5 s). The server's HTTP threads wait only briefly (http.h). */
+void store_thread_wait(struct store *st, int ms);
 
 /* Transactions: the calling thread's store calls between store_begin and store_commit (or
  * store_rollback) are one transaction, all kept or none. store_begin takes the write lock at

@@ -471,6 +471,9 @@ static int exec_sql(sqlite3 *db, const char *sql, char *err, size_t errlen)
     return 0;
 }
 
+/* How long this thread's connections wait for a lock (store_thread_wait); -1: the default. */
+static __thread int thread_wait_ms = -1;
+
 /* Opens a new connection to st's database with Broadsheet's settings. Returns NULL and writes
  * why into err on failure. The caller links it into st->conns. */
 static struct conn *conn_open(struct store *st, char *err, size_t errlen)
@@ -484,7 +487,7 @@ static struct conn *conn_open(struct store *st, char *err, size_t errlen)
         goto fail;
     }
     sqlite3_extended_result_codes(c->db, 1);
-    sqlite3_busy_timeout(c->db, BUSY_TIMEOUT_MS);
+    sqlite3_busy_timeout(c->db, thread_wait_ms >= 0 ? thread_wait_ms : BUSY_TIMEOUT_MS);
     if (exec_sql(c->db,
                  "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA secure_delete = ON; "
                  "PRAGMA foreign_keys = ON;",
@@ -494,6 +497,14 @@ static struct conn *conn_open(struct store *st, char *err, size_t errlen)
 fail:
     conn_free(c);
     return NULL;
+}
+
+void store_thread_wait(struct store *st, int ms)
+{
+    thread_wait_ms = ms;
+    struct conn *c = pthread_getspecific(st->key);
+    if (c)
+        sqlite3_busy_timeout(c->db, ms);
 }
 
 /* The calling thread's connection, opened on first use. Returns NULL (logged, and written into

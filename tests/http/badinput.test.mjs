@@ -37,7 +37,7 @@ async function refused(bytes, statuses, what) {
 const host = () => `Host: 127.0.0.1:${srv.port}\r\n`;
 
 // libmicrohttpd (Debian 12's 0.9.75) would close a connection whose request line has no space
-// without any answer; src/listener.c screens first lines so that it gets its 400 too.
+// without any answer; the request screen (src/screen.c) refuses it with a 400 first.
 test('a garbage request line is 400', async () => {
   await refused('GARBAGE\r\n\r\n', [400], 'GARBAGE');
 });

@@ -286,6 +286,51 @@ export function rawRequest(port, bytes, { timeout = 5000, head } = {}) {
   });
 }
 
+// Sends `bytes` on one connection (in pieces with `gapMs` between them when `pieces` is given, an
+// array of strings or buffers) and reads until the server closes it or `timeout` passes. Returns
+// {responses, raw, closed, timedOut, ms}: every response in the bytes, parsed in order (a
+// malformed one throws: the caller wants to know), and how long until the close.
+export function rawExchange(port, bytes, { timeout = 5000, pieces, gapMs = 0 } = {}) {
+  const parts = (pieces ?? [bytes]).map((b) => (Buffer.isBuffer(b) ? b : Buffer.from(b, 'latin1')));
+  return new Promise((resolve) => {
+    const chunks = [];
+    let done = false;
+    let timedOut = false;
+    let closed = false;
+    const started = Date.now();
+    const sock = net.connect({ port, host: '127.0.0.1' });
+    const timer = setTimeout(() => { timedOut = true; finish(); }, timeout);
+    let gap = null;
+    function finish() {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      clearTimeout(gap);
+      sock.destroy();
+      const raw = Buffer.concat(chunks);
+      const responses = [];
+      let offset = 0;
+      while (offset < raw.length) {
+        const r = parseResponse(raw, offset, { closed: true });
+        if (!r) break;
+        responses.push(r);
+        offset = r.end;
+      }
+      resolve({ responses, raw, rest: raw.subarray(offset), closed, timedOut, ms: Date.now() - started });
+    }
+    function send(i) {
+      if (done || i >= parts.length || sock.destroyed) return;
+      sock.write(parts[i], () => {});
+      if (i + 1 < parts.length) gap = setTimeout(() => send(i + 1), gapMs);
+    }
+    sock.on('connect', () => send(0));
+    sock.on('data', (d) => { chunks.push(d); });
+    sock.on('end', () => { closed = true; finish(); });
+    sock.on('close', () => { closed = true; finish(); });
+    sock.on('error', () => { closed = true; finish(); });
+  });
+}
+
 // A well-formed request over rawRequest: identity encoding unless asked, Connection: close.
 export function httpRequest(port, method, target, headers = {}, { body, timeout = 5000 } = {}) {
   const h = { Host: `127.0.0.1:${port}`, Connection: 'close', ...headers };

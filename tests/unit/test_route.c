@@ -47,13 +47,13 @@ static enum MHD_Result handle_subscribe(struct req *r)
 #define GET_HEAD (METHOD_GET | METHOD_HEAD)
 
 static const struct route table[] = {
-    {GET_HEAD, "/", render_home, NULL, 0},
-    {GET_HEAD, "/articles/latest", render_latest, NULL, 0},
-    {GET_HEAD, "/articles/:slug", render_article, NULL, 0},
-    {METHOD_DELETE, "/articles/:slug", NULL, handle_subscribe, 0},
-    {GET_HEAD, "/p/:publication/s/:section", render_section, NULL, 0},
-    {METHOD_POST, "/subscribe", NULL, handle_subscribe, 0},
-    {GET_HEAD, "/about", render_about, NULL, 0},
+    {GET_HEAD, "/", .render = render_home},
+    {GET_HEAD, "/articles/latest", .render = render_latest},
+    {GET_HEAD, "/articles/:slug", .render = render_article},
+    {METHOD_DELETE, "/articles/:slug", .handle = handle_subscribe},
+    {GET_HEAD, "/p/:publication/s/:section", .render = render_section},
+    {METHOD_POST, "/subscribe", .handle = handle_subscribe, .body = BODY_FORM, .csrf = CSRF_CHECK},
+    {GET_HEAD, "/about", .render = render_about},
 };
 static const size_t table_count = sizeof table / sizeof table[0];
 
@@ -321,6 +321,46 @@ static void test_real_table_shape(void)
     req_done(&r);
 }
 
+/* The policy check: the real table passes it; each kind of mistake in a table is found. */
+static void test_table_policy(void)
+{
+    CHECK_INT(route_table_check(routes, route_count, stderr), 0);
+    CHECK_INT(route_table_check(table, table_count, stderr), 0);
+
+    FILE *devnull = fopen("/dev/null", "w");
+    static const struct route unsaid[] = {
+        {METHOD_POST, "/a", .handle = handle_subscribe, .body = BODY_FORM}};
+    CHECK_INT(route_table_check(unsaid, 1, devnull), 1); /* neither checked nor exempt */
+    static const struct route no_reason[] = {
+        {METHOD_POST, "/a", .handle = handle_subscribe, .body = BODY_ANY, .csrf = CSRF_EXEMPT}};
+    CHECK_INT(route_table_check(no_reason, 1, devnull), 1);
+    static const struct route no_form[] = {
+        {METHOD_POST, "/a", .handle = handle_subscribe, .body = BODY_JSON, .csrf = CSRF_CHECK}};
+    CHECK_INT(route_table_check(no_form, 1, devnull), 1); /* the token has nowhere to be */
+    static const struct route no_body[] = {
+        {METHOD_POST, "/a", .handle = handle_subscribe, .csrf = CSRF_CHECK}};
+    CHECK_INT(route_table_check(no_body, 1, devnull), 2); /* no body, and so no token */
+    static const struct route get_body[] = {
+        {GET_HEAD, "/a", .handle = handle_subscribe, .body = BODY_FORM}};
+    CHECK_INT(route_table_check(get_body, 1, devnull), 1);
+    static const struct route posted_page[] = {{METHOD_GET | METHOD_POST, "/a",
+                                                .render = render_home, .body = BODY_FORM,
+                                                .csrf = CSRF_CHECK}};
+    CHECK_INT(route_table_check(posted_page, 1, devnull), 1); /* a cached page takes no POST */
+    static const struct route both[] = {
+        {GET_HEAD, "/a", .render = render_home, .handle = handle_subscribe}};
+    CHECK_INT(route_table_check(both, 1, devnull), 1);
+    fclose(devnull);
+
+    /* Every real POST route is either checked, or exempt with its reason. */
+    for (size_t i = 0; i < route_count; i++) {
+        if (!(routes[i].methods & METHOD_POST))
+            continue;
+        CHECK(routes[i].csrf == CSRF_CHECK ||
+              (routes[i].csrf == CSRF_EXEMPT && routes[i].csrf_exempt_why));
+    }
+}
+
 void suite_route(void)
 {
     RUN(test_literal_match);
@@ -333,4 +373,5 @@ void suite_route(void)
     RUN(test_params_reset_between_matches);
     RUN(test_allow_header);
     RUN(test_real_table_shape);
+    RUN(test_table_policy);
 }

@@ -1,0 +1,159 @@
+/*
+ * app.c: the application's set-up, teardown and periodic tick. See app.h.
+ */
+#include "app.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "accesslog.h"
+#include "ads.h"
+#include "auth.h"
+#include "jobs.h"
+#include "mailer.h"
+#include "paywall.h"
+#include "ratelimit.h"
+#include "util.h"
+
+#define PURGE_INTERVAL 3600 /* seconds between purges of expired sessions and links */
+#define JOB_QUEUE_MAX 256   /* requests waiting for the job pool; more get 503 */
+
+/* The site's name for mail: the host publication's, or the configured one. The string lives in
+ * app's scratch arena. */
+static const char *site_name(struct app *app, struct store *store)
+{
+    struct publication *list;
+    size_t n;
+    if (store_publications(store, app->scratch, &list, &n) == STORE_OK)
+        for (size_t i = 0; i < n; i++)
+            if (list[i].is_host)
+                return list[i].name;
+    return app->config->site_name;
+}
+
+/* Parses the comma-separated CIDR list of trusted proxies into app. -1 (printed) on a bad one. */
+static int parse_trusted_proxies(struct app *app, const char *list)
+{
+    char *copy = xstrdup(list), *save = NULL;
+    int rc = 0;
+    for (char *item = strtok_r(copy, ", ", &save); item; item = strtok_r(NULL, ", ", &save)) {
+        struct cidr range;
+        if (cidr_parse(item, &range) < 0) {
+            fprintf(stderr, "broadsheet: trusted_proxies: '%s' is not an address range\n", item);
+            rc = -1;
+            break;
+        }
+        app->trusted_proxies =
+            xrealloc(app->trusted_proxies, (app->trusted_proxy_count + 1) * sizeof range);
+        app->trusted_proxies[app->trusted_proxy_count++] = range;
+    }
+    free(copy);
+    return rc;
+}
+
+int app_init(struct app *app, const struct config *config, struct store *store)
+{
+    char err[1024];
+    memset(app, 0, sizeof *app);
+    app->config = config;
+    app->store = store;
+    app->log_fd = -1;
+    app->scratch = arena_new(0);
+    app->templates = tmpl_set_new(0);
+    if (tmpl_set_load_dir(app->templates, config->theme, err, sizeof err) < 0) {
+        fprintf(stderr, "broadsheet: theme: %s\n", err);
+        return -1;
+    }
+    static const char *required[] = {"home", "article", "section", "publication", "error"};
+    for (size_t i = 0; i < ARRAY_LEN(required); i++) {
+        if (!tmpl_set_has(app->templates, required[i])) {
+            fprintf(stderr, "broadsheet: theme %s has no %s.mustache\n", config->theme,
+                    required[i]);
+            return -1;
+        }
+    }
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/static", config->theme);
+    app->assets = assets_load(dir, err, sizeof err);
+    if (!app->assets) {
+        fprintf(stderr, "broadsheet: theme: %s\n", err);
+        return -1;
+    }
+    app->cache = cache_new((size_t)config->cache_entries);
+    if (store_secret(store, "csrf", app->csrf_key) != STORE_OK) {
+        fprintf(stderr, "broadsheet: cannot read or create the server secret\n");
+        return -1;
+    }
+    app->limits = ratelimit_new(100000);
+    if (auth_init(config->hash_threads) < 0) {
+        fprintf(stderr, "broadsheet: cannot initialise libsodium\n");
+        return -1;
+    }
+    app->jobs = jobs_start((unsigned)config->hash_threads, JOB_QUEUE_MAX);
+    if (parse_trusted_proxies(app, config->trusted_proxies) < 0)
+        return -1;
+    app->paywall = paywall_new(config, store, err, sizeof err);
+    if (!app->paywall) {
+        fprintf(stderr, "broadsheet: %s\n", err);
+        return -1;
+    }
+    app->mailer = mailer_start(config, store, site_name(app, store));
+    int failed;
+    app->log_fd = accesslog_open(config->access_log, &failed);
+    if (failed)
+        return -1;
+    store_content_version(store, &app->content_version);
+    return 0;
+}
+
+void app_free(struct app *app)
+{
+    jobs_stop(app->jobs);
+    app->jobs = NULL;
+    mailer_stop(app->mailer);
+    app->mailer = NULL;
+    paywall_free(app->paywall);
+    free(app->trusted_proxies);
+    ratelimit_free(app->limits);
+    cache_free(app->cache);
+    assets_free(app->assets);
+    tmpl_set_free(app->templates);
+    free(app->site_url);
+    arena_free(app->scratch);
+    if (app->log_fd > STDERR_FILENO)
+        close(app->log_fd);
+    memset(app, 0, sizeof *app);
+    app->log_fd = -1;
+}
+
+/* Every tick, on the server's main thread:
+ *   - the page cache is flushed when the store's content version changed (an edit here, or an
+ *     import by another process);
+ *   - the organisations' address ranges are reloaded when the paywall version changed
+ *     (paywall_refresh);
+ *   - the ad impressions and clicks counted in memory since the last tick are added to the
+ *     database (ads_flush);
+ *   - once an hour, expired sessions and single-use links are deleted. */
+void app_tick(struct app *app)
+{
+    int64_t now = util_now();
+    if (now >= app->next_purge) {
+        store_accounts_purge(app->store, now);
+        app->next_purge = now + PURGE_INTERVAL;
+    }
+    int64_t version;
+    if (store_content_version(app->store, &version) == STORE_OK &&
+        version != app->content_version) {
+        app->content_version = version;
+        cache_flush(app->cache);
+    }
+    paywall_refresh(app->paywall, app->store);
+    ads_flush(app->store);
+}
+
+void app_flush(struct app *app)
+{
+    ads_flush(app->store); /* the last requests' counts */
+}

@@ -1,0 +1,402 @@
+/*
+ * respond.c: the one response path. See respond.h.
+ *
+ * Everything funnels into queue(): it attaches the request's own headers (cookies, a stricter
+ * Referrer-Policy…) to a response made for this request, records the status and size for the
+ * access log, and queues it, or, on a job thread, keeps it for the HTTP thread (http.c).
+ */
+#include "respond.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "cache.h"
+#include "pages.h"
+#include "splice.h"
+#include "util.h"
+
+void respond_security_headers(struct MHD_Response *resp, const char *csp, int no_referrer)
+{
+    MHD_add_response_header(resp, "Content-Security-Policy", csp ? csp : RESPOND_SITE_CSP);
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "Referrer-Policy",
+                            no_referrer ? "no-referrer" : "strict-origin-when-cross-origin");
+    if (!csp) /* an own policy (an ad's frame) decides its framing with frame-ancestors */
+        MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+}
+
+size_t respond_security_header_lines(char *out, size_t size)
+{
+    int n = snprintf(out, size,
+                     "Content-Security-Policy: %s\r\n"
+                     "X-Content-Type-Options: nosniff\r\n"
+                     "Referrer-Policy: strict-origin-when-cross-origin\r\n"
+                     "X-Frame-Options: DENY\r\n",
+                     RESPOND_SITE_CSP);
+    return n > 0 && (size_t)n < size ? (size_t)n : 0;
+}
+
+/* 1 if s is a non-empty cookie name or value made only of characters that need no quoting
+ * (RFC 6265's cookie-octet, without the name's separators): what our tokens and numbers are. */
+static int cookie_safe(const char *s, int allow_empty)
+{
+    if (!s || (!*s && !allow_empty))
+        return 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p <= 0x20 || *p >= 0x7f || *p == '"' || *p == ',' || *p == ';' || *p == '\\' ||
+            *p == '=')
+            return 0;
+    return 1;
+}
+
+void respond_cookie(struct req *r, const char *name, const char *value, int64_t max_age)
+{
+    if (!cookie_safe(name, 0) || !cookie_safe(value, max_age == 0)) {
+        fprintf(stderr, "broadsheet: refusing to set a malformed cookie\n");
+        return;
+    }
+    char age[40] = "";
+    if (max_age >= 0)
+        snprintf(age, sizeof age, "; Max-Age=%lld", (long long)max_age);
+    const char *cookie =
+        arena_printf(r->arena, "%s=%s; Path=/%s; HttpOnly; SameSite=Lax%s", name, value, age,
+                     r->app && r->app->config->cookie_secure ? "; Secure" : "");
+    respond_header(r, "Set-Cookie", cookie);
+}
+
+void respond_header(struct req *r, const char *name, const char *value)
+{
+    if (r->header_count == REQ_MAX_HEADERS) {
+        fprintf(stderr, "broadsheet: too many headers for one response; dropped %s\n", name);
+        return;
+    }
+    r->headers[r->header_count].name = arena_strdup(r->arena, name);
+    r->headers[r->header_count].value = arena_strdup(r->arena, value);
+    r->header_count++;
+}
+
+/* 1 if the request's own headers ask for no Referer from the page (a URL with a token). */
+static int wants_no_referrer(const struct req *r)
+{
+    return r->route && (r->route->flags & ROUTE_TOKEN_URL);
+}
+
+/* Queues resp (len body bytes) with status. own: made for this request, so its own headers are
+ * added and our reference is dropped; else a shared response (an entity's), sent as it is. */
+static enum MHD_Result queue(struct req *r, unsigned status, struct MHD_Response *resp, size_t len,
+                             int own)
+{
+    if (!resp)
+        return MHD_NO;
+    if (own)
+        for (int i = 0; i < r->header_count; i++)
+            MHD_add_response_header(resp, r->headers[i].name, r->headers[i].value);
+    r->answered = 1;
+    r->status = status;
+    r->bytes = r->method == METHOD_HEAD ? 0 : len;
+    if (r->on_job) {
+        /* libmicrohttpd takes a response only on its own thread: keep it until the connection
+         * resumes (respond_pending). A job's responses are always its own. */
+        if (r->pending)
+            MHD_destroy_response(r->pending);
+        r->pending = resp;
+        r->pending_status = status;
+        return MHD_YES;
+    }
+    enum MHD_Result result = MHD_queue_response(r->conn, status, resp);
+    if (own)
+        MHD_destroy_response(resp);
+    return result;
+}
+
+enum MHD_Result respond_pending(struct req *r)
+{
+    struct MHD_Response *resp = r->pending;
+    if (!resp) {
+        r->on_job = 0;
+        return respond_error(r, 500);
+    }
+    r->pending = NULL;
+    r->on_job = 0;
+    enum MHD_Result result = MHD_queue_response(r->conn, r->pending_status, resp);
+    MHD_destroy_response(resp);
+    return result;
+}
+
+/* A new response for body (copied), with the security headers and o's choices. */
+static struct MHD_Response *own_response(struct req *r, const struct respond_options *o,
+                                         const void *body, size_t len)
+{
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(len, (void *)(len ? body : ""), MHD_RESPMEM_MUST_COPY);
+    if (!resp)
+        return NULL;
+    respond_security_headers(resp, o ? o->csp : NULL, wants_no_referrer(r));
+    MHD_add_response_header(resp, "Content-Type",
+                            o && o->content_type ? o->content_type : "text/html; charset=utf-8");
+    MHD_add_response_header(resp, "Cache-Control",
+                            o && o->cache_control ? o->cache_control : "no-store");
+    return resp;
+}
+
+enum MHD_Result respond_buffer(struct req *r, unsigned status, const struct respond_options *o,
+                               const void *body, size_t len)
+{
+    return queue(r, status, own_response(r, o, body, len), len, 1);
+}
+
+enum MHD_Result respond_file(struct req *r, unsigned status, const struct respond_options *o,
+                             int fd, uint64_t size)
+{
+    struct MHD_Response *resp = MHD_create_response_from_fd64(size, fd);
+    if (!resp) {
+        close(fd);
+        return MHD_NO;
+    }
+    respond_security_headers(resp, o ? o->csp : NULL, wants_no_referrer(r));
+    MHD_add_response_header(resp, "Content-Type",
+                            o && o->content_type ? o->content_type : "application/octet-stream");
+    MHD_add_response_header(resp, "Cache-Control",
+                            o && o->cache_control ? o->cache_control : "no-store");
+    return queue(r, status, resp, (size_t)size, 1);
+}
+
+enum MHD_Result respond_page(struct req *r, unsigned status, const struct buf *body)
+{
+    return respond_buffer(r, status, NULL, body->data, body->len);
+}
+
+enum MHD_Result respond_text(struct req *r, unsigned status, const char *text)
+{
+    struct respond_options o = {.content_type = "text/plain; charset=utf-8"};
+    return respond_buffer(r, status, &o, text, strlen(text));
+}
+
+enum MHD_Result respond_json(struct req *r, unsigned status, const json_t *value)
+{
+    char *text = json_dumps(value, JSON_COMPACT);
+    if (!text)
+        return respond_error(r, 500);
+    struct respond_options o = {.content_type = "application/json; charset=utf-8",
+                                .cache_control = "private, no-store"};
+    enum MHD_Result result = respond_buffer(r, status, &o, text, strlen(text));
+    free(text);
+    return result;
+}
+
+enum MHD_Result respond_empty(struct req *r, unsigned status, const char *cache_control)
+{
+    struct respond_options o = {.cache_control = cache_control};
+    struct MHD_Response *resp = own_response(r, &o, "", 0);
+    return queue(r, status, resp, 0, 1);
+}
+
+enum MHD_Result respond_redirect(struct req *r, unsigned status, const char *location)
+{
+    respond_header(r, "Location", location);
+    struct respond_options o = {.content_type = "text/plain; charset=utf-8"};
+    return respond_buffer(r, status, &o, "", 0);
+}
+
+/* ---- entities ------------------------------------------------------------------------------ */
+
+enum MHD_Result respond_entity(struct req *r, struct entity *e)
+{
+    struct entity_choice c;
+    entity_choose(e, r, &c);
+    if (r->header_count == 0 && !r->on_job && !wants_no_referrer(r))
+        return queue(r, c.status, c.response, c.len, 0); /* shared as it is */
+    /* This request has headers of its own, or its response must wait for the HTTP thread
+     * (the entity may be gone by then): a copy of the chosen variant of its own. */
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(c.len, (void *)(c.len ? c.body : ""),
+                                        MHD_RESPMEM_MUST_COPY);
+    if (!resp)
+        return MHD_NO;
+    entity_copy_headers(e, &c, resp);
+    respond_security_headers(resp, NULL, wants_no_referrer(r));
+    return queue(r, c.status, resp, c.len, 1);
+}
+
+/* ---- error pages --------------------------------------------------------------------------- */
+
+const char *respond_status_title(unsigned status)
+{
+    switch (status) {
+    case 400: return "Bad request";
+    case 403: return "Forbidden";
+    case 404: return "Page not found";
+    case 405: return "Method not allowed";
+    case 408: return "Request timeout";
+    case 413: return "Request too large";
+    case 414: return "Address too long";
+    case 415: return "Unsupported form encoding";
+    case 429: return "Too many requests";
+    case 431: return "Request headers too large";
+    case 501: return "Not implemented";
+    case 503: return "Service unavailable";
+    case 505: return "HTTP version not supported";
+    default: return "Something went wrong";
+    }
+}
+
+/* A fresh error page entity for status (the caller caches or frees it). The page is rendered
+ * as for the site's front page: nothing of this request (its path) may appear in it, since it is
+ * cached and shared. */
+static struct entity *error_entity(struct req *r, unsigned status)
+{
+    struct buf body = BUF_INIT;
+    page_error(r, status, respond_status_title(status), &body);
+    struct entity *e =
+        entity_new(status, "text/html; charset=utf-8", "no-cache", body.data, body.len, 1);
+    buf_free(&body);
+    return e;
+}
+
+enum MHD_Result respond_error(struct req *r, unsigned status)
+{
+    if (status == 500 || status == 503) /* never cache what a failure rendered */
+        return respond_error_with(r, status, NULL, NULL, 0);
+    char key[32];
+    snprintf(key, sizeof key, "!error:%u", status);
+    enum MHD_Result result;
+    struct page_cache *cache = r->app->cache;
+    if (cache_send(cache, key, r, &result))
+        return result;
+    uint64_t generation = cache_generation(cache);
+    return cache_put_send(cache, key, error_entity(r, status), generation, r);
+}
+
+enum MHD_Result respond_error_with(struct req *r, unsigned status, const char *header,
+                                   const char *value, int close)
+{
+    struct entity *e = error_entity(r, status);
+    size_t len;
+    const char *body = entity_body(e, &len);
+    if (header)
+        respond_header(r, header, value);
+    if (close)
+        respond_header(r, "Connection", "close");
+    enum MHD_Result result = respond_buffer(r, status, NULL, body, len);
+    entity_free(e);
+    return result;
+}
+
+char *respond_raw_error(struct app *app, unsigned status, size_t *len)
+{
+    struct req r;
+    memset(&r, 0, sizeof r);
+    r.app = app;
+    r.arena = arena_new(0);
+    r.method = METHOD_GET;
+    struct buf body = BUF_INIT, out = BUF_INIT;
+    page_error(&r, status, respond_status_title(status), &body);
+    char security[1024];
+    respond_security_header_lines(security, sizeof security);
+    buf_printf(&out,
+               "HTTP/1.1 %u %s\r\nContent-Type: text/html; charset=utf-8\r\n"
+               "Content-Length: %zu\r\nCache-Control: no-store\r\nConnection: close\r\n%s\r\n",
+               status, respond_status_title(status), body.len, security);
+    buf_append(&out, body.data ? body.data : "", body.len);
+    buf_free(&body);
+    arena_free(r.arena);
+    return buf_detach(&out, len);
+}
+
+/* A Retry-After answer for status. */
+static enum MHD_Result retry_after(struct req *r, unsigned status, int seconds)
+{
+    char value[24];
+    snprintf(value, sizeof value, "%d", seconds > 0 ? seconds : 1);
+    return respond_error_with(r, status, "Retry-After", value, 0);
+}
+
+enum MHD_Result respond_too_many(struct req *r, int seconds)
+{
+    return retry_after(r, 429, seconds);
+}
+
+enum MHD_Result respond_unavailable(struct req *r, int seconds)
+{
+    return retry_after(r, 503, seconds);
+}
+
+/* ---- cached pages -------------------------------------------------------------------------- */
+
+/* Sends page[0..len) with the reader's bytes spliced in (splice.h), compressed when the client
+ * takes gzip: a private response of its own, never cached or shared. */
+static enum MHD_Result send_personal(struct req *r, const char *page, size_t len)
+{
+    struct buf out = BUF_INIT;
+    splice_personal(r, page, len, &out);
+    size_t gz_len = 0;
+    unsigned char *gz = r->accept_gzip ? entity_gzip(out.data, out.len, 1, &gz_len) : NULL;
+    struct MHD_Response *resp;
+    size_t body_len;
+    if (gz) {
+        body_len = gz_len;
+        resp = MHD_create_response_from_buffer(gz_len, gz, MHD_RESPMEM_MUST_FREE);
+        buf_free(&out);
+        if (!resp)
+            free(gz);
+    } else {
+        char *body = buf_detach(&out, &body_len);
+        resp = MHD_create_response_from_buffer(body_len, body, MHD_RESPMEM_MUST_FREE);
+        if (!resp)
+            free(body);
+    }
+    if (!resp)
+        return MHD_NO;
+    respond_security_headers(resp, NULL, wants_no_referrer(r));
+    MHD_add_response_header(resp, "Content-Type", "text/html; charset=utf-8");
+    if (gz)
+        MHD_add_response_header(resp, "Content-Encoding", "gzip");
+    MHD_add_response_header(resp, "Cache-Control", "private, no-store");
+    MHD_add_response_header(resp, "Vary", "Accept-Encoding, Cookie");
+    return queue(r, MHD_HTTP_OK, resp, body_len, 1);
+}
+
+/* What cache_with_body hands the cached body to: the request and its result. */
+struct personal_send {
+    struct req *r;
+    enum MHD_Result result;
+};
+
+/* cache_with_body's callback: sends the cached body with the reader's bytes spliced in. */
+static void send_personal_cached(void *ctx, const char *body, size_t len)
+{
+    struct personal_send *p = ctx;
+    p->result = send_personal(p->r, body, len);
+}
+
+enum MHD_Result respond_cached(struct req *r, const char *key, route_render_fn render)
+{
+    struct page_cache *cache = r->app->cache;
+    int personal = r->reader || r->header_count || r->note || r->on_job;
+    enum MHD_Result result;
+    if (!personal && cache_send(cache, key, r, &result))
+        return result;
+    struct personal_send p = {r, MHD_NO};
+    if (personal && cache_with_body(cache, key, send_personal_cached, &p))
+        return p.result;
+    uint64_t generation = cache_generation(cache);
+    struct buf body = BUF_INIT;
+    unsigned status = render(r, &body);
+    if (status != MHD_HTTP_OK) {
+        buf_free(&body);
+        return respond_error(r, status);
+    }
+    struct entity *e =
+        entity_new(MHD_HTTP_OK, "text/html; charset=utf-8", "no-cache", body.data, body.len, 1);
+    if (personal) {
+        cache_put(cache, key, e, generation);
+        result = send_personal(r, body.data, body.len);
+    } else {
+        result = cache_put_send(cache, key, e, generation, r);
+    }
+    buf_free(&body);
+    return result;
+}
