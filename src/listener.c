@@ -111,8 +111,10 @@ static void hand_over(struct listener *l, struct pending *p)
  * unread data makes the kernel send a reset, which could destroy the answer in flight. */
 static void refuse(struct listener *l, struct pending *p)
 {
-    static const char body[] = "<!doctype html>\n<title>Bad request</title>\n<h1>Bad request</h1>\n"
-                               "<p>That is not an HTTP request.</p>\n";
+    static const char body[] = "<!DOCTYPE html>\n<html lang=\"en\">\n"
+                               "<head><title>Bad request</title></head>\n<body>\n"
+                               "<h1>Bad request</h1>\n<p>That is not an HTTP request.</p>\n"
+                               "</body>\n</html>\n";
     char answer[512];
     int len = snprintf(answer, sizeof answer,
                        "HTTP/1.1 400 Bad Request\r\n"
