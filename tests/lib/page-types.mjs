@@ -33,14 +33,15 @@ import {
 const PASSWORD = 'lantern-harbour-quill';
 const STRIPE_KEY = 'sk_test_page_types';
 
-// Starts the server the page types are collected from: {srv, sink, uploads, stop()}.
-export async function startPageTypesServer() {
+// Starts the server the page types are collected from: {srv, sink, uploads, stop()}. `args`:
+// more options for `broadsheet serve`.
+export async function startPageTypesServer({ args = [] } = {}) {
   const uploads = tmpDir('broadsheet-page-types-');
   let env;
   try {
     // The API address is a closed port: showing the offers never calls Stripe.
     env = await startMailServer({ args: ['--uploads', uploads, '--stripe-secret-key', STRIPE_KEY,
-      '--stripe-api-url', 'http://127.0.0.1:9'] });
+      '--stripe-api-url', 'http://127.0.0.1:9', ...args] });
   } catch (err) {
     rmSync(uploads, { recursive: true, force: true });
     throw err;
@@ -244,4 +245,13 @@ export async function collectPageTypes(env) {
   await page('ad frame (HTML creative)', null, new Client(srv.url), `/ads/frame/${id}`);
 
   return pages;
+}
+
+// Runs the ad tag campaign of collectPageTypes from yesterday and removes the demo's house
+// campaign, so that the sidebar of every article holds the HTML creative, in its frame, and the
+// other slots stay empty. For the end of a test file: it changes every page's ads.
+export function runAdTagOnly(env) {
+  const day = (offset) => new Date(Date.now() + offset * 86400_000).toISOString().slice(0, 10);
+  ads(env, ['campaign', 'add', 'page-types-tag', '--start', day(-1), '--end', day(1)]);
+  ads(env, ['campaign', 'remove', 'gsn-newsletter']);
 }
