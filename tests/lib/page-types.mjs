@@ -14,9 +14,10 @@
 //    cookies: [{name, value}]}
 //
 // where `template` is the theme's page template that made it (null for the two documents of
-// their own: the listener's answer and the ad frame), `path` is where a browser would have been (the form's action for a POST's answer) and
-// `cookies` the reader's cookies at that moment (signed in, the meter, …), so a browser can show
-// the very same document with the same reader around it.
+// their own: the listener's answer and the ad frame), `path` is where a browser would have been
+// (the form's action for a POST's answer) and `cookies` the reader's cookies at that moment
+// (signed in, the meter, …), so a browser can show the very same document with the same reader
+// around it.
 
 import assert from 'node:assert/strict';
 import { writeFileSync, rmSync } from 'node:fs';
@@ -100,6 +101,9 @@ export async function collectPageTypes(env) {
     keep(name, template, null, { status: r.status, headers: r.headers, body: r.body.toString('utf8') },
       status, target.length > 200 ? '/' : target);
   }
+
+  // The monthly and annual plans sold online (a Stripe price each), the institutional one not.
+  sql(srv.db, "UPDATE plans SET stripe_price_id = 'price_page_types' WHERE slug IN ('monthly', 'annual')");
 
   // --- reader pages, anonymous -------------------------------------------------------------------
   const anon = new Client(srv.url);
@@ -187,12 +191,14 @@ export async function collectPageTypes(env) {
   await post('account deleted', 'message', leaver, '/account/delete', { password: PASSWORD }, 200,
     { from: '/account' });
 
-  // An institution's reader (this address), on the article and the account page; then the
-  // institution goes, so that it changes nothing else.
+  // An institution's reader (this address, signed in without a subscription of their own), on
+  // the article and the account page; then the institution goes, so that it changes nothing else.
+  const memberEmail = freshEmail('member');
+  addUser(srv.db, memberEmail, PASSWORD, { name: 'Page Types Member' });
   orgAdd(srv.db, 'page-types-org', 'Page Types Institute');
   rangeAdd(srv.db, 'page-types-org', '127.0.0.1/32');
   const member = new Client(srv.url);
-  await member.signIn(subscriberEmail, PASSWORD);
+  await member.signIn(memberEmail, PASSWORD);
   let r;
   for (let i = 0; i < 50; i++) { // the server picks the change up within a second
     r = await member.get(METERED[4].path);
@@ -244,6 +250,27 @@ export async function collectPageTypes(env) {
   assert.ok(id > 0, added.stdout);
   await page('ad frame (HTML creative)', null, new Client(srv.url), `/ads/frame/${id}`);
 
+  // The variants are what their names say.
+  const SHOWS = {
+    offers: 'Log in to subscribe',
+    'offers, checkout canceled': 'Checkout was canceled',
+    'offers, signed in (Subscribe forms)': '<button type="submit">Subscribe</button>',
+    'article, metered, in full (meter note)': 'free articles left this month',
+    'article, metered, preview with the paywall': 'You have reached your limit of free articles.',
+    'article, subscribers only, preview': 'This article is for subscribers.',
+    'article, subscribers only, in full': '<div class="paywalled">',
+    'article, institution note': 'Access provided by Page Types Institute',
+    'account, just registered (unverified)': 'Please verify your email address.',
+    'account, subscriber, two sessions': 'Sign out everywhere else',
+    'account, institution': 'Your organisation, Page Types Institute, provides your access.',
+    'account, with a form error': 'class="alert alert-error"',
+    'register, with errors': 'Please correct the fields marked below.',
+    'log in, wrong password': 'The email or password is incorrect.',
+  };
+  for (const [name, text] of Object.entries(SHOWS)) {
+    const p = pages.find((x) => x.name === name);
+    assert.ok(p?.body.includes(text), `page type ${name}: no ${JSON.stringify(text)} in it`);
+  }
   return pages;
 }
 
