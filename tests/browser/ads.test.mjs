@@ -107,14 +107,36 @@ const dialog = (page) => page.getByRole('dialog', { name: 'Advertisement' });
 const countdown = (page) => dialog(page).locator('.ad-countdown');
 const closeButton = (page) => dialog(page).getByRole('button', { name: 'Close advertisement' });
 
-const active = (page) => page.evaluate(() => {
-  const el = document.activeElement;
-  return {
-    tag: el?.tagName, id: el?.id || null, text: el?.textContent?.trim() ?? '',
-    label: el?.getAttribute('aria-label') ?? null,
-    inDialog: !!el?.closest('[role="dialog"]'),
+// The text a reader sees in an element: its text with the strings CSS draws in ::before and
+// ::after (the X of "Close X" is drawn, so that it stays out of the button's label), spaces
+// collapsed. Runs in the page.
+function seenText(el) {
+  const drawn = (node, pseudo) => {
+    const m = /^"((?:[^"\\]|\\.)*)"/.exec(getComputedStyle(node, pseudo).content);
+    return m ? m[1] : '';
   };
-});
+  const walk = (node) => (node.nodeType === Node.TEXT_NODE ? node.textContent
+    : node.nodeType === Node.ELEMENT_NODE
+      ? drawn(node, '::before') + [...node.childNodes].map(walk).join('') + drawn(node, '::after')
+      : '');
+  return el ? walk(el).replace(/\s+/g, ' ').trim() : '';
+}
+
+async function active(page) {
+  const el = await page.evaluateHandle(() => document.activeElement);
+  try {
+    return {
+      ...(await el.evaluate((e) => ({
+        tag: e?.tagName, id: e?.id || null,
+        label: e?.getAttribute('aria-label') ?? null,
+        inDialog: !!e?.closest('[role="dialog"]'),
+      }))),
+      text: await el.evaluate(seenText),
+    };
+  } finally {
+    await el.dispose();
+  }
+}
 
 async function assertClean(page, problems, what) {
   const csp = await page.evaluate(() => window.__cspViolations ?? []);
@@ -127,7 +149,7 @@ async function assertOpen(page, seconds, what) {
   assert.equal(await dialog(page).getAttribute('aria-modal'), 'true');
   assert.equal(await countdown(page).innerText(), `This ad will end in ${seconds} seconds`);
   const close = closeButton(page);
-  assert.equal((await close.innerText()).trim(), 'Close X');
+  assert.equal(await close.evaluate(seenText), 'Close X');
   assert.equal(await close.getAttribute('aria-label'), 'Close advertisement');
   const a = await active(page);
   assert.deepEqual([a.tag, a.text, a.label], ['BUTTON', 'Close X', 'Close advertisement'],

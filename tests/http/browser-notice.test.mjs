@@ -47,12 +47,12 @@ async function fetchPage(srv, path, userAgent) {
 }
 
 // The notice element: its opening tag and its inner HTML (up to the slot's closing tag, which is
-// the first "</div>" at the nesting depth of the element).
+// the first "</section>" at the nesting depth of the element).
 function notice(html) {
-  const open = /<div\b[^>]*\bdata-slot="browser-notice"[^>]*>/i.exec(html);
-  assert.ok(open, 'no data-slot="browser-notice" element');
+  const open = /<section\b[^>]*\bdata-slot="browser-notice"[^>]*>/i.exec(html);
+  assert.ok(open, 'no <section data-slot="browser-notice"> element');
   let depth = 1;
-  const re = /<(\/?)div\b[^>]*>/gi;
+  const re = /<(\/?)section\b[^>]*>/gi;
   re.lastIndex = open.index + open[0].length;
   for (let m = re.exec(html); m; m = re.exec(html)) {
     depth += m[1] ? -1 : 1;
@@ -122,7 +122,7 @@ test('every page has the notice, hidden, with the configured browsers and the sc
     assertNotice(html, DEFAULT_BROWSERS, `GET ${path}`);
     // Right after the skip link, the first thing in <body>.
     const body = html.slice(html.search(/<body\b/i));
-    assert.match(body, /^<body\b[^>]*>\s*<a class="skip-link" href="#main">Skip Navigation<\/a>\s*<div\b[^>]*data-slot="browser-notice"/,
+    assert.match(body, /^<body\b[^>]*>\s*<a class="skip-link" href="#main">Skip Navigation<\/a>\s*<section\b[^>]*data-slot="browser-notice"/,
       `GET ${path}: the notice does not follow the skip link`);
     // A classic deferred script from a fingerprinted URL (no module: it is for old browsers).
     const script = [...html.matchAll(/<script\b[^>]*>/gi)].map((m) => m[0])
