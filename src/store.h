@@ -6,7 +6,12 @@
  *
  * Threads: one struct store is shared by the whole process; each thread gets its own database
  * connection (opened on first use, with its prepared statements), so calls from different
- * threads never contend for a connection. Writes are serialised by the database.
+ * threads never contend for a connection. Writes are serialised by the database. A connection
+ * that cannot write is never kept: one that could only be opened read-only fails its call with
+ * STORE_ERROR, and one whose statement failed because the file is unwritable, gone, replaced or
+ * failing (not merely locked or full) is closed before the thread's next call, which opens a new
+ * one (once the caller's transaction, if one is open, has ended with store_rollback). So a
+ * database that was unwritable for a while works again without a restart.
  *
  * Memory: results are allocated from the arena the caller passes and live as long as it.
  *
