@@ -152,7 +152,9 @@ enum statement {
     STMT_SECRET_INSERT,
     STMT_SECRET_GET,
     STMT_MAIL_INSERT,
-    STMT_MAIL_DUE,
+    STMT_MAIL_NEXT_DUE,
+    STMT_MAIL_CLAIM,
+    STMT_MAIL_BY_ID,
     STMT_MAIL_SENT,
     STMT_MAIL_FAILED,
     STMT_PLAN_UPSERT,
@@ -284,17 +286,29 @@ static const char *const statements[STMT_COUNT] = {
     [STMT_SECRET_GET] = "SELECT value FROM secrets WHERE name = ?1",
     [STMT_MAIL_INSERT] = "INSERT INTO mail_queue (recipient, subject, body_text, body_html, "
                          "created_at, next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
-    [STMT_MAIL_DUE] = "SELECT id, recipient, subject, body_text, body_html, attempts FROM "
-                      "mail_queue WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= ?1 "
-                      "ORDER BY next_attempt_at, id LIMIT ?2",
+    /* The mail queue (store_mail_claim). A leased message's next_attempt_at is its lease's
+     * expiry, so an expired lease is simply due. */
+    [STMT_MAIL_NEXT_DUE] = "SELECT id FROM mail_queue WHERE next_attempt_at IS NOT NULL AND "
+                           "next_attempt_at <= ?1 ORDER BY next_attempt_at, id LIMIT 1",
+    /* ?1 id, ?2 now, ?3 lease expiry, ?4 owner. Changes the row only while it is still due, so
+     * of two mailers that chose the same message only one takes it. */
+    [STMT_MAIL_CLAIM] = "UPDATE mail_queue SET next_attempt_at = ?3, lease_owner = ?4 "
+                        "WHERE id = ?1 AND next_attempt_at IS NOT NULL AND next_attempt_at <= ?2",
+    [STMT_MAIL_BY_ID] = "SELECT id, recipient, subject, body_text, body_html, attempts FROM "
+                        "mail_queue WHERE id = ?1",
     /* Once a message has gone (or been given up on) its bodies are cleared: they hold live
-     * single-use links, which must not stay at rest in the database. */
+     * single-use links, which must not stay at rest in the database. A delivery is a fact, so
+     * whoever holds the lease now, it is recorded (once: sent_at is only set when unset). */
     [STMT_MAIL_SENT] = "UPDATE mail_queue SET sent_at = ?2, next_attempt_at = NULL, "
-                       "body_text = '', body_html = '' WHERE id = ?1",
+                       "lease_owner = '', body_text = '', body_html = '' "
+                       "WHERE id = ?1 AND sent_at IS NULL",
+    /* ?4 owner: a failed attempt is recorded only by the lease's owner, so a mailer whose lease
+     * expired cannot push back a message another mailer has taken (or delivered) since. */
     [STMT_MAIL_FAILED] = "UPDATE mail_queue SET attempts = attempts + 1, next_attempt_at = "
-                         "NULLIF(?2, 0), last_error = ?3, body_text = CASE WHEN ?2 = 0 THEN '' "
-                         "ELSE body_text END, body_html = CASE WHEN ?2 = 0 THEN '' ELSE "
-                         "body_html END WHERE id = ?1",
+                         "NULLIF(?2, 0), lease_owner = '', last_error = ?3, "
+                         "body_text = CASE WHEN ?2 = 0 THEN '' ELSE body_text END, "
+                         "body_html = CASE WHEN ?2 = 0 THEN '' ELSE body_html END "
+                         "WHERE id = ?1 AND lease_owner = ?4 AND sent_at IS NULL",
     /* Paywall. The upserts name a partial unique index as their conflict target together with
      * its WHERE clause, as SQLite (and PostgreSQL) require for a partial index. */
     [STMT_PLAN_UPSERT] =
@@ -1870,10 +1884,9 @@ out:
     return rc;
 }
 
-/* Reads a queued mail row (STMT_MAIL_DUE order) into item (a row_reader). */
-static void mail_row(sqlite3_stmt *s, struct arena *a, void *item)
+/* Reads a queued mail row (STMT_MAIL_BY_ID order) into m (strings from a). */
+static void read_mail(sqlite3_stmt *s, struct arena *a, struct queued_mail *m)
 {
-    struct queued_mail *m = item;
     m->id = sqlite3_column_int64(s, 0);
     m->to = column_text(s, 1, a);
     m->subject = column_text(s, 2, a);
@@ -1882,17 +1895,64 @@ static void mail_row(sqlite3_stmt *s, struct arena *a, void *item)
     m->attempts = sqlite3_column_int(s, 5);
 }
 
-int store_mail_due(struct store *st, struct arena *a, int64_t now, int limit,
-                   struct queued_mail **out, size_t *n)
+/* Rounds of store_mail_claim: a round that loses its message to another mailer tries the next
+ * due one; this many lost races in a row end the call as if nothing were due (the caller comes
+ * back soon). */
+#define MAIL_CLAIM_ROUNDS 4
+
+int store_mail_claim(struct store *st, struct arena *a, const char *owner, int64_t now,
+                     int64_t lease_until, struct queued_mail *out)
 {
     struct conn *c = conn_get(st, NULL, 0);
     sqlite3_stmt *s = NULL;
     int rc = STORE_ERROR;
-    if (!c || !(s = stmt_get(c, STMT_MAIL_DUE, NULL, 0)))
+    if (!c)
+        return STORE_ERROR;
+    if (!present(owner) || lease_until <= now) {
+        report(NULL, 0, "claiming mail: an owner and a lease ending after now are required");
+        return STORE_ERROR;
+    }
+    /* Looking is a read, so a mailer with nothing to do never takes the write lock; the claim
+     * is one conditional UPDATE (PostgreSQL: the same, or SELECT … FOR UPDATE SKIP LOCKED). */
+    for (int round = 0; round < MAIL_CLAIM_ROUNDS; round++) {
+        int64_t id;
+        rc = STORE_ERROR;
+        if (!(s = stmt_get(c, STMT_MAIL_NEXT_DUE, NULL, 0)))
+            goto out;
+        sqlite3_bind_int64(s, 1, now);
+        if ((rc = step_one(c, s, "looking for due mail")) != STORE_OK)
+            goto out; /* STORE_NOT_FOUND: nothing is due */
+        id = sqlite3_column_int64(s, 0);
+        stmt_done(s);
+        s = NULL;
+        rc = STORE_ERROR;
+        if (!(s = stmt_get(c, STMT_MAIL_CLAIM, NULL, 0)))
+            goto out;
+        sqlite3_bind_int64(s, 1, id);
+        sqlite3_bind_int64(s, 2, now);
+        sqlite3_bind_int64(s, 3, lease_until);
+        bind_text(s, 4, owner);
+        rc = step_write(c, s, 1, "claiming mail");
+        stmt_done(s);
+        s = NULL;
+        if (rc == STORE_NOT_FOUND)
+            continue; /* another mailer took it first */
+        if (rc != STORE_OK)
+            goto out;
+        rc = STORE_ERROR;
+        if (!(s = stmt_get(c, STMT_MAIL_BY_ID, NULL, 0)))
+            goto out;
+        sqlite3_bind_int64(s, 1, id);
+        int found = step_one(c, s, "reading claimed mail %lld", (long long)id);
+        if (found == STORE_OK) {
+            read_mail(s, a, out);
+            rc = STORE_OK;
+        } else if (found == STORE_NOT_FOUND) { /* deleted meanwhile, which nothing does */
+            report(NULL, 0, "claimed mail %lld is gone", (long long)id);
+        }
         goto out;
-    sqlite3_bind_int64(s, 1, now);
-    sqlite3_bind_int(s, 2, limit > 0 && limit <= MAX_LIST_LIMIT ? limit : DEFAULT_LIST_LIMIT);
-    rc = read_rows(c, s, a, sizeof **out, mail_row, "listing due mail", (void **)out, n);
+    }
+    rc = STORE_NOT_FOUND;
 out:
     stmt_done(s);
     return rc;
@@ -1903,7 +1963,8 @@ int store_mail_sent(struct store *st, int64_t id, int64_t now)
     return write_ids(st, STMT_MAIL_SENT, 2, id, now, 0, "marking mail sent");
 }
 
-int store_mail_failed(struct store *st, int64_t id, int64_t next_attempt_at, const char *error)
+int store_mail_failed(struct store *st, int64_t id, const char *owner, int64_t next_attempt_at,
+                      const char *error)
 {
     struct conn *c = conn_get(st, NULL, 0);
     sqlite3_stmt *s = NULL;
@@ -1913,6 +1974,8 @@ int store_mail_failed(struct store *st, int64_t id, int64_t next_attempt_at, con
     sqlite3_bind_int64(s, 1, id);
     sqlite3_bind_int64(s, 2, next_attempt_at);
     bind_text(s, 3, error);
+    bind_text(s, 4, owner);
+    /* No row changed: the lease is no longer owner's (STORE_NOT_FOUND). */
     rc = step_write(c, s, 1, "recording a failed delivery");
 out:
     stmt_done(s);
