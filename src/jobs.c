@@ -1,5 +1,6 @@
 /*
- * jobs.c: the offload thread pool: a mutex-protected FIFO and a condition variable. See jobs.h.
+ * jobs.c: the offload thread pool: a mutex-protected FIFO with a length bound and a condition
+ * variable. See jobs.h.
  */
 #include "jobs.h"
 
@@ -19,6 +20,8 @@ struct jobs {
     pthread_mutex_t lock;
     pthread_cond_t ready;
     struct job *head, *tail;
+    unsigned queued;     /* jobs in the FIFO (taken ones are not counted) */
+    unsigned max_queued; /* 0: no bound */
     int stopping;
     unsigned count;
     pthread_t *threads;
@@ -37,6 +40,7 @@ static void *worker(void *arg)
             j->head = job->next;
             if (!j->head)
                 j->tail = NULL;
+            j->queued--;
         }
         pthread_mutex_unlock(&j->lock);
         if (!job)
@@ -46,9 +50,10 @@ static void *worker(void *arg)
     }
 }
 
-struct jobs *jobs_start(unsigned threads)
+struct jobs *jobs_start(unsigned threads, unsigned max_queued)
 {
     struct jobs *j = xcalloc(1, sizeof *j);
+    j->max_queued = max_queued;
     pthread_mutex_init(&j->lock, NULL);
     pthread_cond_init(&j->ready, NULL);
     j->count = threads ? threads : 1;
@@ -62,13 +67,19 @@ struct jobs *jobs_start(unsigned threads)
     return j;
 }
 
-void jobs_submit(struct jobs *j, void (*fn)(void *arg), void *arg)
+int jobs_submit(struct jobs *j, void (*fn)(void *arg), void *arg)
 {
-    struct job *job = xmalloc(sizeof *job);
+    struct job *job = xmalloc(sizeof *job); /* outside the lock; freed again if refused */
     job->fn = fn;
     job->arg = arg;
     job->next = NULL;
     pthread_mutex_lock(&j->lock);
+    if (j->max_queued && j->queued >= j->max_queued) {
+        pthread_mutex_unlock(&j->lock);
+        free(job);
+        return -1;
+    }
+    j->queued++;
     if (j->tail)
         j->tail->next = job;
     else
@@ -76,6 +87,7 @@ void jobs_submit(struct jobs *j, void (*fn)(void *arg), void *arg)
     j->tail = job;
     pthread_cond_signal(&j->ready);
     pthread_mutex_unlock(&j->lock);
+    return 0;
 }
 
 void jobs_stop(struct jobs *j)

@@ -256,7 +256,9 @@ enum MHD_Result server_offload(struct req *r, void (*work)(struct req *r),
     r->finish = finish;
     r->offloaded = 1;
     MHD_suspend_connection(r->conn);
-    jobs_submit(r->app->jobs, run_offloaded, r);
+    /* TODO(integrator of branch rely with the server.c rewrite): -1 means the queue is full;
+     * resume the connection and answer 503 with Retry-After. Never -1 while unbounded. */
+    (void)jobs_submit(r->app->jobs, run_offloaded, r);
     return MHD_YES;
 }
 
@@ -831,7 +833,9 @@ static int app_init(struct app *app, const struct config *config, struct store *
         fprintf(stderr, "broadsheet: cannot initialise libsodium\n");
         return -1;
     }
-    app->jobs = jobs_start((unsigned)config->hash_threads);
+    /* TODO(integrator of branch rely with the server.c rewrite): pass a queue bound here (0 is
+     * unbounded, as before) once server_offload answers a refused jobs_submit with 503. */
+    app->jobs = jobs_start((unsigned)config->hash_threads, 0);
     if (parse_trusted_proxies(app, config->trusted_proxies) < 0)
         return -1;
     app->paywall = paywall_new(config, store, err, sizeof err);
