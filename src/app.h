@@ -20,16 +20,16 @@ struct app {
     struct tmpl_set *templates;
     struct assets *assets;
     struct page_cache *cache;
-    char *site_url; /* base URL for canonical links, without a trailing slash */
-    int log_fd;     /* access log, or -1 when off */
-    int64_t content_version; /* the store's, when the cache was last flushed for it */
-    int64_t next_purge;      /* when expired sessions and links are purged next */
-    unsigned char csrf_key[32]; /* server secret for CSRF tokens (store_secret "csrf") */
-    struct ratelimit *limits;   /* log-in, registration and reset attempts */
-    struct jobs *jobs;          /* work off the HTTP threads: password hashing */
-    struct mailer *mailer;      /* the outgoing mail queue */
-    struct arena *scratch;      /* start-up lookups that live as long as the server */
-    struct paywall *paywall;    /* meter key, organisations' ranges */
+    char *site_url;               /* base URL for canonical links, without a trailing slash */
+    int log_fd;                   /* access log, or -1 when off */
+    int64_t content_version;      /* the store's, when the cache was last flushed for it */
+    int64_t next_purge;           /* when expired sessions and links are purged next */
+    unsigned char csrf_key[32];   /* server secret for CSRF tokens (store_secret "csrf") */
+    struct ratelimit *limits;     /* log-in, registration and reset attempts */
+    struct jobs *jobs;            /* work off the HTTP threads: password hashing */
+    struct mailer *mailer;        /* the outgoing mail queue */
+    struct arena *scratch;        /* start-up lookups that live as long as the server */
+    struct paywall *paywall;      /* meter key, organisations' ranges */
     struct cidr *trusted_proxies; /* whose X-Forwarded-For is believed */
     size_t trusted_proxy_count;
 };

@@ -14,8 +14,8 @@
 #include "util.h"
 
 struct asset {
-    char *name;        /* "site.css" */
-    char *url;         /* "/static/site.3fa9c02b1d.css" */
+    char *name;                /* "site.css" */
+    char *url;                 /* "/static/site.3fa9c02b1d.css" */
     const char *fingerprinted; /* url + strlen("/static/") */
     struct entity *immutable;  /* sent under the fingerprinted name */
     struct entity *revalidate; /* sent under the plain name */
@@ -99,13 +99,12 @@ struct assets *assets_load(const char *dir, char *err, size_t errlen)
         size_t stem = dot ? (size_t)(dot - de->d_name) : strlen(de->d_name);
         size_t url_len = strlen("/static/") + strlen(de->d_name) + sizeof hex + 2;
         as->url = xmalloc(url_len);
-        snprintf(as->url, url_len, "/static/%.*s.%s%s", (int)stem, de->d_name, hex,
-                 dot ? dot : "");
+        snprintf(as->url, url_len, "/static/%.*s.%s%s", (int)stem, de->d_name, hex, dot ? dot : "");
         as->fingerprinted = as->url + strlen("/static/");
         int compress;
         const char *type = content_type(de->d_name, &compress);
-        as->immutable = entity_new(200, type, "public, max-age=31536000, immutable", data, len,
-                                   compress);
+        as->immutable =
+            entity_new(200, type, "public, max-age=31536000, immutable", data, len, compress);
         as->revalidate = entity_new(200, type, "public, no-cache", data, len, compress);
         free(data);
     }

@@ -4,8 +4,8 @@
 #include "entity.h"
 
 #include <pthread.h>
-#include <stdatomic.h>
 #include <sodium.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +28,7 @@ struct variant {
 
 struct entity {
     unsigned status;
-    char *content_type;  /* for copies (entity_copy_headers) */
+    char *content_type; /* for copies (entity_copy_headers) */
     char *cache_control;
     struct variant identity;
     struct variant gzip; /* full is NULL when not worth it */

@@ -32,7 +32,7 @@ struct entity_choice {
     unsigned status;               /* e's status, or 304 */
     const void *body;              /* the chosen bytes (none for 304) */
     size_t len;
-    int gzip;     /* the gzip variant was chosen */
+    int gzip; /* the gzip variant was chosen */
 };
 void entity_choose(struct entity *e, const struct req *r, struct entity_choice *c);
 /* Adds the headers c's response carries (Content-Type, Cache-Control, Vary, ETag,

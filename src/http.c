@@ -414,9 +414,8 @@ static enum MHD_Result dispatch(struct req *r)
         return account_forbidden(r);
     if (route->need != NEED_ANYONE) {
         if (!r->reader) {
-            const char *next = r->method == METHOD_POST
-                                   ? (route->login_next ? route->login_next : "/")
-                                   : r->path;
+            const char *next =
+                r->method == METHOD_POST ? (route->login_next ? route->login_next : "/") : r->path;
             return respond_redirect(r, MHD_HTTP_SEE_OTHER, login_location(r, next));
         }
         if ((int)r->reader->user.role < (int)route->need - (int)NEED_READER)
@@ -424,7 +423,7 @@ static enum MHD_Result dispatch(struct req *r)
     }
     if (route->render)
         return respond_cached(r, r->path, route->render);
-    if (route->flags & ROUTE_JOB)
+    if ((route->flags & ROUTE_JOB) || ((route->flags & ROUTE_JOB_POST) && r->method == METHOD_POST))
         return to_job(r, run_handler);
     return route->handle(r);
 }
@@ -476,7 +475,7 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
     if (r->job_done) { /* back from the job pool */
         r->job_done = 0;
         if (r->finish) {
-            enum MHD_Result (*finish)(struct req *r) = r->finish;
+            enum MHD_Result (*finish)(struct req * r) = r->finish;
             r->finish = NULL;
             return finish(r);
         }

@@ -1,5 +1,6 @@
 /*
- * jobs.c: the offload thread pool: a mutex-protected FIFO and a condition variable. See jobs.h.
+ * jobs.c: the offload thread pool: a mutex-protected FIFO with a length bound and a condition
+ * variable. See jobs.h.
  */
 #include "jobs.h"
 
@@ -19,10 +20,10 @@ struct jobs {
     pthread_mutex_t lock;
     pthread_cond_t ready;
     struct job *head, *tail;
+    unsigned queued;     /* jobs in the FIFO (taken ones are not counted) */
+    unsigned max_queued; /* 0: no bound */
     int stopping;
     unsigned count;
-    unsigned queued;     /* jobs waiting */
-    unsigned max_queued; /* 0: no bound */
     pthread_t *threads;
 };
 
@@ -68,15 +69,16 @@ struct jobs *jobs_start(unsigned threads, unsigned max_queued)
 
 int jobs_submit(struct jobs *j, void (*fn)(void *arg), void *arg)
 {
-    pthread_mutex_lock(&j->lock);
-    if (j->max_queued && j->queued >= j->max_queued) {
-        pthread_mutex_unlock(&j->lock);
-        return -1;
-    }
-    struct job *job = xmalloc(sizeof *job);
+    struct job *job = xmalloc(sizeof *job); /* outside the lock; freed again if refused */
     job->fn = fn;
     job->arg = arg;
     job->next = NULL;
+    pthread_mutex_lock(&j->lock);
+    if (j->max_queued && j->queued >= j->max_queued) {
+        pthread_mutex_unlock(&j->lock);
+        free(job);
+        return -1;
+    }
     j->queued++;
     if (j->tail)
         j->tail->next = job;

@@ -5,6 +5,13 @@
  * slow or unreachable mail server never holds up a reader's request, and a message the reader
  * was told about is not lost when the process stops before it went out: it is delivered after
  * the restart.
+ *
+ * A message is sent once per recorded success: the thread claims it in the database (a lease,
+ * store.h) before sending and records the outcome after; while the database takes no writes,
+ * nothing is sent, and an outcome it refused is kept in memory and recorded later instead of
+ * sending again. Every failure, of the mail server or of the database, is followed by a growing
+ * wait, never a retry at once. Several mailers (processes, nodes) may share one queue; a message
+ * claimed by one that died is taken over by another when its lease expires (minutes).
  */
 #ifndef BROADSHEET_MAILER_H
 #define BROADSHEET_MAILER_H
@@ -17,10 +24,13 @@ struct mailer;
 /* Starts the delivery thread. site_name is the From display name. Never NULL. */
 struct mailer *mailer_start(const struct config *config, struct store *store,
                             const char *site_name);
-/* Queues a message (a transaction of its own) and wakes the thread. Returns 0 or -1. */
+/* Queues a message (a transaction of its own) and wakes the thread, unless it is waiting after
+ * a database failure (then the message goes when that wait ends). Returns 0 or -1. */
 int mailer_queue(struct mailer *m, const char *to, const char *subject, const char *text,
                  const char *html);
-/* Delivers what is due once more, stops the thread and frees m. NULL is fine. */
+/* Delivers what is due once more (records a kept outcome first), stops the thread and frees m.
+ * An outcome the database still refuses is logged: its message is due again when its lease
+ * expires. NULL is fine. */
 void mailer_stop(struct mailer *m);
 
 #endif

@@ -13,11 +13,11 @@
 #include "account.h"
 #include "app.h"
 #include "auth.h"
+#include "http.h"
 #include "pages.h"
 #include "paywall.h"
 #include "reader.h"
 #include "render.h"
-#include "http.h"
 #include "respond.h"
 #include "util.h"
 

@@ -194,9 +194,8 @@ enum MHD_Result page_ads_image(struct req *r)
     /* The name is the content's hash: a strong validator as it stands. */
     char etag[80];
     snprintf(etag, sizeof etag, "\"%.64s\"", k.image_path + 4);
-    struct respond_options o = {.content_type = k.image_type,
-                                .cache_control = "public, max-age=86400",
-                                .csp = IMAGE_CSP};
+    struct respond_options o = {
+        .content_type = k.image_type, .cache_control = "public, max-age=86400", .csp = IMAGE_CSP};
     if (r->if_none_match && req_etag_matches(r->if_none_match, etag)) {
         respond_header(r, "ETag", etag);
         return respond_buffer(r, MHD_HTTP_NOT_MODIFIED, &o, "", 0);

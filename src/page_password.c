@@ -11,9 +11,9 @@
 #include "account.h"
 #include "app.h"
 #include "auth.h"
+#include "http.h"
 #include "pages.h"
 #include "reader.h"
-#include "http.h"
 #include "respond.h"
 #include "util.h"
 

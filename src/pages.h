@@ -12,7 +12,7 @@
 #include "req.h"
 
 unsigned page_home(struct req *r, struct buf *out);
-unsigned page_section(struct req *r, struct buf *out);   /* params[0]: section slug */
+unsigned page_section(struct req *r, struct buf *out);     /* params[0]: section slug */
 unsigned page_publication(struct req *r, struct buf *out); /* params[0]: publication slug */
 
 /* The error page for status, titled title, into out. Never fails. */

@@ -41,8 +41,8 @@ struct paywall_note {
     int metered;             /* the meter applied to this read: say how it stands */
     enum access_outcome outcome;
     enum access_reason reason;
-    int remaining; /* metered reads left (access.h) */
-    int allowance; /* reads per period */
+    int remaining;   /* metered reads left (access.h) */
+    int allowance;   /* reads per period */
     int unavailable; /* the meter could not be read or recorded: a preview, and say so */
 };
 

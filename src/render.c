@@ -175,8 +175,9 @@ json_t *render_context(struct req *r, const char *kind, const char *title, const
     json_object_set_new(ctx, "nav", nav);
     json_object_set_new(ctx, "publications", pubs);
 
-    json_object_set_new(ctx, "site",
-                        json_pack("{s:s, s:s}", "name", site_name, "url", app->site_url));
+    json_object_set_new(
+        ctx, "site",
+        json_pack("{s:s, s:s}", "name", site_name, "url", app->site_url ? app->site_url : ""));
     const char *css = assets_url(app->assets, "site.css");
     const char *js = assets_url(app->assets, "site.js");
     const char *ads_js = assets_url(app->assets, "ads.js");

@@ -31,9 +31,9 @@ enum method {
 };
 
 #define REQ_MAX_PARAMS 4
-#define REQ_MAX_HEADERS 8   /* headers of its own one response may carry (cookies…) */
-#define REQ_MAX_FIELD 8192  /* bytes of one form field kept; longer ones are cut and flagged */
-#define REQ_MAX_FIELDS 64   /* fields of one form; a form with more is refused (413) */
+#define REQ_MAX_HEADERS 8  /* headers of its own one response may carry (cookies…) */
+#define REQ_MAX_FIELD 8192 /* bytes of one form field kept; longer ones are cut and flagged */
+#define REQ_MAX_FIELDS 64  /* fields of one form; a form with more is refused (413) */
 
 struct reader;
 struct route;
@@ -83,7 +83,7 @@ struct req {
     size_t body_bytes;              /* body bytes received */
     char *raw_body;                 /* a JSON body as sent (NUL-terminated), for BODY_JSON */
     size_t raw_len;
-    size_t raw_cap;                 /* bytes allocated for raw_body (grows as it arrives) */
+    size_t raw_cap;      /* bytes allocated for raw_body (grows as it arrives) */
     unsigned body_error; /* 413, 415 or 400 from reading the body; 0 if fine */
 
     struct reader *reader;           /* the signed-in reader (reader.h), or NULL */

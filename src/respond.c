@@ -211,9 +211,8 @@ enum MHD_Result respond_entity(struct req *r, struct entity *e)
         return queue(r, c.status, c.response, c.len, 0); /* shared as it is */
     /* This request has headers of its own, or its response must wait for the HTTP thread
      * (the entity may be gone by then): a copy of the chosen variant of its own. */
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(c.len, (void *)(c.len ? c.body : ""),
-                                        MHD_RESPMEM_MUST_COPY);
+    struct MHD_Response *resp = MHD_create_response_from_buffer(
+        c.len, (void *)(c.len ? c.body : ""), MHD_RESPMEM_MUST_COPY);
     if (!resp)
         return MHD_NO;
     entity_copy_headers(e, &c, resp);

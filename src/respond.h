@@ -31,7 +31,7 @@ struct app;
 
 /* The site's Content-Security-Policy, and the other headers every response carries. */
 #define RESPOND_SITE_CSP                                                                           \
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "            \
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "              \
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 
 /* Adds the security headers to resp: csp (NULL: the site's policy), X-Content-Type-Options,

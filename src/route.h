@@ -55,7 +55,8 @@ enum route_flags {
     ROUTE_NO_SESSION = 1 << 0, /* never loads the reader's session (static files, health) */
     ROUTE_JOB = 1 << 1,        /* the handler runs on the job pool: it writes to the database,
                                 * which may wait on a lock; an HTTP thread never does */
-    ROUTE_TOKEN_URL = 1 << 2,  /* its URL may carry a secret (?token=): its pages send
+    ROUTE_JOB_POST = 1 << 2,   /* only its POSTs run on the job pool (a form: GET shows it) */
+    ROUTE_TOKEN_URL = 1 << 3,  /* its URL may carry a secret (?token=): its pages send
                                 * Referrer-Policy: no-referrer */
 };
 

@@ -11,8 +11,8 @@
 #define GET_HEAD (METHOD_GET | METHOD_HEAD)
 #define FORM (METHOD_GET | METHOD_HEAD | METHOD_POST)
 
-/* A form a reader posts: parsed, CSRF-checked, handled on the job pool (it writes). */
-#define FORM_POLICY .body = BODY_FORM, .csrf = CSRF_CHECK, .flags = ROUTE_JOB
+/* A form a reader posts: parsed, CSRF-checked, its POST handled on the job pool (it writes). */
+#define FORM_POLICY .body = BODY_FORM, .csrf = CSRF_CHECK, .flags = ROUTE_JOB_POST
 /* … and one that needs a signed-in reader, who comes back to next after logging in. */
 #define READER_FORM(next) FORM_POLICY, .need = NEED_READER, .login_next = next
 
@@ -33,7 +33,7 @@ const struct route routes[] = {
     {GET_HEAD, "/verify-email", .handle = page_verify_email, .flags = ROUTE_JOB | ROUTE_TOKEN_URL},
     {FORM, "/forgot", .handle = page_forgot, FORM_POLICY},
     {FORM, "/reset", .handle = page_reset, .body = BODY_FORM, .csrf = CSRF_CHECK,
-     .flags = ROUTE_JOB | ROUTE_TOKEN_URL},
+     .flags = ROUTE_JOB_POST | ROUTE_TOKEN_URL},
     {GET_HEAD, "/account", .handle = page_account, .need = NEED_READER},
     {METHOD_POST, "/account/name", .handle = page_account_name, READER_FORM("/account")},
     {METHOD_POST, "/account/email", .handle = page_account_email, READER_FORM("/account")},

@@ -11,24 +11,24 @@
 #include <string.h>
 
 enum state {
-    S_START,          /* before a request: its first byte, or an empty line */
-    S_START_CR,       /* CR of an empty line before the request line */
-    S_METHOD,         /* the method token */
-    S_TARGET,         /* the request target */
-    S_VERSION,        /* HTTP/x.y */
-    S_LINE_CR,        /* CR after the request line, LF expected */
-    S_HEADER_START,   /* the first byte of a header line, or CR of the empty line */
-    S_NAME,           /* a header's name */
-    S_VALUE,          /* its value, with optional white space */
-    S_VALUE_CR,       /* CR after a value */
-    S_HEAD_END_CR,    /* CR of the empty line ending the head (or the trailers) */
-    S_BODY,           /* Content-Length bytes */
-    S_CHUNK_SIZE,     /* a chunk's hex size */
-    S_CHUNK_EXT,      /* ;extensions after it */
-    S_CHUNK_SIZE_CR,  /* CR after the size line */
-    S_CHUNK_DATA,     /* a chunk's bytes */
-    S_CHUNK_DATA_CR,  /* CR after them */
-    S_CHUNK_DATA_LF,  /* LF after them */
+    S_START,         /* before a request: its first byte, or an empty line */
+    S_START_CR,      /* CR of an empty line before the request line */
+    S_METHOD,        /* the method token */
+    S_TARGET,        /* the request target */
+    S_VERSION,       /* HTTP/x.y */
+    S_LINE_CR,       /* CR after the request line, LF expected */
+    S_HEADER_START,  /* the first byte of a header line, or CR of the empty line */
+    S_NAME,          /* a header's name */
+    S_VALUE,         /* its value, with optional white space */
+    S_VALUE_CR,      /* CR after a value */
+    S_HEAD_END_CR,   /* CR of the empty line ending the head (or the trailers) */
+    S_BODY,          /* Content-Length bytes */
+    S_CHUNK_SIZE,    /* a chunk's hex size */
+    S_CHUNK_EXT,     /* ;extensions after it */
+    S_CHUNK_SIZE_CR, /* CR after the size line */
+    S_CHUNK_DATA,    /* a chunk's bytes */
+    S_CHUNK_DATA_CR, /* CR after them */
+    S_CHUNK_DATA_LF, /* LF after them */
 };
 
 #define MAX_HEX_DIGITS 15 /* a chunk of up to 2^60 bytes: no overflow, far past any limit */
@@ -90,7 +90,8 @@ static int name_is(const struct screen *s, const char *name)
 /* The value kept for the current header, its trailing white space dropped. */
 static size_t trimmed_value(struct screen *s)
 {
-    while (s->value_len && (s->value[s->value_len - 1] == ' ' || s->value[s->value_len - 1] == '\t'))
+    while (s->value_len &&
+           (s->value[s->value_len - 1] == ' ' || s->value[s->value_len - 1] == '\t'))
         s->value_len--;
     s->value[s->value_len] = '\0';
     return s->value_len;
@@ -220,8 +221,7 @@ static void begin_body(struct screen *s, int64_t now)
     request_done(s);
 }
 
-unsigned screen_feed(struct screen *s, const char *data, size_t len, int64_t now_ms,
-                     size_t *good)
+unsigned screen_feed(struct screen *s, const char *data, size_t len, int64_t now_ms, size_t *good)
 {
     *good = 0;
     if (s->verdict)

@@ -43,25 +43,25 @@ struct screen_limits {
 
 struct screen {
     struct screen_limits limits;
-    int state;           /* where in a request the next byte falls (screen.c) */
-    unsigned verdict;    /* the status refusing this connection, once one is found */
-    size_t line_len;     /* bytes of the current line */
-    size_t head_len;     /* bytes of the current request's head */
-    int blank_lines;     /* empty lines before this request line */
-    size_t part_len;     /* bytes of the request target so far */
-    char version[10];    /* the request line's last token, as far as it fits */
+    int state;        /* where in a request the next byte falls (screen.c) */
+    unsigned verdict; /* the status refusing this connection, once one is found */
+    size_t line_len;  /* bytes of the current line */
+    size_t head_len;  /* bytes of the current request's head */
+    int blank_lines;  /* empty lines before this request line */
+    size_t part_len;  /* bytes of the request target so far */
+    char version[10]; /* the request line's last token, as far as it fits */
     size_t version_len;
-    char name[24];       /* the current header's name, as far as it fits (lowercased) */
+    char name[24]; /* the current header's name, as far as it fits (lowercased) */
     size_t name_len;
-    char value[24];      /* the current value of a header we interpret, trimmed, as far as it fits */
+    char value[24]; /* the current value of a header we interpret, trimmed, as far as it fits */
     size_t value_len;
-    int value_overflow;  /* the value did not fit in value */
+    int value_overflow; /* the value did not fit in value */
     int hosts, lengths, encodings;
-    int chunked;         /* Transfer-Encoding: chunked */
-    int in_trailers;     /* the header lines being read are a chunked body's trailers */
+    int chunked;     /* Transfer-Encoding: chunked */
+    int in_trailers; /* the header lines being read are a chunked body's trailers */
     uint64_t content_length;
-    uint64_t remaining;  /* body bytes (or chunk bytes) still to come */
-    int hex_digits;      /* digits of the chunk size so far */
+    uint64_t remaining; /* body bytes (or chunk bytes) still to come */
+    int hex_digits;     /* digits of the chunk size so far */
     int64_t head_started_ms;
     int64_t body_started_ms;
     uint64_t body_received;
@@ -75,8 +75,7 @@ void screen_init(struct screen *s, const struct screen_limits *limits);
  * 505), which every later call also returns. Then *good is how many bytes of data come before
  * the refused request (complete earlier requests that may still be answered: pipelining), 0
  * when the refused request began in an earlier call. */
-unsigned screen_feed(struct screen *s, const char *data, size_t len, int64_t now_ms,
-                     size_t *good);
+unsigned screen_feed(struct screen *s, const char *data, size_t len, int64_t now_ms, size_t *good);
 
 /* 1 when the screen is between requests (nothing of a next request has arrived). */
 int screen_idle(const struct screen *s);

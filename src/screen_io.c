@@ -111,8 +111,8 @@ static void refuse(struct conn_state *c, unsigned status)
         if (refusal_statuses[i] == status)
             which = i;
     if (refusals[which].bytes) {
-        ssize_t ignored = send(c->fd, refusals[which].bytes, refusals[which].len,
-                               MSG_NOSIGNAL | MSG_DONTWAIT);
+        ssize_t ignored =
+            send(c->fd, refusals[which].bytes, refusals[which].len, MSG_NOSIGNAL | MSG_DONTWAIT);
         (void)ignored;
     }
     char sink[4096];

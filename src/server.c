@@ -23,8 +23,8 @@
 #include "screen_io.h"
 #include "util.h"
 
-#define DRAIN_SECONDS 10  /* how long shutdown waits for requests in flight */
-#define TICK_MS 500       /* how often app_tick runs */
+#define DRAIN_SECONDS 10 /* how long shutdown waits for requests in flight */
+#define TICK_MS 500      /* how often app_tick runs */
 
 /* Resolves address:port into *ss. Returns 0 or -1 (printed). */
 static int resolve(const char *address, int port, struct sockaddr_storage *ss, socklen_t *len)
@@ -99,8 +99,6 @@ int server_run(const struct config *config, struct store *store)
     if (resolve(config->address, config->port, &ss, &ss_len) < 0)
         goto out;
     raise_file_limit();
-    if (screen_io_init(&app) < 0)
-        goto out;
 
     char err[512];
     listener = listener_open((struct sockaddr *)&ss, ss_len, err, sizeof err);
@@ -109,16 +107,7 @@ int server_run(const struct config *config, struct store *store)
                 config->port, err);
         goto out;
     }
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    unsigned threads =
-        config->threads ? (unsigned)config->threads : (unsigned)(cores > 0 ? cores : 1);
-    daemon = http_start(&app, threads);
-    if (!daemon)
-        goto out;
-    if (listener_start(listener, daemon, config->timeout) < 0) {
-        fprintf(stderr, "broadsheet: cannot start accepting connections: %s\n", strerror(errno));
-        goto out;
-    }
+    /* The site's URL (canonical links) is known once the port is: set before anything renders. */
     unsigned port = listener_port(listener);
     char base[512];
     if (*config->site_url) {
@@ -132,6 +121,18 @@ int server_run(const struct config *config, struct store *store)
     while (base_len && base[base_len - 1] == '/')
         base[--base_len] = '\0';
     app.site_url = xstrdup(base);
+    if (screen_io_init(&app) < 0) /* renders the refusals: after site_url */
+        goto out;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned threads =
+        config->threads ? (unsigned)config->threads : (unsigned)(cores > 0 ? cores : 1);
+    daemon = http_start(&app, threads);
+    if (!daemon)
+        goto out;
+    if (listener_start(listener, daemon, config->timeout) < 0) {
+        fprintf(stderr, "broadsheet: cannot start accepting connections: %s\n", strerror(errno));
+        goto out;
+    }
     if (*config->site_url)
         fprintf(stderr, "broadsheet: bound to %s port %u\n", config->address, port);
     char local[512];

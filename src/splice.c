@@ -83,8 +83,8 @@ static size_t splice_between(struct buf *out, const char *page, size_t len, size
     if (!start)
         return from;
     const char *after_open = start + open_len;
-    const char *end = memmem(after_open, len - (size_t)(after_open - page), close,
-                             (size_t)close_len);
+    const char *end =
+        memmem(after_open, len - (size_t)(after_open - page), close, (size_t)close_len);
     if (!end)
         return from;
     buf_append(out, page + from, (size_t)(after_open - (page + from)));

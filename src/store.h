@@ -6,7 +6,12 @@
  *
  * Threads: one struct store is shared by the whole process; each thread gets its own database
  * connection (opened on first use, with its prepared statements), so calls from different
- * threads never contend for a connection. Writes are serialised by the database.
+ * threads never contend for a connection. Writes are serialised by the database. A connection
+ * that cannot write is never kept: one that could only be opened read-only fails its call with
+ * STORE_ERROR, and one whose statement failed because the file is unwritable, gone, replaced or
+ * failing (not merely locked or full) is closed before the thread's next call, which opens a new
+ * one (once the caller's transaction, if one is open, has ended with store_rollback). So a
+ * database that was unwritable for a while works again without a restart.
  *
  * Memory: results are allocated from the arena the caller passes and live as long as it.
  *
@@ -90,7 +95,7 @@ struct article_input {
 struct article_query {
     int64_t publication_id;
     int64_t section_id;
-    int limit;  /* 0: 20 */
+    int limit; /* 0: 20 */
     int offset;
 };
 
@@ -282,8 +287,14 @@ int store_secret(struct store *st, const char *name, unsigned char out[32]);
 
 /* --- The mail queue --------------------------------------------------------------------------
  *
- * Messages waiting for delivery (mailer.h). Each is delivered once: it is taken by the mailer
- * thread of the process that queued it or of a later one, and marked sent or failed. */
+ * Messages waiting for delivery (mailer.h). A mailer claims a message before it sends it: the
+ * claim leases the message to the mailer (owner, a name unique to the mailer) until lease_until,
+ * and while the lease runs the message is not due, so nobody else sends it and a mailer that
+ * cannot record the outcome at once does not send it again. The outcome is then recorded
+ * (store_mail_sent, store_mail_failed), which ends the lease. A lease that expired unrecorded
+ * (its process died) makes the message due again for any mailer, here or on another node. So a
+ * message is sent once per recorded success; twice only when a process died after sending and
+ * before recording, or could not record for longer than the lease. */
 
 struct queued_mail {
     int64_t id;
@@ -297,14 +308,24 @@ struct queued_mail {
 /* Queues a message, due now. STORE_OK or STORE_ERROR. */
 int store_mail_enqueue(struct store *st, const char *to, const char *subject, const char *text,
                        const char *html, int64_t now);
-/* Up to limit messages due at now (oldest first), as an array of *n from a. */
-int store_mail_due(struct store *st, struct arena *a, int64_t now, int limit,
-                   struct queued_mail **out, size_t *n);
-/* Marks a message delivered. */
+/* Claims the message due longest at now (next_attempt_at <= now: never tried, retry time come,
+ * or lease expired) for owner until lease_until, and reads it into *out (strings from a).
+ * Returns STORE_OK (the caller must send it and record the outcome), STORE_NOT_FOUND when
+ * nothing is due (also after a few claims lost in a row to other mailers; try again soon), or
+ * STORE_ERROR (nothing claimed, or a claim that cannot be read: it waits for its lease to
+ * expire). Finding nothing due writes nothing. */
+int store_mail_claim(struct store *st, struct arena *a, const char *owner, int64_t now,
+                     int64_t lease_until, struct queued_mail *out);
+/* Records a delivery at now, whoever holds the lease by then, and clears the bodies. STORE_OK
+ * (also when it was recorded already) or STORE_ERROR (nothing recorded: try again; do not send
+ * again). */
 int store_mail_sent(struct store *st, int64_t id, int64_t now);
-/* Records a failed delivery: tried again at next_attempt_at, or never when it is 0. error is
- * kept for the operator. */
-int store_mail_failed(struct store *st, int64_t id, int64_t next_attempt_at, const char *error);
+/* Records a failed delivery by owner: tried again at next_attempt_at, or never when it is 0 (the
+ * bodies are cleared then). error is kept for the operator. STORE_OK; STORE_NOT_FOUND when the
+ * lease is no longer owner's (it expired and another mailer took the message, or it was
+ * recorded already), which changes nothing; or STORE_ERROR (try again). */
+int store_mail_failed(struct store *st, int64_t id, const char *owner, int64_t next_attempt_at,
+                      const char *error);
 
 /* --- Paywall ---------------------------------------------------------------------------------
  *

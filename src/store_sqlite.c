@@ -7,6 +7,15 @@
  * can close them all; a thread that ends without store_thread_done has its connection closed by
  * the key's destructor (libmicrohttpd's pool threads have no exit hook of our own).
  *
+ * A degraded connection is never kept, because a thread keeps its connection for its lifetime:
+ * a connection kept in a state it cannot leave would fail every call of that thread until a
+ * restart. SQLite opens a file it may not write read-only without an error, so conn_open refuses
+ * a connection that came out read-only (the call fails, reported; the next call tries again).
+ * And a statement that fails with an error that is about the connection or the file under it,
+ * rather than about the statement or the moment (see connection_broken), marks the connection
+ * broken; the thread's next call closes it and opens a new one. It is replaced then and not at
+ * the failure, because the failing function still holds the connection's statements.
+ *
  * Statements: every statement is a compile-time literal in the `statements` table, prepared on a
  * connection the first time it is used there and kept (SQLITE_PREPARE_PERSISTENT); values are
  * always bound, never formatted into SQL. Every statement is reset at the end of the function
@@ -143,7 +152,9 @@ enum statement {
     STMT_SECRET_INSERT,
     STMT_SECRET_GET,
     STMT_MAIL_INSERT,
-    STMT_MAIL_DUE,
+    STMT_MAIL_NEXT_DUE,
+    STMT_MAIL_CLAIM,
+    STMT_MAIL_BY_ID,
     STMT_MAIL_SENT,
     STMT_MAIL_FAILED,
     STMT_PLAN_UPSERT,
@@ -275,17 +286,29 @@ static const char *const statements[STMT_COUNT] = {
     [STMT_SECRET_GET] = "SELECT value FROM secrets WHERE name = ?1",
     [STMT_MAIL_INSERT] = "INSERT INTO mail_queue (recipient, subject, body_text, body_html, "
                          "created_at, next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
-    [STMT_MAIL_DUE] = "SELECT id, recipient, subject, body_text, body_html, attempts FROM "
-                      "mail_queue WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= ?1 "
-                      "ORDER BY next_attempt_at, id LIMIT ?2",
+    /* The mail queue (store_mail_claim). A leased message's next_attempt_at is its lease's
+     * expiry, so an expired lease is simply due. */
+    [STMT_MAIL_NEXT_DUE] = "SELECT id FROM mail_queue WHERE next_attempt_at IS NOT NULL AND "
+                           "next_attempt_at <= ?1 ORDER BY next_attempt_at, id LIMIT 1",
+    /* ?1 id, ?2 now, ?3 lease expiry, ?4 owner. Changes the row only while it is still due, so
+     * of two mailers that chose the same message only one takes it. */
+    [STMT_MAIL_CLAIM] = "UPDATE mail_queue SET next_attempt_at = ?3, lease_owner = ?4 "
+                        "WHERE id = ?1 AND next_attempt_at IS NOT NULL AND next_attempt_at <= ?2",
+    [STMT_MAIL_BY_ID] = "SELECT id, recipient, subject, body_text, body_html, attempts FROM "
+                        "mail_queue WHERE id = ?1",
     /* Once a message has gone (or been given up on) its bodies are cleared: they hold live
-     * single-use links, which must not stay at rest in the database. */
+     * single-use links, which must not stay at rest in the database. A delivery is a fact, so
+     * whoever holds the lease now, it is recorded (once: sent_at is only set when unset). */
     [STMT_MAIL_SENT] = "UPDATE mail_queue SET sent_at = ?2, next_attempt_at = NULL, "
-                       "body_text = '', body_html = '' WHERE id = ?1",
+                       "lease_owner = '', body_text = '', body_html = '' "
+                       "WHERE id = ?1 AND sent_at IS NULL",
+    /* ?4 owner: a failed attempt is recorded only by the lease's owner, so a mailer whose lease
+     * expired cannot push back a message another mailer has taken (or delivered) since. */
     [STMT_MAIL_FAILED] = "UPDATE mail_queue SET attempts = attempts + 1, next_attempt_at = "
-                         "NULLIF(?2, 0), last_error = ?3, body_text = CASE WHEN ?2 = 0 THEN '' "
-                         "ELSE body_text END, body_html = CASE WHEN ?2 = 0 THEN '' ELSE "
-                         "body_html END WHERE id = ?1",
+                         "NULLIF(?2, 0), lease_owner = '', last_error = ?3, "
+                         "body_text = CASE WHEN ?2 = 0 THEN '' ELSE body_text END, "
+                         "body_html = CASE WHEN ?2 = 0 THEN '' ELSE body_html END "
+                         "WHERE id = ?1 AND lease_owner = ?4 AND sent_at IS NULL",
     /* Paywall. The upserts name a partial unique index as their conflict target together with
      * its WHERE clause, as SQLite (and PostgreSQL) require for a partial index. */
     [STMT_PLAN_UPSERT] =
@@ -404,6 +427,7 @@ struct conn {
     struct store *store;
     struct conn *next; /* in store->conns */
     int tx_depth;      /* open tx_begin levels: 0 outside a transaction */
+    int broken;        /* 0, or the SQLite error that made it unusable: conn_get replaces it */
 };
 
 struct store {
@@ -474,8 +498,55 @@ static int exec_sql(sqlite3 *db, const char *sql, char *err, size_t errlen)
 /* How long this thread's connections wait for a lock (store_thread_wait); -1: the default. */
 static __thread int thread_wait_ms = -1;
 
+/* 1 if SQLite's result code rc says that the connection itself, or the file under it, cannot
+ * go on, so that a new connection is the way out; 0 for errors about a statement, the data or
+ * the moment, which a connection survives.
+ *
+ * Broken: READONLY (every variant: the file, its write-ahead log or its shared memory could not
+ * be opened for writing, or the file was moved or deleted under the connection; SQLite never
+ * reopens them itself, so every later write would fail too), CANTOPEN (a file it needs could not
+ * be opened), NOTADB and CORRUPT (the file is not, or no longer, what the connection read: it
+ * may have been replaced, and a new connection starts without cached pages or schema), and
+ * IOERR (a read, write, lock or sync failed: the connection's view of the file is in doubt).
+ * Reopening after one of these costs one open and re-preparing statements, and only after an
+ * error.
+ *
+ * Kept: BUSY and LOCKED (another writer; the busy timeout already waited), FULL (the disk or the
+ * database is full: a new connection would be just as full, and the next write may fit),
+ * CONSTRAINT (the data), NOMEM, and the rest, which say nothing against the connection. */
+static int connection_broken(int rc)
+{
+    switch (rc & 0xff) {
+    case SQLITE_READONLY:
+    case SQLITE_CANTOPEN:
+    case SQLITE_NOTADB:
+    case SQLITE_CORRUPT:
+    case SQLITE_IOERR: return 1;
+    default: return 0;
+    }
+}
+
+/* Notes in c that rc, the result of a call on it, broke it (connection_broken), so that the
+ * thread's next conn_get replaces it. Returns rc. */
+static int conn_check(struct conn *c, int rc)
+{
+    if (!c->broken && connection_broken(rc))
+        c->broken = sqlite3_extended_errcode(c->db);
+    return rc;
+}
+
+/* sqlite3_step on a statement of c, noting an error that breaks c. Every statement of a
+ * connection is stepped through here. */
+static int conn_step(struct conn *c, sqlite3_stmt *s)
+{
+    int rc = sqlite3_step(s);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? rc : conn_check(c, rc);
+}
+
 /* Opens a new connection to st's database with Broadsheet's settings. Returns NULL and writes
- * why into err on failure. The caller links it into st->conns. */
+ * why into err on failure, also when SQLite could only open the file read-only: such a
+ * connection would fail every write for the life of its thread. The caller links it into
+ * st->conns. */
 static struct conn *conn_open(struct store *st, char *err, size_t errlen)
 {
     struct conn *c = xcalloc(1, sizeof *c);
@@ -486,12 +557,21 @@ static struct conn *conn_open(struct store *st, char *err, size_t errlen)
         report(err, errlen, "%s", c->db ? sqlite3_errmsg(c->db) : "out of memory");
         goto fail;
     }
+    /* READWRITE falls back to read-only, without an error, when the file may not be written. */
+    if (sqlite3_db_readonly(c->db, "main") != 0) {
+        report(err, errlen,
+               "%s could only be opened read-only (no write permission?); "
+               "not keeping the connection",
+               st->path);
+        goto fail;
+    }
     sqlite3_extended_result_codes(c->db, 1);
     sqlite3_busy_timeout(c->db, thread_wait_ms >= 0 ? thread_wait_ms : BUSY_TIMEOUT_MS);
-    if (exec_sql(c->db,
-                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA secure_delete = ON; "
-                 "PRAGMA foreign_keys = ON;",
-                 err, errlen) != 0)
+    if (exec_sql(
+            c->db,
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA secure_delete = ON; "
+            "PRAGMA foreign_keys = ON;",
+            err, errlen) != 0)
         goto fail;
     return c;
 fail:
@@ -507,13 +587,25 @@ void store_thread_wait(struct store *st, int ms)
         sqlite3_busy_timeout(c->db, ms);
 }
 
-/* The calling thread's connection, opened on first use. Returns NULL (logged, and written into
- * err when given) if it cannot be opened. */
+/* The calling thread's connection, opened on first use, and opened anew when an earlier call
+ * found it broken (conn_check) and no transaction of the caller's (store_begin) is open on it:
+ * replacing it inside one would quietly drop the transaction's first part and run the rest
+ * outside it, so a broken connection is kept, failing, until the caller's store_rollback (or
+ * store_commit) ends the transaction. Returns NULL (logged, and written into err when given) if
+ * it cannot be opened; the next call tries again. The caller must not hold a statement of the
+ * thread's connection: every store function calls this once, first. */
 static struct conn *conn_get(struct store *st, char *err, size_t errlen)
 {
     struct conn *c = pthread_getspecific(st->key);
-    if (c)
+    if (c && (!c->broken || c->tx_depth > 0))
         return c;
+    if (c) {
+        report(NULL, 0, "closing this thread's connection after \"%s\"; opening a new one",
+               sqlite3_errstr(c->broken));
+        pthread_setspecific(st->key, NULL);
+        conn_unlink(c);
+        conn_free(c);
+    }
     c = conn_open(st, err, errlen);
     if (!c)
         return NULL;
@@ -530,11 +622,14 @@ static struct conn *conn_get(struct store *st, char *err, size_t errlen)
 }
 
 /* Statement id on c, prepared on first use and cached. The caller resets it when done (see
- * stmt_done). Returns NULL (reported) if it cannot be prepared, which is a bug in this file. */
+ * stmt_done). Returns NULL (reported) if it cannot be prepared: a bug in this file, or a file
+ * that is not (or no longer) a database, which also marks c broken. */
 static sqlite3_stmt *stmt_get(struct conn *c, enum statement id, char *err, size_t errlen)
 {
-    if (!c->stmts[id] && sqlite3_prepare_v3(c->db, statements[id], -1, SQLITE_PREPARE_PERSISTENT,
-                                            &c->stmts[id], NULL) != SQLITE_OK) {
+    if (!c->stmts[id] &&
+        conn_check(c, sqlite3_prepare_v3(c->db, statements[id], -1, SQLITE_PREPARE_PERSISTENT,
+                                         &c->stmts[id], NULL)) != SQLITE_OK) {
+        /* Preparing reads the schema, so a file that is not a database fails here. */
         report(err, errlen, "preparing statement %d: %s", (int)id, sqlite3_errmsg(c->db));
         c->stmts[id] = NULL;
         return NULL;
@@ -559,7 +654,7 @@ static int run(struct conn *c, enum statement id, char *err, size_t errlen)
     int rc = -1;
     if (!s)
         goto out;
-    if (sqlite3_step(s) != SQLITE_DONE) {
+    if (conn_step(c, s) != SQLITE_DONE) {
         report(err, errlen, "%s: %s", statements[id], sqlite3_errmsg(c->db));
         goto out;
     }
@@ -734,7 +829,7 @@ static int read_rows(struct conn *c, sqlite3_stmt *s, struct arena *a, size_t it
     void *items = NULL;
     size_t count = 0, cap = 0;
     int step;
-    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+    while ((step = conn_step(c, s)) == SQLITE_ROW) {
         grow(a, &items, count, &cap, item_size);
         read_row(s, a, (char *)items + count++ * item_size);
     }
@@ -768,7 +863,7 @@ static int list_all(struct store *st, enum statement id, struct arena *a, size_t
 __attribute__((format(printf, 3, 4))) static int step_one(struct conn *c, sqlite3_stmt *s,
                                                           const char *fmt, ...)
 {
-    int step = sqlite3_step(s);
+    int step = conn_step(c, s);
     if (step == SQLITE_ROW)
         return STORE_OK;
     if (step == SQLITE_DONE)
@@ -946,7 +1041,7 @@ static int meta_value(struct store *st, enum statement id, int64_t *value, const
     int rc = STORE_ERROR;
     if (!c || !(s = stmt_get(c, id, NULL, 0)))
         goto out;
-    if (sqlite3_step(s) != SQLITE_ROW) {
+    if (conn_step(c, s) != SQLITE_ROW) {
         report(NULL, 0, "reading the %s: %s", what, sqlite3_errmsg(c->db));
         goto out;
     }
@@ -970,7 +1065,7 @@ int store_is_empty(struct store *st)
     int rc = STORE_ERROR;
     if (!c || !(s = stmt_get(c, STMT_ANY_PUBLICATION, NULL, 0)))
         goto out;
-    if (sqlite3_step(s) != SQLITE_ROW) {
+    if (conn_step(c, s) != SQLITE_ROW) {
         report(NULL, 0, "checking for publications: %s", sqlite3_errmsg(c->db));
         goto out;
     }
@@ -1011,7 +1106,7 @@ int store_publication_save(struct store *st, const struct publication *p, char *
     bind_text(s, 7, p->partner_url);
     bind_text(s, 8, p->partner_description);
     sqlite3_bind_int(s, 9, p->is_host ? 1 : 0);
-    if (sqlite3_step(s) != SQLITE_DONE) {
+    if (conn_step(c, s) != SQLITE_DONE) {
         report(err, errlen, "publication '%s': %s", p->slug, sqlite3_errmsg(c->db));
         goto out;
     }
@@ -1037,7 +1132,7 @@ int store_section_save(struct store *st, const struct section *sec, char *err, s
     bind_text(s, 1, sec->slug);
     bind_text(s, 2, sec->name);
     sqlite3_bind_int(s, 3, sec->position);
-    if (sqlite3_step(s) != SQLITE_DONE) {
+    if (conn_step(c, s) != SQLITE_DONE) {
         report(err, errlen, "section '%s': %s", sec->slug, sqlite3_errmsg(c->db));
         goto out;
     }
@@ -1057,7 +1152,7 @@ static int id_by_slug(struct conn *c, enum statement id, const char *slug, int64
     if (!s)
         goto out;
     bind_text(s, 1, slug);
-    int step = sqlite3_step(s);
+    int step = conn_step(c, s);
     if (step == SQLITE_ROW) {
         *row_id = sqlite3_column_int64(s, 0);
         rc = STORE_OK;
@@ -1122,7 +1217,7 @@ static int article_upsert(struct conn *c, const struct article_input *in, size_t
     sqlite3_bind_int64(s, 9, in->published_at);
     sqlite3_bind_int64(s, 10, now);
     bind_text(s, 11, store_access_name(in->access));
-    if (sqlite3_step(s) != SQLITE_DONE) {
+    if (conn_step(c, s) != SQLITE_DONE) {
         report(err, errlen, "article %zu: %s", i, sqlite3_errmsg(c->db));
         goto out;
     }
@@ -1319,7 +1414,7 @@ static char *lowercase_ascii(const char *s)
  * STORE_ERROR otherwise (reported with what). Does not reset s. */
 static int step_write(struct conn *c, sqlite3_stmt *s, int must_change, const char *what)
 {
-    int step = sqlite3_step(s);
+    int step = conn_step(c, s);
     if (step == SQLITE_DONE)
         return must_change && sqlite3_changes(c->db) == 0 ? STORE_NOT_FOUND : STORE_OK;
     switch (sqlite3_extended_errcode(c->db)) {
@@ -1661,7 +1756,7 @@ int store_token_consume(struct store *st, struct arena *a, const char *kind,
         goto out;
     bind_text(find, 1, token_hash_hex);
     bind_text(find, 2, kind);
-    int step = sqlite3_step(find);
+    int step = conn_step(c, find);
     if (step == SQLITE_DONE) {
         rc = TOKEN_UNKNOWN;
         goto out;
@@ -1763,7 +1858,7 @@ int store_secret(struct store *st, const char *name, unsigned char out[32])
     if (!(s = stmt_get(c, STMT_SECRET_GET, NULL, 0)))
         goto out;
     bind_text(s, 1, name);
-    if (sqlite3_step(s) != SQLITE_ROW) {
+    if (conn_step(c, s) != SQLITE_ROW) {
         report(NULL, 0, "secret '%s': %s", name, sqlite3_errmsg(c->db));
         goto out;
     }
@@ -1801,10 +1896,9 @@ out:
     return rc;
 }
 
-/* Reads a queued mail row (STMT_MAIL_DUE order) into item (a row_reader). */
-static void mail_row(sqlite3_stmt *s, struct arena *a, void *item)
+/* Reads a queued mail row (STMT_MAIL_BY_ID order) into m (strings from a). */
+static void read_mail(sqlite3_stmt *s, struct arena *a, struct queued_mail *m)
 {
-    struct queued_mail *m = item;
     m->id = sqlite3_column_int64(s, 0);
     m->to = column_text(s, 1, a);
     m->subject = column_text(s, 2, a);
@@ -1813,17 +1907,64 @@ static void mail_row(sqlite3_stmt *s, struct arena *a, void *item)
     m->attempts = sqlite3_column_int(s, 5);
 }
 
-int store_mail_due(struct store *st, struct arena *a, int64_t now, int limit,
-                   struct queued_mail **out, size_t *n)
+/* Rounds of store_mail_claim: a round that loses its message to another mailer tries the next
+ * due one; this many lost races in a row end the call as if nothing were due (the caller comes
+ * back soon). */
+#define MAIL_CLAIM_ROUNDS 4
+
+int store_mail_claim(struct store *st, struct arena *a, const char *owner, int64_t now,
+                     int64_t lease_until, struct queued_mail *out)
 {
     struct conn *c = conn_get(st, NULL, 0);
     sqlite3_stmt *s = NULL;
     int rc = STORE_ERROR;
-    if (!c || !(s = stmt_get(c, STMT_MAIL_DUE, NULL, 0)))
+    if (!c)
+        return STORE_ERROR;
+    if (!present(owner) || lease_until <= now) {
+        report(NULL, 0, "claiming mail: an owner and a lease ending after now are required");
+        return STORE_ERROR;
+    }
+    /* Looking is a read, so a mailer with nothing to do never takes the write lock; the claim
+     * is one conditional UPDATE (PostgreSQL: the same, or SELECT … FOR UPDATE SKIP LOCKED). */
+    for (int round = 0; round < MAIL_CLAIM_ROUNDS; round++) {
+        int64_t id;
+        rc = STORE_ERROR;
+        if (!(s = stmt_get(c, STMT_MAIL_NEXT_DUE, NULL, 0)))
+            goto out;
+        sqlite3_bind_int64(s, 1, now);
+        if ((rc = step_one(c, s, "looking for due mail")) != STORE_OK)
+            goto out; /* STORE_NOT_FOUND: nothing is due */
+        id = sqlite3_column_int64(s, 0);
+        stmt_done(s);
+        s = NULL;
+        rc = STORE_ERROR;
+        if (!(s = stmt_get(c, STMT_MAIL_CLAIM, NULL, 0)))
+            goto out;
+        sqlite3_bind_int64(s, 1, id);
+        sqlite3_bind_int64(s, 2, now);
+        sqlite3_bind_int64(s, 3, lease_until);
+        bind_text(s, 4, owner);
+        rc = step_write(c, s, 1, "claiming mail");
+        stmt_done(s);
+        s = NULL;
+        if (rc == STORE_NOT_FOUND)
+            continue; /* another mailer took it first */
+        if (rc != STORE_OK)
+            goto out;
+        rc = STORE_ERROR;
+        if (!(s = stmt_get(c, STMT_MAIL_BY_ID, NULL, 0)))
+            goto out;
+        sqlite3_bind_int64(s, 1, id);
+        int found = step_one(c, s, "reading claimed mail %lld", (long long)id);
+        if (found == STORE_OK) {
+            read_mail(s, a, out);
+            rc = STORE_OK;
+        } else if (found == STORE_NOT_FOUND) { /* deleted meanwhile, which nothing does */
+            report(NULL, 0, "claimed mail %lld is gone", (long long)id);
+        }
         goto out;
-    sqlite3_bind_int64(s, 1, now);
-    sqlite3_bind_int(s, 2, limit > 0 && limit <= MAX_LIST_LIMIT ? limit : DEFAULT_LIST_LIMIT);
-    rc = read_rows(c, s, a, sizeof **out, mail_row, "listing due mail", (void **)out, n);
+    }
+    rc = STORE_NOT_FOUND;
 out:
     stmt_done(s);
     return rc;
@@ -1834,7 +1975,8 @@ int store_mail_sent(struct store *st, int64_t id, int64_t now)
     return write_ids(st, STMT_MAIL_SENT, 2, id, now, 0, "marking mail sent");
 }
 
-int store_mail_failed(struct store *st, int64_t id, int64_t next_attempt_at, const char *error)
+int store_mail_failed(struct store *st, int64_t id, const char *owner, int64_t next_attempt_at,
+                      const char *error)
 {
     struct conn *c = conn_get(st, NULL, 0);
     sqlite3_stmt *s = NULL;
@@ -1844,6 +1986,8 @@ int store_mail_failed(struct store *st, int64_t id, int64_t next_attempt_at, con
     sqlite3_bind_int64(s, 1, id);
     sqlite3_bind_int64(s, 2, next_attempt_at);
     bind_text(s, 3, error);
+    bind_text(s, 4, owner);
+    /* No row changed: the lease is no longer owner's (STORE_NOT_FOUND). */
     rc = step_write(c, s, 1, "recording a failed delivery");
 out:
     stmt_done(s);
@@ -2223,7 +2367,7 @@ int store_meter_count(struct store *st, int64_t user_id, int64_t since, int *cou
         goto out;
     sqlite3_bind_int64(s, 1, user_id);
     sqlite3_bind_int64(s, 2, since);
-    if (sqlite3_step(s) != SQLITE_ROW) {
+    if (conn_step(c, s) != SQLITE_ROW) {
         report(NULL, 0, "counting a reader's reads: %s", sqlite3_errmsg(c->db));
         goto out;
     }

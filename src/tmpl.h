@@ -33,8 +33,8 @@ void tmpl_set_free(struct tmpl_set *set);
 /* Compiles source[0..len) and adds it to the set under name (replacing one of that name).
  * On a syntax error (unclosed tag or section, mismatched section end, bad delimiter change)
  * returns -1 and writes "NAME:LINE: message" into err (errlen bytes); the set is unchanged. */
-int tmpl_set_add(struct tmpl_set *set, const char *name, const char *source, size_t len,
-                 char *err, size_t errlen);
+int tmpl_set_add(struct tmpl_set *set, const char *name, const char *source, size_t len, char *err,
+                 size_t errlen);
 
 /* Adds every DIR/ *.mustache file, named by its file name without the extension
  * ("article.mustache" -> "article"). Returns the number added, or -1 with err set (the file

@@ -45,8 +45,9 @@ function sanitizerCheck(stderr) {
 }
 
 // Starts `broadsheet serve` on a free port with a fresh database (or `db`, when given) and
-// resolves once it prints `listening on http://127.0.0.1:PORT` on stderr.
-export async function startServer({ demo = true, args = [], env = {}, db } = {}) {
+// resolves once it prints `listening on http://127.0.0.1:PORT` on stderr. `wrapper`, when given,
+// is a command and its arguments that run the server (e.g. setpriv, to drop capabilities).
+export async function startServer({ demo = true, args = [], env = {}, db, wrapper = [] } = {}) {
   assertBinary();
   const dir = tmpDir();
   const dbPath = db ?? path.join(dir, 'test.db');
@@ -59,7 +60,8 @@ export async function startServer({ demo = true, args = [], env = {}, db } = {})
   if (!args.includes('--outbox')) argv.push('--outbox', path.join(dir, 'outbox'));
   argv.push(...args);
 
-  const child = spawn(bin, argv, {
+  const child = spawn(wrapper.length ? wrapper[0] : bin,
+    wrapper.length ? [...wrapper.slice(1), bin, ...argv] : argv, {
     cwd: repoRoot,
     env: { ...process.env, BROADSHEET_DIE_WITH_PARENT: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -81,7 +83,7 @@ export async function startServer({ demo = true, args = [], env = {}, db } = {})
   let onStderr = () => {};
   child.stderr.on('data', (s) => { stderr += s; onStderr(); });
 
-  const describe = () => `command: ${bin} ${argv.join(' ')}\n--- stderr so far ---\n${stderr}` +
+  const describe = () => `command: ${[...wrapper, bin, ...argv].join(' ')}\n--- stderr so far ---\n${stderr}` +
     `\n--- stdout so far ---\n${stdout.slice(-4000)}`;
 
   const port = await new Promise((resolve, reject) => {

@@ -31,7 +31,7 @@ void check_fail(const char *file, int line, const char *what);
         const char *g_ = (got), *w_ = (want);                                                      \
         if (!g_ || !w_ || strcmp(g_, w_) != 0) {                                                   \
             check_fail(__FILE__, __LINE__, #got " == " #want);                                     \
-            fprintf(stderr, "    got:  [%s]\n    want: [%s]\n", g_ ? g_ : "(null)",                 \
+            fprintf(stderr, "    got:  [%s]\n    want: [%s]\n", g_ ? g_ : "(null)",                \
                     w_ ? w_ : "(null)");                                                           \
         }                                                                                          \
     } while (0)

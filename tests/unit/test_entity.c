@@ -9,8 +9,8 @@
  */
 #include <pthread.h>
 #include <stdlib.h>
-#include <zlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "check.h"
 #include "entity.h"

@@ -1,0 +1,61 @@
+// The database becoming unwritable for a while (permissions after a restore, a disk remounted
+// read-only) must not leave the server broken once it is writable again (issue 8, finding 18).
+// SQLite opens a file it may not write read-only, without an error; a thread that kept such a
+// connection failed every registration until a restart. Now the thread's next request opens a new
+// connection.
+//
+// The server runs with one HTTP thread and one job thread, so the registration after the outage
+// runs on the very thread that first needed the database during it. As root (CI), file modes
+// would not stop the server, so it runs under setpriv without CAP_DAC_OVERRIDE and
+// CAP_DAC_READ_SEARCH, and then meets the files' modes like any other owner.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmodSync, existsSync } from 'node:fs';
+import { startServer } from '../lib/server.mjs';
+import { Client, freshEmail } from '../lib/accounts.mjs';
+import { textOf } from '../lib/util.mjs';
+
+const PASSWORD = 'violet-harbour-lantern';
+const SETPRIV = '/usr/bin/setpriv';
+const asRoot = process.getuid?.() === 0;
+let srv;
+
+before(async () => {
+  if (asRoot) assert.ok(existsSync(SETPRIV), `${SETPRIV} (util-linux) is needed to run this test as root`);
+  const wrapper = asRoot ? [SETPRIV, '--inh-caps=-dac_override,-dac_read_search',
+    '--bounding-set=-dac_override,-dac_read_search', '--'] : [];
+  srv = await startServer({ args: ['--threads', '1', '--hash-threads', '1'], wrapper });
+});
+after(async () => { await srv?.stop(); });
+
+// Sets the mode of the database and its write-ahead log and shared-memory files.
+function chmodDatabase(mode) {
+  for (const suffix of ['', '-wal', '-shm']) {
+    if (existsSync(srv.db + suffix)) chmodSync(srv.db + suffix, mode);
+  }
+}
+
+test('storage: registrations work again once the database is writable again, without a restart', { timeout: 60_000 }, async () => {
+  const c = new Client(srv.url);
+  const csrf = await c.csrf('/register');
+  chmodDatabase(0o444);
+  let failed;
+  try {
+    failed = await c.post('/register', { email: freshEmail('readonly'), name: 'Read Only',
+      password: PASSWORD }, { csrf });
+  } finally {
+    chmodDatabase(0o644);
+  }
+  assert.equal(failed.status, 500, `while unwritable: ${failed.status}\n${textOf(failed.body).slice(0, 400)}`);
+  assert.match(textOf(failed.body), /could not be created just now/);
+
+  // The same job thread and HTTP thread, now with a writable file.
+  const email = freshEmail('writable');
+  await c.register(email, PASSWORD, 'Writable Again');
+  const home = await c.get('/account');
+  assert.equal(home.status, 200);
+  assert.ok(home.body.includes(email), 'the new account is not signed in');
+  assert.match(srv.stderr(), /not keeping the connection|opening a new one/,
+    'the server did not say why the write failed');
+});

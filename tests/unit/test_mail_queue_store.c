@@ -1,0 +1,153 @@
+/*
+ * test_mail_queue_store.c: tests of the mail queue part of store.h (store_sqlite.c), on a fresh
+ * database each: claiming (oldest due first, one mailer per message, a lease that keeps it from
+ * being due and that any mailer may take over once expired), recording a delivery (by anyone,
+ * once) and a failed attempt (only by the lease's owner), giving up, and looking for due mail
+ * without taking the write lock. Times are made-up unix seconds, so nothing here waits.
+ */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "arena.h"
+#include "check.h"
+#include "store.h"
+#include "test_support.h"
+#include "util.h"
+
+/* The text (or integer as text) of the query's first column, or "(none)"; into out. */
+static const char *query_text(const struct tmpdb *t, const char *sql, char *out, size_t outlen)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *s = NULL;
+    snprintf(out, outlen, "(none)");
+    if (sqlite3_open(t->path, &db) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+        snprintf(out, outlen, "%s",
+                 sqlite3_column_type(s, 0) == SQLITE_NULL
+                     ? "NULL"
+                     : (const char *)sqlite3_column_text(s, 0));
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return out;
+}
+
+static void test_claim_lease_and_takeover(void)
+{
+    struct tmpdb t;
+    struct arena *a = arena_new(0);
+    struct queued_mail q;
+    char v[128];
+    CHECK(tmpdb_make(&t, "mailqueue") == 0);
+    struct store *st = open_store(&t);
+    if (!st)
+        goto out;
+    CHECK_INT(store_mail_claim(st, a, "A", 1000, 1300, &q), STORE_NOT_FOUND); /* empty queue */
+    CHECK_INT(store_mail_enqueue(st, "one@example.com", "One", "text one", "<p>one</p>", 1000),
+              STORE_OK);
+    CHECK_INT(store_mail_enqueue(st, "two@example.com", "Two", "text two", "", 1001), STORE_OK);
+    CHECK_INT(store_mail_claim(st, a, "A", 999, 1300, &q), STORE_NOT_FOUND); /* not due yet */
+
+    /* Oldest first, with its content; a claimed message is nobody else's. */
+    CHECK_INT(store_mail_claim(st, a, "A", 1001, 1300, &q), STORE_OK);
+    CHECK_INT(q.id, 1);
+    CHECK_STR(q.to, "one@example.com");
+    CHECK_STR(q.subject, "One");
+    CHECK_STR(q.text, "text one");
+    CHECK_STR(q.html, "<p>one</p>");
+    CHECK_INT(q.attempts, 0);
+    CHECK_STR(query_text(&t,
+                         "SELECT lease_owner || ' ' || next_attempt_at FROM mail_queue "
+                         "WHERE id = 1",
+                         v, sizeof v),
+              "A 1300");
+    CHECK_INT(store_mail_claim(st, a, "B", 1001, 1301, &q), STORE_OK);
+    CHECK_INT(q.id, 2);
+    CHECK_INT(store_mail_claim(st, a, "B", 1299, 1600, &q), STORE_NOT_FOUND);
+
+    /* A's lease expires unrecorded (its process died): B takes the message over, and A can no
+     * longer record a failure over B's claim. */
+    CHECK_INT(store_mail_claim(st, a, "B", 1300, 1600, &q), STORE_OK);
+    CHECK_INT(q.id, 1);
+    CHECK_INT(store_mail_failed(st, 1, "A", 1400, "late"), STORE_NOT_FOUND);
+    CHECK_STR(query_text(&t,
+                         "SELECT lease_owner || ' ' || attempts || ' ' || next_attempt_at "
+                         "FROM mail_queue WHERE id = 1",
+                         v, sizeof v),
+              "B 0 1600");
+
+    /* B's failed attempt: due again at the time given, and the lease is over. */
+    CHECK_INT(store_mail_failed(st, 1, "B", 2000, "421 try later"), STORE_OK);
+    CHECK_STR(query_text(&t,
+                         "SELECT lease_owner || '|' || attempts || '|' || next_attempt_at || "
+                         "'|' || last_error || '|' || body_text FROM mail_queue WHERE id = 1",
+                         v, sizeof v),
+              "|1|2000|421 try later|text one");
+    CHECK_INT(store_mail_failed(st, 1, "B", 2000, "again"), STORE_NOT_FOUND); /* recorded */
+
+    /* A delivery is recorded whoever holds the lease, once, and clears the bodies. */
+    CHECK_INT(store_mail_sent(st, 2, 1500), STORE_OK);
+    CHECK_INT(store_mail_sent(st, 2, 1700), STORE_OK); /* already: kept as it was */
+    CHECK_STR(query_text(&t,
+                         "SELECT sent_at || '|' || coalesce(next_attempt_at, 'NULL') || '|' || "
+                         "lease_owner || '|' || body_text || body_html FROM mail_queue "
+                         "WHERE id = 2",
+                         v, sizeof v),
+              "1500|NULL||");
+    CHECK_INT(store_mail_failed(st, 2, "B", 3000, "late"), STORE_NOT_FOUND);
+    CHECK_INT(store_mail_claim(st, a, "C", 1999, 2300, &q), STORE_NOT_FOUND);
+
+    /* Giving up (next attempt 0): never due again, bodies cleared. */
+    CHECK_INT(store_mail_claim(st, a, "C", 2000, 2300, &q), STORE_OK);
+    CHECK_INT(q.id, 1);
+    CHECK_INT(q.attempts, 1);
+    CHECK_INT(store_mail_failed(st, 1, "C", 0, "550 no such user"), STORE_OK);
+    CHECK_STR(query_text(&t,
+                         "SELECT coalesce(next_attempt_at, 'NULL') || '|' || body_text || "
+                         "body_html || '|' || attempts FROM mail_queue WHERE id = 1",
+                         v, sizeof v),
+              "NULL||2");
+    CHECK_INT(store_mail_claim(st, a, "C", 999999, 1000300, &q), STORE_NOT_FOUND);
+
+    /* Refused: no owner, a lease that has already ended. */
+    CHECK_INT(store_mail_claim(st, a, "", 1000, 1300, &q), STORE_ERROR);
+    CHECK_INT(store_mail_claim(st, a, "A", 1000, 1000, &q), STORE_ERROR);
+    store_close(st);
+out:
+    arena_free(a);
+    tmpdb_remove(&t);
+}
+
+/* The mailer looks for due mail every few seconds; with nothing due that must not take the
+ * write lock, or it would queue behind (and in front of) every other writer. Another connection
+ * holds the write lock: looking still answers at once, where a claim would wait out the busy
+ * timeout (5 s) and fail. */
+static void test_looking_takes_no_write_lock(void)
+{
+    struct tmpdb t;
+    struct arena *a = arena_new(0);
+    struct queued_mail q;
+    sqlite3 *db = NULL;
+    CHECK(tmpdb_make(&t, "mailqueue") == 0);
+    struct store *st = open_store(&t);
+    if (!st)
+        goto out;
+    CHECK_INT(store_mail_enqueue(st, "one@example.com", "One", "text", "", 5000), STORE_OK);
+    CHECK(sqlite3_open(t.path, &db) == SQLITE_OK);
+    CHECK(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK);
+    int64_t start = util_monotonic_ms();
+    CHECK_INT(store_mail_claim(st, a, "A", 4000, 4300, &q), STORE_NOT_FOUND);
+    CHECK(util_monotonic_ms() - start < 2000);
+    CHECK(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close(db);
+    store_close(st);
+out:
+    arena_free(a);
+    tmpdb_remove(&t);
+}
+
+void suite_mail_queue_store(void)
+{
+    RUN(test_claim_lease_and_takeover);
+    RUN(test_looking_takes_no_write_lock);
+}
