@@ -536,6 +536,48 @@ static void test_subject(void)
     }
 }
 
+/* Found by fuzzing (tests/fuzz/fuzz_mail.c): a run of blanks in a plain subject was never
+ * folded, so the Subject line grew past 78 columns (and, long enough, past RFC 5322's 998), and
+ * blanks at the end could only have gone on a line of white space alone. Such a subject is
+ * folded at its blanks when every piece fits, and encoded otherwise; either way it reads back
+ * exactly. */
+static void test_subject_blank_runs(void)
+{
+    char run[128], after_long_word[128], trailing[128], tabs[128];
+    snprintf(run, sizeof run, "a%100sb", "");
+    snprintf(after_long_word, sizeof after_long_word, "%.50s%30sx",
+             "Reporting-from-the-field-with-a-very-long-hyphenated-word", "");
+    snprintf(trailing, sizeof trailing, "%.50s%30s",
+             "Reporting-from-the-field-with-a-very-long-hyphenated-word", "");
+    snprintf(tabs, sizeof tabs,
+             "x\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t"
+             "\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\ty");
+    const char *const subjects[] = {run, after_long_word, trailing, tabs, "   "};
+    for (size_t i = 0; i < ARRAY_LEN(subjects); i++) {
+        struct mail_message m = message;
+        m.subject = subjects[i];
+        char *msg = mail_format(&config, &m);
+        CHECK(msg != NULL);
+        if (!msg)
+            continue;
+        check_lines(msg);
+        char *raw = header_value(msg, "Subject");
+        char *decoded = raw ? words_decode(raw) : NULL;
+        CHECK_STR(decoded, subjects[i]);
+        free(raw);
+        free(decoded);
+        free(msg);
+    }
+    /* The 30 blanks after a 50-letter word fit on a line of their own with the next word:
+     * folded, not encoded. */
+    struct mail_message m = message;
+    m.subject = after_long_word;
+    char *msg = mail_format(&config, &m), folded[160];
+    snprintf(folded, sizeof folded, "\r\nSubject: %.50s\r\n%30sx\r\n", after_long_word, "");
+    CHECK(msg && strstr(msg, folded));
+    free(msg);
+}
+
 static void test_from_display_name(void)
 {
     static const struct {
@@ -970,6 +1012,7 @@ void suite_mail(void)
     RUN(test_multipart_structure);
     RUN(test_quoted_printable);
     RUN(test_subject);
+    RUN(test_subject_blank_runs);
     RUN(test_from_display_name);
     RUN(test_refusals);
     RUN(test_outbox);
