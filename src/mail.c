@@ -318,15 +318,32 @@ static int is_plain_phrase(const char *name)
     return 1;
 }
 
+/* The length of name written as a quoted-string: the quotes, and a backslash before each '"'
+ * and '\\'. */
+static size_t quoted_length(const char *name)
+{
+    size_t n = 2;
+    for (const char *p = name; *p; p++)
+        n += *p == '"' || *p == '\\' ? 2 : 1;
+    return n;
+}
+
 /* Appends "From: Site Name <address>" and its CRLF, the name as atoms, a quoted-string or
- * encoded-words, whichever it needs. */
+ * encoded-words, whichever it needs. A name that would not fit on the first line as atoms or a
+ * quoted-string is encoded too, since encoded-words fold (found by fuzzing: a long site name
+ * made a From line past RFC 5322's 998 characters); the address then goes on a line of its own
+ * when it does not fit after the name. */
 static void put_from(struct buf *b, const char *site_name, const char *address)
 {
-    buf_puts(b, "From: ");
+    const char *prefix = "From: ";
+    size_t line_start = b->len;
+    buf_puts(b, prefix);
     if (!is_empty(site_name)) {
-        if (needs_encoding(site_name)) {
+        int plain = is_plain_phrase(site_name);
+        size_t written = plain ? strlen(site_name) : quoted_length(site_name);
+        if (needs_encoding(site_name) || strlen(prefix) + written > HEADER_LINE_MAX) {
             put_encoded_words(b, site_name);
-        } else if (is_plain_phrase(site_name)) {
+        } else if (plain) {
             buf_puts(b, site_name);
         } else {
             buf_putc(b, '"');
@@ -337,6 +354,11 @@ static void put_from(struct buf *b, const char *site_name, const char *address)
             }
             buf_putc(b, '"');
         }
+        for (size_t i = line_start; i + 1 < b->len; i++)
+            if (b->data[i] == '\r' && b->data[i + 1] == '\n')
+                line_start = i + 2;
+        if (b->len - line_start + strlen(" <>") + strlen(address) > HEADER_LINE_MAX)
+            buf_puts(b, "\r\n");
         buf_putc(b, ' ');
     }
     buf_printf(b, "<%s>\r\n", address);

@@ -617,6 +617,46 @@ static void test_from_display_name(void)
     free(msg);
 }
 
+/* Found by fuzzing (tests/fuzz/fuzz_mail.c): a long site name went into From as one phrase or
+ * quoted-string, which cannot be folded, so the line passed 78 columns and, long enough, RFC
+ * 5322's 998. Such a name is encoded (encoded-words fold) and reads back the same; the address
+ * goes on a line of its own when it does not fit after the name. */
+static void test_from_long_site_name(void)
+{
+    char words[1200] = "", quotes[80];
+    while (strlen(words) < 1100)
+        strcat(words, "Journal ");
+    words[strlen(words) - 1] = '\0';
+    memset(quotes, '"', 60);
+    quotes[60] = '\0';
+    const char *const names[] = {
+        words,
+        "The National Journal of Record and Other Matters of Public Interest",
+        quotes,
+    };
+    for (size_t i = 0; i < ARRAY_LEN(names); i++) {
+        struct mail_config c = config;
+        c.site_name = names[i];
+        char *msg = mail_format(&c, &message);
+        CHECK(msg != NULL);
+        if (!msg)
+            continue;
+        check_lines(msg);
+        char *from = header_value(msg, "From");
+        const char *addr = from ? strstr(from, " <news@example.org>") : NULL;
+        CHECK(addr && strcmp(addr, " <news@example.org>") == 0);
+        if (addr) {
+            char *name = xstrndup(from, (size_t)(addr - from));
+            char *decoded = words_decode(name);
+            CHECK_STR(decoded, names[i]);
+            free(name);
+            free(decoded);
+        }
+        free(from);
+        free(msg);
+    }
+}
+
 /* Sends m with c and checks it is refused with a reason and that nothing reached the outbox. */
 static void check_refused(const struct mail_config *c, const struct mail_message *m,
                           const char *reason)
@@ -1014,6 +1054,7 @@ void suite_mail(void)
     RUN(test_subject);
     RUN(test_subject_blank_runs);
     RUN(test_from_display_name);
+    RUN(test_from_long_site_name);
     RUN(test_refusals);
     RUN(test_outbox);
     RUN(test_smtp_send);
