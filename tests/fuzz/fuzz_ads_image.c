@@ -12,6 +12,7 @@
 #include "ads.h"
 #include "fuzz.h"
 
+/* One input: the bytes of an uploaded file (the checks are at the top of the file). */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const char *const types[] = {"image/png", "image/jpeg", "image/gif", "image/webp",

@@ -80,6 +80,7 @@ static int canonical(const char *text, char *out, size_t size)
     return inet_ntop(family, addr, out, (socklen_t)size) ? 0 : -1;
 }
 
+/* One input: the five fields and the output size described at the top of the file. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct fuzz_fields f;

@@ -12,6 +12,7 @@
 #include "config.h"
 #include "fuzz.h"
 
+/* One input: a name, a value and a config file's text (see the top of the file). */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct fuzz_fields f;

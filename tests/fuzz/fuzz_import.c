@@ -25,6 +25,7 @@ static int slug_ok(const char *s)
     return 1;
 }
 
+/* One input: an article file (see the top of the file). */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct arena *a = arena_new(0);

@@ -45,6 +45,7 @@ static void check_message(const char *msg)
     }
 }
 
+/* One input: the six fields of a message and its sender (see the top of the file). */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct fuzz_fields f;

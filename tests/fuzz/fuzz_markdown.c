@@ -10,6 +10,7 @@
 #include "fuzz.h"
 #include "markdown.h"
 
+/* One input: a block count byte and a Markdown body (see the top of the file). */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     int blocks = fuzz_take_byte(&data, &size) % 8;

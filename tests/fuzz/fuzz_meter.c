@@ -91,6 +91,7 @@ static void round_trip(const uint8_t *data, size_t size)
     FUZZ_CHECK(meter_encode(key, &m, cookie, sizeof cookie) > 0);
 }
 
+/* One input, read as a cookie and as a meter (see the top of the file). */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     decode_cookie(data, size);

@@ -28,6 +28,7 @@ static char *encode_all(const char *s, size_t len)
     return out;
 }
 
+/* One input: a mode byte and an encoded path or query (see the top of the file). */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     int plus_is_space = fuzz_take_byte(&data, &size) & 1;

@@ -34,6 +34,7 @@ static int mentions_gzip(const char *value)
     return 0;
 }
 
+/* One input: a header value and an entity tag (see the top of the file). */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct fuzz_fields f;

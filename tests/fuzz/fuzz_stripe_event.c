@@ -35,6 +35,7 @@ static void remove_store(void)
     rmdir(dir);
 }
 
+/* Once at start: the store, its reader and plans; removed again at exit (remove_store). */
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
@@ -73,6 +74,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
+/* One input: an event's JSON, applied to the store made at start. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char err[256];

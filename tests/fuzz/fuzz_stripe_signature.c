@@ -37,6 +37,7 @@ static void sign(int64_t t, const char *payload, size_t len, char *out, size_t s
     snprintf(out, size, "t=%lld,v1=%s", (long long)t, hex);
 }
 
+/* One input: a mode byte, a header and a payload (see the top of the file). */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     int self_signed = fuzz_take_byte(&data, &size) & 1;

@@ -17,6 +17,7 @@
 
 static json_t *context; /* built once; lives until exit */
 
+/* Once at start: the context every input is rendered with. */
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
@@ -33,6 +34,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
+/* One input: a mode byte and four templates (see the top of the file). */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const char *const names[] = {"main", "a", "b", "c"};
