@@ -188,7 +188,7 @@ $(FUZZ_SMOKES): fuzz-smoke-%: build/fuzz/bin/%
 
 fuzz: deps
 	$(MAKE) fuzz-build
-	$(MAKE) -k $(FUZZ_TARGETS:%=fuzz-run-%)
+	$(MAKE) -k --no-print-directory $(FUZZ_TARGETS:%=fuzz-run-%)
 
 fuzz-smoke: fuzz-build
-	$(MAKE) -j2 --output-sync=target $(FUZZ_TARGETS:%=fuzz-smoke-%)
+	$(MAKE) -j2 --output-sync=target --no-print-directory $(FUZZ_TARGETS:%=fuzz-smoke-%)
