@@ -139,8 +139,9 @@ clean:
 #   make fuzz FUZZ_TARGETS="tmpl cidr" FUZZ_SECONDS=600    some targets, longer
 #
 # A crash, a sanitizer report, a leak, an input slower than FUZZ_TIMEOUT seconds or a failed
-# FUZZ_CHECK fails the run; the input is kept as build/fuzz/artifacts/NAME-crash-… (reproduce
-# with `build/fuzz/bin/NAME FILE`) and the log's end is printed. Runs never write into tests/.
+# FUZZ_CHECK fails the run; the input is kept as build/fuzz/artifacts/NAME-crash-… (or leak-,
+# timeout-, oom-; reproduce with `build/fuzz/bin/NAME FILE`) and the log's end is printed. Runs
+# never write into tests/.
 FUZZ_ALL     := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_TARGETS ?= $(FUZZ_ALL)
 FUZZ_SECONDS ?= 60
