@@ -14,20 +14,27 @@ LIB_SRC  := $(filter-out src/main.c,$(SRC))
 TEST_SRC := $(wildcard tests/unit/test_*.c)
 MIGRATIONS := $(wildcard migrations/sqlite/*.sql)
 
-# Two builds side by side: the normal one and the sanitizer one (ASan + UBSan).
+# Three builds side by side: the normal one, the sanitizer one (ASan + UBSan), and the fuzzing
+# one (clang, libFuzzer + ASan + UBSan; see "fuzzing" below).
 OUT      ?= build
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+FUZZ_CC  ?= clang
+FUZZ_LIB_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
+                  -fno-sanitize-recover=all -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+FUZZ_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
+              -fno-sanitize-recover=all -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
 
 PORT ?= 8080
 
-.PHONY: all run test unit-test http-test browser-test asan-test bench deps deps-build clean format
+.PHONY: all run test unit-test http-test browser-test asan-test bench deps deps-build clean format \
+        fuzz fuzz-build fuzz-smoke
 
 all: $(OUT)/broadsheet
 
 # --- building -------------------------------------------------------------------------------
 
 define build_rules
-# $(1): output dir, $(2): extra flags
+# $(1): output dir, $(2): extra flags, $(3): compiler (default $(CC))
 $(1)/gen/migrations_sqlite.c: $(MIGRATIONS) scripts/embed-migrations
 	@mkdir -p $$(dir $$@)
 	@scripts/embed-migrations migrations/sqlite migrations_sqlite > $$@.tmp && mv $$@.tmp $$@
@@ -39,12 +46,12 @@ $(1)/gen/passwords_common.c: src/passwords_common.txt scripts/embed-passwords
 $(1)/obj/%.o: src/%.c src/*.h
 	@mkdir -p $$(dir $$@)
 	@echo "  CC      $$@"
-	@$$(CC) $$(CFLAGS) $(2) $$(WARN) $$(PKG_CFLAGS) -Isrc -c $$< -o $$@
+	@$(or $(3),$$(CC)) $$(CFLAGS) $(2) $$(WARN) $$(PKG_CFLAGS) -Isrc -c $$< -o $$@
 
 $(1)/obj/gen/%.o: $(1)/gen/%.c src/migrations.h
 	@mkdir -p $$(dir $$@)
 	@echo "  CC      $$@"
-	@$$(CC) $$(CFLAGS) $(2) $$(WARN) $$(PKG_CFLAGS) -Isrc -c $$< -o $$@
+	@$(or $(3),$$(CC)) $$(CFLAGS) $(2) $$(WARN) $$(PKG_CFLAGS) -Isrc -c $$< -o $$@
 
 $(1)/libbroadsheet.a: $(patsubst src/%.c,$(1)/obj/%.o,$(LIB_SRC)) $(1)/obj/gen/migrations_sqlite.o \
                       $(1)/obj/gen/passwords_common.o
@@ -52,7 +59,7 @@ $(1)/libbroadsheet.a: $(patsubst src/%.c,$(1)/obj/%.o,$(LIB_SRC)) $(1)/obj/gen/m
 
 $(1)/broadsheet: $(1)/obj/main.o $(1)/libbroadsheet.a
 	@echo "  LINK    $$@"
-	@$$(CC) $$(CFLAGS) $(2) -o $$@ $$^ $$(PKG_LIBS)
+	@$(or $(3),$$(CC)) $$(CFLAGS) $(2) -o $$@ $$^ $$(PKG_LIBS)
 
 $(1)/gen/suites.h: $(TEST_SRC)
 	@mkdir -p $$(dir $$@)
@@ -63,12 +70,13 @@ $(1)/gen/suites.h: $(TEST_SRC)
 
 $(1)/unit-tests: $(TEST_SRC) tests/unit/runner.c $(wildcard tests/unit/*.h) $(1)/gen/suites.h $(1)/libbroadsheet.a
 	@echo "  LINK    $$@"
-	@$$(CC) $$(CFLAGS) $(2) $$(WARN) -Wno-missing-prototypes $$(PKG_CFLAGS) -Isrc -Itests/unit -I$(1)/gen \
+	@$(or $(3),$$(CC)) $$(CFLAGS) $(2) $$(WARN) -Wno-missing-prototypes $$(PKG_CFLAGS) -Isrc -Itests/unit -I$(1)/gen \
 	    -o $$@ tests/unit/runner.c $(TEST_SRC) $(1)/libbroadsheet.a $$(PKG_LIBS)
 endef
 
 $(eval $(call build_rules,build,))
 $(eval $(call build_rules,build/asan,$(SAN_FLAGS)))
+$(eval $(call build_rules,build/fuzz,$(FUZZ_LIB_FLAGS),$(FUZZ_CC)))
 
 # --- the three commands ---------------------------------------------------------------------
 
@@ -85,7 +93,7 @@ run: deps-build
 
 test: deps
 	$(MAKE) build/broadsheet build/unit-tests build/asan/broadsheet build/asan/unit-tests
-	$(MAKE) unit-test http-test browser-test asan-test
+	$(MAKE) unit-test http-test browser-test asan-test fuzz-smoke
 
 unit-test: build/unit-tests
 	build/unit-tests
@@ -111,7 +119,77 @@ bench:
 	bench/run
 
 format:
-	clang-format -i src/*.c src/*.h tests/unit/*.c tests/unit/*.h
+	clang-format -i src/*.c src/*.h tests/unit/*.c tests/unit/*.h tests/fuzz/*.c tests/fuzz/*.h
 
 clean:
 	rm -rf build
+
+# --- fuzzing ---------------------------------------------------------------------------------
+# One libFuzzer target per parser of outside input: tests/fuzz/fuzz_NAME.c, with its seed corpus
+# in tests/fuzz/corpus/NAME/ and an optional dictionary tests/fuzz/dict/NAME.dict (a new file
+# there is picked up by itself). Each is linked against build/fuzz/libbroadsheet.a, the library
+# compiled by clang with -fsanitize=fuzzer-no-link,address,undefined, into build/fuzz/bin/NAME.
+# Both define FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION (OSS-Fuzz's convention), which only
+# lowers tmpl.c's caps on work per render so that a run is not spent copying megabytes.
+#
+#   make fuzz          each target for FUZZ_SECONDS (60) over build/fuzz/corpus/NAME, a copy of
+#                      the committed corpus that keeps what earlier runs found
+#   make fuzz-smoke    each target for FUZZ_SMOKE_SECONDS (5) over a fresh copy, two at a time;
+#                      part of `make test`
+#   make fuzz FUZZ_TARGETS="tmpl cidr" FUZZ_SECONDS=600    some targets, longer
+#
+# A crash, a sanitizer report, a leak, an input slower than FUZZ_TIMEOUT seconds or a failed
+# FUZZ_CHECK fails the run; the input is kept as build/fuzz/artifacts/NAME-crash-… (or leak-,
+# timeout-, oom-; reproduce with `build/fuzz/bin/NAME FILE`) and the log's end is printed. Runs
+# never write into tests/.
+FUZZ_ALL     := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_TARGETS ?= $(FUZZ_ALL)
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 5
+FUZZ_TIMEOUT ?= 10
+
+build/fuzz/bin/%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h build/fuzz/libbroadsheet.a
+	@mkdir -p $(dir $@)
+	@echo "  LINK    $@"
+	@$(FUZZ_CC) $(CFLAGS) $(FUZZ_FLAGS) $(WARN) $(PKG_CFLAGS) -Isrc -Itests/fuzz -o $@ $< \
+	    build/fuzz/libbroadsheet.a $(PKG_LIBS)
+
+fuzz-build: $(FUZZ_TARGETS:%=build/fuzz/bin/%)
+
+# $(1): target, $(2): seconds, $(3): corpus directory. Runs the target and prints one line, or
+# the end of its log when it failed.
+define fuzz_run
+	@mkdir -p $(3) build/fuzz/artifacts build/fuzz/logs
+	@for f in tests/fuzz/corpus/$(1)/*; do [ -e $(3)/$${f##*/} ] || cp $$f $(3)/; done
+	@echo "  FUZZ    $(1) for $(2) s"
+	@if ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 build/fuzz/bin/$(1) \
+	        -max_total_time=$(2) -timeout=$(FUZZ_TIMEOUT) -print_final_stats=1 \
+	        -artifact_prefix=build/fuzz/artifacts/$(1)- \
+	        $(if $(wildcard tests/fuzz/dict/$(1).dict),-dict=tests/fuzz/dict/$(1).dict) \
+	        $(3) > build/fuzz/logs/$(1).log 2>&1; then \
+	    echo "  FUZZ    $(1): $$(grep -o 'stat::number_of_executed_units: *[0-9]*' \
+	        build/fuzz/logs/$(1).log | grep -o '[0-9]*$$') runs, no failure"; \
+	else \
+	    tail -n 60 build/fuzz/logs/$(1).log; \
+	    echo "  FUZZ    $(1) FAILED: see build/fuzz/logs/$(1).log and build/fuzz/artifacts/"; \
+	    exit 1; \
+	fi
+endef
+
+FUZZ_RUNS  := $(FUZZ_ALL:%=fuzz-run-%)
+FUZZ_SMOKES := $(FUZZ_ALL:%=fuzz-smoke-%)
+.PHONY: $(FUZZ_RUNS) $(FUZZ_SMOKES)
+
+$(FUZZ_RUNS): fuzz-run-%: build/fuzz/bin/%
+	$(call fuzz_run,$*,$(FUZZ_SECONDS),build/fuzz/corpus/$*)
+
+$(FUZZ_SMOKES): fuzz-smoke-%: build/fuzz/bin/%
+	@rm -rf build/fuzz/smoke/$*
+	$(call fuzz_run,$*,$(FUZZ_SMOKE_SECONDS),build/fuzz/smoke/$*)
+
+fuzz: deps
+	$(MAKE) fuzz-build
+	$(MAKE) -k --no-print-directory $(FUZZ_TARGETS:%=fuzz-run-%)
+
+fuzz-smoke: fuzz-build
+	$(MAKE) -j2 --output-sync=target --no-print-directory $(FUZZ_TARGETS:%=fuzz-smoke-%)

@@ -188,14 +188,11 @@ static char *trim(char *s)
     return s;
 }
 
-int config_load_file(struct config *c, const char *path, char *err, size_t errlen)
+/* Applies the `name = value` lines of the NUL-terminated text, which it cuts up in place (a
+ * NUL byte ends the text, as it always has for a file read this way). label names the text in
+ * errors ("label:LINE: ..."). Returns 0, or -1 with err at the first bad line. */
+static int load_lines(struct config *c, const char *label, char *text, char *err, size_t errlen)
 {
-    int rc = -1;
-    char *text = util_read_file(path, NULL);
-    if (!text) {
-        snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
-        return -1;
-    }
     int line_no = 0;
     char *next = text;
     while (next && *next) {
@@ -210,18 +207,36 @@ int config_load_file(struct config *c, const char *path, char *err, size_t errle
             continue;
         char *eq = strchr(t, '=');
         if (!eq) {
-            snprintf(err, errlen, "%s:%d: expected 'name = value'", path, line_no);
-            goto out;
+            snprintf(err, errlen, "%s:%d: expected 'name = value'", label, line_no);
+            return -1;
         }
         *eq = '\0';
         char msg[200];
         if (config_set(c, trim(t), trim(eq + 1), msg, sizeof msg) < 0) {
-            snprintf(err, errlen, "%s:%d: %s", path, line_no, msg);
-            goto out;
+            snprintf(err, errlen, "%s:%d: %s", label, line_no, msg);
+            return -1;
         }
     }
-    rc = 0;
-out:
+    return 0;
+}
+
+int config_load_text(struct config *c, const char *label, const char *text, size_t len, char *err,
+                     size_t errlen)
+{
+    char *copy = xstrndup(text, len);
+    int rc = load_lines(c, label, copy, err, errlen);
+    free(copy);
+    return rc;
+}
+
+int config_load_file(struct config *c, const char *path, char *err, size_t errlen)
+{
+    char *text = util_read_file(path, NULL);
+    if (!text) {
+        snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+        return -1;
+    }
+    int rc = load_lines(c, path, text, err, errlen);
     free(text);
     return rc;
 }

@@ -78,6 +78,12 @@ int config_known(const char *name);
 /* Reads `name = value` lines (# comments, blank lines) from path. Errors say "path:LINE: …". */
 int config_load_file(struct config *c, const char *path, char *err, size_t errlen);
 
+/* The same for a config file's contents text[0..len) (not modified; a NUL byte ends it, as in a
+ * file), named label in errors ("label:LINE: …"). Settings before a bad line stay applied, as
+ * with config_load_file. Returns 0, or -1 with err. */
+int config_load_text(struct config *c, const char *label, const char *text, size_t len, char *err,
+                     size_t errlen);
+
 /* Applies every BROADSHEET_NAME variable of the environment that names a directive
  * (BROADSHEET_CONFIG, the config file's path, is read by the caller). */
 int config_load_env(struct config *c, char *err, size_t errlen);

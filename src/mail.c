@@ -39,8 +39,9 @@
 #define QP_LINE_MAX 76     /* RFC 2045 6.7 rule 5: encoded lines at most 76 characters */
 /* UTF-8 bytes per encoded-word: 52 base64 characters, 64 with "=?UTF-8?B?" and "?=". */
 #define ENCODED_WORD_BYTES 39
-/* An ASCII subject word longer than this cannot be folded to 78 columns, so such a subject is
- * encoded (and split between encoded-words) instead. */
+/* An ASCII subject is folded before its blanks. A segment between two folding points (a run of
+ * blanks and the word after it) longer than this might not fit in 78 columns, so such a subject
+ * is encoded (and split between encoded-words) instead. */
 #define LONGEST_PLAIN_WORD 60
 #define CONNECT_TIMEOUT_S 10
 #define TOTAL_TIMEOUT_S 30
@@ -229,28 +230,51 @@ static void put_encoded_words(struct buf *b, const char *s)
     }
 }
 
-/* Length of the longest run of non-space bytes in s. */
-static size_t longest_word(const char *s)
+/* 1 for the white space a header line may be folded before (RFC 5322 WSP). */
+static int is_blank(char c)
 {
-    size_t longest = 0, run = 0;
-    for (; *s; s++) {
-        run = *s == ' ' ? 0 : run + 1;
-        if (run > longest)
-            longest = run;
-    }
-    return longest;
+    return c == ' ' || c == '\t';
 }
 
-/* Appends "Subject: ..." and its CRLF. Plain ASCII is folded before spaces to keep lines
+/* The end of the segment of a subject that starts at p: the blanks there and the word after
+ * them. put_subject folds only between segments. */
+static const char *segment_end(const char *p)
+{
+    while (is_blank(*p))
+        p++;
+    while (*p && !is_blank(*p))
+        p++;
+    return p;
+}
+
+/* 1 if the plain subject s folds into lines within HEADER_LINE_MAX: no segment is longer than
+ * LONGEST_PLAIN_WORD, and s does not end in blanks (they would have to go on a line of their
+ * own, and RFC 5322 forbids a folded line of nothing but white space). Found by fuzzing: a run
+ * of blanks used to make a line of any length. */
+static int foldable(const char *s)
+{
+    size_t len = strlen(s);
+    if (len && is_blank(s[len - 1]))
+        return 0;
+    for (const char *p = s; *p;) {
+        const char *end = segment_end(p);
+        if ((size_t)(end - p) > LONGEST_PLAIN_WORD)
+            return 0;
+        p = end;
+    }
+    return 1;
+}
+
+/* Appends "Subject: ..." and its CRLF. Plain ASCII is folded before blanks to keep lines
  * within HEADER_LINE_MAX (unfolding, which only removes the CRLFs, gives back the subject
- * exactly); anything else, or a word too long to fold around, becomes encoded-words. */
+ * exactly); anything else, or a subject that cannot be folded so, becomes encoded-words. */
 static void put_subject(struct buf *b, const char *s)
 {
     if (is_empty(s)) {
         buf_puts(b, "Subject:\r\n");
         return;
     }
-    if (needs_encoding(s) || longest_word(s) > LONGEST_PLAIN_WORD) {
+    if (needs_encoding(s) || !foldable(s)) {
         buf_puts(b, "Subject: ");
         put_encoded_words(b, s);
         buf_puts(b, "\r\n");
@@ -261,13 +285,11 @@ static void put_subject(struct buf *b, const char *s)
     size_t column = strlen(prefix);
     const char *p = s;
     while (*p) {
-        /* A segment is an optional leading space and the word after it; a fold may only go
-         * before a segment with a word in it, or a line would hold nothing but white space. */
-        const char *end = p + 1;
-        while (*end && *end != ' ')
-            end++;
+        /* Every segment after the first starts with a blank and, as s does not end in blanks,
+         * has a word in it: a fold before it never leaves a line of only white space. */
+        const char *end = segment_end(p);
         size_t seg = (size_t)(end - p);
-        if (*p == ' ' && seg > 1 && column + seg > HEADER_LINE_MAX && column > strlen(prefix)) {
+        if (is_blank(*p) && column + seg > HEADER_LINE_MAX && column > strlen(prefix)) {
             buf_puts(b, "\r\n");
             column = 0;
         }
@@ -296,15 +318,32 @@ static int is_plain_phrase(const char *name)
     return 1;
 }
 
+/* The length of name written as a quoted-string: the quotes, and a backslash before each '"'
+ * and '\\'. */
+static size_t quoted_length(const char *name)
+{
+    size_t n = 2;
+    for (const char *p = name; *p; p++)
+        n += *p == '"' || *p == '\\' ? 2 : 1;
+    return n;
+}
+
 /* Appends "From: Site Name <address>" and its CRLF, the name as atoms, a quoted-string or
- * encoded-words, whichever it needs. */
+ * encoded-words, whichever it needs. A name that would not fit on the first line as atoms or a
+ * quoted-string is encoded too, since encoded-words fold (found by fuzzing: a long site name
+ * made a From line past RFC 5322's 998 characters); the address then goes on a line of its own
+ * when it does not fit after the name. */
 static void put_from(struct buf *b, const char *site_name, const char *address)
 {
-    buf_puts(b, "From: ");
+    const char *prefix = "From: ";
+    size_t line_start = b->len;
+    buf_puts(b, prefix);
     if (!is_empty(site_name)) {
-        if (needs_encoding(site_name)) {
+        int plain = is_plain_phrase(site_name);
+        size_t written = plain ? strlen(site_name) : quoted_length(site_name);
+        if (needs_encoding(site_name) || strlen(prefix) + written > HEADER_LINE_MAX) {
             put_encoded_words(b, site_name);
-        } else if (is_plain_phrase(site_name)) {
+        } else if (plain) {
             buf_puts(b, site_name);
         } else {
             buf_putc(b, '"');
@@ -315,6 +354,11 @@ static void put_from(struct buf *b, const char *site_name, const char *address)
             }
             buf_putc(b, '"');
         }
+        for (size_t i = line_start; i + 1 < b->len; i++)
+            if (b->data[i] == '\r' && b->data[i + 1] == '\n')
+                line_start = i + 2;
+        if (b->len - line_start + strlen(" <>") + strlen(address) > HEADER_LINE_MAX)
+            buf_puts(b, "\r\n");
         buf_putc(b, ' ');
     }
     buf_printf(b, "<%s>\r\n", address);

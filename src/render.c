@@ -231,7 +231,9 @@ unsigned render_page(struct req *r, const char *name, json_t *ctx, struct buf *o
     int rc = tmpl_render(r->app->templates, name, ctx, out);
     json_decref(ctx);
     if (rc < 0) {
-        fprintf(stderr, "broadsheet: the theme has no template '%s'\n", name);
+        /* The other failure, a render past tmpl.c's caps, has been logged by tmpl_render. */
+        if (!tmpl_set_has(r->app->templates, name))
+            fprintf(stderr, "broadsheet: the theme has no template '%s'\n", name);
         return 500;
     }
     return 200;

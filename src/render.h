@@ -28,7 +28,7 @@ json_t *render_context(struct req *r, const char *kind, const char *title, const
                        const char *path, const struct render_current *current);
 
 /* Renders template name with ctx (consumed) into out. Returns 200, or 500 if the template is
- * missing (logged). */
+ * missing or its render passed tmpl.c's caps on work (logged either way). */
 unsigned render_page(struct req *r, const char *name, json_t *ctx, struct buf *out);
 
 /* A card (headline, dek, url, byline, dates, section, publication) for a list of articles. */

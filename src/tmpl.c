@@ -40,9 +40,28 @@
 /* How deep sections (and inverted sections) may nest in one compiled, and how deep sections
  * and partials together may nest while rendering. It bounds the C stack a render uses, so a
  * recursive partial over deep data cannot overflow a worker thread's stack; anything deeper
- * renders as nothing. It does not bound total work: a template that includes itself twice is
- * exponential, and catching that is left to whoever reviews the theme. */
+ * renders as nothing. It does not bound total work: see the two caps below. */
 #define MAX_DEPTH 100
+
+/* What one tmpl_render may do in total. MAX_DEPTH bounds depth, not fan-out: a partial that
+ * includes itself twice ({{> main}}{{> main}}) would make 2^100 calls inside the depth bound,
+ * and a section over a long list repeats its body per item. So a render counts its expansions
+ * (each partial rendered, each section or inverted section body rendered, once per list item)
+ * and its output bytes, and fails as a whole when either passes its cap. The default theme's
+ * largest page, a list of as many cards as the store hands out (MAX_LIST_LIMIT, 1000), makes
+ * about 3,000 expansions and under 1 MB; the caps are more than 30 times that, so a real theme
+ * never meets them, while a runaway template stops within milliseconds instead of pinning a
+ * worker thread. */
+#ifndef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+#define MAX_EXPANSIONS 100000
+#define MAX_OUTPUT_BYTES (32 * 1024 * 1024)
+#else
+/* The fuzzing build (`make fuzz`) has the same caps, smaller: at the real ones an input can
+ * spend seconds copying 32 MiB under AddressSanitizer, and fuzz_tmpl ran 60 inputs a second;
+ * at these it runs about 2,000. */
+#define MAX_EXPANSIONS 1000
+#define MAX_OUTPUT_BYTES (64 * 1024)
+#endif
 
 #define TEMPLATE_EXTENSION ".mustache"
 
@@ -678,14 +697,30 @@ struct context {
     const struct context *parent; /* NULL at the root */
 };
 
+/* Why a render stopped before its end (see MAX_EXPANSIONS). */
+enum render_failure { RENDER_RUNNING = 0, RENDER_TOO_MANY_EXPANSIONS, RENDER_TOO_LARGE };
+
 /* State of one tmpl_render call; nothing in it is shared between threads. */
 struct render {
     const struct tmpl_set *set;
     struct buf *out;
+    size_t out_start;    /* out->len when the render began: its output is out->data[out_start..] */
     struct buf indent;   /* indentation of the enclosing standalone partials, outermost first */
     size_t indent_start; /* the active indentation is indent.data[indent_start..indent.len) */
     int depth;           /* sections and partials being rendered, bounded by MAX_DEPTH */
+    size_t expansions;   /* partials and section bodies rendered so far, up to MAX_EXPANSIONS */
+    enum render_failure failed; /* RENDER_RUNNING until a cap is passed */
 };
+
+/* Counts one expansion (a partial, or one rendering of a section's body) about to be made.
+ * Returns 0, or -1 when it would pass MAX_EXPANSIONS or the render has already failed: the
+ * render is then marked failed, and every render function returns without writing more. */
+static int expand(struct render *render)
+{
+    if (!render->failed && ++render->expansions > MAX_EXPANSIONS)
+        render->failed = RENDER_TOO_MANY_EXPANSIONS;
+    return render->failed ? -1 : 0;
+}
 
 /* The value node's name resolves to in context, or NULL when it is missing. The first part of
  * a dotted name is looked up from the innermost context outwards; the rest only inside what
@@ -776,11 +811,11 @@ static void render_section(struct render *render, const struct node *node,
         return;
     render->depth++;
     if (json_is_array(value)) {
-        for (size_t i = 0; i < json_array_size(value); i++) {
+        for (size_t i = 0; i < json_array_size(value) && expand(render) == 0; i++) {
             struct context item = {json_array_get(value, i), context};
             render_nodes(render, &node->children, &item);
         }
-    } else {
+    } else if (expand(render) == 0) {
         struct context inner = {value, context};
         render_nodes(render, &node->children, &inner);
     }
@@ -794,7 +829,7 @@ static void render_partial(struct render *render, const struct node *node,
                            const struct context *context)
 {
     const struct compiled_template *partial = set_get(render->set, node->partial);
-    if (!partial || render->depth >= MAX_DEPTH)
+    if (!partial || render->depth >= MAX_DEPTH || expand(render) < 0)
         return;
     render->depth++;
     size_t saved_len = render->indent.len, saved_start = render->indent_start;
@@ -810,11 +845,12 @@ static void render_partial(struct render *render, const struct node *node,
     render->depth--;
 }
 
-/* Renders each node of nodes in context, appending to render->out. */
+/* Renders each node of nodes in context, appending to render->out; stops as soon as the render
+ * has failed. */
 static void render_nodes(struct render *render, const struct node_list *nodes,
                          const struct context *context)
 {
-    for (size_t i = 0; i < nodes->count; i++) {
+    for (size_t i = 0; i < nodes->count && !render->failed; i++) {
         const struct node *node = &nodes->items[i];
         switch (node->kind) {
         case NODE_TEXT: buf_append(render->out, node->text, node->text_len); break;
@@ -827,7 +863,8 @@ static void render_nodes(struct render *render, const struct node_list *nodes,
         case NODE_RAW: write_value(render, lookup(context, node), 1); break;
         case NODE_SECTION: render_section(render, node, context); break;
         case NODE_INVERTED:
-            if (is_falsey(lookup(context, node)) && render->depth < MAX_DEPTH) {
+            if (is_falsey(lookup(context, node)) && render->depth < MAX_DEPTH &&
+                expand(render) == 0) {
                 render->depth++;
                 render_nodes(render, &node->children, context);
                 render->depth--;
@@ -835,6 +872,8 @@ static void render_nodes(struct render *render, const struct node_list *nodes,
             break;
         case NODE_PARTIAL: render_partial(render, node, context); break;
         }
+        if (render->out->len - render->out_start > MAX_OUTPUT_BYTES)
+            render->failed = RENDER_TOO_LARGE;
     }
 }
 
@@ -843,9 +882,25 @@ int tmpl_render(const struct tmpl_set *set, const char *name, const json_t *data
     const struct compiled_template *compiled = set_get(set, name);
     if (!compiled)
         return -1;
-    struct render render = {.set = set, .out = out, .indent = BUF_INIT};
+    struct render render = {.set = set, .out = out, .out_start = out->len, .indent = BUF_INIT};
     struct context root = {data, NULL};
     render_nodes(&render, &compiled->nodes, &root);
     buf_free(&render.indent);
+    if (render.failed) {
+        /* Nothing of a failed render is kept: out is as the caller gave it. */
+        out->len = render.out_start;
+        if (out->data)
+            out->data[out->len] = '\0';
+        if (render.failed == RENDER_TOO_MANY_EXPANSIONS)
+            fprintf(stderr,
+                    "broadsheet: template '%s' not rendered: more than %d partial and section "
+                    "expansions (does a partial include itself?)\n",
+                    name, MAX_EXPANSIONS);
+        else
+            fprintf(stderr,
+                    "broadsheet: template '%s' not rendered: more than %d bytes of output\n", name,
+                    MAX_OUTPUT_BYTES);
+        return -1;
+    }
     return 0;
 }

@@ -45,8 +45,11 @@ int tmpl_set_load_dir(struct tmpl_set *set, const char *dir, char *err, size_t e
 int tmpl_set_has(const struct tmpl_set *set, const char *name);
 
 /* Renders template name with data as the root context, appending to out. A missing partial
- * renders as nothing (as the spec says). Returns 0, or -1 if there is no template of that
- * name (out unchanged). */
+ * renders as nothing (as the spec says). Returns 0, or -1 (out unchanged) if there is no
+ * template of that name, or if the render passed its caps on work (a generous number of partial
+ * and section expansions, and of output bytes: tmpl.c says how many and why), which it reports
+ * on standard error: a template that includes itself twice fails quickly instead of running
+ * for ever. */
 int tmpl_render(const struct tmpl_set *set, const char *name, const json_t *data, struct buf *out);
 
 #endif

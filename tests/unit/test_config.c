@@ -3,7 +3,8 @@
  * every kind of bad value (out of range, not a number, trailing junk, unknown name) leaving the
  * setting as it was, names spelled with '-' or '_', config files (comments, blank lines, spaces,
  * CRLF, a last line without newline, errors naming "path:LINE:" with blank and comment lines
- * counted), BROADSHEET_* environment variables, and the --help text.
+ * counted), the same parser on a buffer (config_load_text), BROADSHEET_* environment variables,
+ * and the --help text.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -265,6 +266,30 @@ static void test_load_file_errors(void)
     config_free(&c);
 }
 
+/* config_load_text is the file's parser without the file: same settings, same errors under the
+ * label given, the caller's text untouched. */
+static void test_load_text(void)
+{
+    struct config c;
+    config_init(&c);
+    char err[256] = "";
+    const char text[] = "# settings\nport = 9001\n\n  site_name =  The Paper \ntimeout=5";
+    CHECK_INT(config_load_text(&c, "inline", text, strlen(text), err, sizeof err), 0);
+    CHECK_INT(c.port, 9001);
+    CHECK_STR(c.site_name, "The Paper");
+    CHECK_INT(c.timeout, 5);
+    CHECK_STR(text, "# settings\nport = 9001\n\n  site_name =  The Paper \ntimeout=5");
+    /* Only len bytes are read: the rest of the string is not part of the text. */
+    const char cut[] = "port = 9002\nport = x";
+    CHECK_INT(config_load_text(&c, "inline", cut, 12, err, sizeof err), 0);
+    CHECK_INT(c.port, 9002);
+    CHECK_INT(config_load_text(&c, "inline", cut, strlen(cut), err, sizeof err), -1);
+    CHECK_STR(err, "inline:2: invalid value 'x' for port (a whole number from 0 to 65535)");
+    CHECK_INT(config_load_text(&c, "inline", "\n\nport 1", 8, err, sizeof err), -1);
+    CHECK_STR(err, "inline:3: expected 'name = value'");
+    config_free(&c);
+}
+
 static void test_load_missing_file(void)
 {
     struct config c;
@@ -363,6 +388,7 @@ void suite_config(void)
     RUN(test_load_file);
     RUN(test_load_file_crlf_and_empty);
     RUN(test_load_file_errors);
+    RUN(test_load_text);
     RUN(test_load_missing_file);
     RUN(test_load_env);
     RUN(test_print_help);

@@ -536,6 +536,48 @@ static void test_subject(void)
     }
 }
 
+/* Found by fuzzing (tests/fuzz/fuzz_mail.c): a run of blanks in a plain subject was never
+ * folded, so the Subject line grew past 78 columns (and, long enough, past RFC 5322's 998), and
+ * blanks at the end could only have gone on a line of white space alone. Such a subject is
+ * folded at its blanks when every piece fits, and encoded otherwise; either way it reads back
+ * exactly. */
+static void test_subject_blank_runs(void)
+{
+    char run[128], after_long_word[128], trailing[128], tabs[128];
+    snprintf(run, sizeof run, "a%100sb", "");
+    snprintf(after_long_word, sizeof after_long_word, "%.50s%30sx",
+             "Reporting-from-the-field-with-a-very-long-hyphenated-word", "");
+    snprintf(trailing, sizeof trailing, "%.50s%30s",
+             "Reporting-from-the-field-with-a-very-long-hyphenated-word", "");
+    snprintf(tabs, sizeof tabs,
+             "x\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t"
+             "\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\ty");
+    const char *const subjects[] = {run, after_long_word, trailing, tabs, "   "};
+    for (size_t i = 0; i < ARRAY_LEN(subjects); i++) {
+        struct mail_message m = message;
+        m.subject = subjects[i];
+        char *msg = mail_format(&config, &m);
+        CHECK(msg != NULL);
+        if (!msg)
+            continue;
+        check_lines(msg);
+        char *raw = header_value(msg, "Subject");
+        char *decoded = raw ? words_decode(raw) : NULL;
+        CHECK_STR(decoded, subjects[i]);
+        free(raw);
+        free(decoded);
+        free(msg);
+    }
+    /* The 30 blanks after a 50-letter word fit on a line of their own with the next word:
+     * folded, not encoded. */
+    struct mail_message m = message;
+    m.subject = after_long_word;
+    char *msg = mail_format(&config, &m), folded[160];
+    snprintf(folded, sizeof folded, "\r\nSubject: %.50s\r\n%30sx\r\n", after_long_word, "");
+    CHECK(msg && strstr(msg, folded));
+    free(msg);
+}
+
 static void test_from_display_name(void)
 {
     static const struct {
@@ -573,6 +615,46 @@ static void test_from_display_name(void)
     }
     free(from);
     free(msg);
+}
+
+/* Found by fuzzing (tests/fuzz/fuzz_mail.c): a long site name went into From as one phrase or
+ * quoted-string, which cannot be folded, so the line passed 78 columns and, long enough, RFC
+ * 5322's 998. Such a name is encoded (encoded-words fold) and reads back the same; the address
+ * goes on a line of its own when it does not fit after the name. */
+static void test_from_long_site_name(void)
+{
+    char words[1200] = "", quotes[80];
+    while (strlen(words) < 1100)
+        strcat(words, "Journal ");
+    words[strlen(words) - 1] = '\0';
+    memset(quotes, '"', 60);
+    quotes[60] = '\0';
+    const char *const names[] = {
+        words,
+        "The National Journal of Record and Other Matters of Public Interest",
+        quotes,
+    };
+    for (size_t i = 0; i < ARRAY_LEN(names); i++) {
+        struct mail_config c = config;
+        c.site_name = names[i];
+        char *msg = mail_format(&c, &message);
+        CHECK(msg != NULL);
+        if (!msg)
+            continue;
+        check_lines(msg);
+        char *from = header_value(msg, "From");
+        const char *addr = from ? strstr(from, " <news@example.org>") : NULL;
+        CHECK(addr && strcmp(addr, " <news@example.org>") == 0);
+        if (addr) {
+            char *name = xstrndup(from, (size_t)(addr - from));
+            char *decoded = words_decode(name);
+            CHECK_STR(decoded, names[i]);
+            free(name);
+            free(decoded);
+        }
+        free(from);
+        free(msg);
+    }
 }
 
 /* Sends m with c and checks it is refused with a reason and that nothing reached the outbox. */
@@ -970,7 +1052,9 @@ void suite_mail(void)
     RUN(test_multipart_structure);
     RUN(test_quoted_printable);
     RUN(test_subject);
+    RUN(test_subject_blank_runs);
     RUN(test_from_display_name);
+    RUN(test_from_long_site_name);
     RUN(test_refusals);
     RUN(test_outbox);
     RUN(test_smtp_send);

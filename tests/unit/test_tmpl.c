@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -240,6 +241,96 @@ static void test_recursion_is_bounded(void)
     tmpl_set_free(set);
 }
 
+/* Monotonic seconds, for the tests that must finish quickly. */
+static double seconds_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Finding 14 of the hardening issue: MAX_DEPTH bounds depth, not fan-out. */
+static void test_fan_out_is_capped(void)
+{
+    struct tmpl_set *set = tmpl_set_new(0);
+    struct buf out = BUF_INIT;
+    buf_puts(&out, "before");
+
+    /* A partial that includes itself twice would make 2^100 calls inside the depth bound: it
+     * fails at once, and leaves out as it was. */
+    CHECK_INT(tmpl_set_add(set, "main", "{{> main}}{{> main}}", 20, NULL, 0), 0);
+    double start = seconds_now();
+    CHECK_INT(tmpl_render(set, "main", NULL, &out), -1);
+    CHECK(seconds_now() - start < 2.0);
+    CHECK(out.len == 6 && !strcmp(out.data, "before")); /* out as it was */
+
+    /* A finite fan-out past the cap: 2^20 expansions, 20 partials deep (well inside MAX_DEPTH),
+     * each writing a byte. */
+    for (int level = 0; level < 20; level++) {
+        char name[16], source[64];
+        snprintf(name, sizeof name, "f%d", level);
+        snprintf(source, sizeof source, "x{{> f%d}}{{> f%d}}", level + 1, level + 1);
+        CHECK_INT(tmpl_set_add(set, name, source, strlen(source), NULL, 0), 0);
+    }
+    CHECK_INT(tmpl_render(set, "f0", NULL, &out), -1);
+    CHECK(out.len == 6 && !strcmp(out.data, "before")); /* out as it was */
+
+    /* A section over a very long list counts one expansion per item. */
+    json_t *items = json_array();
+    for (int i = 0; i < 200000; i++)
+        json_array_append_new(items, json_integer(i));
+    json_t *data = json_pack("{s:o}", "items", items);
+    CHECK_INT(tmpl_set_add(set, "list", "{{#items}}.{{/items}}", 21, NULL, 0), 0);
+    CHECK_INT(tmpl_render(set, "list", data, &out), -1);
+    CHECK(out.len == 6 && !strcmp(out.data, "before")); /* out as it was */
+    json_decref(data);
+
+    /* Output: 40 copies of a 1 MiB value are more than a page can be. */
+    size_t big_len = 1024 * 1024;
+    char *big = malloc(big_len + 1);
+    memset(big, 'a', big_len);
+    big[big_len] = '\0';
+    items = json_array();
+    for (int i = 0; i < 40; i++)
+        json_array_append_new(items, json_integer(i));
+    data = json_pack("{s:o, s:s}", "items", items, "big", big);
+    CHECK_INT(tmpl_set_add(set, "large", "{{#items}}{{big}}{{/items}}", 27, NULL, 0), 0);
+    CHECK_INT(tmpl_render(set, "large", data, &out), -1);
+    CHECK(out.len == 6 && !strcmp(out.data, "before")); /* out as it was */
+    json_decref(data);
+    free(big);
+
+    buf_free(&out);
+    tmpl_set_free(set);
+}
+
+/* The caps leave room for any real page: the largest list the store hands out (1000 items),
+ * each through a partial with sections of its own. */
+static void test_large_page_renders(void)
+{
+    static const char *const sources[][2] = {
+        {"page", "<ul>\n{{#articles}}\n<li>{{> card}}</li>\n{{/articles}}\n</ul>\n"},
+        {"card", "<h3>{{headline}}</h3>{{#dek}}<p>{{dek}}</p>{{/dek}}{{^paywall}}free{{/paywall}}"
+                 "{{#tags}}<i>{{.}}</i>{{/tags}}\n"},
+    };
+    struct tmpl_set *set = tmpl_set_new(0);
+    for (size_t i = 0; i < 2; i++)
+        CHECK_INT(tmpl_set_add(set, sources[i][0], sources[i][1], strlen(sources[i][1]), NULL, 0),
+                  0);
+    json_t *articles = json_array();
+    for (int i = 0; i < 1000; i++)
+        json_array_append_new(articles, json_pack("{s:s, s:s, s:b, s:[s,s,s]}", "headline",
+                                                  "A headline of a usual length for a story", "dek",
+                                                  "A dek", "paywall", 0, "tags", "a", "b", "c"));
+    json_t *data = json_pack("{s:o}", "articles", articles);
+    struct buf out = BUF_INIT;
+    CHECK_INT(tmpl_render(set, "page", data, &out), 0);
+    CHECK(out.data && strstr(out.data, "<i>c</i>\n</li>\n</ul>\n"));
+    buf_free(&out);
+    json_decref(data);
+    tmpl_set_free(set);
+}
+
 /* Writes contents to dir/file; returns 0 or -1. */
 static int write_file(const char *dir, const char *file, const char *contents)
 {
@@ -429,6 +520,8 @@ void suite_tmpl(void)
     RUN(test_values);
     RUN(test_nested_partial_indentation);
     RUN(test_recursion_is_bounded);
+    RUN(test_fan_out_is_capped);
+    RUN(test_large_page_renders);
     RUN(test_load_dir);
     RUN(test_syntax_errors);
     RUN(test_missing_template);
