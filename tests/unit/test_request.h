@@ -2,7 +2,9 @@
  * test_request.h: a request outside a running server, for the suites that test code taking a
  * struct req (test_splice.c, test_respond.c, test_reader.c, test_render.c, test_accesslog.c):
  *
- *   - an app with the default configuration and templates given as source text;
+ *   - an app with the default configuration and templates given as source text, or with the
+ *     default theme (templates and static files) and a fresh database, for code that renders
+ *     whole pages;
  *   - a request with an arena of its own and no connection;
  *   - for code that reads the request's headers or cookies from libmicrohttpd, a real
  *     connection: a libmicrohttpd daemon on a loopback port runs the test's function inside
@@ -25,9 +27,11 @@
 
 #include "app.h"
 #include "arena.h"
+#include "assets.h"
 #include "check.h"
 #include "config.h"
 #include "req.h"
+#include "test_support.h"
 #include "tmpl.h"
 
 /* An app for tests: the default configuration, the given templates, a fixed CSRF key. */
@@ -59,9 +63,35 @@ static inline void test_app_init(struct test_app *t, const char *const *template
     }
 }
 
+/* Gives t (made by test_app_init with no templates) the default theme (themes/default: its
+ * templates and static files, as app_init loads them) and a store on a fresh database in db's
+ * temporary directory, named name. Returns 0, or -1 (the test fails); test_app_free closes and
+ * frees them, and the caller removes db. */
+static inline int test_app_open_site(struct test_app *t, struct tmpdb *db, const char *name)
+{
+    char err[256] = "";
+    if (tmpdb_make(db, name) != 0) {
+        CHECK(!"tmpdb_make");
+        return -1;
+    }
+    t->app.store = open_store(db);
+    if (tmpl_set_load_dir(t->app.templates, "themes/default", err, sizeof err) < 0)
+        fprintf(stderr, "    theme: %s\n", err);
+    t->app.assets = assets_load("themes/default/static", err, sizeof err);
+    if (!t->app.assets)
+        fprintf(stderr, "    static files: %s\n", err);
+    CHECK(t->app.assets != NULL);
+    CHECK(tmpl_set_has(t->app.templates, "error"));
+    return t->app.store && t->app.assets ? 0 : -1;
+}
+
 static inline void test_app_free(struct test_app *t)
 {
     tmpl_set_free(t->app.templates);
+    if (t->app.assets)
+        assets_free(t->app.assets);
+    if (t->app.store)
+        store_close(t->app.store);
     config_free(&t->config);
 }
 
