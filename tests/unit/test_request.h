@@ -126,7 +126,8 @@ static inline const char *test_req_response_header(const struct req *r, const ch
 }
 
 /* One request on a real connection: fn(connection, ctx) runs in libmicrohttpd's access handler
- * (on the daemon's thread, while the test waits), then the request is answered 200. */
+ * (on the daemon's thread, while the test waits for the answer, so fn may CHECK), then the
+ * request is answered 200. */
 struct test_connection {
     void (*fn)(struct MHD_Connection *connection, void *ctx);
     void *ctx;
