@@ -5,7 +5,7 @@ CC      ?= cc
 PKGS    := libmicrohttpd sqlite3 libcmark libsodium jansson zlib libcurl
 CFLAGS  ?= -O2 -g
 WARN    := -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
-           -Wmissing-prototypes -Wno-unused-parameter -Wformat=2 -Wno-format-nonliteral
+           -Wmissing-prototypes -Wno-unused-parameter -Wformat=2 -Wformat-nonliteral
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
 

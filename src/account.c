@@ -112,7 +112,8 @@ const char *account_name_problem(const char *name)
         return "Use letters, numbers and punctuation only.";
     size_t chars = 0;
     for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
-        if (*p < 0x20 || *p == 0x7f)
+        /* C0 controls, DEL, and C1 controls (U+0080 to U+009F, 0xC2 0x80..0x9F in UTF-8) */
+        if (*p < 0x20 || *p == 0x7f || (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
             return "Use letters, numbers and punctuation only.";
         if ((*p & 0xC0) != 0x80)
             chars++;

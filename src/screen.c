@@ -279,12 +279,12 @@ unsigned screen_feed(struct screen *s, const char *data, size_t len, int64_t now
                 s->part_len++;
             break;
         case S_VERSION:
-            if (++s->line_len > SCREEN_MAX_LINE) {
-                bad = 414;
-            } else if (c == '\r') {
+            if (c == '\r') { /* the line's CRLF is not part of it (RFC 9112 3) */
                 s->version[s->version_len < sizeof s->version ? s->version_len : 0] = '\0';
                 bad = version_done(s);
                 s->state = S_LINE_CR;
+            } else if (++s->line_len > SCREEN_MAX_LINE) {
+                bad = 414;
             } else if (c <= 0x20 || c >= 0x7f) {
                 bad = 400;
             } else if (s->version_len < sizeof s->version - 1) {
@@ -329,10 +329,10 @@ unsigned screen_feed(struct screen *s, const char *data, size_t len, int64_t now
             }
             break;
         case S_VALUE:
-            if (++s->line_len > SCREEN_MAX_LINE) {
-                bad = 431;
-            } else if (c == '\r') {
+            if (c == '\r') {
                 s->state = S_VALUE_CR;
+            } else if (++s->line_len > SCREEN_MAX_LINE) {
+                bad = 431;
             } else if (!value_char(c)) {
                 bad = 400; /* NUL, a bare LF, another control character */
             } else if (s->value_len == 0 && (c == ' ' || c == '\t')) {
@@ -392,10 +392,10 @@ unsigned screen_feed(struct screen *s, const char *data, size_t len, int64_t now
             break;
         }
         case S_CHUNK_EXT:
-            if (++s->line_len > SCREEN_MAX_LINE)
-                bad = 400;
-            else if (c == '\r')
+            if (c == '\r')
                 s->state = S_CHUNK_SIZE_CR;
+            else if (++s->line_len > SCREEN_MAX_LINE)
+                bad = 400;
             else if (!value_char(c))
                 bad = 400;
             break;

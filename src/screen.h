@@ -30,7 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SCREEN_MAX_LINE 8192     /* bytes of one request line or header line */
+#define SCREEN_MAX_LINE 8192     /* bytes of one request, header or chunk line, without CRLF */
 #define SCREEN_MAX_HEAD 16384    /* bytes of a whole head (request line and headers) */
 #define SCREEN_MAX_BLANK_LINES 8 /* empty lines tolerated before a request line (RFC 9112 2.2) */
 

@@ -92,13 +92,35 @@ static size_t splice_between(struct buf *out, const char *page, size_t len, size
     return (size_t)(end - page); /* the closing marker is copied with what follows */
 }
 
+/* The offset of <!--NAME--> in page, or len when it is absent. */
+static size_t marker_at(const char *page, size_t len, const char *name)
+{
+    char open[64];
+    int open_len = snprintf(open, sizeof open, "<!--%s-->", name);
+    const char *found = memmem(page, len, open, (size_t)open_len);
+    return found ? (size_t)(found - page) : len;
+}
+
 void splice_personal(struct req *r, const char *page, size_t len, struct buf *out)
 {
     buf_grow(out, len + 1024);
+    /* The slots are filled in the order the page has them (the page is copied in one pass):
+     * a theme may put the reader note above the masthead. */
+    struct slot {
+        const char *name;
+        void (*fill)(struct req *r, struct buf *out);
+        int wanted;
+    } slots[2] = {{"account", fill_account, r->reader != NULL},
+                  {"reader-note", fill_note, r->note != NULL}};
+    if (slots[0].wanted && slots[1].wanted &&
+        marker_at(page, len, slots[1].name) < marker_at(page, len, slots[0].name)) {
+        struct slot first = slots[1];
+        slots[1] = slots[0];
+        slots[0] = first;
+    }
     size_t at = 0;
-    if (r->reader)
-        at = splice_between(out, page, len, at, "account", fill_account, r);
-    if (r->note)
-        at = splice_between(out, page, len, at, "reader-note", fill_note, r);
+    for (size_t i = 0; i < 2; i++)
+        if (slots[i].wanted)
+            at = splice_between(out, page, len, at, slots[i].name, slots[i].fill, r);
     buf_append(out, page + at, len - at);
 }
