@@ -15,7 +15,10 @@ static const char *explain(unsigned status)
         return "We could not find that page. It may have moved, or the address may be mistyped.";
     case 400: return "The request could not be understood.";
     case 405: return "That kind of request is not accepted at this address.";
+    case 408: return "The request took too long to arrive. Please try again.";
     case 414: return "The address is too long.";
+    case 431: return "The request's headers are too large.";
+    case 505: return "That version of HTTP is not supported.";
     case 501: return "That request method is not supported.";
     case 403: return "That request was refused. Nothing was changed.";
     case 413: return "What you sent is too large.";
