@@ -475,13 +475,36 @@ int store_meter_count(struct store *st, int64_t user_id, int64_t since, int *cou
  * never (the caller compares it with since to tell a re-read inside the period), or
  * STORE_ERROR. */
 int store_meter_read_at(struct store *st, int64_t user_id, int64_t article_id, int64_t *read_at);
-/* Counts user_id's read of article_id at now: a first read is stored at now; a re-read whose
- * stored time is at or after since (inside the period) keeps its original time (it cost nothing
- * and does not extend itself); a re-read after the period (stored time before since) counts anew
- * at now. One statement, so two requests at once store one row. Returns STORE_OK,
+/* Counts user_id's read of article_id at now, whatever the allowance (the paywall uses
+ * store_meter_take, which decides and records in one step): a first read is stored at now; a
+ * re-read whose stored time is at or after since (inside the period) keeps its original time (it
+ * cost nothing and does not extend itself); a re-read after the period (stored time before since)
+ * counts anew at now. One statement, so two requests at once store one row. Returns STORE_OK,
  * STORE_NOT_FOUND when the user or the article does not exist, or STORE_ERROR. */
 int store_meter_record(struct store *st, int64_t user_id, int64_t article_id, int64_t since,
                        int64_t now);
+/* What store_meter_take found, and did. */
+struct meter_take {
+    int already_counted; /* the article was counted inside the period: a re-read, costs nothing */
+    int reads_in_period; /* reads counted in the period before this one (a re-read's included) */
+    int counted;         /* this read was recorded now */
+};
+
+/* Decides and records user_id's read of article_id in one step, against allowance reads per
+ * period (since: now minus the period's length), into *out:
+ *   - counted inside the period already: a re-read (already_counted), nothing written;
+ *   - reads_in_period >= allowance: past the allowance, nothing written;
+ *   - otherwise a read to count: when record is set it is recorded at now (counted), judged
+ *     again and written in one transaction, so that parallel reads by one reader never go past
+ *     the allowance; when record is 0 (a HEAD request, which spends nothing) nothing is
+ *     written and counted stays 0.
+ * reads_in_period is the count the decision was made on (access.h's reads_in_period). Only a
+ * read to count takes the write lock, waiting at most the thread's wait (store_thread_wait):
+ * re-reads and a spent meter are answered from a read. Returns STORE_OK; STORE_NOT_FOUND when
+ * the user or the article does not exist; or STORE_ERROR (the database is locked past the wait,
+ * or failed), with nothing recorded: the caller must not serve the read as counted. */
+int store_meter_take(struct store *st, int64_t user_id, int64_t article_id, int64_t since,
+                     int64_t now, int allowance, int record, struct meter_take *out);
 /* Deletes every read counted before `before` (they no longer count in any period; run it with
  * the longest period in use). STORE_OK or STORE_ERROR. */
 int store_meter_purge(struct store *st, int64_t before);

@@ -177,6 +177,7 @@ enum statement {
     STMT_METER_READ_AT,
     STMT_METER_RECORD,
     STMT_METER_PURGE,
+    STMT_METER_STATE,
     STMT_STRIPE_EVENT_INSERT,
     STMT_STRIPE_EVENT_DELETE,
     STMT_PUBLICATION_SET_DEFAULT_ACCESS,
@@ -376,6 +377,11 @@ static const char *const statements[STMT_COUNT] = {
                           "VALUES (?1, ?2, ?4) ON CONFLICT (user_id, article_id) DO UPDATE SET "
                           "read_at = excluded.read_at WHERE meter_reads.read_at < ?3",
     [STMT_METER_PURGE] = "DELETE FROM meter_reads WHERE read_at < ?1",
+    /* ?1 user, ?2 article, ?3 since: when the article was counted (NULL: never) and how many
+     * reads the period holds, from one snapshot (store_meter_take). */
+    [STMT_METER_STATE] =
+        "SELECT (SELECT read_at FROM meter_reads WHERE user_id = ?1 AND article_id = ?2), "
+        "(SELECT count(*) FROM meter_reads WHERE user_id = ?1 AND read_at >= ?3)",
     [STMT_STRIPE_EVENT_INSERT] =
         "INSERT INTO stripe_events (id, type, received_at) VALUES (?1, ?2, ?3)",
     [STMT_STRIPE_EVENT_DELETE] = "DELETE FROM stripe_events WHERE id = ?1",
@@ -2411,6 +2417,97 @@ int store_meter_record(struct store *st, int64_t user_id, int64_t article_id, in
     rc = step_write(c, s, 0, "recording a read");
 out:
     stmt_done(s);
+    return rc;
+}
+
+/* The meter's state for user_id and article_id at since, on c, from one snapshot: *read_at is
+ * when the article was counted (-1: never) and *count the reads at or after since. Returns
+ * STORE_OK or STORE_ERROR (reported). */
+static int meter_state(struct conn *c, int64_t user_id, int64_t article_id, int64_t since,
+                       int64_t *read_at, int *count)
+{
+    sqlite3_stmt *s = stmt_get(c, STMT_METER_STATE, NULL, 0);
+    int rc = STORE_ERROR;
+    if (!s)
+        goto out;
+    sqlite3_bind_int64(s, 1, user_id);
+    sqlite3_bind_int64(s, 2, article_id);
+    sqlite3_bind_int64(s, 3, since);
+    if (conn_step(c, s) != SQLITE_ROW) {
+        report(NULL, 0, "reading a reader's meter: %s", sqlite3_errmsg(c->db));
+        goto out;
+    }
+    *read_at = sqlite3_column_type(s, 0) == SQLITE_NULL ? -1 : sqlite3_column_int64(s, 0);
+    *count = sqlite3_column_int(s, 1);
+    rc = STORE_OK;
+out:
+    stmt_done(s);
+    return rc;
+}
+
+/* Fills *out from a meter state (meter_state) for a read against allowance: a re-read inside
+ * the period, or not. Returns 1 if the read is one to count (neither a re-read nor past the
+ * allowance), else 0. */
+static int meter_judge(int64_t read_at, int count, int64_t since, int allowance,
+                       struct meter_take *out)
+{
+    out->already_counted = read_at >= 0 && read_at >= since;
+    out->reads_in_period = count;
+    out->counted = 0;
+    return !out->already_counted && count < allowance;
+}
+
+int store_meter_take(struct store *st, int64_t user_id, int64_t article_id, int64_t since,
+                     int64_t now, int allowance, int record, struct meter_take *out)
+{
+    struct conn *c = conn_get(st, NULL, 0);
+    sqlite3_stmt *s = NULL;
+    int64_t read_at;
+    int count, rc = STORE_ERROR;
+    int in_tx = 0; /* a tx_begin level of ours is open */
+    memset(out, 0, sizeof *out);
+    if (!c)
+        return STORE_ERROR;
+    /* A first look without the write lock: most reads (re-reads, a spent meter, HEAD) write
+     * nothing, so they never wait for another writer. The count only grows while we look, so
+     * a read judged past the allowance here is past it. */
+    if (meter_state(c, user_id, article_id, since, &read_at, &count) != STORE_OK)
+        return STORE_ERROR;
+    if (!meter_judge(read_at, count, since, allowance, out) || !record)
+        return STORE_OK;
+    /* A read to count: judge again holding the write lock, and record in the same transaction,
+     * so that parallel reads by one reader are judged one after another and never all see the
+     * same count under the allowance. */
+    if (tx_begin(c, NULL, 0) != 0)
+        goto out;
+    in_tx = 1;
+    if (meter_state(c, user_id, article_id, since, &read_at, &count) != STORE_OK)
+        goto out;
+    if (!meter_judge(read_at, count, since, allowance, out)) {
+        rc = STORE_OK; /* another request counted it, or spent the allowance, meanwhile */
+        goto out;
+    }
+    if (!(s = stmt_get(c, STMT_METER_RECORD, NULL, 0)))
+        goto out;
+    sqlite3_bind_int64(s, 1, user_id);
+    sqlite3_bind_int64(s, 2, article_id);
+    sqlite3_bind_int64(s, 3, since);
+    sqlite3_bind_int64(s, 4, now);
+    if ((rc = step_write(c, s, 0, "recording a read")) != STORE_OK)
+        goto out; /* STORE_NOT_FOUND: the user or the article is gone */
+    stmt_done(s);
+    s = NULL;
+    in_tx = 0;
+    if (tx_commit(c, NULL, 0) != 0) {
+        rc = STORE_ERROR;
+        goto out;
+    }
+    out->counted = 1;
+    rc = STORE_OK;
+out:
+    stmt_done(s);
+    if (in_tx)
+        tx_rollback(c);
     return rc;
 }
 

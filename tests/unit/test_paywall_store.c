@@ -5,7 +5,8 @@
  * one with expiry and with Stripe ones beside it), Stripe subscriptions (upsert by id, repeated
  * webhooks, fields kept when not given), Stripe events recorded once, organisations and their
  * normalised ranges, the signed-in meter (count, first read, re-read inside and after the
- * period, purge), subscriptions surviving their account's deletion with no user, default access
+ * period, purge; deciding and recording in one step, also while another connection holds the
+ * write lock), subscriptions surviving their account's deletion with no user, default access
  * levels (stored, and read back by every query that reads a publication or a section, the
  * article's joined ones included), and the paywall version seen from a second store on the same
  * file.
@@ -633,6 +634,91 @@ out:
     tmpdb_remove(&t);
 }
 
+/* store_meter_take: judged and recorded in one step. A read to count is recorded; a re-read
+ * and a read past the allowance write nothing; HEAD (record 0) writes nothing; while another
+ * connection holds the write lock, a read to count fails after the thread's short wait with
+ * nothing recorded, and reads that write nothing are still answered (issue 8, finding 9). */
+static void test_meter_take(void)
+{
+    struct tmpdb t;
+    struct arena *a = arena_new(0);
+    int64_t articles[2] = {0, 0};
+    struct meter_take take;
+    sqlite3 *holder = NULL;
+    CHECK(tmpdb_make(&t, "paywall") == 0);
+    struct store *st = open_store(&t);
+    if (!st)
+        goto out;
+    save_articles(st, a, articles);
+    int64_t reader = make_user(st, "take@example.com");
+    const int64_t now = 1767225600, since = now - 30 * DAY;
+
+    /* HEAD: a read to count, not recorded. */
+    CHECK_INT(store_meter_take(st, reader, articles[0], since, now, 1, 0, &take), STORE_OK);
+    CHECK_INT(take.already_counted, 0);
+    CHECK_INT(take.reads_in_period, 0);
+    CHECK_INT(take.counted, 0);
+    CHECK_INT(query_int(t.path, "SELECT count(*) FROM meter_reads"), 0);
+
+    /* The first read is counted; with an allowance of 1 the second article is past it. */
+    CHECK_INT(store_meter_take(st, reader, articles[0], since, now, 1, 1, &take), STORE_OK);
+    CHECK_INT(take.counted, 1);
+    CHECK_INT(take.reads_in_period, 0);
+    CHECK_INT(store_meter_take(st, reader, articles[1], since, now + 1, 1, 1, &take), STORE_OK);
+    CHECK_INT(take.counted, 0);
+    CHECK_INT(take.already_counted, 0);
+    CHECK_INT(take.reads_in_period, 1);
+    /* A re-read costs nothing and keeps its time. */
+    CHECK_INT(store_meter_take(st, reader, articles[0], since + 5, now + 5, 1, 1, &take), STORE_OK);
+    CHECK_INT(take.already_counted, 1);
+    CHECK_INT(take.counted, 0);
+    CHECK_INT(take.reads_in_period, 1);
+    CHECK_INT(query_int(t.path, "SELECT count(*) FROM meter_reads"), 1);
+    CHECK_INT(query_int(t.path, "SELECT read_at FROM meter_reads"), now);
+    /* After the period the first read no longer counts: reading it again counts anew. */
+    int64_t next = now + 31 * DAY;
+    CHECK_INT(store_meter_take(st, reader, articles[0], next - 30 * DAY, next, 1, 1, &take),
+              STORE_OK);
+    CHECK_INT(take.counted, 1);
+    CHECK_INT(query_int(t.path, "SELECT read_at FROM meter_reads"), next);
+    /* An unknown user or article: not found, nothing recorded. */
+    CHECK_INT(store_meter_take(st, reader + 100, articles[0], since, now, 5, 1, &take),
+              STORE_NOT_FOUND);
+    CHECK_INT(store_meter_take(st, reader, articles[1] + 100, since, now, 5, 1, &take),
+              STORE_NOT_FOUND);
+    CHECK_INT(take.counted, 0);
+
+    /* Another connection holds the write lock: this thread waits 50 ms, not 5 s. */
+    int64_t other = make_user(st, "locked@example.com");
+    store_thread_wait(st, 50);
+    CHECK(sqlite3_open(t.path, &holder) == SQLITE_OK);
+    CHECK(sqlite3_exec(holder, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK);
+    int64_t started = util_monotonic_ms();
+    CHECK_INT(store_meter_take(st, other, articles[0], since, now, 5, 1, &take), STORE_ERROR);
+    CHECK_INT(take.counted, 0);
+    CHECK(util_monotonic_ms() - started < 1000);
+    /* Past the allowance, a re-read and HEAD write nothing, so they are answered. */
+    CHECK_INT(store_meter_take(st, other, articles[0], since, now, 0, 1, &take), STORE_OK);
+    CHECK_INT(take.counted, 0);
+    CHECK_INT(store_meter_take(st, other, articles[0], since, now, 5, 0, &take), STORE_OK);
+    CHECK_INT(store_meter_take(st, reader, articles[0], next - 30 * DAY, next, 1, 1, &take),
+              STORE_OK);
+    CHECK_INT(take.already_counted, 1);
+    sqlite3_exec(holder, "COMMIT", NULL, NULL, NULL);
+    store_thread_wait(st, 5000); /* the default again, for the suites after this one */
+    CHECK_INT(query_int(t.path, "SELECT count(*) FROM meter_reads WHERE user_id = (SELECT max(id) "
+                                "FROM users)"),
+              0);
+    /* Once the lock is gone the same read is counted. */
+    CHECK_INT(store_meter_take(st, other, articles[0], since, now, 5, 1, &take), STORE_OK);
+    CHECK_INT(take.counted, 1);
+    store_close(st);
+out:
+    sqlite3_close(holder);
+    arena_free(a);
+    tmpdb_remove(&t);
+}
+
 static void test_deleted_user_keeps_subscriptions(void)
 {
     struct tmpdb t;
@@ -826,6 +912,7 @@ void suite_paywall_store(void)
     RUN(test_stripe_events);
     RUN(test_organisations);
     RUN(test_meter);
+    RUN(test_meter_take);
     RUN(test_deleted_user_keeps_subscriptions);
     RUN(test_default_access);
     RUN(test_default_access_read);
