@@ -422,18 +422,27 @@ int store_subscription_revoke(struct store *st, int64_t user_id);
  * none) or STORE_ERROR. */
 int store_subscription_current(struct store *st, struct arena *a, int64_t user_id, int64_t now,
                                struct subscription *out);
-/* Creates or updates the Stripe subscription stripe_subscription_id (required), as a webhook
- * reports it: status ("active", "past_due" or "canceled": the caller maps Stripe's other
- * statuses onto these) and current_period_end are set; stripe_customer_id, user_id and plan_slug
- * are set when given ("" or 0 keeps the stored value; a new row without a user has user_id 0).
+/* Creates or updates the Stripe subscription stripe_subscription_id (required), as the webhook
+ * event made by Stripe at event_at (the event's `created`, unix seconds) reports it. Stripe does
+ * not deliver events in order, so the row keeps the time of the event its state came from, and:
+ *   - an event at least as new as that (event_at >= the stored time) applies: status ("active",
+ *     "past_due" or "canceled": the caller maps Stripe's other statuses onto these),
+ *     current_period_end and the time are set; stripe_customer_id, user_id and plan_slug are set
+ *     when given ("" or 0 keeps the stored value);
+ *   - except that at the same second a stored "canceled" is kept against any other status
+ *     (Stripe never reactivates a canceled subscription, so the deletion is the later event);
+ *   - an older event sets neither status nor end, and only fills in stripe_customer_id,
+ *     user_id and plan_slug where the row has none (a checkout completion delivered after a
+ *     later update still ties the subscription to its reader).
+ * A new row takes everything given (without a user, user_id 0; without a plan, plan_slug "").
  * Running it twice with the same values changes nothing but updated_at: webhooks may repeat.
- * Events may arrive in any order, so a new row may lack a plan (plan_slug "") or a user until
- * a later event fills them in. Returns STORE_OK, STORE_NOT_FOUND when user_id names no user, or
- * STORE_ERROR (also for an unknown status or an empty id). */
+ * *applied (when not NULL) is set to 1 if the row's status and end are now this event's, 0 if
+ * an older or overruled event left them. Returns STORE_OK, STORE_NOT_FOUND when user_id names
+ * no user, or STORE_ERROR (also for an unknown status or an empty id). */
 int store_subscription_stripe_upsert(struct store *st, const char *stripe_subscription_id,
                                      const char *stripe_customer_id, int64_t user_id,
                                      const char *plan_slug, const char *status,
-                                     int64_t current_period_end);
+                                     int64_t current_period_end, int64_t event_at, int *applied);
 /* The subscription of Stripe customer customer_id (an active one first, then the most recently
  * updated) into *out (strings from a). STORE_OK, STORE_NOT_FOUND (none, or customer_id empty)
  * or STORE_ERROR. */
@@ -515,8 +524,9 @@ int store_meter_purge(struct store *st, int64_t before);
  * decides, so two deliveries racing still process the event once. */
 int store_stripe_event_record(struct store *st, const char *event_id, const char *type,
                               int64_t now);
-/* Forgets the event event_id, for a caller whose processing of it failed after recording it:
- * Stripe's next delivery of it is then processed. STORE_OK, STORE_NOT_FOUND or STORE_ERROR. */
+/* Forgets the event event_id, so that Stripe's next delivery of it is processed. STORE_OK,
+ * STORE_NOT_FOUND or STORE_ERROR. (The webhook does not need it: it records an event and applies
+ * it in one transaction, store_begin, so a failure keeps neither.) */
 int store_stripe_event_forget(struct store *st, const char *event_id);
 
 /* Sets the default access level of the articles of publication (or section) slug, applied at

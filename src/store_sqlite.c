@@ -84,6 +84,43 @@
       ".updated_at"
 #define ORGANISATION_COLUMNS(T) T ".id, " T ".slug, " T ".name, " T ".ends_at"
 #define ORGANISATION_NCOLUMNS 4
+/* The Stripe upsert (store_subscription_stripe_upsert): ?1 subscription id, ?2 customer id (''
+ * keeps), ?3 user id (0 keeps), ?4 plan slug ('' keeps), ?5 status, ?6 period end, ?7 now, ?8 the
+ * event's time. An event as new as the stored state (STRIPE_NEWER) sets everything it carries;
+ * an older one only fills in the user, plan and customer where they are unset. Every SET
+ * expression reads the row as it was, so STRIPE_NEWER means the same in each. RETURNING:
+ * whether the state is now this event's.
+ *
+ * STRIPE_NEWER: the incoming event is at least as new as the stored state, so it applies. At
+ * the same second a canceled state is kept against any other status: Stripe never reactivates
+ * a canceled subscription, so of a deletion and an update made in one second the deletion is
+ * the later. */
+#define STRIPE_NEWER                                                                               \
+    "(excluded.stripe_event_at > subscriptions.stripe_event_at OR "                                \
+    "(excluded.stripe_event_at = subscriptions.stripe_event_at AND "                               \
+    "(subscriptions.status <> 'canceled' OR excluded.status = 'canceled')))"
+/* Column C: the event's value when it applies, else the stored one. */
+#define STRIPE_IF_NEWER(C)                                                                         \
+    "CASE WHEN " STRIPE_NEWER " THEN excluded." C " ELSE subscriptions." C " END"
+/* Text column C: kept when the event has none (''); the event's when it applies or the stored
+ * one is unset (an older event still fills in what no event has said yet). */
+#define STRIPE_FILL(C)                                                                             \
+    "CASE WHEN excluded." C " = '' THEN subscriptions." C " WHEN subscriptions." C " = '' OR "     \
+    STRIPE_NEWER " THEN excluded." C " ELSE subscriptions." C " END"
+#define STRIPE_UPSERT_SQL                                                                          \
+    "INSERT INTO subscriptions (user_id, plan_slug, status, current_period_end, "                  \
+    "stripe_customer_id, stripe_subscription_id, source, created_at, updated_at, "                 \
+    "stripe_event_at) VALUES (NULLIF(?3, 0), ?4, ?5, ?6, ?2, ?1, 'stripe', ?7, ?7, ?8) "           \
+    "ON CONFLICT (stripe_subscription_id) WHERE stripe_subscription_id <> '' DO UPDATE SET "      \
+    "user_id = CASE WHEN " STRIPE_NEWER " THEN COALESCE(excluded.user_id, "                        \
+    "subscriptions.user_id) ELSE COALESCE(subscriptions.user_id, excluded.user_id) END, "          \
+    "plan_slug = " STRIPE_FILL("plan_slug") ", "                                                   \
+    "stripe_customer_id = " STRIPE_FILL("stripe_customer_id") ", "                                 \
+    "status = " STRIPE_IF_NEWER("status") ", "                                                     \
+    "current_period_end = " STRIPE_IF_NEWER("current_period_end") ", "                             \
+    "updated_at = " STRIPE_IF_NEWER("updated_at") ", "                                             \
+    "stripe_event_at = " STRIPE_IF_NEWER("stripe_event_at") " "                                    \
+    "RETURNING stripe_event_at = ?8 AND status = ?5 AND current_period_end = ?6"
 /* An active subscription still running at ?2: what store_subscription_current prefers. */
 #define SUBSCRIPTION_RUNNING "(s.status = 'active' AND s.current_period_end > ?2)"
 #define CAMPAIGN_COLUMNS(T)                                                                        \
@@ -338,20 +375,8 @@ static const char *const statements[STMT_COUNT] = {
                                             "CASE WHEN " SUBSCRIPTION_RUNNING
                                             " THEN s.current_period_end ELSE 0 END DESC, "
                                             "s.updated_at DESC, s.id DESC LIMIT 1",
-    /* ?1 subscription id, ?2 customer id ('' keeps), ?3 user id (0 keeps), ?4 plan slug ('' keeps),
-     * ?5 status, ?6 period end, ?7 now. */
-    [STMT_SUBSCRIPTION_STRIPE_UPSERT] =
-        "INSERT INTO subscriptions (user_id, plan_slug, status, current_period_end, "
-        "stripe_customer_id, stripe_subscription_id, source, created_at, updated_at) "
-        "VALUES (NULLIF(?3, 0), ?4, ?5, ?6, ?2, ?1, 'stripe', ?7, ?7) "
-        "ON CONFLICT (stripe_subscription_id) WHERE stripe_subscription_id <> '' DO UPDATE SET "
-        "user_id = COALESCE(excluded.user_id, subscriptions.user_id), "
-        "plan_slug = CASE WHEN excluded.plan_slug <> '' THEN excluded.plan_slug "
-        "ELSE subscriptions.plan_slug END, "
-        "status = excluded.status, current_period_end = excluded.current_period_end, "
-        "stripe_customer_id = CASE WHEN excluded.stripe_customer_id <> '' "
-        "THEN excluded.stripe_customer_id ELSE subscriptions.stripe_customer_id END, "
-        "updated_at = excluded.updated_at",
+    /* STRIPE_UPSERT_SQL (above) says what each parameter is and how events are ordered. */
+    [STMT_SUBSCRIPTION_STRIPE_UPSERT] = STRIPE_UPSERT_SQL,
     [STMT_SUBSCRIPTION_BY_CUSTOMER] = "SELECT " SUBSCRIPTION_COLUMNS(
         "s") " FROM subscriptions s "
              "WHERE s.stripe_customer_id = ?1 AND ?1 <> '' "
@@ -2239,11 +2264,13 @@ static int subscription_status_valid(const char *status)
 int store_subscription_stripe_upsert(struct store *st, const char *stripe_subscription_id,
                                      const char *stripe_customer_id, int64_t user_id,
                                      const char *plan_slug, const char *status,
-                                     int64_t current_period_end)
+                                     int64_t current_period_end, int64_t event_at, int *applied)
 {
     struct conn *c = conn_get(st, NULL, 0);
     sqlite3_stmt *s = NULL;
     int rc = STORE_ERROR;
+    if (applied)
+        *applied = 0;
     if (!c)
         goto out;
     if (!present(stripe_subscription_id) || !subscription_status_valid(status)) {
@@ -2262,7 +2289,23 @@ int store_subscription_stripe_upsert(struct store *st, const char *stripe_subscr
     bind_text(s, 5, status);
     sqlite3_bind_int64(s, 6, current_period_end);
     sqlite3_bind_int64(s, 7, util_now());
-    rc = step_write(c, s, 0, "saving a Stripe subscription");
+    sqlite3_bind_int64(s, 8, event_at);
+    /* RETURNING gives one row, after the whole statement has run. */
+    int step = conn_step(c, s);
+    int took = 0;
+    if (step == SQLITE_ROW) {
+        took = sqlite3_column_int(s, 0) != 0;
+        step = conn_step(c, s);
+    }
+    if (step == SQLITE_DONE) {
+        rc = STORE_OK;
+        if (applied)
+            *applied = took;
+    } else if (sqlite3_extended_errcode(c->db) == SQLITE_CONSTRAINT_FOREIGNKEY) {
+        rc = STORE_NOT_FOUND; /* the user is gone */
+    } else {
+        report(NULL, 0, "saving a Stripe subscription: %s", sqlite3_errmsg(c->db));
+    }
 out:
     stmt_done(s);
     return rc;
