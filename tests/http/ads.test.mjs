@@ -17,7 +17,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { startServer, runCli, tmpDir, demoDir, httpRequest } from '../lib/server.mjs';
-import { Client, addUser, freshEmail, blake2b256 } from '../lib/accounts.mjs';
+import { Client, addUser, freshEmail, blake2b256, sql } from '../lib/accounts.mjs';
 import { get, poll } from '../lib/util.mjs';
 
 const ALL = 'placements=interstitial,leaderboard,in-article,sidebar';
@@ -408,6 +408,36 @@ test('finding 13: impressions and clicks are capped per client (IPv6 by /64) per
     });
   } finally {
     await srv.stop();
+  }
+});
+
+test('finding 16: a kill -9 loses at most the last tick\'s counts; a SIGTERM loses none', { timeout: 60_000 }, async () => {
+  const impressions = (db, id) => Number(sql(db,
+    `SELECT coalesce(sum(impressions), 0) FROM ad_stats WHERE creative_id = ${id}`));
+  const beacons = async (srv, id, n) => {
+    for (let i = 0; i < n; i++) {
+      assert.equal((await get(`${srv.url}/ads/impression/${id}`, { method: 'POST' })).status, 204);
+    }
+  };
+  for (const signal of ['SIGKILL', 'SIGTERM']) {
+    const srv = await startServer();
+    try {
+      const { ads: entries } = await slots(new Client(srv.url), 'placements=sidebar');
+      const id = entries.sidebar.id;
+      await beacons(srv, id, 5);
+      await new Promise((resolve) => setTimeout(resolve, 1500)); // three ticks
+      await beacons(srv, id, 3); // within the last tick, maybe
+      srv.proc.kill(signal);
+      await srv.exited;
+      const kept = impressions(srv.db, id);
+      if (signal === 'SIGKILL') {
+        assert.ok(kept >= 5 && kept <= 8, `after kill -9: ${kept} impressions kept, expected 5 to 8`);
+      } else {
+        assert.equal(kept, 8, 'after SIGTERM every impression is kept');
+      }
+    } finally {
+      await srv.stop().catch(() => {}); // a killed server's exit is not a clean one
+    }
   }
 });
 
