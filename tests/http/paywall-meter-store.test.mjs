@@ -133,25 +133,36 @@ async function getAllAtOnce(port, paths, cookie) {
 
 test('parallel reads of 32 articles by one signed-in reader with an allowance of 5: never more than 5 in full or recorded', { timeout: 120_000 }, async () => {
   const paths = Array.from({ length: EXTRA }, (_, i) => `/articles/parallel-story-${i}`);
-  // The server notices the import within a tick.
+  // The server notices the import within a tick; then both variants of every page are cached,
+  // so that the trials race on the meter and not on rendering.
   const probe = new Reader(srv.url);
   for (let i = 0; i < 50; i++) {
     if ((await probe.get(paths[EXTRA - 1])).status === 200) break;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  for (const p of paths) {
+    assert.equal((await new Reader(srv.url).get(p)).status, 200);
+    assert.equal((await new Reader(srv.url, { meter: 'spent' }).get(p)).status, 200);
+  }
   const overruns = [];
+  const fulls = [];
   for (let trial = 0; trial < 10; trial++) {
     const { reader, id } = await signedInReader(srv, `parallel${trial}`);
     const results = await getAllAtOnce(srv.port, paths, reader.cookieHeader());
     for (const r of results) assert.equal(r.status, 200);
     const full = results.filter(isFull).length;
     const recorded = reads(srv.db, id);
+    fulls.push(full);
     if (full > 5 || recorded > 5) overruns.push(`trial ${trial + 1}: ${full} full, ${recorded} recorded`);
-    assert.ok(full <= recorded, `trial ${trial + 1}: ${full} full reads, ${recorded} recorded`);
-    // The rest are previews that say the meter is spent.
+    assert.equal(full, recorded, `trial ${trial + 1}: ${full} full reads, ${recorded} recorded`);
+    // The rest are previews that say the meter is spent; or, for a request that could not have
+    // the write lock within the HTTP thread's short wait (a loaded machine, 32 writers at
+    // once), that the meter could not be checked: never a full read.
     const notes = results.filter((r) => !isFull(r)).map((r) => textOf(r.body));
-    assert.ok(notes.every((t) => t.includes('You have read your 5 free articles this month.')),
-      `trial ${trial + 1}: a preview without the spent-meter note`);
+    assert.ok(notes.every((t) => t.includes('You have read your 5 free articles this month.') ||
+      t.includes(UNAVAILABLE)), `trial ${trial + 1}: a preview without the spent-meter note`);
   }
   assert.deepEqual(overruns, [], 'parallel reads went past the allowance');
+  // The race was run at the allowance's edge: some trial spent it all.
+  assert.ok(fulls.includes(5), `full reads per trial: ${fulls.join(', ')}`);
 });
