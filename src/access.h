@@ -12,9 +12,10 @@
  *   - institution: the client address (cidr_client_ip) is in a range of an organisation whose
  *     access has not ended (access_organisation_active);
  *   - the meter: for an anonymous reader the signed cookie (meter.h) after meter_prune to the
- *     period; for a signed-in reader the database (store_meter_count, store_meter_read_at).
+ *     period; for a signed-in reader the database (store_meter_take, which also records the
+ *     read when it is one to count, in the same step, so parallel requests cannot overspend).
  * and then acts on the decision: sends the full body or the preview, and, when count_this_read
- * is set, records the read (meter_add and a new cookie, or store_meter_record).
+ * is set for an anonymous reader, records the read (meter_add and a new cookie).
  */
 #ifndef BROADSHEET_ACCESS_H
 #define BROADSHEET_ACCESS_H

@@ -9,10 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "cidr.h"
 #include "util.h"
 
 #define WEIGHT_MAX 1000000 /* a larger weight counts as this (keeps the total in 32 bits) */
@@ -595,6 +597,98 @@ static pthread_mutex_t counts_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct ad_count *counts;
 static size_t counts_n, counts_cap;
 
+/* The per-client caps (ads.h): a count-min sketch of how many impressions and clicks each
+ * (client, creative) pair had today. CAP_ROWS rows of CAP_WIDTH cells, each cell two saturating
+ * 16-bit counters (impressions, clicks): 4 × 65536 × 4 bytes = 1 MiB, fixed, whatever the number
+ * of clients. A pair's count is the smallest of its CAP_ROWS cells (one per row, chosen by 16
+ * bits each of a keyed SipHash of the pair), so it is never under the truth: a client is never
+ * let past its cap. Other pairs sharing all of its cells can only make it look higher, so the
+ * error is towards counting too little. Counting updates only the cells at that smallest value
+ * ("conservative update"), which keeps the others from growing needlessly. With ~N pairs a day,
+ * a cell holds N / 65536 pairs on average; a pair is capped early only if each of its four cells
+ * has collected cap's worth from others, which takes around a million pairs a day per process
+ * at a few impressions each. Past that (or under a flood from as many addresses) more and more
+ * clients are capped early: counting fails towards too few, never too many. The hash is
+ * keyed with a random key per process, so no one can choose addresses that collide with
+ * another client's. Guarded by counts_lock; cleared when the UTC day changes. */
+#define CAP_ROWS 4
+#define CAP_WIDTH 65536 /* a power of two: 16 bits of the hash pick a cell */
+#define CAP_IMPRESSION 0
+#define CAP_CLICK 1
+static uint16_t cap_cells[CAP_ROWS][CAP_WIDTH][2];
+static int64_t cap_day = INT64_MIN; /* the UTC day (days since 1970) the cells are of */
+static unsigned char cap_key[crypto_shorthash_KEYBYTES];
+
+/* The days since 1970-01-01 of t, rounding towards the past (UTC). */
+static int64_t day_number(int64_t t)
+{
+    return t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
+}
+
+/* The sketch's 64-bit hash of the client at client_ip and creative id. The client is its
+ * address, an IPv4-mapped IPv6 address as the IPv4 one, an IPv6 address by its /64 (what one
+ * subscriber line or host is usually given, and what an attacker can change at will below it);
+ * text that is not an address is one client of its own ("" and "-" for an unknown peer). */
+static uint64_t cap_hash(const char *client_ip, int64_t creative_id)
+{
+    unsigned char key[1 + 16 + 8] = {0}; /* family, address, creative */
+    int family = 0;
+    unsigned char addr[16] = {0};
+    if (ip_parse(client_ip, &family, addr) == 0) {
+        static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+        if (family == AF_INET6 && !memcmp(addr, mapped, sizeof mapped)) {
+            memmove(addr, addr + 12, 4);
+            memset(addr + 4, 0, 12);
+            family = AF_INET;
+        }
+        if (family == AF_INET6)
+            memset(addr + 8, 0, 8); /* the /64 */
+        key[0] = family == AF_INET ? 4 : 6;
+        memcpy(key + 1, addr, 16);
+    }
+    for (int i = 0; i < 8; i++)
+        key[17 + i] = (unsigned char)((uint64_t)creative_id >> (8 * i));
+    unsigned char out[crypto_shorthash_BYTES];
+    crypto_shorthash(out, key, sizeof key, cap_key);
+    uint64_t h = 0;
+    for (int i = 0; i < 8; i++)
+        h |= (uint64_t)out[i] << (8 * i);
+    return h;
+}
+
+/* Counts one of kind (CAP_IMPRESSION, CAP_CLICK) for the pair's cells in the sketch at now, unless
+ * the pair has cap of them today (cap <= 0: no cap). Returns 1 if counted, 0 if capped. The
+ * caller holds counts_lock. */
+static int cap_take_locked(const char *client_ip, int64_t creative_id, int64_t now, int kind,
+                           int cap)
+{
+    if (cap <= 0)
+        return 1;
+    int64_t today = day_number(now);
+    if (cap_day == INT64_MIN) { /* first use: the cells are zero (static), the key is not */
+        if (sodium_init() < 0)
+            abort(); /* as xmalloc does: nothing sensible is left to do */
+        randombytes_buf(cap_key, sizeof cap_key);
+    } else if (today != cap_day) {
+        memset(cap_cells, 0, sizeof cap_cells);
+    }
+    cap_day = today;
+    uint64_t h = cap_hash(client_ip, creative_id);
+    uint16_t *cell[CAP_ROWS];
+    unsigned least = UINT16_MAX;
+    for (int row = 0; row < CAP_ROWS; row++) {
+        cell[row] = &cap_cells[row][(h >> (16 * row)) & (CAP_WIDTH - 1)][kind];
+        if (*cell[row] < least)
+            least = *cell[row];
+    }
+    if (least >= (unsigned)cap || least == UINT16_MAX)
+        return 0;
+    for (int row = 0; row < CAP_ROWS; row++)
+        if (*cell[row] == least)
+            *cell[row] = (uint16_t)(least + 1);
+    return 1;
+}
+
 /* The UTC day of t as "YYYY-MM-DD" into day. */
 static void utc_day(int64_t t, char day[11])
 {
@@ -626,24 +720,28 @@ static void add_locked(int64_t id, const char *day, int64_t impressions, int64_t
     c->clicks = clicks;
 }
 
-/* Counts for creative id at now. */
-static void count(int64_t id, int64_t now, int64_t impressions, int64_t clicks)
+/* Counts one of kind for creative id by the client at client_ip at now, within cap. Returns 1
+ * if counted, 0 if capped. */
+static int count(const char *client_ip, int64_t id, int64_t now, int kind, int cap)
 {
     char day[11];
     utc_day(now, day);
     pthread_mutex_lock(&counts_lock);
-    add_locked(id, day, impressions, clicks);
+    int counted = cap_take_locked(client_ip, id, now, kind, cap);
+    if (counted)
+        add_locked(id, day, kind == CAP_IMPRESSION, kind == CAP_CLICK);
     pthread_mutex_unlock(&counts_lock);
+    return counted;
 }
 
-void ads_count_impression(int64_t creative_id, int64_t now)
+int ads_count_impression(const char *client_ip, int64_t creative_id, int64_t now, int cap)
 {
-    count(creative_id, now, 1, 0);
+    return count(client_ip, creative_id, now, CAP_IMPRESSION, cap);
 }
 
-void ads_count_click(int64_t creative_id, int64_t now)
+int ads_count_click(const char *client_ip, int64_t creative_id, int64_t now, int cap)
 {
-    count(creative_id, now, 0, 1);
+    return count(client_ip, creative_id, now, CAP_CLICK, cap);
 }
 
 void ads_flush(struct store *st)

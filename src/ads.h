@@ -10,9 +10,19 @@
  *
  * Counting: impressions and clicks are added to a small in-memory table (creative, UTC day) under
  * a mutex, so a beacon costs no database write; ads_flush moves the table into ad_stats in one
- * transaction. The server calls it from its watch loop (every half second, a no-op when nothing
- * was counted) and once more at shutdown. Counts are aggregates: nothing about the reader is
- * kept.
+ * transaction. The server calls it from its watch loop (every tick, TICK_MS = half a second, a
+ * no-op when nothing was counted) and once more at shutdown. Counts are aggregates: nothing about
+ * the reader is kept. What a kill -9 (or a crash) loses is the counts not yet flushed: those of
+ * the last tick, half a second, or more while the database refuses the write (they are kept in
+ * memory and tried again each tick). A SIGTERM drains and flushes, and loses nothing.
+ *
+ * Capping: each client (its address; IPv6 by /64) counts at most a cap of impressions and of
+ * clicks per creative per UTC day (config ad_cap_impressions, ad_cap_clicks), so no one can
+ * inflate a creative's counts without limit from one address. The per-client counts are a
+ * count-min sketch of fixed size (1 MiB, whatever the number of clients), keyed with a random
+ * per-process key and cleared when the day changes: it never lets a client past its cap, and
+ * errs, when very many clients share it, towards capping some early (ads.c says how many). It is
+ * per process and in memory: a restart, or a second app node, gives a client a new allowance.
  *
  * Images: the type is told by the file's bytes (magic numbers, or an <svg> root element), never
  * by its name, and the file is copied under the uploads directory as ads/<BLAKE2b-256 hex>.<ext>,
@@ -98,9 +108,10 @@ enum ads_image_status ads_store_image(const char *uploads, const char *src, stru
                                       char *err, size_t errlen);
 
 /* Counts an impression or a click of creative id at now (its UTC day), in memory until
- * ads_flush. Thread-safe. */
-void ads_count_impression(int64_t creative_id, int64_t now);
-void ads_count_click(int64_t creative_id, int64_t now);
+ * ads_flush, unless the client at client_ip (req_client_ip's text) has had cap of them counted
+ * for this creative today (cap <= 0: no cap). Returns 1 if counted, 0 if capped. Thread-safe. */
+int ads_count_impression(const char *client_ip, int64_t creative_id, int64_t now, int cap);
+int ads_count_click(const char *client_ip, int64_t creative_id, int64_t now, int cap);
 
 /* Writes the counts gathered since the last flush into the store (store_ad_stats_add) and
  * clears them; if the write fails they are kept for the next flush. Thread-safe; call it from

@@ -68,9 +68,10 @@ int cidr_contains(const struct cidr *range, const char *ip_text);
  *      if the malformed entry is the rightmost. Entries left of it are never looked at.
  *   4. If every entry is valid and trusted, the client is the leftmost entry.
  * Entries left of the client (what the client itself claimed) are never used, so a spoofed
- * header cannot choose the address. A proxy that sends several X-Forwarded-For headers must
- * have them joined with ", " in order, as RFC 9110 allows; with only one header at hand, pass
- * the last one.
+ * header cannot choose the address. Several X-Forwarded-For header lines are one list (RFC 9110):
+ * the caller joins them with ", " in order (req_client_ip does), since a proxy may append a line
+ * of its own after the client's rather than extend it, and the client's line alone would let
+ * the client choose.
  *
  * Returns out, or NULL (out set to "" when size allows) if peer_ip is NULL or not an address,
  * or if size is too small (CIDR_IP_TEXT_MAX always suffices). */

@@ -60,6 +60,8 @@ struct config {
     int ad_interstitial_seconds;   /* how long the interstitial shows */
     int ad_interstitial_cap_hours; /* a reader sees it at most once in this many hours */
     int ad_free_subscribers;       /* 1: subscribers see no ads */
+    int ad_cap_impressions;        /* impressions counted per client per creative per day */
+    int ad_cap_clicks;             /* … and clicks (0: no cap) */
     char *uploads;                 /* uploaded files (ad images) */
     char *supported_browsers;      /* "chrome 131, edge 131, firefox 133, safari 18" */
 };

@@ -13,7 +13,8 @@
  *                          opaque origin: it can run its script but cannot read the site's
  *                          cookies or touch the page that frames it
  *   POST /ads/impression/ID  the beacon: counts an impression (any body, or none), 204
- *   GET  /ads/click/ID     counts a click and redirects to the creative's stored URL, only
+ *   GET  /ads/click/ID     redirects to the creative's stored URL, only, and counts a click
+ *                          when it is a reader's top-level navigation from our pages
  *
  * The interstitial's cap is a cookie holding when it was last shown (bs_ad_cap=UNIX TIME), for
  * ad_interstitial_cap_hours: no identifier, nothing on the server. Counting is ads.h's, in
@@ -241,7 +242,34 @@ enum MHD_Result page_ads_frame(struct req *r)
 }
 
 /* ---- counting: /ads/impression/ID and /ads/click/ID -------------------------------------------
+ *
+ * Both count at most ad_cap_impressions and ad_cap_clicks per client address (IPv6: /64) per
+ * creative per UTC day (ads.h), and answer the same whether they counted or not: a client learns
+ * nothing from probing the caps.
  */
+
+/* 1 if the request is a reader following a link on one of this site's pages: a top-level
+ * navigation (Sec-Fetch-Mode: navigate, Sec-Fetch-Dest: document) started by this site
+ * (Sec-Fetch-Site: same-origin, or same-site for a sibling host). An <img>, fetch() or a frame
+ * pointed at the click URL is no click, nor is another site opening it in a window (that is
+ * another site's doing, not a reader's click on our ad).
+ *
+ * A request without Fetch Metadata is not counted either. Every browser the site supports sends
+ * it (Chrome and Edge since 76/79, Firefox since 90, Safari since 16.4; the supported minimums,
+ * config supported_browsers, are far above), so what comes without it is a browser older than
+ * any supported one, which gets the outdated-browser notice, or no browser at all: scripts,
+ * link checkers, mail scanners that follow every link. Counting those would let a bare GET from
+ * anywhere (an <img> in an old browser included) add clicks, and would count scanners as
+ * readers; not counting them loses only the clicks of unsupported browsers. Either way the
+ * reader is redirected. */
+static int top_level_navigation(struct req *r)
+{
+    const char *mode = req_header(r, "Sec-Fetch-Mode");
+    const char *dest = req_header(r, "Sec-Fetch-Dest");
+    const char *site = req_header(r, "Sec-Fetch-Site");
+    return mode && dest && site && !strcmp(mode, "navigate") && !strcmp(dest, "document") &&
+           (!strcmp(site, "same-origin") || !strcmp(site, "same-site"));
+}
 
 enum MHD_Result page_ads_impression(struct req *r)
 {
@@ -253,7 +281,9 @@ enum MHD_Result page_ads_impression(struct req *r)
     unsigned status = find_creative(r, &k);
     if (status)
         return respond_error(r, status);
-    ads_count_impression(k.id, util_now());
+    char ip[64];
+    req_client_ip(r, ip, sizeof ip);
+    ads_count_impression(ip, k.id, util_now(), r->app->config->ad_cap_impressions);
     return respond_empty(r, MHD_HTTP_NO_CONTENT, NULL);
 }
 
@@ -267,7 +297,10 @@ enum MHD_Result page_ads_click(struct req *r)
      * checked when added; checked again so a bad row can never become a header. */
     if (!ads_url_valid(k.click_url))
         return respond_error(r, 404);
-    if (r->method == METHOD_GET)
-        ads_count_click(k.id, util_now());
+    if (r->method == METHOD_GET && top_level_navigation(r)) {
+        char ip[64];
+        req_client_ip(r, ip, sizeof ip);
+        ads_count_click(ip, k.id, util_now(), r->app->config->ad_cap_clicks);
+    }
     return respond_redirect(r, MHD_HTTP_FOUND, k.click_url);
 }

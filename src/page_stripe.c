@@ -5,9 +5,10 @@
  * The webhook is Stripe's, not a reader's: it has no session and no CSRF token, and is
  * authenticated by its Stripe-Signature header over the exact body bytes (stripe.h). Its
  * answers are short text/plain lines for Stripe's delivery log: 200 for anything Stripe should
- * not send again (processed, a duplicate, a type we ignore), 400 for a delivery that would fail
- * the same way again (bad signature, unreadable event), 500 when our store failed (Stripe
- * retries, and the event id was forgotten so the retry is processed).
+ * not send again (processed, a duplicate, a type we ignore, an event older than the state it
+ * would change), 400 for a delivery that would fail the same way again (bad signature,
+ * unreadable event), 500 when our store failed (Stripe retries, and nothing of the event was
+ * kept, so the retry is processed).
  *
  * The two reader forms call Stripe's API, which can take seconds, on the job pool
  * (http_offload), then answer with a 303 to the page Stripe made.
@@ -47,6 +48,8 @@ enum MHD_Result page_stripe_webhook(struct req *r)
     case STRIPE_EVENT_PROCESSED:
     case STRIPE_EVENT_DUPLICATE:
     case STRIPE_EVENT_IGNORED: return respond_text(r, 200, "ok\n");
+    case STRIPE_EVENT_STALE: /* delivered late: acknowledged, so Stripe does not send it again */
+        return respond_text(r, 200, "ok (older than the subscription's state: not applied)\n");
     case STRIPE_EVENT_MALFORMED:
         fprintf(stderr, "broadsheet: stripe webhook: malformed event: %s\n", err);
         return respond_text(r, 400, "malformed event\n");

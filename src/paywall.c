@@ -154,14 +154,22 @@ struct access_decision paywall_decide(struct req *r, int64_t article_id, enum ac
     struct meter meter;
     enum meter_status meter_status = METER_ABSENT;
     int metered = level == ACCESS_METERED && !in.subscriber && !in.institution;
+    int unavailable = 0; /* the signed-in meter could not be read or written */
     if (metered && r->reader) {
+        /* Judged and recorded in one step (store_meter_take), so parallel requests cannot all
+         * see the same count under the allowance; HEAD is safe: it asks, and spends nothing.
+         * Any failure (on an HTTP thread, the lock held past HTTP_DB_WAIT_MS) is a preview,
+         * never a read served in full unrecorded (issue 8, finding 9). */
         in.signed_in = 1;
         in.allowance = c->meter_signed_in_limit;
-        int64_t read_at;
-        in.already_counted =
-            store_meter_read_at(st, r->reader->user.id, article_id, &read_at) == STORE_OK &&
-            read_at >= since;
-        store_meter_count(st, r->reader->user.id, since, &in.reads_in_period);
+        struct meter_take take;
+        if (store_meter_take(st, r->reader->user.id, article_id, since, now, in.allowance,
+                             r->method != METHOD_HEAD, &take) == STORE_OK) {
+            in.already_counted = take.already_counted;
+            in.reads_in_period = take.reads_in_period;
+        } else {
+            unavailable = 1;
+        }
     } else if (metered) {
         in.allowance = c->meter_limit;
         meter_status =
@@ -178,17 +186,16 @@ struct access_decision paywall_decide(struct req *r, int64_t article_id, enum ac
     }
 
     struct access_decision d = access_decide(&in);
-    /* HEAD is safe: it may ask what GET would get, but it spends nothing. */
-    if (d.count_this_read && r->method != METHOD_HEAD) {
-        if (r->reader) {
-            store_meter_record(st, r->reader->user.id, article_id, since, now);
-        } else {
-            meter_add(&meter, article_id, now);
-            char value[METER_COOKIE_MAX + 1];
-            if (meter_encode(app->paywall->meter_key, &meter, value, sizeof value) > 0)
-                respond_cookie(r, PAYWALL_METER_COOKIE, value,
-                               (int64_t)c->meter_period_days * 86400);
-        }
+    if (unavailable) /* fail closed: nothing was counted, so nothing is given */
+        d = (struct access_decision){.outcome = ACCESS_PREVIEW,
+                                     .reason = ACCESS_REASON_METER_EXHAUSTED};
+    /* HEAD is safe: it may ask what GET would get, but it spends nothing. A signed-in reader's
+     * read was recorded by store_meter_take already; an anonymous one's goes in the cookie. */
+    if (d.count_this_read && r->method != METHOD_HEAD && !r->reader) {
+        meter_add(&meter, article_id, now);
+        char value[METER_COOKIE_MAX + 1];
+        if (meter_encode(app->paywall->meter_key, &meter, value, sizeof value) > 0)
+            respond_cookie(r, PAYWALL_METER_COOKIE, value, (int64_t)c->meter_period_days * 86400);
     }
     if (institution || metered) {
         struct paywall_note *note = arena_calloc(r->arena, 1, sizeof *note);
@@ -198,6 +205,7 @@ struct access_decision paywall_decide(struct req *r, int64_t article_id, enum ac
         note->reason = d.reason;
         note->remaining = d.remaining;
         note->allowance = in.allowance;
+        note->unavailable = unavailable;
         r->note = note;
     }
     return d;

@@ -5,8 +5,11 @@
  * ORGANISATION") in r->note, which splice.h words and splices into the cached page.
  *
  * Anonymous readers are metered in a signed cookie (meter.h, key: the "meter" server secret);
- * signed-in readers in the database. A tampered cookie is kept as it is and counts as a spent
- * meter: deleting the cookie is the only way to a fresh one, as for any anonymous meter.
+ * signed-in readers in the database, where a read is judged and recorded in one step
+ * (store_meter_take). When the database cannot do that (locked past the HTTP thread's short
+ * wait, or failing), the reader gets the preview, and a note saying why (unavailable): a read is
+ * never given in full without being counted. A tampered cookie is kept as it is and counts as a
+ * spent meter: deleting the cookie is the only way to a fresh one, as for any anonymous meter.
  *
  * Organisations' address ranges are kept in memory and reloaded when the store's paywall
  * version changes (paywall_refresh, from the server's watch loop), so deciding institutional

@@ -219,6 +219,27 @@ static void peer_ip(struct req *r, char *out, size_t size)
                   (socklen_t)size);
 }
 
+/* The X-Forwarded-For lines of a request, joined as they arrive (join_forwarded). */
+struct forwarded {
+    struct arena *arena;
+    const char *joined; /* NULL until the first line */
+};
+
+/* libmicrohttpd's header iterator: appends value to the list when key is X-Forwarded-For, in
+ * any case (header names are case-insensitive). */
+static enum MHD_Result join_forwarded(void *cls, enum MHD_ValueKind kind, const char *key,
+                                      const char *value)
+{
+    struct forwarded *f = cls;
+    (void)kind;
+    if (!key || strcasecmp(key, "X-Forwarded-For") != 0)
+        return MHD_YES;
+    if (!value)
+        value = "";
+    f->joined = f->joined ? arena_printf(f->arena, "%s, %s", f->joined, value) : value;
+    return MHD_YES;
+}
+
 void req_client_ip(struct req *r, char *out, size_t size)
 {
     char peer[64];
@@ -228,7 +249,11 @@ void req_client_ip(struct req *r, char *out, size_t size)
         return;
     }
     /* X-Forwarded-For counts only from a configured proxy (cidr.h says how the hops are read).
-     * libmicrohttpd gives the first such header; proxies are expected to send one. */
-    cidr_client_ip(peer, req_header(r, "X-Forwarded-For"), r->app->trusted_proxies,
-                   r->app->trusted_proxy_count, out, size);
+     * A proxy may append a line of its own rather than extend the client's (RFC 9110 makes the
+     * two the same list), so every line counts, in order: libmicrohttpd's lookup gives only the
+     * first, which is the one the client wrote (issue 8, finding 2). The head is at most 16 KiB
+     * (screen.c), so the joined list is too. */
+    struct forwarded f = {.arena = r->arena};
+    MHD_get_connection_values(r->conn, MHD_HEADER_KIND, join_forwarded, &f);
+    cidr_client_ip(peer, f.joined, r->app->trusted_proxies, r->app->trusted_proxy_count, out, size);
 }

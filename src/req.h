@@ -137,7 +137,10 @@ const struct form_field *req_form_field(struct req *r, const char *name);
 const char *req_cookie(struct req *r, const char *name);
 
 /* The client's address as text ("127.0.0.1", "::1"), into out: the connection's peer, or, when
- * the peer is a trusted proxy (config trusted_proxies), the address X-Forwarded-For names. */
+ * the peer is a trusted proxy (config trusted_proxies), the address X-Forwarded-For names. Every
+ * X-Forwarded-For line counts (a proxy may append a line of its own instead of extending the
+ * client's): they are joined in order, names compared without case, into the one list that
+ * cidr_client_ip walks from the right. */
 void req_client_ip(struct req *r, char *out, size_t size);
 
 /* The method bit for a method name. */

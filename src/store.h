@@ -422,18 +422,27 @@ int store_subscription_revoke(struct store *st, int64_t user_id);
  * none) or STORE_ERROR. */
 int store_subscription_current(struct store *st, struct arena *a, int64_t user_id, int64_t now,
                                struct subscription *out);
-/* Creates or updates the Stripe subscription stripe_subscription_id (required), as a webhook
- * reports it: status ("active", "past_due" or "canceled": the caller maps Stripe's other
- * statuses onto these) and current_period_end are set; stripe_customer_id, user_id and plan_slug
- * are set when given ("" or 0 keeps the stored value; a new row without a user has user_id 0).
+/* Creates or updates the Stripe subscription stripe_subscription_id (required), as the webhook
+ * event made by Stripe at event_at (the event's `created`, unix seconds) reports it. Stripe does
+ * not deliver events in order, so the row keeps the time of the event its state came from, and:
+ *   - an event at least as new as that (event_at >= the stored time) applies: status ("active",
+ *     "past_due" or "canceled": the caller maps Stripe's other statuses onto these),
+ *     current_period_end and the time are set; stripe_customer_id, user_id and plan_slug are set
+ *     when given ("" or 0 keeps the stored value);
+ *   - except that at the same second a stored "canceled" is kept against any other status
+ *     (Stripe never reactivates a canceled subscription, so the deletion is the later event);
+ *   - an older event sets neither status nor end, and only fills in stripe_customer_id,
+ *     user_id and plan_slug where the row has none (a checkout completion delivered after a
+ *     later update still ties the subscription to its reader).
+ * A new row takes everything given (without a user, user_id 0; without a plan, plan_slug "").
  * Running it twice with the same values changes nothing but updated_at: webhooks may repeat.
- * Events may arrive in any order, so a new row may lack a plan (plan_slug "") or a user until
- * a later event fills them in. Returns STORE_OK, STORE_NOT_FOUND when user_id names no user, or
- * STORE_ERROR (also for an unknown status or an empty id). */
+ * *applied (when not NULL) is set to 1 if the row's status and end are now this event's, 0 if
+ * an older or overruled event left them. Returns STORE_OK, STORE_NOT_FOUND when user_id names
+ * no user, or STORE_ERROR (also for an unknown status or an empty id). */
 int store_subscription_stripe_upsert(struct store *st, const char *stripe_subscription_id,
                                      const char *stripe_customer_id, int64_t user_id,
                                      const char *plan_slug, const char *status,
-                                     int64_t current_period_end);
+                                     int64_t current_period_end, int64_t event_at, int *applied);
 /* The subscription of Stripe customer customer_id (an active one first, then the most recently
  * updated) into *out (strings from a). STORE_OK, STORE_NOT_FOUND (none, or customer_id empty)
  * or STORE_ERROR. */
@@ -475,13 +484,36 @@ int store_meter_count(struct store *st, int64_t user_id, int64_t since, int *cou
  * never (the caller compares it with since to tell a re-read inside the period), or
  * STORE_ERROR. */
 int store_meter_read_at(struct store *st, int64_t user_id, int64_t article_id, int64_t *read_at);
-/* Counts user_id's read of article_id at now: a first read is stored at now; a re-read whose
- * stored time is at or after since (inside the period) keeps its original time (it cost nothing
- * and does not extend itself); a re-read after the period (stored time before since) counts anew
- * at now. One statement, so two requests at once store one row. Returns STORE_OK,
+/* Counts user_id's read of article_id at now, whatever the allowance (the paywall uses
+ * store_meter_take, which decides and records in one step): a first read is stored at now; a
+ * re-read whose stored time is at or after since (inside the period) keeps its original time (it
+ * cost nothing and does not extend itself); a re-read after the period (stored time before since)
+ * counts anew at now. One statement, so two requests at once store one row. Returns STORE_OK,
  * STORE_NOT_FOUND when the user or the article does not exist, or STORE_ERROR. */
 int store_meter_record(struct store *st, int64_t user_id, int64_t article_id, int64_t since,
                        int64_t now);
+/* What store_meter_take found, and did. */
+struct meter_take {
+    int already_counted; /* the article was counted inside the period: a re-read, costs nothing */
+    int reads_in_period; /* reads counted in the period before this one (a re-read's included) */
+    int counted;         /* this read was recorded now */
+};
+
+/* Decides and records user_id's read of article_id in one step, against allowance reads per
+ * period (since: now minus the period's length), into *out:
+ *   - counted inside the period already: a re-read (already_counted), nothing written;
+ *   - reads_in_period >= allowance: past the allowance, nothing written;
+ *   - otherwise a read to count: when record is set it is recorded at now (counted), judged
+ *     again and written in one transaction, so that parallel reads by one reader never go past
+ *     the allowance; when record is 0 (a HEAD request, which spends nothing) nothing is
+ *     written and counted stays 0.
+ * reads_in_period is the count the decision was made on (access.h's reads_in_period). Only a
+ * read to count takes the write lock, waiting at most the thread's wait (store_thread_wait):
+ * re-reads and a spent meter are answered from a read. Returns STORE_OK; STORE_NOT_FOUND when
+ * the user or the article does not exist; or STORE_ERROR (the database is locked past the wait,
+ * or failed), with nothing recorded: the caller must not serve the read as counted. */
+int store_meter_take(struct store *st, int64_t user_id, int64_t article_id, int64_t since,
+                     int64_t now, int allowance, int record, struct meter_take *out);
 /* Deletes every read counted before `before` (they no longer count in any period; run it with
  * the longest period in use). STORE_OK or STORE_ERROR. */
 int store_meter_purge(struct store *st, int64_t before);
@@ -492,8 +524,9 @@ int store_meter_purge(struct store *st, int64_t before);
  * decides, so two deliveries racing still process the event once. */
 int store_stripe_event_record(struct store *st, const char *event_id, const char *type,
                               int64_t now);
-/* Forgets the event event_id, for a caller whose processing of it failed after recording it:
- * Stripe's next delivery of it is then processed. STORE_OK, STORE_NOT_FOUND or STORE_ERROR. */
+/* Forgets the event event_id, so that Stripe's next delivery of it is processed. STORE_OK,
+ * STORE_NOT_FOUND or STORE_ERROR. (The webhook does not need it: it records an event and applies
+ * it in one transaction, store_begin, so a failure keeps neither.) */
 int store_stripe_event_forget(struct store *st, const char *event_id);
 
 /* Sets the default access level of the articles of publication (or section) slug, applied at

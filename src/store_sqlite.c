@@ -84,6 +84,43 @@
       ".updated_at"
 #define ORGANISATION_COLUMNS(T) T ".id, " T ".slug, " T ".name, " T ".ends_at"
 #define ORGANISATION_NCOLUMNS 4
+/* The Stripe upsert (store_subscription_stripe_upsert): ?1 subscription id, ?2 customer id (''
+ * keeps), ?3 user id (0 keeps), ?4 plan slug ('' keeps), ?5 status, ?6 period end, ?7 now, ?8 the
+ * event's time. An event as new as the stored state (STRIPE_NEWER) sets everything it carries;
+ * an older one only fills in the user, plan and customer where they are unset. Every SET
+ * expression reads the row as it was, so STRIPE_NEWER means the same in each. RETURNING:
+ * whether the state is now this event's.
+ *
+ * STRIPE_NEWER: the incoming event is at least as new as the stored state, so it applies. At
+ * the same second a canceled state is kept against any other status: Stripe never reactivates
+ * a canceled subscription, so of a deletion and an update made in one second the deletion is
+ * the later. */
+#define STRIPE_NEWER                                                                               \
+    "(excluded.stripe_event_at > subscriptions.stripe_event_at OR "                                \
+    "(excluded.stripe_event_at = subscriptions.stripe_event_at AND "                               \
+    "(subscriptions.status <> 'canceled' OR excluded.status = 'canceled')))"
+/* Column C: the event's value when it applies, else the stored one. */
+#define STRIPE_IF_NEWER(C)                                                                         \
+    "CASE WHEN " STRIPE_NEWER " THEN excluded." C " ELSE subscriptions." C " END"
+/* Text column C: kept when the event has none (''); the event's when it applies or the stored
+ * one is unset (an older event still fills in what no event has said yet). */
+#define STRIPE_FILL(C)                                                                             \
+    "CASE WHEN excluded." C " = '' THEN subscriptions." C " WHEN subscriptions." C " = '' OR "     \
+    STRIPE_NEWER " THEN excluded." C " ELSE subscriptions." C " END"
+#define STRIPE_UPSERT_SQL                                                                          \
+    "INSERT INTO subscriptions (user_id, plan_slug, status, current_period_end, "                  \
+    "stripe_customer_id, stripe_subscription_id, source, created_at, updated_at, "                 \
+    "stripe_event_at) VALUES (NULLIF(?3, 0), ?4, ?5, ?6, ?2, ?1, 'stripe', ?7, ?7, ?8) "           \
+    "ON CONFLICT (stripe_subscription_id) WHERE stripe_subscription_id <> '' DO UPDATE SET "      \
+    "user_id = CASE WHEN " STRIPE_NEWER " THEN COALESCE(excluded.user_id, "                        \
+    "subscriptions.user_id) ELSE COALESCE(subscriptions.user_id, excluded.user_id) END, "          \
+    "plan_slug = " STRIPE_FILL("plan_slug") ", "                                                   \
+    "stripe_customer_id = " STRIPE_FILL("stripe_customer_id") ", "                                 \
+    "status = " STRIPE_IF_NEWER("status") ", "                                                     \
+    "current_period_end = " STRIPE_IF_NEWER("current_period_end") ", "                             \
+    "updated_at = " STRIPE_IF_NEWER("updated_at") ", "                                             \
+    "stripe_event_at = " STRIPE_IF_NEWER("stripe_event_at") " "                                    \
+    "RETURNING stripe_event_at = ?8 AND status = ?5 AND current_period_end = ?6"
 /* An active subscription still running at ?2: what store_subscription_current prefers. */
 #define SUBSCRIPTION_RUNNING "(s.status = 'active' AND s.current_period_end > ?2)"
 #define CAMPAIGN_COLUMNS(T)                                                                        \
@@ -177,6 +214,7 @@ enum statement {
     STMT_METER_READ_AT,
     STMT_METER_RECORD,
     STMT_METER_PURGE,
+    STMT_METER_STATE,
     STMT_STRIPE_EVENT_INSERT,
     STMT_STRIPE_EVENT_DELETE,
     STMT_PUBLICATION_SET_DEFAULT_ACCESS,
@@ -337,20 +375,8 @@ static const char *const statements[STMT_COUNT] = {
                                             "CASE WHEN " SUBSCRIPTION_RUNNING
                                             " THEN s.current_period_end ELSE 0 END DESC, "
                                             "s.updated_at DESC, s.id DESC LIMIT 1",
-    /* ?1 subscription id, ?2 customer id ('' keeps), ?3 user id (0 keeps), ?4 plan slug ('' keeps),
-     * ?5 status, ?6 period end, ?7 now. */
-    [STMT_SUBSCRIPTION_STRIPE_UPSERT] =
-        "INSERT INTO subscriptions (user_id, plan_slug, status, current_period_end, "
-        "stripe_customer_id, stripe_subscription_id, source, created_at, updated_at) "
-        "VALUES (NULLIF(?3, 0), ?4, ?5, ?6, ?2, ?1, 'stripe', ?7, ?7) "
-        "ON CONFLICT (stripe_subscription_id) WHERE stripe_subscription_id <> '' DO UPDATE SET "
-        "user_id = COALESCE(excluded.user_id, subscriptions.user_id), "
-        "plan_slug = CASE WHEN excluded.plan_slug <> '' THEN excluded.plan_slug "
-        "ELSE subscriptions.plan_slug END, "
-        "status = excluded.status, current_period_end = excluded.current_period_end, "
-        "stripe_customer_id = CASE WHEN excluded.stripe_customer_id <> '' "
-        "THEN excluded.stripe_customer_id ELSE subscriptions.stripe_customer_id END, "
-        "updated_at = excluded.updated_at",
+    /* STRIPE_UPSERT_SQL (above) says what each parameter is and how events are ordered. */
+    [STMT_SUBSCRIPTION_STRIPE_UPSERT] = STRIPE_UPSERT_SQL,
     [STMT_SUBSCRIPTION_BY_CUSTOMER] = "SELECT " SUBSCRIPTION_COLUMNS(
         "s") " FROM subscriptions s "
              "WHERE s.stripe_customer_id = ?1 AND ?1 <> '' "
@@ -376,6 +402,11 @@ static const char *const statements[STMT_COUNT] = {
                           "VALUES (?1, ?2, ?4) ON CONFLICT (user_id, article_id) DO UPDATE SET "
                           "read_at = excluded.read_at WHERE meter_reads.read_at < ?3",
     [STMT_METER_PURGE] = "DELETE FROM meter_reads WHERE read_at < ?1",
+    /* ?1 user, ?2 article, ?3 since: when the article was counted (NULL: never) and how many
+     * reads the period holds, from one snapshot (store_meter_take). */
+    [STMT_METER_STATE] =
+        "SELECT (SELECT read_at FROM meter_reads WHERE user_id = ?1 AND article_id = ?2), "
+        "(SELECT count(*) FROM meter_reads WHERE user_id = ?1 AND read_at >= ?3)",
     [STMT_STRIPE_EVENT_INSERT] =
         "INSERT INTO stripe_events (id, type, received_at) VALUES (?1, ?2, ?3)",
     [STMT_STRIPE_EVENT_DELETE] = "DELETE FROM stripe_events WHERE id = ?1",
@@ -2233,11 +2264,13 @@ static int subscription_status_valid(const char *status)
 int store_subscription_stripe_upsert(struct store *st, const char *stripe_subscription_id,
                                      const char *stripe_customer_id, int64_t user_id,
                                      const char *plan_slug, const char *status,
-                                     int64_t current_period_end)
+                                     int64_t current_period_end, int64_t event_at, int *applied)
 {
     struct conn *c = conn_get(st, NULL, 0);
     sqlite3_stmt *s = NULL;
     int rc = STORE_ERROR;
+    if (applied)
+        *applied = 0;
     if (!c)
         goto out;
     if (!present(stripe_subscription_id) || !subscription_status_valid(status)) {
@@ -2256,7 +2289,23 @@ int store_subscription_stripe_upsert(struct store *st, const char *stripe_subscr
     bind_text(s, 5, status);
     sqlite3_bind_int64(s, 6, current_period_end);
     sqlite3_bind_int64(s, 7, util_now());
-    rc = step_write(c, s, 0, "saving a Stripe subscription");
+    sqlite3_bind_int64(s, 8, event_at);
+    /* RETURNING gives one row, after the whole statement has run. */
+    int step = conn_step(c, s);
+    int took = 0;
+    if (step == SQLITE_ROW) {
+        took = sqlite3_column_int(s, 0) != 0;
+        step = conn_step(c, s);
+    }
+    if (step == SQLITE_DONE) {
+        rc = STORE_OK;
+        if (applied)
+            *applied = took;
+    } else if (sqlite3_extended_errcode(c->db) == SQLITE_CONSTRAINT_FOREIGNKEY) {
+        rc = STORE_NOT_FOUND; /* the user is gone */
+    } else {
+        report(NULL, 0, "saving a Stripe subscription: %s", sqlite3_errmsg(c->db));
+    }
 out:
     stmt_done(s);
     return rc;
@@ -2411,6 +2460,97 @@ int store_meter_record(struct store *st, int64_t user_id, int64_t article_id, in
     rc = step_write(c, s, 0, "recording a read");
 out:
     stmt_done(s);
+    return rc;
+}
+
+/* The meter's state for user_id and article_id at since, on c, from one snapshot: *read_at is
+ * when the article was counted (-1: never) and *count the reads at or after since. Returns
+ * STORE_OK or STORE_ERROR (reported). */
+static int meter_state(struct conn *c, int64_t user_id, int64_t article_id, int64_t since,
+                       int64_t *read_at, int *count)
+{
+    sqlite3_stmt *s = stmt_get(c, STMT_METER_STATE, NULL, 0);
+    int rc = STORE_ERROR;
+    if (!s)
+        goto out;
+    sqlite3_bind_int64(s, 1, user_id);
+    sqlite3_bind_int64(s, 2, article_id);
+    sqlite3_bind_int64(s, 3, since);
+    if (conn_step(c, s) != SQLITE_ROW) {
+        report(NULL, 0, "reading a reader's meter: %s", sqlite3_errmsg(c->db));
+        goto out;
+    }
+    *read_at = sqlite3_column_type(s, 0) == SQLITE_NULL ? -1 : sqlite3_column_int64(s, 0);
+    *count = sqlite3_column_int(s, 1);
+    rc = STORE_OK;
+out:
+    stmt_done(s);
+    return rc;
+}
+
+/* Fills *out from a meter state (meter_state) for a read against allowance: a re-read inside
+ * the period, or not. Returns 1 if the read is one to count (neither a re-read nor past the
+ * allowance), else 0. */
+static int meter_judge(int64_t read_at, int count, int64_t since, int allowance,
+                       struct meter_take *out)
+{
+    out->already_counted = read_at >= 0 && read_at >= since;
+    out->reads_in_period = count;
+    out->counted = 0;
+    return !out->already_counted && count < allowance;
+}
+
+int store_meter_take(struct store *st, int64_t user_id, int64_t article_id, int64_t since,
+                     int64_t now, int allowance, int record, struct meter_take *out)
+{
+    struct conn *c = conn_get(st, NULL, 0);
+    sqlite3_stmt *s = NULL;
+    int64_t read_at;
+    int count, rc = STORE_ERROR;
+    int in_tx = 0; /* a tx_begin level of ours is open */
+    memset(out, 0, sizeof *out);
+    if (!c)
+        return STORE_ERROR;
+    /* A first look without the write lock: most reads (re-reads, a spent meter, HEAD) write
+     * nothing, so they never wait for another writer. The count only grows while we look, so
+     * a read judged past the allowance here is past it. */
+    if (meter_state(c, user_id, article_id, since, &read_at, &count) != STORE_OK)
+        return STORE_ERROR;
+    if (!meter_judge(read_at, count, since, allowance, out) || !record)
+        return STORE_OK;
+    /* A read to count: judge again holding the write lock, and record in the same transaction,
+     * so that parallel reads by one reader are judged one after another and never all see the
+     * same count under the allowance. */
+    if (tx_begin(c, NULL, 0) != 0)
+        goto out;
+    in_tx = 1;
+    if (meter_state(c, user_id, article_id, since, &read_at, &count) != STORE_OK)
+        goto out;
+    if (!meter_judge(read_at, count, since, allowance, out)) {
+        rc = STORE_OK; /* another request counted it, or spent the allowance, meanwhile */
+        goto out;
+    }
+    if (!(s = stmt_get(c, STMT_METER_RECORD, NULL, 0)))
+        goto out;
+    sqlite3_bind_int64(s, 1, user_id);
+    sqlite3_bind_int64(s, 2, article_id);
+    sqlite3_bind_int64(s, 3, since);
+    sqlite3_bind_int64(s, 4, now);
+    if ((rc = step_write(c, s, 0, "recording a read")) != STORE_OK)
+        goto out; /* STORE_NOT_FOUND: the user or the article is gone */
+    stmt_done(s);
+    s = NULL;
+    in_tx = 0;
+    if (tx_commit(c, NULL, 0) != 0) {
+        rc = STORE_ERROR;
+        goto out;
+    }
+    out->counted = 1;
+    rc = STORE_OK;
+out:
+    stmt_done(s);
+    if (in_tx)
+        tx_rollback(c);
     return rc;
 }
 

@@ -1,16 +1,21 @@
 /*
  * stripe.c: webhook signatures, webhook events and the two Stripe API calls (stripe.h).
  *
- * Events are handled in three steps so that a bad or repeated delivery changes nothing:
+ * Events are handled in steps so that a bad or repeated delivery changes nothing:
  *   1. read: parse the JSON and pull out everything the event type needs, with its type
  *      checked (a malformed event is refused here, before anything is written);
- *   2. resolve: the store reads the change depends on (the plan's period, the plan of a Stripe
- *      price, the subscription's current end), still writing nothing;
- *   3. write: record the event id (the insert decides which of two racing deliveries acts),
- *      then one subscription upsert; if that fails the id is forgotten so Stripe's retry acts.
- * The store has no public transaction spanning 3's two writes, so a crash between them would
- * leave the id recorded with the change unmade; the upsert is a single statement, so the
- * subscription itself is never half-written.
+ *   then, in one store transaction (store_begin), so that the event id is kept exactly when its
+ *   change is made, whatever fails or crashes in between:
+ *   2. record the event id (the insert decides which of two racing deliveries acts);
+ *   3. resolve: the store reads the change depends on (the plan's period, the plan of a Stripe
+ *      price, the subscription's current end), under the transaction's write lock;
+ *   4. apply: one subscription upsert, which Stripe's own order decides: an event older than
+ *      the subscription's state (its `created` against the time stored with the state) leaves
+ *      status and end alone, so a delayed update cannot revive a canceled subscription
+ *      (store_subscription_stripe_upsert has the rule, ties included).
+ * Any failure rolls the whole transaction back, id included, so Stripe's retry is processed.
+ * (The id used to be recorded first and forgotten after a failure, which a crash, or a failed
+ * forget, turned into an event acknowledged and never applied.)
  *
  * API calls use libcurl, blocking (callers run them off the HTTP threads), with short timeouts.
  * The key goes only into the Authorization header, whose memory is wiped after the call.
@@ -166,6 +171,7 @@ struct change {
     int period_from_plan; /* checkout: now + plan_slug's period */
     const char *price_id; /* subscription.updated: find the plan by price */
     int keep_period_end;  /* invoice.payment_failed: keep the stored end */
+    int64_t created;      /* when Stripe made the event: its place in the subscription's story */
 };
 
 /* The field key of obj as a string: 0 with *out the string, or NULL when absent or JSON null;
@@ -394,15 +400,26 @@ static int read_event(json_t *root, int64_t now, const char **id, const char **t
         set_err(err, errlen, "'data.object' is missing");
         return -1;
     }
+    int has_created = 0, rc;
+    if (opt_integer(root, "created", &ch->created, &has_created, err, errlen) < 0)
+        return -1;
     if (!strcmp(*type, "checkout.session.completed"))
-        return read_checkout(object, ch, err, errlen);
-    if (!strcmp(*type, "customer.subscription.updated"))
-        return read_subscription(object, 0, now, ch, err, errlen);
-    if (!strcmp(*type, "customer.subscription.deleted"))
-        return read_subscription(object, 1, now, ch, err, errlen);
-    if (!strcmp(*type, "invoice.payment_failed"))
-        return read_invoice(object, ch, err, errlen);
-    ch->ignore = 1; /* one of Stripe's many other types: acknowledged, not acted on */
+        rc = read_checkout(object, ch, err, errlen);
+    else if (!strcmp(*type, "customer.subscription.updated"))
+        rc = read_subscription(object, 0, now, ch, err, errlen);
+    else if (!strcmp(*type, "customer.subscription.deleted"))
+        rc = read_subscription(object, 1, now, ch, err, errlen);
+    else if (!strcmp(*type, "invoice.payment_failed"))
+        rc = read_invoice(object, ch, err, errlen);
+    else
+        ch->ignore = rc = 1; /* one of Stripe's many other types: acknowledged, not acted on */
+    if (rc < 0)
+        return -1;
+    /* Stripe stamps every event; without the stamp an event could not be put in order. */
+    if (!ch->ignore && (!has_created || ch->created <= 0)) {
+        set_err(err, errlen, "'created' is missing");
+        return -1;
+    }
     return 0;
 }
 
@@ -461,16 +478,19 @@ static int resolve(struct store *st, struct arena *a, struct change *ch, int64_t
     return STORE_OK;
 }
 
-/* Step 3's second write: the subscription upsert. Returns STORE_OK or STORE_ERROR. */
-static int apply(struct store *st, const struct change *ch)
+/* Step 4: the subscription upsert; *applied says whether the event's state was taken (not
+ * older than the stored one). Returns STORE_OK or STORE_ERROR. */
+static int apply(struct store *st, const struct change *ch, int *applied)
 {
     int rc = store_subscription_stripe_upsert(st, ch->subscription_id, ch->customer_id, ch->user_id,
-                                              ch->plan_slug, ch->status, ch->period_end);
+                                              ch->plan_slug, ch->status, ch->period_end,
+                                              ch->created, applied);
     /* The reader deleted the account between paying and this event: the payment record is
      * kept without a user, as the store keeps deleted readers' subscriptions. */
     if (rc == STORE_NOT_FOUND && ch->user_id)
         rc = store_subscription_stripe_upsert(st, ch->subscription_id, ch->customer_id, 0,
-                                              ch->plan_slug, ch->status, ch->period_end);
+                                              ch->plan_slug, ch->status, ch->period_end,
+                                              ch->created, applied);
     return rc == STORE_OK ? STORE_OK : STORE_ERROR;
 }
 
@@ -482,6 +502,7 @@ int stripe_handle_event(struct store *st, const char *payload, size_t len, int64
     json_t *root = payload ? json_loadb(payload, len, JSON_REJECT_DUPLICATES, &json_error) : NULL;
     struct arena *a = NULL;
     int result = STRIPE_EVENT_MALFORMED;
+    int in_tx = 0; /* a store_begin of ours is open */
     const char *id = NULL, *type = NULL;
     struct change ch = {0};
     if (!root) {
@@ -492,36 +513,40 @@ int stripe_handle_event(struct store *st, const char *payload, size_t len, int64
         goto out;
 
     a = arena_new(0);
-    if (!ch.ignore && resolve(st, a, &ch, now, err, errlen) != STORE_OK) {
-        result = STRIPE_EVENT_FAILED; /* nothing recorded yet: Stripe's retry starts afresh */
+    /* From here every failure is FAILED, with the transaction rolled back: nothing recorded,
+     * so Stripe's retry starts afresh. */
+    result = STRIPE_EVENT_FAILED;
+    if (store_begin(st) != STORE_OK) {
+        set_err(err, errlen, "event %s: the database is not available", id);
         goto out;
     }
+    in_tx = 1;
     switch (store_stripe_event_record(st, id, type, now)) {
     case STORE_OK: break;
     case STORE_CONFLICT: result = STRIPE_EVENT_DUPLICATE; goto out;
-    default:
-        set_err(err, errlen, "event %s: recording it failed", id);
-        result = STRIPE_EVENT_FAILED;
+    default: set_err(err, errlen, "event %s: recording it failed", id); goto out;
+    }
+    int applied = 0;
+    if (!ch.ignore) {
+        if (resolve(st, a, &ch, now, err, errlen) != STORE_OK)
+            goto out;
+        if (apply(st, &ch, &applied) != STORE_OK) {
+            set_err(err, errlen, "event %s (%s): saving subscription %s failed", id, type,
+                    ch.subscription_id);
+            goto out;
+        }
+    }
+    in_tx = 0;
+    if (store_commit(st) != STORE_OK) {
+        set_err(err, errlen, "event %s (%s): the database did not keep it", id, type);
         goto out;
     }
-    if (ch.ignore) {
-        result = STRIPE_EVENT_IGNORED;
-        goto out;
-    }
-    if (apply(st, &ch) != STORE_OK) {
-        set_err(err, errlen, "event %s (%s): saving subscription %s failed", id, type,
-                ch.subscription_id);
-        if (store_stripe_event_forget(st, id) == STORE_ERROR)
-            set_err(err, errlen,
-                    "event %s (%s): saving subscription %s failed, and forgetting "
-                    "the event failed too (Stripe's retry will be taken for a "
-                    "duplicate)",
-                    id, type, ch.subscription_id);
-        result = STRIPE_EVENT_FAILED;
-        goto out;
-    }
-    result = STRIPE_EVENT_PROCESSED;
+    result = ch.ignore ? STRIPE_EVENT_IGNORED
+             : applied ? STRIPE_EVENT_PROCESSED
+                       : STRIPE_EVENT_STALE;
 out:
+    if (in_tx)
+        store_rollback(st);
     if (result == STRIPE_EVENT_MALFORMED && id && err && errlen) {
         char reason[256];
         snprintf(reason, sizeof reason, "%s", err);

@@ -48,10 +48,15 @@ enum stripe_event_result {
     STRIPE_EVENT_DUPLICATE,     /* the id was processed before: nothing done */
     STRIPE_EVENT_IGNORED,       /* a type (or object) we do not act on: id recorded, nothing else */
     STRIPE_EVENT_MALFORMED,     /* not a Stripe event we can read: nothing recorded or changed */
-    STRIPE_EVENT_FAILED,        /* a store error: the id is forgotten again so a retry runs */
+    STRIPE_EVENT_FAILED,        /* a store error: nothing recorded or changed, so a retry runs */
+    STRIPE_EVENT_STALE, /* older than the subscription's state: id recorded, the state kept (only
+                           an unset user, plan or customer filled in) */
 };
 
-/* Applies the (already authenticated) event JSON payload[0..len) to st at now:
+/* Applies the (already authenticated) event JSON payload[0..len) to st at now, in the order
+ * Stripe made it (its `created`, required for the types below), not the order it arrived in:
+ * an event older than the subscription's state does not change its status or end
+ * (store_subscription_stripe_upsert says exactly, ties included). The types:
  *   checkout.session.completed: the subscription of client_reference_id (our user id) with
  *     metadata.plan, "active" until now + the plan's period (31 or 366 days) until a
  *     customer.subscription.updated says the real end;
@@ -61,9 +66,10 @@ enum stripe_event_result {
  *     items.data[0].price.id (else metadata.plan, else unchanged);
  *   customer.subscription.deleted: "canceled", ended at ended_at (or now);
  *   invoice.payment_failed: the invoice's subscription becomes "past_due", its end kept.
- * The whole event is validated before anything is written; then the id is recorded (a repeat is
- * DUPLICATE) and the one subscription upsert made. Returns an enum stripe_event_result; err
- * (errlen bytes) says why for MALFORMED and FAILED, for the log. */
+ * The whole event is validated before anything is written; then, in one transaction, the id is
+ * recorded (a repeat is DUPLICATE) and the one subscription upsert made: both are kept, or
+ * neither. Returns an enum stripe_event_result; err (errlen bytes) says why for MALFORMED and
+ * FAILED, for the log. */
 int stripe_handle_event(struct store *st, const char *payload, size_t len, int64_t now, char *err,
                         size_t errlen);
 

@@ -16,8 +16,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { startServer, runCli, tmpDir, demoDir } from '../lib/server.mjs';
-import { Client, addUser, freshEmail, blake2b256 } from '../lib/accounts.mjs';
+import { startServer, runCli, tmpDir, demoDir, httpRequest } from '../lib/server.mjs';
+import { Client, addUser, freshEmail, blake2b256, sql } from '../lib/accounts.mjs';
 import { get, poll } from '../lib/util.mjs';
 
 const ALL = 'placements=interstitial,leaderboard,in-article,sidebar';
@@ -34,6 +34,10 @@ const SIZES = { interstitial: [300, 250], leaderboard: [728, 90], 'in-article': 
 const IMAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox";
 const FRAME_CSP = "sandbox allow-scripts allow-popups allow-popups-to-escape-sandbox; " +
   "frame-ancestors 'self'";
+
+// What a browser sends when a reader follows a link on one of our pages (Fetch Metadata).
+const NAVIGATION = { 'Sec-Fetch-Site': 'same-origin', 'Sec-Fetch-Mode': 'navigate',
+  'Sec-Fetch-Dest': 'document', 'Sec-Fetch-User': '?1' };
 
 const now = () => Math.floor(Date.now() / 1000);
 const day = (offset = 0) => new Date(Date.now() + offset * 86400_000).toISOString().slice(0, 10);
@@ -277,9 +281,11 @@ test('impressions and clicks reach `ads report` within seconds, with the CTR', a
     const res = await get(`${main.url}/ads/impression/${id}`, { method: 'POST' });
     assert.equal(res.status, 204);
   }
-  const click = await get(`${main.url}/ads/click/${id}?url=https://evil.example`);
+  // A click is a reader following the link on one of our pages: a top-level navigation.
+  const click = await httpRequest(main.port, 'GET', `/ads/click/${id}?url=https://evil.example`,
+    NAVIGATION);
   assert.equal(click.status, 302);
-  assert.equal(click.headers.get('location'), 'https://example.org/report');
+  assert.equal(click.headers.location, 'https://example.org/report');
   // A HEAD of the click link counts nothing.
   assert.equal((await get(`${main.url}/ads/click/${id}`, { method: 'HEAD' })).status, 302);
 
@@ -300,6 +306,139 @@ test('impressions and clicks reach `ads report` within seconds, with the CTR', a
   const none = ads(main, uploads, ['report', '--from', '2015-01-01', '--to', '2015-01-31']);
   assert.doesNotMatch(none.stdout, /^2015-/m);
   assert.match(none.stdout, /^total\s+0\s+0\s+-$/m);
+});
+
+// --- counting only what a reader did, and only so much of it (issue 8, finding 13) ---------------
+
+// Adds a campaign (slug) with one sidebar creative on srv; returns the creative's id.
+function ownCreative(srv, uploads, slug) {
+  ads(srv, uploads, ['campaign', 'add', slug, '--name', `Campaign ${slug}`, '--start', day(-1),
+    '--end', day(1), '--section', 'energy']);
+  const added = ads(srv, uploads, ['creative', 'add', slug, '--placement', 'sidebar', '--image',
+    SQUARE, '--alt', `Ad ${slug}`, '--url', `https://example.org/${slug}`]);
+  const id = Number(/added creative (\d+)/.exec(added.stdout)?.[1]);
+  assert.ok(id > 0, added.stdout);
+  return id;
+}
+
+// Today's counts of creative id on srv, from `ads report`: {impressions, clicks}.
+function todays(srv, uploads, id) {
+  const r = ads(srv, uploads, ['report', '--from', day(0), '--to', day(0)]);
+  const line = r.stdout.split('\n').find((l) => l.split(/\s+/)[2] === String(id));
+  if (!line) return { impressions: 0, clicks: 0 };
+  const f = line.trim().split(/\s+/);
+  return { impressions: Number(f[4]), clicks: Number(f[5]) };
+}
+
+// Waits until the counts of every creative in `expected` ({id: {impressions, clicks}}) reach
+// what is expected, then two flush intervals more, and asserts they are exactly that.
+async function assertCounts(srv, uploads, expected) {
+  const reached = () => Object.entries(expected).every(([id, e]) => {
+    const c = todays(srv, uploads, id);
+    return c.impressions >= e.impressions && c.clicks >= e.clicks;
+  });
+  await poll(reached, { ms: 10_000, every: 250 });
+  await new Promise((resolve) => setTimeout(resolve, 1200));
+  for (const [id, e] of Object.entries(expected)) {
+    assert.deepEqual(todays(srv, uploads, id), e, `creative ${id}`);
+  }
+}
+
+test('finding 13: a click counts only for a top-level navigation from this site; the redirect happens either way', async () => {
+  const uploads = path.join(dir, 'uploads-main');
+  const id = ownCreative(main, uploads, 'navigation-test');
+  const target = `/ads/click/${id}`;
+  for (const [what, headers] of [
+    ['an <img> on another site', { 'Sec-Fetch-Site': 'cross-site', 'Sec-Fetch-Mode': 'no-cors',
+      'Sec-Fetch-Dest': 'image' }],
+    ['an <img> on our own page', { 'Sec-Fetch-Site': 'same-origin', 'Sec-Fetch-Mode': 'no-cors',
+      'Sec-Fetch-Dest': 'image' }],
+    ['fetch() from our page', { 'Sec-Fetch-Site': 'same-origin', 'Sec-Fetch-Mode': 'cors',
+      'Sec-Fetch-Dest': 'empty' }],
+    ['a frame navigated to it', { 'Sec-Fetch-Site': 'same-origin', 'Sec-Fetch-Mode': 'navigate',
+      'Sec-Fetch-Dest': 'iframe' }],
+    ['another site navigating a window to it', { 'Sec-Fetch-Site': 'cross-site',
+      'Sec-Fetch-Mode': 'navigate', 'Sec-Fetch-Dest': 'document', 'Sec-Fetch-User': '?1' }],
+    ['no Fetch Metadata (a script, a link scanner, a browser older than any supported)', {}],
+  ]) {
+    const res = await httpRequest(main.port, 'GET', target, headers);
+    assert.equal(res.status, 302, what);
+    assert.equal(res.headers.location, 'https://example.org/navigation-test', what);
+  }
+  // A reader following the link: counted (also from a sibling host of the same site).
+  for (const site of ['same-origin', 'same-site']) {
+    const res = await httpRequest(main.port, 'GET', target, { ...NAVIGATION, 'Sec-Fetch-Site': site });
+    assert.equal(res.status, 302);
+  }
+  await assertCounts(main, uploads, { [id]: { impressions: 0, clicks: 2 } });
+});
+
+test('finding 13: impressions and clicks are capped per client (IPv6 by /64) per creative per UTC day: 100 and 10 by default', { timeout: 120_000 }, async () => {
+  const uploads = path.join(dir, 'uploads-capped');
+  const srv = await startServer({ args: ['--uploads', uploads, '--trusted-proxies', '127.0.0.1/32'] });
+  try {
+    const [a, b, c] = ['cap-a', 'cap-b', 'cap-c'].map((slug) => ownCreative(srv, uploads, slug));
+    const beacon = async (id, client, times) => {
+      for (let i = 0; i < times; i++) {
+        const res = await httpRequest(srv.port, 'POST', `/ads/impression/${id}`,
+          { 'X-Forwarded-For': client, 'Sec-Fetch-Site': 'same-origin', 'Sec-Fetch-Mode': 'no-cors',
+            'Sec-Fetch-Dest': 'empty' }, { body: '' });
+        assert.equal(res.status, 204, `beacon ${i + 1} of ${client}: always answered`);
+      }
+    };
+    const clicks = async (id, client, times) => {
+      for (let i = 0; i < times; i++) {
+        const res = await httpRequest(srv.port, 'GET', `/ads/click/${id}`,
+          { 'X-Forwarded-For': client, ...NAVIGATION });
+        assert.equal(res.status, 302, `click ${i + 1} of ${client}: always redirected`);
+      }
+    };
+    await beacon(a, '198.51.100.1', 105);     // 100 counted
+    await beacon(a, '198.51.100.2', 3);       // another client: 3
+    await beacon(b, '198.51.100.1', 4);       // another creative: 4
+    await beacon(c, '2001:db8:1:2::1', 60);   // one /64 ...
+    await beacon(c, '2001:db8:1:2::ffff', 60); // ... shares its 100
+    await beacon(c, '2001:db8:1:3::1', 3);    // another /64: 3
+    await clicks(a, '198.51.100.1', 12);      // 10 counted
+    await clicks(a, '198.51.100.2', 1);
+    await assertCounts(srv, uploads, {
+      [a]: { impressions: 103, clicks: 11 },
+      [b]: { impressions: 4, clicks: 0 },
+      [c]: { impressions: 103, clicks: 0 },
+    });
+  } finally {
+    await srv.stop();
+  }
+});
+
+test('finding 16: a kill -9 loses at most the last tick\'s counts; a SIGTERM loses none', { timeout: 60_000 }, async () => {
+  const impressions = (db, id) => Number(sql(db,
+    `SELECT coalesce(sum(impressions), 0) FROM ad_stats WHERE creative_id = ${id}`));
+  const beacons = async (srv, id, n) => {
+    for (let i = 0; i < n; i++) {
+      assert.equal((await get(`${srv.url}/ads/impression/${id}`, { method: 'POST' })).status, 204);
+    }
+  };
+  for (const signal of ['SIGKILL', 'SIGTERM']) {
+    const srv = await startServer();
+    try {
+      const { ads: entries } = await slots(new Client(srv.url), 'placements=sidebar');
+      const id = entries.sidebar.id;
+      await beacons(srv, id, 5);
+      await new Promise((resolve) => setTimeout(resolve, 1500)); // three ticks
+      await beacons(srv, id, 3); // within the last tick, maybe
+      srv.proc.kill(signal);
+      await srv.exited;
+      const kept = impressions(srv.db, id);
+      if (signal === 'SIGKILL') {
+        assert.ok(kept >= 5 && kept <= 8, `after kill -9: ${kept} impressions kept, expected 5 to 8`);
+      } else {
+        assert.equal(kept, 8, 'after SIGTERM every impression is kept');
+      }
+    } finally {
+      await srv.stop().catch(() => {}); // a killed server's exit is not a clean one
+    }
+  }
 });
 
 // --- choosing by dates and targeting, on a server whose house campaign is removed ----------------

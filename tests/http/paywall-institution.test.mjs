@@ -8,7 +8,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer } from '../lib/server.mjs';
+import { startServer, rawRequest } from '../lib/server.mjs';
 import {
   ARTICLES, METERED, SUBSCRIBERS, FREE, Reader, assertFull, assertPreview, assertPaywallMarkup,
   meterSetCookie, orgAdd, rangeAdd, rangeRemove, orgRemove, eventually, hasIpv6Loopback,
@@ -211,6 +211,59 @@ test('X-Forwarded-For from a trusted proxy (--trusted-proxies 127.0.0.1/32) is b
       'XFF "198.51.100.9, 203.0.113.7": the client (rightmost untrusted) is 203.0.113.7');
     for (const a of [...FREE, ...METERED.slice(0, 2)]) {
       assertFull(await new Reader(srv.url).read(a, yes), a, `through the proxy, ${a.slug}`);
+    }
+  } finally {
+    await srv.stop();
+  }
+});
+
+// A GET of article a over a raw socket with the header lines given as they are (so a name can
+// appear twice, as a proxy that appends its own line sends it); {status, body} for assertFull
+// and assertPreview.
+async function readWithLines(port, a, lines) {
+  const head = [`GET ${a.path} HTTP/1.1`, `Host: 127.0.0.1:${port}`, 'Connection: close', ...lines];
+  const r = await rawRequest(port, `${head.join('\r\n')}\r\n\r\n`);
+  assert.equal(r.status, 200, `${lines.join(' | ')}: status ${r.status}: ${r.text.slice(0, 200)}`);
+  return { status: r.status, body: r.body.toString('utf8') };
+}
+
+test('finding 2: X-Forwarded-For on two lines (the client\'s, then the trusted proxy\'s) is one list, walked from the right', { timeout: 30_000 }, async () => {
+  const srv = await startServer({ args: ['--trusted-proxies', '127.0.0.1/32,10.0.0.0/8'] });
+  try {
+    orgAdd(srv.db, 'xff', 'Proxy Org');
+    rangeAdd(srv.db, 'xff', '203.0.113.0/24');
+    // Wait until the range is loaded (one line: the proxy's own, naming a client in the range).
+    await eventually(async () => {
+      const r = await readWithLines(srv.port, S, ['X-Forwarded-For: 203.0.113.7']);
+      return !textOf(r.body).includes('Want access to this content?');
+    }, 'the range never took effect');
+
+    // The client wrote the first line claiming the institution's address; the proxy appended a
+    // line of its own with the real peer. Only the proxy's line may decide: not institutional.
+    for (const lines of [
+      ['X-Forwarded-For: 203.0.113.5', 'X-Forwarded-For: 198.51.100.9'],
+      ['X-Forwarded-For: 203.0.113.5', 'x-forwarded-for: 198.51.100.9'],
+      ['x-forwarded-for: 203.0.113.5, 203.0.113.6', 'X-FORWARDED-FOR: 198.51.100.9'],
+      // Another header between the two lines, and a trusted hop appended by a second proxy.
+      ['X-Forwarded-For: 203.0.113.5', 'Accept: text/html', 'X-Forwarded-For: 198.51.100.9',
+        'X-Forwarded-For: 10.1.2.3'],
+      // The proxy's line empty: the rightmost entry is empty, which is malformed, so the walk
+      // stops at once and the client is the peer itself (the proxy, not in the range).
+      ['X-Forwarded-For: 203.0.113.5', 'X-Forwarded-For: '],
+    ]) {
+      const r = await readWithLines(srv.port, S, lines);
+      assertPreview(r, S, `lines ${JSON.stringify(lines)}`);
+      assert.ok(!textOf(r.body).includes('Access provided by'), `lines ${JSON.stringify(lines)}: named`);
+    }
+
+    // And the other way round: the real client (the proxy's line) is in the range.
+    for (const lines of [
+      ['X-Forwarded-For: 198.51.100.9', 'X-Forwarded-For: 203.0.113.7'],
+      ['X-Forwarded-For: 198.51.100.9', 'x-forwarded-for: 203.0.113.7', 'X-Forwarded-For: 10.9.9.9'],
+    ]) {
+      const r = await readWithLines(srv.port, S, lines);
+      assertFull(r, S, `lines ${JSON.stringify(lines)}`);
+      assert.ok(textOf(r.body).includes('Access provided by Proxy Org'), `lines ${JSON.stringify(lines)}: not named`);
     }
   } finally {
     await srv.stop();

@@ -14,6 +14,7 @@ import {
 } from '../lib/accounts.mjs';
 import { startFakeStripe, CHECKOUT_URL, PORTAL_URL } from '../lib/fake-stripe.mjs';
 import { get, textOf } from '../lib/util.mjs';
+import { Reader, SUBSCRIBERS, assertPreview } from '../lib/paywall.mjs';
 
 const SECRET = 'whsec_test_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const KEY = 'sk_test_x';
@@ -64,13 +65,14 @@ async function deliver(body, { header = signature(body), type = 'application/jso
 
 // A Stripe event as Stripe sends it (pretty-printed, as Stripe's bodies are: the signature is
 // over these exact bytes).
+// `created` is when Stripe made the event (its order, which delivery does not keep).
 let serial = 0;
-function eventBody(type, object, id = `evt_test_${process.pid}_${++serial}`) {
+function eventBody(type, object, id = `evt_test_${process.pid}_${++serial}`, created = now()) {
   return JSON.stringify({
     id,
     object: 'event',
     api_version: '2024-06-20',
-    created: now(),
+    created,
     data: { object },
     livemode: false,
     pending_webhooks: 1,
@@ -175,6 +177,107 @@ test('checkout.session.completed: the reader is subscribed', { timeout: 30_000 }
       ended_at: endedAt }));
   assert.equal(del.status, 200, del.body);
   assert.equal(row('sub_first'), `${r.id}|st-monthly|canceled|${endedAt}|cus_first`);
+});
+
+// --- events out of order (issue 8, finding 10) -----------------------------------------------
+
+// Delivers event `type` for `object` made by Stripe at `created` (a fresh id); asserts 200.
+async function deliverAt(type, object, created) {
+  const res = await deliver(eventBody(type, object, undefined, created));
+  assert.equal(res.status, 200, `${type} created ${created}: ${res.status} ${res.body}`);
+  return res;
+}
+
+test('finding 10: a delayed older customer.subscription.updated (active) after .deleted does not revive the subscription', { timeout: 30_000 }, async () => {
+  const r = await subscribedReader();
+  const t = now();
+  const sub = { id: r.subscription, customer: r.customer };
+  await deliverAt('customer.subscription.deleted',
+    { ...subscriptionObject({ ...sub, status: 'canceled', end: t + 20 * DAY }), ended_at: t }, t);
+  assert.equal(row(r.subscription), `${r.id}|st-monthly|canceled|${t}|${r.customer}`);
+  // Made a minute before the deletion, delivered after it.
+  await deliverAt('customer.subscription.updated',
+    subscriptionObject({ ...sub, status: 'active', end: t + 30 * DAY }), t - 60);
+  assert.equal(row(r.subscription), `${r.id}|st-monthly|canceled|${t}|${r.customer}`,
+    'an older update revived a canceled subscription');
+  // An older failed payment changes nothing either.
+  await deliverAt('invoice.payment_failed',
+    { id: `in_${r.subscription}`, object: 'invoice', customer: r.customer, subscription: r.subscription }, t - 30);
+  assert.equal(row(r.subscription), `${r.id}|st-monthly|canceled|${t}|${r.customer}`);
+  // The reader is not a subscriber: a subscribers-only article is the preview.
+  const c = new Reader(srv.url);
+  await c.signIn(r.email, PASSWORD);
+  assertPreview(await c.read(SUBSCRIBERS[0]), SUBSCRIBERS[0], 'after the late update');
+});
+
+test('finding 10: an older event never overwrites a newer one; in the same second a cancellation wins; an older checkout still links the reader', { timeout: 30_000 }, async () => {
+  const r = await subscribedReader();
+  const t = now();
+  const sub = { id: r.subscription, customer: r.customer };
+  const e2 = t + 40 * DAY;
+  await deliverAt('customer.subscription.updated', subscriptionObject({ ...sub, status: 'active', end: e2 }), t);
+  // An older update (past_due, an earlier end) delivered late: ignored.
+  await deliverAt('customer.subscription.updated', subscriptionObject({ ...sub, status: 'past_due', end: t + DAY }), t - 10);
+  assert.equal(row(r.subscription), `${r.id}|st-monthly|active|${e2}|${r.customer}`);
+  // A newer one applies; the same second as the stored state applies too (the later delivery).
+  const e3 = t + 50 * DAY;
+  await deliverAt('customer.subscription.updated',
+    subscriptionObject({ ...sub, status: 'active', end: e3, price: 'price_annual_test' }), t + 5);
+  assert.equal(row(r.subscription), `${r.id}|st-annual|active|${e3}|${r.customer}`);
+  await deliverAt('customer.subscription.updated', subscriptionObject({ ...sub, status: 'past_due', end: e3 }), t + 5);
+  assert.equal(row(r.subscription), `${r.id}|st-monthly|past_due|${e3}|${r.customer}`);
+  // Deleted and updated in the same second, in either order: canceled.
+  await deliverAt('customer.subscription.deleted',
+    { ...subscriptionObject({ ...sub, status: 'canceled', end: e3 }), ended_at: t + 6 }, t + 6);
+  await deliverAt('customer.subscription.updated', subscriptionObject({ ...sub, status: 'active', end: e3 }), t + 6);
+  assert.equal(row(r.subscription), `${r.id}|st-monthly|canceled|${t + 6}|${r.customer}`);
+
+  const other = await subscribedReader();
+  await deliverAt('customer.subscription.updated', subscriptionObject({ id: other.subscription,
+    customer: other.customer, status: 'active', end: e2 }), t + 7);
+  await deliverAt('customer.subscription.deleted', { ...subscriptionObject({ id: other.subscription,
+    customer: other.customer, status: 'canceled', end: e2 }), ended_at: t + 7 }, t + 7);
+  assert.equal(row(other.subscription), `${other.id}|st-monthly|canceled|${t + 7}|${other.customer}`);
+
+  // The subscription's update arrives before the checkout that made it (which carries our
+  // user id): the older checkout links the reader and its plan, and leaves status and end alone.
+  const late = newReader();
+  const subId = `sub_late_${process.pid}`;
+  const cus = `cus_late_${process.pid}`;
+  await deliverAt('customer.subscription.updated',
+    subscriptionObject({ id: subId, customer: cus, status: 'active', end: e2, price: 'price_unknown' }), t);
+  assert.equal(row(subId), `0||active|${e2}|${cus}`);
+  await deliverAt('checkout.session.completed',
+    checkoutSession(late.id, { customer: cus, subscription: subId, plan: 'st-annual' }), t - 20);
+  assert.equal(row(subId), `${late.id}|st-annual|active|${e2}|${cus}`,
+    'the older checkout did not link the reader, or changed the status or the end');
+});
+
+test('finding 10: recording the event id and applying it are one transaction', { timeout: 30_000 }, async () => {
+  const r = newReader();
+  const subId = `sub_tx_${process.pid}`;
+  const id = `evt_tx_${process.pid}`;
+  const body = eventBody('checkout.session.completed',
+    checkoutSession(r.id, { customer: `cus_tx_${process.pid}`, subscription: subId }), id);
+  // The subscription cannot be written, and nothing may be deleted from stripe_events: a
+  // record-then-forget webhook keeps the id, and takes Stripe's retry for a duplicate.
+  sql(srv.db, `CREATE TRIGGER refuse_tx BEFORE INSERT ON subscriptions
+    WHEN NEW.stripe_subscription_id = '${subId}' BEGIN SELECT RAISE(ABORT, 'refused'); END;
+    CREATE TRIGGER keep_events BEFORE DELETE ON stripe_events BEGIN SELECT RAISE(ABORT, 'kept'); END;`);
+  try {
+    const failed = await deliver(body);
+    assert.equal(failed.status, 500, failed.body);
+    assert.equal(sql(srv.db, `SELECT count(*) FROM stripe_events WHERE id = '${id}'`), '0',
+      'the event id was kept although its change was not made');
+  } finally {
+    sql(srv.db, 'DROP TRIGGER refuse_tx; DROP TRIGGER keep_events;');
+  }
+  // Stripe's retry is processed.
+  const retry = await deliver(body);
+  assert.equal(retry.status, 200, retry.body);
+  assert.equal(row(subId).split('|').slice(0, 3).join('|'), `${r.id}|st-monthly|active`);
+  assert.equal((await deliver(body)).status, 200);
+  assert.equal(sql(srv.db, `SELECT count(*) FROM stripe_events WHERE id = '${id}'`), '1');
 });
 
 test('a bad signature is refused (400) and changes nothing', { timeout: 30_000 }, async () => {

@@ -21,7 +21,8 @@
 #include "util.h"
 
 #define DAY 86400
-#define NOW 1700000000 /* a fixed "now" for selection: 2023-11-14 22:13:20 UTC */
+#define NOW 1700000000     /* a fixed "now" for selection: 2023-11-14 22:13:20 UTC */
+#define CLIENT "192.0.2.1" /* the client address of the counting tests */
 
 /* Removes t's directory and everything under it (a shell's rm -r: the test made it all, images
  * as well as the database). */
@@ -717,16 +718,16 @@ static void test_counts_and_report(void)
 
     /* NOW is 2023-11-14 (UTC); NOW - DAY the 13th. */
     for (int i = 0; i < 3; i++)
-        ads_count_impression(one, NOW);
-    ads_count_click(one, NOW);
-    ads_count_impression(one, NOW - DAY);
-    ads_count_impression(two, NOW);
-    ads_count_impression(gone, NOW);
+        ads_count_impression(CLIENT, one, NOW, 0);
+    ads_count_click(CLIENT, one, NOW, 0);
+    ads_count_impression(CLIENT, one, NOW - DAY, 0);
+    ads_count_impression(CLIENT, two, NOW, 0);
+    ads_count_impression(CLIENT, gone, NOW, 0);
     CHECK_INT(store_creative_delete(st, gone), STORE_OK); /* deleted before the flush */
     ads_flush(st);
     /* Flushed again later: the counts add up onto the same rows. */
-    ads_count_impression(one, NOW);
-    ads_count_click(two, NOW);
+    ads_count_impression(CLIENT, one, NOW, 0);
+    ads_count_click(CLIENT, two, NOW, 0);
     ads_flush(st);
 
     CHECK_INT(store_ad_report(st, a, "", "", &rows, &n), STORE_OK);
@@ -783,6 +784,57 @@ static void test_ctr(void)
     CHECK_STR(out, "0.00%");
 }
 
+/* The per-client caps (issue 8, finding 13): per address (IPv6 by /64, a mapped IPv4 address
+ * as IPv4), per creative, per UTC day, impressions and clicks apart; a new day starts afresh; a
+ * cap of 0 caps nothing; and 200,000 clients, one impression each, are all counted (the sketch
+ * has room), while a client already capped stays capped among them. */
+static void test_count_caps(void)
+{
+    struct tmpdb t;
+    if (tmpdb_make(&t, "ads") != 0) {
+        CHECK(0);
+        return;
+    }
+    const int64_t day2 = NOW + DAY;
+    int counted = 0;
+    for (int i = 0; i < 5; i++)
+        counted += ads_count_impression("198.51.100.7", 9001, day2, 3);
+    CHECK_INT(counted, 3);
+    CHECK_INT(ads_count_impression("198.51.100.7", 9001, day2, 3), 0);
+    CHECK_INT(ads_count_impression("::ffff:198.51.100.7", 9001, day2, 3), 0); /* the same client */
+    CHECK_INT(ads_count_impression("198.51.100.8", 9001, day2, 3), 1);        /* another client */
+    CHECK_INT(ads_count_impression("198.51.100.7", 9002, day2, 3), 1);        /* another creative */
+    CHECK_INT(ads_count_click("198.51.100.7", 9001, day2, 1), 1); /* clicks are counted apart */
+    CHECK_INT(ads_count_click("198.51.100.7", 9001, day2, 1), 0);
+    CHECK_INT(ads_count_impression("198.51.100.7", 9001, day2, 0), 1); /* no cap */
+    /* IPv6: one /64 is one client. */
+    CHECK_INT(ads_count_impression("2001:db8:1:2::1", 9001, day2, 2), 1);
+    CHECK_INT(ads_count_impression("2001:db8:1:2:ffff:ffff:ffff:ffff", 9001, day2, 2), 1);
+    CHECK_INT(ads_count_impression("2001:db8:1:2::99", 9001, day2, 2), 0);
+    CHECK_INT(ads_count_impression("2001:db8:1:3::1", 9001, day2, 2), 1);
+    /* Text that is not an address is one client of its own. */
+    CHECK_INT(ads_count_impression("-", 9001, day2, 1), 1);
+    CHECK_INT(ads_count_impression("-", 9001, day2, 1), 0);
+    /* Many clients: every one counted, the capped one still capped. */
+    counted = 0;
+    for (int i = 0; i < 200000; i++) {
+        char ip[32];
+        snprintf(ip, sizeof ip, "10.%d.%d.%d", (i >> 16) & 255, (i >> 8) & 255, i & 255);
+        counted += ads_count_impression(ip, 9003, day2, 100);
+    }
+    CHECK_INT(counted, 200000);
+    CHECK_INT(ads_count_impression("198.51.100.7", 9001, day2, 3), 0);
+    /* The next UTC day starts afresh. */
+    CHECK_INT(ads_count_impression("198.51.100.7", 9001, day2 + DAY, 3), 1);
+    /* The counts go nowhere: their creatives do not exist in this database. */
+    struct store *st = open_store(&t);
+    if (st) {
+        ads_flush(st);
+        store_close(st);
+    }
+    tmpdb_remove_all(&t);
+}
+
 void suite_ads(void)
 {
     RUN(test_placements);
@@ -796,5 +848,6 @@ void suite_ads(void)
     RUN(test_selection);
     RUN(test_campaigns_and_creatives);
     RUN(test_counts_and_report);
+    RUN(test_count_caps);
     RUN(test_ctr);
 }

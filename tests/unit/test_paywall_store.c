@@ -5,7 +5,8 @@
  * one with expiry and with Stripe ones beside it), Stripe subscriptions (upsert by id, repeated
  * webhooks, fields kept when not given), Stripe events recorded once, organisations and their
  * normalised ranges, the signed-in meter (count, first read, re-read inside and after the
- * period, purge), subscriptions surviving their account's deletion with no user, default access
+ * period, purge; deciding and recording in one step, also while another connection holds the
+ * write lock), subscriptions surviving their account's deletion with no user, default access
  * levels (stored, and read back by every query that reads a publication or a section, the
  * article's joined ones included), and the paywall version seen from a second store on the same
  * file.
@@ -282,7 +283,7 @@ static void test_admin_subscriptions(void)
 
     /* A running Stripe subscription is preferred to an expired grant, and vice versa. */
     CHECK_INT(store_subscription_stripe_upsert(st, "sub_1", "cus_1", reader, "monthly", "active",
-                                               now + 10 * DAY),
+                                               now + 10 * DAY, 1, NULL),
               STORE_OK);
     CHECK_INT(store_subscription_current(st, a, reader, now + 2 * DAY, &sub), STORE_OK);
     CHECK_STR(sub.source, "stripe");
@@ -329,9 +330,9 @@ static void test_stripe_subscriptions(void)
     int64_t reader = make_user(st, "reader@example.com");
 
     /* An event before the user is known (webhooks arrive in any order). */
-    CHECK_INT(
-        store_subscription_stripe_upsert(st, "sub_A", "cus_A", 0, "", "active", now + 30 * DAY),
-        STORE_OK);
+    CHECK_INT(store_subscription_stripe_upsert(st, "sub_A", "cus_A", 0, "", "active",
+                                               now + 30 * DAY, 2, NULL),
+              STORE_OK);
     CHECK_INT(store_subscription_by_stripe_customer(st, a, "cus_A", &sub), STORE_OK);
     CHECK_INT(sub.user_id, 0);
     CHECK_STR(sub.plan_slug, "");
@@ -341,7 +342,7 @@ static void test_stripe_subscriptions(void)
 
     /* checkout.session.completed fills in the user and the plan. */
     CHECK_INT(store_subscription_stripe_upsert(st, "sub_A", "cus_A", reader, "monthly", "active",
-                                               now + 30 * DAY),
+                                               now + 30 * DAY, 3, NULL),
               STORE_OK);
     CHECK_INT(store_subscription_current(st, a, reader, now, &sub), STORE_OK);
     CHECK_INT(sub.id, id);
@@ -352,7 +353,7 @@ static void test_stripe_subscriptions(void)
     /* The same webhook again: idempotent. */
     for (int i = 0; i < 3; i++)
         CHECK_INT(store_subscription_stripe_upsert(st, "sub_A", "cus_A", reader, "monthly",
-                                                   "active", now + 30 * DAY),
+                                                   "active", now + 30 * DAY, 4, NULL),
                   STORE_OK);
     CHECK_INT(query_int(t.path, "SELECT count(*) FROM subscriptions"), 1);
     CHECK_INT(store_subscription_current(st, a, reader, now, &sub), STORE_OK);
@@ -360,7 +361,8 @@ static void test_stripe_subscriptions(void)
     CHECK_STR(sub.status, "active");
 
     /* invoice.payment_failed: only the status and the end are known; the rest is kept. */
-    CHECK_INT(store_subscription_stripe_upsert(st, "sub_A", "", 0, "", "past_due", now + 30 * DAY),
+    CHECK_INT(store_subscription_stripe_upsert(st, "sub_A", "", 0, "", "past_due", now + 30 * DAY,
+                                               5, NULL),
               STORE_OK);
     CHECK_INT(store_subscription_by_stripe_customer(st, a, "cus_A", &sub), STORE_OK);
     CHECK_INT(sub.id, id);
@@ -371,18 +373,19 @@ static void test_stripe_subscriptions(void)
 
     /* Renewal, then deletion. */
     CHECK_INT(store_subscription_stripe_upsert(st, "sub_A", "cus_A", 0, "annual", "active",
-                                               now + 365 * DAY),
+                                               now + 365 * DAY, 6, NULL),
               STORE_OK);
     CHECK_INT(store_subscription_current(st, a, reader, now, &sub), STORE_OK);
     CHECK_STR(sub.plan_slug, "annual");
     CHECK_INT(sub.current_period_end, now + 365 * DAY);
-    CHECK_INT(store_subscription_stripe_upsert(st, "sub_A", "", 0, "", "canceled", now), STORE_OK);
+    CHECK_INT(store_subscription_stripe_upsert(st, "sub_A", "", 0, "", "canceled", now, 7, NULL),
+              STORE_OK);
     CHECK_INT(store_subscription_current(st, a, reader, now, &sub), STORE_OK);
     CHECK_STR(sub.status, "canceled");
 
     /* A second subscription of the same customer: an active one comes first. */
     CHECK_INT(store_subscription_stripe_upsert(st, "sub_B", "cus_A", reader, "monthly", "active",
-                                               now + 30 * DAY),
+                                               now + 30 * DAY, 8, NULL),
               STORE_OK);
     CHECK_INT(store_subscription_by_stripe_customer(st, a, "cus_A", &sub), STORE_OK);
     CHECK_STR(sub.stripe_subscription_id, "sub_B");
@@ -395,19 +398,22 @@ static void test_stripe_subscriptions(void)
     CHECK_INT(store_subscription_by_stripe_customer(st, a, NULL, &sub), STORE_NOT_FOUND);
 
     /* Refused: an unknown status, an empty id, an unknown user; nothing changes. */
-    CHECK_INT(store_subscription_stripe_upsert(st, "sub_A", "cus_A", 0, "", "trialing", now),
+    CHECK_INT(
+        store_subscription_stripe_upsert(st, "sub_A", "cus_A", 0, "", "trialing", now, 9, NULL),
+        STORE_ERROR);
+    CHECK_INT(store_subscription_stripe_upsert(st, "sub_A", "cus_A", 0, "", NULL, now, 10, NULL),
               STORE_ERROR);
-    CHECK_INT(store_subscription_stripe_upsert(st, "sub_A", "cus_A", 0, "", NULL, now),
-              STORE_ERROR);
-    CHECK_INT(store_subscription_stripe_upsert(st, "", "cus_A", 0, "monthly", "active", now),
-              STORE_ERROR);
-    CHECK_INT(store_subscription_stripe_upsert(st, NULL, "cus_A", 0, "monthly", "active", now),
-              STORE_ERROR);
+    CHECK_INT(
+        store_subscription_stripe_upsert(st, "", "cus_A", 0, "monthly", "active", now, 11, NULL),
+        STORE_ERROR);
+    CHECK_INT(
+        store_subscription_stripe_upsert(st, NULL, "cus_A", 0, "monthly", "active", now, 12, NULL),
+        STORE_ERROR);
     CHECK_INT(store_subscription_stripe_upsert(st, "sub_A", "cus_A", reader + 100, "", "active",
-                                               now + DAY),
+                                               now + DAY, 13, NULL),
               STORE_NOT_FOUND);
     CHECK_INT(store_subscription_stripe_upsert(st, "sub_C", "cus_C", reader + 100, "monthly",
-                                               "active", now + DAY),
+                                               "active", now + DAY, 14, NULL),
               STORE_NOT_FOUND);
     CHECK_INT(query_int(t.path, "SELECT count(*) FROM subscriptions"), 2);
     CHECK_STR(query_text(t.path,
@@ -449,6 +455,73 @@ static void test_stripe_events(void)
     CHECK_INT(store_stripe_event_record(st, NULL, "x", now), STORE_ERROR);
     store_close(st);
 out:
+    tmpdb_remove(&t);
+}
+
+/* The Stripe upsert in Stripe's order (issue 8, finding 10): an older event leaves status and
+ * end and only fills in what is unset; at the same second a canceled state is kept against any
+ * other; *applied says which. */
+static void test_stripe_event_order(void)
+{
+    struct tmpdb t;
+    struct arena *a = arena_new(0);
+    struct subscription sub;
+    int applied = -1;
+    CHECK(tmpdb_make(&t, "paywall") == 0);
+    struct store *st = open_store(&t);
+    if (!st)
+        goto out;
+    int64_t now = util_now();
+    int64_t reader = make_user(st, "order@example.com");
+
+    /* An update at 100 comes first, without a user or a plan. */
+    CHECK_INT(store_subscription_stripe_upsert(st, "sub_O", "cus_O", 0, "", "active",
+                                               now + 30 * DAY, 100, &applied),
+              STORE_OK);
+    CHECK_INT(applied, 1);
+    /* The checkout at 90 arrives after it: the user and the plan are filled in, the status and
+     * the end (the checkout's guess) are not taken. */
+    CHECK_INT(store_subscription_stripe_upsert(st, "sub_O", "cus_other", reader, "monthly",
+                                               "active", now + 31 * DAY, 90, &applied),
+              STORE_OK);
+    CHECK_INT(applied, 0);
+    CHECK_INT(store_subscription_by_stripe_customer(st, a, "cus_O", &sub), STORE_OK);
+    CHECK_INT(sub.user_id, reader);
+    CHECK_STR(sub.plan_slug, "monthly");
+    CHECK_INT(sub.current_period_end, now + 30 * DAY);
+    /* An older event does not replace what is set. */
+    CHECK_INT(store_subscription_stripe_upsert(st, "sub_O", "", 0, "annual", "past_due", now, 95,
+                                               &applied),
+              STORE_OK);
+    CHECK_INT(applied, 0);
+    CHECK_INT(store_subscription_by_stripe_customer(st, a, "cus_O", &sub), STORE_OK);
+    CHECK_STR(sub.plan_slug, "monthly");
+    CHECK_STR(sub.status, "active");
+    /* Deleted at 110; an update of the same second, before or after, does not undo it. */
+    CHECK_INT(store_subscription_stripe_upsert(st, "sub_O", "", 0, "", "canceled", now + 10, 110,
+                                               &applied),
+              STORE_OK);
+    CHECK_INT(applied, 1);
+    CHECK_INT(store_subscription_stripe_upsert(st, "sub_O", "", 0, "", "active", now + 30 * DAY,
+                                               110, &applied),
+              STORE_OK);
+    CHECK_INT(applied, 0);
+    CHECK_INT(store_subscription_stripe_upsert(st, "sub_O", "", 0, "", "active", now + 30 * DAY,
+                                               105, &applied),
+              STORE_OK);
+    CHECK_INT(applied, 0);
+    CHECK_INT(store_subscription_by_stripe_customer(st, a, "cus_O", &sub), STORE_OK);
+    CHECK_STR(sub.status, "canceled");
+    CHECK_INT(sub.current_period_end, now + 10);
+    /* The same deletion again (a repeat with a new id) is its state: applied. */
+    CHECK_INT(store_subscription_stripe_upsert(st, "sub_O", "", 0, "", "canceled", now + 10, 110,
+                                               &applied),
+              STORE_OK);
+    CHECK_INT(applied, 1);
+    CHECK_INT(query_int(t.path, "SELECT stripe_event_at FROM subscriptions"), 110);
+    store_close(st);
+out:
+    arena_free(a);
     tmpdb_remove(&t);
 }
 
@@ -633,6 +706,91 @@ out:
     tmpdb_remove(&t);
 }
 
+/* store_meter_take: judged and recorded in one step. A read to count is recorded; a re-read
+ * and a read past the allowance write nothing; HEAD (record 0) writes nothing; while another
+ * connection holds the write lock, a read to count fails after the thread's short wait with
+ * nothing recorded, and reads that write nothing are still answered (issue 8, finding 9). */
+static void test_meter_take(void)
+{
+    struct tmpdb t;
+    struct arena *a = arena_new(0);
+    int64_t articles[2] = {0, 0};
+    struct meter_take take;
+    sqlite3 *holder = NULL;
+    CHECK(tmpdb_make(&t, "paywall") == 0);
+    struct store *st = open_store(&t);
+    if (!st)
+        goto out;
+    save_articles(st, a, articles);
+    int64_t reader = make_user(st, "take@example.com");
+    const int64_t now = 1767225600, since = now - 30 * DAY;
+
+    /* HEAD: a read to count, not recorded. */
+    CHECK_INT(store_meter_take(st, reader, articles[0], since, now, 1, 0, &take), STORE_OK);
+    CHECK_INT(take.already_counted, 0);
+    CHECK_INT(take.reads_in_period, 0);
+    CHECK_INT(take.counted, 0);
+    CHECK_INT(query_int(t.path, "SELECT count(*) FROM meter_reads"), 0);
+
+    /* The first read is counted; with an allowance of 1 the second article is past it. */
+    CHECK_INT(store_meter_take(st, reader, articles[0], since, now, 1, 1, &take), STORE_OK);
+    CHECK_INT(take.counted, 1);
+    CHECK_INT(take.reads_in_period, 0);
+    CHECK_INT(store_meter_take(st, reader, articles[1], since, now + 1, 1, 1, &take), STORE_OK);
+    CHECK_INT(take.counted, 0);
+    CHECK_INT(take.already_counted, 0);
+    CHECK_INT(take.reads_in_period, 1);
+    /* A re-read costs nothing and keeps its time. */
+    CHECK_INT(store_meter_take(st, reader, articles[0], since + 5, now + 5, 1, 1, &take), STORE_OK);
+    CHECK_INT(take.already_counted, 1);
+    CHECK_INT(take.counted, 0);
+    CHECK_INT(take.reads_in_period, 1);
+    CHECK_INT(query_int(t.path, "SELECT count(*) FROM meter_reads"), 1);
+    CHECK_INT(query_int(t.path, "SELECT read_at FROM meter_reads"), now);
+    /* After the period the first read no longer counts: reading it again counts anew. */
+    int64_t next = now + 31 * DAY;
+    CHECK_INT(store_meter_take(st, reader, articles[0], next - 30 * DAY, next, 1, 1, &take),
+              STORE_OK);
+    CHECK_INT(take.counted, 1);
+    CHECK_INT(query_int(t.path, "SELECT read_at FROM meter_reads"), next);
+    /* An unknown user or article: not found, nothing recorded. */
+    CHECK_INT(store_meter_take(st, reader + 100, articles[0], since, now, 5, 1, &take),
+              STORE_NOT_FOUND);
+    CHECK_INT(store_meter_take(st, reader, articles[1] + 100, since, now, 5, 1, &take),
+              STORE_NOT_FOUND);
+    CHECK_INT(take.counted, 0);
+
+    /* Another connection holds the write lock: this thread waits 50 ms, not 5 s. */
+    int64_t other = make_user(st, "locked@example.com");
+    store_thread_wait(st, 50);
+    CHECK(sqlite3_open(t.path, &holder) == SQLITE_OK);
+    CHECK(sqlite3_exec(holder, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK);
+    int64_t started = util_monotonic_ms();
+    CHECK_INT(store_meter_take(st, other, articles[0], since, now, 5, 1, &take), STORE_ERROR);
+    CHECK_INT(take.counted, 0);
+    CHECK(util_monotonic_ms() - started < 1000);
+    /* Past the allowance, a re-read and HEAD write nothing, so they are answered. */
+    CHECK_INT(store_meter_take(st, other, articles[0], since, now, 0, 1, &take), STORE_OK);
+    CHECK_INT(take.counted, 0);
+    CHECK_INT(store_meter_take(st, other, articles[0], since, now, 5, 0, &take), STORE_OK);
+    CHECK_INT(store_meter_take(st, reader, articles[0], next - 30 * DAY, next, 1, 1, &take),
+              STORE_OK);
+    CHECK_INT(take.already_counted, 1);
+    sqlite3_exec(holder, "COMMIT", NULL, NULL, NULL);
+    store_thread_wait(st, 5000); /* the default again, for the suites after this one */
+    CHECK_INT(query_int(t.path, "SELECT count(*) FROM meter_reads WHERE user_id = (SELECT max(id) "
+                                "FROM users)"),
+              0);
+    /* Once the lock is gone the same read is counted. */
+    CHECK_INT(store_meter_take(st, other, articles[0], since, now, 5, 1, &take), STORE_OK);
+    CHECK_INT(take.counted, 1);
+    store_close(st);
+out:
+    sqlite3_close(holder);
+    arena_free(a);
+    tmpdb_remove(&t);
+}
+
 static void test_deleted_user_keeps_subscriptions(void)
 {
     struct tmpdb t;
@@ -647,7 +805,7 @@ static void test_deleted_user_keeps_subscriptions(void)
     int64_t other = make_user(st, "other@example.com");
     CHECK_INT(store_subscription_grant(st, reader, "annual", now + DAY), STORE_OK);
     CHECK_INT(store_subscription_stripe_upsert(st, "sub_X", "cus_X", reader, "monthly", "active",
-                                               now + DAY),
+                                               now + DAY, 15, NULL),
               STORE_OK);
     CHECK_INT(store_subscription_grant(st, other, "annual", now + DAY), STORE_OK);
 
@@ -665,7 +823,8 @@ static void test_deleted_user_keeps_subscriptions(void)
     CHECK_INT(store_subscription_grant(st, other, "monthly", now + DAY), STORE_OK);
     CHECK_INT(query_int(t.path, "SELECT count(*) FROM subscriptions"), 3);
     /* A later webhook for the orphaned subscription keeps it without a user. */
-    CHECK_INT(store_subscription_stripe_upsert(st, "sub_X", "", 0, "", "canceled", now), STORE_OK);
+    CHECK_INT(store_subscription_stripe_upsert(st, "sub_X", "", 0, "", "canceled", now, 16, NULL),
+              STORE_OK);
     CHECK_INT(store_subscription_by_stripe_customer(st, a, "cus_X", &sub), STORE_OK);
     CHECK_INT(sub.user_id, 0);
     CHECK_STR(sub.status, "canceled");
@@ -824,8 +983,10 @@ void suite_paywall_store(void)
     RUN(test_admin_subscriptions);
     RUN(test_stripe_subscriptions);
     RUN(test_stripe_events);
+    RUN(test_stripe_event_order);
     RUN(test_organisations);
     RUN(test_meter);
+    RUN(test_meter_take);
     RUN(test_deleted_user_keeps_subscriptions);
     RUN(test_default_access);
     RUN(test_default_access_read);

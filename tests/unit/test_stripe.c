@@ -687,7 +687,8 @@ static void exec_sql(struct fixture *f, const char *sql)
     sqlite3_close(db);
 }
 
-/* A store failure while saving: FAILED, the id forgotten, so Stripe's retry is processed. */
+/* A store failure while saving: FAILED, nothing recorded (the id and the change are one
+ * transaction), so Stripe's retry is processed. */
 static void test_event_store_failure(void)
 {
     struct fixture f;
@@ -706,6 +707,60 @@ static void test_event_store_failure(void)
     CHECK_INT(handle(&f, doc, NOW), STRIPE_EVENT_PROCESSED);
     CHECK_INT(query_int(&f, "SELECT count(*) FROM subscriptions"), 1);
     CHECK_INT(handle(&f, doc, NOW), STRIPE_EVENT_DUPLICATE);
+out:
+    fixture_close(&f);
+}
+
+/* Events in Stripe's order, not the order they arrive in (issue 8, finding 10): a delayed older
+ * update does not revive a canceled subscription (STALE, id recorded), an older failed payment
+ * changes nothing, at the same second a cancellation wins, and an event without its `created`
+ * stamp is malformed. */
+static void test_event_order(void)
+{
+    struct fixture f;
+    if (fixture_open(&f) < 0)
+        goto out;
+    char object[1024], doc[2048], user[40];
+    snprintf(user, sizeof user, "\"%lld\"", (long long)f.user_id);
+    checkout_object(object, sizeof object, user, "monthly", "sub_A");
+    CHECK_INT(
+        handle(&f, event(doc, sizeof doc, "evt_1", "checkout.session.completed", object), NOW),
+        STRIPE_EVENT_PROCESSED);
+    /* Deleted a minute after NOW, delivered first. */
+    snprintf(doc, sizeof doc,
+             "{\"id\":\"evt_2\",\"type\":\"customer.subscription.deleted\",\"created\":%d,"
+             "\"data\":{\"object\":{\"id\":\"sub_A\",\"customer\":\"cus_A\",\"ended_at\":%d}}}",
+             NOW + 60, NOW + 60);
+    CHECK_INT(handle(&f, doc, NOW + 70), STRIPE_EVENT_PROCESSED);
+    /* An update made at NOW + 30, delivered after: stale. */
+    subscription_object(object, sizeof object, "active", "price_year",
+                        "\"current_period_end\":1760000000,", "");
+    snprintf(doc, sizeof doc,
+             "{\"id\":\"evt_3\",\"type\":\"customer.subscription.updated\",\"created\":%d,"
+             "\"data\":{\"object\":%s}}",
+             NOW + 30, object);
+    CHECK_INT(handle(&f, doc, NOW + 80), STRIPE_EVENT_STALE);
+    CHECK_INT(handle(&f, doc, NOW + 81), STRIPE_EVENT_DUPLICATE);
+    struct subscription s;
+    CHECK_INT(by_customer(&f, "cus_A", &s), STORE_OK);
+    CHECK_STR(s.status, "canceled");
+    CHECK_INT(s.current_period_end, NOW + 60);
+    CHECK_STR(s.plan_slug, "monthly");
+    /* The same second as the deletion: the cancellation stays. */
+    snprintf(doc, sizeof doc,
+             "{\"id\":\"evt_4\",\"type\":\"customer.subscription.updated\",\"created\":%d,"
+             "\"data\":{\"object\":%s}}",
+             NOW + 60, object);
+    CHECK_INT(handle(&f, doc, NOW + 90), STRIPE_EVENT_STALE);
+    CHECK_INT(by_customer(&f, "cus_A", &s), STORE_OK);
+    CHECK_STR(s.status, "canceled");
+    /* No `created`: malformed, nothing recorded. */
+    snprintf(doc, sizeof doc,
+             "{\"id\":\"evt_5\",\"type\":\"customer.subscription.updated\","
+             "\"data\":{\"object\":%s}}",
+             object);
+    CHECK_INT(handle(&f, doc, NOW + 90), STRIPE_EVENT_MALFORMED);
+    CHECK_INT(query_int(&f, "SELECT count(*) FROM stripe_events WHERE id = 'evt_5'"), 0);
 out:
     fixture_close(&f);
 }
@@ -760,5 +815,6 @@ void suite_stripe(void)
     RUN(test_event_malformed);
     RUN(test_event_deleted_user);
     RUN(test_event_store_failure);
+    RUN(test_event_order);
     RUN(test_api_refusals);
 }
