@@ -1,5 +1,4 @@
--- 007_stripe_event_order (to be 008 once the accounts branch's 007 is merged): the Stripe event
--- time of a subscription's state. Stripe does not deliver events in order: a
+-- 007_stripe_event_order: the Stripe event time of a subscription's state. Stripe does not deliver events in order: a
 -- customer.subscription.updated made before a customer.subscription.deleted may arrive after it,
 -- and applied blindly it revived the canceled subscription. stripe_event_at is the `created`
 -- time of the event that set status and current_period_end; an event older than it changes
