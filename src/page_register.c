@@ -3,8 +3,11 @@
  * email) and /verify-email (the link that confirms a changed address).
  *
  * A new account is signed in at once and reminded to verify its address until it does. The
- * email address is unique; two registrations racing for one address are decided by the
- * database's UNIQUE constraint, and the loser is told next to the field, like any duplicate.
+ * account, its verification link, the mail carrying the link and the session are written in
+ * one transaction: all of it or none of it, so a failure half-way leaves no account behind
+ * that would make the address look taken. The email address is unique; two registrations
+ * racing for one address are decided by the database's UNIQUE constraint, and the loser is told
+ * next to the field, like any duplicate.
  */
 #include <string.h>
 
@@ -12,6 +15,7 @@
 #include "app.h"
 #include "auth.h"
 #include "http.h"
+#include "mailer.h"
 #include "pages.h"
 #include "reader.h"
 #include "respond.h"
@@ -25,8 +29,7 @@ struct register_state {
     const char *name;
     const char *password;
     const char *errors[4]; /* email, name, password, form */
-    int64_t user_id;
-    int status; /* STORE_OK, STORE_CONFLICT or STORE_ERROR after the work */
+    int status;            /* STORE_OK, STORE_CONFLICT or STORE_ERROR after the work */
 };
 
 /* The form, refilled (never the password), with each problem next to its field. */
@@ -48,7 +51,45 @@ static enum MHD_Result register_form(struct req *r, unsigned status, const struc
     return account_send(r, status, "register", ctx);
 }
 
-/* Job thread: hashes the password and creates the account. */
+/* Creates the account, its verification link and the mail carrying it, and signs the new
+ * reader in, all in one transaction: STORE_OK, STORE_CONFLICT (the address is taken) or
+ * STORE_ERROR, with nothing kept. The password is hashed already. */
+static int create_account(struct req *r, struct register_state *s, const char *hash)
+{
+    struct store *st = r->app->store;
+    struct reader *was = r->reader; /* a reader signed in as another account */
+    if (store_begin(st) != STORE_OK)
+        return STORE_ERROR;
+    int64_t id;
+    struct user user;
+    int rc = store_user_create(st, s->email, s->name, hash, ROLE_READER, &id);
+    if (rc == STORE_OK && store_user_by_id(st, r->arena, id, &user) != STORE_OK)
+        rc = STORE_ERROR;
+    if (rc == STORE_OK &&
+        account_send_token(r, user.id, user.email, "verify", "", ACCOUNT_VERIFY_HOURS * 3600,
+                           "Verify your email address",
+                           "Welcome! Please confirm that this is your email address by "
+                           "following this link:",
+                           "/verify", "If you did not create an account, ignore this message.") < 0)
+        rc = STORE_ERROR;
+    if (rc == STORE_OK && reader_sign_in_session(r, &user) < 0)
+        rc = STORE_ERROR;
+    if (rc != STORE_OK) {
+        store_rollback(st);
+        r->reader = was; /* its session was only ended in what was rolled back */
+        return rc;
+    }
+    if (store_commit(st) != STORE_OK) {
+        r->reader = was;
+        return STORE_ERROR;
+    }
+    reader_sign_in_cookie(r);
+    mailer_wake(r->app->mailer);
+    return STORE_OK;
+}
+
+/* Job thread: hashes the password (outside the transaction: it takes a tenth of a second,
+ * and nobody waits for the write lock meanwhile), then creates the account. */
 static void register_work(struct req *r)
 {
     struct register_state *s = r->work_state;
@@ -57,10 +98,10 @@ static void register_work(struct req *r)
         s->status = STORE_ERROR;
         return;
     }
-    s->status = store_user_create(r->app->store, s->email, s->name, hash, ROLE_READER, &s->user_id);
+    s->status = create_account(r, s, hash);
 }
 
-/* HTTP thread: signs the new reader in and sends the verification link. */
+/* Says how it went: the account page, or the form with the problem. */
 static enum MHD_Result register_finish(struct req *r)
 {
     struct register_state *s = r->work_state;
@@ -69,19 +110,10 @@ static enum MHD_Result register_finish(struct req *r)
                        "\"Forgot your password?\".";
         return register_form(r, 422, s);
     }
-    struct user user;
-    if (s->status != STORE_OK ||
-        store_user_by_id(r->app->store, r->arena, s->user_id, &user) != STORE_OK) {
+    if (s->status != STORE_OK) {
         s->errors[3] = "Your account could not be created just now. Please try again.";
         return register_form(r, 500, s);
     }
-    account_send_token(r, user.id, user.email, "verify", "", ACCOUNT_VERIFY_HOURS * 3600,
-                       "Verify your email address",
-                       "Welcome! Please confirm that this is your email address by following "
-                       "this link:",
-                       "/verify", "If you did not create an account, ignore this message.");
-    if (reader_sign_in(r, &user) < 0)
-        return respond_error(r, 500);
     return respond_redirect(r, 303, "/account?done=welcome");
 }
 

@@ -97,7 +97,7 @@ int reader_csrf_valid(struct req *r)
     return binding && auth_csrf_verify(r->app->csrf_key, binding, token);
 }
 
-int reader_sign_in(struct req *r, const struct user *user)
+int reader_sign_in_session(struct req *r, const struct user *user)
 {
     struct store *st = r->app->store;
     if (r->reader) {
@@ -127,8 +127,26 @@ int reader_sign_in(struct req *r, const struct user *user)
     reader->session.created_at = reader->session.last_seen_at = now;
     reader->session.expires_at = expires;
     memcpy(reader->token_hash, hash, sizeof hash);
+    memcpy(reader->token, token, sizeof token);
     r->reader = reader;
-    respond_cookie(r, READER_SESSION_COOKIE, token, expires - now);
+    return 0;
+}
+
+void reader_sign_in_cookie(struct req *r)
+{
+    struct reader *reader = r->reader;
+    if (!reader || !reader->token[0])
+        return;
+    int64_t max_age = reader->session.expires_at - reader->session.created_at;
+    respond_cookie(r, READER_SESSION_COOKIE, reader->token, max_age);
+    reader->token[0] = '\0'; /* sent once */
+}
+
+int reader_sign_in(struct req *r, const struct user *user)
+{
+    if (reader_sign_in_session(r, user) < 0)
+        return -1;
+    reader_sign_in_cookie(r);
     return 0;
 }
 
