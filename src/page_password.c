@@ -4,7 +4,10 @@
  * /forgot gives the same answer whether or not an account has the address, and is limited per
  * client address and per address asked about. The link is single-use and lives an hour; using
  * it sets the new password, ends every session of the account and voids its other reset links.
- * A used, expired or altered link gets a page saying so, and nothing changes.
+ * A used, expired or altered link gets a page saying so, with a way to ask for a new one, as
+ * soon as it is opened: the form is only shown for a link that works. The new password follows
+ * the one policy (auth_password_problem) with the account's email and name, as at registration
+ * and on My account; the link is looked up for that without being used.
  */
 #include <string.h>
 
@@ -83,38 +86,34 @@ static enum MHD_Result reset_form(struct req *r, unsigned status, const char *to
     return account_send(r, status, "reset", ctx);
 }
 
-/* Job thread: hashes the new password, then uses the token and sets it, ending every session
- * of the account. */
+/* Job thread: hashes the new password, then, in one transaction, uses the token, sets the
+ * password, ends every session of the account and voids its other reset links. */
 static void reset_work(struct req *r)
 {
     struct reset_state *s = r->work_state;
     struct store *st = r->app->store;
-    if (auth_password_hash(s->password, s->hash) < 0) {
+    if (auth_password_hash(s->password, s->hash) < 0 || store_begin(st) != STORE_OK) {
         s->status = STORE_ERROR;
         return;
     }
     int64_t user_id;
     s->status =
         store_token_consume(st, r->arena, "reset", s->token_hash, util_now(), &user_id, NULL);
-    if (s->status != TOKEN_VALID)
-        return;
-    if (store_user_set_password_hash(st, user_id, s->hash) != STORE_OK) {
+    if (s->status == TOKEN_VALID &&
+        (store_user_set_password_hash(st, user_id, s->hash) != STORE_OK ||
+         store_session_delete_for_user(st, user_id, 0) != STORE_OK ||
+         store_tokens_delete_for_user(st, user_id, "reset") != STORE_OK))
         s->status = STORE_ERROR;
-        return;
-    }
-    store_session_delete_for_user(st, user_id, 0);
-    store_tokens_delete_for_user(st, user_id, "reset");
+    if (s->status != TOKEN_VALID)
+        store_rollback(st);
+    else if (store_commit(st) != STORE_OK)
+        s->status = STORE_ERROR;
 }
 
-/* HTTP thread: says how it went. */
-static enum MHD_Result reset_finish(struct req *r)
+/* The page for a reset link that cannot be used, by why; each offers a new link. */
+static enum MHD_Result bad_link(struct req *r, int status)
 {
-    struct reset_state *s = r->work_state;
-    switch (s->status) {
-    case TOKEN_VALID:
-        if (r->reader) /* its session has just ended with the others */
-            reader_sign_out(r);
-        return respond_redirect(r, 303, "/login?done=reset");
+    switch (status) {
     case TOKEN_USED:
         return account_message(r, 410, "This link has already been used",
                                "Each link works once. Nothing was changed.", "/forgot",
@@ -123,12 +122,23 @@ static enum MHD_Result reset_finish(struct req *r)
         return account_message(r, 410, "This link has expired",
                                "Reset links work for an hour. Nothing was changed.", "/forgot",
                                "Ask for a new link", 1);
-    case TOKEN_UNKNOWN:
+    case STORE_ERROR: return respond_error(r, 500);
+    default:
         return account_message(r, 400, "This link is not valid",
                                "It may have been copied incompletely. Nothing was changed.",
                                "/forgot", "Ask for a new link", 1);
-    default: return respond_error(r, 500);
     }
+}
+
+/* Says how it went. */
+static enum MHD_Result reset_finish(struct req *r)
+{
+    struct reset_state *s = r->work_state;
+    if (s->status != TOKEN_VALID) /* used or expired since the form was checked */
+        return bad_link(r, s->status);
+    if (r->reader) /* its session has just ended with the others */
+        reader_sign_out(r);
+    return respond_redirect(r, 303, "/login?done=reset");
 }
 
 enum MHD_Result page_reset(struct req *r)
@@ -136,16 +146,27 @@ enum MHD_Result page_reset(struct req *r)
     char hash[AUTH_TOKEN_HASH_HEX + 1];
     const char *token = r->method == METHOD_POST ? req_form(r, "token") : req_query(r, "token");
     if (!token || auth_token_hash(token, hash) < 0)
-        return account_message(r, 400, "This link is not valid",
-                               "It may have been copied incompletely. Nothing was changed.",
-                               "/forgot", "Ask for a new link", 1);
+        return bad_link(r, TOKEN_UNKNOWN);
+    /* Whose link it is, without using it: a link that can no longer be used says so before the
+     * form is shown, and the new password is judged against the account's email and name. */
+    int64_t user_id;
+    struct user user;
+    int status =
+        store_token_peek(r->app->store, r->arena, "reset", hash, util_now(), &user_id, NULL);
+    if (status == TOKEN_VALID) {
+        int found = store_user_by_id(r->app->store, r->arena, user_id, &user);
+        status = found == STORE_OK ? TOKEN_VALID : found == STORE_NOT_FOUND ? TOKEN_UNKNOWN : found;
+    }
+    if (status != TOKEN_VALID)
+        return bad_link(r, status);
     if (r->method != METHOD_POST)
         return reset_form(r, 200, token, NULL);
 
     const struct form_field *pw = req_form_field(r, "password");
     const char *password = pw ? pw->value : "";
-    const char *problem = (pw && pw->too_long) ? "Use at most 256 bytes."
-                                               : auth_password_problem(password, NULL, NULL);
+    const char *problem = (pw && pw->too_long)
+                              ? "Use at most 256 bytes."
+                              : auth_password_problem(password, user.email, user.display_name);
     if (problem)
         return reset_form(r, 422, token, problem);
     struct reset_state *s = arena_calloc(r->arena, 1, sizeof *s);

@@ -270,6 +270,14 @@ int store_token_create(struct store *st, int64_t user_id, const char *kind,
 int store_token_consume(struct store *st, struct arena *a, const char *kind,
                         const char *token_hash_hex, int64_t now, int64_t *user_id,
                         const char **payload);
+/* The token of this kind whose hash is token_hash_hex, judged as store_token_consume would at
+ * now, without using it: TOKEN_VALID with its user id and payload (from a) in *user_id and
+ * *payload (either may be NULL), TOKEN_UNKNOWN, TOKEN_USED, TOKEN_EXPIRED, or STORE_ERROR. A
+ * read, for a page shown before the reader acts on the link (the form it opens, a confirm
+ * button); only store_token_consume grants anything. */
+int store_token_peek(struct store *st, struct arena *a, const char *kind,
+                     const char *token_hash_hex, int64_t now, int64_t *user_id,
+                     const char **payload);
 /* Deletes the user's unused tokens of kind (NULL or "": every kind), e.g. the other reset links
  * once one was used. Used ones stay until they expire, so a second click on a used link still
  * hears "already used". STORE_OK or STORE_ERROR. */

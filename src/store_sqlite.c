@@ -1735,24 +1735,22 @@ out:
     return rc;
 }
 
-int store_token_consume(struct store *st, struct arena *a, const char *kind,
-                        const char *token_hash_hex, int64_t now, int64_t *user_id,
-                        const char **payload)
+/* A token's row, as token_find read it. */
+struct token_row {
+    int64_t id;
+    int64_t user_id;
+    const char *payload; /* from the caller's arena */
+};
+
+/* Looks the token of kind whose hash is token_hash_hex up on c and judges it at now:
+ * TOKEN_VALID (unused and unexpired) or TOKEN_USED / TOKEN_EXPIRED, with its row in *row;
+ * TOKEN_UNKNOWN; or STORE_ERROR (reported). A read: it changes nothing. */
+static int token_find(struct conn *c, struct arena *a, const char *kind, const char *token_hash_hex,
+                      int64_t now, struct token_row *row)
 {
-    struct conn *c = conn_get(st, NULL, 0);
-    sqlite3_stmt *find = NULL, *use = NULL;
+    sqlite3_stmt *find = stmt_get(c, STMT_TOKEN_FIND, NULL, 0);
     int rc = STORE_ERROR;
-    int in_tx = 0; /* a tx_begin level of ours is open */
-    if (!c)
-        return STORE_ERROR;
-    /* IMMEDIATE takes the write lock before the read, so the token is judged on the state the
-     * UPDATE will change; the UPDATE's "used_at IS NULL" keeps the rule even where the database
-     * would let two transactions interleave (PostgreSQL's READ COMMITTED): only one of them can
-     * change the row. */
-    if (tx_begin(c, NULL, 0) != 0)
-        goto out;
-    in_tx = 1;
-    if (!(find = stmt_get(c, STMT_TOKEN_FIND, NULL, 0)))
+    if (!find)
         goto out;
     bind_text(find, 1, token_hash_hex);
     bind_text(find, 2, kind);
@@ -1765,24 +1763,61 @@ int store_token_consume(struct store *st, struct arena *a, const char *kind,
         report(NULL, 0, "looking up a token: %s", sqlite3_errmsg(c->db));
         goto out;
     }
-    int64_t token_id = sqlite3_column_int64(find, 0);
-    int64_t owner = sqlite3_column_int64(find, 1);
-    const char *stored_payload = column_text(find, 2, a);
+    row->id = sqlite3_column_int64(find, 0);
+    row->user_id = sqlite3_column_int64(find, 1);
+    row->payload = column_text(find, 2, a);
     int64_t expires_at = sqlite3_column_int64(find, 3);
     int used = sqlite3_column_int(find, 4);
+    rc = used ? TOKEN_USED : expires_at <= now ? TOKEN_EXPIRED : TOKEN_VALID;
+out:
     stmt_done(find);
-    find = NULL;
-    if (used) {
-        rc = TOKEN_USED;
-        goto out;
+    return rc;
+}
+
+int store_token_peek(struct store *st, struct arena *a, const char *kind,
+                     const char *token_hash_hex, int64_t now, int64_t *user_id,
+                     const char **payload)
+{
+    struct conn *c = conn_get(st, NULL, 0);
+    if (!c)
+        return STORE_ERROR;
+    struct token_row row;
+    int rc = token_find(c, a, kind, token_hash_hex, now, &row);
+    if (rc == TOKEN_VALID) {
+        if (user_id)
+            *user_id = row.user_id;
+        if (payload)
+            *payload = row.payload;
     }
-    if (expires_at <= now) {
-        rc = TOKEN_EXPIRED;
+    return rc;
+}
+
+int store_token_consume(struct store *st, struct arena *a, const char *kind,
+                        const char *token_hash_hex, int64_t now, int64_t *user_id,
+                        const char **payload)
+{
+    struct conn *c = conn_get(st, NULL, 0);
+    sqlite3_stmt *use = NULL;
+    int rc = STORE_ERROR;
+    int in_tx = 0; /* a tx_begin level of ours is open */
+    if (!c)
+        return STORE_ERROR;
+    /* IMMEDIATE takes the write lock before the read, so the token is judged on the state the
+     * UPDATE will change; the UPDATE's "used_at IS NULL" keeps the rule even where the database
+     * would let two transactions interleave (PostgreSQL's READ COMMITTED): only one of them can
+     * change the row. */
+    if (tx_begin(c, NULL, 0) != 0)
+        goto out;
+    in_tx = 1;
+    struct token_row row;
+    int judged = token_find(c, a, kind, token_hash_hex, now, &row);
+    if (judged != TOKEN_VALID) {
+        rc = judged;
         goto out;
     }
     if (!(use = stmt_get(c, STMT_TOKEN_USE, NULL, 0)))
         goto out;
-    sqlite3_bind_int64(use, 1, token_id);
+    sqlite3_bind_int64(use, 1, row.id);
     sqlite3_bind_int64(use, 2, now);
     int changed = step_write(c, use, 1, "using a token");
     stmt_done(use);
@@ -1797,12 +1832,11 @@ int store_token_consume(struct store *st, struct arena *a, const char *kind,
     if (tx_commit(c, NULL, 0) != 0)
         goto out;
     if (user_id)
-        *user_id = owner;
+        *user_id = row.user_id;
     if (payload)
-        *payload = stored_payload;
+        *payload = row.payload;
     rc = TOKEN_VALID;
 out:
-    stmt_done(find);
     stmt_done(use);
     if (in_tx) /* every outcome but VALID (committed above) changed nothing: end it */
         tx_rollback(c);

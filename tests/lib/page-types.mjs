@@ -176,9 +176,10 @@ export async function collectPageTypes(env) {
   assert.equal((await resetter.post('/reset', { token, password: `${PASSWORD}-new` }, { from: reset })).status, 303);
   await post('reset, link already used', 'message', resetter, '/reset', { token, password: `${PASSWORD}-2` }, 410,
     { from: '/forgot' });
-  // A token of the right shape that was never issued: the form, and "not valid" once posted.
+  await page('reset, link already used (opened)', 'message', resetter, reset, 410);
+  // A token of the right shape that was never issued: "not valid", opened or posted.
   const unknown = 'A'.repeat(token.length);
-  await page('reset, unknown token (the form)', 'reset', new Client(srv.url), `/reset?token=${unknown}`);
+  await page('reset, unknown token (opened)', 'message', new Client(srv.url), `/reset?token=${unknown}`, 400);
   await post('reset, unknown token (posted)', 'message', new Client(srv.url), '/reset',
     { token: unknown, password: `${PASSWORD}-3` }, 400, { from: '/forgot' });
   await page('reset, malformed link', 'message', new Client(srv.url), '/reset?token=not-a-token', 400);

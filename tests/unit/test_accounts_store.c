@@ -437,6 +437,42 @@ out:
     tmpdb_remove(&t);
 }
 
+/* Peeking judges a token as consuming would and changes nothing. */
+static void test_token_peek(void)
+{
+    struct tmpdb t;
+    struct arena *a = arena_new(0);
+    char h1[65], h2[65];
+    int64_t uid = 0;
+    const char *payload = NULL;
+    CHECK(tmpdb_make(&t, "accounts") == 0);
+    struct store *st = open_store(&t);
+    if (!st)
+        goto out;
+    int64_t id = make_user(st, "peek@example.com");
+    CHECK_INT(
+        store_token_create(st, id, "email_change", fake_hash(h1, 1), "n@example.com", 1000, 4600),
+        STORE_OK);
+    for (int i = 0; i < 2; i++) { /* twice: the first peek used nothing */
+        uid = 0;
+        payload = NULL;
+        CHECK_INT(store_token_peek(st, a, "email_change", h1, 1500, &uid, &payload), TOKEN_VALID);
+        CHECK_INT(uid, id);
+        CHECK_STR(payload, "n@example.com");
+    }
+    CHECK_INT(store_token_peek(st, a, "email_change", h1, 4600, &uid, NULL), TOKEN_EXPIRED);
+    CHECK_INT(store_token_peek(st, a, "reset", h1, 1500, &uid, NULL), TOKEN_UNKNOWN);
+    CHECK_INT(store_token_peek(st, a, "reset", fake_hash(h2, 2), 1500, &uid, NULL), TOKEN_UNKNOWN);
+    CHECK_INT(store_token_consume(st, a, "email_change", h1, 1500, &uid, NULL), TOKEN_VALID);
+    uid = 0;
+    CHECK_INT(store_token_peek(st, a, "email_change", h1, 1500, &uid, NULL), TOKEN_USED);
+    CHECK_INT(uid, 0); /* nothing handed out */
+    store_close(st);
+out:
+    arena_free(a);
+    tmpdb_remove(&t);
+}
+
 /* Two threads consuming one token at the same moment. */
 struct consumer {
     struct store *st;
@@ -530,6 +566,7 @@ void suite_accounts_store(void)
     RUN(test_sessions);
     RUN(test_delete_user_cascades);
     RUN(test_tokens);
+    RUN(test_token_peek);
     RUN(test_concurrent_consume);
     RUN(test_secrets);
 }
