@@ -51,6 +51,22 @@ enum MHD_Result account_message(struct req *r, unsigned status, const char *titl
     return account_send(r, status, "message", ctx);
 }
 
+enum MHD_Result account_confirm(struct req *r, const char *title, const char *body,
+                                const char *action, const char *token, const char *button)
+{
+    json_t *ctx = account_context(r, title);
+    json_object_set_new(ctx, "confirm",
+                        json_pack("{s:s, s:s, s:s, s:s, s:s}", "title", title, "body", body,
+                                  "action", action, "token", token, "button", button));
+    return account_send(r, 200, "confirm", ctx);
+}
+
+const char *account_link_token(struct req *r, char hash[AUTH_TOKEN_HASH_HEX + 1])
+{
+    const char *token = r->method == METHOD_POST ? req_form(r, "token") : req_query(r, "token");
+    return token && auth_token_hash(token, hash) == 0 ? token : NULL;
+}
+
 enum MHD_Result account_forbidden(struct req *r)
 {
     return account_message(r, 403, "This form has expired",

@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 
+#include "auth.h"
 #include "req.h"
 #include "store.h"
 
@@ -26,6 +27,16 @@ enum MHD_Result account_send(struct req *r, unsigned status, const char *name, j
  * style. */
 enum MHD_Result account_message(struct req *r, unsigned status, const char *title, const char *body,
                                 const char *link_url, const char *link_text, int error);
+
+/* The page a mailed link opens (confirm.mustache): title, body text and one button, which posts
+ * the link's token (and the CSRF token) to action. Opening a link changes nothing (mail
+ * scanners and link previews open links); only the button does. */
+enum MHD_Result account_confirm(struct req *r, const char *title, const char *body,
+                                const char *action, const char *token, const char *button);
+
+/* The token of the mailed link this request carries (the query's for GET, the form's for
+ * POST), with its hash written into hash; NULL when there is none or it is malformed. */
+const char *account_link_token(struct req *r, char hash[AUTH_TOKEN_HASH_HEX + 1]);
 
 /* 403 for a form without a valid CSRF token: nothing was changed. */
 enum MHD_Result account_forbidden(struct req *r);

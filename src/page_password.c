@@ -144,8 +144,8 @@ static enum MHD_Result reset_finish(struct req *r)
 enum MHD_Result page_reset(struct req *r)
 {
     char hash[AUTH_TOKEN_HASH_HEX + 1];
-    const char *token = r->method == METHOD_POST ? req_form(r, "token") : req_query(r, "token");
-    if (!token || auth_token_hash(token, hash) < 0)
+    const char *token = account_link_token(r, hash);
+    if (!token)
         return bad_link(r, TOKEN_UNKNOWN);
     /* Whose link it is, without using it: a link that can no longer be used says so before the
      * form is shown, and the new password is judged against the account's email and name. */

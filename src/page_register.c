@@ -2,6 +2,10 @@
  * page_register.c: /register (a new reader account), /verify (the link in the verification
  * email) and /verify-email (the link that confirms a changed address).
  *
+ * Opening a link changes nothing: mail scanners and link previews open links. The page it opens
+ * has one button, which posts the token back (with the CSRF token), and only that POST uses the
+ * link. A link that can no longer be used (used, expired, unknown) says so when it is opened.
+ *
  * A new account is signed in at once and reminded to verify its address until it does. The
  * account, its verification link, the mail carrying the link and the session are written in
  * one transaction: all of it or none of it, so a failure half-way leaves no account behind
@@ -172,16 +176,34 @@ static enum MHD_Result bad_link(struct req *r, int status)
 enum MHD_Result page_verify(struct req *r)
 {
     char hash[AUTH_TOKEN_HASH_HEX + 1];
-    const char *token = req_query(r, "token");
-    if (!token || auth_token_hash(token, hash) < 0)
+    const char *token = account_link_token(r, hash);
+    if (!token)
         return bad_link(r, TOKEN_UNKNOWN);
+    struct store *st = r->app->store;
     int64_t user_id;
-    int status =
-        store_token_consume(r->app->store, r->arena, "verify", hash, util_now(), &user_id, NULL);
-    if (status != TOKEN_VALID)
-        return bad_link(r, status);
+    struct user user;
+    if (r->method != METHOD_POST) {
+        int status = store_token_peek(st, r->arena, "verify", hash, util_now(), &user_id, NULL);
+        if (status == TOKEN_VALID && store_user_by_id(st, r->arena, user_id, &user) != STORE_OK)
+            status = STORE_ERROR; /* deleting a user deletes its links: not a missing user */
+        if (status != TOKEN_VALID)
+            return bad_link(r, status);
+        return account_confirm(
+            r, "Verify your email address",
+            arena_printf(r->arena, "Confirm that %s is your email address.", user.email), "/verify",
+            token, "Verify my email address");
+    }
+    if (store_begin(st) != STORE_OK)
+        return respond_error(r, 500);
     int64_t now = util_now();
-    if (store_user_mark_verified(r->app->store, user_id, now) != STORE_OK)
+    int status = store_token_consume(st, r->arena, "verify", hash, now, &user_id, NULL);
+    if (status == TOKEN_VALID && store_user_mark_verified(st, user_id, now) != STORE_OK)
+        status = STORE_ERROR;
+    if (status != TOKEN_VALID) {
+        store_rollback(st);
+        return bad_link(r, status);
+    }
+    if (store_commit(st) != STORE_OK)
         return respond_error(r, 500);
     if (r->reader && r->reader->user.id == user_id) /* this page's masthead: no reminder */
         r->reader->user.email_verified_at = now;
@@ -192,22 +214,40 @@ enum MHD_Result page_verify(struct req *r)
 enum MHD_Result page_verify_email(struct req *r)
 {
     char hash[AUTH_TOKEN_HASH_HEX + 1];
-    const char *token = req_query(r, "token");
-    if (!token || auth_token_hash(token, hash) < 0)
+    const char *token = account_link_token(r, hash);
+    if (!token)
         return bad_link(r, TOKEN_UNKNOWN);
+    struct store *st = r->app->store;
     int64_t user_id;
     const char *email;
-    int status = store_token_consume(r->app->store, r->arena, "email_change", hash, util_now(),
-                                     &user_id, &email);
-    if (status != TOKEN_VALID)
-        return bad_link(r, status);
-    int rc = store_user_set_email(r->app->store, user_id, email, util_now());
-    if (rc == STORE_CONFLICT)
-        return account_message(r, 409, "That address is taken",
-                               "Another account now uses that email address. Nothing was "
-                               "changed.",
-                               "/account", "Go to My account", 1);
-    if (rc != STORE_OK)
+    if (r->method != METHOD_POST) {
+        int status =
+            store_token_peek(st, r->arena, "email_change", hash, util_now(), &user_id, &email);
+        if (status != TOKEN_VALID)
+            return bad_link(r, status);
+        return account_confirm(
+            r, "Confirm your new email address",
+            arena_printf(r->arena, "Use %s as the email address of your account from now on.",
+                         email),
+            "/verify-email", token, "Use this address");
+    }
+    if (store_begin(st) != STORE_OK)
+        return respond_error(r, 500);
+    int64_t now = util_now();
+    int status = store_token_consume(st, r->arena, "email_change", hash, now, &user_id, &email);
+    int rc = status == TOKEN_VALID ? store_user_set_email(st, user_id, email, now) : STORE_ERROR;
+    if (status != TOKEN_VALID || rc != STORE_OK) {
+        store_rollback(st);
+        if (status != TOKEN_VALID)
+            return bad_link(r, status);
+        if (rc == STORE_CONFLICT)
+            return account_message(r, 409, "That address is taken",
+                                   "Another account now uses that email address. Nothing was "
+                                   "changed.",
+                                   "/account", "Go to My account", 1);
+        return respond_error(r, 500);
+    }
+    if (store_commit(st) != STORE_OK)
         return respond_error(r, 500);
     return account_message(r, 200, "Your email address has been changed",
                            "From now on, log in with your new address.", "/account",

@@ -140,7 +140,9 @@ export async function collectPageTypes(env) {
   await reader.register(email, PASSWORD, 'Page Types Reader');
   await page('account, just registered (unverified)', 'account', reader, '/account?done=welcome');
   const verify = linkIn(await sink.waitFor(email, { pred: (m) => /\/verify\?token=/.test(m.text) }), '/verify');
-  await page('verify, done', 'message', reader, linkPath(verify));
+  await page('verify, the confirm button', 'confirm', reader, linkPath(verify));
+  await post('verify, done', 'message', reader, '/verify', { token: new URL(verify).searchParams.get('token') },
+    200, { from: linkPath(verify) });
   await page('verify, link already used', 'message', reader, linkPath(verify), 410);
   await page('verify, link not valid', 'message', new Client(srv.url), '/verify?token=not-a-token', 400);
   await post('account, with a form error', 'account', reader, '/account/email',
