@@ -108,6 +108,27 @@ int account_mail_link(struct req *r, const char *to, const char *subject, const 
     return rc;
 }
 
+int account_mail_notice(struct req *r, const char *to, const char *subject, const char *text)
+{
+    struct buf text_body = BUF_INIT, html = BUF_INIT;
+    buf_puts(&html, "<!doctype html><html><body>");
+    for (const char *p = text; *p;) {
+        const char *end = strstr(p, "\n\n");
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        buf_append(&text_body, p, len);
+        buf_puts(&text_body, "\r\n\r\n");
+        buf_puts(&html, "<p>");
+        html_text(&html, p, len);
+        buf_puts(&html, "</p>");
+        p = end ? end + 2 : p + len;
+    }
+    buf_puts(&html, "</body></html>\r\n");
+    int rc = mailer_queue(r->app->mailer, to, subject, text_body.data, html.data);
+    buf_free(&text_body);
+    buf_free(&html);
+    return rc;
+}
+
 int account_send_token(struct req *r, int64_t user_id, const char *to, const char *kind,
                        const char *payload, int64_t seconds, const char *subject, const char *intro,
                        const char *path, const char *after)

@@ -15,6 +15,7 @@
 #define ACCOUNT_NAME_MAX 100     /* display name, code points */
 #define ACCOUNT_VERIFY_HOURS 48  /* a verification or email-change link lives this long */
 #define ACCOUNT_RESET_MINUTES 60 /* a password reset link lives this long */
+#define ACCOUNT_UNDO_DAYS 7      /* the link restoring a changed email address lives this long */
 
 /* A page context for an account page: the common context plus csrf and reader (when signed
  * in). The caller owns the reference. */
@@ -49,6 +50,10 @@ int account_limited(struct req *r, const char *what, const char *key, int limit,
  * and after. Returns 0 or -1. The token never appears in a log. */
 int account_mail_link(struct req *r, const char *to, const char *subject, const char *intro,
                       const char *path, const char *token, const char *after);
+
+/* Queues an email to `to` without a link of its own: text is its paragraphs, separated by blank
+ * lines ("\n\n"). Returns 0 or -1. */
+int account_mail_notice(struct req *r, const char *to, const char *subject, const char *text);
 
 /* Makes a single-use token of kind for user_id valid for seconds and mails its link. */
 int account_send_token(struct req *r, int64_t user_id, const char *to, const char *kind,

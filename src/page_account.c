@@ -1,8 +1,10 @@
 /*
  * page_account.c: "My account" (/account) and its forms: display name, email (re-verified:
- * the change takes effect from a link sent to the new address), password (needs the current
- * one; ends every other session and renews this one's token), the sessions list (end one, or
- * all others), a new verification link, and deleting the account with its sessions and tokens.
+ * the change takes effect from a link sent to the new address, and the current address is told
+ * of the request and how to stop it), password (needs the current one; ends every other
+ * session, voids the account's pending links and renews this session's token), the sessions
+ * list (end one, or all others), a new verification link, and deleting the account with its
+ * sessions and tokens.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +16,7 @@
 #include "app.h"
 #include "auth.h"
 #include "http.h"
+#include "mailer.h"
 #include "pages.h"
 #include "paywall.h"
 #include "reader.h"
@@ -198,7 +201,8 @@ struct password_form {
     enum MHD_Result (*finish)(struct req *r);
 };
 
-/* Job thread: checks the current password, and hashes the new one for the password form. */
+/* Checks the current password, and hashes the new one for the password form (the job pool: the
+ * forms' POSTs run there, ROUTE_JOB_POST, and http_offload runs this in place). */
 static void password_work(struct req *r)
 {
     struct password_form *f = r->work_state;
@@ -207,7 +211,42 @@ static void password_work(struct req *r)
         f->failed = 1;
 }
 
-/* HTTP thread for the email form: sends the link to the new address. */
+/* Sends the link confirming new_email to that address and tells u's current address that the
+ * change was asked for (and how to stop it), replacing any earlier request: one transaction.
+ * Returns 0 or -1. */
+static int request_change(struct req *r, const struct user *u, const char *new_email)
+{
+    struct store *st = r->app->store;
+    const char *notice = arena_printf(
+        r->arena,
+        "Someone signed in to your account at %s asked to use %s as its email address instead "
+        "of this one. The change takes effect only once the link we sent to that address is "
+        "followed.\n\nIf that was you, there is nothing to do.\n\nIf it was not, someone knows "
+        "your password. Choose a new one now, at %s/forgot: that cancels the change and signs "
+        "out every device.",
+        r->app->site_url, new_email, r->app->site_url);
+    if (store_begin(st) != STORE_OK)
+        return -1;
+    if (store_tokens_delete_for_user(st, u->id, "email_change") != STORE_OK ||
+        account_send_token(r, u->id, new_email, "email_change", new_email,
+                           ACCOUNT_VERIFY_HOURS * 3600, "Confirm your new email address",
+                           "Please confirm that you want to use this address for your account "
+                           "by following this link:",
+                           "/verify-email",
+                           "If you did not ask for this, ignore this message: nothing changes.") <
+            0 ||
+        account_mail_notice(r, u->email, "A change of your email address was requested", notice) <
+            0) {
+        store_rollback(st);
+        return -1;
+    }
+    if (store_commit(st) != STORE_OK)
+        return -1;
+    mailer_wake(r->app->mailer);
+    return 0;
+}
+
+/* The email form, once the password was checked: the link to the new address. */
 static enum MHD_Result email_finish(struct req *r)
 {
     struct password_form *f = r->work_state;
@@ -224,19 +263,14 @@ static enum MHD_Result email_finish(struct req *r)
                                         .email_value = f->new_email};
         return account_page(r, 422, &errors, NULL);
     }
-    store_tokens_delete_for_user(r->app->store, u->id, "email_change");
-    if (account_send_token(r, u->id, f->new_email, "email_change", f->new_email,
-                           ACCOUNT_VERIFY_HOURS * 3600, "Confirm your new email address",
-                           "Please confirm that you want to use this address for your account "
-                           "by following this link:",
-                           "/verify-email",
-                           "If you did not ask for this, ignore this message: nothing changes.") <
-        0)
+    if (request_change(r, u, f->new_email) < 0)
         return respond_error(r, 500);
     return respond_redirect(r, 303, "/account?done=email-sent");
 }
 
-/* HTTP thread for the password form: sets it, renews this session, ends the others. */
+/* The password form, once the current password was checked: in one transaction, sets the new
+ * one, ends every other session, voids the account's pending links (an email change asked for
+ * by someone who knew the old password among them) and renews this session's token. */
 static enum MHD_Result password_finish(struct req *r)
 {
     struct password_form *f = r->work_state;
@@ -245,18 +279,28 @@ static enum MHD_Result password_finish(struct req *r)
         struct account_errors errors = {.password = "Your current password is not correct."};
         return account_page(r, 422, &errors, NULL);
     }
+    struct reader *was = r->reader;
     struct user u = r->reader->user;
-    if (f->failed || store_user_set_password_hash(st, u.id, f->hash) != STORE_OK)
-        return respond_error(r, 500);
-    store_session_delete_for_user(st, u.id, r->reader->session.id);
-    store_tokens_delete_for_user(st, u.id, "reset");
     u.password_hash = arena_strdup(r->arena, f->hash);
-    if (reader_sign_in(r, &u) < 0) /* a new token for the new credentials */
+    if (f->failed || store_begin(st) != STORE_OK)
         return respond_error(r, 500);
+    if (store_user_set_password_hash(st, u.id, f->hash) != STORE_OK ||
+        store_session_delete_for_user(st, u.id, was->session.id) != STORE_OK ||
+        store_tokens_void(st, u.id, NULL) != STORE_OK ||
+        reader_sign_in_session(r, &u) < 0) { /* a new token for the new credentials */
+        store_rollback(st);
+        r->reader = was;
+        return respond_error(r, 500);
+    }
+    if (store_commit(st) != STORE_OK) {
+        r->reader = was;
+        return respond_error(r, 500);
+    }
+    reader_sign_in_cookie(r);
     return respond_redirect(r, 303, "/account?done=password");
 }
 
-/* HTTP thread for deleting the account. */
+/* The delete form, once the password was checked. */
 static enum MHD_Result delete_finish(struct req *r)
 {
     struct password_form *f = r->work_state;

@@ -211,6 +211,55 @@ enum MHD_Result page_verify(struct req *r)
                            "Thank you. Your account is ready.", "/", "Read the latest news", 0);
 }
 
+/* Uses the email-change link whose hash is hash and, in the same transaction, moves the account
+ * to its address, ends the account's other sessions (all but this browser's, when it is signed
+ * in to that account), voids its pending links (reset and verification links sent to the old
+ * address among them) and mails the old address a link that undoes the change
+ * (page_password.c). Returns TOKEN_VALID, another token_status, STORE_CONFLICT (the address
+ * was taken meanwhile) or STORE_ERROR; on anything but TOKEN_VALID nothing is changed. */
+static int change_email(struct req *r, const char *hash)
+{
+    struct store *st = r->app->store;
+    const char *email;
+    struct user old;
+    int64_t id, keep; /* the account; this browser's session when it is the account's, or 0 */
+    int64_t now = util_now();
+    if (store_begin(st) != STORE_OK)
+        return STORE_ERROR;
+    int rc = store_token_consume(st, r->arena, "email_change", hash, now, &id, &email);
+    if (rc == TOKEN_VALID && store_user_by_id(st, r->arena, id, &old) != STORE_OK)
+        rc = STORE_ERROR;
+    if (rc == TOKEN_VALID) {
+        int set = store_user_set_email(st, id, email, now);
+        if (set != STORE_OK)
+            rc = set == STORE_CONFLICT ? STORE_CONFLICT : STORE_ERROR;
+    }
+    keep = r->reader && r->reader->user.id == id ? r->reader->session.id : 0;
+    if (rc == TOKEN_VALID &&
+        (store_session_delete_for_user(st, id, keep) != STORE_OK ||
+         store_tokens_void(st, id, NULL) != STORE_OK ||
+         account_send_token(
+             r, id, old.email, "email_undo", old.email, ACCOUNT_UNDO_DAYS * 86400,
+             "Your email address has been changed",
+             arena_printf(r->arena,
+                          "The email address of your account at %s was changed to %s, and every "
+                          "other device signed in to it was signed out. If that was you, there "
+                          "is nothing to do. If it was not, follow this link within %d days to "
+                          "make this address the account's again: every device will be signed "
+                          "out, and you will choose a new password.",
+                          r->app->site_url, email, ACCOUNT_UNDO_DAYS),
+             "/restore-email", "The link works once.") < 0))
+        rc = STORE_ERROR;
+    if (rc != TOKEN_VALID) {
+        store_rollback(st);
+        return rc;
+    }
+    if (store_commit(st) != STORE_OK)
+        return STORE_ERROR;
+    mailer_wake(r->app->mailer);
+    return TOKEN_VALID;
+}
+
 enum MHD_Result page_verify_email(struct req *r)
 {
     char hash[AUTH_TOKEN_HASH_HEX + 1];
@@ -231,25 +280,16 @@ enum MHD_Result page_verify_email(struct req *r)
                          email),
             "/verify-email", token, "Use this address");
     }
-    if (store_begin(st) != STORE_OK)
-        return respond_error(r, 500);
-    int64_t now = util_now();
-    int status = store_token_consume(st, r->arena, "email_change", hash, now, &user_id, &email);
-    int rc = status == TOKEN_VALID ? store_user_set_email(st, user_id, email, now) : STORE_ERROR;
-    if (status != TOKEN_VALID || rc != STORE_OK) {
-        store_rollback(st);
-        if (status != TOKEN_VALID)
-            return bad_link(r, status);
-        if (rc == STORE_CONFLICT)
-            return account_message(r, 409, "That address is taken",
-                                   "Another account now uses that email address. Nothing was "
-                                   "changed.",
-                                   "/account", "Go to My account", 1);
-        return respond_error(r, 500);
-    }
-    if (store_commit(st) != STORE_OK)
-        return respond_error(r, 500);
+    int rc = change_email(r, hash);
+    if (rc == STORE_CONFLICT)
+        return account_message(r, 409, "That address is taken",
+                               "Another account now uses that email address. Nothing was "
+                               "changed.",
+                               "/account", "Go to My account", 1);
+    if (rc != TOKEN_VALID)
+        return bad_link(r, rc);
     return account_message(r, 200, "Your email address has been changed",
-                           "From now on, log in with your new address.", "/account",
-                           "Go to My account", 0);
+                           "From now on, log in with your new address. Every other device "
+                           "signed in to your account has been signed out.",
+                           "/account", "Go to My account", 0);
 }

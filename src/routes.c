@@ -36,6 +36,7 @@ const struct route routes[] = {
     {FORM, "/verify-email", .handle = page_verify_email, LINK_POLICY},
     {FORM, "/forgot", .handle = page_forgot, FORM_POLICY},
     {FORM, "/reset", .handle = page_reset, LINK_POLICY},
+    {FORM, "/restore-email", .handle = page_restore_email, LINK_POLICY},
     {GET_HEAD, "/account", .handle = page_account, .need = NEED_READER},
     {METHOD_POST, "/account/name", .handle = page_account_name, READER_FORM("/account")},
     {METHOD_POST, "/account/email", .handle = page_account_email, READER_FORM("/account")},

@@ -38,7 +38,8 @@ function state() {
 }
 
 // The POST routes an anonymous browser uses (the others need a signed-in reader).
-const ANONYMOUS = ['/register', '/login', '/forgot', '/reset', '/verify', '/verify-email'];
+const ANONYMOUS = ['/register', '/login', '/forgot', '/reset', '/verify', '/verify-email',
+  '/restore-email'];
 
 // Every POST route, with fields that would change something were the token valid.
 const routes = () => [
@@ -49,6 +50,7 @@ const routes = () => [
   ['/reset', { token: 'A'.repeat(43), password: 'forged-password-123' }],
   ['/verify', { token: 'A'.repeat(43) }],
   ['/verify-email', { token: 'A'.repeat(43) }],
+  ['/restore-email', { token: 'A'.repeat(43) }],
   ['/account/name', { name: 'Forged Name' }],
   ['/account/email', { email: freshEmail('forged'), password: PASSWORD }],
   ['/account/password', { current_password: PASSWORD, new_password: 'forged-password-123' }],

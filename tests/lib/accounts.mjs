@@ -140,10 +140,13 @@ export function accountSlot(html) {
 
 // A client with its own cookie jar: one browser.
 export class Client {
-  constructor(base, { userAgent = 'accounts-test' } = {}) {
+  // `forwardedFor`: an address sent as X-Forwarded-For with every request, so that a server
+  // that trusts 127.0.0.1 as its proxy (--trusted-proxies) takes this browser to come from it.
+  constructor(base, { userAgent = 'accounts-test', forwardedFor } = {}) {
     this.base = base;
     this.jar = new Map();
     this.userAgent = userAgent;
+    this.forwardedFor = forwardedFor;
     this.last = null; // {res, body, setCookies}
   }
 
@@ -168,6 +171,7 @@ export class Client {
 
   async request(method, path, { body, headers = {} } = {}) {
     const h = { 'User-Agent': this.userAgent, ...headers };
+    if (this.forwardedFor) h['X-Forwarded-For'] = this.forwardedFor;
     if (this.jar.size) h.Cookie = this.cookieHeader();
     const res = await get(this.base + path, { method, headers: h, body });
     const text = await res.text();

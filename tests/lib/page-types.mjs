@@ -186,6 +186,27 @@ export async function collectPageTypes(env) {
     { token: unknown, password: `${PASSWORD}-3` }, 400, { from: '/forgot' });
   await page('reset, malformed link', 'message', new Client(srv.url), '/reset?token=not-a-token', 400);
 
+  // Changing the email address: the new address's link opens a confirm page; the old address
+  // then gets an undo link, whose button ends on the reset form with a notice.
+  const mover = freshEmail('mover');
+  addUser(srv.db, mover, PASSWORD);
+  const moving = new Client(srv.url);
+  await moving.signIn(mover, PASSWORD);
+  const moved = freshEmail('moved');
+  assert.equal((await moving.post('/account/email', { email: moved, password: PASSWORD },
+    { from: '/account' })).status, 303);
+  const change = linkPath(linkIn(await sink.waitFor(moved,
+    { pred: (m) => /\/verify-email\?token=/.test(m.text) }), '/verify-email'));
+  await page('email change, the confirm button', 'confirm', moving, change);
+  await post('email change, done', 'message', moving, '/verify-email',
+    { token: new URL(change, srv.url).searchParams.get('token') }, 200, { from: change });
+  const undo = linkPath(linkIn(await sink.waitFor(mover,
+    { pred: (m) => /\/restore-email\?token=/.test(m.text) }), '/restore-email'));
+  const restorer = new Client(srv.url);
+  await page('restore email, the confirm button', 'confirm', restorer, undo);
+  await post('restore email, choose a new password', 'reset', restorer, '/restore-email',
+    { token: new URL(undo, srv.url).searchParams.get('token') }, 200, { from: undo });
+
   // Deleting an account.
   const leaving = freshEmail('leaving');
   addUser(srv.db, leaving, PASSWORD);
@@ -269,6 +290,7 @@ export async function collectPageTypes(env) {
     'account, with a form error': 'class="alert alert-error"',
     'register, with errors': 'Please correct the fields marked below.',
     'log in, wrong password': 'The email or password is incorrect.',
+    'restore email, choose a new password': 'email address again, and every device',
   };
   for (const [name, text] of Object.entries(SHOWS)) {
     const p = pages.find((x) => x.name === name);
