@@ -85,6 +85,18 @@ int account_limited(struct req *r, const char *what, const char *key, int limit,
     return retry_after > 0 ? retry_after : 1;
 }
 
+int account_password_limited(struct req *r, const char *email, int signed_in)
+{
+    char ip[64];
+    req_client_ip(r, ip, sizeof ip);
+    int wait = account_limited(r, signed_in ? "password-ip-account" : "password-ip-login", ip,
+                               ACCOUNT_PASSWORD_CHECKS_PER_CLIENT, ACCOUNT_PASSWORD_WINDOW);
+    if (!wait)
+        wait = account_limited(r, "password-account", email, ACCOUNT_PASSWORD_CHECKS,
+                               ACCOUNT_PASSWORD_WINDOW);
+    return wait;
+}
+
 int account_mail_link(struct req *r, const char *to, const char *subject, const char *intro,
                       const char *path, const char *token, const char *after)
 {

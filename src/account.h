@@ -12,10 +12,13 @@
 #include "req.h"
 #include "store.h"
 
-#define ACCOUNT_NAME_MAX 100     /* display name, code points */
-#define ACCOUNT_VERIFY_HOURS 48  /* a verification or email-change link lives this long */
-#define ACCOUNT_RESET_MINUTES 60 /* a password reset link lives this long */
-#define ACCOUNT_UNDO_DAYS 7      /* the link restoring a changed email address lives this long */
+#define ACCOUNT_NAME_MAX 100       /* display name, code points */
+#define ACCOUNT_VERIFY_HOURS 48    /* a verification or email-change link lives this long */
+#define ACCOUNT_RESET_MINUTES 60   /* a password reset link lives this long */
+#define ACCOUNT_UNDO_DAYS 7        /* the link restoring a changed email address lives this long */
+#define ACCOUNT_PASSWORD_CHECKS 10 /* per account per window: log-ins and forms */
+#define ACCOUNT_PASSWORD_CHECKS_PER_CLIENT 20 /* per client address per window */
+#define ACCOUNT_PASSWORD_WINDOW (15 * 60)     /* seconds */
 
 /* A page context for an account page: the common context plus csrf and reader (when signed
  * in). The caller owns the reference. */
@@ -45,6 +48,16 @@ enum MHD_Result account_forbidden(struct req *r);
 /* Counts an attempt under "what:key" against limit per window seconds. Returns 0 when allowed,
  * or the seconds to wait (the caller answers 429). */
 int account_limited(struct req *r, const char *what, const char *key, int limit, int window);
+
+/* Counts one check of the password of the account with this email (lowercased), before its
+ * hash runs: a log-in (signed_in 0), or a My account form that asks for the current password
+ * (signed_in 1: email, password, delete). The account's allowance, ACCOUNT_PASSWORD_CHECKS per
+ * ACCOUNT_PASSWORD_WINDOW, is one for all of them, so a password is guessed as slowly through
+ * any form (and the hashing a client can cause is bounded); the client address's allowance,
+ * ACCOUNT_PASSWORD_CHECKS_PER_CLIENT, is one for log-ins and another for the account forms, so
+ * readers behind one address (an office) using My account do not spend each other's log-ins.
+ * Returns 0 when allowed, or the seconds to wait (the caller answers 429). */
+int account_password_limited(struct req *r, const char *email, int signed_in);
 
 /* Queues an email to `to` whose text is intro, a link to site URL + path + "?token=" + token,
  * and after. Returns 0 or -1. The token never appears in a log. */

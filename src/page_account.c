@@ -5,6 +5,11 @@
  * session, voids the account's pending links and renews this session's token), the sessions
  * list (end one, or all others), a new verification link, and deleting the account with its
  * sessions and tokens.
+ *
+ * The forms that check the current password (email, password, delete) are limited per account
+ * and per client address like log-in (account_password_limited), and the email form's mails
+ * per account and per address mailed. The email form answers the same whether or not another
+ * account has the address: that address's owner is told someone tried, the requester is not.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +29,9 @@
 #include "respond.h"
 #include "util.h"
 
-#define RESEND_PER_ACCOUNT 3 /* verification links per account per hour */
+#define RESEND_PER_ACCOUNT 3        /* verification links per account per hour */
+#define EMAIL_CHANGES_PER_ACCOUNT 5 /* email-change requests (each mails) per account per hour */
+#define EMAIL_CHANGES_PER_ADDRESS 3 /* … mailing one address, from any account, per hour */
 
 /* What a finished form reports on the account page (?done=CODE): a fixed set, so the query
  * can never put text of its own on the page. */
@@ -246,7 +253,23 @@ static int request_change(struct req *r, const struct user *u, const char *new_e
     return 0;
 }
 
-/* The email form, once the password was checked: the link to the new address. */
+/* Tells the owner of `address`, which another account already has, that someone asked to use it
+ * for theirs: nothing changed, and the requester is told nothing (the same answer as for a free
+ * address), so the form is no oracle of who has an account. Returns 0 or -1. */
+static int tell_taken(struct req *r, const char *address)
+{
+    const char *text = arena_printf(
+        r->arena,
+        "Someone signed in to an account at %s asked to use this email address for it. This "
+        "address already belongs to an account here, so nothing was changed, and they were not "
+        "told.\n\nIf that was you, log in with this address instead (or choose a new password "
+        "at %s/forgot). If it was not, you can ignore this message.",
+        r->app->site_url, r->app->site_url);
+    return account_mail_notice(r, address, "Someone tried to use your email address", text);
+}
+
+/* The email form, once the password was checked: the link to the new address, or, when another
+ * account has it, a word to that address instead; the same answer either way. */
 static enum MHD_Result email_finish(struct req *r)
 {
     struct password_form *f = r->work_state;
@@ -256,14 +279,22 @@ static enum MHD_Result email_finish(struct req *r)
                                         .email_value = f->new_email};
         return account_page(r, 422, &errors, NULL);
     }
+    /* Only requests with the right password count here: a wrong one mails nothing, and its
+     * guess was counted already (account_password_limited). */
+    int wait =
+        account_limited(r, "email-change-account", u->email, EMAIL_CHANGES_PER_ACCOUNT, 3600);
+    if (!wait)
+        wait = account_limited(r, "email-change-address", f->new_email, EMAIL_CHANGES_PER_ADDRESS,
+                               3600);
+    if (wait)
+        return respond_too_many(r, wait);
     struct user other;
-    if (store_user_by_email(r->app->store, r->arena, f->new_email, &other) == STORE_OK &&
-        other.id != u->id) {
-        struct account_errors errors = {.email = "Another account uses this email address.",
-                                        .email_value = f->new_email};
-        return account_page(r, 422, &errors, NULL);
-    }
-    if (request_change(r, u, f->new_email) < 0)
+    int found = store_user_by_email(r->app->store, r->arena, f->new_email, &other);
+    if (found == STORE_ERROR)
+        return respond_error(r, 500);
+    int rc = found == STORE_OK && other.id != u->id ? tell_taken(r, f->new_email)
+                                                    : request_change(r, u, f->new_email);
+    if (rc < 0)
         return respond_error(r, 500);
     return respond_redirect(r, 303, "/account?done=email-sent");
 }
@@ -318,9 +349,13 @@ static enum MHD_Result delete_finish(struct req *r)
                            "/", "Go to the front page", 0);
 }
 
-/* Starts one of the forms that need the current password. */
+/* Starts one of the forms that need the current password: counts the check against the
+ * account's and the client's allowance (429 once spent), then checks it off the HTTP thread. */
 static enum MHD_Result with_password(struct req *r, struct password_form *f)
 {
+    int wait = account_password_limited(r, r->reader->user.email, 1);
+    if (wait)
+        return respond_too_many(r, wait);
     if (strlen(f->password) > AUTH_PASSWORD_MAX_BYTES)
         f->password = "";
     r->work_state = f;

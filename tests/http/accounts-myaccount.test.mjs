@@ -127,14 +127,26 @@ test('change email: a link goes to the new address and the change applies only w
   assert.equal(again.status, 410, 'the email-change link worked twice');
 });
 
-test('change email: an address another account uses is refused', { timeout: 30_000 }, async () => {
+// No enumeration oracle: the answer is the same whether or not another account has the address;
+// that address's owner is told someone tried (and nothing else), the requester learns nothing.
+test('change email: the same answer whether or not another account has the address; its owner is told, with no link', { timeout: 30_000 }, async () => {
   const a = { email: freshEmail('taken-a') };
   addUser(env.srv.db, a.email, PASSWORD);
   const b = await reader('taken-b');
-  const r = await b.c.account('/account/email', { email: a.email.toUpperCase(), password: PASSWORD });
-  assert.equal(r.status, 422);
-  assert.match(fieldError(r.body, 'email-error') ?? '', /Another account/);
+  const answers = [];
+  for (const target of [a.email.toUpperCase(), freshEmail('free')]) {
+    const r = await b.c.account('/account/email', { email: target, password: PASSWORD });
+    const page = await b.c.get(r.location ?? '/account');
+    answers.push({ status: r.status, location: r.location,
+      page: textOf(page.body).replace(target.toLowerCase(), 'ADDRESS') });
+  }
+  assert.equal(answers[0].status, 303, `a taken address: ${answers[0].status}`);
+  assert.deepEqual(answers[0], answers[1], 'a taken and a free address get different answers');
   assert.equal(emailOf(b.id), b.email);
+  const told = await env.sink.waitFor(a.email);
+  assert.match(told.text, /already/i, 'the owner of the address is not told it is in use');
+  assert.ok(!/token=/.test(told.text), 'the owner of the address got a link');
+  assert.ok(!told.text.includes(b.email), 'the owner of the address is told who asked');
 });
 
 test('change password: needs the current one; other sessions end; this one continues with a new cookie', { timeout: 30_000 }, async () => {
