@@ -85,10 +85,17 @@ int account_limited(struct req *r, const char *what, const char *key, int limit,
     return retry_after > 0 ? retry_after : 1;
 }
 
-int account_password_limited(struct req *r, const char *email, int signed_in)
+void account_client_key(struct req *r, char *out, size_t size)
 {
     char ip[64];
     req_client_ip(r, ip, sizeof ip);
+    ratelimit_address_key(ip, out, size);
+}
+
+int account_password_limited(struct req *r, const char *email, int signed_in)
+{
+    char ip[64];
+    account_client_key(r, ip, sizeof ip);
     int wait = account_limited(r, signed_in ? "password-ip-account" : "password-ip-login", ip,
                                ACCOUNT_PASSWORD_CHECKS_PER_CLIENT, ACCOUNT_PASSWORD_WINDOW);
     if (!wait)
@@ -152,6 +159,18 @@ int account_send_token(struct req *r, int64_t user_id, const char *to, const cha
         STORE_OK)
         return -1;
     return account_mail_link(r, to, subject, intro, path, token, after);
+}
+
+const char *account_email_problem(const char *email)
+{
+    if (!auth_email_valid(email))
+        return "Enter a valid email address, like name@example.com.";
+    for (const unsigned char *p = (const unsigned char *)email; *p; p++)
+        if (*p >= 0x80)
+            return "We cannot send mail to addresses with accented or non-Latin letters yet. "
+                   "Please use an address written in plain ASCII letters, digits and "
+                   "punctuation.";
+    return NULL;
 }
 
 const char *account_name_problem(const char *name)

@@ -49,6 +49,10 @@ enum MHD_Result account_forbidden(struct req *r);
  * or the seconds to wait (the caller answers 429). */
 int account_limited(struct req *r, const char *what, const char *key, int limit, int window);
 
+/* The client's address as its rate limits key it (ratelimit_address_key: an IPv6 client by its
+ * /64), into out (size bytes; 64 is enough). */
+void account_client_key(struct req *r, char *out, size_t size);
+
 /* Counts one check of the password of the account with this email (lowercased), before its
  * hash runs: a log-in (signed_in 0), or a My account form that asks for the current password
  * (signed_in 1: email, password, delete). The account's allowance, ACCOUNT_PASSWORD_CHECKS per
@@ -72,6 +76,12 @@ int account_mail_notice(struct req *r, const char *to, const char *subject, cons
 int account_send_token(struct req *r, int64_t user_id, const char *to, const char *kind,
                        const char *payload, int64_t seconds, const char *subject, const char *intro,
                        const char *path, const char *after);
+
+/* A reader-facing problem with an email address typed into a form (trimmed; "" is the caller's
+ * own "enter your email" case), or NULL if it is fine: auth_email_valid, and ASCII only, since
+ * the mailer cannot send to other addresses (no SMTPUTF8) and an account whose address no mail
+ * reaches could never be verified or reset. */
+const char *account_email_problem(const char *email);
 
 /* A reader-facing problem with a display name, or NULL if it is fine: UTF-8, 1 to
  * ACCOUNT_NAME_MAX characters after trimming, no control characters. */

@@ -368,9 +368,9 @@ enum MHD_Result page_account_email(struct req *r)
     const char *email = account_trim(r, req_form(r, "email"));
     const char *password = req_form(r, "password");
     f->password = password ? password : "";
-    if (!auth_email_valid(email)) {
-        struct account_errors errors = {
-            .email = "Enter a valid email address, like name@example.com.", .email_value = email};
+    const char *problem = account_email_problem(email);
+    if (problem) {
+        struct account_errors errors = {.email = problem, .email_value = email};
         return account_page(r, 422, &errors, NULL);
     }
     f->new_email = auth_email_normalize(r->arena, email);

@@ -56,12 +56,13 @@ enum MHD_Result page_forgot(struct req *r)
     if (r->method != METHOD_POST)
         return forgot_form(r, 200, "", NULL);
     const char *email = account_trim(r, req_form(r, "email"));
-    if (!auth_email_valid(email))
-        return forgot_form(r, 422, email, "Enter a valid email address, like name@example.com.");
+    const char *problem = account_email_problem(email);
+    if (problem)
+        return forgot_form(r, 422, email, problem);
     email = auth_email_normalize(r->arena, email);
 
     char ip[64];
-    req_client_ip(r, ip, sizeof ip);
+    account_client_key(r, ip, sizeof ip);
     int wait = account_limited(r, "forgot-ip", ip, FORGOT_PER_IP, 3600);
     if (!wait)
         wait = account_limited(r, "forgot-account", email, FORGOT_PER_ACCOUNT, 3600);

@@ -133,10 +133,7 @@ enum MHD_Result page_register(struct req *r)
     const struct form_field *pw = req_form_field(r, "password");
     s->password = pw ? pw->value : "";
 
-    if (!*s->email)
-        s->errors[0] = "Enter your email address.";
-    else if (!auth_email_valid(s->email))
-        s->errors[0] = "Enter a valid email address, like name@example.com.";
+    s->errors[0] = *s->email ? account_email_problem(s->email) : "Enter your email address.";
     s->errors[1] = account_name_problem(s->name);
     s->errors[2] = (pw && pw->too_long) ? "Use at most 256 bytes."
                                         : auth_password_problem(s->password, s->email, s->name);
@@ -145,7 +142,7 @@ enum MHD_Result page_register(struct req *r)
     s->email = auth_email_normalize(r->arena, s->email);
 
     char ip[64];
-    req_client_ip(r, ip, sizeof ip);
+    account_client_key(r, ip, sizeof ip);
     int wait = account_limited(r, "register-ip", ip, REGISTER_PER_IP, 3600);
     if (wait)
         return respond_too_many(r, wait);

@@ -230,3 +230,29 @@ test('rate limit: email-change mails: 5 per account and 3 per address mailed per
     await env.stop();
   }
 });
+
+// A client on IPv6 usually has a whole /64 to itself, so keying the limits by the full address
+// gave it 2^64 allowances: one per address it chose to send from.
+test('rate limit: an IPv6 client is counted by its /64: the 11th /forgot from one /64 → 429, another /64 is served', { timeout: 60_000 }, async () => {
+  const srv = await startQuietServer({ args: ['--trusted-proxies', '127.0.0.1/32'] });
+  try {
+    const from = (address) => new Client(srv.url, { forwardedFor: address });
+    for (let i = 1; i <= 10; i++) {
+      const r = await from(`2001:db8:1:2::${i.toString(16)}`).post('/forgot', { email: freshEmail('v6') },
+        { from: '/forgot' });
+      assert.equal(r.status, 200, `request ${i}: ${r.status}`);
+    }
+    for (const address of ['2001:db8:1:2:ffff:ffff:ffff:ffff', '2001:DB8:1:2:0:0:0:99']) {
+      const r = await from(address).post('/forgot', { email: freshEmail('v6') }, { from: '/forgot' });
+      assert.equal(r.status, 429, `${address}, in the same /64: ${r.status}`);
+      retryAfter(r, 3600);
+    }
+    const other = await from('2001:db8:1:3::1').post('/forgot', { email: freshEmail('v6') }, { from: '/forgot' });
+    assert.equal(other.status, 200, `another /64: ${other.status}`);
+    // IPv4 clients are still counted one address each.
+    const v4 = await from('203.0.113.9').post('/forgot', { email: freshEmail('v4') }, { from: '/forgot' });
+    assert.equal(v4.status, 200);
+  } finally {
+    await srv.stop();
+  }
+});

@@ -149,6 +149,16 @@ test('change email: the same answer whether or not another account has the addre
   assert.ok(!told.text.includes(b.email), 'the owner of the address is told who asked');
 });
 
+test('change email: an address with non-ASCII characters is refused next to the field (no mail could reach it)', { timeout: 30_000 }, async () => {
+  const { email, c, id } = await reader('email-ascii');
+  const target = `j\u00fcrgen-${process.pid}@example.test`;
+  const r = await c.account('/account/email', { email: target, password: PASSWORD });
+  assert.equal(r.status, 422);
+  assert.match(fieldError(r.body, 'email-error') ?? '', /cannot send mail|ASCII/i);
+  assert.equal(attr(inputTag(r.body, 'new-email'), 'value'), target, 'the address is not refilled');
+  assert.equal(emailOf(id), email);
+});
+
 test('change password: needs the current one; other sessions end; this one continues with a new cookie', { timeout: 30_000 }, async () => {
   const { email, c, id } = await reader('password');
   const other = new Client(env.srv.url, { userAgent: 'Browser Two' });

@@ -208,6 +208,15 @@ test('register refused: an invalid email address', { timeout: 20_000 }, async ()
   await refused({ email: '', field: 'email', message: /Enter your email/ });
 });
 
+// The mailer sends to ASCII addresses only (no SMTPUTF8), so an address with other characters
+// would register and never get its verification link, nor any other mail.
+test('register refused: an address with non-ASCII characters, which no mail could reach, with a clear message', { timeout: 20_000 }, async () => {
+  for (const email of [`j\u00fcrgen-${process.pid}@example.test`, `reader-${process.pid}@b\u00fccher.example`,
+    `\u4f60\u597d-${process.pid}@example.test`]) {
+    await refused({ email, field: 'email', message: /cannot send mail|ASCII/i });
+  }
+});
+
 test('register refused: a non-UTF-8 email (raw bytes %FF%FE)', { timeout: 20_000 }, async () => {
   const password = PASSWORD;
   const r = await refused({
