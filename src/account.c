@@ -21,9 +21,9 @@
 json_t *account_context(struct req *r, const char *title)
 {
     json_t *ctx = render_context(r, "account", title, NULL, r->path, NULL);
-    json_object_set_new(ctx, "csrf", json_string(reader_csrf_token(r)));
+    ctx = render_set(ctx, "csrf", json_string(reader_csrf_token(r)));
     if (r->reader)
-        json_object_set_new(ctx, "reader", reader_json(&r->reader->user));
+        ctx = render_set(ctx, "reader", reader_json(&r->reader->user));
     return ctx;
 }
 
@@ -43,11 +43,11 @@ enum MHD_Result account_message(struct req *r, unsigned status, const char *titl
                                 const char *link_url, const char *link_text, int error)
 {
     json_t *ctx = account_context(r, title);
-    json_object_set_new(ctx, "message",
-                        json_pack("{s:s, s:s, s:s, s:s, s:b, s:s}", "title", title, "body", body,
-                                  "link_url", link_url ? link_url : "", "link_text",
-                                  link_text ? link_text : "", "has_link", link_url != NULL, "kind",
-                                  error ? "error" : "info"));
+    ctx = render_set(ctx, "message",
+                     render_pack("{s:s, s:s, s:s, s:s, s:b, s:s}", "title", title, "body", body,
+                                 "link_url", link_url ? link_url : "", "link_text",
+                                 link_text ? link_text : "", "has_link", link_url != NULL, "kind",
+                                 error ? "error" : "info"));
     return account_send(r, status, "message", ctx);
 }
 
@@ -55,9 +55,9 @@ enum MHD_Result account_confirm(struct req *r, const char *title, const char *bo
                                 const char *action, const char *token, const char *button)
 {
     json_t *ctx = account_context(r, title);
-    json_object_set_new(ctx, "confirm",
-                        json_pack("{s:s, s:s, s:s, s:s, s:s}", "title", title, "body", body,
-                                  "action", action, "token", token, "button", button));
+    ctx = render_set(ctx, "confirm",
+                     render_pack("{s:s, s:s, s:s, s:s, s:s}", "title", title, "body", body,
+                                 "action", action, "token", token, "button", button));
     return account_send(r, 200, "confirm", ctx);
 }
 
@@ -211,12 +211,17 @@ const char *account_refill(const char *value)
 
 char *account_trim(struct req *r, const char *value)
 {
+    return account_trim_arena(r->arena, value);
+}
+
+char *account_trim_arena(struct arena *a, const char *value)
+{
     if (!value)
-        return arena_strdup(r->arena, "");
+        return arena_strdup(a, "");
     while (isspace((unsigned char)*value))
         value++;
     size_t len = strlen(value);
     while (len && isspace((unsigned char)value[len - 1]))
         len--;
-    return arena_strndup(r->arena, value, len);
+    return arena_strndup(a, value, len);
 }

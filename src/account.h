@@ -21,10 +21,12 @@
 #define ACCOUNT_PASSWORD_WINDOW (15 * 60)     /* seconds */
 
 /* A page context for an account page: the common context plus csrf and reader (when signed
- * in). The caller owns the reference. */
+ * in). The caller owns the reference; NULL when a part could not be built (render.h: logged,
+ * and account_send answers 500). */
 json_t *account_context(struct req *r, const char *title);
 
-/* Renders template name with ctx (consumed) and sends it with status, no-store. */
+/* Renders template name with ctx (consumed) and sends it with status, no-store; 500 when ctx
+ * is NULL. */
 enum MHD_Result account_send(struct req *r, unsigned status, const char *name, json_t *ctx);
 
 /* A message page (message.mustache): title, body text, an optional link. error picks the
@@ -93,7 +95,8 @@ const char *account_safe_next(const char *next);
 /* The field's value if it is valid UTF-8 (for refilling a form), else "". */
 const char *account_refill(const char *value);
 
-/* Trims white space from both ends (into the arena). NULL gives "". */
+/* Trims white space from both ends (into the request's arena, or a). NULL gives "". */
 char *account_trim(struct req *r, const char *value);
+char *account_trim_arena(struct arena *a, const char *value);
 
 #endif

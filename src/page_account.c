@@ -79,7 +79,7 @@ static json_t *subscription_context(struct req *r)
     int64_t now = util_now();
     if (store_subscription_current(r->app->store, r->arena, r->reader->user.id, now, &sub) !=
         STORE_OK)
-        return json_pack("{s:b}", "has", 0);
+        return render_pack("{s:b}", "has", 0);
     struct plan plan;
     const char *plan_name = sub.plan_slug;
     if (store_plan_by_slug(r->app->store, r->arena, sub.plan_slug, &plan) == STORE_OK)
@@ -97,9 +97,9 @@ static json_t *subscription_context(struct req *r)
                : arena_printf(r->arena, "Ended on %s", date);
     if (!active && !strcmp(sub.status, "past_due"))
         ends = arena_printf(r->arena, "Paid until %s", date);
-    return json_pack("{s:b, s:s, s:s, s:s, s:b}", "has", 1, "plan_name", plan_name, "status_label",
-                     status, "ends_label", ends, "manage",
-                     stripe && *r->app->config->stripe_secret_key);
+    return render_pack("{s:b, s:s, s:s, s:s, s:b}", "has", 1, "plan_name", plan_name,
+                       "status_label", status, "ends_label", ends, "manage",
+                       stripe && *r->app->config->stripe_secret_key);
 }
 
 /* Field errors and refills for the account page, when a form failed. */
@@ -125,23 +125,23 @@ static enum MHD_Result account_page(struct req *r, unsigned status,
     json_object_set_new(ctx, "error", json_boolean(any));
     json_object_set_new(ctx, "error_message",
                         json_string(any ? "Please correct the problem below." : ""));
-    json_object_set_new(ctx, "errors",
-                        json_pack("{s:s, s:s, s:s, s:s}", "name",
-                                  errors && errors->name ? errors->name : "", "email",
-                                  errors && errors->email ? errors->email : "", "password",
-                                  errors && errors->password ? errors->password : "", "delete",
-                                  errors && errors->delete ? errors->delete : ""));
+    ctx = render_set(ctx, "errors",
+                     render_pack("{s:s, s:s, s:s, s:s}", "name",
+                                 errors && errors->name ? errors->name : "", "email",
+                                 errors && errors->email ? errors->email : "", "password",
+                                 errors && errors->password ? errors->password : "", "delete",
+                                 errors && errors->delete ? errors->delete : ""));
     json_object_set_new(
         ctx, "new_email",
         json_string(errors && errors->email_value ? account_refill(errors->email_value) : ""));
 
-    json_object_set_new(ctx, "subscription", subscription_context(r));
+    ctx = render_set(ctx, "subscription", subscription_context(r));
     char ip[64];
     req_client_ip(r, ip, sizeof ip);
     const char *institution = paywall_institution(r->app->paywall, r->arena, ip);
-    json_object_set_new(ctx, "institution",
-                        json_pack("{s:b, s:s}", "has", institution != NULL, "name",
-                                  institution ? institution : ""));
+    ctx = render_set(ctx, "institution",
+                     render_pack("{s:b, s:s}", "has", institution != NULL, "name",
+                                 institution ? institution : ""));
 
     struct session *sessions;
     size_t n = 0;
@@ -151,16 +151,16 @@ static enum MHD_Result account_page(struct req *r, unsigned status,
         for (size_t i = 0; i < n; i++) {
             int current = sessions[i].id == r->reader->session.id;
             others |= !current;
-            json_array_append_new(
+            list = render_append(
                 list,
-                json_pack("{s:I, s:s, s:s, s:s, s:b}", "id", (json_int_t)sessions[i].id,
-                          "user_agent",
-                          *sessions[i].user_agent ? sessions[i].user_agent : "Unknown browser",
-                          "created_display", when(r, sessions[i].created_at), "last_seen_display",
-                          when(r, sessions[i].last_seen_at), "current", current));
+                render_pack("{s:I, s:s, s:s, s:s, s:b}", "id", (json_int_t)sessions[i].id,
+                            "user_agent",
+                            *sessions[i].user_agent ? sessions[i].user_agent : "Unknown browser",
+                            "created_display", when(r, sessions[i].created_at), "last_seen_display",
+                            when(r, sessions[i].last_seen_at), "current", current));
         }
     }
-    json_object_set_new(ctx, "sessions", list);
+    ctx = render_set(ctx, "sessions", list);
     json_object_set_new(ctx, "has_other_sessions", json_boolean(others));
     return account_send(r, status, "account", ctx);
 }

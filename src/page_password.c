@@ -34,6 +34,7 @@
 #include "http.h"
 #include "pages.h"
 #include "reader.h"
+#include "render.h"
 #include "respond.h"
 #include "util.h"
 
@@ -101,7 +102,7 @@ static enum MHD_Result reset_form(struct req *r, unsigned status, const char *to
     json_object_set_new(ctx, "token", json_string(token));
     json_object_set_new(ctx, "notice", json_boolean(notice != NULL));
     json_object_set_new(ctx, "notice_message", json_string(notice ? notice : ""));
-    json_object_set_new(ctx, "errors", json_pack("{s:s}", "password", error ? error : ""));
+    ctx = render_set(ctx, "errors", render_pack("{s:s}", "password", error ? error : ""));
     json_object_set_new(ctx, "has_errors", json_boolean(error != NULL));
     return account_send(r, status, "reset", ctx);
 }

@@ -22,6 +22,7 @@
 #include "mailer.h"
 #include "pages.h"
 #include "reader.h"
+#include "render.h"
 #include "respond.h"
 #include "util.h"
 
@@ -40,17 +41,17 @@ struct register_state {
 static enum MHD_Result register_form(struct req *r, unsigned status, const struct register_state *s)
 {
     json_t *ctx = account_context(r, "Create your account");
-    json_object_set_new(ctx, "values",
-                        json_pack("{s:s, s:s}", "email", account_refill(s->email), "name",
-                                  account_refill(s->name)));
+    ctx = render_set(ctx, "values",
+                     render_pack("{s:s, s:s}", "email", account_refill(s->email), "name",
+                                 account_refill(s->name)));
     int any = 0;
     for (int i = 0; i < 4; i++)
         any |= s->errors[i] != NULL;
-    json_object_set_new(ctx, "errors",
-                        json_pack("{s:s, s:s, s:s, s:s}", "email", s->errors[0] ? s->errors[0] : "",
-                                  "name", s->errors[1] ? s->errors[1] : "", "password",
-                                  s->errors[2] ? s->errors[2] : "", "form",
-                                  s->errors[3] ? s->errors[3] : ""));
+    ctx = render_set(ctx, "errors",
+                     render_pack("{s:s, s:s, s:s, s:s}", "email", s->errors[0] ? s->errors[0] : "",
+                                 "name", s->errors[1] ? s->errors[1] : "", "password",
+                                 s->errors[2] ? s->errors[2] : "", "form",
+                                 s->errors[3] ? s->errors[3] : ""));
     json_object_set_new(ctx, "has_errors", json_boolean(any));
     return account_send(r, status, "register", ctx);
 }

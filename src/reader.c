@@ -4,10 +4,12 @@
 #include "reader.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "app.h"
 #include "auth.h"
+#include "render.h"
 #include "respond.h"
 #include "util.h"
 
@@ -22,8 +24,16 @@ static void clear_session_cookie(struct req *r)
 
 json_t *reader_json(const struct user *user)
 {
-    return json_pack("{s:s, s:s, s:b, s:s}", "name", user->display_name, "email", user->email,
-                     "verified", user->email_verified_at != 0, "role", store_role_name(user->role));
+    /* Stored text is UTF-8 since the forms and the command line check it; a name written before
+     * that is shown with U+FFFD for its bad bytes rather than fail (jansson refuses it), which
+     * made the reader look signed out and unable to fix it. */
+    char *name = util_utf8_repair(user->display_name);
+    char *email = util_utf8_repair(user->email);
+    json_t *fields = render_pack("{s:s, s:s, s:b, s:s}", "name", name, "email", email, "verified",
+                                 user->email_verified_at != 0, "role", store_role_name(user->role));
+    free(name);
+    free(email);
+    return fields;
 }
 
 void reader_load(struct req *r)

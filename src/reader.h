@@ -29,7 +29,9 @@ struct reader {
     char token[AUTH_TOKEN_CHARS + 1]; /* a new session's token until its cookie is set, else "" */
 };
 
-/* The reader fields templates get (name, email, verified, role): a new reference. */
+/* The reader fields templates get (name, email, verified, role): a new reference, or NULL (out
+ * of memory; logged). Text stored before it was checked to be UTF-8 is shown repaired
+ * (util_utf8_repair). */
 json_t *reader_json(const struct user *user);
 
 /* Looks up the session cookie and sets r->reader for a valid, unexpired session (refreshing
