@@ -21,9 +21,9 @@
 json_t *account_context(struct req *r, const char *title)
 {
     json_t *ctx = render_context(r, "account", title, NULL, r->path, NULL);
-    json_object_set_new(ctx, "csrf", json_string(reader_csrf_token(r)));
+    ctx = render_set(ctx, "csrf", json_string(reader_csrf_token(r)));
     if (r->reader)
-        json_object_set_new(ctx, "reader", reader_json(&r->reader->user));
+        ctx = render_set(ctx, "reader", reader_json(&r->reader->user));
     return ctx;
 }
 
@@ -43,12 +43,28 @@ enum MHD_Result account_message(struct req *r, unsigned status, const char *titl
                                 const char *link_url, const char *link_text, int error)
 {
     json_t *ctx = account_context(r, title);
-    json_object_set_new(ctx, "message",
-                        json_pack("{s:s, s:s, s:s, s:s, s:b, s:s}", "title", title, "body", body,
-                                  "link_url", link_url ? link_url : "", "link_text",
-                                  link_text ? link_text : "", "has_link", link_url != NULL, "kind",
-                                  error ? "error" : "info"));
+    ctx = render_set(ctx, "message",
+                     render_pack("{s:s, s:s, s:s, s:s, s:b, s:s}", "title", title, "body", body,
+                                 "link_url", link_url ? link_url : "", "link_text",
+                                 link_text ? link_text : "", "has_link", link_url != NULL, "kind",
+                                 error ? "error" : "info"));
     return account_send(r, status, "message", ctx);
+}
+
+enum MHD_Result account_confirm(struct req *r, const char *title, const char *body,
+                                const char *action, const char *token, const char *button)
+{
+    json_t *ctx = account_context(r, title);
+    ctx = render_set(ctx, "confirm",
+                     render_pack("{s:s, s:s, s:s, s:s, s:s}", "title", title, "body", body,
+                                 "action", action, "token", token, "button", button));
+    return account_send(r, 200, "confirm", ctx);
+}
+
+const char *account_link_token(struct req *r, char hash[AUTH_TOKEN_HASH_HEX + 1])
+{
+    const char *token = r->method == METHOD_POST ? req_form(r, "token") : req_query(r, "token");
+    return token && auth_token_hash(token, hash) == 0 ? token : NULL;
 }
 
 enum MHD_Result account_forbidden(struct req *r)
@@ -67,6 +83,25 @@ int account_limited(struct req *r, const char *what, const char *key, int limit,
     if (ratelimit_hit(r->app->limits, full, limit, window, util_now(), &retry_after))
         return 0;
     return retry_after > 0 ? retry_after : 1;
+}
+
+void account_client_key(struct req *r, char *out, size_t size)
+{
+    char ip[64];
+    req_client_ip(r, ip, sizeof ip);
+    ratelimit_address_key(ip, out, size);
+}
+
+int account_password_limited(struct req *r, const char *email, int signed_in)
+{
+    char ip[64];
+    account_client_key(r, ip, sizeof ip);
+    int wait = account_limited(r, signed_in ? "password-ip-account" : "password-ip-login", ip,
+                               ACCOUNT_PASSWORD_CHECKS_PER_CLIENT, ACCOUNT_PASSWORD_WINDOW);
+    if (!wait)
+        wait = account_limited(r, "password-account", email, ACCOUNT_PASSWORD_CHECKS,
+                               ACCOUNT_PASSWORD_WINDOW);
+    return wait;
 }
 
 int account_mail_link(struct req *r, const char *to, const char *subject, const char *intro,
@@ -92,6 +127,27 @@ int account_mail_link(struct req *r, const char *to, const char *subject, const 
     return rc;
 }
 
+int account_mail_notice(struct req *r, const char *to, const char *subject, const char *text)
+{
+    struct buf text_body = BUF_INIT, html = BUF_INIT;
+    buf_puts(&html, "<!doctype html><html><body>");
+    for (const char *p = text; *p;) {
+        const char *end = strstr(p, "\n\n");
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        buf_append(&text_body, p, len);
+        buf_puts(&text_body, "\r\n\r\n");
+        buf_puts(&html, "<p>");
+        html_text(&html, p, len);
+        buf_puts(&html, "</p>");
+        p = end ? end + 2 : p + len;
+    }
+    buf_puts(&html, "</body></html>\r\n");
+    int rc = mailer_queue(r->app->mailer, to, subject, text_body.data, html.data);
+    buf_free(&text_body);
+    buf_free(&html);
+    return rc;
+}
+
 int account_send_token(struct req *r, int64_t user_id, const char *to, const char *kind,
                        const char *payload, int64_t seconds, const char *subject, const char *intro,
                        const char *path, const char *after)
@@ -103,6 +159,18 @@ int account_send_token(struct req *r, int64_t user_id, const char *to, const cha
         STORE_OK)
         return -1;
     return account_mail_link(r, to, subject, intro, path, token, after);
+}
+
+const char *account_email_problem(const char *email)
+{
+    if (!auth_email_valid(email))
+        return "Enter a valid email address, like name@example.com.";
+    for (const unsigned char *p = (const unsigned char *)email; *p; p++)
+        if (*p >= 0x80)
+            return "We cannot send mail to addresses with accented or non-Latin letters yet. "
+                   "Please use an address written in plain ASCII letters, digits and "
+                   "punctuation.";
+    return NULL;
 }
 
 const char *account_name_problem(const char *name)
@@ -144,12 +212,17 @@ const char *account_refill(const char *value)
 
 char *account_trim(struct req *r, const char *value)
 {
+    return account_trim_arena(r->arena, value);
+}
+
+char *account_trim_arena(struct arena *a, const char *value)
+{
     if (!value)
-        return arena_strdup(r->arena, "");
+        return arena_strdup(a, "");
     while (isspace((unsigned char)*value))
         value++;
     size_t len = strlen(value);
     while (len && isspace((unsigned char)value[len - 1]))
         len--;
-    return arena_strndup(r->arena, value, len);
+    return arena_strndup(a, value, len);
 }

@@ -260,11 +260,18 @@ int mailer_queue(struct mailer *m, const char *to, const char *subject, const ch
 {
     if (store_mail_enqueue(m->store, to, subject, text, html, util_now()) != STORE_OK)
         return -1;
+    mailer_wake(m);
+    return 0;
+}
+
+void mailer_wake(struct mailer *m)
+{
+    if (!m)
+        return;
     pthread_mutex_lock(&m->lock);
     m->pending = 1;
     pthread_cond_signal(&m->wake);
     pthread_mutex_unlock(&m->lock);
-    return 0;
 }
 
 void mailer_stop(struct mailer *m)

@@ -24,10 +24,15 @@ struct mailer;
 /* Starts the delivery thread. site_name is the From display name. Never NULL. */
 struct mailer *mailer_start(const struct config *config, struct store *store,
                             const char *site_name);
-/* Queues a message (a transaction of its own) and wakes the thread, unless it is waiting after
+/* Queues a message (one statement: a part of the caller's transaction, store_begin, when one is
+ * open; then call mailer_wake after the commit) and wakes the thread, unless it is waiting after
  * a database failure (then the message goes when that wait ends). Returns 0 or -1. */
 int mailer_queue(struct mailer *m, const char *to, const char *subject, const char *text,
                  const char *html);
+/* Wakes the thread to look for due mail: for a caller that queued mail inside its own
+ * transaction (store_begin), after store_commit, since the thread cannot see the message before
+ * (it would otherwise find it at its next look, within seconds). NULL is fine. */
+void mailer_wake(struct mailer *m);
 /* Delivers what is due once more (records a kept outcome first), stops the thread and frees m.
  * An outcome the database still refuses is logged: its message is due again when its lease
  * expires. NULL is fine. */

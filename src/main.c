@@ -25,6 +25,7 @@
 #include <sodium.h>
 
 #include "access.h"
+#include "account.h"
 #include "ads.h"
 #include "arena.h"
 #include "auth.h"
@@ -558,14 +559,27 @@ static int command_user_add(struct options *o)
         return usage_error("unknown role '%s' (reader, writer, editor or admin)", o->role);
     if (!auth_email_valid(email))
         return usage_error("'%s' is not a valid email address", email);
-    const char *name = o->name ? o->name : email;
+    /* Checked as the web forms check them: what is stored here is shown to readers, and a name
+     * that is not UTF-8 cannot be put in a page (jansson refuses it). */
+    const char *problem = account_email_problem(email);
+    if (problem)
+        return usage_error("%s: %s", email, problem);
+    struct arena *a = arena_new(0);
+    const char *name = o->name ? account_trim_arena(a, o->name) : email;
+    if (!o->name && strlen(name) > ACCOUNT_NAME_MAX) /* default: the address, or its local part */
+        name = arena_strndup(a, email, strcspn(email, "@"));
+    if ((problem = account_name_problem(name))) {
+        arena_free(a);
+        return usage_error("--name: %s", problem);
+    }
     struct store *st = open_store(&o->config);
-    if (!st)
+    if (!st) {
+        arena_free(a);
         return 1;
+    }
     int rc = 1;
     char *password = read_password();
     char hash[AUTH_HASH_BYTES];
-    const char *problem;
     if (!password) {
         fprintf(stderr, "broadsheet: no password given\n");
         goto out;
@@ -578,11 +592,9 @@ static int command_user_add(struct options *o)
         fprintf(stderr, "broadsheet: cannot hash the password\n");
         goto out;
     }
-    struct arena *a = arena_new(0);
     int64_t id;
     int status =
         store_user_create(st, auth_email_normalize(a, email), name, hash, (enum role)role, &id);
-    arena_free(a);
     if (status == STORE_CONFLICT) {
         fprintf(stderr, "broadsheet: an account with %s already exists\n", email);
         goto out;
@@ -600,6 +612,7 @@ out:
         sodium_memzero(password, strlen(password));
         free(password);
     }
+    arena_free(a);
     store_close(st);
     return rc;
 }

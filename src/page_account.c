@@ -1,8 +1,15 @@
 /*
  * page_account.c: "My account" (/account) and its forms: display name, email (re-verified:
- * the change takes effect from a link sent to the new address), password (needs the current
- * one; ends every other session and renews this one's token), the sessions list (end one, or
- * all others), a new verification link, and deleting the account with its sessions and tokens.
+ * the change takes effect from a link sent to the new address, and the current address is told
+ * of the request and how to stop it), password (needs the current one; ends every other
+ * session, voids the account's pending links and renews this session's token), the sessions
+ * list (end one, or all others), a new verification link, and deleting the account with its
+ * sessions and tokens.
+ *
+ * The forms that check the current password (email, password, delete) are limited per account
+ * and per client address like log-in (account_password_limited), and the email form's mails
+ * per account and per address mailed. The email form answers the same whether or not another
+ * account has the address: that address's owner is told someone tried, the requester is not.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +21,7 @@
 #include "app.h"
 #include "auth.h"
 #include "http.h"
+#include "mailer.h"
 #include "pages.h"
 #include "paywall.h"
 #include "reader.h"
@@ -21,7 +29,9 @@
 #include "respond.h"
 #include "util.h"
 
-#define RESEND_PER_ACCOUNT 3 /* verification links per account per hour */
+#define RESEND_PER_ACCOUNT 3        /* verification links per account per hour */
+#define EMAIL_CHANGES_PER_ACCOUNT 5 /* email-change requests (each mails) per account per hour */
+#define EMAIL_CHANGES_PER_ADDRESS 3 /* … mailing one address, from any account, per hour */
 
 /* What a finished form reports on the account page (?done=CODE): a fixed set, so the query
  * can never put text of its own on the page. */
@@ -69,7 +79,7 @@ static json_t *subscription_context(struct req *r)
     int64_t now = util_now();
     if (store_subscription_current(r->app->store, r->arena, r->reader->user.id, now, &sub) !=
         STORE_OK)
-        return json_pack("{s:b}", "has", 0);
+        return render_pack("{s:b}", "has", 0);
     struct plan plan;
     const char *plan_name = sub.plan_slug;
     if (store_plan_by_slug(r->app->store, r->arena, sub.plan_slug, &plan) == STORE_OK)
@@ -87,9 +97,9 @@ static json_t *subscription_context(struct req *r)
                : arena_printf(r->arena, "Ended on %s", date);
     if (!active && !strcmp(sub.status, "past_due"))
         ends = arena_printf(r->arena, "Paid until %s", date);
-    return json_pack("{s:b, s:s, s:s, s:s, s:b}", "has", 1, "plan_name", plan_name, "status_label",
-                     status, "ends_label", ends, "manage",
-                     stripe && *r->app->config->stripe_secret_key);
+    return render_pack("{s:b, s:s, s:s, s:s, s:b}", "has", 1, "plan_name", plan_name,
+                       "status_label", status, "ends_label", ends, "manage",
+                       stripe && *r->app->config->stripe_secret_key);
 }
 
 /* Field errors and refills for the account page, when a form failed. */
@@ -115,23 +125,23 @@ static enum MHD_Result account_page(struct req *r, unsigned status,
     json_object_set_new(ctx, "error", json_boolean(any));
     json_object_set_new(ctx, "error_message",
                         json_string(any ? "Please correct the problem below." : ""));
-    json_object_set_new(ctx, "errors",
-                        json_pack("{s:s, s:s, s:s, s:s}", "name",
-                                  errors && errors->name ? errors->name : "", "email",
-                                  errors && errors->email ? errors->email : "", "password",
-                                  errors && errors->password ? errors->password : "", "delete",
-                                  errors && errors->delete ? errors->delete : ""));
+    ctx = render_set(ctx, "errors",
+                     render_pack("{s:s, s:s, s:s, s:s}", "name",
+                                 errors && errors->name ? errors->name : "", "email",
+                                 errors && errors->email ? errors->email : "", "password",
+                                 errors && errors->password ? errors->password : "", "delete",
+                                 errors && errors->delete ? errors->delete : ""));
     json_object_set_new(
         ctx, "new_email",
         json_string(errors && errors->email_value ? account_refill(errors->email_value) : ""));
 
-    json_object_set_new(ctx, "subscription", subscription_context(r));
+    ctx = render_set(ctx, "subscription", subscription_context(r));
     char ip[64];
     req_client_ip(r, ip, sizeof ip);
     const char *institution = paywall_institution(r->app->paywall, r->arena, ip);
-    json_object_set_new(ctx, "institution",
-                        json_pack("{s:b, s:s}", "has", institution != NULL, "name",
-                                  institution ? institution : ""));
+    ctx = render_set(ctx, "institution",
+                     render_pack("{s:b, s:s}", "has", institution != NULL, "name",
+                                 institution ? institution : ""));
 
     struct session *sessions;
     size_t n = 0;
@@ -141,16 +151,16 @@ static enum MHD_Result account_page(struct req *r, unsigned status,
         for (size_t i = 0; i < n; i++) {
             int current = sessions[i].id == r->reader->session.id;
             others |= !current;
-            json_array_append_new(
+            list = render_append(
                 list,
-                json_pack("{s:I, s:s, s:s, s:s, s:b}", "id", (json_int_t)sessions[i].id,
-                          "user_agent",
-                          *sessions[i].user_agent ? sessions[i].user_agent : "Unknown browser",
-                          "created_display", when(r, sessions[i].created_at), "last_seen_display",
-                          when(r, sessions[i].last_seen_at), "current", current));
+                render_pack("{s:I, s:s, s:s, s:s, s:b}", "id", (json_int_t)sessions[i].id,
+                            "user_agent",
+                            *sessions[i].user_agent ? sessions[i].user_agent : "Unknown browser",
+                            "created_display", when(r, sessions[i].created_at), "last_seen_display",
+                            when(r, sessions[i].last_seen_at), "current", current));
         }
     }
-    json_object_set_new(ctx, "sessions", list);
+    ctx = render_set(ctx, "sessions", list);
     json_object_set_new(ctx, "has_other_sessions", json_boolean(others));
     return account_send(r, status, "account", ctx);
 }
@@ -198,7 +208,8 @@ struct password_form {
     enum MHD_Result (*finish)(struct req *r);
 };
 
-/* Job thread: checks the current password, and hashes the new one for the password form. */
+/* Checks the current password, and hashes the new one for the password form (the job pool: the
+ * forms' POSTs run there, ROUTE_JOB_POST, and http_offload runs this in place). */
 static void password_work(struct req *r)
 {
     struct password_form *f = r->work_state;
@@ -207,7 +218,58 @@ static void password_work(struct req *r)
         f->failed = 1;
 }
 
-/* HTTP thread for the email form: sends the link to the new address. */
+/* Sends the link confirming new_email to that address and tells u's current address that the
+ * change was asked for (and how to stop it), replacing any earlier request: one transaction.
+ * Returns 0 or -1. */
+static int request_change(struct req *r, const struct user *u, const char *new_email)
+{
+    struct store *st = r->app->store;
+    const char *notice = arena_printf(
+        r->arena,
+        "Someone signed in to your account at %s asked to use %s as its email address instead "
+        "of this one. The change takes effect only once the link we sent to that address is "
+        "followed.\n\nIf that was you, there is nothing to do.\n\nIf it was not, someone knows "
+        "your password. Choose a new one now, at %s/forgot: that cancels the change and signs "
+        "out every device.",
+        r->app->site_url, new_email, r->app->site_url);
+    if (store_begin(st) != STORE_OK)
+        return -1;
+    if (store_tokens_delete_for_user(st, u->id, "email_change") != STORE_OK ||
+        account_send_token(r, u->id, new_email, "email_change", new_email,
+                           ACCOUNT_VERIFY_HOURS * 3600, "Confirm your new email address",
+                           "Please confirm that you want to use this address for your account "
+                           "by following this link:",
+                           "/verify-email",
+                           "If you did not ask for this, ignore this message: nothing changes.") <
+            0 ||
+        account_mail_notice(r, u->email, "A change of your email address was requested", notice) <
+            0) {
+        store_rollback(st);
+        return -1;
+    }
+    if (store_commit(st) != STORE_OK)
+        return -1;
+    mailer_wake(r->app->mailer);
+    return 0;
+}
+
+/* Tells the owner of `address`, which another account already has, that someone asked to use it
+ * for theirs: nothing changed, and the requester is told nothing (the same answer as for a free
+ * address), so the form is no oracle of who has an account. Returns 0 or -1. */
+static int tell_taken(struct req *r, const char *address)
+{
+    const char *text = arena_printf(
+        r->arena,
+        "Someone signed in to an account at %s asked to use this email address for it. This "
+        "address already belongs to an account here, so nothing was changed, and they were not "
+        "told.\n\nIf that was you, log in with this address instead (or choose a new password "
+        "at %s/forgot). If it was not, you can ignore this message.",
+        r->app->site_url, r->app->site_url);
+    return account_mail_notice(r, address, "Someone tried to use your email address", text);
+}
+
+/* The email form, once the password was checked: the link to the new address, or, when another
+ * account has it, a word to that address instead; the same answer either way. */
 static enum MHD_Result email_finish(struct req *r)
 {
     struct password_form *f = r->work_state;
@@ -217,26 +279,29 @@ static enum MHD_Result email_finish(struct req *r)
                                         .email_value = f->new_email};
         return account_page(r, 422, &errors, NULL);
     }
+    /* Only requests with the right password count here: a wrong one mails nothing, and its
+     * guess was counted already (account_password_limited). */
+    int wait =
+        account_limited(r, "email-change-account", u->email, EMAIL_CHANGES_PER_ACCOUNT, 3600);
+    if (!wait)
+        wait = account_limited(r, "email-change-address", f->new_email, EMAIL_CHANGES_PER_ADDRESS,
+                               3600);
+    if (wait)
+        return respond_too_many(r, wait);
     struct user other;
-    if (store_user_by_email(r->app->store, r->arena, f->new_email, &other) == STORE_OK &&
-        other.id != u->id) {
-        struct account_errors errors = {.email = "Another account uses this email address.",
-                                        .email_value = f->new_email};
-        return account_page(r, 422, &errors, NULL);
-    }
-    store_tokens_delete_for_user(r->app->store, u->id, "email_change");
-    if (account_send_token(r, u->id, f->new_email, "email_change", f->new_email,
-                           ACCOUNT_VERIFY_HOURS * 3600, "Confirm your new email address",
-                           "Please confirm that you want to use this address for your account "
-                           "by following this link:",
-                           "/verify-email",
-                           "If you did not ask for this, ignore this message: nothing changes.") <
-        0)
+    int found = store_user_by_email(r->app->store, r->arena, f->new_email, &other);
+    if (found == STORE_ERROR)
+        return respond_error(r, 500);
+    int rc = found == STORE_OK && other.id != u->id ? tell_taken(r, f->new_email)
+                                                    : request_change(r, u, f->new_email);
+    if (rc < 0)
         return respond_error(r, 500);
     return respond_redirect(r, 303, "/account?done=email-sent");
 }
 
-/* HTTP thread for the password form: sets it, renews this session, ends the others. */
+/* The password form, once the current password was checked: in one transaction, sets the new
+ * one, ends every other session, voids the account's pending links (an email change asked for
+ * by someone who knew the old password among them) and renews this session's token. */
 static enum MHD_Result password_finish(struct req *r)
 {
     struct password_form *f = r->work_state;
@@ -245,18 +310,28 @@ static enum MHD_Result password_finish(struct req *r)
         struct account_errors errors = {.password = "Your current password is not correct."};
         return account_page(r, 422, &errors, NULL);
     }
+    struct reader *was = r->reader;
     struct user u = r->reader->user;
-    if (f->failed || store_user_set_password_hash(st, u.id, f->hash) != STORE_OK)
-        return respond_error(r, 500);
-    store_session_delete_for_user(st, u.id, r->reader->session.id);
-    store_tokens_delete_for_user(st, u.id, "reset");
     u.password_hash = arena_strdup(r->arena, f->hash);
-    if (reader_sign_in(r, &u) < 0) /* a new token for the new credentials */
+    if (f->failed || store_begin(st) != STORE_OK)
         return respond_error(r, 500);
+    if (store_user_set_password_hash(st, u.id, f->hash) != STORE_OK ||
+        store_session_delete_for_user(st, u.id, was->session.id) != STORE_OK ||
+        store_tokens_void(st, u.id, NULL) != STORE_OK ||
+        reader_sign_in_session(r, &u) < 0) { /* a new token for the new credentials */
+        store_rollback(st);
+        r->reader = was;
+        return respond_error(r, 500);
+    }
+    if (store_commit(st) != STORE_OK) {
+        r->reader = was;
+        return respond_error(r, 500);
+    }
+    reader_sign_in_cookie(r);
     return respond_redirect(r, 303, "/account?done=password");
 }
 
-/* HTTP thread for deleting the account. */
+/* The delete form, once the password was checked. */
 static enum MHD_Result delete_finish(struct req *r)
 {
     struct password_form *f = r->work_state;
@@ -274,9 +349,13 @@ static enum MHD_Result delete_finish(struct req *r)
                            "/", "Go to the front page", 0);
 }
 
-/* Starts one of the forms that need the current password. */
+/* Starts one of the forms that need the current password: counts the check against the
+ * account's and the client's allowance (429 once spent), then checks it off the HTTP thread. */
 static enum MHD_Result with_password(struct req *r, struct password_form *f)
 {
+    int wait = account_password_limited(r, r->reader->user.email, 1);
+    if (wait)
+        return respond_too_many(r, wait);
     if (strlen(f->password) > AUTH_PASSWORD_MAX_BYTES)
         f->password = "";
     r->work_state = f;
@@ -289,9 +368,9 @@ enum MHD_Result page_account_email(struct req *r)
     const char *email = account_trim(r, req_form(r, "email"));
     const char *password = req_form(r, "password");
     f->password = password ? password : "";
-    if (!auth_email_valid(email)) {
-        struct account_errors errors = {
-            .email = "Enter a valid email address, like name@example.com.", .email_value = email};
+    const char *problem = account_email_problem(email);
+    if (problem) {
+        struct account_errors errors = {.email = problem, .email_value = email};
         return account_page(r, 422, &errors, NULL);
     }
     f->new_email = auth_email_normalize(r->arena, email);

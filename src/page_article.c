@@ -24,14 +24,15 @@
 #include "util.h"
 
 /* The JSON-LD <script> element for a, as trusted HTML. jansson writes the JSON; every '<' is
- * escaped as \u003c so no value can close the script element early. */
+ * escaped as \u003c so no value can close the script element early. NULL when it
+ * could not be built (logged). */
 static json_t *json_ld(const struct article *a, const char *canonical)
 {
     char published[32], modified[32], display[64];
     render_dates(a->published_at, published, sizeof published, display, sizeof display);
     render_dates(a->updated_at, modified, sizeof modified, display, sizeof display);
     const char *site_name = a->publication.name;
-    json_t *ld = json_pack(
+    json_t *ld = render_pack(
         "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s}, s:{s:s, s:s}, s:b}",
         "@context", "https://schema.org", "@type", "NewsArticle", "headline", a->headline,
         "description", a->dek, "datePublished", published, "dateModified", modified,
@@ -40,11 +41,13 @@ static json_t *json_ld(const struct article *a, const char *canonical)
         "@type", "Organization", "name", site_name, "isAccessibleForFree",
         a->access == ACCESS_FREE);
     if (a->access != ACCESS_FREE)
-        json_object_set_new(ld, "hasPart",
-                            json_pack("{s:s, s:b, s:s}", "@type", "WebPageElement",
-                                      "isAccessibleForFree", 0, "cssSelector", ".paywalled"));
-    char *text = json_dumps(ld, JSON_COMPACT | JSON_ESCAPE_SLASH);
+        ld = render_set(ld, "hasPart",
+                        render_pack("{s:s, s:b, s:s}", "@type", "WebPageElement",
+                                    "isAccessibleForFree", 0, "cssSelector", ".paywalled"));
+    char *text = ld ? json_dumps(ld, JSON_COMPACT | JSON_ESCAPE_SLASH) : NULL;
     json_decref(ld);
+    if (!text)
+        return NULL;
     struct buf html = BUF_INIT;
     buf_puts(&html, "<script type=\"application/ld+json\">");
     for (const char *p = text; p && *p; p++) {
@@ -96,7 +99,7 @@ static unsigned render_article(struct req *r, struct buf *out)
         free(head);
         free(tail);
     }
-    json_object_set_new(ctx, "article", article);
+    ctx = render_set(ctx, "article", article);
     json_object_set_new(ctx, "paywall", json_boolean(paywalled && r->preview));
     json_object_set_new(ctx, "paywall_subscribers_only",
                         json_boolean(a.access == ACCESS_SUBSCRIBERS));
@@ -107,7 +110,7 @@ static unsigned render_article(struct req *r, struct buf *out)
 
     const char *canonical =
         json_string_value(json_object_get(json_object_get(ctx, "page"), "canonical"));
-    json_object_set_new(ctx, "json_ld", json_ld(&a, canonical ? canonical : path));
+    ctx = render_set(ctx, "json_ld", json_ld(&a, canonical ? canonical : path));
     return render_page(r, "article", ctx, out);
 }
 

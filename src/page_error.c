@@ -33,9 +33,9 @@ void page_error(struct req *r, unsigned status, const char *title, struct buf *o
     /* No path: the page is cached per status and shared, so nothing of the request that first
      * asked for it (its path, as a canonical link) may be in it. */
     json_t *ctx = render_context(r, "error", title, NULL, NULL, NULL);
-    json_object_set_new(ctx, "error",
-                        json_pack("{s:i, s:s, s:s}", "status", (int)status, "title", title,
-                                  "message", explain(status)));
+    ctx = render_set(ctx, "error",
+                     render_pack("{s:i, s:s, s:s}", "status", (int)status, "title", title,
+                                 "message", explain(status)));
     size_t before = out->len;
     if (render_page(r, "error", ctx, out) != 200 || out->len == before) {
         /* a theme without an error page still gets an answer */

@@ -19,8 +19,8 @@ unsigned page_home(struct req *r, struct buf *out)
     if (store_articles_latest(st, r->arena, &q, &latest, &n) != STORE_OK)
         goto fail;
     if (n) {
-        json_object_set_new(ctx, "lead", render_card(&latest[0]));
-        json_object_set_new(ctx, "latest", render_cards(latest + 1, n - 1));
+        ctx = render_set(ctx, "lead", render_card(&latest[0]));
+        ctx = render_set(ctx, "latest", render_cards(latest + 1, n - 1));
     }
     json_object_set_new(ctx, "empty", json_boolean(n == 0));
 
@@ -41,10 +41,11 @@ unsigned page_home(struct req *r, struct buf *out)
             continue;
         char url[300];
         snprintf(url, sizeof url, "/sections/%s", sections[i].slug);
-        json_array_append_new(blocks, json_pack("{s:s, s:s, s:o}", "name", sections[i].name, "url",
-                                                url, "articles", render_cards(list, count)));
+        blocks =
+            render_append(blocks, render_pack("{s:s, s:s, s:o}", "name", sections[i].name, "url",
+                                              url, "articles", render_cards(list, count)));
     }
-    json_object_set_new(ctx, "sections", blocks);
+    ctx = render_set(ctx, "sections", blocks);
     return render_page(r, "home", ctx, out);
 fail:
     json_decref(ctx);

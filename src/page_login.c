@@ -4,7 +4,8 @@
  * A failed log-in says only "the email or password is incorrect": never which. An unknown
  * email still costs one argon2id verification (against a dummy hash), so the answer takes as
  * long as for a real account. Attempts are limited per client address and per account (429
- * with Retry-After). The hash runs on the job pool, off the HTTP threads.
+ * with Retry-After; the account's allowance is shared with My account's forms that check the
+ * password, account_password_limited). The hash runs on the job pool, off the HTTP threads.
  */
 #include <string.h>
 
@@ -16,10 +17,6 @@
 #include "reader.h"
 #include "respond.h"
 #include "util.h"
-
-#define LOGIN_PER_IP 20      /* attempts per address per window */
-#define LOGIN_PER_ACCOUNT 10 /* attempts per account per window */
-#define LOGIN_WINDOW (15 * 60)
 
 /* What the log-in work found, kept in r->work_state between its two halves. */
 struct login_state {
@@ -91,11 +88,7 @@ enum MHD_Result page_login(struct req *r)
         return login_form(r, 200, email, s->next, "Enter your email and password.", NULL);
     s->email = auth_email_valid(email) ? auth_email_normalize(r->arena, email) : email;
 
-    char ip[64];
-    req_client_ip(r, ip, sizeof ip);
-    int wait = account_limited(r, "login-ip", ip, LOGIN_PER_IP, LOGIN_WINDOW);
-    if (!wait)
-        wait = account_limited(r, "login-account", s->email, LOGIN_PER_ACCOUNT, LOGIN_WINDOW);
+    int wait = account_password_limited(r, s->email, 0);
     if (wait)
         return respond_too_many(r, wait);
     if (strlen(s->password) > AUTH_PASSWORD_MAX_BYTES) /* never a valid password: no hash */

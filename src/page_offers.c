@@ -53,16 +53,16 @@ enum MHD_Result page_offers(struct req *r)
         const char *period = !strcmp(p->period, "month")  ? "per month"
                              : !strcmp(p->period, "year") ? "per year"
                                                           : "";
-        json_array_append_new(
-            list,
-            json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:b, s:b}", "slug", p->slug, "name", p->name,
-                      "description", p->description, "benefits", benefits(p->benefits),
-                      "price_display", contact ? "" : price_display(r, p->price_cents, p->currency),
-                      "period_label", period, "contact", contact, "checkout",
-                      stripe && !contact && *p->stripe_price_id));
+        list = render_append(
+            list, render_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:b, s:b}", "slug", p->slug, "name",
+                              p->name, "description", p->description, "benefits",
+                              benefits(p->benefits), "price_display",
+                              contact ? "" : price_display(r, p->price_cents, p->currency),
+                              "period_label", period, "contact", contact, "checkout",
+                              stripe && !contact && *p->stripe_price_id));
     }
     json_t *ctx = render_context(r, "offers", "Subscribe", "Subscription offers", "/offers", NULL);
-    json_object_set_new(ctx, "plans", list);
+    ctx = render_set(ctx, "plans", list);
     json_object_set_new(ctx, "contact_email",
                         json_string(*c->contact_email ? c->contact_email : c->mail_from));
     json_object_set_new(ctx, "signed_in", json_boolean(r->reader != NULL));
@@ -74,7 +74,7 @@ enum MHD_Result page_offers(struct req *r)
                         json_string(canceled ? "Checkout was canceled: nothing was charged." : ""));
     if (r->reader) {
         json_object_set_new(ctx, "csrf", json_string(reader_csrf_token(r)));
-        json_object_set_new(ctx, "reader", reader_json(&r->reader->user));
+        ctx = render_set(ctx, "reader", reader_json(&r->reader->user));
     }
     return account_send(r, 200, "offers", ctx);
 }

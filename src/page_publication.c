@@ -28,8 +28,8 @@ unsigned page_publication(struct req *r, struct buf *out)
     snprintf(path, sizeof path, "/publications/%s", p.slug);
     struct render_current current = {.publication_slug = p.slug};
     json_t *ctx = render_context(r, "publication", p.name, p.description, path, &current);
-    json_object_set_new(ctx, "publication", render_publication(&p));
-    json_object_set_new(ctx, "articles", render_cards(list, n));
+    ctx = render_set(ctx, "publication", render_publication(&p));
+    ctx = render_set(ctx, "articles", render_cards(list, n));
     json_object_set_new(ctx, "empty", json_boolean(n == 0));
     return render_page(r, "publication", ctx, out);
 }

@@ -28,10 +28,10 @@ unsigned page_section(struct req *r, struct buf *out)
     snprintf(description, sizeof description, "The latest %s news.", section.name);
     struct render_current current = {.section_slug = section.slug};
     json_t *ctx = render_context(r, "section", section.name, description, path, &current);
-    json_object_set_new(
+    ctx = render_set(
         ctx, "section",
-        json_pack("{s:s, s:s, s:s}", "name", section.name, "slug", section.slug, "url", path));
-    json_object_set_new(ctx, "articles", render_cards(list, n));
+        render_pack("{s:s, s:s, s:s}", "name", section.name, "slug", section.slug, "url", path));
+    ctx = render_set(ctx, "articles", render_cards(list, n));
     json_object_set_new(ctx, "empty", json_boolean(n == 0));
     return render_page(r, "section", ctx, out);
 }

@@ -38,6 +38,7 @@ enum MHD_Result page_verify(struct req *r);
 enum MHD_Result page_verify_email(struct req *r);
 enum MHD_Result page_forgot(struct req *r);
 enum MHD_Result page_reset(struct req *r);
+enum MHD_Result page_restore_email(struct req *r);
 enum MHD_Result page_account(struct req *r);
 enum MHD_Result page_account_name(struct req *r);
 enum MHD_Result page_account_email(struct req *r);

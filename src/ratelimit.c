@@ -16,8 +16,10 @@
  */
 #include "ratelimit.h"
 
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -203,4 +205,29 @@ int ratelimit_hit(struct ratelimit *rl, const char *key, int limit, int window_s
     }
     pthread_mutex_unlock(&rl->lock);
     return allowed;
+}
+
+void ratelimit_address_key(const char *ip, char *out, size_t size)
+{
+    struct in6_addr a6;
+    struct in_addr a4;
+    if (!size)
+        return;
+    if (!ip)
+        ip = "";
+    if (inet_pton(AF_INET6, ip, &a6) == 1) {
+        if (IN6_IS_ADDR_V4MAPPED(&a6)) { /* an IPv4 client on a dual-stack socket */
+            memcpy(&a4, a6.s6_addr + 12, 4);
+            if (inet_ntop(AF_INET, &a4, out, (socklen_t)size))
+                return;
+        } else {
+            memset(a6.s6_addr + 8, 0, 8); /* the interface half */
+            char text[INET6_ADDRSTRLEN];
+            if (inet_ntop(AF_INET6, &a6, text, sizeof text)) {
+                snprintf(out, size, "%s/64", text);
+                return;
+            }
+        }
+    }
+    snprintf(out, size, "%s", ip);
 }

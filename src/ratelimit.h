@@ -38,6 +38,13 @@ void ratelimit_free(struct ratelimit *rl);
 int ratelimit_hit(struct ratelimit *rl, const char *key, int limit, int window_seconds, int64_t now,
                   int *retry_after);
 
+/* The part of a client address (text, as req_client_ip gives it) that keys its limits, into
+ * out (size bytes; 64 is enough): an IPv4 address as it is ("192.0.2.1", also when written
+ * IPv4-mapped, "::ffff:192.0.2.1"); an IPv6 address as its /64 ("2001:db8:1:2::/64"), since a
+ * single client is usually given a whole /64 and would otherwise have 2^64 allowances, one per
+ * address it sends from; anything else as it is. */
+void ratelimit_address_key(const char *ip, char *out, size_t size);
+
 /* The number of keys tracked now (for tests and statistics). */
 size_t ratelimit_keys(struct ratelimit *rl);
 

@@ -4,10 +4,12 @@
 #include "reader.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "app.h"
 #include "auth.h"
+#include "render.h"
 #include "respond.h"
 #include "util.h"
 
@@ -22,8 +24,16 @@ static void clear_session_cookie(struct req *r)
 
 json_t *reader_json(const struct user *user)
 {
-    return json_pack("{s:s, s:s, s:b, s:s}", "name", user->display_name, "email", user->email,
-                     "verified", user->email_verified_at != 0, "role", store_role_name(user->role));
+    /* Stored text is UTF-8 since the forms and the command line check it; a name written before
+     * that is shown with U+FFFD for its bad bytes rather than fail (jansson refuses it), which
+     * made the reader look signed out and unable to fix it. */
+    char *name = util_utf8_repair(user->display_name);
+    char *email = util_utf8_repair(user->email);
+    json_t *fields = render_pack("{s:s, s:s, s:b, s:s}", "name", name, "email", email, "verified",
+                                 user->email_verified_at != 0, "role", store_role_name(user->role));
+    free(name);
+    free(email);
+    return fields;
 }
 
 void reader_load(struct req *r)
@@ -97,7 +107,7 @@ int reader_csrf_valid(struct req *r)
     return binding && auth_csrf_verify(r->app->csrf_key, binding, token);
 }
 
-int reader_sign_in(struct req *r, const struct user *user)
+int reader_sign_in_session(struct req *r, const struct user *user)
 {
     struct store *st = r->app->store;
     if (r->reader) {
@@ -127,8 +137,26 @@ int reader_sign_in(struct req *r, const struct user *user)
     reader->session.created_at = reader->session.last_seen_at = now;
     reader->session.expires_at = expires;
     memcpy(reader->token_hash, hash, sizeof hash);
+    memcpy(reader->token, token, sizeof token);
     r->reader = reader;
-    respond_cookie(r, READER_SESSION_COOKIE, token, expires - now);
+    return 0;
+}
+
+void reader_sign_in_cookie(struct req *r)
+{
+    struct reader *reader = r->reader;
+    if (!reader || !reader->token[0])
+        return;
+    int64_t max_age = reader->session.expires_at - reader->session.created_at;
+    respond_cookie(r, READER_SESSION_COOKIE, reader->token, max_age);
+    reader->token[0] = '\0'; /* sent once */
+}
+
+int reader_sign_in(struct req *r, const struct user *user)
+{
+    if (reader_sign_in_session(r, user) < 0)
+        return -1;
+    reader_sign_in_cookie(r);
     return 0;
 }
 

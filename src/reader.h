@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 
+#include "auth.h"
 #include "req.h"
 #include "store.h"
 
@@ -24,10 +25,13 @@
 struct reader {
     struct user user;
     struct session session;
-    char token_hash[65]; /* the session token's hash: the CSRF binding */
+    char token_hash[65];              /* the session token's hash: the CSRF binding */
+    char token[AUTH_TOKEN_CHARS + 1]; /* a new session's token until its cookie is set, else "" */
 };
 
-/* The reader fields templates get (name, email, verified, role): a new reference. */
+/* The reader fields templates get (name, email, verified, role): a new reference, or NULL (out
+ * of memory; logged). Text stored before it was checked to be UTF-8 is shown repaired
+ * (util_utf8_repair). */
 json_t *reader_json(const struct user *user);
 
 /* Looks up the session cookie and sets r->reader for a valid, unexpired session (refreshing
@@ -45,6 +49,14 @@ int reader_csrf_valid(struct req *r);
  * planted cookie cannot be fixed on the victim), replacing the reader's current session if
  * any. Sets r->reader and the cookie. Returns 0 or -1. */
 int reader_sign_in(struct req *r, const struct user *user);
+
+/* reader_sign_in in two halves, for a caller whose transaction (store_begin) the new session is
+ * a part of. reader_sign_in_session writes the session (ending the current one) and sets
+ * r->reader, but sends no cookie; returns 0 or -1. Once the transaction is committed,
+ * reader_sign_in_cookie sends the cookie. After a rollback the caller puts r->reader back as it
+ * was before: no cookie goes out for a session that was never kept. */
+int reader_sign_in_session(struct req *r, const struct user *user);
+void reader_sign_in_cookie(struct req *r);
 
 /* Ends the current session and clears the cookie. */
 void reader_sign_out(struct req *r);

@@ -4,6 +4,7 @@
 #include "render.h"
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,12 +29,12 @@ json_t *render_publication(const struct publication *p)
 {
     char url[300];
     snprintf(url, sizeof url, "/publications/%s", p->slug);
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:b}", "name", p->name,
-                     "slug", p->slug, "url", url, "description", p->description, "producer",
-                     p->producer, "partner", p->partner, "partner_short", p->partner_short,
-                     "partner_url", p->partner_url, "partner_description", p->partner_description,
-                     "is_host", p->is_host, "syndicated",
-                     !p->is_host && *p->partner && *p->producer);
+    return render_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:b}", "name", p->name,
+                       "slug", p->slug, "url", url, "description", p->description, "producer",
+                       p->producer, "partner", p->partner, "partner_short", p->partner_short,
+                       "partner_url", p->partner_url, "partner_description", p->partner_description,
+                       "is_host", p->is_host, "syndicated",
+                       !p->is_host && *p->partner && *p->producer);
 }
 
 json_t *render_card(const struct article *a)
@@ -42,18 +43,18 @@ json_t *render_card(const struct article *a)
     render_dates(a->published_at, iso, sizeof iso, display, sizeof display);
     snprintf(url, sizeof url, "/articles/%s", a->slug);
     snprintf(section_url, sizeof section_url, "/sections/%s", a->section.slug);
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s}, s:o}", "headline",
-                     a->headline, "dek", a->dek, "url", url, "slug", a->slug, "byline", a->byline,
-                     "published_iso", iso, "published_display", display, "section", "name",
-                     a->section.name, "url", section_url, "publication",
-                     render_publication(&a->publication));
+    return render_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s}, s:o}", "headline",
+                       a->headline, "dek", a->dek, "url", url, "slug", a->slug, "byline", a->byline,
+                       "published_iso", iso, "published_display", display, "section", "name",
+                       a->section.name, "url", section_url, "publication",
+                       render_publication(&a->publication));
 }
 
 json_t *render_cards(const struct article *list, size_t n)
 {
     json_t *cards = json_array();
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(cards, render_card(&list[i]));
+        cards = render_append(cards, render_card(&list[i]));
     return cards;
 }
 
@@ -111,10 +112,10 @@ static json_t *render_browsers(const char *spec)
              i++) {
             if (!strcasecmp(name, known_browsers[i].key) && !seen[i]) {
                 seen[i] = 1;
-                json_array_append_new(
-                    list, json_pack("{s:s, s:s, s:I, s:s}", "key", known_browsers[i].key, "name",
-                                    known_browsers[i].name, "version", (json_int_t)version, "url",
-                                    known_browsers[i].url));
+                list = render_append(
+                    list, render_pack("{s:s, s:s, s:I, s:s}", "key", known_browsers[i].key, "name",
+                                      known_browsers[i].name, "version", (json_int_t)version, "url",
+                                      known_browsers[i].url));
             }
         }
         p += len;
@@ -151,7 +152,7 @@ json_t *render_context(struct req *r, const char *kind, const char *title, const
             snprintf(url, sizeof url, "/sections/%s", sections[i].slug);
             int is_current = current && current->section_slug &&
                              !strcmp(current->section_slug, sections[i].slug);
-            json_array_append_new(nav, json_pack("{s:s, s:s, s:s, s:b}", "name", sections[i].name,
+            nav = render_append(nav, render_pack("{s:s, s:s, s:s, s:b}", "name", sections[i].name,
                                                  "slug", sections[i].slug, "url", url, "current",
                                                  is_current));
         }
@@ -167,67 +168,71 @@ json_t *render_context(struct req *r, const char *kind, const char *title, const
             snprintf(url, sizeof url, "/publications/%s", publications[i].slug);
             int is_current = current && current->publication_slug &&
                              !strcmp(current->publication_slug, publications[i].slug);
-            json_array_append_new(
-                pubs, json_pack("{s:s, s:s, s:s, s:b}", "name", publications[i].name, "slug",
-                                publications[i].slug, "url", url, "current", is_current));
+            pubs = render_append(
+                pubs, render_pack("{s:s, s:s, s:s, s:b}", "name", publications[i].name, "slug",
+                                  publications[i].slug, "url", url, "current", is_current));
         }
     }
-    json_object_set_new(ctx, "nav", nav);
-    json_object_set_new(ctx, "publications", pubs);
+    ctx = render_set(ctx, "nav", nav);
+    ctx = render_set(ctx, "publications", pubs);
 
-    json_object_set_new(
+    ctx = render_set(
         ctx, "site",
-        json_pack("{s:s, s:s}", "name", site_name, "url", app->site_url ? app->site_url : ""));
+        render_pack("{s:s, s:s}", "name", site_name, "url", app->site_url ? app->site_url : ""));
     const char *css = assets_url(app->assets, "site.css");
     const char *js = assets_url(app->assets, "site.js");
     const char *ads_js = assets_url(app->assets, "ads.js");
     const char *notice_js = assets_url(app->assets, "browser-notice.js");
-    json_object_set_new(ctx, "assets",
-                        json_pack("{s:s, s:s, s:s, s:s}", "css", css ? css : "", "js", js ? js : "",
-                                  "ads", ads_js ? ads_js : "", "browser_notice",
-                                  notice_js ? notice_js : ""));
+    ctx = render_set(ctx, "assets",
+                     render_pack("{s:s, s:s, s:s, s:s}", "css", css ? css : "", "js", js ? js : "",
+                                 "ads", ads_js ? ads_js : "", "browser_notice",
+                                 notice_js ? notice_js : ""));
 
     /* Advertising: what static/ads.js needs to ask /ads/slots for this page's creatives. The
      * same for every reader (pages are cached); the server picks the creatives per reader.
      * publication and section are the current page's, for targeting ("" when none: the
      * article page writes its publication from article.publication.slug). */
     const struct config *cfg = app->config;
-    json_object_set_new(
+    ctx = render_set(
         ctx, "ads",
-        json_pack("{s:b, s:s, s:i, s:s, s:s}", "enabled", has_names(cfg->ad_placements),
-                  "placements", cfg->ad_placements ? cfg->ad_placements : "", "in_article_after",
-                  cfg->ad_in_article_after, "publication",
-                  current && current->publication_slug ? current->publication_slug : "", "section",
-                  current && current->section_slug ? current->section_slug : ""));
+        render_pack("{s:b, s:s, s:i, s:s, s:s}", "enabled", has_names(cfg->ad_placements),
+                    "placements", cfg->ad_placements ? cfg->ad_placements : "", "in_article_after",
+                    cfg->ad_in_article_after, "publication",
+                    current && current->publication_slug ? current->publication_slug : "",
+                    "section", current && current->section_slug ? current->section_slug : ""));
 
     /* The outdated-browser notice: the same for every reader; static/browser-notice.js decides
      * in the browser whether to show it. */
-    json_object_set_new(ctx, "browser_notice",
-                        json_pack("{s:s, s:o}", "site_name", site_name, "browsers",
-                                  render_browsers(cfg->supported_browsers)));
+    ctx = render_set(ctx, "browser_notice",
+                     render_pack("{s:s, s:o}", "site_name", site_name, "browsers",
+                                 render_browsers(cfg->supported_browsers)));
 
     char full_title[600];
     if (title)
         snprintf(full_title, sizeof full_title, "%s | %s", title, site_name);
     else
         snprintf(full_title, sizeof full_title, "%s", site_name);
-    json_t *page = json_pack("{s:s, s:s, s:s}", "title", full_title, "description",
-                             description ? description : site_description, "kind", kind);
+    json_t *page = render_pack("{s:s, s:s, s:s}", "title", full_title, "description",
+                               description ? description : site_description, "kind", kind);
     if (path) { /* a page without a path of its own (an error page) has no canonical link */
         char canonical[1200];
         snprintf(canonical, sizeof canonical, "%s%s", app->site_url, path);
-        json_object_set_new(page, "canonical", json_string(canonical));
+        page = render_set(page, "canonical", json_string(canonical));
     }
-    json_object_set_new(ctx, "page", page);
+    ctx = render_set(ctx, "page", page);
     time_t now = time(NULL);
     struct tm tm;
     gmtime_r(&now, &tm);
-    json_object_set_new(ctx, "year", json_integer(tm.tm_year + 1900));
+    ctx = render_set(ctx, "year", json_integer(tm.tm_year + 1900));
     return ctx;
 }
 
 unsigned render_page(struct req *r, const char *name, json_t *ctx, struct buf *out)
 {
+    if (!ctx) { /* the part that failed was logged by render_pack */
+        fprintf(stderr, "broadsheet: page '%s': its template context could not be built\n", name);
+        return 500;
+    }
     int rc = tmpl_render(r->app->templates, name, ctx, out);
     json_decref(ctx);
     if (rc < 0) {
@@ -237,4 +242,44 @@ unsigned render_page(struct req *r, const char *name, json_t *ctx, struct buf *o
         return 500;
     }
     return 200;
+}
+
+json_t *render_pack(const char *fmt, ...)
+{
+    json_error_t error;
+    va_list ap;
+    va_start(ap, fmt);
+    json_t *value = json_vpack_ex(&error, 0, fmt, ap);
+    va_end(ap);
+    if (!value) /* the reason and the format, never the value (it may be a reader's) */
+        fprintf(stderr, "broadsheet: template context: %s (building %s)\n", error.text, fmt);
+    return value;
+}
+
+json_t *render_set(json_t *object, const char *key, json_t *value)
+{
+    if (!object || !value) {
+        json_decref(object);
+        json_decref(value);
+        return NULL;
+    }
+    if (json_object_set_new(object, key, value) != 0) { /* it took value either way */
+        json_decref(object);
+        return NULL;
+    }
+    return object;
+}
+
+json_t *render_append(json_t *array, json_t *value)
+{
+    if (!array || !value) {
+        json_decref(array);
+        json_decref(value);
+        return NULL;
+    }
+    if (json_array_append_new(array, value) != 0) { /* it took value either way */
+        json_decref(array);
+        return NULL;
+    }
+    return array;
 }

@@ -19,22 +19,37 @@ struct render_current {
     const char *publication_slug; /* or NULL */
 };
 
-/* A new context (the caller owns the reference) with site, assets, nav, publications, year and
- * page {title, description (the host publication's when NULL), canonical (site URL + path; absent
- * when path is NULL, for pages that are not at an address of their own, such as error pages),
- * kind}. title is the page's own title; the site's name is appended (or it is the site's name
- * alone when NULL). */
+/* A new context (the caller owns the reference; NULL when a part failed, logged) with site,
+ * assets, nav, publications, year and page {title, description (the host publication's when
+ * NULL), canonical (site URL + path; absent when path is NULL, for pages that are not at an
+ * address of their own, such as error pages), kind}. title is the page's own title; the site's
+ * name is appended (or it is the site's name alone when NULL). */
 json_t *render_context(struct req *r, const char *kind, const char *title, const char *description,
                        const char *path, const struct render_current *current);
 
 /* Renders template name with ctx (consumed) into out. Returns 200, or 500 if the template is
- * missing or its render passed tmpl.c's caps on work (logged either way). */
+ * missing, ctx is NULL (a context that could not be built) or its render passed tmpl.c's caps
+ * on work (logged every time). */
 unsigned render_page(struct req *r, const char *name, json_t *ctx, struct buf *out);
 
 /* A card (headline, dek, url, byline, dates, section, publication) for a list of articles. */
 json_t *render_card(const struct article *a);
 /* An array of cards for list[0..n). */
 json_t *render_cards(const struct article *list, size_t n);
+
+/* Building a context that cannot lose a part without a word. jansson's json_pack fails (NULL)
+ * on text that is not UTF-8 or on a NULL string, and json_object_set_new and
+ * json_array_append_new drop a NULL value silently, so a page went out without the part (a
+ * signed-in reader whose name was not UTF-8 looked signed out). So a context and its parts are
+ * built with these: render_pack is json_pack that logs why it failed (jansson's reason, never
+ * the value); render_set and render_append put value into object or array and return it, but
+ * given a NULL value (a part that failed) or a NULL object (a context that failed already) they
+ * free what they were given and return NULL. The first part that fails makes the whole context
+ * NULL, and render_page answers a NULL context with 500. render_context, render_card,
+ * render_cards and render_publication return NULL the same way. */
+json_t *render_pack(const char *fmt, ...);
+json_t *render_set(json_t *object, const char *key, json_t *value);
+json_t *render_append(json_t *array, json_t *value);
 
 /* ISO 8601 ("2014-06-13T14:30:00Z") and display ("June 13, 2014") forms of a time. */
 void render_dates(int64_t when, char *iso, size_t iso_size, char *display, size_t display_size);

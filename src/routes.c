@@ -15,6 +15,9 @@
 #define FORM_POLICY .body = BODY_FORM, .csrf = CSRF_CHECK, .flags = ROUTE_JOB_POST
 /* … and one that needs a signed-in reader, who comes back to next after logging in. */
 #define READER_FORM(next) FORM_POLICY, .need = NEED_READER, .login_next = next
+/* The page a mailed link opens (its URL carries the link's token): GET shows it, and only its
+ * form's POST, on the job pool, uses the link. */
+#define LINK_POLICY .body = BODY_FORM, .csrf = CSRF_CHECK, .flags = ROUTE_JOB_POST | ROUTE_TOKEN_URL
 
 const struct route routes[] = {
     {GET_HEAD, "/", .render = page_home},
@@ -29,11 +32,11 @@ const struct route routes[] = {
     {FORM, "/login", .handle = page_login, FORM_POLICY},
     {METHOD_POST, "/logout", .handle = page_logout, FORM_POLICY},
     {FORM, "/register", .handle = page_register, FORM_POLICY},
-    {GET_HEAD, "/verify", .handle = page_verify, .flags = ROUTE_JOB | ROUTE_TOKEN_URL},
-    {GET_HEAD, "/verify-email", .handle = page_verify_email, .flags = ROUTE_JOB | ROUTE_TOKEN_URL},
+    {FORM, "/verify", .handle = page_verify, LINK_POLICY},
+    {FORM, "/verify-email", .handle = page_verify_email, LINK_POLICY},
     {FORM, "/forgot", .handle = page_forgot, FORM_POLICY},
-    {FORM, "/reset", .handle = page_reset, .body = BODY_FORM, .csrf = CSRF_CHECK,
-     .flags = ROUTE_JOB_POST | ROUTE_TOKEN_URL},
+    {FORM, "/reset", .handle = page_reset, LINK_POLICY},
+    {FORM, "/restore-email", .handle = page_restore_email, LINK_POLICY},
     {GET_HEAD, "/account", .handle = page_account, .need = NEED_READER},
     {METHOD_POST, "/account/name", .handle = page_account_name, READER_FORM("/account")},
     {METHOD_POST, "/account/email", .handle = page_account_email, READER_FORM("/account")},

@@ -165,6 +165,11 @@ int store_articles_latest(struct store *st, struct arena *a, const struct articl
  *
  * Times are unix seconds passed in by the caller where the rule depends on them (expiry), so
  * tests can move the clock; created_at and updated_at of users are stamped with util_now().
+ *
+ * Undo links ("email_undo" tokens, payload: the address an account had before a change) hold
+ * their address: while one is unused and unexpired (at util_now()), no other account may
+ * register with that address or move to it (store_user_create, store_user_set_email), so whoever
+ * moved an account away from an address cannot block its owner's way back by taking it.
  */
 
 enum role { ROLE_READER = 0, ROLE_WRITER = 1, ROLE_EDITOR = 2, ROLE_ADMIN = 3 };
@@ -200,7 +205,8 @@ enum token_status { TOKEN_VALID = 0, TOKEN_UNKNOWN = 1, TOKEN_USED = 2, TOKEN_EX
  * the store; the caller has validated it (auth_email_valid). password_hash may be "" for an
  * account that cannot log in until a password is set. Returns STORE_OK, STORE_CONFLICT when the
  * email is taken (also when two registrations race: the UNIQUE constraint decides, so exactly
- * one wins), or STORE_ERROR (also for an empty email or an invalid role). */
+ * one wins) or held by a pending undo link (below), or STORE_ERROR (also for an empty email or
+ * an invalid role). */
 int store_user_create(struct store *st, const char *email, const char *display_name,
                       const char *password_hash, enum role role, int64_t *id);
 /* The user with this email, compared case-insensitively, into *out (strings from a). Returns
@@ -217,7 +223,7 @@ int store_users(struct store *st, struct arena *a, struct user **out, size_t *n)
 int store_user_set_name(struct store *st, int64_t id, const char *display_name);
 /* Changes the email (lowercased). verified_at is when the new address was verified (it was
  * confirmed by a link sent to it), or 0 to mark it unverified. STORE_CONFLICT when another
- * account has that address. */
+ * account has that address, or another account's pending undo link holds it. */
 int store_user_set_email(struct store *st, int64_t id, const char *email, int64_t verified_at);
 int store_user_set_password_hash(struct store *st, int64_t id, const char *password_hash);
 /* STORE_ERROR for a role outside enum role. */
@@ -253,10 +259,11 @@ int store_session_delete_for_user(struct store *st, int64_t user_id, int64_t exc
 int store_sessions_for_user(struct store *st, struct arena *a, int64_t user_id,
                             struct session **out, size_t *n);
 
-/* Stores a single-use token of kind "verify", "reset" or "email_change" for user_id, keyed by
- * the hex hash of the token, with a payload ("" or NULL for none; the new address of an email
- * change). Returns STORE_OK, STORE_NOT_FOUND when the user does not exist, STORE_CONFLICT if the
- * hash is in use, or STORE_ERROR (also for an unknown kind). */
+/* Stores a single-use token of kind "verify", "reset", "email_change" or "email_undo" for
+ * user_id, keyed by the hex hash of the token, with a payload ("" or NULL for none; the new
+ * address of an email change, the old one of an undo link). Returns STORE_OK, STORE_NOT_FOUND when
+ * the user does not exist, STORE_CONFLICT if the hash is in use, or STORE_ERROR (also for an
+ * unknown kind). */
 int store_token_create(struct store *st, int64_t user_id, const char *kind,
                        const char *token_hash_hex, const char *payload, int64_t now,
                        int64_t expires_at);
@@ -270,10 +277,26 @@ int store_token_create(struct store *st, int64_t user_id, const char *kind,
 int store_token_consume(struct store *st, struct arena *a, const char *kind,
                         const char *token_hash_hex, int64_t now, int64_t *user_id,
                         const char **payload);
+/* The token of this kind whose hash is token_hash_hex, judged as store_token_consume would at
+ * now, without using it: TOKEN_VALID with its user id and payload (from a) in *user_id and
+ * *payload (either may be NULL), TOKEN_UNKNOWN, TOKEN_USED, TOKEN_EXPIRED, or STORE_ERROR. A
+ * read, for a page shown before the reader acts on the link (the form it opens, a confirm
+ * button); only store_token_consume grants anything. */
+int store_token_peek(struct store *st, struct arena *a, const char *kind,
+                     const char *token_hash_hex, int64_t now, int64_t *user_id,
+                     const char **payload);
 /* Deletes the user's unused tokens of kind (NULL or "": every kind), e.g. the other reset links
  * once one was used. Used ones stay until they expire, so a second click on a used link still
  * hears "already used". STORE_OK or STORE_ERROR. */
 int store_tokens_delete_for_user(struct store *st, int64_t user_id, const char *kind);
+/* Voids (deletes) the user's unused links after a change that makes them stale: a password
+ * set (changed or reset), an address changed or restored. Every kind but "email_undo": an undo
+ * link must outlive what the person who moved the account away from its address does next
+ * (they can reset the password through the new address). undo_hash_hex, when not NULL, is the
+ * undo link being used: the undo links made after it, for later changes that restoring this
+ * older address reverses as well, are voided too; the ones made before it stay, so undoing a
+ * later change never cancels the way back to an earlier address. STORE_OK or STORE_ERROR. */
+int store_tokens_void(struct store *st, int64_t user_id, const char *undo_hash_hex);
 /* Deletes sessions whose absolute expiry has passed and tokens that expired more than a day
  * before now (kept that long so a late click still hears "expired", not "unknown"). Returns
  * STORE_OK or STORE_ERROR. */

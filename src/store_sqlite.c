@@ -71,6 +71,11 @@
     T ".id, " T ".email, " T ".display_name, " T ".password_hash, " T ".role, " T                  \
       ".email_verified_at, " T ".created_at"
 #define USER_NCOLUMNS 7
+/* The pending undo links holding the address ADDRESS at NOW (SQL expressions): while one is
+ * unused and unexpired, no other account may register or move to its address (store.h). */
+#define EMAIL_HELD(ADDRESS, NOW)                                                                   \
+    "SELECT 1 FROM tokens WHERE kind = 'email_undo' AND used_at IS NULL AND payload = " ADDRESS    \
+    " COLLATE NOCASE AND expires_at > " NOW
 #define SESSION_COLUMNS(T)                                                                         \
     T ".id, " T ".user_id, " T ".created_at, " T ".last_seen_at, " T ".expires_at, " T             \
       ".user_agent, " T ".ip"
@@ -186,6 +191,7 @@ enum statement {
     STMT_TOKEN_USE,
     STMT_TOKENS_DELETE_FOR_USER,
     STMT_TOKENS_PURGE,
+    STMT_TOKENS_VOID,
     STMT_SECRET_INSERT,
     STMT_SECRET_GET,
     STMT_MAIL_INSERT,
@@ -286,15 +292,18 @@ static const char *const statements[STMT_COUNT] = {
         ARTICLE_SELECT("'', ''") "WHERE a.publication_id = ?1 AND a.section_id = ?2" LATEST_ORDER,
     /* Accounts. users.email is COLLATE NOCASE, so `email = ?1` compares without case and uses
      * the UNIQUE index. */
-    [STMT_USER_INSERT] = "INSERT INTO users (email, display_name, password_hash, role, created_at, "
-                         "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+    [STMT_USER_INSERT] =
+        "INSERT INTO users (email, display_name, password_hash, role, created_at, "
+        "updated_at) SELECT ?1, ?2, ?3, ?4, ?5, ?5 WHERE NOT EXISTS (" EMAIL_HELD("?1", "?5") ")",
     [STMT_USER_BY_EMAIL] = "SELECT " USER_COLUMNS("u") " FROM users u WHERE u.email = ?1",
     [STMT_USER_BY_ID] = "SELECT " USER_COLUMNS("u") " FROM users u WHERE u.id = ?1",
     [STMT_USERS] = "SELECT u.id, u.email, u.display_name, '', u.role, u.email_verified_at, "
                    "u.created_at FROM users u ORDER BY u.id",
     [STMT_USER_SET_NAME] = "UPDATE users SET display_name = ?2, updated_at = ?3 WHERE id = ?1",
-    [STMT_USER_SET_EMAIL] = "UPDATE users SET email = ?2, email_verified_at = ?3, updated_at = ?4 "
-                            "WHERE id = ?1",
+    [STMT_USER_SET_EMAIL] =
+        "UPDATE users SET email = ?2, email_verified_at = ?3, updated_at = ?4 "
+        "WHERE id = ?1 AND NOT EXISTS (" EMAIL_HELD("?2", "?4") " AND "
+                                                                "user_id <> ?1)",
     [STMT_USER_SET_PASSWORD_HASH] =
         "UPDATE users SET password_hash = ?2, updated_at = ?3 WHERE id = ?1",
     [STMT_USER_SET_ROLE] = "UPDATE users SET role = ?2, updated_at = ?3 WHERE id = ?1",
@@ -319,6 +328,9 @@ static const char *const statements[STMT_COUNT] = {
     [STMT_TOKENS_DELETE_FOR_USER] =
         "DELETE FROM tokens WHERE user_id = ?1 AND (?2 = '' OR kind = ?2) AND used_at IS NULL",
     [STMT_TOKENS_PURGE] = "DELETE FROM tokens WHERE expires_at <= ?1",
+    [STMT_TOKENS_VOID] = "DELETE FROM tokens WHERE user_id = ?1 AND used_at IS NULL AND "
+                         "(kind <> 'email_undo' OR id > (SELECT id FROM tokens WHERE "
+                         "token_hash = ?2 AND kind = 'email_undo'))",
     [STMT_SECRET_INSERT] = "INSERT INTO secrets (name, value) VALUES (?1, ?2) "
                            "ON CONFLICT (name) DO NOTHING",
     [STMT_SECRET_GET] = "SELECT value FROM secrets WHERE name = ?1",
@@ -1514,7 +1526,9 @@ int store_user_create(struct store *st, const char *email, const char *display_n
     bind_text(s, 3, password_hash);
     bind_text(s, 4, store_role_name(role));
     sqlite3_bind_int64(s, 5, util_now());
-    rc = step_write(c, s, 0, "creating a user");
+    rc = step_write(c, s, 1, "creating a user");
+    if (rc == STORE_NOT_FOUND) /* no row: an undo link holds the address */
+        rc = STORE_CONFLICT;
     if (rc == STORE_OK && id)
         *id = sqlite3_last_insert_rowid(c->db);
 out:
@@ -1622,6 +1636,16 @@ int store_user_set_email(struct store *st, int64_t id, const char *email, int64_
         sqlite3_bind_null(s, 3);
     sqlite3_bind_int64(s, 4, util_now());
     rc = step_write(c, s, 1, "changing an email");
+    if (rc == STORE_NOT_FOUND) { /* no such user, or an undo link holds the address */
+        stmt_done(s);
+        s = NULL;
+        struct arena *a = arena_new(0);
+        struct user u;
+        rc = store_user_by_id(st, a, id, &u);
+        arena_free(a);
+        if (rc == STORE_OK)
+            rc = STORE_CONFLICT;
+    }
 out:
     stmt_done(s);
     free(lower);
@@ -1766,24 +1790,22 @@ out:
     return rc;
 }
 
-int store_token_consume(struct store *st, struct arena *a, const char *kind,
-                        const char *token_hash_hex, int64_t now, int64_t *user_id,
-                        const char **payload)
+/* A token's row, as token_find read it. */
+struct token_row {
+    int64_t id;
+    int64_t user_id;
+    const char *payload; /* from the caller's arena */
+};
+
+/* Looks the token of kind whose hash is token_hash_hex up on c and judges it at now:
+ * TOKEN_VALID (unused and unexpired) or TOKEN_USED / TOKEN_EXPIRED, with its row in *row;
+ * TOKEN_UNKNOWN; or STORE_ERROR (reported). A read: it changes nothing. */
+static int token_find(struct conn *c, struct arena *a, const char *kind, const char *token_hash_hex,
+                      int64_t now, struct token_row *row)
 {
-    struct conn *c = conn_get(st, NULL, 0);
-    sqlite3_stmt *find = NULL, *use = NULL;
+    sqlite3_stmt *find = stmt_get(c, STMT_TOKEN_FIND, NULL, 0);
     int rc = STORE_ERROR;
-    int in_tx = 0; /* a tx_begin level of ours is open */
-    if (!c)
-        return STORE_ERROR;
-    /* IMMEDIATE takes the write lock before the read, so the token is judged on the state the
-     * UPDATE will change; the UPDATE's "used_at IS NULL" keeps the rule even where the database
-     * would let two transactions interleave (PostgreSQL's READ COMMITTED): only one of them can
-     * change the row. */
-    if (tx_begin(c, NULL, 0) != 0)
-        goto out;
-    in_tx = 1;
-    if (!(find = stmt_get(c, STMT_TOKEN_FIND, NULL, 0)))
+    if (!find)
         goto out;
     bind_text(find, 1, token_hash_hex);
     bind_text(find, 2, kind);
@@ -1796,24 +1818,61 @@ int store_token_consume(struct store *st, struct arena *a, const char *kind,
         report(NULL, 0, "looking up a token: %s", sqlite3_errmsg(c->db));
         goto out;
     }
-    int64_t token_id = sqlite3_column_int64(find, 0);
-    int64_t owner = sqlite3_column_int64(find, 1);
-    const char *stored_payload = column_text(find, 2, a);
+    row->id = sqlite3_column_int64(find, 0);
+    row->user_id = sqlite3_column_int64(find, 1);
+    row->payload = column_text(find, 2, a);
     int64_t expires_at = sqlite3_column_int64(find, 3);
     int used = sqlite3_column_int(find, 4);
+    rc = used ? TOKEN_USED : expires_at <= now ? TOKEN_EXPIRED : TOKEN_VALID;
+out:
     stmt_done(find);
-    find = NULL;
-    if (used) {
-        rc = TOKEN_USED;
-        goto out;
+    return rc;
+}
+
+int store_token_peek(struct store *st, struct arena *a, const char *kind,
+                     const char *token_hash_hex, int64_t now, int64_t *user_id,
+                     const char **payload)
+{
+    struct conn *c = conn_get(st, NULL, 0);
+    if (!c)
+        return STORE_ERROR;
+    struct token_row row;
+    int rc = token_find(c, a, kind, token_hash_hex, now, &row);
+    if (rc == TOKEN_VALID) {
+        if (user_id)
+            *user_id = row.user_id;
+        if (payload)
+            *payload = row.payload;
     }
-    if (expires_at <= now) {
-        rc = TOKEN_EXPIRED;
+    return rc;
+}
+
+int store_token_consume(struct store *st, struct arena *a, const char *kind,
+                        const char *token_hash_hex, int64_t now, int64_t *user_id,
+                        const char **payload)
+{
+    struct conn *c = conn_get(st, NULL, 0);
+    sqlite3_stmt *use = NULL;
+    int rc = STORE_ERROR;
+    int in_tx = 0; /* a tx_begin level of ours is open */
+    if (!c)
+        return STORE_ERROR;
+    /* IMMEDIATE takes the write lock before the read, so the token is judged on the state the
+     * UPDATE will change; the UPDATE's "used_at IS NULL" keeps the rule even where the database
+     * would let two transactions interleave (PostgreSQL's READ COMMITTED): only one of them can
+     * change the row. */
+    if (tx_begin(c, NULL, 0) != 0)
+        goto out;
+    in_tx = 1;
+    struct token_row row;
+    int judged = token_find(c, a, kind, token_hash_hex, now, &row);
+    if (judged != TOKEN_VALID) {
+        rc = judged;
         goto out;
     }
     if (!(use = stmt_get(c, STMT_TOKEN_USE, NULL, 0)))
         goto out;
-    sqlite3_bind_int64(use, 1, token_id);
+    sqlite3_bind_int64(use, 1, row.id);
     sqlite3_bind_int64(use, 2, now);
     int changed = step_write(c, use, 1, "using a token");
     stmt_done(use);
@@ -1828,12 +1887,11 @@ int store_token_consume(struct store *st, struct arena *a, const char *kind,
     if (tx_commit(c, NULL, 0) != 0)
         goto out;
     if (user_id)
-        *user_id = owner;
+        *user_id = row.user_id;
     if (payload)
-        *payload = stored_payload;
+        *payload = row.payload;
     rc = TOKEN_VALID;
 out:
-    stmt_done(find);
     stmt_done(use);
     if (in_tx) /* every outcome but VALID (committed above) changed nothing: end it */
         tx_rollback(c);
@@ -1850,6 +1908,21 @@ int store_tokens_delete_for_user(struct store *st, int64_t user_id, const char *
     sqlite3_bind_int64(s, 1, user_id);
     bind_text(s, 2, kind); /* NULL binds "": every kind */
     rc = step_write(c, s, 0, "deleting a user's tokens");
+out:
+    stmt_done(s);
+    return rc;
+}
+
+int store_tokens_void(struct store *st, int64_t user_id, const char *undo_hash_hex)
+{
+    struct conn *c = conn_get(st, NULL, 0);
+    sqlite3_stmt *s = NULL;
+    int rc = STORE_ERROR;
+    if (!c || !(s = stmt_get(c, STMT_TOKENS_VOID, NULL, 0)))
+        goto out;
+    sqlite3_bind_int64(s, 1, user_id);
+    bind_text(s, 2, undo_hash_hex); /* NULL binds "", which names no token: every undo kept */
+    rc = step_write(c, s, 0, "voiding a user's links");
 out:
     stmt_done(s);
     return rc;

@@ -122,6 +122,34 @@ int util_utf8_valid(const char *str, size_t len)
     return 1;
 }
 
+char *util_utf8_repair(const char *s)
+{
+    static const char replacement[] = "\xEF\xBF\xBD"; /* U+FFFD */
+    if (!s)
+        s = "";
+    size_t len = strlen(s), at = 0;
+    char *out = xmalloc(len * 3 + 1); /* at worst every byte becomes three */
+    for (size_t i = 0; i < len;) {
+        unsigned char c = (unsigned char)s[i];
+        size_t n = c < 0x80                 ? 1
+                   : c >= 0xC2 && c <= 0xDF ? 2
+                   : c >= 0xE0 && c <= 0xEF ? 3
+                   : c >= 0xF0 && c <= 0xF4 ? 4
+                                            : 0;
+        if (n && n <= len - i && util_utf8_valid(s + i, n)) {
+            memcpy(out + at, s + i, n);
+            at += n;
+            i += n;
+        } else {
+            memcpy(out + at, replacement, 3);
+            at += 3;
+            i++;
+        }
+    }
+    out[at] = '\0';
+    return out;
+}
+
 int64_t util_now(void)
 {
     return (int64_t)time(NULL);

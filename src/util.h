@@ -25,6 +25,12 @@ char *util_read_file(const char *path, size_t *len);
 /* 1 if s[0..len) is well-formed UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF). */
 int util_utf8_valid(const char *s, size_t len);
 
+/* A copy of the NUL-terminated s (a heap string the caller frees) in which each byte that does
+ * not start a well-formed UTF-8 sequence is replaced by U+FFFD: for showing stored text that was
+ * written before it was validated (a name given to the command line). Valid text is copied as
+ * it is. NULL gives "". */
+char *util_utf8_repair(const char *s);
+
 /* Wall-clock seconds since the epoch / monotonic milliseconds. */
 int64_t util_now(void);
 int64_t util_monotonic_ms(void);

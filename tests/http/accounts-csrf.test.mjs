@@ -37,6 +37,10 @@ function state() {
     FROM users u WHERE u.id = ${id}`);
 }
 
+// The POST routes an anonymous browser uses (the others need a signed-in reader).
+const ANONYMOUS = ['/register', '/login', '/forgot', '/reset', '/verify', '/verify-email',
+  '/restore-email'];
+
 // Every POST route, with fields that would change something were the token valid.
 const routes = () => [
   ['/register', { email: freshEmail('forged'), name: 'Forged', password: 'forged-password-123' }],
@@ -44,6 +48,9 @@ const routes = () => [
   ['/logout', {}],
   ['/forgot', { email: victim.email }],
   ['/reset', { token: 'A'.repeat(43), password: 'forged-password-123' }],
+  ['/verify', { token: 'A'.repeat(43) }],
+  ['/verify-email', { token: 'A'.repeat(43) }],
+  ['/restore-email', { token: 'A'.repeat(43) }],
   ['/account/name', { name: 'Forged Name' }],
   ['/account/email', { email: freshEmail('forged'), password: PASSWORD }],
   ['/account/password', { current_password: PASSWORD, new_password: 'forged-password-123' }],
@@ -67,7 +74,7 @@ async function expectRefused(client, path, fields, csrf, what) {
 test('CSRF: every POST route without a csrf field → 403, nothing changed', { timeout: 60_000 }, async () => {
   for (const [path, fields] of routes()) {
     // Anonymous routes from an anonymous browser with its bs_anon; account routes signed in.
-    const anonymous = ['/register', '/login', '/forgot', '/reset'].includes(path);
+    const anonymous = ANONYMOUS.includes(path);
     const client = anonymous ? new Client(env.srv.url) : victim.c;
     if (anonymous) await client.get('/login'); // it has a bs_anon binding, just no token sent
     await expectRefused(client, path, fields, false, 'without csrf');
@@ -94,7 +101,7 @@ test('CSRF: a token from a different browser (another cookie jar) → 403, nothi
   const anon = new Client(env.srv.url);
   const anonToken = await anon.csrf('/login');
   for (const [path, fields] of routes()) {
-    if (['/register', '/login', '/forgot', '/reset'].includes(path)) {
+    if (ANONYMOUS.includes(path)) {
       const fresh = new Client(env.srv.url);
       await fresh.get('/login'); // its own bs_anon
       await expectRefused(fresh, path, fields, anonToken, 'with another browser\'s token');

@@ -10,7 +10,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   startMailServer, Client, freshEmail, sql, linkIn, linkPath, messagePage, accountSlot,
-  inputTag, fieldError, addUser, BAD_LOGIN,
+  inputTag, fieldError, addUser, formPostingTo, BAD_LOGIN,
 } from '../lib/accounts.mjs';
 import { REFERENCE_PATH, attr, decodeEntities, textOf } from '../lib/util.mjs';
 
@@ -109,24 +109,54 @@ test('change email: a link goes to the new address and the change applies only w
   assert.match(textOf((await c.get('/account')).body), new RegExp(`Your address is ${email.replace(/\./g, '\\.')}`));
   assert.equal(await canLogIn(target, PASSWORD), false, 'the new address works before the link');
 
-  const page = messagePage(await new Client(env.srv.url).get(linkPath(linkIn(mail, '/verify-email'))));
+  // Opening the link (a mail scanner does) changes nothing; the page's button does.
+  const link = linkIn(mail, '/verify-email');
+  const opener = new Client(env.srv.url);
+  const open = await opener.get(linkPath(link));
+  assert.equal(open.status, 200);
+  assert.equal(formPostingTo(open.body, '/verify-email')?.fields.token,
+    new URL(link).searchParams.get('token'), 'no button posting the link\'s token to /verify-email');
+  assert.equal(emailOf(id), email, 'opening the link changed the address');
+  const page = messagePage(await opener.confirm(link));
   assert.equal(page.status, 200, page.text.slice(0, 300));
   assert.match(page.title, /changed/i);
   assert.equal(emailOf(id), target);
   assert.equal(await canLogIn(target, PASSWORD), true, 'the new address does not work');
   assert.equal(await canLogIn(email, PASSWORD), false, 'the old address still works');
-  const again = messagePage(await new Client(env.srv.url).get(linkPath(linkIn(mail, '/verify-email'))));
+  const again = messagePage(await new Client(env.srv.url).confirm(link));
   assert.equal(again.status, 410, 'the email-change link worked twice');
 });
 
-test('change email: an address another account uses is refused', { timeout: 30_000 }, async () => {
+// No enumeration oracle: the answer is the same whether or not another account has the address;
+// that address's owner is told someone tried (and nothing else), the requester learns nothing.
+test('change email: the same answer whether or not another account has the address; its owner is told, with no link', { timeout: 30_000 }, async () => {
   const a = { email: freshEmail('taken-a') };
   addUser(env.srv.db, a.email, PASSWORD);
   const b = await reader('taken-b');
-  const r = await b.c.account('/account/email', { email: a.email.toUpperCase(), password: PASSWORD });
-  assert.equal(r.status, 422);
-  assert.match(fieldError(r.body, 'email-error') ?? '', /Another account/);
+  const answers = [];
+  for (const target of [a.email.toUpperCase(), freshEmail('free')]) {
+    const r = await b.c.account('/account/email', { email: target, password: PASSWORD });
+    const page = await b.c.get(r.location ?? '/account');
+    answers.push({ status: r.status, location: r.location,
+      page: textOf(page.body).replace(target.toLowerCase(), 'ADDRESS') });
+  }
+  assert.equal(answers[0].status, 303, `a taken address: ${answers[0].status}`);
+  assert.deepEqual(answers[0], answers[1], 'a taken and a free address get different answers');
   assert.equal(emailOf(b.id), b.email);
+  const told = await env.sink.waitFor(a.email);
+  assert.match(told.text, /already/i, 'the owner of the address is not told it is in use');
+  assert.ok(!/token=/.test(told.text), 'the owner of the address got a link');
+  assert.ok(!told.text.includes(b.email), 'the owner of the address is told who asked');
+});
+
+test('change email: an address with non-ASCII characters is refused next to the field (no mail could reach it)', { timeout: 30_000 }, async () => {
+  const { email, c, id } = await reader('email-ascii');
+  const target = `j\u00fcrgen-${process.pid}@example.test`;
+  const r = await c.account('/account/email', { email: target, password: PASSWORD });
+  assert.equal(r.status, 422);
+  assert.match(fieldError(r.body, 'email-error') ?? '', /cannot send mail|ASCII/i);
+  assert.equal(attr(inputTag(r.body, 'new-email'), 'value'), target, 'the address is not refilled');
+  assert.equal(emailOf(id), email);
 });
 
 test('change password: needs the current one; other sessions end; this one continues with a new cookie', { timeout: 30_000 }, async () => {

@@ -11,7 +11,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   startMailServer, Client, freshEmail, sql, csrfIn, inputTag, fieldError, accountSlot,
-  linkIn, linkPath, messagePage, addUser,
+  linkIn, linkPath, messagePage, addUser, formPostingTo, blake2b256,
 } from '../lib/accounts.mjs';
 import { REFERENCE_PATH, attr, textOf } from '../lib/util.mjs';
 
@@ -46,28 +46,66 @@ test('register: success signs in with an HttpOnly, SameSite=Lax session cookie (
   assert.ok(textOf(page.body).includes('Signup Reader'), 'the account page lacks the name');
 });
 
-test('register: the verification mail has a link that works once ("already been used" after)', { timeout: 30_000 }, async () => {
+test('register: the verification link opens a page with a button; only the button verifies, once ("already been used" after)', { timeout: 30_000 }, async () => {
   const c = new Client(env.srv.url);
   const email = freshEmail('verify');
   await c.register(email, PASSWORD, 'Verify Reader');
   const mail = await env.sink.waitFor(email);
   const link = linkIn(mail, '/verify');
   assert.ok(link.startsWith(`${env.srv.url}/verify?token=`), `unexpected link ${link}`);
-  assert.equal(sql(env.srv.db, `SELECT email_verified_at IS NULL FROM users WHERE email = '${email}'`), '1');
+  const token = new URL(link).searchParams.get('token');
+  const unverified = () => sql(env.srv.db, `SELECT email_verified_at IS NULL FROM users WHERE email = '${email}'`);
+  assert.equal(unverified(), '1');
 
+  // Opening the link, as a mail scanner or a link preview does, changes nothing, however often.
   const anon = new Client(env.srv.url); // the link works from any browser (say, a phone's mail app)
-  const first = messagePage(await anon.get(linkPath(link)));
-  assert.equal(first.status, 200, `first click: ${first.text.slice(0, 300)}`);
-  assert.match(first.title, /verified/i);
-  assert.equal(sql(env.srv.db, `SELECT email_verified_at IS NOT NULL FROM users WHERE email = '${email}'`), '1');
+  for (let i = 0; i < 2; i++) {
+    const open = await anon.get(linkPath(link));
+    assert.equal(open.status, 200, `opening the link: ${open.status}`);
+    assert.equal(open.headers.get('referrer-policy'), 'no-referrer');
+    const form = formPostingTo(open.body, '/verify');
+    assert.ok(form, 'the page has no form posting to /verify');
+    assert.equal(form.fields.token, token, 'the form does not carry the link\'s token');
+    assert.ok(form.fields.csrf, 'the form has no csrf field');
+    assert.equal(unverified(), '1', 'opening the link verified the address');
+  }
 
+  const first = messagePage(await anon.confirm(link));
+  assert.equal(first.status, 200, `first confirmation: ${first.text.slice(0, 300)}`);
+  assert.match(first.title, /verified/i);
+  assert.equal(unverified(), '0');
+
+  // Used: opening it says so at once, and so does posting it again.
   const second = messagePage(await anon.get(linkPath(link)));
-  assert.equal(second.status, 410, `second click: ${second.text.slice(0, 300)}`);
+  assert.equal(second.status, 410, `opening a used link: ${second.text.slice(0, 300)}`);
   assert.match(second.text, /already been used/i);
+  const again = messagePage(await anon.post('/verify', { token }, { from: '/login' }));
+  assert.equal(again.status, 410, `posting a used link: ${again.text.slice(0, 300)}`);
 
   const acct = await c.get('/account');
   assert.ok(!/Please verify your email address/.test(acct.body), 'still reminded after verifying');
   assert.ok(/\(verified\)/.test(acct.body), 'the account page does not say verified');
+});
+
+test('verify: an expired, unknown or malformed link says so when opened, with no button', { timeout: 30_000 }, async () => {
+  const email = freshEmail('expired-verify');
+  addUser(env.srv.db, email, PASSWORD);
+  const id = sql(env.srv.db, `SELECT id FROM users WHERE email = '${email}'`);
+  sql(env.srv.db, `UPDATE users SET email_verified_at = NULL WHERE id = ${id}`);
+  const token = `Expired${'v'.repeat(36)}`;
+  sql(env.srv.db, `INSERT INTO tokens (user_id, kind, token_hash, created_at, expires_at)
+    VALUES (${id}, 'verify', '${blake2b256(token)}', CAST(strftime('%s','now') AS INTEGER) - 3600,
+    CAST(strftime('%s','now') AS INTEGER) - 60)`);
+  for (const [path, status, words] of [[`/verify?token=${token}`, 410, /expired/i],
+    [`/verify?token=${'A'.repeat(43)}`, 400, /not valid/i], ['/verify?token=short', 400, /not valid/i],
+    [`/verify-email?token=${'A'.repeat(43)}`, 400, /not valid/i]]) {
+    const r = await new Client(env.srv.url).get(path);
+    const page = messagePage(r);
+    assert.equal(page.status, status, `GET ${path}: ${page.text.slice(0, 300)}`);
+    assert.match(page.text, words, `GET ${path}`);
+    assert.ok(!/<form\b[^>]*action="\/verify/.test(r.body), `GET ${path}: a confirm button is shown`);
+  }
+  assert.equal(sql(env.srv.db, `SELECT email_verified_at IS NULL FROM users WHERE id = ${id}`), '1');
 });
 
 test('register: an unverified account is reminded on /account and can still sign in', { timeout: 30_000 }, async () => {
@@ -170,6 +208,15 @@ test('register refused: an invalid email address', { timeout: 20_000 }, async ()
   await refused({ email: '', field: 'email', message: /Enter your email/ });
 });
 
+// The mailer sends to ASCII addresses only (no SMTPUTF8), so an address with other characters
+// would register and never get its verification link, nor any other mail.
+test('register refused: an address with non-ASCII characters, which no mail could reach, with a clear message', { timeout: 20_000 }, async () => {
+  for (const email of [`j\u00fcrgen-${process.pid}@example.test`, `reader-${process.pid}@b\u00fccher.example`,
+    `\u4f60\u597d-${process.pid}@example.test`]) {
+    await refused({ email, field: 'email', message: /cannot send mail|ASCII/i });
+  }
+});
+
 test('register refused: a non-UTF-8 email (raw bytes %FF%FE)', { timeout: 20_000 }, async () => {
   const password = PASSWORD;
   const r = await refused({
@@ -260,7 +307,7 @@ test('verify: the "verified" page itself no longer shows the "Verify your email"
   assert.equal(r.status, 303);
   assert.equal(r.location, '/account?done=verify-sent');
   const link = linkIn(await env.sink.waitFor(email), '/verify');
-  const page = await c.get(linkPath(link));
+  const page = await c.confirm(link);
   assert.equal(page.status, 200);
   assert.match(messagePage(page).title, /verified/i);
   assert.ok(!/Verify your email/.test(accountSlot(page.body)), 'the masthead still says "Verify your email"');

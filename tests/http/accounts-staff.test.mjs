@@ -1,11 +1,14 @@
 // Staff accounts from the shell: `broadsheet user add EMAIL --role admin` (password on standard
 // input), `user list`, `user role` (which ends the account's sessions: a privilege change means
-// a new token), and the exit status of bad usage.
+// a new token), the exit status of bad usage, and names and addresses checked as the web forms
+// check them (a name that is not UTF-8 made the reader look signed out).
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { runCli } from '../lib/server.mjs';
-import { startQuietServer, Client, sql } from '../lib/accounts.mjs';
+import { spawnSync } from 'node:child_process';
+import { bin, runCli } from '../lib/server.mjs';
+import { startQuietServer, Client, sql, accountSlot } from '../lib/accounts.mjs';
+import { textOf } from '../lib/util.mjs';
 
 const ADMIN = 'admin@example.test';
 const PASSWORD = 'editorial-board-2014';
@@ -88,4 +91,53 @@ test('staff: user add refuses a weak password, an invalid email and a duplicate,
   const none = runCli(['user', 'add', 'nopw@example.test', '--db', srv.db], { input: '' });
   assert.notEqual(none.status, 0, show(none));
   assert.equal(sql(srv.db, 'SELECT count(*) FROM users'), before);
+});
+
+// `broadsheet user add` with arguments as raw bytes (node passes strings as UTF-8 only), the
+// password on standard input. Returns spawnSync's result.
+function addRaw(db, email, name) {
+  const hex = (b) => [...Buffer.from(b, 'latin1')].map((c) => `\\x${c.toString(16).padStart(2, '0')}`).join('');
+  return spawnSync('/bin/bash', ['-c',
+    `exec "$0" user add "$(printf '${hex(email)}')" --name "$(printf '${hex(name)}')" --db "$1"`, bin, db],
+  { input: `${PASSWORD}-raw\n`, encoding: 'utf8', timeout: 30_000 });
+}
+
+test('staff: user add refuses a name the web forms refuse (not UTF-8, control characters, over 100 characters) and a non-ASCII address, creating nothing', { timeout: 30_000 }, () => {
+  const before = sql(srv.db, 'SELECT count(*) FROM users');
+  for (const [email, name, why] of [
+    ['bytes@example.test', 'Bad\xffName', /letters, numbers/],
+    ['tab@example.test', 'Tab\there', /letters, numbers/],
+    ['long@example.test', 'N'.repeat(101), /at most 100/],
+    ['blank@example.test', '   ', /Enter the name/],
+    ['j\xc3\xbcrgen@example.test', 'Juergen', /ASCII/],
+  ]) {
+    const r = addRaw(srv.db, email, name);
+    assert.equal(r.status, 2, `user add ${JSON.stringify(name.slice(0, 20))}: ${show(r)}`);
+    assert.match(r.stderr, why, show(r));
+  }
+  assert.equal(sql(srv.db, 'SELECT count(*) FROM users'), before, 'an account was created');
+  const ok = addRaw(srv.db, 'accented@example.test', 'Ren\xc3\xa9e  ');
+  assert.equal(ok.status, 0, show(ok));
+  assert.equal(sql(srv.db, "SELECT display_name FROM users WHERE email = 'accented@example.test'"), 'Ren\u00e9e');
+});
+
+// An account whose stored name is not UTF-8 (made by an older `user add`) still signs in and
+// sees itself signed in, its name shown with U+FFFD where the bad bytes were, and can fix it.
+test('staff: a stored name that is not UTF-8 does not make the reader look signed out', { timeout: 30_000 }, async () => {
+  const email = 'legacy@example.test';
+  assert.equal(runCli(['user', 'add', email, '--name', 'Legacy', '--db', srv.db], { input: `${PASSWORD}\n` }).status, 0);
+  sql(srv.db, `UPDATE users SET display_name = CAST(X'4C6567FF616379' AS TEXT) WHERE email = '${email}'`);
+  const c = new Client(srv.url);
+  await c.signIn(email, PASSWORD);
+  for (const path of ['/', '/account', '/offers']) {
+    const r = await c.get(path);
+    assert.equal(r.status, 200, `GET ${path}: ${r.status}`);
+    const slot = accountSlot(r.body) ?? '';
+    assert.ok(slot.includes('My account'), `GET ${path}: the masthead shows the reader signed out:\n${slot}`);
+    assert.ok(slot.includes('Leg\ufffdacy'), `GET ${path}: the name is not in the masthead:\n${slot}`);
+  }
+  assert.match(textOf((await c.get('/account')).body), /Leg\ufffdacy/);
+  const fixed = await c.account('/account/name', { name: 'Legacy Reader' });
+  assert.equal(fixed.status, 303);
+  assert.equal(sql(srv.db, `SELECT display_name FROM users WHERE email = '${email}'`), 'Legacy Reader');
 });

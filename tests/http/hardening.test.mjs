@@ -51,7 +51,7 @@ test('finding 5: pages whose URL carries a token send no Referer, and the log ne
   const s = await startServer({ args: ['--access-log', logFile] });
   try {
     for (const p of ['/reset?token=not-a-real-token', '/verify?token=not-a-real-token',
-      '/verify-email?token=not-a-real-token']) {
+      '/verify-email?token=not-a-real-token', '/restore-email?token=not-a-real-token']) {
       const r = await httpRequest(s.port, 'GET', p);
       assert.equal(r.headers['referrer-policy'], 'no-referrer', `${p}: Referrer-Policy`);
     }

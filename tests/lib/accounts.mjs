@@ -101,6 +101,22 @@ export function csrfIn(html) {
   return null;
 }
 
+// The first <form method="post"> in a page whose action is `action`, as {action, fields}: the
+// names and values of its inputs (hidden ones included), or null when there is none.
+export function formPostingTo(html, action) {
+  for (const m of html.matchAll(/<form\b([^>]*)>([\s\S]*?)<\/form>/gi)) {
+    const open = `<form${m[1]}>`;
+    if ((attr(open, 'method') ?? '').toLowerCase() !== 'post' || attr(open, 'action') !== action) continue;
+    const fields = {};
+    for (const input of m[2].matchAll(/<input\b[^>]*>/gi)) {
+      const name = attr(input[0], 'name');
+      if (name) fields[name] = attr(input[0], 'value') ?? '';
+    }
+    return { action, fields };
+  }
+  return null;
+}
+
 // The opening tag of the <input> with id `id`, or null.
 export function inputTag(html, id) {
   for (const m of html.matchAll(/<input\b[^>]*>/gi)) {
@@ -124,10 +140,13 @@ export function accountSlot(html) {
 
 // A client with its own cookie jar: one browser.
 export class Client {
-  constructor(base, { userAgent = 'accounts-test' } = {}) {
+  // `forwardedFor`: an address sent as X-Forwarded-For with every request, so that a server
+  // that trusts 127.0.0.1 as its proxy (--trusted-proxies) takes this browser to come from it.
+  constructor(base, { userAgent = 'accounts-test', forwardedFor } = {}) {
     this.base = base;
     this.jar = new Map();
     this.userAgent = userAgent;
+    this.forwardedFor = forwardedFor;
     this.last = null; // {res, body, setCookies}
   }
 
@@ -152,6 +171,7 @@ export class Client {
 
   async request(method, path, { body, headers = {} } = {}) {
     const h = { 'User-Agent': this.userAgent, ...headers };
+    if (this.forwardedFor) h['X-Forwarded-For'] = this.forwardedFor;
     if (this.jar.size) h.Cookie = this.cookieHeader();
     const res = await get(this.base + path, { method, headers: h, body });
     const text = await res.text();
@@ -224,6 +244,18 @@ export class Client {
     assert.equal(r.status, 303, `GET /account: unexpected status ${r.status}`);
     assert.equal(r.location, '/login?next=/account');
     return false;
+  }
+
+  // Follows a mailed link as a reader does: opens it, and presses the button of the page's form
+  // that posts back to the link's path (the link's token and this browser's CSRF token in its
+  // fields). Returns the answer to the POST, or to the GET when the page has no such form (a
+  // link that can no longer be used says so at once).
+  async confirm(link) {
+    const path = new URL(link, this.base).pathname;
+    const page = await this.get(linkPath(new URL(link, this.base).href));
+    const form = page.status === 200 ? formPostingTo(page.body, path) : null;
+    if (!form) return page;
+    return this.post(path, form.fields, { csrf: false });
   }
 
   // POSTs a form from the account page (with this session's CSRF token).

@@ -140,7 +140,9 @@ export async function collectPageTypes(env) {
   await reader.register(email, PASSWORD, 'Page Types Reader');
   await page('account, just registered (unverified)', 'account', reader, '/account?done=welcome');
   const verify = linkIn(await sink.waitFor(email, { pred: (m) => /\/verify\?token=/.test(m.text) }), '/verify');
-  await page('verify, done', 'message', reader, linkPath(verify));
+  await page('verify, the confirm button', 'confirm', reader, linkPath(verify));
+  await post('verify, done', 'message', reader, '/verify', { token: new URL(verify).searchParams.get('token') },
+    200, { from: linkPath(verify) });
   await page('verify, link already used', 'message', reader, linkPath(verify), 410);
   await page('verify, link not valid', 'message', new Client(srv.url), '/verify?token=not-a-token', 400);
   await post('account, with a form error', 'account', reader, '/account/email',
@@ -176,12 +178,34 @@ export async function collectPageTypes(env) {
   assert.equal((await resetter.post('/reset', { token, password: `${PASSWORD}-new` }, { from: reset })).status, 303);
   await post('reset, link already used', 'message', resetter, '/reset', { token, password: `${PASSWORD}-2` }, 410,
     { from: '/forgot' });
-  // A token of the right shape that was never issued: the form, and "not valid" once posted.
+  await page('reset, link already used (opened)', 'message', resetter, reset, 410);
+  // A token of the right shape that was never issued: "not valid", opened or posted.
   const unknown = 'A'.repeat(token.length);
-  await page('reset, unknown token (the form)', 'reset', new Client(srv.url), `/reset?token=${unknown}`);
+  await page('reset, unknown token (opened)', 'message', new Client(srv.url), `/reset?token=${unknown}`, 400);
   await post('reset, unknown token (posted)', 'message', new Client(srv.url), '/reset',
     { token: unknown, password: `${PASSWORD}-3` }, 400, { from: '/forgot' });
   await page('reset, malformed link', 'message', new Client(srv.url), '/reset?token=not-a-token', 400);
+
+  // Changing the email address: the new address's link opens a confirm page; the old address
+  // then gets an undo link, whose button ends on the reset form with a notice.
+  const mover = freshEmail('mover');
+  addUser(srv.db, mover, PASSWORD);
+  const moving = new Client(srv.url);
+  await moving.signIn(mover, PASSWORD);
+  const moved = freshEmail('moved');
+  assert.equal((await moving.post('/account/email', { email: moved, password: PASSWORD },
+    { from: '/account' })).status, 303);
+  const change = linkPath(linkIn(await sink.waitFor(moved,
+    { pred: (m) => /\/verify-email\?token=/.test(m.text) }), '/verify-email'));
+  await page('email change, the confirm button', 'confirm', moving, change);
+  await post('email change, done', 'message', moving, '/verify-email',
+    { token: new URL(change, srv.url).searchParams.get('token') }, 200, { from: change });
+  const undo = linkPath(linkIn(await sink.waitFor(mover,
+    { pred: (m) => /\/restore-email\?token=/.test(m.text) }), '/restore-email'));
+  const restorer = new Client(srv.url);
+  await page('restore email, the confirm button', 'confirm', restorer, undo);
+  await post('restore email, choose a new password', 'reset', restorer, '/restore-email',
+    { token: new URL(undo, srv.url).searchParams.get('token') }, 200, { from: undo });
 
   // Deleting an account.
   const leaving = freshEmail('leaving');
@@ -266,6 +290,7 @@ export async function collectPageTypes(env) {
     'account, with a form error': 'class="alert alert-error"',
     'register, with errors': 'Please correct the fields marked below.',
     'log in, wrong password': 'The email or password is incorrect.',
+    'restore email, choose a new password': 'email address again, and every device',
   };
   for (const [name, text] of Object.entries(SHOWS)) {
     const p = pages.find((x) => x.name === name);

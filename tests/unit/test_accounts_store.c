@@ -4,12 +4,15 @@
  * also when two threads register the same address at once), account changes, sessions (create,
  * joined lookup, touch, delete, end all but one), deleting a user with its sessions and tokens,
  * single-use tokens (valid once, then used; expired; unknown; of another kind; two threads
- * racing for one), purging, and server secrets that survive a reopen.
+ * racing for one; looked at without using them), undo links (the address they hold, voiding
+ * around them, the migration that made them possible), purging, and server secrets that
+ * survive a reopen.
  *
  * The token hashes here are made-up 64-character strings: the store treats them as opaque keys
  * (auth.h makes real ones).
  */
 #include <pthread.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +20,7 @@
 
 #include "arena.h"
 #include "check.h"
+#include "migrations.h"
 #include "store.h"
 #include "test_support.h"
 #include "util.h"
@@ -437,6 +441,162 @@ out:
     tmpdb_remove(&t);
 }
 
+/* Peeking judges a token as consuming would and changes nothing. */
+static void test_token_peek(void)
+{
+    struct tmpdb t;
+    struct arena *a = arena_new(0);
+    char h1[65], h2[65];
+    int64_t uid = 0;
+    const char *payload = NULL;
+    CHECK(tmpdb_make(&t, "accounts") == 0);
+    struct store *st = open_store(&t);
+    if (!st)
+        goto out;
+    int64_t id = make_user(st, "peek@example.com");
+    CHECK_INT(
+        store_token_create(st, id, "email_change", fake_hash(h1, 1), "n@example.com", 1000, 4600),
+        STORE_OK);
+    for (int i = 0; i < 2; i++) { /* twice: the first peek used nothing */
+        uid = 0;
+        payload = NULL;
+        CHECK_INT(store_token_peek(st, a, "email_change", h1, 1500, &uid, &payload), TOKEN_VALID);
+        CHECK_INT(uid, id);
+        CHECK_STR(payload, "n@example.com");
+    }
+    CHECK_INT(store_token_peek(st, a, "email_change", h1, 4600, &uid, NULL), TOKEN_EXPIRED);
+    CHECK_INT(store_token_peek(st, a, "reset", h1, 1500, &uid, NULL), TOKEN_UNKNOWN);
+    CHECK_INT(store_token_peek(st, a, "reset", fake_hash(h2, 2), 1500, &uid, NULL), TOKEN_UNKNOWN);
+    CHECK_INT(store_token_consume(st, a, "email_change", h1, 1500, &uid, NULL), TOKEN_VALID);
+    uid = 0;
+    CHECK_INT(store_token_peek(st, a, "email_change", h1, 1500, &uid, NULL), TOKEN_USED);
+    CHECK_INT(uid, 0); /* nothing handed out */
+    store_close(st);
+out:
+    arena_free(a);
+    tmpdb_remove(&t);
+}
+
+/* Undo links: a pending one holds its address for its account; voiding a user's links keeps
+ * them, but for the ones made after the undo link being used. */
+static void test_undo_links(void)
+{
+    struct tmpdb t;
+    struct arena *a = arena_new(0);
+    char h[8][65];
+    int64_t uid = 0;
+    CHECK(tmpdb_make(&t, "accounts") == 0);
+    struct store *st = open_store(&t);
+    if (!st)
+        goto out;
+    int64_t now = util_now(); /* the hold is judged at util_now() (store.h) */
+    int64_t owner = make_user(st, "moved@example.com");
+    int64_t other = make_user(st, "other@example.com");
+    CHECK_INT(store_user_set_email(st, owner, "new@example.com", now), STORE_OK);
+    CHECK_INT(store_token_create(st, owner, "email_undo", fake_hash(h[0], 1), "moved@example.com",
+                                 now, now + 3600),
+              STORE_OK);
+    /* Held: neither a new account nor another one may take it, in any case. */
+    CHECK_INT(store_user_create(st, "Moved@Example.com", "Squatter", "", ROLE_READER, NULL),
+              STORE_CONFLICT);
+    CHECK_INT(store_user_set_email(st, other, "MOVED@example.com", 0), STORE_CONFLICT);
+    CHECK_INT(store_user_set_email(st, other + 99, "moved@example.com", 0), STORE_NOT_FOUND);
+    /* The account it would return to may. */
+    CHECK_INT(store_user_set_email(st, owner, "moved@example.com", now), STORE_OK);
+    CHECK_INT(store_user_set_email(st, owner, "new@example.com", now), STORE_OK);
+    /* Used, or expired: the address is free again. */
+    CHECK_INT(store_token_consume(st, a, "email_undo", h[0], now, &uid, NULL), TOKEN_VALID);
+    CHECK_INT(store_user_create(st, "moved@example.com", "Newcomer", "", ROLE_READER, NULL),
+              STORE_OK);
+    CHECK_INT(store_token_create(st, owner, "email_undo", fake_hash(h[1], 2), "gone@example.com",
+                                 now - 7200, now - 3600),
+              STORE_OK);
+    CHECK_INT(store_user_create(st, "gone@example.com", "Newcomer", "", ROLE_READER, NULL),
+              STORE_OK);
+
+    /* Voiding: every pending link but the undo links… */
+    CHECK_INT(store_token_create(st, owner, "reset", fake_hash(h[2], 3), "", now, now + 3600),
+              STORE_OK);
+    CHECK_INT(store_token_create(st, owner, "verify", fake_hash(h[3], 4), "", now, now + 3600),
+              STORE_OK);
+    CHECK_INT(
+        store_token_create(st, owner, "email_change", fake_hash(h[4], 5), "x@b.c", now, now + 9),
+        STORE_OK);
+    CHECK_INT(
+        store_token_create(st, owner, "email_undo", fake_hash(h[5], 6), "a@b.c", now, now + 3600),
+        STORE_OK);
+    CHECK_INT(
+        store_token_create(st, owner, "email_undo", fake_hash(h[6], 7), "b@b.c", now, now + 3600),
+        STORE_OK);
+    CHECK_INT(
+        store_token_create(st, owner, "email_undo", fake_hash(h[7], 8), "c@b.c", now, now + 3600),
+        STORE_OK);
+    CHECK_INT(store_tokens_void(st, owner, NULL), STORE_OK);
+    CHECK_INT(store_token_peek(st, a, "reset", h[2], now, &uid, NULL), TOKEN_UNKNOWN);
+    CHECK_INT(store_token_peek(st, a, "verify", h[3], now, &uid, NULL), TOKEN_UNKNOWN);
+    CHECK_INT(store_token_peek(st, a, "email_change", h[4], now, &uid, NULL), TOKEN_UNKNOWN);
+    for (int i = 5; i <= 7; i++)
+        CHECK_INT(store_token_peek(st, a, "email_undo", h[i], now, &uid, NULL), TOKEN_VALID);
+    /* … and with an undo link named, the undo links made after it too, not those before. */
+    CHECK_INT(store_tokens_void(st, owner, h[6]), STORE_OK);
+    CHECK_INT(store_token_peek(st, a, "email_undo", h[5], now, &uid, NULL), TOKEN_VALID);
+    CHECK_INT(store_token_peek(st, a, "email_undo", h[6], now, &uid, NULL), TOKEN_VALID);
+    CHECK_INT(store_token_peek(st, a, "email_undo", h[7], now, &uid, NULL), TOKEN_UNKNOWN);
+    /* Another account's links are not touched. */
+    CHECK_INT(store_token_create(st, other, "reset", fake_hash(h[2], 9), "", now, now + 3600),
+              STORE_OK);
+    CHECK_INT(store_tokens_void(st, owner, NULL), STORE_OK);
+    CHECK_INT(store_token_peek(st, a, "reset", h[2], now, &uid, NULL), TOKEN_VALID);
+    store_close(st);
+out:
+    arena_free(a);
+    tmpdb_remove(&t);
+}
+
+/* A database made before undo links (schema version 6) keeps its tokens, ids and all, when it
+ * is brought up to date, and then takes undo links. */
+static void test_tokens_migration(void)
+{
+    struct tmpdb t;
+    struct arena *a = arena_new(0);
+    sqlite3 *db = NULL;
+    char h[65];
+    int64_t uid = 0;
+    const char *payload = NULL;
+    CHECK(tmpdb_make(&t, "accounts") == 0);
+    CHECK(sqlite3_open(t.path, &db) == SQLITE_OK);
+    for (size_t i = 0; i < 6; i++)
+        CHECK(sqlite3_exec(db, migrations_sqlite[i].sql, NULL, NULL, NULL) == SQLITE_OK);
+    CHECK(sqlite3_exec(db,
+                       "PRAGMA user_version = 6;"
+                       "INSERT INTO users (id, email, created_at, updated_at) "
+                       "VALUES (7, 'old@example.com', 1, 1);"
+                       "INSERT INTO tokens (id, user_id, kind, token_hash, payload, created_at, "
+                       "expires_at) VALUES (41, 7, 'email_change', "
+                       "'00000000000000000000000000000000000000000000000000000000000000aa', "
+                       "'n@example.com', 1000, 4600);",
+                       NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close(db);
+    struct store *st = open_store(&t);
+    if (!st)
+        goto out;
+    CHECK_INT(
+        store_token_consume(st, a, "email_change",
+                            "00000000000000000000000000000000000000000000000000000000000000aa",
+                            1500, &uid, &payload),
+        TOKEN_VALID);
+    CHECK_INT(uid, 7);
+    CHECK_STR(payload, "n@example.com");
+    CHECK_INT(store_token_create(st, 7, "email_undo", fake_hash(h, 1), "old@example.com", 1, 2),
+              STORE_OK);
+    CHECK_INT(store_user_delete(st, 7), STORE_OK); /* the foreign key still cascades */
+    CHECK_INT(store_token_peek(st, a, "email_undo", h, 1, &uid, NULL), TOKEN_UNKNOWN);
+    store_close(st);
+out:
+    arena_free(a);
+    tmpdb_remove(&t);
+}
+
 /* Two threads consuming one token at the same moment. */
 struct consumer {
     struct store *st;
@@ -530,6 +690,9 @@ void suite_accounts_store(void)
     RUN(test_sessions);
     RUN(test_delete_user_cascades);
     RUN(test_tokens);
+    RUN(test_token_peek);
+    RUN(test_undo_links);
+    RUN(test_tokens_migration);
     RUN(test_concurrent_consume);
     RUN(test_secrets);
 }

@@ -2,10 +2,12 @@
  * test_ratelimit.c: tests of src/ratelimit.c: N requests per window then refusals with a
  * Retry-After, tokens coming back one interval at a time and all of them after a window, keys
  * independent of each other, a changed rule starting afresh, the bound on tracked keys (the
- * least recently used goes first), and several threads hitting one limiter.
+ * least recently used goes first), several threads hitting one limiter, and the key of a
+ * client address (an IPv6 client's /64).
  */
 #include <pthread.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "check.h"
 #include "ratelimit.h"
@@ -140,6 +142,35 @@ static void *hitter_run(void *arg)
     return NULL;
 }
 
+/* IPv6 clients are keyed by their /64, IPv4 ones by their address. */
+static void test_address_key(void)
+{
+    static const struct {
+        const char *ip, *key;
+    } cases[] = {
+        {"192.0.2.1", "192.0.2.1"},
+        {"::ffff:192.0.2.1", "192.0.2.1"},
+        {"2001:db8:1:2::1", "2001:db8:1:2::/64"},
+        {"2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2::/64"},
+        {"2001:DB8:1:2:0:0:0:99", "2001:db8:1:2::/64"},
+        {"2001:db8:1:3::1", "2001:db8:1:3::/64"},
+        {"::1", "::/64"},
+        {"fe80::1:2:3:4", "fe80::/64"},
+        {"not an address", "not an address"},
+        {"", ""},
+    };
+    char out[64];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        ratelimit_address_key(cases[i].ip, out, sizeof out);
+        CHECK_STR(out, cases[i].key);
+    }
+    ratelimit_address_key(NULL, out, sizeof out);
+    CHECK_STR(out, "");
+    char small[8];
+    ratelimit_address_key("2001:db8:1:2::1", small, sizeof small); /* cut, never overrun */
+    CHECK_INT(strlen(small), 7);
+}
+
 static void test_threads(void)
 {
     struct ratelimit *rl = ratelimit_new(64);
@@ -167,4 +198,5 @@ void suite_ratelimit(void)
     RUN(test_window_expiry);
     RUN(test_eviction_bound);
     RUN(test_threads);
+    RUN(test_address_key);
 }

@@ -2,7 +2,8 @@
  * test_util.c: tests of src/util.c. UTF-8 validation at every boundary that matters (the first
  * and last code point of each sequence length, overlongs, surrogates, above U+10FFFF, bytes
  * that never appear, truncated sequences, lone and missing continuation bytes, and the length
- * argument rather than the NUL ending the input); whole-file reads of empty, binary and
+ * argument rather than the NUL ending the input), and repairing stored text that is not UTF-8;
+ * whole-file reads of empty, binary and
  * multi-block files and of paths that cannot be read; and the aborting allocators' results.
  */
 #include <errno.h>
@@ -104,6 +105,34 @@ static int temp_file(char *path, size_t size, const void *data, size_t len)
     ssize_t written = len ? write(fd, data, len) : 0;
     close(fd);
     return written == (ssize_t)len ? 0 : -1;
+}
+
+/* Repair keeps valid text and replaces each byte that starts no valid sequence with U+FFFD. */
+static void test_utf8_repair(void)
+{
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"", ""},
+        {"Plain ASCII", "Plain ASCII"},
+        {"J\xc3\xbcrgen \xe2\x82\xac \xf0\x9f\x93\xb0",
+         "J\xc3\xbcrgen \xe2\x82\xac \xf0\x9f\x93\xb0"},
+        {"Bad\xffName", "Bad\xef\xbf\xbdName"},
+        {"\xc3", "\xef\xbf\xbd"},                                 /* truncated at the end */
+        {"\xc3(", "\xef\xbf\xbd("},                               /* missing continuation */
+        {"\x80\x80", "\xef\xbf\xbd\xef\xbf\xbd"},                 /* lone continuations */
+        {"\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd"},                 /* overlong */
+        {"\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"}, /* a surrogate */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *out = util_utf8_repair(cases[i].in);
+        CHECK_STR(out, cases[i].out);
+        CHECK(util_utf8_valid(out, strlen(out)));
+        free(out);
+    }
+    char *none = util_utf8_repair(NULL);
+    CHECK_STR(none, "");
+    free(none);
 }
 
 static void test_read_file(void)
@@ -218,6 +247,7 @@ void suite_util(void)
     RUN(test_utf8_invalid);
     RUN(test_utf8_truncated_and_continuations);
     RUN(test_utf8_uses_length);
+    RUN(test_utf8_repair);
     RUN(test_read_file);
     RUN(test_read_empty_file);
     RUN(test_read_large_binary_file);
