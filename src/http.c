@@ -507,8 +507,9 @@ static size_t keep_escaped(void *cls, struct MHD_Connection *conn, char *s)
     return strlen(s);
 }
 
-/* MHD_LogCallback: libmicrohttpd's own complaints, to stderr. */
-static void mhd_log(void *cls, const char *fmt, va_list ap)
+/* MHD_LogCallback: libmicrohttpd's own complaints, to stderr. fmt is libmicrohttpd's own
+ * format string, never outside data. */
+__attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
     fputs("broadsheet: libmicrohttpd: ", stderr);
     vfprintf(stderr, fmt, ap);
