@@ -4,8 +4,8 @@
  * row ("missing argument NAME", one too many), options (unknown, switch, value, --name=value,
  * repeatable, required, "--"), configuration directives taken by every command, usage errors
  * with the command's generated usage, --help and `help COMMAND` generated from the rows, and the
- * store opened only when the command asks for it and closed by cli_run. The last test runs
- * cli_table_check on bad tables.
+ * store opened only when the command asks for it and closed by cli_run. The last tests run
+ * cli_table_check on bad tables and on the real one (cmd.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +14,7 @@
 
 #include "check.h"
 #include "cli.h"
+#include "cmd.h"
 #include "test_support.h"
 
 /* What the last command run was given. */
@@ -287,6 +288,11 @@ static void test_table_check(void)
     for (size_t i = 0; i < ARRAY_LEN(bad); i++)
         CHECK(cli_table_check(bad[i], err, sizeof err) < 0);
     CHECK(cli_table_check(tables, err, sizeof err) == 0);
+    err[0] = '\0';
+    int real = cli_table_check(cmd_tables, err, sizeof err);
+    CHECK(real == 0);
+    if (real)
+        fprintf(stderr, "    %s\n", err);
 }
 
 void suite_cli(void)
