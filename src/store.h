@@ -155,6 +155,27 @@ int store_article_meta(struct store *st, const char *slug, int64_t *id, enum acc
 int store_articles_latest(struct store *st, struct arena *a, const struct article_query *q,
                           struct article **out, size_t *n);
 
+/* A place in the list of every article, newest first: the (published_at, id) of the last
+ * article of a page. */
+struct article_cursor {
+    int64_t published_at;
+    int64_t id;
+};
+
+#define STORE_ARTICLE_PAGE_MAX 10000 /* articles in one page at most */
+
+/* One page of every article, newest first (published_at, then id, both descending): up to limit
+ * (1 to STORE_ARTICLE_PAGE_MAX; clamped) of those that come after the cursor `after` in that
+ * order, or from the newest when after is NULL. Keyset paging, not OFFSET: the search starts at
+ * the cursor in the articles_latest index, so the thousandth page costs what the first does,
+ * and an article added meanwhile shifts nothing. *out (from a; NULL when there are none) and *n
+ * get the page, *more whether any article comes after it. body_html and body_markdown are "".
+ * Returns STORE_OK or STORE_ERROR. */
+int store_articles_page(struct store *st, struct arena *a, const struct article_cursor *after,
+                        int limit, struct article **out, size_t *n, int *more);
+/* How many articles there are, into *count. STORE_OK or STORE_ERROR. */
+int store_articles_count(struct store *st, int64_t *count);
+
 /* --- Accounts -------------------------------------------------------------------------------
  *
  * Readers and newsroom staff share one table of users, told apart by role. What the store keeps

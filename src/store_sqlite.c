@@ -169,6 +169,8 @@ enum statement {
     STMT_LATEST_PUBLICATION,
     STMT_LATEST_SECTION,
     STMT_LATEST_PUBLICATION_SECTION,
+    STMT_ARTICLES_PAGE,
+    STMT_ARTICLES_COUNT,
     STMT_USER_INSERT,
     STMT_USER_BY_EMAIL,
     STMT_USER_BY_ID,
@@ -290,6 +292,12 @@ static const char *const statements[STMT_COUNT] = {
     [STMT_LATEST_SECTION] = ARTICLE_SELECT("'', ''") "WHERE a.section_id = ?2" LATEST_ORDER,
     [STMT_LATEST_PUBLICATION_SECTION] =
         ARTICLE_SELECT("'', ''") "WHERE a.publication_id = ?1 AND a.section_id = ?2" LATEST_ORDER,
+    /* Keyset paging (store_articles_page): the row value compares (published_at, id) as one
+     * key, in the order of the articles_latest index, which the search starts from. */
+    [STMT_ARTICLES_PAGE] = ARTICLE_SELECT("'', ''") "WHERE (a.published_at, a.id) < (?1, ?2) "
+                                                    "ORDER BY a.published_at DESC, a.id DESC "
+                                                    "LIMIT ?3",
+    [STMT_ARTICLES_COUNT] = "SELECT count(*) FROM articles",
     /* Accounts. users.email is COLLATE NOCASE, so `email = ?1` compares without case and uses
      * the UNIQUE index. */
     [STMT_USER_INSERT] =
@@ -1398,6 +1406,54 @@ int store_articles_latest(struct store *st, struct arena *a, const struct articl
     sqlite3_bind_int(s, 3, limit);
     sqlite3_bind_int(s, 4, q->offset > 0 ? q->offset : 0);
     rc = read_rows(c, s, a, sizeof **out, article_row, "listing articles", (void **)out, n);
+out:
+    stmt_done(s);
+    return rc;
+}
+
+int store_articles_page(struct store *st, struct arena *a, const struct article_cursor *after,
+                        int limit, struct article **out, size_t *n, int *more)
+{
+    struct conn *c = conn_get(st, NULL, 0);
+    sqlite3_stmt *s = NULL;
+    int rc = STORE_ERROR;
+    if (limit < 1)
+        limit = 1;
+    if (limit > STORE_ARTICLE_PAGE_MAX)
+        limit = STORE_ARTICLE_PAGE_MAX;
+    if (!c || !(s = stmt_get(c, STMT_ARTICLES_PAGE, NULL, 0)))
+        goto out;
+    /* No cursor: after a key greater than any article's. */
+    sqlite3_bind_int64(s, 1, after ? after->published_at : INT64_MAX);
+    sqlite3_bind_int64(s, 2, after ? after->id : INT64_MAX);
+    sqlite3_bind_int(s, 3, limit + 1); /* one more than asked: whether there is a next page */
+    struct article *items;
+    size_t count;
+    rc =
+        read_rows(c, s, a, sizeof *items, article_row, "listing articles", (void **)&items, &count);
+    if (rc == STORE_OK) {
+        *more = count > (size_t)limit;
+        *n = *more ? (size_t)limit : count;
+        *out = items;
+    }
+out:
+    stmt_done(s);
+    return rc;
+}
+
+int store_articles_count(struct store *st, int64_t *count)
+{
+    struct conn *c = conn_get(st, NULL, 0);
+    sqlite3_stmt *s = NULL;
+    int rc = STORE_ERROR;
+    if (!c || !(s = stmt_get(c, STMT_ARTICLES_COUNT, NULL, 0)))
+        goto out;
+    if (conn_step(c, s) != SQLITE_ROW) {
+        report(NULL, 0, "counting articles: %s", sqlite3_errmsg(c->db));
+        goto out;
+    }
+    *count = sqlite3_column_int64(s, 0);
+    rc = STORE_OK;
 out:
     stmt_done(s);
     return rc;

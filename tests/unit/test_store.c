@@ -319,6 +319,74 @@ out:
     tmpdb_remove(&t);
 }
 
+/* Keyset pages (store_articles_page) walk every article once, in store_articles_latest's order,
+ * across runs of equal times; an article published meanwhile shifts no later page; the count is
+ * the whole table. */
+static void test_articles_page(void)
+{
+    struct tmpdb t;
+    struct arena *a = arena_new(0);
+    struct article *list, *page;
+    size_t n, got;
+    int more;
+    int64_t count = -1;
+    CHECK(tmpdb_make(&t, "store") == 0);
+    struct store *st = open_store(&t);
+    if (!st)
+        goto out;
+    save_newsroom(st);
+    CHECK_INT(store_articles_count(st, &count), STORE_OK);
+    CHECK_INT(count, 0);
+    CHECK_INT(store_articles_page(st, a, NULL, 10, &page, &got, &more), STORE_OK);
+    CHECK(got == 0 && !more);
+
+    /* 25 articles at four times only, so that pages end inside runs of equal times. */
+    char slugs[25][8];
+    for (int i = 0; i < 25; i++) {
+        snprintf(slugs[i], sizeof slugs[i], "s%02d", i);
+        save_one(st, article(slugs[i], i % 2 ? "nj" : "gsn", "politics", 1000 * (i % 4)));
+    }
+    CHECK_INT(store_articles_count(st, &count), STORE_OK);
+    CHECK_INT(count, 25);
+    struct article_query all = {.limit = 100};
+    CHECK_INT(store_articles_latest(st, a, &all, &list, &n), STORE_OK);
+    CHECK_INT(n, 25);
+
+    size_t seen = 0, pages = 0;
+    struct article_cursor cursor, *after = NULL;
+    do {
+        CHECK_INT(store_articles_page(st, a, after, 7, &page, &got, &more), STORE_OK);
+        pages++;
+        CHECK(got == 7 || !more);
+        for (size_t k = 0; k < got && seen < n; k++, seen++)
+            CHECK_STR(page[k].slug, list[seen].slug);
+        if (got) {
+            cursor.published_at = page[got - 1].published_at;
+            cursor.id = page[got - 1].id;
+            after = &cursor;
+        }
+        CHECK_STR(got ? page[0].body_html : "", "");
+        if (pages == 1) /* newer than every cursor from now on: on no later page */
+            save_one(st, article("late", "nj", "politics", 9000));
+    } while (more && pages < 10);
+    CHECK_INT(seen, 25);
+    CHECK_INT(pages, 4);
+    CHECK_INT(store_articles_count(st, &count), STORE_OK);
+    CHECK_INT(count, 26);
+
+    /* The limit is clamped to 1 .. STORE_ARTICLE_PAGE_MAX. */
+    CHECK_INT(store_articles_page(st, a, NULL, 0, &page, &got, &more), STORE_OK);
+    CHECK(got == 1 && more);
+    CHECK_STR(got ? page[0].slug : "", "late");
+    CHECK_INT(store_articles_page(st, a, NULL, STORE_ARTICLE_PAGE_MAX + 5, &page, &got, &more),
+              STORE_OK);
+    CHECK(got == 26 && !more);
+    store_close(st);
+out:
+    arena_free(a);
+    tmpdb_remove(&t);
+}
+
 static void test_upsert_by_slug(void)
 {
     struct tmpdb t;
@@ -607,6 +675,7 @@ void suite_store(void)
     RUN(test_save_and_lookup);
     RUN(test_not_found);
     RUN(test_latest);
+    RUN(test_articles_page);
     RUN(test_upsert_by_slug);
     RUN(test_batch_all_or_none);
     RUN(test_content_version_across_stores);
