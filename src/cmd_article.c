@@ -1,8 +1,11 @@
 /*
  * cmd_article.c: `broadsheet article import` (Markdown files with a front-matter header, all in
- * one transaction: import.h) and `broadsheet article list` (newest first).
+ * one transaction: import.h) and `broadsheet article list` (newest first, a page at a time, with
+ * the total).
  */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include "arena.h"
@@ -26,19 +29,53 @@ static int command_article_import(struct cli_call *call)
     return 0;
 }
 
+#define LIST_DEFAULT 50 /* articles a page of `article list` shows unless --limit says */
+
+/* Parses a cursor as `article list` prints it, "PUBLISHED_AT:ID" (two whole numbers), into *c.
+ * Returns 0, or -1 (*c untouched). */
+static int parse_cursor(const char *text, struct article_cursor *c)
+{
+    char *colon, *end;
+    errno = 0;
+    long long published = strtoll(text, &colon, 10);
+    if (errno || colon == text || *colon != ':' || colon[1] == '-' || colon[1] == '+')
+        return -1;
+    long long id = strtoll(colon + 1, &end, 10);
+    if (errno || end == colon + 1 || *end || id < 1)
+        return -1;
+    c->published_at = published;
+    c->id = id;
+    return 0;
+}
+
+/* Lists one page of articles, newest first, then the true total and, when more follow, the
+ * command that shows the next page: its --before is the last article's place in the order, so
+ * paging costs the same however deep it goes, and articles published meanwhile shift nothing. */
 static int command_article_list(struct cli_call *call)
 {
+    const char *limit_text = cli_value(call, "limit"), *before = cli_value(call, "before");
+    long limit = LIST_DEFAULT;
+    if (limit_text && cmd_parse_whole(limit_text, 1, STORE_ARTICLE_PAGE_MAX, &limit) < 0)
+        return cli_usage_error(call, "'%s' is not a limit (a whole number from 1 to %d)",
+                               limit_text, STORE_ARTICLE_PAGE_MAX);
+    struct article_cursor cursor;
+    if (before && parse_cursor(before, &cursor) < 0)
+        return cli_usage_error(call,
+                               "'%s' is not a place in the list (give the --before that the "
+                               "page before printed)",
+                               before);
     struct store *st = cli_store(call);
     if (!st)
         return 1;
     struct arena *a = arena_new(0);
-    int rc = 0;
-    struct article_query q = {.limit = 1000};
+    int rc = 1, more;
+    int64_t total;
     struct article *list;
     size_t n;
-    if (store_articles_latest(st, a, &q, &list, &n) != STORE_OK) {
+    if (store_articles_count(st, &total) != STORE_OK ||
+        store_articles_page(st, a, before ? &cursor : NULL, (int)limit, &list, &n, &more) !=
+            STORE_OK) {
         fprintf(stderr, "broadsheet: cannot list articles\n");
-        rc = 1;
         goto out;
     }
     for (size_t i = 0; i < n; i++) {
@@ -51,17 +88,40 @@ static int command_article_list(struct cli_call *call)
                list[i].publication.slug, list[i].section.slug, list[i].slug);
         printf("    %s\n", list[i].headline);
     }
-    printf("%zu article%s\n", n, n == 1 ? "" : "s");
+    if (!before && !more)
+        printf("%lld article%s\n", (long long)total, total == 1 ? "" : "s");
+    else if (!before)
+        printf("%zu of %lld articles shown, the newest\n", n, (long long)total);
+    else
+        printf("%zu of %lld article%s shown, those before %s%s\n", n, (long long)total,
+               total == 1 ? "" : "s", before, more ? "" : "; no more after them");
+    if (more) {
+        char limit_option[48] = "";
+        if (limit != LIST_DEFAULT)
+            snprintf(limit_option, sizeof limit_option, " --limit %ld", limit);
+        printf("next page: broadsheet article list --before %lld:%lld%s\n",
+               (long long)list[n - 1].published_at, (long long)list[n - 1].id, limit_option);
+    }
+    rc = 0;
 out:
     arena_free(a);
     return rc;
 }
+
+static const struct cli_option list_options[] = {
+    {"limit", "N", 0},
+    {"before", "CURSOR", 0},
+    {NULL, NULL, 0},
+};
 
 const struct cli_command cmd_article[] = {
     {"article import", "FILE.md...", NULL, CLI_STORE,
      "import articles (Markdown with a front-matter header); all the files in one transaction: "
      "all or nothing",
      command_article_import},
-    {"article list", "", NULL, CLI_STORE, "list articles, newest first", command_article_list},
+    {"article list", "", list_options, CLI_STORE,
+     "list articles, newest first, 50 at a time (--limit: up to 10000), with how many there are "
+     "in all; when more follow, it prints the --before CURSOR that shows the next page",
+     command_article_list},
     {NULL, NULL, NULL, 0, NULL, NULL},
 };

@@ -147,3 +147,37 @@ test('a running server shows an article imported by the CLI, and its changes', {
     await srv.stop();
   }
 });
+
+test('article list pages with --limit and the printed --before, with the true total', () => {
+  const db = initDemoDb('paging.db');
+  const slugsOf = (out) => out.split('\n').map((l) => /^\d{4}-\d\d-\d\d \d\d:\d\d\s+\S+\s+\S+\s+\S+\s+(\S+)$/.exec(l)?.[1])
+    .filter(Boolean);
+  const all = runCli(['article', 'list', '--db', db]);
+  assert.equal(all.status, 0, show(all));
+  const total = Number(/^(\d+) articles$/m.exec(all.stdout)?.[1]);
+  const everything = slugsOf(all.stdout);
+  assert.ok(total > 5 && everything.length === total, all.stdout);
+  assert.ok(!/next page/.test(all.stdout), all.stdout);
+
+  // Follow the "next page:" lines to the end: every article once, in the same order.
+  const paged = [];
+  let args = ['article', 'list', '--limit', '5'];
+  for (let page = 0; args && page < 10; page++) {
+    const r = runCli([...args, '--db', db]);
+    assert.equal(r.status, 0, show(r));
+    const slugs = slugsOf(r.stdout);
+    assert.ok(slugs.length <= 5, r.stdout);
+    assert.match(r.stdout, new RegExp(`^${slugs.length} of ${total} articles shown`, 'm'), r.stdout);
+    paged.push(...slugs);
+    const next = /^next page: broadsheet (.*)$/m.exec(r.stdout);
+    args = next ? next[1].split(' ') : null;
+  }
+  assert.deepEqual(paged, everything);
+
+  for (const bad of [['--limit', '0'], ['--limit', '10001'], ['--limit', 'ten'], ['--before', 'yesterday'],
+    ['--before', '1402509600'], ['--before', '1402509600:x']]) {
+    const r = runCli(['article', 'list', ...bad, '--db', db]);
+    assert.equal(r.status, 2, `${bad.join(' ')}: ${show(r)}`);
+    assert.match(r.stderr, /^broadsheet: article list: /, show(r));
+  }
+});
