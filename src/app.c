@@ -18,6 +18,7 @@
 #include "util.h"
 
 #define PURGE_INTERVAL 3600 /* seconds between purges of expired sessions and links */
+#define FOLLOW_MAX 20000    /* changed tags one tick invalidates one by one; more flush */
 #define JOB_QUEUE_MAX 256   /* requests waiting for the job pool; more get 503 */
 
 /* The site's name for mail: the host publication's, or the configured one. The string lives in
@@ -81,7 +82,9 @@ int app_init(struct app *app, const struct config *config, struct store *store)
         fprintf(stderr, "broadsheet: theme: %s\n", err);
         return -1;
     }
-    app->cache = cache_new((size_t)config->cache_entries);
+    app->cache = cache_new(config->cache_bytes);
+    /* Facts are tiny: a sixty-fourth of the pages' budget holds them for a million articles. */
+    app->facts = cache_new(config->cache_bytes / 64);
     if (store_secret(store, "csrf", app->csrf_key) != STORE_OK) {
         fprintf(stderr, "broadsheet: cannot read or create the server secret\n");
         return -1;
@@ -104,7 +107,10 @@ int app_init(struct app *app, const struct config *config, struct store *store)
     app->log_fd = accesslog_open(config->access_log, &failed);
     if (failed)
         return -1;
-    store_content_version(store, &app->content_version);
+    if (store_change_seq(store, &app->change_seq) != STORE_OK) {
+        fprintf(stderr, "broadsheet: cannot read the change log\n");
+        return -1;
+    }
     return 0;
 }
 
@@ -118,6 +124,7 @@ void app_free(struct app *app)
     free(app->trusted_proxies);
     ratelimit_free(app->limits);
     cache_free(app->cache);
+    cache_free(app->facts);
     assets_free(app->assets);
     tmpl_set_free(app->templates);
     free(app->site_url);
@@ -128,26 +135,67 @@ void app_free(struct app *app)
     app->log_fd = -1;
 }
 
-/* Every tick, on the server's main thread:
- *   - the page cache is flushed when the store's content version changed (an edit here, or an
- *     import by another process);
+/* Tags read from the change log in one tick (follow_changes). */
+struct changed {
+    char **tags;
+    size_t n, cap;
+    int64_t last; /* the highest sequence number read */
+};
+
+static void changed_add(void *ctx, const char *tag, int64_t seq)
+{
+    struct changed *c = ctx;
+    if (c->n == c->cap) {
+        c->cap = c->cap ? c->cap * 2 : 16;
+        c->tags = xrealloc(c->tags, c->cap * sizeof *c->tags);
+    }
+    c->tags[c->n++] = xstrdup(tag);
+    if (seq > c->last)
+        c->last = seq;
+}
+
+/* Drops from the caches what shows anything written since the last tick, by this process or
+ * another (store_changes_since). More than FOLLOW_MAX changed tags at once (a large import)
+ * flush both caches instead: one pass to drop everything beats looking up that many tags. */
+static void follow_changes(struct app *app)
+{
+    struct changed c = {.last = app->change_seq};
+    int n = store_changes_since(app->store, app->change_seq, FOLLOW_MAX + 1, changed_add, &c);
+    if (n > FOLLOW_MAX) {
+        int64_t seq; /* read before the flush: anything later is seen next tick */
+        if (store_change_seq(app->store, &seq) == STORE_OK) {
+            cache_flush(app->cache);
+            cache_flush(app->facts);
+            app->change_seq = seq;
+        }
+    } else if (n > 0) {
+        cache_invalidate(app->cache, (const char *const *)c.tags, c.n);
+        cache_invalidate(app->facts, (const char *const *)c.tags, c.n);
+        app->change_seq = c.last;
+    }
+    for (size_t i = 0; i < c.n; i++)
+        free(c.tags[i]);
+    free(c.tags);
+}
+
+/* Every tick (APP_TICK_MS), on the server's main thread:
+ *   - the page cache and the facts cache drop what shows content changed since the last tick,
+ *     here or in another process (follow_changes), so a change is on the site within a tick;
+ * every fifth tick:
  *   - the organisations' address ranges are reloaded when the paywall version changed
  *     (paywall_refresh);
- *   - the ad impressions and clicks counted in memory since the last tick are added to the
- *     database (ads_flush);
- *   - once an hour, expired sessions and single-use links are deleted. */
+ *   - the ad impressions and clicks counted in memory since are added to the database
+ *     (ads_flush);
+ * and once an hour, expired sessions and single-use links are deleted. */
 void app_tick(struct app *app)
 {
+    follow_changes(app);
+    if (++app->ticks % 5)
+        return;
     int64_t now = util_now();
     if (now >= app->next_purge) {
         store_accounts_purge(app->store, now);
         app->next_purge = now + PURGE_INTERVAL;
-    }
-    int64_t version;
-    if (store_content_version(app->store, &version) == STORE_OK &&
-        version != app->content_version) {
-        app->content_version = version;
-        cache_flush(app->cache);
     }
     paywall_refresh(app->paywall, app->store);
     ads_flush(app->store);

@@ -1,8 +1,8 @@
 /*
  * app.h: the process-wide state of a running server, made once at start (app_init) and only
  * read afterwards (the page cache, the paywall's ranges and the limiter have their own locks).
- * Handlers reach it as r->app. The server's main thread calls app_tick a few times a second
- * for the work that is not a request's (app.c lists it).
+ * Handlers reach it as r->app. The server's main thread calls app_tick every APP_TICK_MS for
+ * the work that is not a request's (app.c lists it).
  */
 #ifndef BROADSHEET_APP_H
 #define BROADSHEET_APP_H
@@ -19,10 +19,12 @@ struct app {
     struct store *store;
     struct tmpl_set *templates;
     struct assets *assets;
-    struct page_cache *cache;
+    struct page_cache *cache;     /* rendered pages */
+    struct page_cache *facts;     /* articles' ids and access levels, by path */
     char *site_url;               /* base URL for canonical links, without a trailing slash */
     int log_fd;                   /* access log, or -1 when off */
-    int64_t content_version;      /* the store's, when the cache was last flushed for it */
+    int64_t change_seq;           /* the store's change log, followed up to here */
+    unsigned long ticks;          /* app_tick calls so far */
     int64_t next_purge;           /* when expired sessions and links are purged next */
     unsigned char csrf_key[32];   /* server secret for CSRF tokens (store_secret "csrf") */
     struct ratelimit *limits;     /* log-in, registration and reset attempts */
@@ -39,6 +41,9 @@ struct app {
 int app_init(struct app *app, const struct config *config, struct store *store);
 /* Stops the job pool and the mailer and frees what app_init made. Safe on a half-made app. */
 void app_free(struct app *app);
+
+/* How often the server calls app_tick: a change made anywhere is on the site within this. */
+#define APP_TICK_MS 100
 
 /* The periodic work of a running server, from its main thread; see app.c for the list. */
 void app_tick(struct app *app);

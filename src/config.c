@@ -10,14 +10,16 @@
 
 #include "util.h"
 
-enum directive_type { TYPE_STRING, TYPE_INT };
+/* TYPE_SIZE: a byte count, as a whole number with an optional K, M or G suffix (binary: 1K is
+ * 1024), kept in a size_t; min and max are in bytes. */
+enum directive_type { TYPE_STRING, TYPE_INT, TYPE_SIZE };
 
 struct directive {
     const char *name;
     enum directive_type type;
     size_t offset;        /* of the field in struct config */
     const char *fallback; /* default, as text */
-    long min, max;        /* for TYPE_INT */
+    long min, max;        /* for TYPE_INT and TYPE_SIZE */
     const char *help;
 };
 
@@ -44,8 +46,8 @@ static const struct directive directives[] = {
     {"body_min_rate", TYPE_INT, FIELD(body_min_rate), "1024", 0, 1000000000,
      "bytes per second a request body must average, judged once it has had header_timeout "
      "(0: no limit)"},
-    {"cache_entries", TYPE_INT, FIELD(cache_entries), "10000", 16, 10000000,
-     "pages kept in the page cache"},
+    {"cache_bytes", TYPE_SIZE, FIELD(cache_bytes), "256M", 1L << 20, 1L << 40,
+     "memory for the page cache (K, M or G; pages are evicted singly past it)"},
     {"access_log", TYPE_STRING, FIELD(access_log), "-", 0, 0,
      "access log: - (standard output), off, or a file"},
     {"cookie_secure", TYPE_INT, FIELD(cookie_secure), "0", 0, 1,
@@ -143,6 +145,21 @@ static int apply(struct config *c, const struct directive *d, const char *value,
     char *end;
     errno = 0;
     long n = strtol(value, &end, 10);
+    if (d->type == TYPE_SIZE) {
+        int shift = *end == 'K' || *end == 'k' ? 10 : *end == 'M' || *end == 'm' ? 20
+                  : *end == 'G' || *end == 'g' ? 30 : 0;
+        if (shift)
+            end++;
+        if (!*value || !isdigit((unsigned char)*value) || *end || errno || n < 0 ||
+            n > (d->max >> shift) || (n << shift) < d->min) {
+            snprintf(err, errlen,
+                     "invalid value '%s' for %s (bytes, with K, M or G: from %ldM to %ldG)",
+                     value, d->name, d->min >> 20, d->max >> 30);
+            return -1;
+        }
+        *(size_t *)(void *)field = (size_t)n << shift;
+        return 0;
+    }
     if (!*value || *end || errno || n < d->min || n > d->max) {
         snprintf(err, errlen, "invalid value '%s' for %s (a whole number from %ld to %ld)", value,
                  d->name, d->min, d->max);

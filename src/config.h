@@ -24,7 +24,7 @@ struct config {
     int timeout;          /* idle connection timeout, seconds */
     int header_timeout;   /* a request's head must arrive within this, seconds (screen.h) */
     int body_min_rate;    /* bytes per second a body keeps up after its grace (screen.h) */
-    int cache_entries;    /* page cache size, pages */
+    size_t cache_bytes;   /* page cache budget, bytes (cache.h) */
     char *access_log;     /* "-" for stdout, "off", or a file path */
 
     /* accounts */

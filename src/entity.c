@@ -14,6 +14,10 @@
 #include "respond.h"
 #include "util.h"
 
+/* What a libmicrohttpd response object with our dozen headers costs beside its body, roughly:
+ * for the cache's byte budget. */
+#define ENTITY_RESPONSE_OVERHEAD 1024
+
 /* Smaller bodies are not worth compressing: the headers alone outweigh the saving. */
 #define MIN_COMPRESS 256
 
@@ -27,6 +31,8 @@ struct variant {
 };
 
 struct entity {
+    atomic_int refs; /* entity_ref/entity_free; freed at zero */
+    size_t bytes;    /* what it holds in memory, roughly (entity_bytes) */
     unsigned status;
     char *content_type; /* for copies (entity_copy_headers) */
     char *cache_control;
@@ -139,6 +145,7 @@ struct entity *entity_new(unsigned status, const char *content_type, const char 
                           const void *body, size_t len, int compress)
 {
     struct entity *e = xcalloc(1, sizeof *e);
+    atomic_init(&e->refs, 1);
     e->status = status;
     e->content_type = xstrdup(content_type);
     e->cache_control = xstrdup(cache_control);
@@ -168,6 +175,8 @@ struct entity *entity_new(unsigned status, const char *content_type, const char 
             free(gz);
         }
     }
+    /* the bodies, and for each of the four response objects its header list and bookkeeping */
+    e->bytes = sizeof *e + e->identity.len + e->gzip.len + 4 * ENTITY_RESPONSE_OVERHEAD;
     return e;
 }
 
@@ -180,9 +189,15 @@ static void variant_free(struct variant *v)
         MHD_destroy_response(v->not_modified);
 }
 
+struct entity *entity_ref(struct entity *e)
+{
+    atomic_fetch_add_explicit(&e->refs, 1, memory_order_relaxed);
+    return e;
+}
+
 void entity_free(struct entity *e)
 {
-    if (!e)
+    if (!e || atomic_fetch_sub_explicit(&e->refs, 1, memory_order_acq_rel) != 1)
         return;
     variant_free(&e->identity);
     variant_free(&e->gzip);
@@ -229,6 +244,33 @@ const char *entity_body(const struct entity *e, size_t *len)
 {
     *len = e->identity.len;
     return e->identity_body;
+}
+
+size_t entity_bytes(const struct entity *e)
+{
+    return e->bytes;
+}
+
+void entity_set_keys(struct entity *e, const char *keys)
+{
+    /* Surrogate-Key (Fastly, Varnish's xkey) separates keys by spaces, Cache-Tag (Cloudflare,
+     * Akamai) by commas. */
+    char *commas = xstrdup(keys);
+    for (char *p = commas; *p; p++)
+        if (*p == ' ')
+            *p = ',';
+    struct variant *both[2] = {&e->identity, &e->gzip};
+    for (int i = 0; i < 2; i++) {
+        struct MHD_Response *resps[2] = {both[i]->full, both[i]->not_modified};
+        for (int j = 0; j < 2; j++) {
+            if (!resps[j])
+                continue;
+            MHD_add_response_header(resps[j], "Surrogate-Key", keys);
+            MHD_add_response_header(resps[j], "Cache-Tag", commas);
+        }
+    }
+    free(commas);
+    e->bytes += 4 * 2 * strlen(keys);
 }
 
 const char *entity_etag(const struct entity *e)

@@ -23,7 +23,22 @@ struct entity;
  * owns the entity (entity_free). */
 struct entity *entity_new(unsigned status, const char *content_type, const char *cache_control,
                           const void *body, size_t len, int compress);
+
+/* Entities are reference-counted, so that the page cache can hand one out under its lock and
+ * the request sends it after the lock is released, while an eviction may drop the cache's own
+ * reference meanwhile. entity_new returns one reference; entity_ref takes another (and returns
+ * e); entity_free drops one and frees the entity with the last. */
+struct entity *entity_ref(struct entity *e);
 void entity_free(struct entity *e);
+
+/* What e holds in memory, roughly: its bodies plus the response objects' headers. The page
+ * cache counts this against its byte budget. */
+size_t entity_bytes(const struct entity *e);
+
+/* Adds the cache keys keys (space-separated, as "article:12 list:all nav") to every response
+ * of e as `Surrogate-Key` (spaces) and `Cache-Tag` (commas), so a CDN in front can purge the
+ * very set our own cache drops on a change. Only before e is first sent or shared. */
+void entity_set_keys(struct entity *e, const char *keys);
 
 /* What e answers r with: the gzip variant when r accepts it, 304 when r's If-None-Match names
  * the chosen variant's ETag (only for a 200 entity). respond_entity (respond.h) queues it. */

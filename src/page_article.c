@@ -72,6 +72,7 @@ static unsigned render_article(struct req *r, struct buf *out)
         return 404;
     if (rc != STORE_OK)
         return 500;
+    render_depends(r, "article:%lld", (long long)a.id);
 
     char path[300];
     snprintf(path, sizeof path, "/articles/%s", a.slug);
@@ -116,12 +117,12 @@ static unsigned render_article(struct req *r, struct buf *out)
 
 enum MHD_Result page_article(struct req *r)
 {
-    struct page_cache *cache = r->app->cache;
+    struct page_cache *facts = r->app->facts;
     char key[600];
-    snprintf(key, sizeof key, "meta:%s", r->path);
+    snprintf(key, sizeof key, "%s", r->path);
     int64_t meta[2]; /* id, access level */
-    if (!cache_meta_get(cache, key, meta)) {
-        uint64_t generation = cache_generation(cache);
+    if (!cache_get_facts(facts, key, meta)) {
+        uint64_t epoch = cache_epoch(facts);
         enum access_level level;
         int rc = store_article_meta(r->app->store, r->params[0], &meta[0], &level);
         if (rc == STORE_NOT_FOUND)
@@ -129,7 +130,9 @@ enum MHD_Result page_article(struct req *r)
         if (rc != STORE_OK)
             return respond_error(r, 500);
         meta[1] = level;
-        cache_meta_put(cache, key, meta, generation);
+        char tag[32];
+        snprintf(tag, sizeof tag, "article:%lld", (long long)meta[0]);
+        cache_put_facts(facts, key, meta, tag, epoch);
     }
     struct access_decision d = paywall_decide(r, meta[0], (enum access_level)meta[1]);
     r->preview = d.outcome == ACCESS_PREVIEW;

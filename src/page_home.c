@@ -16,6 +16,7 @@ unsigned page_home(struct req *r, struct buf *out)
     struct article *latest;
     size_t n;
     struct article_query q = {.limit = LATEST_COUNT + 1};
+    render_depends(r, "list:all"); /* every article's change names it: the section blocks too */
     if (store_articles_latest(st, r->arena, &q, &latest, &n) != STORE_OK)
         goto fail;
     if (n) {

@@ -22,6 +22,7 @@ unsigned page_publication(struct req *r, struct buf *out)
     struct article *list;
     size_t n;
     struct article_query q = {.publication_id = p.id, .limit = PUBLICATION_PAGE_COUNT};
+    render_depends(r, "list:publication:%lld", (long long)p.id);
     if (store_articles_latest(st, r->arena, &q, &list, &n) != STORE_OK)
         return 500;
     char path[300];

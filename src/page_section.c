@@ -21,6 +21,7 @@ unsigned page_section(struct req *r, struct buf *out)
     struct article *list;
     size_t n;
     struct article_query q = {.section_id = section.id, .limit = SECTION_PAGE_COUNT};
+    render_depends(r, "list:section:%lld", (long long)section.id);
     if (store_articles_latest(st, r->arena, &q, &list, &n) != STORE_OK)
         return 500;
     char path[300], description[400];

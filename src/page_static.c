@@ -18,8 +18,8 @@ enum MHD_Result page_static(struct req *r)
 
 enum MHD_Result page_health(struct req *r)
 {
-    int64_t version;
-    if (store_content_version(r->app->store, &version) != STORE_OK)
+    int64_t seq;
+    if (store_change_seq(r->app->store, &seq) != STORE_OK)
         return respond_text(r, 503, "database unavailable\n");
     return respond_text(r, 200, "ok\n");
 }

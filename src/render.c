@@ -144,6 +144,7 @@ json_t *render_context(struct req *r, const char *kind, const char *title, const
     const char *site_name = app->config->site_name;
     const char *site_description = "";
     json_t *nav = json_array(), *pubs = json_array();
+    render_depends(r, "nav");
     struct section *sections;
     size_t n;
     if (store_sections(app->store, r->arena, &sections, &n) == STORE_OK) {
@@ -282,4 +283,30 @@ json_t *render_append(json_t *array, json_t *value)
         return NULL;
     }
     return array;
+}
+
+void render_depends(struct req *r, const char *fmt, ...)
+{
+    char tag[128];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(tag, sizeof tag, fmt, ap);
+    va_end(ap);
+    if (n <= 0 || (size_t)n >= sizeof tag) {
+        r->deps_full = 1;
+        return;
+    }
+    /* already there? tags are separated by single spaces */
+    for (const char *p = r->deps; (p = strstr(p, tag)) != NULL; p++)
+        if ((p == r->deps || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+            return;
+    size_t need = (r->deps_len ? 1 : 0) + (size_t)n + 1;
+    if (r->deps_len + need > sizeof r->deps) {
+        r->deps_full = 1;
+        return;
+    }
+    if (r->deps_len)
+        r->deps[r->deps_len++] = ' ';
+    memcpy(r->deps + r->deps_len, tag, (size_t)n + 1);
+    r->deps_len += (size_t)n;
 }

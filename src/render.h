@@ -32,6 +32,13 @@ json_t *render_context(struct req *r, const char *kind, const char *title, const
  * on work (logged every time). */
 unsigned render_page(struct req *r, const char *name, json_t *ctx, struct buf *out);
 
+/* Records that the page being rendered shows what the cache tag fmt… names (cache.h): "nav"
+ * (sections and publications, on every page), "article:ID", "list:all" (the newest articles),
+ * "list:section:ID", "list:publication:ID". They are the keys of the store's change log
+ * (migrations/sqlite/009_changes.sql): a page is dropped from the cache exactly when one of its
+ * tags changes. A page that reads something from the store must name it here. */
+void render_depends(struct req *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* A card (headline, dek, url, byline, dates, section, publication) for a list of articles. */
 json_t *render_card(const struct article *a);
 /* An array of cards for list[0..n). */

@@ -56,6 +56,9 @@ struct req_extra_header {
     const char *name, *value;
 };
 
+/* Room for a page's cache tags (render_depends): a page shows a handful. */
+#define REQ_MAX_DEPS 256
+
 struct req {
     struct app *app;
     struct MHD_Connection *conn;
@@ -90,6 +93,12 @@ struct req {
     const char *anonymous_id;        /* the anonymous CSRF binding cookie's value, or NULL */
     const struct paywall_note *note; /* what the paywall tells this reader (paywall.h), or NULL */
     int preview;                     /* the article page is rendered as the paywall's preview */
+    /* What the page being rendered shows, as cache tags (render_depends): space-separated, in a
+     * fixed buffer so that collecting them allocates nothing; deps_full when they did not fit
+     * (the page is then not cached). */
+    char deps[REQ_MAX_DEPS];
+    size_t deps_len;
+    int deps_full;
     struct req_extra_header headers[REQ_MAX_HEADERS]; /* respond_header's */
     int header_count;
 

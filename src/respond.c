@@ -261,12 +261,18 @@ enum MHD_Result respond_error(struct req *r, unsigned status)
         return respond_error_with(r, status, NULL, NULL, 0);
     char key[32];
     snprintf(key, sizeof key, "!error:%u", status);
-    enum MHD_Result result;
     struct page_cache *cache = r->app->cache;
-    if (cache_send(cache, key, r, &result))
-        return result;
-    uint64_t generation = cache_generation(cache);
-    return cache_put_send(cache, key, error_entity(r, status), generation, r);
+    struct entity *e = cache_get(cache, key);
+    if (!e) {
+        /* An error page shows the navigation and nothing of the request: "nav" is its one
+         * dependency, whatever the failed page had collected before it gave up. */
+        uint64_t epoch = cache_epoch(cache);
+        e = error_entity(r, status);
+        cache_put(cache, key, e, "nav", epoch);
+    }
+    enum MHD_Result result = respond_entity(r, e);
+    entity_free(e);
+    return result;
 }
 
 enum MHD_Result respond_error_with(struct req *r, unsigned status, const char *header,
@@ -358,17 +364,15 @@ static enum MHD_Result send_personal(struct req *r, const char *page, size_t len
     return queue(r, MHD_HTTP_OK, resp, body_len, 1);
 }
 
-/* What cache_with_body hands the cached body to: the request and its result. */
-struct personal_send {
-    struct req *r;
-    enum MHD_Result result;
-};
-
-/* cache_with_body's callback: sends the cached body with the reader's bytes spliced in. */
-static void send_personal_cached(void *ctx, const char *body, size_t len)
+/* Sends the page e: as it is to a reader who gets the shared page, else with the reader's
+ * bytes spliced in. */
+static enum MHD_Result send_page(struct req *r, struct entity *e, int personal)
 {
-    struct personal_send *p = ctx;
-    p->result = send_personal(p->r, body, len);
+    if (!personal)
+        return respond_entity(r, e);
+    size_t len;
+    const char *body = entity_body(e, &len);
+    return send_personal(r, body, len);
 }
 
 enum MHD_Result respond_cached(struct req *r, const char *key, route_render_fn render)
@@ -376,26 +380,31 @@ enum MHD_Result respond_cached(struct req *r, const char *key, route_render_fn r
     struct page_cache *cache = r->app->cache;
     int personal = r->reader || r->header_count || r->note || r->on_job;
     enum MHD_Result result;
-    if (!personal && cache_send(cache, key, r, &result))
+    struct entity *e = cache_get(cache, key);
+    if (e) {
+        result = send_page(r, e, personal);
+        entity_free(e);
         return result;
-    struct personal_send p = {r, MHD_NO};
-    if (personal && cache_with_body(cache, key, send_personal_cached, &p))
-        return p.result;
-    uint64_t generation = cache_generation(cache);
+    }
+    uint64_t epoch = cache_epoch(cache); /* before the store is read: see cache.h */
+    r->deps_len = 0;
+    r->deps[0] = '\0';
+    r->deps_full = 0;
     struct buf body = BUF_INIT;
     unsigned status = render(r, &body);
     if (status != MHD_HTTP_OK) {
         buf_free(&body);
         return respond_error(r, status);
     }
-    struct entity *e =
-        entity_new(MHD_HTTP_OK, "text/html; charset=utf-8", "no-cache", body.data, body.len, 1);
-    if (personal) {
-        cache_put(cache, key, e, generation);
-        result = send_personal(r, body.data, body.len);
-    } else {
-        result = cache_put_send(cache, key, e, generation, r);
-    }
+    e = entity_new(MHD_HTTP_OK, "text/html; charset=utf-8", "no-cache", body.data, body.len, 1);
     buf_free(&body);
+    if (r->deps_len)
+        entity_set_keys(e, r->deps);
+    /* A page whose tags did not all fit could not be invalidated precisely: it is sent, not
+     * kept. */
+    if (!r->deps_full)
+        cache_put(cache, key, e, r->deps, epoch);
+    result = send_page(r, e, personal);
+    entity_free(e);
     return result;
 }

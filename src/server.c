@@ -24,7 +24,6 @@
 #include "util.h"
 
 #define DRAIN_SECONDS 10 /* how long shutdown waits for requests in flight */
-#define TICK_MS 500      /* how often app_tick runs */
 
 /* Resolves address:port into *ss. Returns 0 or -1 (printed). */
 static int resolve(const char *address, int port, struct sockaddr_storage *ss, socklen_t *len)
@@ -142,7 +141,7 @@ int server_run(const struct config *config, struct store *store)
 
     /* Wait for a stop signal, ticking meanwhile (app_tick lists what a tick does). */
     for (;;) {
-        struct timespec wait = {0, TICK_MS * 1000000L};
+        struct timespec wait = {0, APP_TICK_MS * 1000000L};
         int sig = sigtimedwait(&stop_signals, NULL, &wait);
         if (sig == SIGTERM || sig == SIGINT) {
             fprintf(stderr, "broadsheet: %s: finishing requests in flight\n",

@@ -125,9 +125,16 @@ int store_begin(struct store *st);
 int store_commit(struct store *st);
 void store_rollback(struct store *st);
 
-/* A number that changes whenever content (articles, publications, sections) changes, from
- * any process using the same database: the page cache compares it to know when to flush. */
-int store_content_version(struct store *st, int64_t *version);
+/* The change log (migrations/sqlite/009_changes.sql): every write to content, from any process
+ * using the database, records in the same transaction the cache tags it touches ("article:12",
+ * "list:all", "list:section:3", "list:publication:1", "nav"), each with the sequence number
+ * of its latest change. store_change_seq reads the latest sequence number (0 for none yet).
+ * store_changes_since calls fn for each tag changed after seq `after`, oldest first, at most max
+ * of them, and returns how many, or STORE_ERROR. Writers are serialised and the log is read in
+ * a snapshot, so following the numbers in order never misses a change. */
+int store_change_seq(struct store *st, int64_t *seq);
+int store_changes_since(struct store *st, int64_t after, int max,
+                        void (*fn)(void *ctx, const char *tag, int64_t seq), void *ctx);
 
 /* 1 if the database holds no publication yet (a fresh database, ready for the demo), 0 if it
  * does, -1 if it cannot be read. */

@@ -152,7 +152,8 @@ enum statement {
     STMT_SAVEPOINT,
     STMT_RELEASE,
     STMT_ROLLBACK_TO,
-    STMT_CONTENT_VERSION,
+    STMT_CHANGE_SEQ,
+    STMT_CHANGES_SINCE,
     STMT_ANY_PUBLICATION,
     STMT_PUBLICATION_UPSERT,
     STMT_SECTION_UPSERT,
@@ -254,7 +255,8 @@ static const char *const statements[STMT_COUNT] = {
     [STMT_SAVEPOINT] = "SAVEPOINT nested",
     [STMT_RELEASE] = "RELEASE nested",
     [STMT_ROLLBACK_TO] = "ROLLBACK TO nested",
-    [STMT_CONTENT_VERSION] = "SELECT value FROM meta WHERE key = 'content_version'",
+    [STMT_CHANGE_SEQ] = "SELECT value FROM meta WHERE key = 'change_seq'",
+    [STMT_CHANGES_SINCE] = "SELECT tag, seq FROM changes WHERE seq > ?1 ORDER BY seq LIMIT ?2",
     [STMT_ANY_PUBLICATION] = "SELECT EXISTS (SELECT 1 FROM publications)",
     [STMT_PUBLICATION_UPSERT] =
         "INSERT INTO publications (slug, name, description, producer, partner, partner_short, "
@@ -965,6 +967,19 @@ out:
 
 /* Applies migration m (version m->version) in its own transaction, unless another process did
  * meanwhile. Returns 0 or -1 (reported; the transaction is rolled back). */
+/* Whether PRAGMA foreign_key_check finds a row whose key points nowhere (or cannot run). */
+static int foreign_keys_broken(sqlite3 *db)
+{
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(db, "PRAGMA foreign_key_check", -1, &s, NULL) != SQLITE_OK)
+        return 1;
+    int rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    return rc != SQLITE_DONE;
+}
+
+static int migrate_all(sqlite3 *db, char *err, size_t errlen);
+
 static int apply_migration(sqlite3 *db, const struct migration *m, char *err, size_t errlen)
 {
     int version, rc = -1;
@@ -981,6 +996,11 @@ static int apply_migration(sqlite3 *db, const struct migration *m, char *err, si
         report(err, errlen, "migration %s: %s", m->name, msg);
         goto out;
     }
+    if (foreign_keys_broken(db)) {
+        report(err, errlen, "migration %s: it would leave a foreign key pointing nowhere",
+               m->name);
+        goto out;
+    }
     /* PRAGMA takes no bound parameters; the number is the compiled-in migration's own version,
      * never outside data, so formatting it is safe. */
     char pragma[64];
@@ -994,8 +1014,25 @@ out:
     return rc;
 }
 
-/* Brings db's schema up to the binary's latest migration. Returns 0 or -1 (reported). */
+/* Brings db's schema up to the binary's latest migration. Returns 0 or -1 (reported).
+ *
+ * Foreign keys are not enforced while migrations run: a migration that rebuilds a table (the
+ * only way SQLite reorders or retypes columns) drops the old one, and with enforcement on that
+ * would delete, by ON DELETE CASCADE, every row that refers to it. The pragma cannot change
+ * inside a transaction, so it is set around them, and each migration instead checks every key
+ * (PRAGMA foreign_key_check) before it commits. */
 static int migrate(sqlite3 *db, char *err, size_t errlen)
+{
+    if (exec_sql(db, "PRAGMA foreign_keys = OFF", err, errlen) != 0)
+        return -1;
+    int rc = migrate_all(db, err, errlen);
+    if (exec_sql(db, "PRAGMA foreign_keys = ON", rc == 0 ? err : NULL, errlen) != 0)
+        return -1;
+    return rc;
+}
+
+/* migrate's work. */
+static int migrate_all(sqlite3 *db, char *err, size_t errlen)
 {
     int version;
     if (schema_version(db, &version, err, errlen) != 0)
@@ -1083,7 +1120,7 @@ void store_thread_done(struct store *st)
     conn_free(c);
 }
 
-/* The integer value of the meta row read by statement id (STMT_CONTENT_VERSION or
+/* The integer value of the meta row read by statement id (STMT_CHANGE_SEQ or
  * STMT_PAYWALL_VERSION) into *value. STORE_OK or STORE_ERROR (reported with what). */
 static int meta_value(struct store *st, enum statement id, int64_t *value, const char *what)
 {
@@ -1103,9 +1140,34 @@ out:
     return rc;
 }
 
-int store_content_version(struct store *st, int64_t *version)
+int store_change_seq(struct store *st, int64_t *seq)
 {
-    return meta_value(st, STMT_CONTENT_VERSION, version, "content version");
+    return meta_value(st, STMT_CHANGE_SEQ, seq, "change log's sequence number");
+}
+
+int store_changes_since(struct store *st, int64_t after, int max,
+                        void (*fn)(void *ctx, const char *tag, int64_t seq), void *ctx)
+{
+    struct conn *c = conn_get(st, NULL, 0);
+    sqlite3_stmt *s = NULL;
+    int rc = STORE_ERROR, n = 0;
+    if (!c || !(s = stmt_get(c, STMT_CHANGES_SINCE, NULL, 0)))
+        goto out;
+    sqlite3_bind_int64(s, 1, after);
+    sqlite3_bind_int(s, 2, max);
+    int step;
+    while ((step = conn_step(c, s)) == SQLITE_ROW) {
+        fn(ctx, (const char *)sqlite3_column_text(s, 0), sqlite3_column_int64(s, 1));
+        n++;
+    }
+    if (step != SQLITE_DONE) {
+        report(NULL, 0, "reading the change log: %s", sqlite3_errmsg(c->db));
+        goto out;
+    }
+    rc = n;
+out:
+    stmt_done(s);
+    return rc;
 }
 
 /* Returns 1 (no publication), 0, or STORE_ERROR (-1) when the database cannot be read. */

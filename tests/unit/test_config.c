@@ -53,7 +53,7 @@ static int same_ints(const struct config *a, const struct config *b)
 {
     return a->port == b->port && a->threads == b->threads &&
            a->connection_limit == b->connection_limit && a->per_ip_limit == b->per_ip_limit &&
-           a->timeout == b->timeout && a->cache_entries == b->cache_entries;
+           a->timeout == b->timeout && a->cache_bytes == b->cache_bytes;
 }
 
 static void test_defaults(void)
@@ -71,7 +71,7 @@ static void test_defaults(void)
     CHECK_INT(c.connection_limit, 1000);
     CHECK_INT(c.per_ip_limit, 512);
     CHECK_INT(c.timeout, 30);
-    CHECK_INT(c.cache_entries, 10000);
+    CHECK_INT(c.cache_bytes, (size_t)256 << 20);
     CHECK_STR(c.access_log, "-");
     config_free(&c);
     CHECK(c.address == NULL); /* free leaves no dangling strings */
@@ -89,8 +89,14 @@ static void test_set_ints(void)
     CHECK_INT(c.port, 0);
     CHECK_INT(config_set(&c, "port", "65535", err, sizeof err), 0);
     CHECK_INT(c.port, 65535);
-    CHECK_INT(config_set(&c, "cache_entries", "16", err, sizeof err), 0);
-    CHECK_INT(c.cache_entries, 16);
+    CHECK_INT(config_set(&c, "cache_bytes", "64M", err, sizeof err), 0);
+    CHECK_INT(c.cache_bytes, (size_t)64 << 20);
+    CHECK_INT(config_set(&c, "cache_bytes", "2g", err, sizeof err), 0);
+    CHECK_INT(c.cache_bytes, (size_t)2 << 30);
+    CHECK_INT(config_set(&c, "cache_bytes", "1048576", err, sizeof err), 0);
+    CHECK_INT(c.cache_bytes, (size_t)1 << 20);
+    CHECK_INT(config_set(&c, "cache_bytes", "4096K", err, sizeof err), 0);
+    CHECK_INT(c.cache_bytes, (size_t)4 << 20);
     CHECK_INT(config_set(&c, "timeout", "3600", err, sizeof err), 0);
     CHECK_INT(c.timeout, 3600);
     config_free(&c);
@@ -113,7 +119,14 @@ static void test_set_bad_ints(void)
         {"port", "1e3"},
         {"port", "99999999999999999999"},
         {"port", "-99999999999999999999"},
-        {"cache_entries", "15"},
+        {"cache_bytes", "1048575"}, /* under 1M */
+        {"cache_bytes", "2T"},
+        {"cache_bytes", "1025G"},
+        {"cache_bytes", "-1M"},
+        {"cache_bytes", "M"},
+        {"cache_bytes", "64MB"},
+        {"cache_bytes", " 64M"},
+        {"cache_bytes", "99999999999999999999G"},
         {"timeout", "0"},
         {"threads", "257"},
         {"connection_limit", "0"},
@@ -200,8 +213,8 @@ static void test_dash_and_underscore(void)
     CHECK_INT(c.per_ip_limit, 7);
     CHECK_INT(config_set(&c, "per_ip-limit", "8", err, sizeof err), 0);
     CHECK_INT(c.per_ip_limit, 8);
-    CHECK_INT(config_set(&c, "cache-entries", "x", err, sizeof err), -1);
-    CHECK(strstr(err, "cache_entries") != NULL);
+    CHECK_INT(config_set(&c, "cache-bytes", "x", err, sizeof err), -1);
+    CHECK(strstr(err, "cache_bytes") != NULL);
     config_free(&c);
 }
 
@@ -372,7 +385,7 @@ static void test_print_help(void)
     CHECK(strstr(text, "--port") != NULL);
     CHECK(strstr(text, "--demo-dir") != NULL); /* flags are spelled with '-' */
     CHECK(strstr(text, "--demo_dir") == NULL);
-    CHECK(strstr(text, "--cache-entries") != NULL);
+    CHECK(strstr(text, "--cache-bytes") != NULL);
     CHECK(strstr(text, "8080") != NULL);
     free(text);
 }

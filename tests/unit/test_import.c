@@ -433,7 +433,7 @@ static void test_import_batch_all_or_nothing(void)
     struct store *st = open_newsroom(&t);
     if (!st)
         goto out;
-    CHECK_INT(store_content_version(st, &before), STORE_OK);
+    CHECK_INT(store_change_seq(st, &before), STORE_OK);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *paths[] = {FIXTURES "/import/good.md", (char *)cases[i].second};
         char err[512] = "";
@@ -441,7 +441,7 @@ static void test_import_batch_all_or_nothing(void)
         CHECK_STR(err, cases[i].err);
         CHECK_INT(article_count(st), 0);
     }
-    CHECK_INT(store_content_version(st, &after), STORE_OK);
+    CHECK_INT(store_change_seq(st, &after), STORE_OK);
     CHECK_INT(after, before);
     store_close(st);
 out:

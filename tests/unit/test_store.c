@@ -106,7 +106,7 @@ static void test_open_migrate_reopen(void)
     if (!st)
         goto out;
     CHECK_INT(store_is_empty(st), 1);
-    CHECK_INT(store_content_version(st, &v1), STORE_OK);
+    CHECK_INT(store_change_seq(st, &v1), STORE_OK);
     CHECK_INT(v1, 0);
     store_close(st);
 
@@ -120,7 +120,7 @@ static void test_open_migrate_reopen(void)
     st = open_store(&t);
     if (!st)
         goto out;
-    CHECK_INT(store_content_version(st, &v2), STORE_OK);
+    CHECK_INT(store_change_seq(st, &v2), STORE_OK);
     CHECK_INT(v2, v1);
     store_close(st);
     pragma_value(t.path, "PRAGMA user_version", value, sizeof value);
@@ -455,7 +455,7 @@ static void test_batch_all_or_none(void)
         goto out;
     save_newsroom(st);
     save_one(st, article("kept", "nj", "politics", 1000));
-    CHECK_INT(store_content_version(st, &before), STORE_OK);
+    CHECK_INT(store_change_seq(st, &before), STORE_OK);
 
     struct article_input bad_publication[] = {
         article("new-one", "nj", "politics", 2000),
@@ -481,7 +481,7 @@ static void test_batch_all_or_none(void)
     CHECK_INT(store_articles_save(st, no_headline, 1, err, sizeof err), STORE_ERROR);
     CHECK(strncmp(err, "article 0: ", 11) == 0);
 
-    CHECK_INT(store_content_version(st, &after), STORE_OK);
+    CHECK_INT(store_change_seq(st, &after), STORE_OK);
     CHECK_INT(after, before);
 
     /* The store still works after the rollbacks. */
@@ -493,25 +493,92 @@ out:
     tmpdb_remove(&t);
 }
 
-static void test_content_version_across_stores(void)
+/* Collects store_changes_since's tags as one "tag@seq tag@seq" string, oldest first. */
+static void collect_change(void *ctx, const char *tag, int64_t seq)
+{
+    char *out = ctx;
+    size_t len = strlen(out);
+    snprintf(out + len, 1024 - len, "%s%s", len ? " " : "", tag);
+    (void)seq;
+}
+
+static int compare_words(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorts the space-separated words of s in place (the tags of one write share a sequence number,
+ * in no particular order). */
+static void sort_words(char *s)
+{
+    char copy[1024], *words[64];
+    size_t n = 0;
+    snprintf(copy, sizeof copy, "%s", s);
+    for (char *w = strtok(copy, " "); w && n < 64; w = strtok(NULL, " "))
+        words[n++] = w;
+    qsort(words, n, sizeof *words, compare_words);
+    s[0] = '\0';
+    for (size_t i = 0; i < n; i++)
+        snprintf(s + strlen(s), 1024 - strlen(s), "%s%s", i ? " " : "", words[i]);
+}
+
+/* The tags changed since seq, as "tag tag …" sorted by name. */
+static void changes_since(struct store *st, int64_t seq, char out[1024])
+{
+    out[0] = '\0';
+    CHECK(store_changes_since(st, seq, 100, collect_change, out) >= 0);
+    sort_words(out);
+}
+
+/* Every write records the cache tags it touches, seen by another connection (as by the server
+ * while the CLI imports): an article's page and the lists that show it, before and after a
+ * move; a section or publication touches "nav". Nothing else. */
+static void test_change_log_across_stores(void)
 {
     struct tmpdb t;
     int64_t v0 = 0, v1 = 0, v2 = 0, v3 = 0;
+    char got[1024];
     CHECK(tmpdb_make(&t, "store") == 0);
     struct store *server = open_store(&t);
     struct store *importer = open_store(&t); /* as another process would */
     if (!server || !importer)
         goto out;
-    CHECK_INT(store_content_version(server, &v0), STORE_OK);
+    CHECK_INT(store_change_seq(server, &v0), STORE_OK);
+    CHECK_INT(v0, 0);
     save_newsroom(importer);
-    CHECK_INT(store_content_version(server, &v1), STORE_OK);
+    CHECK_INT(store_change_seq(server, &v1), STORE_OK);
     CHECK(v1 > v0);
+    changes_since(server, v0, got);
+    CHECK_STR(got, "nav");
     save_one(importer, article("new", "nj", "politics", 1000));
-    CHECK_INT(store_content_version(server, &v2), STORE_OK);
+    CHECK_INT(store_change_seq(server, &v2), STORE_OK);
     CHECK(v2 > v1);
-    save_one(importer, article("new", "nj", "politics", 2000)); /* an update counts too */
-    CHECK_INT(store_content_version(server, &v3), STORE_OK);
+    struct arena *a = arena_new(0);
+    struct article art;
+    CHECK_INT(store_article_by_slug(server, a, "new", &art), STORE_OK);
+    char want[1024];
+    snprintf(want, sizeof want, "article:%lld list:all list:section:%lld list:publication:%lld",
+             (long long)art.id, (long long)art.section.id, (long long)art.publication.id);
+    changes_since(server, v1, got);
+    sort_words(want);
+    CHECK_STR(got, want);
+    int64_t old_section = art.section.id, old_publication = art.publication.id;
+    save_one(importer, article("new", "gsn", "security", 2000)); /* an update, and a move */
+    CHECK_INT(store_change_seq(server, &v3), STORE_OK);
     CHECK(v3 > v2);
+    CHECK_INT(store_article_by_slug(server, a, "new", &art), STORE_OK);
+    snprintf(want, sizeof want,
+             "article:%lld list:all list:section:%lld list:publication:%lld list:section:%lld "
+             "list:publication:%lld",
+             (long long)art.id, (long long)art.section.id, (long long)art.publication.id,
+             (long long)old_section, (long long)old_publication);
+    changes_since(server, v2, got);
+    sort_words(want);
+    CHECK_STR(got, want);
+    changes_since(server, v3, got);
+    CHECK_STR(got, ""); /* nothing since */
+    CHECK_INT(store_changes_since(server, v0, 2, collect_change, got), 2); /* max is kept */
+    arena_free(a);
 out:
     store_close(importer);
     store_close(server);
@@ -548,7 +615,7 @@ static void *worker_run(void *arg)
         int64_t version;
         if (store_articles_latest(w->st, a, &q, &list, &n) != STORE_OK || n == 0)
             w->failures++;
-        if (store_content_version(w->st, &version) != STORE_OK)
+        if (store_change_seq(w->st, &version) != STORE_OK)
             w->failures++;
         arena_reset(a);
     }
@@ -592,7 +659,7 @@ out:
 static void *forgetful_run(void *arg)
 {
     int64_t version;
-    store_content_version(arg, &version);
+    store_change_seq(arg, &version);
     return NULL;
 }
 
@@ -666,8 +733,62 @@ out:
     arena_free(a);
 }
 
+/* Migration 009 rebuilds the articles table (hot columns first). Rows that refer to articles
+ * (meter reads, ON DELETE CASCADE) must survive it: the rebuild drops the old table, which
+ * with foreign keys enforced would cascade. Built at schema 8 by hand, then opened. */
+static void test_rebuild_keeps_references(void)
+{
+    struct tmpdb t;
+    sqlite3 *db = NULL;
+    struct arena *a = arena_new(0);
+    CHECK(tmpdb_make(&t, "store") == 0);
+    CHECK_INT(sqlite3_open(t.path, &db), SQLITE_OK);
+    sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+    for (size_t i = 0; i < migrations_sqlite_count && migrations_sqlite[i].version <= 8; i++)
+        CHECK_INT(sqlite3_exec(db, migrations_sqlite[i].sql, NULL, NULL, NULL), SQLITE_OK);
+    CHECK_INT(sqlite3_exec(db,
+                           "PRAGMA user_version = 8;"
+                           "INSERT INTO publications (id, slug, name) VALUES (1, 'nj', 'NJ');"
+                           "INSERT INTO sections (id, slug, name) VALUES (1, 'politics', 'P');"
+                           "INSERT INTO articles (id, slug, publication_id, section_id, headline, "
+                           "body_markdown, body_html, published_at, updated_at, access) VALUES "
+                           "(7, 'kept', 1, 1, 'Kept', 'b', '<p>b</p>', 100, 200, 'free');"
+                           "INSERT INTO users (id, email, created_at, updated_at) "
+                           "VALUES (1, 'r@example.com', 1, 1);"
+                           "INSERT INTO meter_reads VALUES (1, 7, 300);",
+                           NULL, NULL, NULL),
+              SQLITE_OK);
+    sqlite3_close(db);
+    struct store *st = open_store(&t);
+    if (!st)
+        goto out;
+    char value[32];
+    pragma_value(t.path, "SELECT count(*) FROM meter_reads WHERE article_id = 7", value,
+                 sizeof value);
+    CHECK_STR(value, "1");
+    struct article art;
+    CHECK_INT(store_article_by_slug(st, a, "kept", &art), STORE_OK);
+    CHECK_INT(art.id, 7);
+    CHECK_INT(art.published_at, 100);
+    CHECK_INT(art.updated_at, 200);
+    CHECK_STR(art.headline, "Kept");
+    CHECK_STR(art.body_html, "<p>b</p>");
+    CHECK_INT(art.access, ACCESS_FREE);
+    pragma_value(t.path, "PRAGMA foreign_key_check", value, sizeof value);
+    CHECK_STR(value, "");
+    /* enforcement is back on for the store's connections: deleting the reader cascades */
+    CHECK_INT(store_user_delete(st, 1), STORE_OK);
+    pragma_value(t.path, "SELECT count(*) FROM meter_reads", value, sizeof value);
+    CHECK_STR(value, "0");
+    store_close(st);
+out:
+    arena_free(a);
+    tmpdb_remove(&t);
+}
+
 void suite_store(void)
 {
+    RUN(test_rebuild_keeps_references);
     RUN(test_access_names);
     RUN(test_open_migrate_reopen);
     RUN(test_newer_schema_refused);
@@ -678,7 +799,7 @@ void suite_store(void)
     RUN(test_articles_page);
     RUN(test_upsert_by_slug);
     RUN(test_batch_all_or_none);
-    RUN(test_content_version_across_stores);
+    RUN(test_change_log_across_stores);
     RUN(test_threads);
     RUN(test_thread_exit_without_done);
     RUN(test_transactions);
