@@ -600,6 +600,8 @@ int cli_table_check(const struct cli_command *const *tables, char *err, size_t e
                 c->words[strlen(c->words) - 1] == ' ' || c->words[0] == '-')
                 return problem(err, errlen, "'%s': words must be separated by single spaces",
                                c->words);
+            if (!strcmp(c->words, "help") || !strncmp(c->words, "help ", 5))
+                return problem(err, errlen, "'%s': cli_run answers help itself", c->words);
             if (!c->arguments || arguments_check(c->arguments) < 0)
                 return problem(err, errlen, "%s: cannot read its arguments '%s'", c->words,
                                c->arguments ? c->arguments : "(null)");

@@ -98,7 +98,8 @@ __attribute__((format(printf, 2, 3))) int cli_usage_error(const struct cli_call 
 
 /* Checks the rows of tables for mistakes cli.c cannot work with: a command whose words are also
  * the start of another's, two commands with the same words, a bad argument list, an option
- * without a name, one listed twice, or a row without a summary or a function. Returns 0, or -1
+ * without a name, one listed twice, a command called help, or a row without a summary or a
+ * function. Returns 0, or -1
  * with the first problem in err. The unit tests run it on the real table. */
 int cli_table_check(const struct cli_command *const *tables, char *err, size_t errlen);
 

@@ -281,9 +281,13 @@ static void test_table_check(void)
         {"x", "", not_config, 0, "s", run_add},
         {NULL, NULL, NULL, 0, NULL, NULL},
     };
+    static const struct cli_command help[] = {
+        {"help me", "", NULL, 0, "s", run_add},
+        {NULL, NULL, NULL, 0, NULL, NULL},
+    };
     const struct cli_command *const bad[][2] = {
-        {prefix, NULL},         {duplicate_option, NULL},  {bad_arguments, NULL},
-        {optional_first, NULL}, {unknown_directive, NULL},
+        {help, NULL},          {prefix, NULL},         {duplicate_option, NULL},
+        {bad_arguments, NULL}, {optional_first, NULL}, {unknown_directive, NULL},
     };
     for (size_t i = 0; i < ARRAY_LEN(bad); i++)
         CHECK(cli_table_check(bad[i], err, sizeof err) < 0);
