@@ -89,12 +89,16 @@ static void argument_name(const char *arguments, int i, char *name, size_t size)
         p += len + 1;
         len = strcspn(p, " ");
     }
-    if (*p == '[') {
+    if (*p == '[') { /* "[X]", "[X...]" or "[X]..." */
         p++;
-        len -= 2;
+        len--;
     }
+    if (len && p[len - 1] == ']')
+        len--;
     if (len >= 3 && !memcmp(p + len - 3, "...", 3))
         len -= 3;
+    if (len && p[len - 1] == ']')
+        len--;
     snprintf(name, size, "%.*s", (int)len, p);
 }
 
@@ -568,7 +572,8 @@ __attribute__((format(printf, 3, 4))) static int problem(char *err, size_t errle
 }
 
 /* 0 if arguments is a list cli.c can read: names separated by single spaces, only the last
- * repeating ("...") and optional arguments ("[X]") only after the required ones. */
+ * repeating ("X...", "[X...]" or "[X]...") and optional arguments ("[X]") only after the
+ * required ones. */
 static int arguments_check(const char *arguments)
 {
     const char *p = arguments;
@@ -578,7 +583,8 @@ static int arguments_check(const char *arguments)
     while (*p) {
         size_t len = strcspn(p, " ");
         int optional = *p == '[';
-        if (len == 0 || (optional && p[len - 1] != ']') || (!optional && optional_seen))
+        int closed = p[len - 1] == ']' || (len >= 4 && !memcmp(p + len - 4, "]...", 4));
+        if (len == 0 || (optional && !closed) || (!optional && optional_seen))
             return -1;
         optional_seen |= optional;
         int repeats = (len >= 3 && !memcmp(p + len - 3, "...", 3)) ||

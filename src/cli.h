@@ -51,7 +51,8 @@ struct cli_call;
 struct cli_command {
     const char *words; /* "org range add": one to three words */
     /* The positional arguments as the usage shows them, separated by single spaces: "SLUG
-     * free|metered|subscribers|inherit", "FILE.md..." (one or more), "[DIR...]" (any number),
+     * free|metered|subscribers|inherit", "FILE.md..." (one or more), "[DIR...]" or "[DIR]..."
+     * (any number),
      * "[NAME]" (optional); "" for none. Only the last may end in "..." or be optional. */
     const char *arguments;
     const struct cli_option *options; /* ends with a row whose name is NULL; NULL for none */

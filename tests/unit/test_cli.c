@@ -292,6 +292,13 @@ static void test_table_check(void)
     for (size_t i = 0; i < ARRAY_LEN(bad); i++)
         CHECK(cli_table_check(bad[i], err, sizeof err) < 0);
     CHECK(cli_table_check(tables, err, sizeof err) == 0);
+    static const struct cli_command any_number[] = {
+        {"x", "A [B]...", NULL, 0, "s", run_add},
+        {"y", "[C...]", NULL, 0, "s", run_add},
+        {NULL, NULL, NULL, 0, NULL, NULL},
+    };
+    const struct cli_command *const good[] = {any_number, NULL};
+    CHECK(cli_table_check(good, err, sizeof err) == 0);
     err[0] = '\0';
     int real = cli_table_check(cmd_tables, err, sizeof err);
     CHECK(real == 0);
