@@ -17,7 +17,7 @@
 #include "screen_io.h"
 #include "util.h"
 
-#define MAX_PENDING 4096 /* connections waiting for their first line, at most */
+#define MAX_PENDING 4096 /* connections waiting for their first bytes, at most */
 #define EVENTS 64
 
 /* A connection accepted but not yet handed over. */
@@ -25,7 +25,7 @@ struct pending {
     int fd;
     struct sockaddr_storage addr;
     socklen_t addr_len;
-    int64_t deadline_ms; /* closed if its first line has not arrived by then */
+    int64_t deadline_ms; /* closed if no byte has arrived by then */
     struct pending *prev, *next;
 };
 
@@ -164,7 +164,7 @@ static void accept_all(struct listener *l)
     }
 }
 
-/* Closes pending connections whose first line is overdue. */
+/* Closes pending connections whose first bytes are overdue. */
 static void expire(struct listener *l)
 {
     int64_t now = util_monotonic_ms();

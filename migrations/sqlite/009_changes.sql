@@ -101,7 +101,9 @@ CREATE TRIGGER publications_insert_change AFTER INSERT ON publications BEGIN
         FROM (VALUES ('nav')) WHERE true
         ON CONFLICT (tag) DO UPDATE SET seq = excluded.seq, changed_at = excluded.changed_at;
 END;
-CREATE TRIGGER publications_update_change AFTER UPDATE ON publications BEGIN
+CREATE TRIGGER publications_update_change
+    AFTER UPDATE OF slug, name, description, producer, partner, partner_short, partner_url,
+                    partner_description, is_host ON publications BEGIN
     UPDATE meta SET value = value + 1 WHERE key = 'change_seq';
     INSERT INTO changes (tag, seq, changed_at)
         SELECT column1, (SELECT value FROM meta WHERE key = 'change_seq'), unixepoch()
@@ -122,7 +124,9 @@ CREATE TRIGGER sections_insert_change AFTER INSERT ON sections BEGIN
         FROM (VALUES ('nav')) WHERE true
         ON CONFLICT (tag) DO UPDATE SET seq = excluded.seq, changed_at = excluded.changed_at;
 END;
-CREATE TRIGGER sections_update_change AFTER UPDATE ON sections BEGIN
+-- What pages show of a section or a publication: a change of its default access (read only by
+-- imports) re-renders nothing.
+CREATE TRIGGER sections_update_change AFTER UPDATE OF slug, name, position ON sections BEGIN
     UPDATE meta SET value = value + 1 WHERE key = 'change_seq';
     INSERT INTO changes (tag, seq, changed_at)
         SELECT column1, (SELECT value FROM meta WHERE key = 'change_seq'), unixepoch()
