@@ -123,16 +123,18 @@ bench_metrics_option() {
   fi
 }
 
-# bench_cache_counters URL: "hits misses evictions bytes" from a /metrics page, or nothing when
-# it does not answer (a build without /metrics).
+# bench_cache_counters URL: "hits misses evictions bytes" from a /metrics page (Prometheus'
+# text format; a metric with labels is summed over them), or nothing when it does not answer
+# (a build without /metrics) or has no cache hits counter.
 bench_cache_counters() {
   [ -n "$1" ] || return 0
   curl -sf --max-time 2 "$1" 2>/dev/null | awk '
-    $1 == "broadsheet_cache_hits_total" {h = $2}
-    $1 == "broadsheet_cache_misses_total" {m = $2}
-    $1 == "broadsheet_cache_evictions_total" {e = $2}
-    $1 == "broadsheet_cache_bytes" {b = $2}
-    END {if (h != "") printf "%d %d %d %d\n", h, m, e, b}'
+    /^#/ {next}
+    {name = $1; sub(/\{.*/, "", name); v[name] += $NF; seen[name] = 1}
+    END {if (seen["broadsheet_cache_hits_total"])
+           printf "%.0f %.0f %.0f %.0f\n", v["broadsheet_cache_hits_total"],
+             v["broadsheet_cache_misses_total"], v["broadsheet_cache_evictions_total"],
+             v["broadsheet_cache_bytes"]}'
 }
 
 # bench_cache_line BEFORE AFTER: "cache: H hits, M misses (hit ratio R), E evictions, B MiB"
