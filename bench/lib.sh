@@ -91,20 +91,26 @@ bench_import_takes_dirs() {
 # memory of the import (the largest over the commands) in MiB, or "-" without /usr/bin/time;
 # returns 1 (the import's own message on standard error) when an import failed.
 bench_import() {
-  local db=$1 dir=$2 peak=- timefile
+  local db=$1 dir=$2 peak=- timefile errfile status=0
   timefile=$(mktemp)
+  errfile=$(mktemp)
   local timer=()
   [ -x /usr/bin/time ] && timer=(/usr/bin/time -a -o "$timefile" -f %M)
+  # Standard error is kept aside (a progress line would break the benchmark's table) and shown
+  # only if the import failed.
   if [ "$(bench_import_takes_dirs)" = 1 ]; then
-    "${timer[@]}" build/broadsheet article import --db "$db" "$dir" >/dev/null || { rm -f "$timefile"; return 1; }
+    "${timer[@]}" build/broadsheet article import --db "$db" "$dir" >/dev/null 2>"$errfile" || status=1
   else
     find "$dir" -name '*.md' -print0 | sort -z \
-      | xargs -0 -n 1000 "${timer[@]}" build/broadsheet article import --db "$db" >/dev/null \
-      || { rm -f "$timefile"; return 1; }
+      | xargs -0 -n 1000 "${timer[@]}" build/broadsheet article import --db "$db" >/dev/null 2>"$errfile" \
+      || status=1
   fi
-  [ -s "$timefile" ] && peak=$(awk '$1 > m {m = $1} END {printf "%.1f", m / 1024}' "$timefile")
-  rm -f "$timefile"
-  echo "$peak"
+  if [ "$status" = 0 ] && [ -s "$timefile" ]; then
+    peak=$(awk '$1 + 0 > m {m = $1 + 0} END {printf "%.1f", m / 1024}' "$timefile")
+  fi
+  [ "$status" = 0 ] || cat "$errfile" >&2
+  rm -f "$timefile" "$errfile"
+  [ "$status" = 0 ] && echo "$peak"
 }
 
 # bench_file_mib FILE...: the total size of the files that exist, in MiB (a database with its
