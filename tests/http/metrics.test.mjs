@@ -6,6 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readlinkSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { startServer, runCli, tmpDir, demoDir } from '../lib/server.mjs';
@@ -189,6 +190,23 @@ test('an edit invalidates the edited article\'s pages; another article and its s
   const m2 = await scrape(srv.metricsUrl);
   assert.equal(value(m2, 'broadsheet_cache_hits_total', pages) - value(m1, 'broadsheet_cache_hits_total', pages), 2);
   assert.equal(value(m2, 'broadsheet_cache_misses_total', pages) - value(m1, 'broadsheet_cache_misses_total', pages), 0);
+});
+
+test('open connections to the site are shown', async () => {
+  // Two keep-alive connections, each having had its answer, held open while we scrape.
+  const open = await Promise.all([0, 1].map(() => new Promise((resolve, reject) => {
+    const sock = net.connect({ port: srv.port, host: '127.0.0.1' }, () => {
+      sock.write(`GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:${srv.port}\r\n\r\n`);
+    });
+    sock.once('data', () => resolve(sock));
+    sock.once('error', reject);
+  })));
+  try {
+    const m = await scrape(srv.metricsUrl);
+    assert.ok(value(m, 'broadsheet_connections') >= 2, `connections: ${value(m, 'broadsheet_connections')}`);
+  } finally {
+    for (const sock of open) sock.destroy();
+  }
 });
 
 test('an IPv6 metrics address in brackets', async (t) => {
