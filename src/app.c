@@ -11,6 +11,7 @@
 #include "accesslog.h"
 #include "ads.h"
 #include "auth.h"
+#include "http.h"
 #include "jobs.h"
 #include "mailer.h"
 #include "paywall.h"
@@ -111,6 +112,8 @@ int app_init(struct app *app, const struct config *config, struct store *store)
         fprintf(stderr, "broadsheet: cannot read the change log\n");
         return -1;
     }
+    if (*config->metrics_address) /* counted only when someone can read them */
+        app->metrics = http_metrics_new();
     return 0;
 }
 
@@ -129,6 +132,7 @@ void app_free(struct app *app)
     tmpl_set_free(app->templates);
     free(app->site_url);
     arena_free(app->scratch);
+    metrics_free(app->metrics);
     if (app->log_fd > STDERR_FILENO)
         close(app->log_fd);
     memset(app, 0, sizeof *app);
@@ -166,12 +170,12 @@ static void follow_changes(struct app *app)
         if (store_change_seq(app->store, &seq) == STORE_OK) {
             cache_flush(app->cache);
             cache_flush(app->facts);
-            app->change_seq = seq;
+            __atomic_store_n(&app->change_seq, seq, __ATOMIC_RELAXED);
         }
     } else if (n > 0) {
         cache_invalidate(app->cache, (const char *const *)c.tags, c.n);
         cache_invalidate(app->facts, (const char *const *)c.tags, c.n);
-        app->change_seq = c.last;
+        __atomic_store_n(&app->change_seq, c.last, __ATOMIC_RELAXED);
     }
     for (size_t i = 0; i < c.n; i++)
         free(c.tags[i]);

@@ -11,6 +11,7 @@
 #include "cache.h"
 #include "cidr.h"
 #include "config.h"
+#include "metrics.h"
 #include "store.h"
 #include "tmpl.h"
 
@@ -23,7 +24,8 @@ struct app {
     struct page_cache *facts;     /* articles' ids and access levels, by path */
     char *site_url;               /* base URL for canonical links, without a trailing slash */
     int log_fd;                   /* access log, or -1 when off */
-    int64_t change_seq;           /* the store's change log, followed up to here */
+    int64_t change_seq;           /* the store's change log, followed up to here (stored
+                                   * atomically: the metrics thread reads it) */
     unsigned long ticks;          /* app_tick calls so far */
     int64_t next_purge;           /* when expired sessions and links are purged next */
     unsigned char csrf_key[32];   /* server secret for CSRF tokens (store_secret "csrf") */
@@ -34,6 +36,7 @@ struct app {
     struct paywall *paywall;      /* meter key, organisations' ranges */
     struct cidr *trusted_proxies; /* whose X-Forwarded-For is believed */
     size_t trusted_proxy_count;
+    struct metrics *metrics;      /* requests by route and status; NULL when metrics are off */
 };
 
 /* Loads the theme, the cache, secrets and limits, and starts the job pool and the mailer, into

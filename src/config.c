@@ -50,6 +50,10 @@ static const struct directive directives[] = {
      "memory for the page cache (K, M or G; pages are evicted singly past it)"},
     {"access_log", TYPE_STRING, FIELD(access_log), "-", 0, 0,
      "access log: - (standard output), off, or a file"},
+    /* Off by default, and never on the site's own port: the figures (routes' traffic, cache
+     * sizes, queue depths) are for the operator, not for readers or crawlers. */
+    {"metrics_address", TYPE_STRING, FIELD(metrics_address), "", 0, 0,
+     "HOST:PORT serving Prometheus metrics at /metrics, e.g. 127.0.0.1:9100 (empty: off)"},
     {"cookie_secure", TYPE_INT, FIELD(cookie_secure), "0", 0, 1,
      "1: mark cookies Secure (set it when the site is served over HTTPS)"},
     {"session_days", TYPE_INT, FIELD(session_days), "30", 1, 3650,
@@ -111,6 +115,42 @@ static const struct directive directives[] = {
      "browsers and minimum versions; older ones see the outdated-browser notice"},
 };
 
+/* Checks a listen address: HOST:PORT, an IPv6 host in brackets. */
+static int check_listen_address(const char *value, char *err, size_t errlen)
+{
+    char host[256];
+    int port;
+    if (util_host_port_parse(value, host, sizeof host, &port) == 0)
+        return 0;
+    snprintf(err, errlen, "expected HOST:PORT, such as 127.0.0.1:9100 or [::1]:9100 (empty: off)");
+    return -1;
+}
+
+/* The few strings whose non-empty values have a shape to check beyond their type (kept apart
+ * from the directive table so that its rows stay short). check returns 0, or -1 with why. */
+static const struct {
+    const char *name;
+    int (*check)(const char *value, char *err, size_t errlen);
+} string_checks[] = {
+    {"metrics_address", check_listen_address},
+};
+
+/* Checks value for the string directive d. Returns 0, or -1 with a message in err. */
+static int check_string(const struct directive *d, const char *value, char *err, size_t errlen)
+{
+    if (!*value) /* "" is every string's way of saying off or unset */
+        return 0;
+    for (size_t i = 0; i < ARRAY_LEN(string_checks); i++) {
+        char why[160];
+        if (!strcmp(string_checks[i].name, d->name) &&
+            string_checks[i].check(value, why, sizeof why) < 0) {
+            snprintf(err, errlen, "invalid value '%s' for %s: %s", value, d->name, why);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* The directive called name, accepting '-' for '_'; NULL if none. */
 static const struct directive *find_directive(const char *name)
 {
@@ -137,6 +177,8 @@ static int apply(struct config *c, const struct directive *d, const char *value,
 {
     char *field = (char *)c + d->offset;
     if (d->type == TYPE_STRING) {
+        if (check_string(d, value, err, errlen) < 0)
+            return -1;
         char **s = (char **)(void *)field;
         free(*s);
         *s = xstrdup(value);

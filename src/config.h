@@ -26,6 +26,7 @@ struct config {
     int body_min_rate;    /* bytes per second a body keeps up after its grace (screen.h) */
     size_t cache_bytes;   /* page cache budget, bytes (cache.h) */
     char *access_log;     /* "-" for stdout, "off", or a file path */
+    char *metrics_address; /* HOST:PORT of the /metrics listener (metrics_http.h); "" = off */
 
     /* accounts */
     int cookie_secure;     /* 1: cookies get Secure (the site is served over HTTPS) */

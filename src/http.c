@@ -486,7 +486,37 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
     return dispatch(r);
 }
 
-/* MHD_RequestCompletedCallback: logs the request and recycles its struct req. */
+/* ---- metrics -------------------------------------------------------------------------------- */
+
+/* The labels after the routes' own (http_metrics_new), in this order. */
+static const char *const unrouted_labels[] = {"notfound", "notallowed", "invalid"};
+
+struct metrics *http_metrics_new(void)
+{
+    size_t count = route_count + ARRAY_LEN(unrouted_labels);
+    const char **names = xcalloc(count, sizeof *names);
+    for (size_t i = 0; i < route_count; i++)
+        names[i] = routes[i].pattern;
+    for (size_t i = 0; i < ARRAY_LEN(unrouted_labels); i++)
+        names[route_count + i] = unrouted_labels[i];
+    struct metrics *m = metrics_new(names, count);
+    free(names); /* metrics_new copies the array; the strings are static */
+    return m;
+}
+
+/* r's label index in http_metrics_new's order. */
+static size_t metrics_label(const struct req *r)
+{
+    if (r->route)
+        return (size_t)(r->route - routes);
+    if (r->route_result == ROUTE_NOT_FOUND)
+        return route_count;
+    if (r->route_result == ROUTE_METHOD_NOT_ALLOWED)
+        return route_count + 1;
+    return route_count + 2; /* refused by validate, before route_match ran */
+}
+
+/* MHD_RequestCompletedCallback: logs and counts the request and recycles its struct req. */
 static void request_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
                               enum MHD_RequestTerminationCode toe)
 {
@@ -494,8 +524,16 @@ static void request_completed(void *cls, struct MHD_Connection *conn, void **req
     struct req *r = *req_cls;
     if (!r)
         return;
-    if (r->answered)
+    if (r->answered) {
         accesslog_write(app->log_fd, r);
+        if (app->metrics) {
+            struct timespec ts;
+            clock_gettime(CLOCK_MONOTONIC, &ts);
+            int64_t now_us = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+            metrics_count_request(app->metrics, metrics_label(r), r->status,
+                                  now_us - r->started_us);
+        }
+    }
     req_release(r);
     *req_cls = NULL;
 }

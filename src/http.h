@@ -23,6 +23,7 @@
 
 #include <microhttpd.h>
 
+#include "metrics.h"
 #include "req.h"
 
 struct app;
@@ -32,6 +33,13 @@ struct app;
 struct MHD_Daemon *http_start(struct app *app, unsigned threads);
 /* Stops the daemon (closing what connections are left) and frees the recycled requests. */
 void http_stop(struct MHD_Daemon *daemon);
+
+/* The request counters for the metrics (metrics.h), one label per route: each route's pattern
+ * ("/articles/:slug", never a request's path), then "notfound" (no route), "notallowed" (a
+ * route, not for the method) and "invalid" (refused before routing: 400, 414, 501). Requests
+ * the request screen refuses never reach libmicrohttpd and are not counted. Free with
+ * metrics_free. */
+struct metrics *http_metrics_new(void);
 
 /* Requests being handled right now: shutdown waits for them to drain. */
 int http_in_flight(void);

@@ -90,6 +90,14 @@ int jobs_submit(struct jobs *j, void (*fn)(void *arg), void *arg)
     return 0;
 }
 
+unsigned jobs_queued(struct jobs *j)
+{
+    pthread_mutex_lock(&j->lock); /* a scrape's few reads: not worth an atomic on every submit */
+    unsigned n = j->queued;
+    pthread_mutex_unlock(&j->lock);
+    return n;
+}
+
 void jobs_stop(struct jobs *j)
 {
     if (!j)

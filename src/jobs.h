@@ -24,6 +24,8 @@ struct jobs *jobs_start(unsigned threads, unsigned max_queued);
  * -1 when max_queued jobs are already waiting: then nothing is queued, fn never runs and arg is
  * still the caller's. */
 int jobs_submit(struct jobs *j, void (*fn)(void *arg), void *arg);
+/* Jobs waiting for a worker now (not the running ones). For the metrics; any thread. */
+unsigned jobs_queued(struct jobs *j);
 /* Runs what is queued, stops the workers and frees the pool. */
 void jobs_stop(struct jobs *j);
 

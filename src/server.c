@@ -19,6 +19,7 @@
 #include "http.h"
 #include "jobs.h"
 #include "listener.h"
+#include "metrics_http.h"
 #include "route.h"
 #include "screen_io.h"
 #include "util.h"
@@ -43,6 +44,33 @@ static int resolve(const char *address, int port, struct sockaddr_storage *ss, s
     *len = res->ai_addrlen;
     freeaddrinfo(res);
     return 0;
+}
+
+/* Starts the metrics listener on the metrics_address setting (metrics_http.h) for app and site,
+ * and says where it is. Returns it, or NULL (printed). */
+static struct metrics_http *start_metrics(struct app *app, struct MHD_Daemon *site)
+{
+    const char *setting = app->config->metrics_address;
+    char host[256];
+    int port;
+    if (util_host_port_parse(setting, host, sizeof host, &port) < 0) { /* config.c checked it */
+        fprintf(stderr, "broadsheet: metrics_address '%s' is not HOST:PORT\n", setting);
+        return NULL;
+    }
+    struct sockaddr_storage ss;
+    socklen_t ss_len;
+    if (resolve(host, port, &ss, &ss_len) < 0)
+        return NULL;
+    struct metrics_http *m = metrics_http_start(app, site, (struct sockaddr *)&ss);
+    if (!m) {
+        fprintf(stderr, "broadsheet: cannot serve metrics on %s\n", setting);
+        return NULL;
+    }
+    fprintf(stderr,
+            ss.ss_family == AF_INET6 ? "broadsheet: metrics on http://[%s]:%u/metrics\n"
+                                     : "broadsheet: metrics on http://%s:%u/metrics\n",
+            host, metrics_http_port(m));
+    return m;
 }
 
 /* Lets the process hold as many sockets as the connection limit needs: the hard limit, up to
@@ -78,6 +106,7 @@ int server_run(const struct config *config, struct store *store)
     int rc = -1;
     struct MHD_Daemon *daemon = NULL;
     struct listener *listener = NULL;
+    struct metrics_http *metrics = NULL;
     /* Stop signals are taken by this thread with sigtimedwait. Block them before any thread
      * starts (the job pool and the mailer start in app_init, libmicrohttpd's workers later) so
      * every thread inherits the mask: a SIGTERM delivered to another thread would otherwise
@@ -128,6 +157,9 @@ int server_run(const struct config *config, struct store *store)
     daemon = http_start(&app, threads);
     if (!daemon)
         goto out;
+    /* Asked for and not available is an error, as for the site's own address. */
+    if (*config->metrics_address && !(metrics = start_metrics(&app, daemon)))
+        goto out;
     if (listener_start(listener, daemon, config->timeout) < 0) {
         fprintf(stderr, "broadsheet: cannot start accepting connections: %s\n", strerror(errno));
         goto out;
@@ -160,6 +192,8 @@ int server_run(const struct config *config, struct store *store)
         struct timespec pause = {0, 20 * 1000000L};
         nanosleep(&pause, NULL);
     }
+    metrics_http_stop(metrics); /* scrapes show the drain; not past it (it reads app.jobs) */
+    metrics = NULL;
     jobs_stop(app.jobs); /* finishes queued work, which resumes its connections */
     app.jobs = NULL;
     http_stop(daemon);
@@ -170,6 +204,7 @@ int server_run(const struct config *config, struct store *store)
     rc = 0;
 out:
     listener_close(listener);
+    metrics_http_stop(metrics);
     if (daemon)
         http_stop(daemon);
     screen_io_free();

@@ -106,6 +106,10 @@ struct store;
 struct store *store_open(const char *path, char *err, size_t errlen);
 /* Closes every thread's connection. No other thread may use the store any more. */
 void store_close(struct store *st);
+/* Errors the store has reported (logged to stderr) since the process started, from any store
+ * and thread: failed statements, connections and transactions, and calls it refused as
+ * malformed. For the metrics; safe from any thread. */
+unsigned long store_error_count(void);
 /* Closes the calling thread's connection, if it opened one (call before a thread exits). */
 void store_thread_done(struct store *st);
 /* Sets how long the calling thread's connection waits for another writer's lock before a write
@@ -377,6 +381,9 @@ int store_mail_sent(struct store *st, int64_t id, int64_t now);
  * recorded already), which changes nothing; or STORE_ERROR (try again). */
 int store_mail_failed(struct store *st, int64_t id, const char *owner, int64_t next_attempt_at,
                       const char *error);
+/* How many messages wait for delivery (never tried, to be tried again, or being sent: leased)
+ * into *count. STORE_OK or STORE_ERROR. For the metrics. */
+int store_mail_waiting(struct store *st, int64_t *count);
 
 /* --- Paywall ---------------------------------------------------------------------------------
  *

@@ -37,6 +37,7 @@
 #include <sodium.h>
 #include <sqlite3.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -203,6 +204,7 @@ enum statement {
     STMT_MAIL_BY_ID,
     STMT_MAIL_SENT,
     STMT_MAIL_FAILED,
+    STMT_MAIL_WAITING,
     STMT_PLAN_UPSERT,
     STMT_PLANS,
     STMT_PLAN_BY_SLUG,
@@ -369,6 +371,9 @@ static const char *const statements[STMT_COUNT] = {
                          "body_text = CASE WHEN ?2 = 0 THEN '' ELSE body_text END, "
                          "body_html = CASE WHEN ?2 = 0 THEN '' ELSE body_html END "
                          "WHERE id = ?1 AND lease_owner = ?4 AND sent_at IS NULL",
+    /* Messages not yet delivered nor given up (leased ones too): a count over the partial
+     * index mail_queue_due, never the rows. */
+    [STMT_MAIL_WAITING] = "SELECT count(*) FROM mail_queue WHERE next_attempt_at IS NOT NULL",
     /* Paywall. The upserts name a partial unique index as their conflict target together with
      * its WHERE clause, as SQLite (and PostgreSQL) require for a partial index. */
     [STMT_PLAN_UPSERT] =
@@ -490,10 +495,15 @@ struct store {
     struct conn *conns;
 };
 
-/* Formats a message, logs it to stderr and copies it into err (when err is not NULL). */
+/* Errors reported since the process started (store_error_count). */
+static atomic_ulong errors_reported;
+
+/* Formats a message, logs it to stderr and copies it into err (when err is not NULL), and
+ * counts it: every failure of the store passes here. */
 __attribute__((format(printf, 3, 4))) static void report(char *err, size_t errlen, const char *fmt,
                                                          ...)
 {
+    atomic_fetch_add_explicit(&errors_reported, 1, memory_order_relaxed);
     char msg[1024];
     va_list ap;
     va_start(ap, fmt);
@@ -1120,8 +1130,8 @@ void store_thread_done(struct store *st)
     conn_free(c);
 }
 
-/* The integer value of the meta row read by statement id (STMT_CHANGE_SEQ or
- * STMT_PAYWALL_VERSION) into *value. STORE_OK or STORE_ERROR (reported with what). */
+/* The integer value of the one row read by statement id (STMT_CHANGE_SEQ, STMT_PAYWALL_VERSION,
+ * STMT_MAIL_WAITING) into *value. STORE_OK or STORE_ERROR (reported with what). */
 static int meta_value(struct store *st, enum statement id, int64_t *value, const char *what)
 {
     struct conn *c = conn_get(st, NULL, 0);
@@ -2190,6 +2200,16 @@ int store_mail_claim(struct store *st, struct arena *a, const char *owner, int64
 out:
     stmt_done(s);
     return rc;
+}
+
+int store_mail_waiting(struct store *st, int64_t *count)
+{
+    return meta_value(st, STMT_MAIL_WAITING, count, "mail queue's length");
+}
+
+unsigned long store_error_count(void)
+{
+    return atomic_load_explicit(&errors_reported, memory_order_relaxed);
 }
 
 int store_mail_sent(struct store *st, int64_t id, int64_t now)

@@ -161,3 +161,40 @@ int64_t util_monotonic_ms(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
+
+int util_host_port_parse(const char *s, char *host, size_t hostlen, int *port)
+{
+    const char *host_start = s, *host_end, *colon;
+    if (*s == '[') {
+        host_start = s + 1;
+        host_end = strchr(host_start, ']');
+        if (!host_end || host_end[1] != ':')
+            return -1;
+        colon = host_end + 1;
+    } else {
+        colon = strrchr(s, ':');
+        if (!colon)
+            return -1;
+        host_end = colon;
+    }
+    size_t len = (size_t)(host_end - host_start);
+    if (len == 0 || len >= hostlen)
+        return -1;
+    for (const char *p = host_start; p < host_end; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c <= 0x20 || c == 0x7f || c == '[' || c == ']' || c == '/' ||
+            (c == ':' && *s != '['))
+            return -1;
+    }
+    const char *digits = colon + 1;
+    size_t n = strspn(digits, "0123456789");
+    if (n == 0 || n > 5 || digits[n] != '\0')
+        return -1;
+    long value = strtol(digits, NULL, 10);
+    if (value > 65535)
+        return -1;
+    memcpy(host, host_start, len);
+    host[len] = '\0';
+    *port = (int)value;
+    return 0;
+}

@@ -35,4 +35,12 @@ char *util_utf8_repair(const char *s);
 int64_t util_now(void);
 int64_t util_monotonic_ms(void);
 
+/* Splits a listen address, "HOST:PORT" or "[IPV6]:PORT", into host (without the brackets,
+ * NUL-terminated, in hostlen bytes) and *port (0 to 65535; 0: any free port). The host is only
+ * checked for shape, not resolved: not empty, no white space or control characters, no ':'
+ * outside brackets (an IPv6 address must be bracketed, so that its last group is never taken
+ * for the port), no brackets but around the whole host. Returns 0, or -1 when s is malformed
+ * or the host does not fit. */
+int util_host_port_parse(const char *s, char *host, size_t hostlen, int *port);
+
 #endif

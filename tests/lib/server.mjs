@@ -47,7 +47,11 @@ function sanitizerCheck(stderr) {
 // Starts `broadsheet serve` on a free port with a fresh database (or `db`, when given) and
 // resolves once it prints `listening on http://127.0.0.1:PORT` on stderr. `wrapper`, when given,
 // is a command and its arguments that run the server (e.g. setpriv, to drop capabilities).
-export async function startServer({ demo = true, args = [], env = {}, db, wrapper = [] } = {}) {
+// `metrics`: also serve /metrics on a free port of its own (metrics_address 127.0.0.1:0, or the
+// address given as a string); the result's metricsUrl is where (from the server's own
+// `metrics on http://…/metrics` line), else null.
+export async function startServer({ demo = true, args = [], env = {}, db, wrapper = [],
+  metrics = false } = {}) {
   assertBinary();
   const dir = tmpDir();
   const dbPath = db ?? path.join(dir, 'test.db');
@@ -58,6 +62,7 @@ export async function startServer({ demo = true, args = [], env = {}, db, wrappe
   // otherwise, so no test writes into the repository's data/.
   if (!args.includes('--uploads')) argv.push('--uploads', path.join(dir, 'uploads'));
   if (!args.includes('--outbox')) argv.push('--outbox', path.join(dir, 'outbox'));
+  if (metrics) argv.push('--metrics-address', typeof metrics === 'string' ? metrics : '127.0.0.1:0');
   argv.push(...args);
 
   const child = spawn(wrapper.length ? wrapper[0] : bin,
@@ -148,9 +153,12 @@ export async function startServer({ demo = true, args = [], env = {}, db, wrappe
     }
   }
 
+  // Printed before the site's own line, so it is in stderr by now.
+  const metricsUrl = /metrics on (http:\/\/\S+\/metrics)/.exec(stderr)?.[1] ?? null;
   return {
     url: `http://127.0.0.1:${port}`,
     port,
+    metricsUrl,
     db: dbPath,
     dir,
     proc: child,

@@ -390,6 +390,47 @@ static void test_print_help(void)
     free(text);
 }
 
+/* metrics_address: empty (off) by default; HOST:PORT and [IPV6]:PORT taken; anything else
+ * refused with a message that says what is expected, the setting left as it was. */
+static void test_metrics_address(void)
+{
+    struct config c;
+    config_init(&c);
+    char err[256];
+    CHECK_STR(c.metrics_address, "");
+    CHECK_INT(config_set(&c, "metrics-address", "127.0.0.1:9100", err, sizeof err), 0);
+    CHECK_STR(c.metrics_address, "127.0.0.1:9100");
+    CHECK_INT(config_set(&c, "metrics_address", "[::1]:0", err, sizeof err), 0);
+    CHECK_STR(c.metrics_address, "[::1]:0");
+    CHECK_INT(config_set(&c, "metrics_address", "localhost:9100", err, sizeof err), 0);
+    static const char *const bad[] = {
+        "9100",
+        ":9100",
+        "127.0.0.1",
+        "127.0.0.1:",
+        "127.0.0.1:65536",
+        "::1:9100",
+        "[::1]9100",
+        "[::1]",
+        "a b:9100",
+        "127.0.0.1:91x",
+        "[]:9100",
+        "127.0.0.1:-1",
+        "127.0.0.1:123456",
+        "host/x:9100",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        err[0] = '\0';
+        CHECK_INT(config_set(&c, "metrics_address", bad[i], err, sizeof err), -1);
+        CHECK(strstr(err, "metrics_address") != NULL);
+        CHECK(strstr(err, "HOST:PORT") != NULL);
+        CHECK_STR(c.metrics_address, "localhost:9100");
+    }
+    CHECK_INT(config_set(&c, "metrics_address", "", err, sizeof err), 0); /* off again */
+    CHECK_STR(c.metrics_address, "");
+    config_free(&c);
+}
+
 void suite_config(void)
 {
     RUN(test_defaults);
@@ -405,4 +446,5 @@ void suite_config(void)
     RUN(test_load_missing_file);
     RUN(test_load_env);
     RUN(test_print_help);
+    RUN(test_metrics_address);
 }

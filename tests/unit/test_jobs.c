@@ -92,12 +92,16 @@ static void test_bounded_queue_refuses_when_full(void)
     struct jobs *j = jobs_start(1, 2);
     CHECK_INT(jobs_submit(j, gated_job, &g), 0);
     CHECK(gate_wait(&g, &g.started, 1)); /* the worker holds it: nothing waits yet */
+    CHECK_INT(jobs_queued(j), 0);
     CHECK_INT(jobs_submit(j, gated_job, &g), 0);
     CHECK_INT(jobs_submit(j, gated_job, &g), 0);
+    CHECK_INT(jobs_queued(j), 2); /* what the metrics show as broadsheet_jobs_queued */
     CHECK_INT(jobs_submit(j, refused_job, &refused_ran), -1); /* two wait: full */
     CHECK_INT(jobs_submit(j, refused_job, &refused_ran), -1);
+    CHECK_INT(jobs_queued(j), 2);
     gate_open(&g);
     CHECK(gate_wait(&g, &g.finished, 3));
+    CHECK_INT(jobs_queued(j), 0);
     CHECK_INT(jobs_submit(j, gated_job, &g), 0); /* room again */
     CHECK(gate_wait(&g, &g.finished, 4));
     jobs_stop(j);

@@ -2,8 +2,9 @@
  * test_mail_queue_store.c: tests of the mail queue part of store.h (store_sqlite.c), on a fresh
  * database each: claiming (oldest due first, one mailer per message, a lease that keeps it from
  * being due and that any mailer may take over once expired), recording a delivery (by anyone,
- * once) and a failed attempt (only by the lease's owner), giving up, and looking for due mail
- * without taking the write lock. Times are made-up unix seconds, so nothing here waits.
+ * once) and a failed attempt (only by the lease's owner), giving up, the count of waiting mail
+ * the metrics show, and looking for due mail without taking the write lock. Times are made-up unix
+ * seconds, so nothing here waits.
  */
 #include <sqlite3.h>
 #include <stdio.h>
@@ -42,10 +43,15 @@ static void test_claim_lease_and_takeover(void)
     struct store *st = open_store(&t);
     if (!st)
         goto out;
+    int64_t waiting = -1;
     CHECK_INT(store_mail_claim(st, a, "A", 1000, 1300, &q), STORE_NOT_FOUND); /* empty queue */
+    CHECK_INT(store_mail_waiting(st, &waiting), STORE_OK);
+    CHECK_INT(waiting, 0);
     CHECK_INT(store_mail_enqueue(st, "one@example.com", "One", "text one", "<p>one</p>", 1000),
               STORE_OK);
     CHECK_INT(store_mail_enqueue(st, "two@example.com", "Two", "text two", "", 1001), STORE_OK);
+    CHECK_INT(store_mail_waiting(st, &waiting), STORE_OK);
+    CHECK_INT(waiting, 2);
     CHECK_INT(store_mail_claim(st, a, "A", 999, 1300, &q), STORE_NOT_FOUND); /* not due yet */
 
     /* Oldest first, with its content; a claimed message is nobody else's. */
@@ -64,6 +70,8 @@ static void test_claim_lease_and_takeover(void)
     CHECK_INT(store_mail_claim(st, a, "B", 1001, 1301, &q), STORE_OK);
     CHECK_INT(q.id, 2);
     CHECK_INT(store_mail_claim(st, a, "B", 1299, 1600, &q), STORE_NOT_FOUND);
+    CHECK_INT(store_mail_waiting(st, &waiting), STORE_OK); /* being sent is still waiting */
+    CHECK_INT(waiting, 2);
 
     /* A's lease expires unrecorded (its process died): B takes the message over, and A can no
      * longer record a failure over B's claim. */
@@ -94,6 +102,8 @@ static void test_claim_lease_and_takeover(void)
                          "WHERE id = 2",
                          v, sizeof v),
               "1500|NULL||");
+    CHECK_INT(store_mail_waiting(st, &waiting), STORE_OK); /* delivered: no longer waiting */
+    CHECK_INT(waiting, 1);
     CHECK_INT(store_mail_failed(st, 2, "B", 3000, "late"), STORE_NOT_FOUND);
     CHECK_INT(store_mail_claim(st, a, "C", 1999, 2300, &q), STORE_NOT_FOUND);
 
@@ -108,10 +118,15 @@ static void test_claim_lease_and_takeover(void)
                          v, sizeof v),
               "NULL||2");
     CHECK_INT(store_mail_claim(st, a, "C", 999999, 1000300, &q), STORE_NOT_FOUND);
+    CHECK_INT(store_mail_waiting(st, &waiting), STORE_OK); /* given up: not waiting either */
+    CHECK_INT(waiting, 0);
 
-    /* Refused: no owner, a lease that has already ended. */
+    /* Refused: no owner, a lease that has already ended; each counts as an error the store
+     * reported (broadsheet_db_errors_total). */
+    unsigned long errors = store_error_count();
     CHECK_INT(store_mail_claim(st, a, "", 1000, 1300, &q), STORE_ERROR);
     CHECK_INT(store_mail_claim(st, a, "A", 1000, 1000, &q), STORE_ERROR);
+    CHECK_INT(store_error_count() - errors, 2);
     store_close(st);
 out:
     arena_free(a);

@@ -241,6 +241,36 @@ static void test_clocks(void)
     CHECK(b >= a);
 }
 
+/* util_host_port_parse: the host without brackets and the port, or -1 for anything else. */
+static void test_host_port(void)
+{
+    char host[64];
+    int port = -1;
+    CHECK_INT(util_host_port_parse("127.0.0.1:9100", host, sizeof host, &port), 0);
+    CHECK_STR(host, "127.0.0.1");
+    CHECK_INT(port, 9100);
+    CHECK_INT(util_host_port_parse("[::1]:0", host, sizeof host, &port), 0);
+    CHECK_STR(host, "::1");
+    CHECK_INT(port, 0);
+    CHECK_INT(util_host_port_parse("[fe80::1%eth0]:65535", host, sizeof host, &port), 0);
+    CHECK_STR(host, "fe80::1%eth0");
+    CHECK_INT(port, 65535);
+    CHECK_INT(util_host_port_parse("metrics.internal:9100", host, sizeof host, &port), 0);
+    CHECK_STR(host, "metrics.internal");
+    CHECK_INT(util_host_port_parse("::1:9100", host, sizeof host, &port), -1); /* unbracketed */
+    CHECK_INT(util_host_port_parse("[::1:9100", host, sizeof host, &port), -1);
+    CHECK_INT(util_host_port_parse("[::1]]:9100", host, sizeof host, &port), -1);
+    CHECK_INT(util_host_port_parse("x:99999", host, sizeof host, &port), -1);
+    CHECK_INT(util_host_port_parse("x:", host, sizeof host, &port), -1);
+    CHECK_INT(util_host_port_parse("x:1\n", host, sizeof host, &port), -1);
+    CHECK_INT(util_host_port_parse("x\ty:1", host, sizeof host, &port), -1);
+    CHECK_INT(util_host_port_parse("", host, sizeof host, &port), -1);
+    char small[4];
+    CHECK_INT(util_host_port_parse("abcd:1", small, sizeof small, &port), -1); /* does not fit */
+    CHECK_INT(util_host_port_parse("abc:1", small, sizeof small, &port), 0);
+    CHECK_STR(small, "abc");
+}
+
 void suite_util(void)
 {
     RUN(test_utf8_valid);
@@ -254,4 +284,5 @@ void suite_util(void)
     RUN(test_read_file_errors);
     RUN(test_allocators);
     RUN(test_clocks);
+    RUN(test_host_port);
 }
