@@ -48,9 +48,15 @@ static const char usage_text[] =
     "                         empty database)\n"
     "  init [--db PATH] [--demo]\n"
     "                         create or upgrade the database (and seed the demo newsroom)\n"
-    "  article import [--db PATH] FILE.md...\n"
-    "                         import articles (Markdown with a front-matter header); all the\n"
-    "                         files in one transaction: all or nothing\n"
+    "  article import [FILE.md|DIR]... [--files-from LIST|-] [--batch N] [--skip N]\n"
+    "           [--db PATH]\n"
+    "                         import articles (Markdown with a front-matter header): the files\n"
+    "                         named, the .md files under each DIR (recursively, in name order),\n"
+    "                         and the paths in LIST, one a line (-: standard input); every file\n"
+    "                         is checked before any is written, then all are written in one\n"
+    "                         transaction: all or nothing; --batch N commits every N files,\n"
+    "                         and after a failure says which --skip resumes the import;\n"
+    "                         --skip N leaves out the first N files listed\n"
     "  article list [--db PATH]\n"
     "                         list articles, newest first\n"
     "  publication access SLUG free|metered|subscribers|inherit [--db PATH]\n"
@@ -195,6 +201,9 @@ struct options {
     const char *height;       /* --height, as typed (ads creative add) */
     const char *from;         /* --from YYYY-MM-DD (ads report) */
     const char *to;           /* --to YYYY-MM-DD (ads report) */
+    const char *files_from;   /* --files-from LIST or - (article import) */
+    const char *batch;        /* --batch, as typed (article import) */
+    const char *skip;         /* --skip, as typed (article import) */
     char **arguments;         /* positional arguments after the command words */
     int argument_count;
 };
@@ -230,6 +239,9 @@ enum {
     FLAG_HEIGHT = 1u << 22,
     FLAG_FROM = 1u << 23,
     FLAG_TO = 1u << 24,
+    FLAG_FILES_FROM = 1u << 25,
+    FLAG_BATCH = 1u << 26,
+    FLAG_SKIP = 1u << 27,
 };
 
 static const struct command_flag {
@@ -263,6 +275,9 @@ static const struct command_flag {
     {"height", FLAG_HEIGHT, offsetof(struct options, height), 0},
     {"from", FLAG_FROM, offsetof(struct options, from), 0},
     {"to", FLAG_TO, offsetof(struct options, to), 0},
+    {"files-from", FLAG_FILES_FROM, offsetof(struct options, files_from), 0},
+    {"batch", FLAG_BATCH, offsetof(struct options, batch), 0},
+    {"skip", FLAG_SKIP, offsetof(struct options, skip), 0},
 };
 
 /* The command flag called name[0..len), or NULL. */
@@ -468,23 +483,58 @@ static int command_init(struct options *o)
     return rc;
 }
 
+static int parse_whole(const char *text, long min, long max, long *out);
+
+/* Lists the files (arguments, then --files-from), checks them all, then writes them: in one
+ * transaction, or --batch N at a time, from the --skip'th on (import.h). A progress line goes
+ * to stderr only when it is a terminal. After a failure with batches committed, says which
+ * --skip resumes the import. */
 static int command_article_import(struct options *o)
 {
-    if (o->argument_count == 0)
-        return usage_error("%s", "article import needs at least one FILE.md");
-    struct store *st = open_store(&o->config);
-    if (!st)
-        return 1;
+    struct import_options options = {.progress = isatty(STDERR_FILENO) ? stderr : NULL};
+    struct import_result result = {0};
+    long value;
+    if (o->argument_count == 0 && !o->files_from)
+        return usage_error("%s", "article import needs a FILE.md, a DIR or --files-from LIST");
+    if (o->batch && parse_whole(o->batch, 1, LONG_MAX, &value) < 0)
+        return usage_error("--batch '%s' is not a number of files (1 or more)", o->batch);
+    options.batch = o->batch ? value : 0;
+    if (o->skip && parse_whole(o->skip, 0, LONG_MAX, &value) < 0)
+        return usage_error("--skip '%s' is not a number of files (0 or more)", o->skip);
+    options.skip = o->skip ? value : 0;
+
     char err[1024];
-    int rc = 0;
-    if (import_files(st, o->arguments, o->argument_count, err, sizeof err) < 0) {
-        fprintf(stderr, "broadsheet: %s\n", err);
+    int rc = 1;
+    struct store *st = NULL;
+    struct import_list *l = import_list_new(err, sizeof err);
+    if (!l)
+        goto fail;
+    for (int i = 0; i < o->argument_count; i++)
+        if (import_list_add(l, o->arguments[i], err, sizeof err) < 0)
+            goto fail;
+    if (o->files_from && import_list_add_from(l, o->files_from, err, sizeof err) < 0)
+        goto fail;
+    if (!(st = open_store(&o->config)))
+        goto out;
+    if (import_run(st, l, &options, &result, err, sizeof err) < 0)
+        goto fail;
+    printf("imported %lld article%s", (long long)result.imported, result.imported == 1 ? "" : "s");
+    if (options.skip)
+        printf(" (after skipping the first %lld listed)", (long long)options.skip);
+    printf("\n");
+    rc = 0;
+    goto out;
+fail:
+    fprintf(stderr, "broadsheet: %s\n", err);
+    if (result.resume_at > options.skip && l && import_list_count(l) > result.resume_at)
+        fprintf(stderr, "broadsheet: imported %lld files; resume with --skip %lld\n",
+                (long long)(result.resume_at - options.skip), (long long)result.resume_at);
+    else
         fprintf(stderr, "broadsheet: nothing was imported\n");
-        rc = 1;
-    } else {
-        printf("imported %d article%s\n", o->argument_count, o->argument_count == 1 ? "" : "s");
-    }
-    store_close(st);
+out:
+    import_list_free(l);
+    if (st)
+        store_close(st);
     return rc;
 }
 
@@ -1781,7 +1831,7 @@ static const struct command {
 } commands[] = {
     {{"serve"}, command_serve, 0},
     {{"init"}, command_init, 0},
-    {{"article", "import"}, command_article_import, 0},
+    {{"article", "import"}, command_article_import, FLAG_FILES_FROM | FLAG_BATCH | FLAG_SKIP},
     {{"article", "list"}, command_article_list, 0},
     {{"publication", "access"}, command_publication_access, 0},
     {{"publication", "list"}, command_publication_list, 0},
