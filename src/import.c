@@ -396,7 +396,6 @@ int import_parse(const char *path, const char *text, size_t len, struct arena *a
     return 0;
 }
 
-
 /* --- references: the publications and sections files name ------------------------------------
  */
 
@@ -598,8 +597,8 @@ static int check_all(struct store *st, struct import_list *l, int64_t skip, FILE
             break;
         int added = store_import_slug_add(st, a, position, file.in.slug, path, &other);
         if (added == STORE_CONFLICT) {
-            fail(err, errlen, path, file.slug_line, "slug '%s' is already used by %s",
-                 file.in.slug, other);
+            fail(err, errlen, path, file.slug_line, "slug '%s' is already used by %s", file.in.slug,
+                 other);
             break;
         }
         if (added != STORE_OK) {
@@ -649,8 +648,8 @@ static int write_all(struct store *st, struct import_list *l, int64_t skip, int6
     char **paths = xcalloc(CHUNK, sizeof *paths);
     struct progress progress;
     int64_t total = import_list_count(l) - skip, done = 0;
-    size_t n = 0;   /* files in chunk */
-    int in_tx = 0;  /* a store_begin of ours is open */
+    size_t n = 0;  /* files in chunk */
+    int in_tx = 0; /* a store_begin of ours is open */
     int rc = -1;
 
     *committed = 0;
@@ -706,8 +705,9 @@ static int write_all(struct store *st, struct import_list *l, int64_t skip, int6
         if (end_of_batch || done == total) {
             in_tx = 0;
             if (store_commit(st) != STORE_OK) {
-                fail(err, errlen, "import", 0, "the database did not keep the transaction (see "
-                                               "the log)");
+                fail(err, errlen, "import", 0,
+                     "the database did not keep the transaction (see "
+                     "the log)");
                 goto out;
             }
             *committed = done;

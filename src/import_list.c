@@ -23,11 +23,11 @@
 #include "util.h"
 
 struct import_list {
-    FILE *spool;    /* the paths, each ended by '\0' */
-    int64_t count;  /* paths written */
-    char *path;     /* import_list_next's buffer (getdelim), heap */
+    FILE *spool;   /* the paths, each ended by '\0' */
+    int64_t count; /* paths written */
+    char *path;    /* import_list_next's buffer (getdelim), heap */
     size_t path_cap;
-    int reading;    /* import_list_rewind was called: no more adding */
+    int reading; /* import_list_rewind was called: no more adding */
 };
 
 /* What a directory entry is, as far as readdir told: a file or directory we want, or one to look

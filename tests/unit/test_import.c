@@ -520,8 +520,8 @@ static void test_import_directory_as_one_set(void)
     tree_write(dir, "100/again.md", article_text(text, sizeof text, "Again", "story-new"));
     CHECK_INT(store_content_version(st, &before), STORE_OK);
     CHECK_INT(import_dir(st, dir, NULL, &r, err, sizeof err), -1);
-    snprintf(want, sizeof want, "%s/100/again.md:6: slug 'story-new' is already used by %s/059/zzz.md",
-             dir, dir);
+    snprintf(want, sizeof want,
+             "%s/100/again.md:6: slug 'story-new' is already used by %s/059/zzz.md", dir, dir);
     CHECK_STR(err, want);
     CHECK_INT(r.imported, 0);
     CHECK_INT(r.resume_at, 0);

@@ -47,9 +47,12 @@ static void make_tree(char *dir, size_t len)
     snprintf(dir, len, "/tmp/broadsheet-list-XXXXXX");
     CHECK(mkdtemp(dir) != NULL);
     static const char *const files[] = {
-        "root/b.md",     "root/a.md",        "root/Z.md",          "root/notes.txt",
-        "root/.hidden.md", "root/.git/x.md", "root/sub/c.md",      "root/sub/deeper/d.md",
-        "root/a-dir/e.md", "root/empty/readme.txt", "root/dir.md/f.md",
+        "root/b.md",        "root/a.md",
+        "root/Z.md",        "root/notes.txt",
+        "root/.hidden.md",  "root/.git/x.md",
+        "root/sub/c.md",    "root/sub/deeper/d.md",
+        "root/a-dir/e.md",  "root/empty/readme.txt",
+        "root/dir.md/f.md",
     };
     for (size_t i = 0; i < ARRAY_LEN(files); i++)
         tree_write(dir, files[i], "text\n");
@@ -87,8 +90,10 @@ static void test_walk_order_and_choice(void)
     CHECK_INT(import_list_add(l, "root/sub/", err, sizeof err), 0);
     CHECK_INT(import_list_count(l), 11);
     char *all = read_back(l);
-    CHECK_STR(all, "root/Z.md|root/a-dir/e.md|root/a.md|root/b.md|root/dir.md/f.md|root/link.md|"
-                   "root/sub/c.md|root/sub/deeper/d.md|root/notes.txt|root/sub/c.md|root/sub/deeper/d.md|");
+    CHECK_STR(
+        all,
+        "root/Z.md|root/a-dir/e.md|root/a.md|root/b.md|root/dir.md/f.md|root/link.md|"
+        "root/sub/c.md|root/sub/deeper/d.md|root/notes.txt|root/sub/c.md|root/sub/deeper/d.md|");
     free(all);
     /* Reading again gives the same; adding once reading has started is refused. */
     all = read_back(l);
