@@ -12,6 +12,7 @@
 #include "import.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -547,6 +548,26 @@ static void progress_abandon(struct progress *p)
 /* --- the import -------------------------------------------------------------------------------
  */
 
+/* Set by the SIGINT/SIGTERM handler import_run installs when asked (options->interruptible);
+ * both passes look at it between files. */
+static volatile sig_atomic_t interrupted;
+
+/* The handler: notes the signal. SA_RESETHAND makes a second one end the process at once. */
+static void on_interrupt(int signal_number)
+{
+    (void)signal_number;
+    interrupted = 1;
+}
+
+/* Fails with "interrupted" in err if a signal asked the import to stop. Returns 0 or -1. */
+static int check_interrupted(char *err, size_t errlen)
+{
+    if (!interrupted)
+        return 0;
+    fail(err, errlen, "import", 0, "interrupted");
+    return -1;
+}
+
 /* Articles per store_articles_save call in the writing pass: enough that a call's overhead is
  * nothing, few enough that their text (a few KB each) stays a small constant. */
 #define CHUNK 256
@@ -591,6 +612,8 @@ static int check_all(struct store *st, struct import_list *l, int64_t skip, FILE
         }
         if (position < skip)
             continue;
+        if (check_interrupted(err, errlen) != 0)
+            break;
         arena_reset(a);
         if (read_article(path, a, 0, &file, err, errlen) != 0 ||
             resolve_references(st, &refs, &file, err, errlen) != 0)
@@ -668,6 +691,8 @@ static int write_all(struct store *st, struct import_list *l, int64_t skip, int6
         }
         if (position < skip)
             continue;
+        if (check_interrupted(err, errlen) != 0)
+            goto out;
         if (!in_tx) {
             if (store_begin(st) != STORE_OK) {
                 fail(err, errlen, "import", 0, "cannot start a transaction (see the log)");
@@ -748,9 +773,17 @@ int import_run(struct store *st, struct import_list *l, const struct import_opti
     }
     if (count == 0)
         return 0;
+    struct sigaction quit = {.sa_handler = on_interrupt, .sa_flags = SA_RESETHAND}, old_int,
+                     old_term;
+    if (o->interruptible) {
+        interrupted = 0;
+        sigemptyset(&quit.sa_mask);
+        sigaction(SIGINT, &quit, &old_int);
+        sigaction(SIGTERM, &quit, &old_term);
+    }
     if (store_import_slugs_begin(st) != STORE_OK) {
         fail(err, errlen, "import", 0, "cannot make a table for the slugs (see the log)");
-        return -1;
+        goto out;
     }
     if (check_all(st, l, o->skip, o->progress, err, errlen) != 0)
         goto out;
@@ -759,6 +792,11 @@ int import_run(struct store *st, struct import_list *l, const struct import_opti
     result->resume_at = o->skip + result->imported;
 out:
     store_import_slugs_end(st);
+    if (o->interruptible) {
+        sigaction(SIGINT, &old_int, NULL);
+        sigaction(SIGTERM, &old_term, NULL);
+        interrupted = 0; /* the signal was this import's: the next one starts afresh */
+    }
     return rc;
 }
 

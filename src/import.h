@@ -68,6 +68,10 @@ struct import_options {
     int64_t batch;  /* 0: one transaction; N > 0: commit after every N files */
     int64_t skip;   /* leave out the first skip listed files (imported by an earlier run) */
     FILE *progress; /* NULL, or a terminal for the progress line (rewritten with '\r') */
+    int interruptible; /* 1: SIGINT or SIGTERM stops the import between two files (the open
+                        * transaction rolled back, committed batches kept, resume_at set) instead
+                        * of ending the process; a second signal ends it. For the command line
+                        * only: it sets the process's handlers for the import's length. */
 };
 
 struct import_result {

@@ -487,11 +487,12 @@ static int parse_whole(const char *text, long min, long max, long *out);
 
 /* Lists the files (arguments, then --files-from), checks them all, then writes them: in one
  * transaction, or --batch N at a time, from the --skip'th on (import.h). A progress line goes
- * to stderr only when it is a terminal. After a failure with batches committed, says which
- * --skip resumes the import. */
+ * to stderr only when it is a terminal. After a failure (or Ctrl-C) with batches committed, says
+ * which --skip resumes the import. */
 static int command_article_import(struct options *o)
 {
-    struct import_options options = {.progress = isatty(STDERR_FILENO) ? stderr : NULL};
+    struct import_options options = {.progress = isatty(STDERR_FILENO) ? stderr : NULL,
+                                     .interruptible = 1};
     struct import_result result = {0};
     long value;
     if (o->argument_count == 0 && !o->files_from)

@@ -14,6 +14,7 @@
  * the checking and the writing stops the import, and the progress line reads as documented.
  * Fixtures are in tests/unit/fixtures/ (run from the repository root, as `make` does).
  */
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -648,6 +649,47 @@ out:
     tmpdir_remove(&t);
 }
 
+/* fopencookie write function for the progress stream: interrupts the import (as Ctrl-C would)
+ * when the checking pass's last line goes out. */
+static ssize_t interrupt_after_check(void *cookie, const char *data, size_t size)
+{
+    (void)cookie;
+    if (memmem(data, size, "\rchecked 4 files in", 19))
+        raise(SIGINT);
+    return (ssize_t)size;
+}
+
+static void test_import_interrupted(void)
+{
+    struct tmpdir t;
+    char dir[64], err[512] = "";
+    struct import_result r;
+    struct sigaction after;
+    CHECK(tmpdir_make(&t) == 0);
+    struct store *st = open_newsroom(&t);
+    if (!st)
+        goto out;
+    write_archive(dir, sizeof dir, 4);
+    FILE *progress =
+        fopencookie(NULL, "w", (cookie_io_functions_t){.write = interrupt_after_check});
+    CHECK(progress != NULL);
+    setvbuf(progress, NULL, _IONBF, 0);
+    /* The signal stops the import before its first write; the process goes on. */
+    struct import_options o = {.batch = 1, .progress = progress, .interruptible = 1};
+    CHECK_INT(import_dir(st, dir, &o, &r, err, sizeof err), -1);
+    CHECK_STR(err, "import: interrupted");
+    CHECK_INT(r.imported, 0);
+    CHECK_INT(article_count(st), 0);
+    /* The process's own handling of the signal is back. */
+    CHECK_INT(sigaction(SIGINT, NULL, &after), 0);
+    CHECK(after.sa_handler == SIG_DFL);
+    fclose(progress);
+    store_close(st);
+    tree_remove(dir);
+out:
+    tmpdir_remove(&t);
+}
+
 static void test_progress_format(void)
 {
     char line[160];
@@ -933,6 +975,7 @@ void suite_import(void)
     RUN(test_import_directory_as_one_set);
     RUN(test_import_batches_and_resume);
     RUN(test_import_file_edited_between_passes);
+    RUN(test_import_interrupted);
     RUN(test_progress_format);
     RUN(test_demo_seed);
     RUN(test_demo_seed_plans);
