@@ -152,7 +152,8 @@ static int read_entries(const char *dir, struct entries *e, char *err, size_t er
         snprintf(err, errlen, "%s: cannot read: %s", dir, strerror(read_errno));
         return -1;
     }
-    qsort_r(e->offsets, e->count, sizeof *e->offsets, by_name, e->names);
+    if (e->count > 1) /* an empty directory has no offsets array to sort */
+        qsort_r(e->offsets, e->count, sizeof *e->offsets, by_name, e->names);
     return 0;
 }
 
