@@ -1,33 +1,82 @@
 /*
- * cmd_article.c: `broadsheet article import` (Markdown files with a front-matter header, all in
- * one transaction: import.h) and `broadsheet article list` (newest first, a page at a time, with
+ * cmd_article.c: `broadsheet article import` (Markdown files with a front-matter header, named,
+ * found under directories or listed in a file; all checked, then written in one transaction or
+ * in batches: import.h) and `broadsheet article list` (newest first, a page at a time, with
  * the total).
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "arena.h"
 #include "cmd.h"
 #include "import.h"
+#include "import_list.h"
 #include "store.h"
 
+/* Lists the files (arguments, then --files-from), checks them all, then writes them: in one
+ * transaction, or --batch N at a time, from the --skip'th on (import.h). A progress line goes
+ * to stderr only when it is a terminal. After a failure (or Ctrl-C) with batches committed, says
+ * which --skip resumes the import. */
 static int command_article_import(struct cli_call *call)
 {
-    struct store *st = cli_store(call);
-    if (!st)
-        return 1;
+    const char *files_from = cli_value(call, "files-from");
+    const char *batch = cli_value(call, "batch"), *skip = cli_value(call, "skip");
+    struct import_options options = {.progress = isatty(STDERR_FILENO) ? stderr : NULL,
+                                     .interruptible = 1};
+    struct import_result result = {0};
+    long value;
+    if (call->argument_count == 0 && !files_from)
+        return cli_usage_error(call, "%s", "needs a FILE.md, a DIR or --files-from LIST");
+    if (batch && cmd_parse_whole(batch, 1, LONG_MAX, &value) < 0)
+        return cli_usage_error(call, "--batch '%s' is not a number of files (1 or more)", batch);
+    options.batch = batch ? value : 0;
+    if (skip && cmd_parse_whole(skip, 0, LONG_MAX, &value) < 0)
+        return cli_usage_error(call, "--skip '%s' is not a number of files (0 or more)", skip);
+    options.skip = skip ? value : 0;
+
     char err[1024];
-    int n = call->argument_count;
-    if (import_files(st, call->arguments, n, err, sizeof err) < 0) {
-        fprintf(stderr, "broadsheet: %s\n", err);
+    int rc = 1;
+    struct store *st;
+    struct import_list *l = import_list_new(err, sizeof err);
+    if (!l)
+        goto fail;
+    for (int i = 0; i < call->argument_count; i++)
+        if (import_list_add(l, call->arguments[i], err, sizeof err) < 0)
+            goto fail;
+    if (files_from && import_list_add_from(l, files_from, err, sizeof err) < 0)
+        goto fail;
+    if (!(st = cli_store(call)))
+        goto out;
+    if (import_run(st, l, &options, &result, err, sizeof err) < 0)
+        goto fail;
+    printf("imported %lld article%s", (long long)result.imported, result.imported == 1 ? "" : "s");
+    if (options.skip)
+        printf(" (after skipping the first %lld listed)", (long long)options.skip);
+    printf("\n");
+    rc = 0;
+    goto out;
+fail:
+    fprintf(stderr, "broadsheet: %s\n", err);
+    if (result.resume_at > options.skip && l && import_list_count(l) > result.resume_at)
+        fprintf(stderr, "broadsheet: imported %lld files; resume with --skip %lld\n",
+                (long long)(result.resume_at - options.skip), (long long)result.resume_at);
+    else
         fprintf(stderr, "broadsheet: nothing was imported\n");
-        return 1;
-    }
-    printf("imported %d article%s\n", n, n == 1 ? "" : "s");
-    return 0;
+out:
+    import_list_free(l);
+    return rc;
 }
+
+static const struct cli_option import_flags[] = {
+    {"files-from", "LIST|-", 0},
+    {"batch", "N", 0},
+    {"skip", "N", 0},
+    {NULL, NULL, 0},
+};
 
 #define LIST_DEFAULT 50 /* articles a page of `article list` shows unless --limit says */
 
@@ -115,9 +164,12 @@ static const struct cli_option list_options[] = {
 };
 
 const struct cli_command cmd_article[] = {
-    {"article import", "FILE.md...", NULL, CLI_STORE,
-     "import articles (Markdown with a front-matter header); all the files in one transaction: "
-     "all or nothing",
+    {"article import", "[FILE.md|DIR]...", import_flags, CLI_STORE,
+     "import articles (Markdown with a front-matter header): the files named, the .md files "
+     "under each DIR (recursively, in name order), and the paths in LIST, one a line (-: "
+     "standard input); every file is checked before any is written, then all are written in "
+     "one transaction: all or nothing; --batch N commits every N files, and after a failure "
+     "says which --skip resumes the import; --skip N leaves out the first N files listed",
      command_article_import},
     {"article list", "", list_options, CLI_STORE,
      "list articles, newest first, 50 at a time (--limit: up to 10000), with how many there are "

@@ -12,6 +12,7 @@
 #include "import.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,7 +44,7 @@ static const char *const key_names[KEY_COUNT] = {
     [KEY_ACCESS] = "access",     [KEY_SLUG] = "slug",
 };
 
-/* A parsed file: the record to save, and where its keys were (for import_files's errors). */
+/* A parsed file: the record to save, and where its keys were (for import_run's errors). */
 struct parsed {
     const char *path;
     struct article_input in;
@@ -280,9 +281,11 @@ static int parse_front_matter(const char *path, const char *text, size_t len, si
     return 0;
 }
 
-/* The whole of import_parse, also keeping where each key was for import_files. */
+/* The whole of import_parse, also keeping where each key was for import_run's errors. With
+ * render 0 the body is checked but not rendered (body_html is ""): the checking pass has no use
+ * for the HTML, and rendering is most of the time a file takes. */
 static int parse_article(const char *path, const char *text, size_t len, struct arena *a,
-                         struct parsed *out, char *err, size_t errlen)
+                         int render, struct parsed *out, char *err, size_t errlen)
 {
     const char *values[KEY_COUNT] = {0};
     size_t pos = 0;
@@ -375,9 +378,12 @@ static int parse_article(const char *path, const char *text, size_t len, struct 
     const char *body = text + line_start;
     size_t body_len = len - line_start;
     in->body_markdown = arena_strndup(a, body, body_len);
-    char *html = markdown_to_html(body, body_len);
-    in->body_html = arena_strdup(a, html);
-    free(html);
+    in->body_html = "";
+    if (render) {
+        char *html = markdown_to_html(body, body_len);
+        in->body_html = arena_strdup(a, html);
+        free(html);
+    }
     return 0;
 }
 
@@ -385,38 +391,57 @@ int import_parse(const char *path, const char *text, size_t len, struct arena *a
                  struct article_input *out, char *err, size_t errlen)
 {
     struct parsed parsed;
-    if (parse_article(path, text, len, a, &parsed, err, errlen) != 0)
+    if (parse_article(path, text, len, a, 1, &parsed, err, errlen) != 0)
         return -1;
     *out = parsed.in;
     return 0;
 }
 
-/* qsort order of struct parsed pointers: by slug, then by position in the batch. */
-static int by_slug(const void *x, const void *y)
-{
-    const struct parsed *p = *(const struct parsed *const *)x,
-                        *q = *(const struct parsed *const *)y;
-    int c = strcmp(p->in.slug, q->in.slug);
-    return c ? c : (p < q ? -1 : p > q);
-}
+/* --- references: the publications and sections files name ------------------------------------
+ */
 
-/* Checks that no two of the n parsed files share a slug (they would overwrite each other).
- * Returns 0, or -1 with the later file of the first clash in err. */
-static int check_unique_slugs(struct parsed *files, int n, struct arena *a, char *err,
-                              size_t errlen)
+/* A publication ('p') or section ('s') found in the store, with its default access. An archive
+ * names a handful of them, so each is looked up once per pass, not once per file. */
+struct known {
+    struct known *next;
+    char kind;
+    const char *slug;
+    const char *default_access; /* "" inherit */
+};
+
+/* The publications and sections found so far in this pass; everything in a, which the pass
+ * frees (or resets, to read them again inside the writing transaction). */
+struct references {
+    struct arena *a;
+    struct known *list;
+};
+
+/* The default access of the publication (kind 'p') or section ('s') slug into
+ * *default_access, from refs or else the store (then remembered). Returns STORE_OK,
+ * STORE_NOT_FOUND or STORE_ERROR. */
+static int reference(struct store *st, struct references *refs, char kind, const char *slug,
+                     const char **default_access)
 {
-    struct parsed **sorted = arena_calloc(a, (size_t)n, sizeof *sorted);
-    for (int i = 0; i < n; i++)
-        sorted[i] = &files[i];
-    qsort(sorted, (size_t)n, sizeof *sorted, by_slug);
-    for (int i = 1; i < n; i++) {
-        if (strcmp(sorted[i - 1]->in.slug, sorted[i]->in.slug) == 0) {
-            fail(err, errlen, sorted[i]->path, sorted[i]->slug_line,
-                 "slug '%s' is already used by %s", sorted[i]->in.slug, sorted[i - 1]->path);
-            return -1;
+    for (struct known *k = refs->list; k; k = k->next) {
+        if (k->kind == kind && strcmp(k->slug, slug) == 0) {
+            *default_access = k->default_access;
+            return STORE_OK;
         }
     }
-    return 0;
+    struct publication publication;
+    struct section section;
+    int rc = kind == 'p' ? store_publication_by_slug(st, refs->a, slug, &publication)
+                         : store_section_by_slug(st, refs->a, slug, &section);
+    if (rc != STORE_OK)
+        return rc;
+    struct known *k = arena_alloc(refs->a, sizeof *k);
+    k->kind = kind;
+    k->slug = arena_strdup(refs->a, slug);
+    k->default_access = kind == 'p' ? publication.default_access : section.default_access;
+    k->next = refs->list;
+    refs->list = k;
+    *default_access = k->default_access;
+    return STORE_OK;
 }
 
 /* Checks that the publication and section file names exist in st and, when the file has no
@@ -424,19 +449,18 @@ static int check_unique_slugs(struct parsed *files, int n, struct arena *a, char
  * else the publication's, else metered), read now: a default changed later does not reach an
  * article already imported, only the next import of its file. Returns 0, or -1 with
  * "path:LINE: unknown publication 'x'" (or section) in err. */
-static int resolve_references(struct store *st, struct arena *a, struct parsed *file, char *err,
-                              size_t errlen)
+static int resolve_references(struct store *st, struct references *refs, struct parsed *file,
+                              char *err, size_t errlen)
 {
-    struct publication publication;
-    struct section section;
-    int rc = store_publication_by_slug(st, a, file->in.publication_slug, &publication);
+    const char *publication_access, *section_access;
+    int rc = reference(st, refs, 'p', file->in.publication_slug, &publication_access);
     if (rc == STORE_NOT_FOUND) {
         fail(err, errlen, file->path, file->lines[KEY_PUBLICATION], "unknown publication '%s'",
              file->in.publication_slug);
         return -1;
     }
     if (rc == STORE_OK) {
-        rc = store_section_by_slug(st, a, file->in.section_slug, &section);
+        rc = reference(st, refs, 's', file->in.section_slug, &section_access);
         if (rc == STORE_NOT_FOUND) {
             fail(err, errlen, file->path, file->lines[KEY_SECTION], "unknown section '%s'",
                  file->in.section_slug);
@@ -448,60 +472,346 @@ static int resolve_references(struct store *st, struct arena *a, struct parsed *
         return -1;
     }
     if (!file->lines[KEY_ACCESS])
-        file->in.access =
-            access_effective_level(NULL, section.default_access, publication.default_access);
+        file->in.access = access_effective_level(NULL, section_access, publication_access);
     return 0;
+}
+
+/* --- progress -----------------------------------------------------------------------------------
+ */
+
+void import_progress_format(char *buf, size_t len, const char *verb, int64_t done, int64_t total,
+                            int64_t elapsed_ms)
+{
+    int64_t per_second = elapsed_ms > 0 ? done * 1000 / elapsed_ms : 0;
+    if (done >= total) {
+        snprintf(buf, len, "%s %lld file%s in %lld.%01lld s (%lld/s)", verb, (long long)done,
+                 done == 1 ? "" : "s", (long long)(elapsed_ms / 1000),
+                 (long long)(elapsed_ms % 1000 / 100), (long long)per_second);
+        return;
+    }
+    int n = snprintf(buf, len, "%s %lld of %lld files", verb, (long long)done, (long long)total);
+    if (n < 0 || (size_t)n >= len || done == 0 || elapsed_ms <= 0)
+        return;
+    /* The time left at the rate so far, whole seconds rounded up, as h:mm:ss or m:ss. */
+    int64_t left = ((total - done) * elapsed_ms / done + 999) / 1000;
+    char when[32];
+    if (left >= 3600)
+        snprintf(when, sizeof when, "%lld:%02lld:%02lld", (long long)(left / 3600),
+                 (long long)(left / 60 % 60), (long long)(left % 60));
+    else
+        snprintf(when, sizeof when, "%lld:%02lld", (long long)(left / 60), (long long)(left % 60));
+    snprintf(buf + n, len - (size_t)n, " (%lld/s, %s left)", (long long)per_second, when);
+}
+
+/* A progress line on a terminal, rewritten in place ('\r', then erase to the end of the line). */
+struct progress {
+    FILE *out;        /* NULL: none */
+    const char *verb; /* "checked", "imported" */
+    int64_t total;
+    int64_t start_ms, shown_ms;
+};
+
+/* Starts a line for total files. */
+static void progress_start(struct progress *p, FILE *out, const char *verb, int64_t total)
+{
+    p->out = out;
+    p->verb = verb;
+    p->total = total;
+    p->start_ms = p->shown_ms = util_monotonic_ms();
+}
+
+/* Shows done files, at most five times a second (a million files would otherwise write a
+ * million lines to the terminal), and always the last one, which ends the line. */
+static void progress_show(struct progress *p, int64_t done)
+{
+    if (!p->out)
+        return;
+    int64_t now = util_monotonic_ms();
+    if (done < p->total && now - p->shown_ms < 200)
+        return;
+    p->shown_ms = now;
+    char line[160];
+    import_progress_format(line, sizeof line, p->verb, done, p->total, now - p->start_ms);
+    fprintf(p->out, "\r%s\033[K%s", line, done >= p->total ? "\n" : "");
+    fflush(p->out);
+}
+
+/* Ends an unfinished line (an import that failed half-way), so the error starts on its own. */
+static void progress_abandon(struct progress *p)
+{
+    if (p->out && p->shown_ms != p->start_ms) {
+        fputc('\n', p->out);
+        fflush(p->out);
+    }
+}
+
+/* --- the import -------------------------------------------------------------------------------
+ */
+
+/* Set by the SIGINT/SIGTERM handler import_run installs when asked (options->interruptible);
+ * both passes look at it between files. */
+static volatile sig_atomic_t interrupted;
+
+/* The handler: notes the signal. SA_RESETHAND makes a second one end the process at once. */
+static void on_interrupt(int signal_number)
+{
+    (void)signal_number;
+    interrupted = 1;
+}
+
+/* Fails with "interrupted" in err if a signal asked the import to stop. Returns 0 or -1. */
+static int check_interrupted(char *err, size_t errlen)
+{
+    if (!interrupted)
+        return 0;
+    fail(err, errlen, "import", 0, "interrupted");
+    return -1;
+}
+
+/* Articles per store_articles_save call in the writing pass: enough that a call's overhead is
+ * nothing, few enough that their text (a few KB each) stays a small constant. */
+#define CHUNK 256
+
+/* Reads and parses the file at path into *file (strings in a), rendering the body if render.
+ * Returns 0 or -1 (err set). */
+static int read_article(const char *path, struct arena *a, int render, struct parsed *file,
+                        char *err, size_t errlen)
+{
+    size_t len;
+    char *text = util_read_file(path, &len);
+    if (!text) {
+        fail(err, errlen, path, 0, "cannot read: %s", strerror(errno));
+        return -1;
+    }
+    int rc = parse_article(arena_strdup(a, path), text, len, a, render, file, err, errlen);
+    free(text);
+    return rc;
+}
+
+/* Pass 1: reads, parses and checks every listed file from position skip on, recording each
+ * slug with store_import_slug_add so that a slug used twice is found. Returns 0, or -1 with the
+ * first problem in err. */
+static int check_all(struct store *st, struct import_list *l, int64_t skip, FILE *progress_out,
+                     char *err, size_t errlen)
+{
+    struct arena *a = arena_new(0), *refs_arena = arena_new(0);
+    struct references refs = {.a = refs_arena};
+    struct progress progress;
+    int64_t total = import_list_count(l) - skip;
+    int rc = -1;
+    progress_start(&progress, progress_out, "checked", total);
+    if (import_list_rewind(l, err, errlen) != 0)
+        goto out;
+    for (int64_t position = 0;; position++) {
+        const char *path, *other;
+        struct parsed file;
+        int got = import_list_next(l, &path, err, errlen);
+        if (got <= 0) {
+            rc = got;
+            break;
+        }
+        if (position < skip)
+            continue;
+        if (check_interrupted(err, errlen) != 0)
+            break;
+        arena_reset(a);
+        if (read_article(path, a, 0, &file, err, errlen) != 0 ||
+            resolve_references(st, &refs, &file, err, errlen) != 0)
+            break;
+        int added = store_import_slug_add(st, a, position, file.in.slug, path, &other);
+        if (added == STORE_CONFLICT) {
+            fail(err, errlen, path, file.slug_line, "slug '%s' is already used by %s", file.in.slug,
+                 other);
+            break;
+        }
+        if (added != STORE_OK) {
+            fail(err, errlen, path, 0, "cannot record its slug (see the log)");
+            break;
+        }
+        progress_show(&progress, position + 1 - skip);
+    }
+out:
+    if (rc != 0)
+        progress_abandon(&progress);
+    arena_free(a);
+    arena_free(refs_arena);
+    return rc;
+}
+
+/* Saves chunk[0..n) (read from paths[0..n)) inside the open transaction. Returns 0, or -1 with
+ * the failing file named in err. */
+static int save_chunk(struct store *st, const struct article_input *chunk, char *const *paths,
+                      size_t n, char *err, size_t errlen)
+{
+    char why[768];
+    if (store_articles_save(st, chunk, n, why, sizeof why) == STORE_OK)
+        return 0;
+    /* The store names the article by index ("article N: reason"): name the file instead. */
+    char *rest;
+    unsigned long index;
+    if (strncmp(why, "article ", 8) == 0 && (index = strtoul(why + 8, &rest, 10)) < n &&
+        rest[0] == ':' && rest[1] == ' ')
+        fail(err, errlen, paths[index], 0, "%s", rest + 2);
+    else
+        fail(err, errlen, "import", 0, "%s", why);
+    return -1;
+}
+
+/* Pass 2: reads the files from position skip on again and saves them, CHUNK at a time, in one
+ * transaction, or (batch > 0) committing after every batch files. A file must still have the
+ * slug pass 1 recorded for it: one edited in between could otherwise overwrite another. Sets
+ * *committed to the files of this run whose transactions were committed. Returns 0, or -1 with
+ * the problem in err and whatever was not committed rolled back. */
+static int write_all(struct store *st, struct import_list *l, int64_t skip, int64_t batch,
+                     FILE *progress_out, int64_t *committed, char *err, size_t errlen)
+{
+    struct arena *a = arena_new(0), *refs_arena = arena_new(0);
+    struct references refs = {.a = refs_arena};
+    struct article_input *chunk = xcalloc(CHUNK, sizeof *chunk);
+    char **paths = xcalloc(CHUNK, sizeof *paths);
+    struct progress progress;
+    int64_t total = import_list_count(l) - skip, done = 0;
+    size_t n = 0;  /* files in chunk */
+    int in_tx = 0; /* a store_begin of ours is open */
+    int rc = -1;
+
+    *committed = 0;
+    progress_start(&progress, progress_out, "imported", total);
+    if (import_list_rewind(l, err, errlen) != 0)
+        goto out;
+    for (int64_t position = 0; done < total; position++) {
+        const char *path, *recorded;
+        struct parsed file;
+        int got = import_list_next(l, &path, err, errlen);
+        if (got < 0)
+            goto out;
+        if (got == 0) {
+            fail(err, errlen, "import", 0, "the list of files ended early");
+            goto out;
+        }
+        if (position < skip)
+            continue;
+        if (check_interrupted(err, errlen) != 0)
+            goto out;
+        if (!in_tx) {
+            if (store_begin(st) != STORE_OK) {
+                fail(err, errlen, "import", 0, "cannot start a transaction (see the log)");
+                goto out;
+            }
+            in_tx = 1;
+            /* Defaults are read again inside the transaction that writes with them. */
+            arena_reset(refs_arena);
+            refs.list = NULL;
+        }
+        if (read_article(path, a, 1, &file, err, errlen) != 0 ||
+            resolve_references(st, &refs, &file, err, errlen) != 0)
+            goto out;
+        if (store_import_slug_at(st, a, position, &recorded) != STORE_OK) {
+            fail(err, errlen, path, 0, "cannot read the slug it was checked with (see the log)");
+            goto out;
+        }
+        if (strcmp(recorded, file.in.slug) != 0) {
+            fail(err, errlen, path, file.slug_line,
+                 "changed since it was checked: its slug was '%s', now '%s'", recorded,
+                 file.in.slug);
+            goto out;
+        }
+        chunk[n] = file.in;
+        paths[n] = (char *)file.path;
+        n++;
+        done++;
+        int end_of_batch = batch > 0 && done % batch == 0;
+        if (n == CHUNK || end_of_batch || done == total) {
+            if (save_chunk(st, chunk, paths, n, err, errlen) != 0)
+                goto out;
+            n = 0;
+            arena_reset(a);
+        }
+        if (end_of_batch || done == total) {
+            in_tx = 0;
+            if (store_commit(st) != STORE_OK) {
+                fail(err, errlen, "import", 0,
+                     "the database did not keep the transaction (see "
+                     "the log)");
+                goto out;
+            }
+            *committed = done;
+        }
+        progress_show(&progress, done);
+    }
+    rc = 0;
+out:
+    if (in_tx)
+        store_rollback(st);
+    if (rc != 0)
+        progress_abandon(&progress);
+    free(chunk);
+    free(paths);
+    arena_free(a);
+    arena_free(refs_arena);
+    return rc;
+}
+
+int import_run(struct store *st, struct import_list *l, const struct import_options *options,
+               struct import_result *result, char *err, size_t errlen)
+{
+    struct import_options none = {0};
+    const struct import_options *o = options ? options : &none;
+    int64_t count = import_list_count(l);
+    int rc = -1;
+
+    memset(result, 0, sizeof *result);
+    result->resume_at = o->skip;
+    if (o->skip < 0 || o->batch < 0) {
+        fail(err, errlen, "import", 0, "--skip and --batch cannot be negative");
+        return -1;
+    }
+    if (o->skip > 0 && o->skip >= count) {
+        fail(err, errlen, "import", 0, "--skip %lld leaves nothing: %lld file%s listed",
+             (long long)o->skip, (long long)count, count == 1 ? " is" : "s are");
+        return -1;
+    }
+    if (count == 0)
+        return 0;
+    struct sigaction quit = {.sa_handler = on_interrupt, .sa_flags = SA_RESETHAND}, old_int,
+                     old_term;
+    if (o->interruptible) {
+        interrupted = 0;
+        sigemptyset(&quit.sa_mask);
+        sigaction(SIGINT, &quit, &old_int);
+        sigaction(SIGTERM, &quit, &old_term);
+    }
+    if (store_import_slugs_begin(st) != STORE_OK) {
+        fail(err, errlen, "import", 0, "cannot make a table for the slugs (see the log)");
+        goto out;
+    }
+    if (check_all(st, l, o->skip, o->progress, err, errlen) != 0)
+        goto out;
+    result->checked = count - o->skip;
+    rc = write_all(st, l, o->skip, o->batch, o->progress, &result->imported, err, errlen);
+    result->resume_at = o->skip + result->imported;
+out:
+    store_import_slugs_end(st);
+    if (o->interruptible) {
+        sigaction(SIGINT, &old_int, NULL);
+        sigaction(SIGTERM, &old_term, NULL);
+        interrupted = 0; /* the signal was this import's: the next one starts afresh */
+    }
+    return rc;
 }
 
 int import_files(struct store *st, char *const *paths, int n, char *err, size_t errlen)
 {
-    struct arena *a = arena_new(0);
-    struct parsed *files = NULL;
-    struct article_input *in = NULL;
-    char *text = NULL;
+    struct import_result result;
+    struct import_list *l = import_list_new(err, errlen);
     int rc = -1;
-
-    if (n <= 0) {
-        rc = 0;
-        goto out;
-    }
-    files = arena_calloc(a, (size_t)n, sizeof *files);
-    in = arena_calloc(a, (size_t)n, sizeof *in);
-    for (int i = 0; i < n; i++) {
-        size_t len;
-        text = util_read_file(paths[i], &len);
-        if (!text) {
-            fail(err, errlen, paths[i], 0, "cannot read: %s", strerror(errno));
+    if (!l)
+        return -1;
+    for (int i = 0; i < n; i++)
+        if (import_list_add(l, paths[i], err, errlen) != 0)
             goto out;
-        }
-        if (parse_article(paths[i], text, len, a, &files[i], err, errlen) != 0)
-            goto out;
-        free(text);
-        text = NULL;
-    }
-    if (check_unique_slugs(files, n, a, err, errlen) != 0)
-        goto out;
-    for (int i = 0; i < n; i++) {
-        if (resolve_references(st, a, &files[i], err, errlen) != 0)
-            goto out;
-        in[i] = files[i].in;
-    }
-
-    char why[768];
-    if (store_articles_save(st, in, (size_t)n, why, sizeof why) != STORE_OK) {
-        /* The store names the article by index ("article N: reason"): name the file instead. */
-        char *rest;
-        unsigned long index;
-        if (strncmp(why, "article ", 8) == 0 && (index = strtoul(why + 8, &rest, 10)) < (size_t)n &&
-            rest[0] == ':' && rest[1] == ' ')
-            fail(err, errlen, paths[index], 0, "%s", rest + 2);
-        else
-            fail(err, errlen, "import", 0, "%s", why);
-        goto out;
-    }
-    rc = 0;
+    rc = import_run(st, l, NULL, &result, err, errlen);
 out:
-    free(text);
-    arena_free(a);
+    import_list_free(l);
     return rc;
 }

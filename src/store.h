@@ -152,6 +152,21 @@ int store_section_save(struct store *st, const struct section *s, char *err, siz
 int store_articles_save(struct store *st, const struct article_input *in, size_t n, char *err,
                         size_t errlen);
 
+/* An import's slugs (import.c), to find two files with one slug among a million without holding
+ * a million strings in memory: a temporary table of the calling thread's connection, which the
+ * database keeps in a temporary file (a few pages of cache in memory), dropped at the end.
+ * store_import_slugs_begin makes it, empty; store_import_slug_add records that the file listed
+ * at position (path, for the error that names it) has slug: STORE_OK, or STORE_CONFLICT when an
+ * earlier file has it, with that file's path in *other (from a); store_import_slug_at reads back
+ * the slug recorded for a position (STORE_NOT_FOUND if none); store_import_slugs_end drops the
+ * table. The table is the connection's own, outside any transaction's reach: a rollback of the
+ * import's writes keeps it. Each returns STORE_ERROR (logged) when the database fails. */
+int store_import_slugs_begin(struct store *st);
+int store_import_slug_add(struct store *st, struct arena *a, int64_t position, const char *slug,
+                          const char *path, const char **other);
+int store_import_slug_at(struct store *st, struct arena *a, int64_t position, const char **slug);
+void store_import_slugs_end(struct store *st);
+
 /* Lookups. */
 int store_publication_by_slug(struct store *st, struct arena *a, const char *slug,
                               struct publication *out);

@@ -243,6 +243,9 @@ enum statement {
     STMT_CREATIVES_ELIGIBLE,
     STMT_AD_STATS_ADD,
     STMT_AD_REPORT,
+    STMT_IMPORT_SLUG_ADD,
+    STMT_IMPORT_SLUG_PATH,
+    STMT_IMPORT_SLUG_AT,
     STMT_COUNT
 };
 
@@ -476,6 +479,11 @@ static const char *const statements[STMT_COUNT] = {
         "JOIN creatives k ON k.id = s.creative_id JOIN campaigns c ON c.id = k.campaign_id "
         "WHERE (?1 = '' OR s.day >= ?1) AND (?2 = '' OR s.day <= ?2) "
         "ORDER BY s.day, c.slug, k.id",
+    /* The import's slugs (store_import_slugs_begin makes the table). */
+    [STMT_IMPORT_SLUG_ADD] = "INSERT INTO temp.import_slugs (position, slug, path) "
+                             "VALUES (?1, ?2, ?3) ON CONFLICT (slug) DO NOTHING",
+    [STMT_IMPORT_SLUG_PATH] = "SELECT path FROM temp.import_slugs WHERE slug = ?1",
+    [STMT_IMPORT_SLUG_AT] = "SELECT slug FROM temp.import_slugs WHERE position = ?1",
 };
 
 /* One thread's connection and its prepared statements. */
@@ -1375,6 +1383,79 @@ out:
     if (in_tx)
         tx_rollback(c);
     return rc;
+}
+
+/* The import's slugs live in the temp schema, which SQLite keeps in a temporary file of its own
+ * (this build's SQLITE_TEMP_STORE is 1: a file unless a PRAGMA says otherwise, and none does), so
+ * a million rows cost disk, not memory. Statements on it are prepared on first use, after the
+ * table exists; dropping it leaves them to be prepared again against the next one. */
+int store_import_slugs_begin(struct store *st)
+{
+    struct conn *c = conn_get(st, NULL, 0);
+    return c && exec_sql(c->db,
+                         "DROP TABLE IF EXISTS temp.import_slugs; "
+                         "CREATE TEMP TABLE import_slugs (position INTEGER PRIMARY KEY, "
+                         "slug TEXT NOT NULL UNIQUE, path TEXT NOT NULL)",
+                         NULL, 0) == 0
+               ? STORE_OK
+               : STORE_ERROR;
+}
+
+int store_import_slug_add(struct store *st, struct arena *a, int64_t position, const char *slug,
+                          const char *path, const char **other)
+{
+    struct conn *c = conn_get(st, NULL, 0);
+    sqlite3_stmt *s = NULL;
+    int rc = STORE_ERROR;
+    if (!c || !(s = stmt_get(c, STMT_IMPORT_SLUG_ADD, NULL, 0)))
+        goto out;
+    sqlite3_bind_int64(s, 1, position);
+    bind_text(s, 2, slug);
+    bind_text(s, 3, path);
+    if (conn_step(c, s) != SQLITE_DONE) {
+        report(NULL, 0, "recording the slug '%s': %s", slug, sqlite3_errmsg(c->db));
+        goto out;
+    }
+    if (sqlite3_changes(c->db) == 1) {
+        rc = STORE_OK;
+        goto out;
+    }
+    stmt_done(s);
+    if (!(s = stmt_get(c, STMT_IMPORT_SLUG_PATH, NULL, 0)))
+        goto out;
+    bind_text(s, 1, slug);
+    if (conn_step(c, s) != SQLITE_ROW) {
+        report(NULL, 0, "reading the slug '%s': %s", slug, sqlite3_errmsg(c->db));
+        goto out;
+    }
+    *other = column_text(s, 0, a);
+    rc = STORE_CONFLICT;
+out:
+    stmt_done(s);
+    return rc;
+}
+
+int store_import_slug_at(struct store *st, struct arena *a, int64_t position, const char **slug)
+{
+    struct conn *c = conn_get(st, NULL, 0);
+    sqlite3_stmt *s = NULL;
+    int rc = STORE_ERROR;
+    if (!c || !(s = stmt_get(c, STMT_IMPORT_SLUG_AT, NULL, 0)))
+        goto out;
+    sqlite3_bind_int64(s, 1, position);
+    rc = step_one(c, s, "the import's slug at %lld", (long long)position);
+    if (rc == STORE_OK)
+        *slug = column_text(s, 0, a);
+out:
+    stmt_done(s);
+    return rc;
+}
+
+void store_import_slugs_end(struct store *st)
+{
+    struct conn *c = conn_get(st, NULL, 0);
+    if (c)
+        exec_sql(c->db, "DROP TABLE IF EXISTS temp.import_slugs", NULL, 0);
 }
 
 int store_publication_by_slug(struct store *st, struct arena *a, const char *slug,

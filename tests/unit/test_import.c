@@ -7,9 +7,15 @@
  * article leaves the database empty. Default access: a file without `access:` gets its section's
  * default, else its publication's, else metered, read at import (a later change reaches an
  * article only when its file is imported again); a file's own `access:` wins; newsroom.json's
- * "default_access" is applied before its articles and checked. Fixtures are in
- * tests/unit/fixtures/ (run from the repository root, as `make` does).
+ * "default_access" is applied before its articles and checked. Archive-sized imports
+ * (import_run): a directory's files are checked as one set (a slug used in two directories is
+ * refused, naming both files), more than a chunk of files is written whole, --batch commits as
+ * it goes and says where to resume after a failure, --skip resumes there, a file edited between
+ * the checking and the writing stops the import, and the progress line reads as documented.
+ * Fixtures are in tests/unit/fixtures/ (run from the repository root, as `make` does).
  */
+#include <signal.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +27,7 @@
 #include "demo.h"
 #include "import.h"
 #include "store.h"
+#include "test_support.h"
 #include "util.h"
 
 #define FIXTURES "tests/unit/fixtures"
@@ -448,6 +455,258 @@ out:
     tmpdir_remove(&t);
 }
 
+/* An article file's text with this headline and slug. */
+static char *article_text(char *buf, size_t len, const char *headline, const char *slug)
+{
+    snprintf(buf, len,
+             "---\nheadline: %s\npublication: gsn\nsection: security\npublished: 2014-06-13\n"
+             "slug: %s\n---\nThe body of %s.\n",
+             headline, slug, slug);
+    return buf;
+}
+
+/* Writes n article files DIR/NNN/story-I.md (ten to a directory), slugs story-0…, into a fresh
+ * temporary directory, written into dir. */
+static void write_archive(char *dir, size_t dir_len, int n)
+{
+    char name[64], slug[32], text[256];
+    snprintf(dir, dir_len, "/tmp/broadsheet-archive-XXXXXX");
+    CHECK(mkdtemp(dir) != NULL);
+    for (int i = 0; i < n; i++) {
+        snprintf(name, sizeof name, "%03d/story-%04d.md", i / 10, i);
+        snprintf(slug, sizeof slug, "story-%d", i);
+        tree_write(dir, name, article_text(text, sizeof text, "A story", slug));
+    }
+}
+
+/* Imports directory dir with options o into st. Returns import_run's result. */
+static int import_dir(struct store *st, const char *dir, const struct import_options *o,
+                      struct import_result *r, char *err, size_t errlen)
+{
+    struct import_list *l = import_list_new(err, errlen);
+    CHECK(l != NULL);
+    if (!l)
+        return -1;
+    int rc = import_list_add(l, dir, err, errlen);
+    if (rc == 0)
+        rc = import_run(st, l, o, r, err, errlen);
+    import_list_free(l);
+    return rc;
+}
+
+static void test_import_directory_as_one_set(void)
+{
+    struct tmpdir t;
+    char dir[64], err[512] = "", want[512], text[256];
+    struct import_result r;
+    int64_t before, after;
+    CHECK(tmpdir_make(&t) == 0);
+    struct store *st = open_newsroom(&t);
+    if (!st)
+        goto out;
+    /* 600 files: more than two chunks of 256, all written. */
+    write_archive(dir, sizeof dir, 600);
+    CHECK_INT(import_dir(st, dir, NULL, &r, err, sizeof err), 0);
+    CHECK_STR(err, "");
+    CHECK_INT(r.checked, 600);
+    CHECK_INT(r.imported, 600);
+    struct arena *a = arena_new(0);
+    struct article art;
+    CHECK_INT(store_article_by_slug(st, a, "story-599", &art), STORE_OK);
+    CHECK_STR(art.body_html, "<p>The body of story-599.</p>\n");
+    arena_free(a);
+
+    /* A slug used in two directories: nothing is written, and both files are named. */
+    tree_write(dir, "059/zzz.md", article_text(text, sizeof text, "Again", "story-new"));
+    tree_write(dir, "100/again.md", article_text(text, sizeof text, "Again", "story-new"));
+    CHECK_INT(store_change_seq(st, &before), STORE_OK);
+    CHECK_INT(import_dir(st, dir, NULL, &r, err, sizeof err), -1);
+    snprintf(want, sizeof want,
+             "%s/100/again.md:6: slug 'story-new' is already used by %s/059/zzz.md", dir, dir);
+    CHECK_STR(err, want);
+    CHECK_INT(r.imported, 0);
+    CHECK_INT(r.resume_at, 0);
+    CHECK_INT(store_change_seq(st, &after), STORE_OK);
+    CHECK_INT(after, before);
+    CHECK_INT(store_article_by_slug(st, a = arena_new(0), "story-new", &art), STORE_NOT_FOUND);
+    arena_free(a);
+    store_close(st);
+    tree_remove(dir);
+out:
+    tmpdir_remove(&t);
+}
+
+/* Runs one SQL text on the database at path through a connection of its own (a trigger that
+ * makes the store fail where the test wants). */
+static void sql_exec(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+    CHECK(sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close(db);
+}
+
+static void test_import_batches_and_resume(void)
+{
+    struct tmpdir t;
+    char dir[64], err[512] = "", want[512];
+    struct import_result r;
+    CHECK(tmpdir_make(&t) == 0);
+    struct store *st = open_newsroom(&t);
+    if (!st)
+        goto out;
+    write_archive(dir, sizeof dir, 25);
+    /* The database refuses the 18th file (story-17): batches of 5 files commit 15; the fourth
+     * batch is rolled back whole. */
+    sql_exec(t.db, "CREATE TRIGGER refuse BEFORE INSERT ON articles WHEN NEW.slug = 'story-17' "
+                   "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END");
+    struct import_options o = {.batch = 5};
+    CHECK_INT(import_dir(st, dir, &o, &r, err, sizeof err), -1);
+    snprintf(want, sizeof want, "%s/001/story-0017.md: refused by the test", dir);
+    CHECK_STR(err, want);
+    CHECK_INT(r.checked, 25);
+    CHECK_INT(r.imported, 15);
+    CHECK_INT(r.resume_at, 15);
+    CHECK_INT(article_count(st), 15);
+
+    /* Without --batch the same failure keeps nothing. */
+    sql_exec(t.db, "DELETE FROM articles");
+    CHECK_INT(import_dir(st, dir, NULL, &r, err, sizeof err), -1);
+    CHECK_INT(r.imported, 0);
+    CHECK_INT(r.resume_at, 0);
+    CHECK_INT(article_count(st), 0);
+
+    /* Resuming: --skip 15 writes the rest, and only the rest. */
+    CHECK_INT(import_dir(st, dir, &o, &r, err, sizeof err), -1);
+    CHECK_INT(r.resume_at, 15);
+    sql_exec(t.db, "DROP TRIGGER refuse; "
+                   "CREATE TRIGGER refuse BEFORE UPDATE ON articles BEGIN "
+                   "SELECT RAISE(ABORT, 'a skipped file was written again'); END");
+    o.skip = r.resume_at;
+    err[0] = '\0';
+    CHECK_INT(import_dir(st, dir, &o, &r, err, sizeof err), 0);
+    CHECK_STR(err, "");
+    CHECK_INT(r.checked, 10);
+    CHECK_INT(r.imported, 10);
+    CHECK_INT(r.resume_at, 25);
+    CHECK_INT(article_count(st), 25);
+
+    /* A skip that leaves nothing is refused. */
+    o.skip = 25;
+    CHECK_INT(import_dir(st, dir, &o, &r, err, sizeof err), -1);
+    CHECK_STR(err, "import: --skip 25 leaves nothing: 25 files are listed");
+    store_close(st);
+    tree_remove(dir);
+out:
+    tmpdir_remove(&t);
+}
+
+/* The file the cookie stream below rewrites once the checking pass ends, and its new text. */
+static const char *edit_path, *edit_text;
+
+/* fopencookie write function for the progress stream: when the checking pass's last line
+ * ("checked N files in…") goes out, rewrites edit_path, as an editor might between the passes. */
+static ssize_t edit_after_check(void *cookie, const char *data, size_t size)
+{
+    (void)cookie;
+    if (memmem(data, size, "\rchecked 3 files in", 19)) {
+        FILE *f = fopen(edit_path, "w");
+        CHECK(f != NULL);
+        if (f) {
+            fputs(edit_text, f);
+            fclose(f);
+        }
+    }
+    return (ssize_t)size;
+}
+
+static void test_import_file_edited_between_passes(void)
+{
+    struct tmpdir t;
+    char dir[64], err[512] = "", want[800], path[600], text[256];
+    struct import_result r;
+    CHECK(tmpdir_make(&t) == 0);
+    struct store *st = open_newsroom(&t);
+    if (!st)
+        goto out;
+    write_archive(dir, sizeof dir, 3);
+    snprintf(path, sizeof path, "%s/000/story-0001.md", dir);
+    edit_path = path;
+    edit_text = article_text(text, sizeof text, "A story", "story-0"); /* now a duplicate */
+    FILE *progress = fopencookie(NULL, "w", (cookie_io_functions_t){.write = edit_after_check});
+    CHECK(progress != NULL);
+    setvbuf(progress, NULL, _IONBF, 0);
+    struct import_options o = {.progress = progress};
+    CHECK_INT(import_dir(st, dir, &o, &r, err, sizeof err), -1);
+    snprintf(want, sizeof want,
+             "%s:6: changed since it was checked: its slug was 'story-1', now 'story-0'", path);
+    CHECK_STR(err, want);
+    CHECK_INT(article_count(st), 0);
+    fclose(progress);
+    store_close(st);
+    tree_remove(dir);
+out:
+    tmpdir_remove(&t);
+}
+
+/* fopencookie write function for the progress stream: interrupts the import (as Ctrl-C would)
+ * when the checking pass's last line goes out. */
+static ssize_t interrupt_after_check(void *cookie, const char *data, size_t size)
+{
+    (void)cookie;
+    if (memmem(data, size, "\rchecked 4 files in", 19))
+        raise(SIGINT);
+    return (ssize_t)size;
+}
+
+static void test_import_interrupted(void)
+{
+    struct tmpdir t;
+    char dir[64], err[512] = "";
+    struct import_result r;
+    struct sigaction after;
+    CHECK(tmpdir_make(&t) == 0);
+    struct store *st = open_newsroom(&t);
+    if (!st)
+        goto out;
+    write_archive(dir, sizeof dir, 4);
+    FILE *progress =
+        fopencookie(NULL, "w", (cookie_io_functions_t){.write = interrupt_after_check});
+    CHECK(progress != NULL);
+    setvbuf(progress, NULL, _IONBF, 0);
+    /* The signal stops the import before its first write; the process goes on. */
+    struct import_options o = {.batch = 1, .progress = progress, .interruptible = 1};
+    CHECK_INT(import_dir(st, dir, &o, &r, err, sizeof err), -1);
+    CHECK_STR(err, "import: interrupted");
+    CHECK_INT(r.imported, 0);
+    CHECK_INT(article_count(st), 0);
+    /* The process's own handling of the signal is back. */
+    CHECK_INT(sigaction(SIGINT, NULL, &after), 0);
+    CHECK(after.sa_handler == SIG_DFL);
+    fclose(progress);
+    store_close(st);
+    tree_remove(dir);
+out:
+    tmpdir_remove(&t);
+}
+
+static void test_progress_format(void)
+{
+    char line[160];
+    import_progress_format(line, sizeof line, "checked", 0, 1000000, 0);
+    CHECK_STR(line, "checked 0 of 1000000 files");
+    import_progress_format(line, sizeof line, "checked", 1200, 10000, 3000);
+    CHECK_STR(line, "checked 1200 of 10000 files (400/s, 0:22 left)");
+    import_progress_format(line, sizeof line, "imported", 1000, 1000000, 1000);
+    CHECK_STR(line, "imported 1000 of 1000000 files (1000/s, 16:39 left)");
+    import_progress_format(line, sizeof line, "imported", 100, 1000000, 1000);
+    CHECK_STR(line, "imported 100 of 1000000 files (100/s, 2:46:39 left)");
+    import_progress_format(line, sizeof line, "imported", 10000, 10000, 25040);
+    CHECK_STR(line, "imported 10000 files in 25.0 s (399/s)");
+    import_progress_format(line, sizeof line, "checked", 1, 1, 0);
+    CHECK_STR(line, "checked 1 file in 0.0 s (0/s)");
+}
+
 static void test_demo_seed(void)
 {
     struct tmpdir t;
@@ -713,6 +972,11 @@ void suite_import(void)
     RUN(test_import_files);
     RUN(test_import_default_access);
     RUN(test_import_batch_all_or_nothing);
+    RUN(test_import_directory_as_one_set);
+    RUN(test_import_batches_and_resume);
+    RUN(test_import_file_edited_between_passes);
+    RUN(test_import_interrupted);
+    RUN(test_progress_format);
     RUN(test_demo_seed);
     RUN(test_demo_seed_plans);
     RUN(test_demo_seed_default_access);
