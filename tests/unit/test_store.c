@@ -341,7 +341,7 @@ static void test_articles_page(void)
     CHECK(got == 0 && !more);
 
     /* 25 articles at four times only, so that pages end inside runs of equal times. */
-    char slugs[25][8];
+    char slugs[25][16];
     for (int i = 0; i < 25; i++) {
         snprintf(slugs[i], sizeof slugs[i], "s%02d", i);
         save_one(st, article(slugs[i], i % 2 ? "nj" : "gsn", "politics", 1000 * (i % 4)));
