@@ -36,10 +36,11 @@ struct entity_hole {
 
 /* entity_new for a page with holes (at most ENTITY_MAX_HOLES, in body order, not overlapping,
  * within body; any that are not are left out with a log line). The entity is cut into pieces
- * at the holes' edges once, here: the identity body stays one buffer, and its gzip body is
- * made of one deflate segment per piece, each ended by a full flush (so none refers to the
- * bytes of another), which is the shared gzip variant as it is and lets entity_parts put other
- * bytes in place of a hole's segment without compressing anything per request. */
+ * at the holes' edges once, here: the identity body stays one buffer, and beside the shared
+ * gzip variant (one deflate stream, the smallest) the pieces are compressed once more as one
+ * deflate segment each, ended by a full flush so that none refers to the bytes of another,
+ * which lets entity_parts put other bytes in place of a hole's segment without compressing
+ * anything per request. */
 struct entity *entity_new_holes(unsigned status, const char *content_type,
                                 const char *cache_control, const void *body, size_t len,
                                 int compress, const struct entity_hole *holes, size_t n);
