@@ -21,6 +21,14 @@
 /* Smaller bodies are not worth compressing: the headers alone outweigh the saving. */
 #define MIN_COMPRESS 256
 
+/* gzip's framing around the deflate data: a 10-byte header (zlib writes no name, comment or
+ * extra field) and an 8-byte trailer (CRC-32 and length, little-endian). */
+#define GZIP_HEADER 10
+#define GZIP_TRAILER 8
+
+/* A stored deflate block holds at most this many bytes. */
+#define STORED_MAX 65535
+
 /* One encoding of the entity. */
 struct variant {
     struct MHD_Response *full;         /* the body */
@@ -30,6 +38,15 @@ struct variant {
     const void *gzip_body; /* the gzip variant's bytes (owned by full); NULL for identity */
 };
 
+/* A piece of a page with holes: the bytes between two holes (a gap) or a hole's own bytes. */
+struct piece {
+    size_t start, len;       /* identity_body[start..start+len) */
+    size_t gz_start, gz_len; /* its deflate segment in pieces_gz */
+    uLong crc;               /* CRC-32 of its bytes */
+    uLong crc_op;            /* crc32_combine_gen(len): appends its CRC to a running one */
+    int slot;                /* the hole's slot, or -1 for a gap */
+};
+
 struct entity {
     atomic_int refs; /* entity_ref/entity_free; freed at zero */
     size_t bytes;    /* what it holds in memory, roughly (entity_bytes) */
@@ -37,8 +54,12 @@ struct entity {
     char *content_type; /* for copies (entity_copy_headers) */
     char *cache_control;
     struct variant identity;
-    struct variant gzip; /* full is NULL when not worth it */
-    char *identity_body; /* owned by the identity response (MUST_FREE); kept for entity_body */
+    struct variant gzip;  /* full is NULL when not worth it */
+    char *identity_body;  /* owned by the identity response (MUST_FREE); kept for entity_body */
+    struct piece *pieces; /* 2 holes + 1, in body order; NULL for an entity without holes */
+    size_t npieces;
+    unsigned char *pieces_gz; /* the pieces' gzip segments (owned); NULL without a gzip variant */
+    size_t pieces_gz_len;
 };
 
 /* A thread's deflate streams, one per level, made on first use and reset for each body. */
@@ -141,8 +162,94 @@ static void variant_init(struct variant *v, unsigned status, void *body, size_t 
         MHD_add_response_header(v->full, "Content-Encoding", encoding);
 }
 
+/* Cuts body[0..len) at the holes' edges into e->pieces: gap, hole, gap, … gap. Holes that are
+ * out of order, overlapping or outside the body are left out. */
+static void cut_pieces(struct entity *e, const char *body, size_t len,
+                       const struct entity_hole *holes, size_t n)
+{
+    if (n > ENTITY_MAX_HOLES)
+        n = ENTITY_MAX_HOLES;
+    e->pieces = xcalloc(2 * n + 1, sizeof *e->pieces);
+    size_t at = 0, count = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct entity_hole *h = &holes[i];
+        if (h->start < at || h->end < h->start || h->end > len || h->slot < 0) {
+            fprintf(stderr, "broadsheet: a page's hole %zu is out of order; left out\n", i);
+            continue;
+        }
+        e->pieces[count++] = (struct piece){.start = at, .len = h->start - at, .slot = -1};
+        e->pieces[count++] =
+            (struct piece){.start = h->start, .len = h->end - h->start, .slot = h->slot};
+        at = h->end;
+    }
+    e->pieces[count++] = (struct piece){.start = at, .len = len - at, .slot = -1};
+    if (count == 1) { /* no hole after all: the page is sent whole */
+        free(e->pieces);
+        e->pieces = NULL;
+        return;
+    }
+    e->npieces = count;
+    for (size_t i = 0; i < count; i++) {
+        struct piece *p = &e->pieces[i];
+        p->crc = crc32(0, (const Bytef *)body + p->start, (uInt)p->len);
+        p->crc_op = crc32_combine_gen((z_off_t)p->len);
+    }
+}
+
+/* gzip-compresses body at level 9 as e->pieces' segments: each piece's deflate data ends with a
+ * full flush (the last with the final block), so it starts on a byte boundary and refers to no
+ * byte of another piece. Records each segment in its piece (the first after the gzip header,
+ * the last before the trailer). Returns the whole gzip member (the caller frees it), or NULL.
+ * It is not the shared gzip variant: the restarts cost the page's later pieces every match in
+ * the earlier ones (the demo's metered article: 4,058 bytes against 3,439 in one stream). */
+static unsigned char *gzip_pieces(struct entity *e, const char *body, size_t len, size_t *out_len)
+{
+    z_stream *zs = deflater(9);
+    if (!zs)
+        return NULL;
+    /* a full flush costs at most an empty stored block (5 bytes) and a partial byte beyond
+     * deflateBound, which counts one final flush */
+    size_t cap = deflateBound(zs, (uLong)len) + 8 * e->npieces + 16;
+    unsigned char *out = xmalloc(cap);
+    zs->next_out = out;
+    zs->avail_out = (uInt)cap;
+    for (size_t i = 0; i < e->npieces; i++) {
+        struct piece *p = &e->pieces[i];
+        int last = i + 1 == e->npieces;
+        size_t before = zs->total_out;
+        zs->next_in = (Bytef *)(uintptr_t)(body + p->start);
+        zs->avail_in = (uInt)p->len;
+        int rc = deflate(zs, last ? Z_FINISH : Z_FULL_FLUSH);
+        /* Z_BUF_ERROR: an empty piece right after a flush, which adds nothing */
+        int ok = last ? rc == Z_STREAM_END : (rc == Z_OK || rc == Z_BUF_ERROR) && zs->avail_out > 0;
+        if (!ok || zs->avail_in != 0) {
+            free(out);
+            return NULL;
+        }
+        p->gz_start = before;
+        p->gz_len = zs->total_out - before;
+    }
+    *out_len = zs->total_out;
+    struct piece *first = &e->pieces[0], *final = &e->pieces[e->npieces - 1];
+    if (*out_len < GZIP_HEADER + GZIP_TRAILER || first->gz_len < GZIP_HEADER) {
+        free(out);
+        return NULL;
+    }
+    first->gz_start += GZIP_HEADER;
+    first->gz_len -= GZIP_HEADER;
+    final->gz_len -= GZIP_TRAILER; /* the last piece's data ends where the trailer starts */
+    return out;
+}
+
 struct entity *entity_new(unsigned status, const char *content_type, const char *cache_control,
                           const void *body, size_t len, int compress)
+{
+    return entity_new_holes(status, content_type, cache_control, body, len, compress, NULL, 0);
+}
+
+struct entity *entity_new_holes(unsigned status, const char *content_type,
+                                const char *cache_control, const void *body, size_t len,
+                                int compress, const struct entity_hole *holes, size_t n)
 {
     struct entity *e = xcalloc(1, sizeof *e);
     atomic_init(&e->refs, 1);
@@ -164,6 +271,8 @@ struct entity *entity_new(unsigned status, const char *content_type, const char 
     variant_init(&e->identity, status, e->identity_body, len, content_type, cache_control, NULL,
                  etag);
 
+    if (holes)
+        cut_pieces(e, body, len, holes, n);
     if (compress && len >= MIN_COMPRESS) {
         size_t gz_len;
         unsigned char *gz = entity_gzip(body, len, 9, &gz_len);
@@ -171,12 +280,15 @@ struct entity *entity_new(unsigned status, const char *content_type, const char 
             snprintf(etag, sizeof etag, "\"%s-gz\"", hex);
             variant_init(&e->gzip, status, gz, gz_len, content_type, cache_control, "gzip", etag);
             e->gzip.gzip_body = gz;
+            if (e->pieces) /* for personal responses; without, they go uncompressed */
+                e->pieces_gz = gzip_pieces(e, body, len, &e->pieces_gz_len);
         } else {
             free(gz);
         }
     }
     /* the bodies, and for each of the four response objects its header list and bookkeeping */
-    e->bytes = sizeof *e + e->identity.len + e->gzip.len + 4 * ENTITY_RESPONSE_OVERHEAD;
+    e->bytes = sizeof *e + e->identity.len + e->gzip.len + 4 * ENTITY_RESPONSE_OVERHEAD +
+               e->npieces * sizeof *e->pieces + e->pieces_gz_len;
     return e;
 }
 
@@ -203,6 +315,8 @@ void entity_free(struct entity *e)
     variant_free(&e->gzip);
     free(e->content_type);
     free(e->cache_control);
+    free(e->pieces);
+    free(e->pieces_gz);
     free(e);
 }
 
@@ -276,4 +390,133 @@ void entity_set_keys(struct entity *e, const char *keys)
 const char *entity_etag(const struct entity *e)
 {
     return e->identity.etag;
+}
+
+/* ---- personal responses: parts ------------------------------------------------------------ */
+
+/* Appends a part to parts (room was counted by the caller); empty parts are left out. */
+static void add_part(struct entity_parts *parts, const void *data, size_t len)
+{
+    if (!len)
+        return;
+    parts->iov[parts->count].iov_base = data;
+    parts->iov[parts->count].iov_len = len;
+    parts->count++;
+    parts->len += len;
+}
+
+/* The fill for piece p, or NULL when the page's own bytes stay. */
+static const struct entity_fill *fill_for(const struct piece *p, const struct entity_fill *fills,
+                                          size_t nfills)
+{
+    if (p->slot < 0 || (size_t)p->slot >= nfills || !fills[p->slot].set)
+        return NULL;
+    return &fills[p->slot];
+}
+
+/* Writes v as 4 little-endian bytes. */
+static void put_le32(unsigned char *out, uLong v)
+{
+    for (int i = 0; i < 4; i++)
+        out[i] = (unsigned char)(v >> (8 * i));
+}
+
+void entity_parts(struct entity *e, const struct entity_fill *fills, size_t nfills, int gzip,
+                  struct arena *arena, struct entity_parts *parts)
+{
+    memset(parts, 0, sizeof *parts);
+    parts->gzip = gzip && e->gzip.full && (!e->pieces || e->pieces_gz);
+    if (!e->pieces) { /* no holes: the body as it is */
+        parts->iov = arena_alloc(arena, sizeof *parts->iov);
+        if (parts->gzip)
+            add_part(parts, e->gzip.gzip_body, e->gzip.len);
+        else
+            add_part(parts, e->identity_body, e->identity.len);
+        return;
+    }
+    /* room: a part per piece, the gzip header and trailer, and per fill its stored blocks,
+     * each a header and its bytes */
+    size_t room = e->npieces + 2;
+    for (size_t i = 0; i < e->npieces; i++) {
+        const struct entity_fill *f = fill_for(&e->pieces[i], fills, nfills);
+        if (f)
+            room += 2 * (f->len / STORED_MAX + 1);
+    }
+    parts->iov = arena_alloc(arena, room * sizeof *parts->iov);
+
+    if (!parts->gzip) {
+        for (size_t i = 0; i < e->npieces; i++) {
+            const struct piece *p = &e->pieces[i];
+            const struct entity_fill *f = fill_for(p, fills, nfills);
+            if (f)
+                add_part(parts, f->data, f->len);
+            else
+                add_part(parts, e->identity_body + p->start, p->len);
+        }
+        return;
+    }
+
+    /* gzip: the header, each piece's segment or a fill as stored blocks, the trailer. A stored
+     * block after a flushed segment starts on a byte boundary: one byte of block header (not
+     * final, type 00, padding), LEN and its complement NLEN, then the bytes. */
+    const unsigned char *gz = e->pieces_gz;
+    add_part(parts, gz, GZIP_HEADER);
+    uLong crc = crc32(0, NULL, 0);
+    size_t total = 0; /* identity bytes, for ISIZE */
+    for (size_t i = 0; i < e->npieces; i++) {
+        const struct piece *p = &e->pieces[i];
+        const struct entity_fill *f = fill_for(p, fills, nfills);
+        if (!f) {
+            add_part(parts, gz + p->gz_start, p->gz_len);
+            crc = crc32_combine_op(crc, p->crc, p->crc_op);
+            total += p->len;
+            continue;
+        }
+        for (size_t done = 0; done < f->len;) {
+            size_t n = f->len - done < STORED_MAX ? f->len - done : STORED_MAX;
+            unsigned char *h = arena_alloc(arena, 5);
+            h[0] = 0x00;
+            h[1] = (unsigned char)(n & 0xff);
+            h[2] = (unsigned char)(n >> 8);
+            h[3] = (unsigned char)(~n & 0xff);
+            h[4] = (unsigned char)((~n >> 8) & 0xff);
+            add_part(parts, h, 5);
+            add_part(parts, f->data + done, n);
+            done += n;
+        }
+        crc = crc32(crc, (const Bytef *)f->data, (uInt)f->len);
+        total += f->len;
+    }
+    unsigned char *trailer = arena_alloc(arena, GZIP_TRAILER);
+    put_le32(trailer, crc);
+    put_le32(trailer + 4, (uLong)(total & 0xffffffffu));
+    add_part(parts, trailer, GZIP_TRAILER);
+}
+
+/* libmicrohttpd is done with a parts response: its entity may go. */
+static void release_entity(void *cls)
+{
+    entity_free(cls);
+}
+
+struct MHD_Response *entity_parts_response(struct entity *e, const struct entity_parts *parts,
+                                           struct arena *arena)
+{
+    /* Gathered, the body leaves with the headers in one sendmsg; as an iovec it would take a
+     * second, which costs more than copying a page of this size (entity.h). */
+    if (parts->count > 1 && parts->len <= ENTITY_GATHER_MAX) {
+        char *body = arena_alloc(arena, parts->len);
+        size_t at = 0;
+        for (size_t i = 0; i < parts->count; i++) {
+            memcpy(body + at, parts->iov[i].iov_base, parts->iov[i].iov_len);
+            at += parts->iov[i].iov_len;
+        }
+        return MHD_create_response_from_buffer(parts->len, body, MHD_RESPMEM_PERSISTENT);
+    }
+    entity_ref(e);
+    struct MHD_Response *resp =
+        MHD_create_response_from_iovec(parts->iov, (unsigned int)parts->count, release_entity, e);
+    if (!resp)
+        entity_free(e);
+    return resp;
 }

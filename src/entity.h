@@ -14,6 +14,7 @@
 #include <microhttpd.h>
 #include <stddef.h>
 
+#include "arena.h"
 #include "req.h"
 
 struct entity;
@@ -23,6 +24,26 @@ struct entity;
  * owns the entity (entity_free). */
 struct entity *entity_new(unsigned status, const char *content_type, const char *cache_control,
                           const void *body, size_t len, int compress);
+
+/* A span of a page that a personal response replaces with a reader's own bytes (splice.h finds
+ * them: the account links, the paywall's note): body[start..end), filled by fills[slot] (see
+ * entity_parts). */
+struct entity_hole {
+    size_t start, end;
+    int slot;
+};
+#define ENTITY_MAX_HOLES 4
+
+/* entity_new for a page with holes (at most ENTITY_MAX_HOLES, in body order, not overlapping,
+ * within body; any that are not are left out with a log line). The entity is cut into pieces
+ * at the holes' edges once, here: the identity body stays one buffer, and beside the shared
+ * gzip variant (one deflate stream, the smallest) the pieces are compressed once more as one
+ * deflate segment each, ended by a full flush so that none refers to the bytes of another,
+ * which lets entity_parts put other bytes in place of a hole's segment without compressing
+ * anything per request. */
+struct entity *entity_new_holes(unsigned status, const char *content_type,
+                                const char *cache_control, const void *body, size_t len,
+                                int compress, const struct entity_hole *holes, size_t n);
 
 /* Entities are reference-counted, so that the page cache can hand one out under its lock and
  * the request sends it after the lock is released, while an eviction may drop the cache's own
@@ -57,16 +78,60 @@ void entity_copy_headers(const struct entity *e, const struct entity_choice *c,
                          struct MHD_Response *resp);
 
 /* gzip-compresses in[0..len) at zlib level (1 fast … 9 small) into a heap buffer the caller
- * frees; NULL if zlib fails. Cached entities use 9, once; a per-reader page uses 1, per send.
- * Each thread keeps its deflate state for each level and resets it per call: setting one up
- * costs about 400 KB of allocation, which per request made the allocator hand memory back to
- * the kernel and fault it in again on every personal response (a 20-30 % throughput loss after
- * some minutes of load). */
+ * frees; NULL if zlib fails. Cached entities use 9, once (entity_new, which may run on an HTTP
+ * thread on a cache miss). Each thread keeps its deflate state for each level and resets it per
+ * call: setting one up costs about 400 KB of allocation, which per request made the allocator
+ * hand memory back to the kernel and fault it in again on every request that compressed (a
+ * 20-30 % throughput loss after some minutes of load, when personal pages were compressed per
+ * send). */
 unsigned char *entity_gzip(const void *in, size_t len, int level, size_t *out_len);
 
 /* How many deflate streams have been set up since the process started (one per thread and
  * level): for the unit test of the reuse above. */
 unsigned long entity_deflate_setups(void);
+
+/* What goes in one hole of a personal response: data[0..len) when set (len may be 0: the hole
+ * is emptied), else the page's own bytes stay. */
+struct entity_fill {
+    const char *data;
+    size_t len;
+    int set;
+};
+
+/* A personal response's body as parts to be sent one after another without being copied:
+ * pointers into e's bodies (valid while e lives) and, for the gzip variant, a few bytes made
+ * for the request in its arena (deflate stored-block headers, the gzip trailer). */
+struct entity_parts {
+    struct MHD_IoVec *iov; /* in the arena */
+    size_t count;
+    size_t len; /* the sum of the parts' lengths: the body's length */
+    int gzip;   /* the parts are the gzip variant */
+};
+
+/* e's body with each hole filled from fills[hole's slot] (fills has nfills entries; a slot
+ * beyond them, or not set, keeps the page's bytes): the gzip variant when gzip is asked and e
+ * has one, else identity. Nothing of the page is copied or compressed: the gzip variant is the
+ * entity's deflate segments with each fill as a stored (uncompressed) deflate block in place of
+ * its hole's segment, then a trailer whose CRC-32 is combined from the pieces' precomputed ones
+ * and the fills'. An entity made without holes gives its whole body as one part. Only the iovec
+ * array and the few framing bytes come from arena; the fills' bytes must outlive the send (the
+ * request's arena does: libmicrohttpd is done with a body before it reports the request
+ * completed). */
+void entity_parts(struct entity *e, const struct entity_fill *fills, size_t nfills, int gzip,
+                  struct arena *arena, struct entity_parts *parts);
+
+/* A response object sending parts (from entity_parts on e). A body of one part, or of more than
+ * ENTITY_GATHER_MAX bytes, is sent where it is (MHD_create_response_from_iovec), and the
+ * response holds a reference to e, dropped when libmicrohttpd destroys it, so e's bytes stay
+ * while they are being sent whatever the cache does meanwhile. A smaller body of several parts
+ * is gathered into one buffer from arena, which must live until the response is sent (the
+ * request's arena does): libmicrohttpd 0.9.75 writes an iovec body in a system call of its own
+ * after the headers, where a buffer goes out with them in one, and here that second call cost
+ * more than copying a page (see docs/architecture.md). No headers are set. The caller owns the
+ * response (queue it, then MHD_destroy_response); NULL if libmicrohttpd fails. */
+#define ENTITY_GATHER_MAX (64 * 1024)
+struct MHD_Response *entity_parts_response(struct entity *e, const struct entity_parts *parts,
+                                           struct arena *arena);
 
 /* The identity body and its length; the ETag of the identity variant. */
 const char *entity_body(const struct entity *e, size_t *len);

@@ -331,48 +331,33 @@ enum MHD_Result respond_unavailable(struct req *r, int seconds)
 
 /* ---- cached pages -------------------------------------------------------------------------- */
 
-/* Sends page[0..len) with the reader's bytes spliced in (splice.h), compressed when the client
- * takes gzip: a private response of its own, never cached or shared. */
-static enum MHD_Result send_personal(struct req *r, const char *page, size_t len)
+/* Sends the page e with the reader's bytes in its holes (splice.h), its gzip variant when the
+ * client takes gzip: a private response of its own, never cached or shared, made of e's
+ * precompressed pieces around the reader's bytes (entity_parts): nothing of the page is searched
+ * or compressed per request, and at most gathered once into the arena (entity_parts_response). */
+static enum MHD_Result send_personal(struct req *r, struct entity *e)
 {
-    struct buf out = BUF_INIT;
-    splice_personal(r, page, len, &out);
-    size_t gz_len = 0;
-    unsigned char *gz = r->accept_gzip ? entity_gzip(out.data, out.len, 1, &gz_len) : NULL;
-    struct MHD_Response *resp;
-    size_t body_len;
-    if (gz) {
-        body_len = gz_len;
-        resp = MHD_create_response_from_buffer(gz_len, gz, MHD_RESPMEM_MUST_FREE);
-        buf_free(&out);
-        if (!resp)
-            free(gz);
-    } else {
-        char *body = buf_detach(&out, &body_len);
-        resp = MHD_create_response_from_buffer(body_len, body, MHD_RESPMEM_MUST_FREE);
-        if (!resp)
-            free(body);
-    }
+    struct entity_fill fills[SPLICE_SLOTS];
+    splice_fills(r, fills);
+    struct entity_parts parts;
+    entity_parts(e, fills, SPLICE_SLOTS, r->accept_gzip, r->arena, &parts);
+    struct MHD_Response *resp = entity_parts_response(e, &parts, r->arena);
     if (!resp)
         return MHD_NO;
     respond_security_headers(resp, NULL, wants_no_referrer(r));
     MHD_add_response_header(resp, "Content-Type", "text/html; charset=utf-8");
-    if (gz)
+    if (parts.gzip)
         MHD_add_response_header(resp, "Content-Encoding", "gzip");
     MHD_add_response_header(resp, "Cache-Control", "private, no-store");
     MHD_add_response_header(resp, "Vary", "Accept-Encoding, Cookie");
-    return queue(r, MHD_HTTP_OK, resp, body_len, 1);
+    return queue(r, MHD_HTTP_OK, resp, parts.len, 1);
 }
 
 /* Sends the page e: as it is to a reader who gets the shared page, else with the reader's
  * bytes spliced in. */
 static enum MHD_Result send_page(struct req *r, struct entity *e, int personal)
 {
-    if (!personal)
-        return respond_entity(r, e);
-    size_t len;
-    const char *body = entity_body(e, &len);
-    return send_personal(r, body, len);
+    return personal ? send_personal(r, e) : respond_entity(r, e);
 }
 
 enum MHD_Result respond_cached(struct req *r, const char *key, route_render_fn render)
@@ -396,7 +381,11 @@ enum MHD_Result respond_cached(struct req *r, const char *key, route_render_fn r
         buf_free(&body);
         return respond_error(r, status);
     }
-    e = entity_new(MHD_HTTP_OK, "text/html; charset=utf-8", "no-cache", body.data, body.len, 1);
+    /* the reader's slots are found once, here, for every personal response of this page */
+    struct entity_hole holes[SPLICE_SLOTS];
+    size_t nholes = splice_find_holes(body.data ? body.data : "", body.len, holes);
+    e = entity_new_holes(MHD_HTTP_OK, "text/html; charset=utf-8", "no-cache", body.data, body.len,
+                         1, holes, nholes);
     buf_free(&body);
     if (r->deps_len)
         entity_set_keys(e, r->deps);

@@ -8,6 +8,7 @@
 
 #include "access.h"
 #include "app.h"
+#include "buf.h"
 #include "paywall.h"
 #include "reader.h"
 #include "tmpl.h"
@@ -69,58 +70,72 @@ static void fill_note(struct req *r, struct buf *out)
     json_decref(ctx);
 }
 
-/* Appends page[from..] up to and including <!--NAME-->, then fill's bytes, then resumes at
- * <!--/NAME-->; returns the offset in page where the caller goes on, or from when the markers
- * are missing (nothing appended then). */
-static size_t splice_between(struct buf *out, const char *page, size_t len, size_t from,
-                             const char *name, void (*fill)(struct req *r, struct buf *out),
-                             struct req *r)
-{
-    char open[64], close[64];
-    int open_len = snprintf(open, sizeof open, "<!--%s-->", name);
-    int close_len = snprintf(close, sizeof close, "<!--/%s-->", name);
-    const char *start = memmem(page + from, len - from, open, (size_t)open_len);
-    if (!start)
-        return from;
-    const char *after_open = start + open_len;
-    const char *end =
-        memmem(after_open, len - (size_t)(after_open - page), close, (size_t)close_len);
-    if (!end)
-        return from;
-    buf_append(out, page + from, (size_t)(after_open - (page + from)));
-    fill(r, out);
-    return (size_t)(end - page); /* the closing marker is copied with what follows */
-}
+/* The slots' names, by enum splice_slot. */
+static const char *const slot_names[SPLICE_SLOTS] = {"account", "reader-note"};
 
-/* The offset of <!--NAME--> in page, or len when it is absent. */
-static size_t marker_at(const char *page, size_t len, const char *name)
+/* The offset of the first "<!--NAME-->" (close: "<!--/NAME-->") in page[from..len), or len; its
+ * length in *marker_len. */
+static size_t marker_at(const char *page, size_t len, size_t from, const char *name, int close,
+                        size_t *marker_len)
 {
-    char open[64];
-    int open_len = snprintf(open, sizeof open, "<!--%s-->", name);
-    const char *found = memmem(page, len, open, (size_t)open_len);
+    char marker[64];
+    int n = snprintf(marker, sizeof marker, "<!--%s%s-->", close ? "/" : "", name);
+    *marker_len = (size_t)n;
+    const char *found = memmem(page + from, len - from, marker, (size_t)n);
     return found ? (size_t)(found - page) : len;
 }
 
-void splice_personal(struct req *r, const char *page, size_t len, struct buf *out)
+/* The hole of slot in page[from..len): from after its first opening marker to its closing
+ * marker; 0, or -1 when a marker is missing. */
+static int find_hole(const char *page, size_t len, size_t from, int slot, struct entity_hole *h)
 {
-    buf_grow(out, len + 1024);
-    /* The slots are filled in the order the page has them (the page is copied in one pass):
-     * a theme may put the reader note above the masthead. */
-    struct slot {
-        const char *name;
-        void (*fill)(struct req *r, struct buf *out);
-        int wanted;
-    } slots[2] = {{"account", fill_account, r->reader != NULL},
-                  {"reader-note", fill_note, r->note != NULL}};
-    if (slots[0].wanted && slots[1].wanted &&
-        marker_at(page, len, slots[1].name) < marker_at(page, len, slots[0].name)) {
-        struct slot first = slots[1];
-        slots[1] = slots[0];
-        slots[0] = first;
+    size_t open_len, close_len;
+    size_t open = marker_at(page, len, from, slot_names[slot], 0, &open_len);
+    if (open == len)
+        return -1;
+    size_t close = marker_at(page, len, open + open_len, slot_names[slot], 1, &close_len);
+    if (close == len)
+        return -1;
+    *h = (struct entity_hole){.start = open + open_len, .end = close, .slot = slot};
+    return 0;
+}
+
+size_t splice_find_holes(const char *page, size_t len, struct entity_hole holes[SPLICE_SLOTS])
+{
+    /* The slots in the order of their first opening markers (a theme may put the reader note
+     * above the masthead); each after the one before it, searched from that one's closing
+     * marker, so that holes never overlap. */
+    int order[SPLICE_SLOTS] = {SPLICE_ACCOUNT, SPLICE_NOTE};
+    size_t ignored;
+    if (marker_at(page, len, 0, slot_names[SPLICE_NOTE], 0, &ignored) <
+        marker_at(page, len, 0, slot_names[SPLICE_ACCOUNT], 0, &ignored)) {
+        order[0] = SPLICE_NOTE;
+        order[1] = SPLICE_ACCOUNT;
     }
-    size_t at = 0;
-    for (size_t i = 0; i < 2; i++)
-        if (slots[i].wanted)
-            at = splice_between(out, page, len, at, slots[i].name, slots[i].fill, r);
-    buf_append(out, page + at, len - at);
+    size_t n = 0, from = 0;
+    for (int i = 0; i < SPLICE_SLOTS; i++)
+        if (find_hole(page, len, from, order[i], &holes[n]) == 0)
+            from = holes[n++].end;
+    return n;
+}
+
+/* Renders fill's bytes for r into the arena as f. */
+static void render_fill(struct req *r, void (*fill)(struct req *r, struct buf *out),
+                        struct entity_fill *f)
+{
+    struct buf out = BUF_INIT;
+    fill(r, &out);
+    f->data = out.len ? arena_strndup(r->arena, out.data, out.len) : "";
+    f->len = out.len;
+    f->set = 1;
+    buf_free(&out);
+}
+
+void splice_fills(struct req *r, struct entity_fill fills[SPLICE_SLOTS])
+{
+    memset(fills, 0, SPLICE_SLOTS * sizeof *fills);
+    if (r->reader)
+        render_fill(r, fill_account, &fills[SPLICE_ACCOUNT]);
+    if (r->note)
+        render_fill(r, fill_note, &fills[SPLICE_NOTE]);
 }

@@ -5,18 +5,33 @@
  * request's facts (r->reader, r->note), and spliced between the theme's markers
  * (<!--account-->…<!--/account--> and <!--reader-note-->…<!--/reader-note-->, exact strings)
  * as the page is sent.
+ *
+ * The markers are found once per cached page (splice_find_holes, when the page's entity is
+ * made): the bytes between a pair are a hole of the entity, and each personal response sends
+ * the page's pieces around the reader's bytes without copying the page (entity_parts).
  */
 #ifndef BROADSHEET_SPLICE_H
 #define BROADSHEET_SPLICE_H
 
 #include <stddef.h>
 
-#include "buf.h"
+#include "entity.h"
 #include "req.h"
 
-/* Appends page[0..len) to out with r's account links and note spliced in, in page order. A
- * marker pair the page lacks is left alone (its bytes are copied as they are). */
-void splice_personal(struct req *r, const char *page, size_t len, struct buf *out);
+/* The slots of a page, and the index of each one's fill. */
+enum splice_slot { SPLICE_ACCOUNT, SPLICE_NOTE, SPLICE_SLOTS };
+
+/* The holes of page[0..len), in page order, written to holes; returns how many (0 to
+ * SPLICE_SLOTS). A slot's hole is the bytes between its first <!--NAME--> and the first
+ * <!--/NAME--> after it; a slot whose markers are missing has none. The slots are taken in
+ * the order of their first opening markers, and the second is looked for after the first's
+ * closing marker, so holes never overlap (a slot nested in another is not found there). */
+size_t splice_find_holes(const char *page, size_t len, struct entity_hole holes[SPLICE_SLOTS]);
+
+/* r's bytes for each slot, rendered into r's arena: the account links for a signed-in reader
+ * (r->reader), the note for r->note (possibly empty: the slot is emptied). A slot r has nothing
+ * for is left unset, so the page keeps its own bytes there (the signed-out links). */
+void splice_fills(struct req *r, struct entity_fill fills[SPLICE_SLOTS]);
 
 /* The meter's sentence for r->note, in the arena; NULL when the note says nothing about the
  * meter. Exposed for the unit test. */

@@ -1,7 +1,8 @@
 /*
  * test_splice.c: tests of src/splice.c, the per-reader bytes spliced into a cached page. A small
  * template set of its own (account-links and reader-note that show every field they get)
- * checks what splice_personal writes: the page untouched for an anonymous reader with nothing
+ * checks what a personal response sends (the page's holes found by splice_find_holes, filled by
+ * splice_fills, sent as entity_parts): the page untouched for an anonymous reader with nothing
  * to be told; the signed-in reader's links (name, email, role, verified, a CSRF token bound to
  * the session) between the account markers; the note (institution and meter sentence) between
  * the reader-note markers; both, in whichever order the page has them; a page missing a
@@ -14,6 +15,7 @@
 #include "auth.h"
 #include "buf.h"
 #include "check.h"
+#include "entity.h"
 #include "paywall.h"
 #include "reader.h"
 #include "splice.h"
@@ -46,13 +48,27 @@ static struct reader *signed_in(struct req *r, const char *name)
     return reader;
 }
 
-/* splice_personal's output for page, as a NUL-terminated string in r's arena. */
+/* The body a personal response sends r for page (its identity variant), as a NUL-terminated
+ * string in r's arena. */
 static const char *spliced(struct req *r, const char *page)
 {
-    struct buf out = BUF_INIT;
-    splice_personal(r, page, strlen(page), &out);
-    const char *result = arena_strndup(r->arena, out.data ? out.data : "", out.len);
-    buf_free(&out);
+    struct entity_hole holes[SPLICE_SLOTS];
+    size_t n = splice_find_holes(page, strlen(page), holes);
+    struct entity *e =
+        entity_new_holes(200, "text/html", "no-cache", page, strlen(page), 0, holes, n);
+    struct entity_fill fills[SPLICE_SLOTS];
+    splice_fills(r, fills);
+    struct entity_parts parts;
+    entity_parts(e, fills, SPLICE_SLOTS, 0, r->arena, &parts);
+    char *result = arena_alloc(r->arena, parts.len + 1);
+    size_t at = 0;
+    for (size_t i = 0; i < parts.count; i++) {
+        memcpy(result + at, parts.iov[i].iov_base, parts.iov[i].iov_len);
+        at += parts.iov[i].iov_len;
+    }
+    result[at] = '\0';
+    CHECK_INT(at, parts.len);
+    entity_free(e);
     return result;
 }
 
