@@ -16,6 +16,7 @@
 #include "mailer.h"
 #include "paywall.h"
 #include "ratelimit.h"
+#include "splice.h"
 #include "util.h"
 
 #define PURGE_INTERVAL 3600 /* seconds between purges of expired sessions and links */
@@ -103,6 +104,7 @@ int app_init(struct app *app, const struct config *config, struct store *store)
         fprintf(stderr, "broadsheet: %s\n", err);
         return -1;
     }
+    app->notes = splice_notes_new();
     app->mailer = mailer_start(config, store, site_name(app, store));
     int failed;
     app->log_fd = accesslog_open(config->access_log, &failed);
@@ -124,6 +126,7 @@ void app_free(struct app *app)
     mailer_stop(app->mailer);
     app->mailer = NULL;
     paywall_free(app->paywall);
+    splice_notes_free(app->notes);
     free(app->trusted_proxies);
     ratelimit_free(app->limits);
     cache_free(app->cache);

@@ -34,6 +34,7 @@ struct app {
     struct mailer *mailer;        /* the outgoing mail queue */
     struct arena *scratch;        /* start-up lookups that live as long as the server */
     struct paywall *paywall;      /* meter key, organisations' ranges */
+    struct splice_notes *notes;   /* the meter's notes, rendered once (splice.h) */
     struct cidr *trusted_proxies; /* whose X-Forwarded-For is believed */
     size_t trusted_proxy_count;
     struct metrics *metrics;      /* requests by route and status; NULL when metrics are off */

@@ -22,11 +22,13 @@
  * Changing the format means a new version byte; cookies of another version are INVALID, so a
  * format change (or a change of the key) exhausts every anonymous meter until its reads age out.
  *
- * Memory: a struct meter is a plain value (no pointers); nothing here allocates. Thread-safe.
+ * Memory: a struct meter is a plain value (no pointers); nothing here allocates. Thread-safe:
+ * a struct meter_key is only read after meter_key_init.
  */
 #ifndef BROADSHEET_METER_H
 #define BROADSHEET_METER_H
 
+#include <sodium.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,6 +39,20 @@
 #define METER_COOKIE_MAX 556
 
 enum meter_status { METER_ABSENT = 0, METER_VALID = 1, METER_INVALID = 2 };
+
+/* The meter key, keyed once: HMAC-SHA256's inner and outer states after the padded key, which
+ * every MAC starts from (a copy of them), so no request pays for the key setup. It holds the
+ * secret as well as the key does: keep it where the key would be kept, and wipe it with
+ * meter_key_wipe. */
+struct meter_key {
+    crypto_auth_hmacsha256_state keyed;
+};
+
+/* Keys k with the 32-byte secret key (which the caller may then wipe). */
+void meter_key_init(struct meter_key *k, const unsigned char key[METER_KEY_BYTES]);
+
+/* Zeroes k. */
+void meter_key_wipe(struct meter_key *k);
 
 struct meter_read {
     int64_t article_id;
@@ -54,7 +70,7 @@ struct meter {
  * for anything else: bad base64url (non-canonical spellings included), a wrong length, another
  * version, more than METER_MAX_READS reads, or a MAC that does not match (compared in constant
  * time). An INVALID meter counts as exhausted (see above). */
-enum meter_status meter_decode(const unsigned char key[METER_KEY_BYTES], const char *cookie_value,
+enum meter_status meter_decode(const struct meter_key *key, const char *cookie_value,
                                struct meter *out);
 
 /* Drops the reads counted before since (read_at < since), keeping the others in order. */
@@ -74,7 +90,6 @@ void meter_add(struct meter *m, int64_t article_id, int64_t now);
  * (without the NUL; at most METER_COOKIE_MAX), or 0 (out set to "" when size allows) if out is
  * smaller than the value and its NUL (METER_COOKIE_MAX + 1 is always enough) or m->count is more
  * than METER_MAX_READS. */
-size_t meter_encode(const unsigned char key[METER_KEY_BYTES], const struct meter *m, char *out,
-                    size_t size);
+size_t meter_encode(const struct meter_key *key, const struct meter *m, char *out, size_t size);
 
 #endif

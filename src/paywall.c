@@ -24,8 +24,8 @@ struct range {
 };
 
 struct paywall {
-    unsigned char meter_key[METER_KEY_BYTES];
-    pthread_rwlock_t lock; /* guards ranges */
+    struct meter_key meter_key; /* keyed once here; see meter.h */
+    pthread_rwlock_t lock;      /* guards ranges */
     struct range *ranges;
     size_t range_count;
     int64_t version; /* the store's paywall version the ranges were loaded at */
@@ -70,10 +70,13 @@ struct paywall *paywall_new(const struct config *config, struct store *store, ch
 {
     struct paywall *p = xcalloc(1, sizeof *p);
     pthread_rwlock_init(&p->lock, NULL);
-    if (store_secret(store, "meter", p->meter_key) != STORE_OK) {
+    unsigned char key[METER_KEY_BYTES];
+    if (store_secret(store, "meter", key) != STORE_OK) {
         snprintf(err, errlen, "cannot read or create the meter secret");
         goto fail;
     }
+    meter_key_init(&p->meter_key, key);
+    sodium_memzero(key, sizeof key);
     store_paywall_version(store, &p->version);
     if (load_ranges(store, &p->ranges, &p->range_count) < 0) {
         snprintf(err, errlen, "cannot load the organisations' address ranges");
@@ -92,7 +95,7 @@ void paywall_free(struct paywall *p)
         return;
     free_ranges(p->ranges, p->range_count);
     pthread_rwlock_destroy(&p->lock);
-    sodium_memzero(p->meter_key, sizeof p->meter_key);
+    meter_key_wipe(&p->meter_key);
     free(p);
 }
 
@@ -173,7 +176,7 @@ struct access_decision paywall_decide(struct req *r, int64_t article_id, enum ac
     } else if (metered) {
         in.allowance = c->meter_limit;
         meter_status =
-            meter_decode(app->paywall->meter_key, req_cookie(r, PAYWALL_METER_COOKIE), &meter);
+            meter_decode(&app->paywall->meter_key, req_cookie(r, PAYWALL_METER_COOKIE), &meter);
         if (meter_status == METER_INVALID) {
             in.meter_invalid = 1;
         } else {
@@ -194,7 +197,7 @@ struct access_decision paywall_decide(struct req *r, int64_t article_id, enum ac
     if (d.count_this_read && r->method != METHOD_HEAD && !r->reader) {
         meter_add(&meter, article_id, now);
         char value[METER_COOKIE_MAX + 1];
-        if (meter_encode(app->paywall->meter_key, &meter, value, sizeof value) > 0)
+        if (meter_encode(&app->paywall->meter_key, &meter, value, sizeof value) > 0)
             respond_cookie(r, PAYWALL_METER_COOKIE, value, (int64_t)c->meter_period_days * 86400);
     }
     if (institution || metered) {

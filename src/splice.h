@@ -33,6 +33,14 @@ size_t splice_find_holes(const char *page, size_t len, struct entity_hole holes[
  * for is left unset, so the page keeps its own bytes there (the signed-out links). */
 void splice_fills(struct req *r, struct entity_fill fills[SPLICE_SLOTS]);
 
+/* The meter's notes as rendered, kept for the app's life (see splice.c): each distinct note is
+ * rendered once, from the app's templates, which must not change while the table lives. Made by
+ * app_init (r->app->notes); without one (NULL) every note is rendered per request. Thread-safe.
+ * splice_notes_free frees the table and every note in it, once no response can be sending
+ * them. */
+struct splice_notes *splice_notes_new(void);
+void splice_notes_free(struct splice_notes *notes);
+
 /* The meter's sentence for r->note, in the arena; NULL when the note says nothing about the
  * meter. Exposed for the unit test. */
 const char *splice_meter_message(struct req *r);

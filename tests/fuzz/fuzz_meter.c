@@ -13,7 +13,9 @@
 #include "meter.h"
 
 /* The unit tests' key, so that their cookies and the seed corpus's verify here. */
-static const unsigned char key[METER_KEY_BYTES] = "0123456789abcdef0123456789abcdef";
+static const unsigned char key_bytes[METER_KEY_BYTES] = "0123456789abcdef0123456789abcdef";
+static struct meter_key key; /* keyed on the first input */
+static int keyed;
 
 /* n bytes big-endian at p. */
 static uint64_t big_endian(const uint8_t *p, int n)
@@ -29,13 +31,13 @@ static void decode_cookie(const uint8_t *data, size_t size)
 {
     char *cookie = fuzz_string(data, size);
     struct meter m;
-    enum meter_status status = meter_decode(key, cookie, &m);
+    enum meter_status status = meter_decode(&key, cookie, &m);
     FUZZ_CHECK(status == METER_ABSENT || status == METER_VALID || status == METER_INVALID);
     FUZZ_CHECK(status != METER_ABSENT || *cookie == '\0');
     if (status == METER_VALID) {
         char again[METER_COOKIE_MAX + 1];
         FUZZ_CHECK(m.count <= METER_MAX_READS);
-        FUZZ_CHECK(meter_encode(key, &m, again, sizeof again) == strlen(cookie));
+        FUZZ_CHECK(meter_encode(&key, &m, again, sizeof again) == strlen(cookie));
         FUZZ_CHECK(strcmp(again, cookie) == 0);
     } else {
         FUZZ_CHECK(m.count == 0);
@@ -61,13 +63,13 @@ static void round_trip(const uint8_t *data, size_t size)
         m.count = want; /* meter_encode must refuse it, meter_add must not write past the end */
 
     char cookie[METER_COOKIE_MAX + 1];
-    size_t len = meter_encode(key, &m, cookie, sizeof cookie);
+    size_t len = meter_encode(&key, &m, cookie, sizeof cookie);
     if (m.count > METER_MAX_READS) {
         FUZZ_CHECK(len == 0 && cookie[0] == '\0');
     } else {
         struct meter back;
         FUZZ_CHECK(len > 0 && len <= METER_COOKIE_MAX && len == strlen(cookie));
-        FUZZ_CHECK(meter_decode(key, cookie, &back) == METER_VALID);
+        FUZZ_CHECK(meter_decode(&key, cookie, &back) == METER_VALID);
         FUZZ_CHECK(back.count == m.count);
         for (size_t i = 0; i < m.count; i++) {
             int64_t at = m.reads[i].read_at;
@@ -78,7 +80,7 @@ static void round_trip(const uint8_t *data, size_t size)
         /* Too small a buffer gives 0 and "", never a cut cookie. */
         char small[64];
         if (len >= sizeof small)
-            FUZZ_CHECK(meter_encode(key, &m, small, sizeof small) == 0 && small[0] == '\0');
+            FUZZ_CHECK(meter_encode(&key, &m, small, sizeof small) == 0 && small[0] == '\0');
     }
 
     int64_t now = (int64_t)(size >= 8 ? big_endian(data, 8) >> 1 : 1767225600);
@@ -88,12 +90,16 @@ static void round_trip(const uint8_t *data, size_t size)
     meter_add(&m, article, now);
     FUZZ_CHECK(m.count >= 1 && m.count <= METER_MAX_READS);
     FUZZ_CHECK(meter_has(&m, article));
-    FUZZ_CHECK(meter_encode(key, &m, cookie, sizeof cookie) > 0);
+    FUZZ_CHECK(meter_encode(&key, &m, cookie, sizeof cookie) > 0);
 }
 
 /* One input, read as a cookie and as a meter (see the top of the file). */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    if (!keyed) {
+        meter_key_init(&key, key_bytes);
+        keyed = 1;
+    }
     decode_cookie(data, size);
     round_trip(data, size);
     return 0;

@@ -31,6 +31,7 @@
 #include "check.h"
 #include "config.h"
 #include "req.h"
+#include "splice.h"
 #include "test_support.h"
 #include "tmpl.h"
 
@@ -53,6 +54,7 @@ static inline void test_app_init(struct test_app *t, const char *const *template
     for (size_t i = 0; i < sizeof t->app.csrf_key; i++)
         t->app.csrf_key[i] = (unsigned char)(i + 1);
     t->app.templates = tmpl_set_new(0);
+    t->app.notes = splice_notes_new();
     for (size_t i = 0; templates && templates[i]; i += 2) {
         char err[256] = "";
         int rc = tmpl_set_add(t->app.templates, templates[i], templates[i + 1],
@@ -88,6 +90,7 @@ static inline int test_app_open_site(struct test_app *t, struct tmpdb *db, const
 static inline void test_app_free(struct test_app *t)
 {
     tmpl_set_free(t->app.templates);
+    splice_notes_free(t->app.notes);
     if (t->app.assets)
         assets_free(t->app.assets);
     if (t->app.store)

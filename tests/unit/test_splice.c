@@ -6,8 +6,9 @@
  * to be told; the signed-in reader's links (name, email, role, verified, a CSRF token bound to
  * the session) between the account markers; the note (institution and meter sentence) between
  * the reader-note markers; both, in whichever order the page has them; a page missing a
- * marker, or with them reversed, left as it is. Then every case of the meter's sentence, and
- * the default theme's own templates.
+ * marker, or with them reversed, left as it is. Then every case of the meter's sentence, the
+ * default theme's own templates, and the meter's notes kept for the app's life against the same
+ * notes rendered per request.
  */
 #include <string.h>
 
@@ -387,6 +388,68 @@ static void test_default_theme(void)
     test_app_free(&t);
 }
 
+/* The meter's notes kept for the app's life (r->app->notes) are byte for byte what rendering per
+ * request gives, for every kind of sentence and counts on both sides of the table's range, asked
+ * for once (rendered and kept) and again (from the table); the default theme's too. */
+static void check_kept_notes(struct test_app *t)
+{
+    static const enum access_outcome outcomes[] = {ACCESS_FULL, ACCESS_PREVIEW};
+    static const enum access_reason reasons[] = {
+        ACCESS_REASON_METER_COUNTED, ACCESS_REASON_METER_REREAD, ACCESS_REASON_METER_EXHAUSTED};
+    static const int counts[] = {0, 1, 2, 3, 10, 63, 64, 65, 1000};
+    struct splice_notes *notes = t->app.notes;
+    int differ = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t o = 0; o < ARRAY_LEN(outcomes); o++)
+            for (size_t re = 0; re < ARRAY_LEN(reasons); re++)
+                for (size_t rem = 0; rem < ARRAY_LEN(counts); rem++)
+                    for (size_t al = 0; al < ARRAY_LEN(counts); al++)
+                        for (int unavailable = 0; unavailable < 2; unavailable++) {
+                            struct req r = test_req_make(&t->app);
+                            struct paywall_note n = {.metered = 1,
+                                                     .outcome = outcomes[o],
+                                                     .reason = reasons[re],
+                                                     .remaining = counts[rem],
+                                                     .allowance = counts[al],
+                                                     .unavailable = unavailable};
+                            r.note = &n;
+                            const char *slot = "a<!--reader-note-->old<!--/reader-note-->b";
+                            const char *kept = spliced(&r, slot);
+                            t->app.notes = NULL;
+                            const char *rendered = spliced(&r, slot);
+                            t->app.notes = notes;
+                            if (strcmp(kept, rendered) != 0 && !differ++)
+                                fprintf(stderr, "    kept %s\n    rendered %s\n", kept, rendered);
+                            test_req_done(&r);
+                        }
+    CHECK_INT(differ, 0);
+}
+
+static void test_kept_notes(void)
+{
+    struct test_app t;
+    test_app_init(&t, templates);
+    check_kept_notes(&t);
+    test_app_free(&t);
+
+    test_app_init(&t, NULL);
+    char err[256] = "";
+    CHECK(tmpl_set_load_dir(t.app.templates, "themes/default", err, sizeof err) > 0);
+    check_kept_notes(&t);
+    /* and one of them, to be sure the comparison compares something */
+    struct req r = test_req_make(&t.app);
+    struct paywall_note n = {.metered = 1,
+                             .outcome = ACCESS_FULL,
+                             .reason = ACCESS_REASON_METER_REREAD,
+                             .remaining = 2,
+                             .allowance = 3};
+    r.note = &n;
+    CHECK(strstr(spliced(&r, "<!--reader-note--><!--/reader-note-->"),
+                 "<p class=\"reader-note meter\">2 free articles left this month.</p>") != NULL);
+    test_req_done(&r);
+    test_app_free(&t);
+}
+
 void suite_splice(void)
 {
     RUN(test_anonymous_unchanged);
@@ -397,4 +460,5 @@ void suite_splice(void)
     RUN(test_both_in_either_order);
     RUN(test_meter_message);
     RUN(test_default_theme);
+    RUN(test_kept_notes);
 }
