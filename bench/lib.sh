@@ -82,7 +82,11 @@ bench_article_set() {
 # 1 when this build's `article import` takes directories (and --files-from); 0 when it takes
 # only file paths, in one transaction, so bench_import gives it batches of files instead.
 bench_import_takes_dirs() {
-  build/broadsheet help 2>&1 | grep -q -- '--files-from' && echo 1 || echo 0
+  # (the help is read whole first: grep -q would stop reading, and under pipefail the writer's
+  # SIGPIPE would fail the test)
+  local help
+  help=$(build/broadsheet help 2>&1)
+  [[ $help == *--files-from* ]] && echo 1 || echo 0
 }
 
 # bench_import DB DIR: imports every *.md under DIR into DB, with the streaming import
@@ -124,7 +128,9 @@ bench_file_mib() {
 # The server options the benchmarks use when this build has them: --metrics-address (issue 9;
 # off by default). bench_metrics_option PORT prints the option, or nothing.
 bench_metrics_option() {
-  if build/broadsheet help 2>&1 | grep -q -- '--metrics-address'; then
+  local help
+  help=$(build/broadsheet help 2>&1)
+  if [[ $help == *--metrics-address* ]]; then
     echo "--metrics-address=127.0.0.1:$1"
   fi
 }
