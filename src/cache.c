@@ -12,13 +12,13 @@
 #include "util.h"
 
 #define MIN_BUDGET (64 * 1024)
-#define MAX_FREQ 3 /* hits an entry may bank in the main queue's CLOCK */
+#define MAX_FREQ 3     /* hits an entry may bank in the main queue's CLOCK */
 #define SMALL_SHARE 10 /* the small queue's target: a tenth of the budget */
 
 enum queue { Q_SMALL, Q_MAIN };
 
 struct entry {
-    struct entry *chain;      /* next in the hash bucket */
+    struct entry *chain;       /* next in the hash bucket */
     struct entry *prev, *next; /* in its queue: prev toward the head (newest) */
     uint64_t hash;
     struct entity *entity; /* NULL in a facts cache */
@@ -239,7 +239,8 @@ static void drop(struct page_cache *c, struct entry *e)
 static void evict_one(struct page_cache *c)
 {
     for (;;) {
-        int from_small = c->small.tail && (c->small.bytes * SMALL_SHARE >= c->budget || !c->main.tail);
+        int from_small =
+            c->small.tail && (c->small.bytes * SMALL_SHARE >= c->budget || !c->main.tail);
         struct fifo *q = from_small ? &c->small : &c->main;
         struct entry *e = q->tail;
         unsigned char f = atomic_load_explicit(&e->freq, memory_order_relaxed);
@@ -383,6 +384,19 @@ void cache_put(struct page_cache *c, const char *key, struct entity *e, const ch
     put(c, key, e, NULL, tags, epoch);
 }
 
+void cache_charge(struct page_cache *c, const char *key, const struct entity *e, size_t bytes)
+{
+    pthread_rwlock_wrlock(&c->lock);
+    struct entry *entry = find(c, key, hash_key(key));
+    if (entry && entry->entity == e) { /* not a newer version put since */
+        entry->bytes += bytes;
+        queue_of(c, entry)->bytes += bytes;
+        while (c->small.bytes + c->main.bytes > c->budget)
+            evict_one(c);
+    }
+    pthread_rwlock_unlock(&c->lock);
+}
+
 int cache_get_facts(struct page_cache *c, const char *key, int64_t facts[2])
 {
     pthread_rwlock_rdlock(&c->lock);
@@ -438,8 +452,8 @@ size_t cache_invalidate(struct page_cache *c, const char *const *tags, size_t n)
     qsort(sorted, n, sizeof *sorted, compare_u64);
     pthread_rwlock_wrlock(&c->lock);
     atomic_fetch_add(&c->epoch, 1);
-    size_t dropped = invalidate_queue(c, &c->small, sorted, n) +
-                     invalidate_queue(c, &c->main, sorted, n);
+    size_t dropped =
+        invalidate_queue(c, &c->small, sorted, n) + invalidate_queue(c, &c->main, sorted, n);
     pthread_rwlock_unlock(&c->lock);
     free(sorted);
     atomic_fetch_add_explicit(&c->invalidations, dropped, memory_order_relaxed);

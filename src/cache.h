@@ -74,6 +74,11 @@ uint64_t cache_epoch(struct page_cache *c);
 void cache_put(struct page_cache *c, const char *key, struct entity *e, const char *tags,
                uint64_t epoch);
 
+/* Adds bytes to the count of key's entry if it still holds e: what e made after it was put (the
+ * pieces' gzip segments of a page, made by its first personal response in gzip: entity_parts),
+ * evicting as needed to stay within the budget. Nothing if key now holds another entity or none. */
+void cache_charge(struct page_cache *c, const char *key, const struct entity *e, size_t bytes);
+
 /* Facts: two integers under key, in a cache made for them (as cache_get and cache_put). */
 int cache_get_facts(struct page_cache *c, const char *key, int64_t facts[2]);
 void cache_put_facts(struct page_cache *c, const char *key, const int64_t facts[2],

@@ -14,9 +14,11 @@
 #include "respond.h"
 #include "util.h"
 
-/* What a libmicrohttpd response object with our dozen headers costs beside its body, roughly:
- * for the cache's byte budget. */
-#define ENTITY_RESPONSE_OVERHEAD 1024
+/* What a libmicrohttpd response object with our dozen headers costs beside its body (the
+ * response, and each header's node, name and value on the heap), for the cache's byte budget:
+ * measured with mallinfo2 by tests/unit/test_entity.c (test_bytes_count_the_heap), which checks
+ * that an entity never holds more heap than entity_bytes says. */
+#define ENTITY_RESPONSE_OVERHEAD 1536
 
 /* Smaller bodies are not worth compressing: the headers alone outweigh the saving. */
 #define MIN_COMPRESS 256
@@ -40,16 +42,15 @@ struct variant {
 
 /* A piece of a page with holes: the bytes between two holes (a gap) or a hole's own bytes. */
 struct piece {
-    size_t start, len;       /* identity_body[start..start+len) */
-    size_t gz_start, gz_len; /* its deflate segment in pieces_gz */
-    uLong crc;               /* CRC-32 of its bytes */
-    uLong crc_op;            /* crc32_combine_gen(len): appends its CRC to a running one */
-    int slot;                /* the hole's slot, or -1 for a gap */
+    size_t start, len; /* identity_body[start..start+len) */
+    uLong crc;         /* CRC-32 of its bytes */
+    uLong crc_op;      /* crc32_combine_gen(len): appends its CRC to a running one */
+    int slot;          /* the hole's slot, or -1 for a gap */
 };
 
 struct entity {
-    atomic_int refs; /* entity_ref/entity_free; freed at zero */
-    size_t bytes;    /* what it holds in memory, roughly (entity_bytes) */
+    atomic_int refs;     /* entity_ref/entity_free; freed at zero */
+    atomic_size_t bytes; /* what it holds in memory (entity_bytes); grows once, see pieces_gz */
     unsigned status;
     char *content_type; /* for copies (entity_copy_headers) */
     char *cache_control;
@@ -58,9 +59,24 @@ struct entity {
     char *identity_body;  /* owned by the identity response (MUST_FREE); kept for entity_body */
     struct piece *pieces; /* 2 holes + 1, in body order; NULL for an entity without holes */
     size_t npieces;
-    unsigned char *pieces_gz; /* the pieces' gzip segments (owned); NULL without a gzip variant */
-    size_t pieces_gz_len;
+    /* the pieces' gzip segments, made by the first personal response that takes gzip (most
+     * pages are only ever sent whole: compressing twice on every miss was half a miss's CPU);
+     * published once with a compare-and-swap, NULL until then */
+    _Atomic(struct pieces_gz *) pieces_gz;
 };
+
+/* The pieces' gzip member: each piece's deflate segment in it, in piece order. */
+struct pieces_gz {
+    unsigned char *data; /* the whole member, header and trailer included */
+    size_t len;
+    struct segment {
+        size_t start, len;
+    } seg[];
+};
+
+/* The zlib level of every body we compress: 6, zlib's default. On our pages it gives the same
+ * bytes as 9 (an article page: 3,717 of 12,344 at 6, 7, 8 and 9) in four fifths of the time. */
+#define GZIP_LEVEL 6
 
 /* A thread's deflate streams, one per level, made on first use and reset for each body. */
 struct deflaters {
@@ -113,6 +129,15 @@ unsigned long entity_deflate_setups(void)
     return atomic_load(&deflate_setups);
 }
 
+/* out (len bytes used) shrunk to len: the buffer was sized for deflateBound, about the input's
+ * size, and kept at that it would hold two to three times what the page cache counts for it
+ * (glibc's realloc splits the chunk in place and frees the tail). */
+static unsigned char *shrink(unsigned char *out, size_t len)
+{
+    unsigned char *fit = realloc(out, len ? len : 1);
+    return fit ? fit : out;
+}
+
 unsigned char *entity_gzip(const void *in, size_t len, int level, size_t *out_len)
 {
     if (level < 1 || level > 9)
@@ -132,7 +157,7 @@ unsigned char *entity_gzip(const void *in, size_t len, int level, size_t *out_le
         free(out);
         return NULL;
     }
-    return out;
+    return shrink(out, *out_len);
 }
 
 /* Fills v's responses for body (taken: freed by libmicrohttpd with the response). */
@@ -196,49 +221,78 @@ static void cut_pieces(struct entity *e, const char *body, size_t len,
     }
 }
 
-/* gzip-compresses body at level 9 as e->pieces' segments: each piece's deflate data ends with a
- * full flush (the last with the final block), so it starts on a byte boundary and refers to no
- * byte of another piece. Records each segment in its piece (the first after the gzip header,
- * the last before the trailer). Returns the whole gzip member (the caller frees it), or NULL.
- * It is not the shared gzip variant: the restarts cost the page's later pieces every match in
- * the earlier ones (the demo's metered article: 4,058 bytes against 3,439 in one stream). */
-static unsigned char *gzip_pieces(struct entity *e, const char *body, size_t len, size_t *out_len)
+/* gzip-compresses e's identity body as its pieces' segments: each piece's deflate data ends
+ * with a full flush (the last with the final block), so it starts on a byte boundary and refers
+ * to no byte of another piece. Records each segment (the first after the gzip header, the last
+ * before the trailer). Returns NULL if zlib fails. It is not the shared gzip variant: the
+ * restarts cost the page's later pieces every match in the earlier ones (the demo's metered
+ * article: 4,058 bytes against 3,439 in one stream). */
+static struct pieces_gz *gzip_pieces(const struct entity *e)
 {
-    z_stream *zs = deflater(9);
+    z_stream *zs = deflater(GZIP_LEVEL);
     if (!zs)
         return NULL;
+    struct pieces_gz *pg = xmalloc(sizeof *pg + e->npieces * sizeof pg->seg[0]);
     /* a full flush costs at most an empty stored block (5 bytes) and a partial byte beyond
      * deflateBound, which counts one final flush */
-    size_t cap = deflateBound(zs, (uLong)len) + 8 * e->npieces + 16;
+    size_t cap = deflateBound(zs, (uLong)e->identity.len) + 8 * e->npieces + 16;
     unsigned char *out = xmalloc(cap);
     zs->next_out = out;
     zs->avail_out = (uInt)cap;
-    for (size_t i = 0; i < e->npieces; i++) {
-        struct piece *p = &e->pieces[i];
+    int ok = 1;
+    for (size_t i = 0; ok && i < e->npieces; i++) {
+        const struct piece *p = &e->pieces[i];
         int last = i + 1 == e->npieces;
         size_t before = zs->total_out;
-        zs->next_in = (Bytef *)(uintptr_t)(body + p->start);
+        zs->next_in = (Bytef *)(uintptr_t)(e->identity_body + p->start);
         zs->avail_in = (uInt)p->len;
         int rc = deflate(zs, last ? Z_FINISH : Z_FULL_FLUSH);
         /* Z_BUF_ERROR: an empty piece right after a flush, which adds nothing */
-        int ok = last ? rc == Z_STREAM_END : (rc == Z_OK || rc == Z_BUF_ERROR) && zs->avail_out > 0;
-        if (!ok || zs->avail_in != 0) {
-            free(out);
-            return NULL;
-        }
-        p->gz_start = before;
-        p->gz_len = zs->total_out - before;
+        ok = (last ? rc == Z_STREAM_END : (rc == Z_OK || rc == Z_BUF_ERROR) && zs->avail_out > 0) &&
+             zs->avail_in == 0;
+        pg->seg[i].start = before;
+        pg->seg[i].len = zs->total_out - before;
     }
-    *out_len = zs->total_out;
-    struct piece *first = &e->pieces[0], *final = &e->pieces[e->npieces - 1];
-    if (*out_len < GZIP_HEADER + GZIP_TRAILER || first->gz_len < GZIP_HEADER) {
+    pg->len = zs->total_out;
+    struct segment *first = &pg->seg[0], *final = &pg->seg[e->npieces - 1];
+    if (!ok || pg->len < GZIP_HEADER + GZIP_TRAILER || first->len < GZIP_HEADER) {
         free(out);
+        free(pg);
         return NULL;
     }
-    first->gz_start += GZIP_HEADER;
-    first->gz_len -= GZIP_HEADER;
-    final->gz_len -= GZIP_TRAILER; /* the last piece's data ends where the trailer starts */
-    return out;
+    first->start += GZIP_HEADER;
+    first->len -= GZIP_HEADER;
+    final->len -= GZIP_TRAILER; /* the last piece's data ends where the trailer starts */
+    pg->data = shrink(out, pg->len);
+    return pg;
+}
+
+/* What pg holds in memory. */
+static size_t pieces_gz_bytes(const struct pieces_gz *pg, size_t npieces)
+{
+    return sizeof *pg + npieces * sizeof pg->seg[0] + pg->len;
+}
+
+/* e's pieces' gzip segments, made now if no response has needed them before (adding what they
+ * hold to *made and to e's bytes); NULL if zlib fails. Two threads may both make them: one's
+ * are kept, the other's freed. */
+static const struct pieces_gz *pieces_gz(struct entity *e, size_t *made_bytes)
+{
+    struct pieces_gz *pg = atomic_load_explicit(&e->pieces_gz, memory_order_acquire);
+    if (pg)
+        return pg;
+    struct pieces_gz *made = gzip_pieces(e);
+    if (!made)
+        return NULL;
+    if (atomic_compare_exchange_strong_explicit(&e->pieces_gz, &pg, made, memory_order_acq_rel,
+                                                memory_order_acquire)) {
+        *made_bytes = pieces_gz_bytes(made, e->npieces);
+        atomic_fetch_add_explicit(&e->bytes, *made_bytes, memory_order_relaxed);
+        return made;
+    }
+    free(made->data);
+    free(made);
+    return pg;
 }
 
 struct entity *entity_new(unsigned status, const char *content_type, const char *cache_control,
@@ -275,20 +329,19 @@ struct entity *entity_new_holes(unsigned status, const char *content_type,
         cut_pieces(e, body, len, holes, n);
     if (compress && len >= MIN_COMPRESS) {
         size_t gz_len;
-        unsigned char *gz = entity_gzip(body, len, 9, &gz_len);
+        unsigned char *gz = entity_gzip(body, len, GZIP_LEVEL, &gz_len);
         if (gz && gz_len < len) {
             snprintf(etag, sizeof etag, "\"%s-gz\"", hex);
             variant_init(&e->gzip, status, gz, gz_len, content_type, cache_control, "gzip", etag);
             e->gzip.gzip_body = gz;
-            if (e->pieces) /* for personal responses; without, they go uncompressed */
-                e->pieces_gz = gzip_pieces(e, body, len, &e->pieces_gz_len);
         } else {
             free(gz);
         }
     }
-    /* the bodies, and for each of the four response objects its header list and bookkeeping */
-    e->bytes = sizeof *e + e->identity.len + e->gzip.len + 4 * ENTITY_RESPONSE_OVERHEAD +
-               e->npieces * sizeof *e->pieces + e->pieces_gz_len;
+    /* the bodies, and for each of the four response objects its header list and bookkeeping;
+     * the pieces' gzip segments are added when they are made (entity_parts) */
+    atomic_init(&e->bytes, sizeof *e + e->identity.len + e->gzip.len +
+                               4 * ENTITY_RESPONSE_OVERHEAD + e->npieces * sizeof *e->pieces);
     return e;
 }
 
@@ -316,7 +369,10 @@ void entity_free(struct entity *e)
     free(e->content_type);
     free(e->cache_control);
     free(e->pieces);
-    free(e->pieces_gz);
+    struct pieces_gz *pg = atomic_load_explicit(&e->pieces_gz, memory_order_acquire);
+    if (pg)
+        free(pg->data);
+    free(pg);
     free(e);
 }
 
@@ -362,7 +418,7 @@ const char *entity_body(const struct entity *e, size_t *len)
 
 size_t entity_bytes(const struct entity *e)
 {
-    return e->bytes;
+    return atomic_load_explicit(&e->bytes, memory_order_relaxed);
 }
 
 void entity_set_keys(struct entity *e, const char *keys)
@@ -384,7 +440,7 @@ void entity_set_keys(struct entity *e, const char *keys)
         }
     }
     free(commas);
-    e->bytes += 4 * 2 * strlen(keys);
+    atomic_fetch_add_explicit(&e->bytes, 4 * 2 * strlen(keys), memory_order_relaxed);
 }
 
 const char *entity_etag(const struct entity *e)
@@ -425,7 +481,10 @@ void entity_parts(struct entity *e, const struct entity_fill *fills, size_t nfil
                   struct arena *arena, struct entity_parts *parts)
 {
     memset(parts, 0, sizeof *parts);
-    parts->gzip = gzip && e->gzip.full && (!e->pieces || e->pieces_gz);
+    /* without the pieces' segments (zlib failed) they go uncompressed */
+    const struct pieces_gz *pg =
+        gzip && e->gzip.full && e->pieces ? pieces_gz(e, &parts->made) : NULL;
+    parts->gzip = gzip && e->gzip.full && (!e->pieces || pg);
     if (!e->pieces) { /* no holes: the body as it is */
         parts->iov = arena_alloc(arena, sizeof *parts->iov);
         if (parts->gzip)
@@ -459,7 +518,7 @@ void entity_parts(struct entity *e, const struct entity_fill *fills, size_t nfil
     /* gzip: the header, each piece's segment or a fill as stored blocks, the trailer. A stored
      * block after a flushed segment starts on a byte boundary: one byte of block header (not
      * final, type 00, padding), LEN and its complement NLEN, then the bytes. */
-    const unsigned char *gz = e->pieces_gz;
+    const unsigned char *gz = pg->data;
     add_part(parts, gz, GZIP_HEADER);
     uLong crc = crc32(0, NULL, 0);
     size_t total = 0; /* identity bytes, for ISIZE */
@@ -467,7 +526,7 @@ void entity_parts(struct entity *e, const struct entity_fill *fills, size_t nfil
         const struct piece *p = &e->pieces[i];
         const struct entity_fill *f = fill_for(p, fills, nfills);
         if (!f) {
-            add_part(parts, gz + p->gz_start, p->gz_len);
+            add_part(parts, gz + pg->seg[i].start, pg->seg[i].len);
             crc = crc32_combine_op(crc, p->crc, p->crc_op);
             total += p->len;
             continue;

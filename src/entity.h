@@ -104,8 +104,10 @@ struct entity_fill {
 struct entity_parts {
     struct MHD_IoVec *iov; /* in the arena */
     size_t count;
-    size_t len; /* the sum of the parts' lengths: the body's length */
-    int gzip;   /* the parts are the gzip variant */
+    size_t len;  /* the sum of the parts' lengths: the body's length */
+    int gzip;    /* the parts are the gzip variant */
+    size_t made; /* bytes this call added to the entity (its pieces' gzip segments, made on
+                  * first use), for the cache's count (cache_charge); 0 almost always */
 };
 
 /* e's body with each hole filled from fills[hole's slot] (fills has nfills entries; a slot

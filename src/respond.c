@@ -335,12 +335,14 @@ enum MHD_Result respond_unavailable(struct req *r, int seconds)
  * client takes gzip: a private response of its own, never cached or shared, made of e's
  * precompressed pieces around the reader's bytes (entity_parts): nothing of the page is searched
  * or compressed per request, and at most gathered once into the arena (entity_parts_response). */
-static enum MHD_Result send_personal(struct req *r, struct entity *e)
+static enum MHD_Result send_personal(struct req *r, const char *key, struct entity *e)
 {
     struct entity_fill fills[SPLICE_SLOTS];
     splice_fills(r, fills);
     struct entity_parts parts;
     entity_parts(e, fills, SPLICE_SLOTS, r->accept_gzip, r->arena, &parts);
+    if (parts.made)
+        cache_charge(r->app->cache, key, e, parts.made);
     struct MHD_Response *resp = entity_parts_response(e, &parts, r->arena);
     if (!resp)
         return MHD_NO;
@@ -353,11 +355,11 @@ static enum MHD_Result send_personal(struct req *r, struct entity *e)
     return queue(r, MHD_HTTP_OK, resp, parts.len, 1);
 }
 
-/* Sends the page e: as it is to a reader who gets the shared page, else with the reader's
- * bytes spliced in. */
-static enum MHD_Result send_page(struct req *r, struct entity *e, int personal)
+/* Sends the page e, cached under key: as it is to a reader who gets the shared page, else with
+ * the reader's bytes spliced in. */
+static enum MHD_Result send_page(struct req *r, const char *key, struct entity *e, int personal)
 {
-    return personal ? send_personal(r, e) : respond_entity(r, e);
+    return personal ? send_personal(r, key, e) : respond_entity(r, e);
 }
 
 enum MHD_Result respond_cached(struct req *r, const char *key, route_render_fn render)
@@ -367,7 +369,7 @@ enum MHD_Result respond_cached(struct req *r, const char *key, route_render_fn r
     enum MHD_Result result;
     struct entity *e = cache_get(cache, key);
     if (e) {
-        result = send_page(r, e, personal);
+        result = send_page(r, key, e, personal);
         entity_free(e);
         return result;
     }
@@ -393,7 +395,7 @@ enum MHD_Result respond_cached(struct req *r, const char *key, route_render_fn r
      * kept. */
     if (!r->deps_full)
         cache_put(cache, key, e, r->deps, epoch);
-    result = send_page(r, e, personal);
+    result = send_page(r, key, e, personal);
     entity_free(e);
     return result;
 }

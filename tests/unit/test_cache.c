@@ -98,13 +98,49 @@ static void test_budget_and_single_evictions(void)
             break;
     }
     CHECK(s.evictions > 0);
-    CHECK(s.entries > 50); /* about 1 MiB / 9 KiB of pages stay */
+    CHECK(s.entries > 50);    /* about 1 MiB / 9 KiB of pages stay */
     CHECK(hit(c, "/p/1999")); /* the newest is there */
     CHECK(!hit(c, "/p/0"));   /* the oldest, never read, is not */
     size_t entries = s.entries;
     put_page(c, "/p/1999", 5000, NULL); /* replaced in place */
     cache_stats(c, &s);
     CHECK_INT(s.entries, entries);
+    cache_free(c);
+}
+
+/* What a cached page makes later (its pieces' gzip segments) is charged to its entry: the count
+ * grows by it, the budget holds (others are evicted), and a charge for an entity that is no
+ * longer the key's (a newer version was put) or for a key not cached changes nothing. */
+static void test_charge(void)
+{
+    size_t budget = 1 << 20;
+    struct page_cache *c = cache_new(budget);
+    char key[32];
+    for (int i = 0; i < 50; i++) { /* about 550 KiB */
+        snprintf(key, sizeof key, "/p/%d", i);
+        put_page(c, key, 5000, NULL);
+    }
+    struct cache_stats before, after;
+    cache_stats(c, &before);
+    CHECK_INT(before.evictions, 0);
+    struct entity *e = cache_get(c, "/p/25");
+    CHECK(e != NULL);
+    cache_charge(c, "/p/25", e, 1000);
+    cache_stats(c, &after);
+    CHECK_INT(after.bytes, before.bytes + 1000);
+    cache_charge(c, "/nowhere", e, 1000);
+    put_page(c, "/p/25", 5000, NULL); /* a newer version: the old entity's charge is not its */
+    cache_stats(c, &before);
+    cache_charge(c, "/p/25", e, 1000);
+    cache_stats(c, &after);
+    CHECK_INT(after.bytes, before.bytes);
+    entity_free(e);
+    e = cache_get(c, "/p/49");
+    cache_charge(c, "/p/49", e, budget / 2); /* pushes the cache over: others go */
+    cache_stats(c, &after);
+    CHECK(after.bytes <= budget);
+    CHECK(after.evictions > 0);
+    entity_free(e);
     cache_free(c);
 }
 
@@ -298,6 +334,7 @@ static void test_concurrent(void)
 
 void suite_cache(void)
 {
+    RUN(test_charge);
     RUN(test_new_is_empty);
     RUN(test_hit_outlives_flush);
     RUN(test_budget_and_single_evictions);
