@@ -1,0 +1,154 @@
+/*
+ * db.h: the database driver under the store. The store's modules (store_*.c) are written once,
+ * in the SQL that SQLite and PostgreSQL both speak, against this interface; a driver per
+ * backend implements it: db_sqlite.c (the embedded default, a file path) and db_pgsql.c
+ * (libpq, a postgres:// or postgresql:// URL). Nothing above the store knows which one runs.
+ *
+ * The SQL both speak: parameters written ?1, ?2 … (the PostgreSQL driver rewrites them to $1,
+ * $2 … when it prepares a statement; a ?N inside a quoted string or identifier is left alone),
+ * INSERT … ON CONFLICT … DO UPDATE/NOTHING, RETURNING instead of last_insert_rowid, integers
+ * for times (unix seconds computed in C) and for booleans (0/1), CASE rather than either
+ * backend's own functions. Where the two truly differ (the schema, triggers, later full-text
+ * search), the store keeps one text per backend (struct db_sql).
+ *
+ * Connections: each thread gets its own, opened on first use (db_conn) and found again through
+ * a thread key, with its prepared statements; a thread that ends without db_thread_done has
+ * its connection closed by the key's destructor. A connection that failed in a way that says
+ * the connection itself cannot go on (SQLite: the file is gone, read-only, replaced or failing;
+ * PostgreSQL: the server closed it or went away) is marked broken and replaced by the thread's
+ * next db_conn, unless a transaction is open on it (db_begin): then it stays, failing, until
+ * the caller's db_rollback ends the transaction, so that no transaction is ever split across
+ * two connections.
+ *
+ * Statements: each is a compile-time literal the store numbers (0 … nstatements-1, given to
+ * db_open), prepared on a connection the first time that connection uses it and kept. Values
+ * are always bound, never formatted into SQL. A statement is stepped (db_step) until DB_DONE
+ * or until the caller has read what it wants, then reset (db_reset), which also ends SQLite's
+ * implicit read transaction and frees PostgreSQL's result.
+ *
+ * Transactions nest: the outermost db_begin starts a transaction that holds the write lock
+ * from its start (SQLite: BEGIN IMMEDIATE; PostgreSQL: BEGIN, with writers serialised by the
+ * rows they touch), an inner one is a savepoint. Each db_begin is matched by exactly one
+ * db_commit or db_rollback.
+ *
+ * Errors: a failing call returns DB_FAIL (or -1) and leaves the class of the error in
+ * db_error (uniqueness, foreign key, busy, broken …) and the database's message in db_errmsg,
+ * which the store reports. The driver itself never prints.
+ */
+#ifndef BROADSHEET_DB_H
+#define BROADSHEET_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum db_kind { DB_SQLITE, DB_PGSQL };
+
+/* db_step's results. */
+enum { DB_DONE = 0, DB_ROW = 1, DB_FAIL = -1 };
+
+/* The class of a connection's last error. */
+enum db_error {
+    DB_ERR_NONE = 0,
+    DB_ERR_UNIQUE,      /* a unique or primary key refused the row */
+    DB_ERR_FOREIGN_KEY, /* a foreign key refused the row */
+    DB_ERR_CHECK,       /* a CHECK or NOT NULL constraint refused the row */
+    DB_ERR_BUSY,        /* another writer held the lock too long, or a deadlock/serialization */
+    DB_ERR_BROKEN,      /* the connection cannot go on (see above): it will be replaced */
+    DB_ERR_FULL,        /* the disk or database is full */
+    DB_ERR_OTHER,       /* anything else: the statement, the data, a bug */
+};
+
+/* One statement's text: the SQL both speak (sql), or per backend where they differ (pgsql not
+ * NULL: PostgreSQL runs it instead of sql). */
+struct db_sql {
+    const char *sql;
+    const char *pgsql;
+};
+
+struct db;      /* a database: its URL, its connections */
+struct db_conn; /* one thread's connection */
+struct db_stmt; /* a statement prepared on a connection */
+
+/* 1 if target names a PostgreSQL database (a postgres:// or postgresql:// URL), 0 for a
+ * SQLite file path. */
+int db_is_pgsql_url(const char *target);
+
+/* Opens the database target (a path, or a PostgreSQL URL) for statements[0..nstatements),
+ * which must outlive it. Connects once to check that it can (the connection is kept for the
+ * calling thread). Returns NULL with the reason in err. */
+struct db *db_open(const char *target, const struct db_sql *statements, size_t nstatements,
+                   char *err, size_t errlen);
+
+/* Closes every connection and frees db. No thread may use it any more. NULL is fine. */
+void db_close(struct db *db);
+
+enum db_kind db_kind(const struct db *db);
+
+/* The target as given to db_open, with any password in a URL replaced by "***" (for logs). */
+const char *db_target_shown(const struct db *db);
+
+/* The calling thread's connection: opened on first use, and opened anew when the last one
+ * broke and no transaction is open on it. NULL with the reason in err if it cannot be opened
+ * now (the next call tries again). */
+struct db_conn *db_conn(struct db *db, char *err, size_t errlen);
+
+/* Closes the calling thread's connection, if it has one (a thread about to end). */
+void db_thread_done(struct db *db);
+
+/* How long the calling thread's statements wait for a lock or run at most, in milliseconds
+ * (SQLite: the busy timeout; PostgreSQL: lock_timeout and statement_timeout); -1 restores the
+ * default. Applies to its connection now and to any it opens later. */
+void db_thread_wait(struct db *db, int ms);
+
+/* Statement id on c, prepared on first use and kept. NULL if it cannot be prepared (db_errmsg
+ * says why). */
+struct db_stmt *db_prepare(struct db_conn *c, size_t id);
+
+/* Binds parameter index (1-based, ?index in the SQL). Text is copied; NULL text binds as ""
+ * (the store keeps optional strings as ''), db_bind_null binds SQL NULL. Return 0 or -1. */
+int db_bind_int64(struct db_stmt *s, int index, int64_t value);
+int db_bind_text(struct db_stmt *s, int index, const char *text);
+int db_bind_null(struct db_stmt *s, int index);
+
+/* Runs s (on the first call after binding) and moves to its next row: DB_ROW (the columns
+ * are readable), DB_DONE, or DB_FAIL (db_error and db_errmsg say why; a broken connection is
+ * marked). */
+int db_step(struct db_stmt *s);
+
+/* Column col (0-based) of the current row. Integers: 0 for NULL; PostgreSQL's booleans read
+ * as 1 and 0. Text: NULL for SQL NULL, valid until the next step or reset. */
+int64_t db_column_int64(struct db_stmt *s, int col);
+const char *db_column_text(struct db_stmt *s, int col);
+size_t db_column_bytes(struct db_stmt *s, int col);
+int db_column_is_null(struct db_stmt *s, int col);
+
+/* Ends s's run and clears its bindings, so that it can be bound again and holds no snapshot
+ * or result. NULL is fine. */
+void db_reset(struct db_stmt *s);
+
+/* Rows the last finished INSERT, UPDATE or DELETE on c changed. */
+int64_t db_changes(struct db_conn *c);
+
+/* The class and the database's message of c's last error. */
+enum db_error db_error(struct db_conn *c);
+const char *db_errmsg(struct db_conn *c);
+
+/* Runs SQL text with no parameters and no results, one or more statements separated by ';'
+ * (migrations, settings). Returns 0 or -1 (db_errmsg says why). */
+int db_exec(struct db_conn *c, const char *sql);
+
+/* Transactions (see above). db_begin and db_commit return 0 or -1; a failed db_commit has
+ * rolled the level back. db_rollback is a no-op outside a transaction and safe after the
+ * database rolled back by itself. db_in_transaction: the open levels. */
+int db_begin(struct db_conn *c);
+int db_commit(struct db_conn *c);
+void db_rollback(struct db_conn *c);
+int db_in_transaction(struct db_conn *c);
+
+/* The schema's version (the number of the last migration applied; 0 for a new database) and
+ * setting it, inside the migration's transaction. SQLite keeps it in PRAGMA user_version,
+ * PostgreSQL in a one-row table schema_version. Return 0 or -1. */
+int db_schema_version(struct db_conn *c, int *version);
+int db_set_schema_version(struct db_conn *c, int version);
+
+#endif
