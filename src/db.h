@@ -83,6 +83,7 @@ struct db *db_open(const char *target, const struct db_sql *statements, size_t n
 void db_close(struct db *db);
 
 enum db_kind db_kind(const struct db *db);
+enum db_kind db_conn_kind(const struct db_conn *c);
 
 /* The target as given to db_open, with any password in a URL replaced by "***" (for logs). */
 const char *db_target_shown(const struct db *db);
@@ -109,6 +110,8 @@ struct db_stmt *db_prepare(struct db_conn *c, size_t id);
 int db_bind_int64(struct db_stmt *s, int index, int64_t value);
 int db_bind_text(struct db_stmt *s, int index, const char *text);
 int db_bind_null(struct db_stmt *s, int index);
+/* Binds len bytes of data (copied) as a blob (SQLite BLOB, PostgreSQL bytea). 0 or -1. */
+int db_bind_blob(struct db_stmt *s, int index, const void *data, size_t len);
 
 /* Runs s (on the first call after binding) and moves to its next row: DB_ROW (the columns
  * are readable), DB_DONE, or DB_FAIL (db_error and db_errmsg say why; a broken connection is
@@ -121,6 +124,9 @@ int64_t db_column_int64(struct db_stmt *s, int col);
 const char *db_column_text(struct db_stmt *s, int col);
 size_t db_column_bytes(struct db_stmt *s, int col);
 int db_column_is_null(struct db_stmt *s, int col);
+/* Column col as a blob: its bytes (NULL for SQL NULL), their count in *len; valid until the
+ * next step or reset. */
+const void *db_column_blob(struct db_stmt *s, int col, size_t *len);
 
 /* Ends s's run and clears its bindings, so that it can be bound again and holds no snapshot
  * or result. NULL is fine. */

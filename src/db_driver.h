@@ -20,13 +20,13 @@ struct db_driver;
 /* The part of every connection that db.c keeps. */
 struct db_conn {
     struct db *db;
-    struct db_conn *next;     /* in db->conns */
-    struct db_stmt **stmts;   /* db->nstatements, NULL until prepared */
-    int tx_depth;             /* open db_begin levels */
-    int broken;               /* a DB_ERR_BROKEN error happened: replace at the next db_conn */
-    enum db_error error;      /* the last error's class */
-    char errmsg[512];         /* the last error's message */
-    int64_t changes;          /* rows the last write changed (the backend sets it) */
+    struct db_conn *next;   /* in db->conns */
+    struct db_stmt **stmts; /* db->nstatements, NULL until prepared */
+    int tx_depth;           /* open db_begin levels */
+    int broken;             /* a DB_ERR_BROKEN error happened: replace at the next db_conn */
+    enum db_error error;    /* the last error's class */
+    char errmsg[512];       /* the last error's message */
+    int64_t changes;        /* rows the last write changed (the backend sets it) */
 };
 
 /* The part of every statement that db.c keeps. */
@@ -59,11 +59,13 @@ struct db_driver {
     int (*bind_int64)(struct db_stmt *s, int index, int64_t value);
     int (*bind_text)(struct db_stmt *s, int index, const char *text); /* never NULL here */
     int (*bind_null)(struct db_stmt *s, int index);
+    int (*bind_blob)(struct db_stmt *s, int index, const void *data, size_t len);
     int (*step)(struct db_stmt *s); /* DB_ROW, DB_DONE, DB_FAIL (error set; c->changes set) */
     int64_t (*column_int64)(struct db_stmt *s, int col);
     const char *(*column_text)(struct db_stmt *s, int col);
     size_t (*column_bytes)(struct db_stmt *s, int col);
     int (*column_is_null)(struct db_stmt *s, int col);
+    const void *(*column_blob)(struct db_stmt *s, int col, size_t *len);
     void (*reset)(struct db_stmt *s);
     int (*exec)(struct db_conn *c, const char *sql); /* 0 or -1, error set */
     /* Transaction statements at nesting depth (0: the outermost). 0 or -1, error set. */

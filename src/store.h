@@ -1,7 +1,7 @@
 /*
  * store.h: everything Broadsheet keeps, behind one interface. All SQL lives behind it, as
  * prepared statements with bound parameters only. The embedded backend is SQLite
- * (store_sqlite.c) in WAL mode with numbered migrations; the interface takes no SQLite type, so
+ * (store.c over db.h: db_sqlite.c) in WAL mode with numbered migrations; the interface takes no SQLite type, so
  * a PostgreSQL backend can slot in behind the same functions without touching a handler.
  *
  * Threads: one struct store is shared by the whole process; each thread gets its own database

@@ -1,5 +1,5 @@
 /*
- * test_accounts_store.c: tests of the accounts part of store.h (store_sqlite.c), each on a fresh
+ * test_accounts_store.c: tests of the accounts part of store.h (store.c), each on a fresh
  * database in its own temporary directory: users (case-insensitive email, duplicates refused,
  * also when two threads register the same address at once), account changes, sessions (create,
  * joined lookup, touch, delete, end all but one), deleting a user with its sessions and tokens,

@@ -1,5 +1,5 @@
 /*
- * test_mail_queue_store.c: tests of the mail queue part of store.h (store_sqlite.c), on a fresh
+ * test_mail_queue_store.c: tests of the mail queue part of store.h (store.c), on a fresh
  * database each: claiming (oldest due first, one mailer per message, a lease that keeps it from
  * being due and that any mailer may take over once expired), recording a delivery (by anyone,
  * once) and a failed attempt (only by the lease's owner), giving up, the count of waiting mail

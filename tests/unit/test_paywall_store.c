@@ -1,5 +1,5 @@
 /*
- * test_paywall_store.c: tests of the paywall part of store.h (store_sqlite.c), each on a fresh
+ * test_paywall_store.c: tests of the paywall part of store.h (store.c), each on a fresh
  * database in its own temporary directory: plans (save, upsert by slug, order, inactive ones,
  * refused fields, delete), admin subscriptions (grant, re-grant replacing, revoke, the current
  * one with expiry and with Stripe ones beside it), Stripe subscriptions (upsert by id, repeated

@@ -1,5 +1,5 @@
 /*
- * test_store.c: tests of src/store_sqlite.c against store.h, each on a fresh database in its own
+ * test_store.c: tests of src/store.c against store.h, each on a fresh database in its own
  * temporary directory: opening and migrating (and refusing a database from a newer binary),
  * saving and reading back every record kind, article lists (order, filters, limit and offset),
  * upserts by slug, all-or-none article batches, the content version seen from a second store on

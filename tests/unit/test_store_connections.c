@@ -1,5 +1,5 @@
 /*
- * test_store_connections.c: tests of store_sqlite.c's per-thread connections when the database
+ * test_store_connections.c: tests of store.c's per-thread connections when the database
  * file is not writable for a while (issue 8, finding 18). A connection must never be kept in a
  * degraded state: one that SQLite quietly opened read-only is refused, and one whose writes fail
  * because the connection itself cannot write is dropped, so that the thread's next call opens a

@@ -1,41 +1,25 @@
 /*
- * store_sqlite.c: the embedded SQLite backend of store.h.
+ * store.c: store.h over the database driver (db.h), its SQL written once for every backend.
  *
- * Connections: SQLite connections must not be shared between threads without its own mutex, so
- * each thread that touches the store gets its own, opened on first use and found again through a
- * pthread key. The store also keeps every connection in a list (under a mutex) so store_close
- * can close them all; a thread that ends without store_thread_done has its connection closed by
- * the key's destructor (libmicrohttpd's pool threads have no exit hook of our own).
- *
- * A degraded connection is never kept, because a thread keeps its connection for its lifetime:
- * a connection kept in a state it cannot leave would fail every call of that thread until a
- * restart. SQLite opens a file it may not write read-only without an error, so conn_open refuses
- * a connection that came out read-only (the call fails, reported; the next call tries again).
- * And a statement that fails with an error that is about the connection or the file under it,
- * rather than about the statement or the moment (see connection_broken), marks the connection
- * broken; the thread's next call closes it and opens a new one. It is replaced then and not at
- * the failure, because the failing function still holds the connection's statements.
+ * Connections: each thread that touches the store gets its own (db_conn), opened on first use,
+ * and replaced at the thread's next call after a failure that says the connection itself
+ * cannot go on (db.h), unless a transaction of the caller's is open on it. It is replaced then
+ * and not at the failure, because the failing function still holds the connection's
+ * statements.
  *
  * Statements: every statement is a compile-time literal in the `statements` table, prepared on a
- * connection the first time it is used there and kept (SQLITE_PREPARE_PERSISTENT); values are
- * always bound, never formatted into SQL. Every statement is reset at the end of the function
- * that stepped it, which also ends its implicit read transaction: a statement left unreset would
- * pin an old WAL snapshot, and the server would stop seeing other processes' writes.
+ * connection the first time it is used there and kept; values are always bound, never
+ * formatted into SQL. Every statement is reset at the end of the function that stepped it,
+ * which also ends SQLite's implicit read transaction: a statement left unreset would pin an old
+ * WAL snapshot, and the server would stop seeing other processes' writes.
  *
- * Settings per connection: WAL (readers never block the writer), synchronous=NORMAL (durable
- * across application crashes; a power loss may lose the last transactions, never corrupt),
- * foreign_keys=ON, secure_delete=ON (deleted or overwritten rows, such as a delivered mail's
- * link or an ended session, are zeroed in the file rather than left in free space), and a busy
- * timeout so concurrent writers queue instead of failing.
- *
- * Schema: PRAGMA user_version is the number of the last migration applied (migrations.h); each
- * missing migration runs in its own BEGIN IMMEDIATE transaction, which rechecks the version so
- * two processes opening a fresh database together do not both apply it. A database whose version
- * is newer than the binary's is refused rather than misread.
+ * Schema: the number of the last migration applied (migrations.h) is the schema's version
+ * (db_schema_version); each missing migration runs in its own transaction, which rechecks the
+ * version so two processes opening a fresh database together do not both apply it. A database
+ * whose version is newer than the binary's is refused rather than misread.
  */
 #include <pthread.h>
 #include <sodium.h>
-#include <sqlite3.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -44,6 +28,7 @@
 
 #include "arena.h"
 #include "cidr.h"
+#include "db.h"
 #include "migrations.h"
 #include "store.h"
 #include "util.h"
@@ -147,12 +132,7 @@
 #define TOKEN_PURGE_GRACE 86400 /* keep expired tokens a day, so a late click hears "expired" */
 
 enum statement {
-    STMT_BEGIN_IMMEDIATE,
-    STMT_COMMIT,
-    STMT_ROLLBACK,
-    STMT_SAVEPOINT,
-    STMT_RELEASE,
-    STMT_ROLLBACK_TO,
+    STMT_FOREIGN_KEY_CHECK,
     STMT_CHANGE_SEQ,
     STMT_CHANGES_SINCE,
     STMT_ANY_PUBLICATION,
@@ -253,13 +233,8 @@ enum statement {
  * section id, ?3 limit, ?4 offset (each uses what it needs), one per filter so that each can use
  * its own index. */
 static const char *const statements[STMT_COUNT] = {
-    [STMT_BEGIN_IMMEDIATE] = "BEGIN IMMEDIATE",
-    [STMT_COMMIT] = "COMMIT",
-    [STMT_ROLLBACK] = "ROLLBACK",
-    /* Nested transactions (tx_begin): savepoints nest LIFO, so one name serves every level. */
-    [STMT_SAVEPOINT] = "SAVEPOINT nested",
-    [STMT_RELEASE] = "RELEASE nested",
-    [STMT_ROLLBACK_TO] = "ROLLBACK TO nested",
+    /* SQLite only: after a migration, a row whose foreign key points nowhere */
+    [STMT_FOREIGN_KEY_CHECK] = "PRAGMA foreign_key_check",
     [STMT_CHANGE_SEQ] = "SELECT value FROM meta WHERE key = 'change_seq'",
     [STMT_CHANGES_SINCE] = "SELECT tag, seq FROM changes WHERE seq > ?1 ORDER BY seq LIMIT ?2",
     [STMT_ANY_PUBLICATION] = "SELECT EXISTS (SELECT 1 FROM publications)",
@@ -307,9 +282,10 @@ static const char *const statements[STMT_COUNT] = {
     [STMT_ARTICLES_COUNT] = "SELECT count(*) FROM articles",
     /* Accounts. users.email is COLLATE NOCASE, so `email = ?1` compares without case and uses
      * the UNIQUE index. */
-    [STMT_USER_INSERT] =
-        "INSERT INTO users (email, display_name, password_hash, role, created_at, "
-        "updated_at) SELECT ?1, ?2, ?3, ?4, ?5, ?5 WHERE NOT EXISTS (" EMAIL_HELD("?1", "?5") ")",
+    [STMT_USER_INSERT] = "INSERT INTO users (email, display_name, password_hash, role, created_at, "
+                         "updated_at) SELECT ?1, ?2, ?3, ?4, ?5, ?5 WHERE NOT EXISTS (" EMAIL_HELD(
+                             "?1", "?5") ") "
+                                         "RETURNING id",
     [STMT_USER_BY_EMAIL] = "SELECT " USER_COLUMNS("u") " FROM users u WHERE u.email = ?1",
     [STMT_USER_BY_ID] = "SELECT " USER_COLUMNS("u") " FROM users u WHERE u.id = ?1",
     [STMT_USERS] = "SELECT u.id, u.email, u.display_name, '', u.role, u.email_verified_at, "
@@ -326,7 +302,8 @@ static const char *const statements[STMT_COUNT] = {
         "UPDATE users SET email_verified_at = ?2, updated_at = ?3 WHERE id = ?1",
     [STMT_USER_DELETE] = "DELETE FROM users WHERE id = ?1",
     [STMT_SESSION_INSERT] = "INSERT INTO sessions (user_id, token_hash, created_at, last_seen_at, "
-                            "expires_at, user_agent, ip) VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6)",
+                            "expires_at, user_agent, ip) VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6) "
+                            "RETURNING id",
     [STMT_SESSION_BY_TOKEN] = "SELECT " SESSION_COLUMNS("s") ", " USER_COLUMNS(
         "u") " FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?1",
     [STMT_SESSION_TOUCH] = "UPDATE sessions SET last_seen_at = ?2 WHERE id = ?1",
@@ -460,7 +437,8 @@ static const char *const statements[STMT_COUNT] = {
     [STMT_CREATIVE_INSERT] =
         "INSERT INTO creatives (campaign_id, placement, kind, image_path, image_type, width, "
         "height, alt, click_url, html, created_at) "
-        "SELECT id, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11 FROM campaigns WHERE slug = ?1",
+        "SELECT id, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11 FROM campaigns WHERE slug = ?1 "
+        "RETURNING id",
     [STMT_CREATIVE_BY_ID] = CREATIVE_SELECT "WHERE k.id = ?1",
     [STMT_CREATIVES] = CREATIVE_SELECT "ORDER BY c.slug, k.id",
     [STMT_CREATIVE_DELETE] = "DELETE FROM creatives WHERE id = ?1",
@@ -486,21 +464,9 @@ static const char *const statements[STMT_COUNT] = {
     [STMT_IMPORT_SLUG_AT] = "SELECT slug FROM temp.import_slugs WHERE position = ?1",
 };
 
-/* One thread's connection and its prepared statements. */
-struct conn {
-    sqlite3 *db;
-    sqlite3_stmt *stmts[STMT_COUNT]; /* NULL until first used */
-    struct store *store;
-    struct conn *next; /* in store->conns */
-    int tx_depth;      /* open tx_begin levels: 0 outside a transaction */
-    int broken;        /* 0, or the SQLite error that made it unusable: conn_get replaces it */
-};
-
 struct store {
-    char *path;
-    pthread_key_t key;    /* the calling thread's struct conn */
-    pthread_mutex_t lock; /* guards conns */
-    struct conn *conns;
+    struct db *db;
+    struct db_sql sql[STMT_COUNT]; /* statements, as db_open takes them */
 };
 
 /* Errors reported since the process started (store_error_count). */
@@ -522,315 +488,113 @@ __attribute__((format(printf, 3, 4))) static void report(char *err, size_t errle
         snprintf(err, errlen, "%s", msg);
 }
 
-/* Finalizes c's statements and closes its database. Does not unlink c from its store. */
-static void conn_free(struct conn *c)
+/* Runs literal SQL text with no parameters or results (migrations, the import's table).
+ * Returns 0, or -1 with the reason reported and in err. */
+static int exec_sql(struct db_conn *c, const char *sql, char *err, size_t errlen)
 {
-    for (size_t i = 0; i < STMT_COUNT; i++)
-        sqlite3_finalize(c->stmts[i]);
-    sqlite3_close(c->db);
-    free(c);
-}
-
-/* Removes c from its store's list (under the lock). */
-static void conn_unlink(struct conn *c)
-{
-    struct store *st = c->store;
-    pthread_mutex_lock(&st->lock);
-    for (struct conn **p = &st->conns; *p; p = &(*p)->next) {
-        if (*p == c) {
-            *p = c->next;
-            break;
-        }
-    }
-    pthread_mutex_unlock(&st->lock);
-}
-
-/* The key's destructor: a thread ended without store_thread_done; close its connection. */
-static void conn_destructor(void *value)
-{
-    struct conn *c = value;
-    conn_unlink(c);
-    conn_free(c);
-}
-
-/* Runs one literal SQL text with no parameters or results (PRAGMAs, migrations). Returns 0, or
- * -1 with the reason in err. */
-static int exec_sql(sqlite3 *db, const char *sql, char *err, size_t errlen)
-{
-    char *msg = NULL;
-    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        report(err, errlen, "%s", msg ? msg : sqlite3_errmsg(db));
-        sqlite3_free(msg);
+    if (db_exec(c, sql) != 0) {
+        report(err, errlen, "%s", db_errmsg(c));
         return -1;
     }
     return 0;
-}
-
-/* How long this thread's connections wait for a lock (store_thread_wait); -1: the default. */
-static __thread int thread_wait_ms = -1;
-
-/* 1 if SQLite's result code rc says that the connection itself, or the file under it, cannot
- * go on, so that a new connection is the way out; 0 for errors about a statement, the data or
- * the moment, which a connection survives.
- *
- * Broken: READONLY (every variant: the file, its write-ahead log or its shared memory could not
- * be opened for writing, or the file was moved or deleted under the connection; SQLite never
- * reopens them itself, so every later write would fail too), CANTOPEN (a file it needs could not
- * be opened), NOTADB and CORRUPT (the file is not, or no longer, what the connection read: it
- * may have been replaced, and a new connection starts without cached pages or schema), and
- * IOERR (a read, write, lock or sync failed: the connection's view of the file is in doubt).
- * Reopening after one of these costs one open and re-preparing statements, and only after an
- * error.
- *
- * Kept: BUSY and LOCKED (another writer; the busy timeout already waited), FULL (the disk or the
- * database is full: a new connection would be just as full, and the next write may fit),
- * CONSTRAINT (the data), NOMEM, and the rest, which say nothing against the connection. */
-static int connection_broken(int rc)
-{
-    switch (rc & 0xff) {
-    case SQLITE_READONLY:
-    case SQLITE_CANTOPEN:
-    case SQLITE_NOTADB:
-    case SQLITE_CORRUPT:
-    case SQLITE_IOERR: return 1;
-    default: return 0;
-    }
-}
-
-/* Notes in c that rc, the result of a call on it, broke it (connection_broken), so that the
- * thread's next conn_get replaces it. Returns rc. */
-static int conn_check(struct conn *c, int rc)
-{
-    if (!c->broken && connection_broken(rc))
-        c->broken = sqlite3_extended_errcode(c->db);
-    return rc;
-}
-
-/* sqlite3_step on a statement of c, noting an error that breaks c. Every statement of a
- * connection is stepped through here. */
-static int conn_step(struct conn *c, sqlite3_stmt *s)
-{
-    int rc = sqlite3_step(s);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? rc : conn_check(c, rc);
-}
-
-/* Opens a new connection to st's database with Broadsheet's settings. Returns NULL and writes
- * why into err on failure, also when SQLite could only open the file read-only: such a
- * connection would fail every write for the life of its thread. The caller links it into
- * st->conns. */
-static struct conn *conn_open(struct store *st, char *err, size_t errlen)
-{
-    struct conn *c = xcalloc(1, sizeof *c);
-    c->store = st;
-    /* NOMUTEX: a connection belongs to one thread, so SQLite's own locking would be waste. */
-    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-    if (sqlite3_open_v2(st->path, &c->db, flags, NULL) != SQLITE_OK) {
-        report(err, errlen, "%s", c->db ? sqlite3_errmsg(c->db) : "out of memory");
-        goto fail;
-    }
-    /* READWRITE falls back to read-only, without an error, when the file may not be written. */
-    if (sqlite3_db_readonly(c->db, "main") != 0) {
-        report(err, errlen,
-               "%s could only be opened read-only (no write permission?); "
-               "not keeping the connection",
-               st->path);
-        goto fail;
-    }
-    sqlite3_extended_result_codes(c->db, 1);
-    sqlite3_busy_timeout(c->db, thread_wait_ms >= 0 ? thread_wait_ms : BUSY_TIMEOUT_MS);
-    if (exec_sql(
-            c->db,
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA secure_delete = ON; "
-            "PRAGMA foreign_keys = ON;",
-            err, errlen) != 0)
-        goto fail;
-    return c;
-fail:
-    conn_free(c);
-    return NULL;
 }
 
 void store_thread_wait(struct store *st, int ms)
 {
-    thread_wait_ms = ms;
-    struct conn *c = pthread_getspecific(st->key);
-    if (c)
-        sqlite3_busy_timeout(c->db, ms);
+    db_thread_wait(st->db, ms);
 }
 
-/* The calling thread's connection, opened on first use, and opened anew when an earlier call
- * found it broken (conn_check) and no transaction of the caller's (store_begin) is open on it:
- * replacing it inside one would quietly drop the transaction's first part and run the rest
- * outside it, so a broken connection is kept, failing, until the caller's store_rollback (or
- * store_commit) ends the transaction. Returns NULL (logged, and written into err when given) if
- * it cannot be opened; the next call tries again. The caller must not hold a statement of the
- * thread's connection: every store function calls this once, first. */
-static struct conn *conn_get(struct store *st, char *err, size_t errlen)
+/* The calling thread's connection (db_conn: opened on first use, and anew after one broke,
+ * unless a transaction of the caller's is open on it). Returns NULL (reported, and written
+ * into err when given) if it cannot be opened; the next call tries again. The caller must not
+ * hold a statement of the thread's connection: every store function calls this once, first. */
+static struct db_conn *conn_get(struct store *st, char *err, size_t errlen)
 {
-    struct conn *c = pthread_getspecific(st->key);
-    if (c && (!c->broken || c->tx_depth > 0))
-        return c;
-    if (c) {
-        report(NULL, 0, "closing this thread's connection after \"%s\"; opening a new one",
-               sqlite3_errstr(c->broken));
-        pthread_setspecific(st->key, NULL);
-        conn_unlink(c);
-        conn_free(c);
-    }
-    c = conn_open(st, err, errlen);
+    char why[768];
+    struct db_conn *c = db_conn(st->db, why, sizeof why);
     if (!c)
-        return NULL;
-    if (pthread_setspecific(st->key, c) != 0) {
-        report(err, errlen, "cannot set the thread's connection");
-        conn_free(c);
-        return NULL;
-    }
-    pthread_mutex_lock(&st->lock);
-    c->next = st->conns;
-    st->conns = c;
-    pthread_mutex_unlock(&st->lock);
+        report(err, errlen, "%s", why);
     return c;
 }
 
-/* Statement id on c, prepared on first use and cached. The caller resets it when done (see
- * stmt_done). Returns NULL (reported) if it cannot be prepared: a bug in this file, or a file
+/* Statement id on c, prepared on first use and kept. The caller resets it when done
+ * (db_reset). Returns NULL (reported) if it cannot be prepared: a bug in this file, or a file
  * that is not (or no longer) a database, which also marks c broken. */
-static sqlite3_stmt *stmt_get(struct conn *c, enum statement id, char *err, size_t errlen)
+static struct db_stmt *stmt_get(struct db_conn *c, enum statement id, char *err, size_t errlen)
 {
-    if (!c->stmts[id] &&
-        conn_check(c, sqlite3_prepare_v3(c->db, statements[id], -1, SQLITE_PREPARE_PERSISTENT,
-                                         &c->stmts[id], NULL)) != SQLITE_OK) {
-        /* Preparing reads the schema, so a file that is not a database fails here. */
-        report(err, errlen, "preparing statement %d: %s", (int)id, sqlite3_errmsg(c->db));
-        c->stmts[id] = NULL;
-        return NULL;
-    }
-    return c->stmts[id];
-}
-
-/* Resets s and clears its bindings so it can be reused and holds no read snapshot. NULL is
- * fine. */
-static void stmt_done(sqlite3_stmt *s)
-{
-    if (s) {
-        sqlite3_reset(s);
-        sqlite3_clear_bindings(s);
-    }
-}
-
-/* Runs a statement that returns no rows (BEGIN, COMMIT, ROLLBACK). Returns 0 or -1 (reported). */
-static int run(struct conn *c, enum statement id, char *err, size_t errlen)
-{
-    sqlite3_stmt *s = stmt_get(c, id, err, errlen);
-    int rc = -1;
+    struct db_stmt *s = db_prepare(c, id);
     if (!s)
-        goto out;
-    if (conn_step(c, s) != SQLITE_DONE) {
-        report(err, errlen, "%s: %s", statements[id], sqlite3_errmsg(c->db));
-        goto out;
-    }
-    rc = 0;
-out:
-    stmt_done(s);
-    return rc;
+        report(err, errlen, "preparing statement %d: %s", (int)id, db_errmsg(c));
+    return s;
 }
 
-/* Transactions nest: the outermost tx_begin is BEGIN IMMEDIATE (the write lock is taken now,
- * waiting up to the busy timeout, so the transaction cannot fail half-way because another
- * writer came first); an inner one is a savepoint, so a store function that needs its own
- * transaction (store_token_consume) composes into a caller's (store_begin). Every tx_begin is
- * matched by exactly one tx_commit or tx_rollback. Returns 0 or -1 (reported). */
-static int tx_begin(struct conn *c, char *err, size_t errlen)
+/* Transactions nest (db.h): the outermost holds the write lock from its start, so it cannot
+ * fail half-way because another writer came first; an inner one is a savepoint, so a store
+ * function that needs its own transaction (store_token_consume) composes into a caller's
+ * (store_begin). Every tx_begin is matched by exactly one tx_commit or tx_rollback. Return 0 or
+ * -1 (reported; a failed commit has rolled its level back). */
+static int tx_begin(struct db_conn *c, char *err, size_t errlen)
 {
-    if (run(c, c->tx_depth ? STMT_SAVEPOINT : STMT_BEGIN_IMMEDIATE, err, errlen) != 0)
+    if (db_begin(c) != 0) {
+        report(err, errlen, "beginning a transaction: %s", db_errmsg(c));
         return -1;
-    c->tx_depth++;
+    }
     return 0;
 }
 
-/* Ends the innermost level, keeping its writes (the outermost level commits). Returns 0, or -1
- * (reported) with the level rolled back: nothing of it is kept. */
-static int tx_commit(struct conn *c, char *err, size_t errlen)
+static int tx_commit(struct db_conn *c, char *err, size_t errlen)
 {
-    if (c->tx_depth == 0)
-        return -1;
-    /* SQLite rolls a whole transaction back by itself after some errors (a full disk, an I/O
-     * error): then there is nothing left to commit, and the caller must hear so. */
-    if (sqlite3_get_autocommit(c->db)) {
-        c->tx_depth = 0;
-        report(err, errlen, "the transaction was rolled back by the database");
+    if (db_commit(c) != 0) {
+        report(err, errlen, "committing: %s", db_errmsg(c));
         return -1;
     }
-    if (run(c, c->tx_depth > 1 ? STMT_RELEASE : STMT_COMMIT, err, errlen) != 0) {
-        c->tx_depth--;
-        if (c->tx_depth == 0 && !sqlite3_get_autocommit(c->db))
-            run(c, STMT_ROLLBACK, NULL, 0);
-        else if (c->tx_depth > 0)
-            run(c, STMT_ROLLBACK_TO, NULL, 0), run(c, STMT_RELEASE, NULL, 0);
-        return -1;
-    }
-    c->tx_depth--;
     return 0;
 }
 
-/* Undoes the innermost level (the whole transaction at the outermost). Safe after SQLite has
- * rolled back by itself, and a no-op outside a transaction. */
-static void tx_rollback(struct conn *c)
+static void tx_rollback(struct db_conn *c)
 {
-    if (c->tx_depth == 0)
-        return;
-    c->tx_depth--;
-    if (sqlite3_get_autocommit(c->db)) { /* already rolled back by the database */
-        c->tx_depth = 0;
-        return;
-    }
-    if (c->tx_depth == 0) {
-        run(c, STMT_ROLLBACK, NULL, 0);
-    } else {
-        run(c, STMT_ROLLBACK_TO, NULL, 0); /* undoes the level … */
-        run(c, STMT_RELEASE, NULL, 0);     /* … and ends it */
-    }
+    db_rollback(c);
 }
 
 int store_begin(struct store *st)
 {
-    struct conn *c = conn_get(st, NULL, 0);
+    struct db_conn *c = conn_get(st, NULL, 0);
     return c && tx_begin(c, NULL, 0) == 0 ? STORE_OK : STORE_ERROR;
 }
 
 int store_commit(struct store *st)
 {
-    struct conn *c = conn_get(st, NULL, 0);
+    struct db_conn *c = conn_get(st, NULL, 0);
     return c && tx_commit(c, NULL, 0) == 0 ? STORE_OK : STORE_ERROR;
 }
 
 void store_rollback(struct store *st)
 {
-    struct conn *c = conn_get(st, NULL, 0);
+    struct db_conn *c = conn_get(st, NULL, 0);
     if (c)
         tx_rollback(c);
 }
 
 /* Binds s (never NULL: NULL binds as ""), so optional strings store as '' as store.h promises. */
-static int bind_text(sqlite3_stmt *stmt, int index, const char *s)
+static int bind_text(struct db_stmt *stmt, int index, const char *s)
 {
-    return sqlite3_bind_text(stmt, index, s ? s : "", -1, SQLITE_TRANSIENT);
+    return db_bind_text(stmt, index, s);
 }
 
 /* Column col of the current row as a string in a ("" for NULL). */
-static const char *column_text(sqlite3_stmt *s, int col, struct arena *a)
+static const char *column_text(struct db_stmt *s, int col, struct arena *a)
 {
-    const unsigned char *text = sqlite3_column_text(s, col);
+    const char *text = db_column_text(s, col);
     if (!text)
         return "";
-    return arena_strndup(a, (const char *)text, (size_t)sqlite3_column_bytes(s, col));
+    return arena_strndup(a, text, db_column_bytes(s, col));
 }
 
 /* Reads a publication from the current row of s, starting at column col
  * (PUBLICATION_COLUMNS order). */
-static void read_publication(sqlite3_stmt *s, int col, struct arena *a, struct publication *p)
+static void read_publication(struct db_stmt *s, int col, struct arena *a, struct publication *p)
 {
-    p->id = sqlite3_column_int64(s, col);
+    p->id = db_column_int64(s, col);
     p->slug = column_text(s, col + 1, a);
     p->name = column_text(s, col + 2, a);
     p->description = column_text(s, col + 3, a);
@@ -839,33 +603,33 @@ static void read_publication(sqlite3_stmt *s, int col, struct arena *a, struct p
     p->partner_short = column_text(s, col + 6, a);
     p->partner_url = column_text(s, col + 7, a);
     p->partner_description = column_text(s, col + 8, a);
-    p->is_host = sqlite3_column_int(s, col + 9) != 0;
+    p->is_host = (int)db_column_int64(s, col + 9) != 0;
     p->default_access = column_text(s, col + 10, a);
 }
 
 /* Reads a section from the current row of s, starting at column col (SECTION_COLUMNS order). */
-static void read_section(sqlite3_stmt *s, int col, struct arena *a, struct section *sec)
+static void read_section(struct db_stmt *s, int col, struct arena *a, struct section *sec)
 {
-    sec->id = sqlite3_column_int64(s, col);
+    sec->id = db_column_int64(s, col);
     sec->slug = column_text(s, col + 1, a);
     sec->name = column_text(s, col + 2, a);
-    sec->position = sqlite3_column_int(s, col + 3);
+    sec->position = (int)db_column_int64(s, col + 3);
     sec->default_access = column_text(s, col + 4, a);
 }
 
 /* Reads a joined article row (ARTICLE_SELECT order) from s. */
-static void read_article(sqlite3_stmt *s, struct arena *a, struct article *art)
+static void read_article(struct db_stmt *s, struct arena *a, struct article *art)
 {
-    art->id = sqlite3_column_int64(s, 0);
+    art->id = db_column_int64(s, 0);
     art->slug = column_text(s, 1, a);
     art->headline = column_text(s, 2, a);
     art->dek = column_text(s, 3, a);
     art->byline = column_text(s, 4, a);
     art->body_html = column_text(s, 5, a);
     art->body_markdown = column_text(s, 6, a);
-    art->published_at = sqlite3_column_int64(s, 7);
-    art->updated_at = sqlite3_column_int64(s, 8);
-    int level = store_access_parse((const char *)sqlite3_column_text(s, 9));
+    art->published_at = db_column_int64(s, 7);
+    art->updated_at = db_column_int64(s, 8);
+    int level = store_access_parse(db_column_text(s, 9));
     art->access = level < 0 ? ACCESS_SUBSCRIBERS : (enum access_level)level; /* CHECK forbids */
     read_publication(s, ARTICLE_NCOLUMNS, a, &art->publication);
     read_section(s, ARTICLE_NCOLUMNS + PUBLICATION_NCOLUMNS, a, &art->section);
@@ -888,24 +652,24 @@ static void grow(struct arena *a, void **items, size_t n, size_t *cap, size_t si
 /* Reads the current row of a statement into item, one element of the caller's array (strings
  * from a). The *_row functions below adapt the read_* functions, which take a typed pointer and
  * a first column, to this shape for read_rows. */
-typedef void (*row_reader)(sqlite3_stmt *s, struct arena *a, void *item);
+typedef void (*row_reader)(struct db_stmt *s, struct arena *a, void *item);
 
 /* Steps s (on c, bound by the caller) to its end, reading each row with read_row into a new
  * element of item_size bytes of an array from a. On STORE_OK sets *out (NULL when there are no
  * rows) and *n; on STORE_ERROR (reported as "what: <SQLite's message>") leaves them alone.
  * Does not reset s: the caller's stmt_done does. */
-static int read_rows(struct conn *c, sqlite3_stmt *s, struct arena *a, size_t item_size,
+static int read_rows(struct db_conn *c, struct db_stmt *s, struct arena *a, size_t item_size,
                      row_reader read_row, const char *what, void **out, size_t *n)
 {
     void *items = NULL;
     size_t count = 0, cap = 0;
     int step;
-    while ((step = conn_step(c, s)) == SQLITE_ROW) {
+    while ((step = db_step(s)) == DB_ROW) {
         grow(a, &items, count, &cap, item_size);
         read_row(s, a, (char *)items + count++ * item_size);
     }
-    if (step != SQLITE_DONE) {
-        report(NULL, 0, "%s: %s", what, sqlite3_errmsg(c->db));
+    if (step != DB_DONE) {
+        report(NULL, 0, "%s: %s", what, db_errmsg(c));
         return STORE_ERROR;
     }
     *out = items;
@@ -918,12 +682,12 @@ static int read_rows(struct conn *c, sqlite3_stmt *s, struct arena *a, size_t it
 static int list_all(struct store *st, enum statement id, struct arena *a, size_t item_size,
                     row_reader read_row, const char *what, void **out, size_t *n)
 {
-    struct conn *c = conn_get(st, NULL, 0);
-    sqlite3_stmt *s = NULL;
+    struct db_conn *c = conn_get(st, NULL, 0);
+    struct db_stmt *s = NULL;
     int rc = STORE_ERROR;
     if (c && (s = stmt_get(c, id, NULL, 0)))
         rc = read_rows(c, s, a, item_size, read_row, what, out, n);
-    stmt_done(s);
+    db_reset(s);
     return rc;
 }
 
@@ -931,138 +695,131 @@ static int list_all(struct store *st, enum statement id, struct arena *a, size_t
  * caller to read; STORE_NOT_FOUND when there is no row; or STORE_ERROR, reported as
  * "<fmt's text>: <SQLite's message>" (fmt is formatted only then, so a lookup that works formats
  * nothing). Does not reset s. */
-__attribute__((format(printf, 3, 4))) static int step_one(struct conn *c, sqlite3_stmt *s,
+__attribute__((format(printf, 3, 4))) static int step_one(struct db_conn *c, struct db_stmt *s,
                                                           const char *fmt, ...)
 {
-    int step = conn_step(c, s);
-    if (step == SQLITE_ROW)
+    int step = db_step(s);
+    if (step == DB_ROW)
         return STORE_OK;
-    if (step == SQLITE_DONE)
+    if (step == DB_DONE)
         return STORE_NOT_FOUND;
     char what[1024]; /* report's own limit: the message is cut where it was before */
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
-    report(NULL, 0, "%s: %s", what, sqlite3_errmsg(c->db));
+    report(NULL, 0, "%s: %s", what, db_errmsg(c));
     return STORE_ERROR;
 }
 
 /* read_publication from column 0 (a row_reader). */
-static void publication_row(sqlite3_stmt *s, struct arena *a, void *item)
+static void publication_row(struct db_stmt *s, struct arena *a, void *item)
 {
     read_publication(s, 0, a, item);
 }
 
 /* read_section from column 0 (a row_reader). */
-static void section_row(sqlite3_stmt *s, struct arena *a, void *item)
+static void section_row(struct db_stmt *s, struct arena *a, void *item)
 {
     read_section(s, 0, a, item);
 }
 
 /* read_article (a row_reader). */
-static void article_row(sqlite3_stmt *s, struct arena *a, void *item)
+static void article_row(struct db_stmt *s, struct arena *a, void *item)
 {
     read_article(s, a, item);
 }
 
-/* PRAGMA user_version of db into *version. Returns 0 or -1 (reported). */
-static int schema_version(sqlite3 *db, int *version, char *err, size_t errlen)
+/* The schema's version into *version. Returns 0 or -1 (reported). */
+static int schema_version(struct db_conn *c, int *version, char *err, size_t errlen)
 {
-    sqlite3_stmt *s = NULL;
-    int rc = -1;
-    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK ||
-        sqlite3_step(s) != SQLITE_ROW) {
-        report(err, errlen, "reading the schema version: %s", sqlite3_errmsg(db));
-        goto out;
+    if (db_schema_version(c, version) != 0) {
+        report(err, errlen, "reading the schema version: %s", db_errmsg(c));
+        return -1;
     }
-    *version = sqlite3_column_int(s, 0);
-    rc = 0;
-out:
-    sqlite3_finalize(s);
-    return rc;
+    return 0;
 }
+
+/* Whether a row's foreign key points nowhere after a SQLite migration (PRAGMA
+ * foreign_key_check finds one, or cannot run); PostgreSQL checks its keys itself. */
+static int foreign_keys_broken(struct db_conn *c)
+{
+    if (db_conn_kind(c) != DB_SQLITE)
+        return 0;
+    struct db_stmt *s = db_prepare(c, STMT_FOREIGN_KEY_CHECK);
+    int broken = !s || db_step(s) != DB_DONE;
+    db_reset(s);
+    return broken;
+}
+
+static int migrate_all(struct db_conn *c, char *err, size_t errlen);
 
 /* Applies migration m (version m->version) in its own transaction, unless another process did
  * meanwhile. Returns 0 or -1 (reported; the transaction is rolled back). */
-/* Whether PRAGMA foreign_key_check finds a row whose key points nowhere (or cannot run). */
-static int foreign_keys_broken(sqlite3 *db)
-{
-    sqlite3_stmt *s;
-    if (sqlite3_prepare_v2(db, "PRAGMA foreign_key_check", -1, &s, NULL) != SQLITE_OK)
-        return 1;
-    int rc = sqlite3_step(s);
-    sqlite3_finalize(s);
-    return rc != SQLITE_DONE;
-}
-
-static int migrate_all(sqlite3 *db, char *err, size_t errlen);
-
-static int apply_migration(sqlite3 *db, const struct migration *m, char *err, size_t errlen)
+static int apply_migration(struct db_conn *c, const struct migration *m, char *err, size_t errlen)
 {
     int version, rc = -1;
-    if (exec_sql(db, "BEGIN IMMEDIATE", err, errlen) != 0)
+    if (tx_begin(c, err, errlen) != 0)
         return -1;
-    if (schema_version(db, &version, err, errlen) != 0)
+    if (schema_version(c, &version, err, errlen) != 0)
         goto out;
     if (version >= m->version) { /* another process got there first */
         rc = 0;
         goto out;
     }
     char msg[900];
-    if (exec_sql(db, m->sql, msg, sizeof msg) != 0) {
+    if (exec_sql(c, m->sql, msg, sizeof msg) != 0) {
         report(err, errlen, "migration %s: %s", m->name, msg);
         goto out;
     }
-    if (foreign_keys_broken(db)) {
-        report(err, errlen, "migration %s: it would leave a foreign key pointing nowhere",
-               m->name);
+    if (foreign_keys_broken(c)) {
+        report(err, errlen, "migration %s: it would leave a foreign key pointing nowhere", m->name);
         goto out;
     }
-    /* PRAGMA takes no bound parameters; the number is the compiled-in migration's own version,
-     * never outside data, so formatting it is safe. */
-    char pragma[64];
-    snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", m->version);
-    if (exec_sql(db, pragma, err, errlen) != 0 || exec_sql(db, "COMMIT", err, errlen) != 0)
+    if (db_set_schema_version(c, m->version) != 0) {
+        report(err, errlen, "migration %s: setting the version: %s", m->name, db_errmsg(c));
         goto out;
-    rc = 0;
+    }
+    return tx_commit(c, err, errlen);
 out:
-    if (!sqlite3_get_autocommit(db))
-        exec_sql(db, "ROLLBACK", NULL, 0);
+    tx_rollback(c);
     return rc;
 }
 
-/* Brings db's schema up to the binary's latest migration. Returns 0 or -1 (reported).
+/* Brings the schema up to the binary's latest migration. Returns 0 or -1 (reported).
  *
- * Foreign keys are not enforced while migrations run: a migration that rebuilds a table (the
- * only way SQLite reorders or retypes columns) drops the old one, and with enforcement on that
- * would delete, by ON DELETE CASCADE, every row that refers to it. The pragma cannot change
- * inside a transaction, so it is set around them, and each migration instead checks every key
- * (PRAGMA foreign_key_check) before it commits. */
-static int migrate(sqlite3 *db, char *err, size_t errlen)
+ * SQLite: foreign keys are not enforced while migrations run: a migration that rebuilds a
+ * table (the only way SQLite reorders or retypes columns) drops the old one, and with
+ * enforcement on that would delete, by ON DELETE CASCADE, every row that refers to it. The
+ * pragma cannot change inside a transaction, so it is set around them, and each migration
+ * instead checks every key (PRAGMA foreign_key_check) before it commits. */
+static int migrate(struct db_conn *c, char *err, size_t errlen)
 {
-    if (exec_sql(db, "PRAGMA foreign_keys = OFF", err, errlen) != 0)
+    int sqlite = db_conn_kind(c) == DB_SQLITE;
+    if (sqlite && exec_sql(c, "PRAGMA foreign_keys = OFF", err, errlen) != 0)
         return -1;
-    int rc = migrate_all(db, err, errlen);
-    if (exec_sql(db, "PRAGMA foreign_keys = ON", rc == 0 ? err : NULL, errlen) != 0)
+    int rc = migrate_all(c, err, errlen);
+    if (sqlite && exec_sql(c, "PRAGMA foreign_keys = ON", rc == 0 ? err : NULL, errlen) != 0)
         return -1;
     return rc;
 }
 
 /* migrate's work. */
-static int migrate_all(sqlite3 *db, char *err, size_t errlen)
+static int migrate_all(struct db_conn *c, char *err, size_t errlen)
 {
+    const struct migration *list = migrations_sqlite;
+    size_t count = migrations_sqlite_count;
     int version;
-    if (schema_version(db, &version, err, errlen) != 0)
+    if (schema_version(c, &version, err, errlen) != 0)
         return -1;
-    if (version < 0 || (size_t)version > migrations_sqlite_count) {
+    if (version < 0 || (size_t)version > count) {
         report(err, errlen,
                "schema version %d is newer than this program's (%zu); use a newer Broadsheet",
-               version, migrations_sqlite_count);
+               version, count);
         return -1;
     }
-    for (size_t i = (size_t)version; i < migrations_sqlite_count; i++)
-        if (apply_migration(db, &migrations_sqlite[i], err, errlen) != 0)
+    for (size_t i = (size_t)version; i < count; i++)
+        if (apply_migration(c, &list[i], err, errlen) != 0)
             return -1;
     return 0;
 }
@@ -1093,17 +850,17 @@ int store_access_parse(const char *name)
 struct store *store_open(const char *path, char *err, size_t errlen)
 {
     struct store *st = xcalloc(1, sizeof *st);
-    st->path = xstrdup(path);
-    pthread_mutex_init(&st->lock, NULL);
-    if (pthread_key_create(&st->key, conn_destructor) != 0) {
-        report(err, errlen, "cannot create a thread key");
-        pthread_mutex_destroy(&st->lock);
-        free(st->path);
+    for (size_t i = 0; i < STMT_COUNT; i++)
+        st->sql[i].sql = statements[i];
+    char why[768];
+    st->db = db_open(path, st->sql, STMT_COUNT, why, sizeof why);
+    if (!st->db) {
+        report(err, errlen, "%s", why);
         free(st);
         return NULL;
     }
-    struct conn *c = conn_get(st, err, errlen);
-    if (!c || migrate(c->db, err, errlen) != 0) {
+    struct db_conn *c = conn_get(st, err, errlen);
+    if (!c || migrate(c, err, errlen) != 0) {
         store_close(st);
         return NULL;
     }
@@ -1114,47 +871,32 @@ void store_close(struct store *st)
 {
     if (!st)
         return;
-    pthread_setspecific(st->key, NULL);
-    /* After this no destructor runs for the key, so the list below is ours alone. */
-    pthread_key_delete(st->key);
-    struct conn *c = st->conns;
-    while (c) {
-        struct conn *next = c->next;
-        conn_free(c);
-        c = next;
-    }
-    pthread_mutex_destroy(&st->lock);
-    free(st->path);
+    db_close(st->db);
     free(st);
 }
 
 void store_thread_done(struct store *st)
 {
-    struct conn *c = pthread_getspecific(st->key);
-    if (!c)
-        return;
-    pthread_setspecific(st->key, NULL);
-    conn_unlink(c);
-    conn_free(c);
+    db_thread_done(st->db);
 }
 
 /* The integer value of the one row read by statement id (STMT_CHANGE_SEQ, STMT_PAYWALL_VERSION,
  * STMT_MAIL_WAITING) into *value. STORE_OK or STORE_ERROR (reported with what). */
 static int meta_value(struct store *st, enum statement id, int64_t *value, const char *what)
 {
-    struct conn *c = conn_get(st, NULL, 0);
-    sqlite3_stmt *s = NULL;
+    struct db_conn *c = conn_get(st, NULL, 0);
+    struct db_stmt *s = NULL;
     int rc = STORE_ERROR;
     if (!c || !(s = stmt_get(c, id, NULL, 0)))
         goto out;
-    if (conn_step(c, s) != SQLITE_ROW) {
-        report(NULL, 0, "reading the %s: %s", what, sqlite3_errmsg(c->db));
+    if (db_step(s) != DB_ROW) {
+        report(NULL, 0, "reading the %s: %s", what, db_errmsg(c));
         goto out;
     }
-    *value = sqlite3_column_int64(s, 0);
+    *value = db_column_int64(s, 0);
     rc = STORE_OK;
 out:
-    stmt_done(s);
+    db_reset(s);
     return rc;
 }
 
@@ -1166,43 +908,43 @@ int store_change_seq(struct store *st, int64_t *seq)
 int store_changes_since(struct store *st, int64_t after, int max,
                         void (*fn)(void *ctx, const char *tag, int64_t seq), void *ctx)
 {
-    struct conn *c = conn_get(st, NULL, 0);
-    sqlite3_stmt *s = NULL;
+    struct db_conn *c = conn_get(st, NULL, 0);
+    struct db_stmt *s = NULL;
     int rc = STORE_ERROR, n = 0;
     if (!c || !(s = stmt_get(c, STMT_CHANGES_SINCE, NULL, 0)))
         goto out;
-    sqlite3_bind_int64(s, 1, after);
-    sqlite3_bind_int(s, 2, max);
+    db_bind_int64(s, 1, after);
+    db_bind_int64(s, 2, max);
     int step;
-    while ((step = conn_step(c, s)) == SQLITE_ROW) {
-        fn(ctx, (const char *)sqlite3_column_text(s, 0), sqlite3_column_int64(s, 1));
+    while ((step = db_step(s)) == DB_ROW) {
+        fn(ctx, db_column_text(s, 0), db_column_int64(s, 1));
         n++;
     }
-    if (step != SQLITE_DONE) {
-        report(NULL, 0, "reading the change log: %s", sqlite3_errmsg(c->db));
+    if (step != DB_DONE) {
+        report(NULL, 0, "reading the change log: %s", db_errmsg(c));
         goto out;
     }
     rc = n;
 out:
-    stmt_done(s);
+    db_reset(s);
     return rc;
 }
 
 /* Returns 1 (no publication), 0, or STORE_ERROR (-1) when the database cannot be read. */
 int store_is_empty(struct store *st)
 {
-    struct conn *c = conn_get(st, NULL, 0);
-    sqlite3_stmt *s = NULL;
+    struct db_conn *c = conn_get(st, NULL, 0);
+    struct db_stmt *s = NULL;
     int rc = STORE_ERROR;
     if (!c || !(s = stmt_get(c, STMT_ANY_PUBLICATION, NULL, 0)))
         goto out;
-    if (conn_step(c, s) != SQLITE_ROW) {
-        report(NULL, 0, "checking for publications: %s", sqlite3_errmsg(c->db));
+    if (db_step(s) != DB_ROW) {
+        report(NULL, 0, "checking for publications: %s", db_errmsg(c));
         goto out;
     }
-    rc = sqlite3_column_int(s, 0) ? 0 : 1;
+    rc = (int)db_column_int64(s, 0) ? 0 : 1;
 out:
-    stmt_done(s);
+    db_reset(s);
     return rc;
 }
 
@@ -1217,8 +959,8 @@ static int present(const char *s)
  * re-saving a record whose struct does not carry it must not quietly reset it to inherit. */
 int store_publication_save(struct store *st, const struct publication *p, char *err, size_t errlen)
 {
-    struct conn *c = conn_get(st, err, errlen);
-    sqlite3_stmt *s = NULL;
+    struct db_conn *c = conn_get(st, err, errlen);
+    struct db_stmt *s = NULL;
     int rc = STORE_ERROR;
     if (!c)
         goto out;
@@ -1236,21 +978,21 @@ int store_publication_save(struct store *st, const struct publication *p, char *
     bind_text(s, 6, p->partner_short);
     bind_text(s, 7, p->partner_url);
     bind_text(s, 8, p->partner_description);
-    sqlite3_bind_int(s, 9, p->is_host ? 1 : 0);
-    if (conn_step(c, s) != SQLITE_DONE) {
-        report(err, errlen, "publication '%s': %s", p->slug, sqlite3_errmsg(c->db));
+    db_bind_int64(s, 9, p->is_host ? 1 : 0);
+    if (db_step(s) != DB_DONE) {
+        report(err, errlen, "publication '%s': %s", p->slug, db_errmsg(c));
         goto out;
     }
     rc = STORE_OK;
 out:
-    stmt_done(s);
+    db_reset(s);
     return rc;
 }
 
 int store_section_save(struct store *st, const struct section *sec, char *err, size_t errlen)
 {
-    struct conn *c = conn_get(st, err, errlen);
-    sqlite3_stmt *s = NULL;
+    struct db_conn *c = conn_get(st, err, errlen);
+    struct db_stmt *s = NULL;
     int rc = STORE_ERROR;
     if (!c)
         goto out;
@@ -1262,47 +1004,47 @@ int store_section_save(struct store *st, const struct section *sec, char *err, s
         goto out;
     bind_text(s, 1, sec->slug);
     bind_text(s, 2, sec->name);
-    sqlite3_bind_int(s, 3, sec->position);
-    if (conn_step(c, s) != SQLITE_DONE) {
-        report(err, errlen, "section '%s': %s", sec->slug, sqlite3_errmsg(c->db));
+    db_bind_int64(s, 3, sec->position);
+    if (db_step(s) != DB_DONE) {
+        report(err, errlen, "section '%s': %s", sec->slug, db_errmsg(c));
         goto out;
     }
     rc = STORE_OK;
 out:
-    stmt_done(s);
+    db_reset(s);
     return rc;
 }
 
 /* The id of the row named slug, by statement id (STMT_PUBLICATION_ID or STMT_SECTION_ID), into
  * *row_id. Returns STORE_OK, STORE_NOT_FOUND or STORE_ERROR (reported). */
-static int id_by_slug(struct conn *c, enum statement id, const char *slug, int64_t *row_id,
+static int id_by_slug(struct db_conn *c, enum statement id, const char *slug, int64_t *row_id,
                       char *err, size_t errlen)
 {
-    sqlite3_stmt *s = stmt_get(c, id, err, errlen);
+    struct db_stmt *s = stmt_get(c, id, err, errlen);
     int rc = STORE_ERROR;
     if (!s)
         goto out;
     bind_text(s, 1, slug);
-    int step = conn_step(c, s);
-    if (step == SQLITE_ROW) {
-        *row_id = sqlite3_column_int64(s, 0);
+    int step = db_step(s);
+    if (step == DB_ROW) {
+        *row_id = db_column_int64(s, 0);
         rc = STORE_OK;
-    } else if (step == SQLITE_DONE) {
+    } else if (step == DB_DONE) {
         rc = STORE_NOT_FOUND;
     } else {
-        report(err, errlen, "looking up '%s': %s", slug, sqlite3_errmsg(c->db));
+        report(err, errlen, "looking up '%s': %s", slug, db_errmsg(c));
     }
 out:
-    stmt_done(s);
+    db_reset(s);
     return rc;
 }
 
 /* Saves article in (index i of the batch) inside the caller's transaction, stamped updated_at
  * now. Returns 0, or -1 with "article I: reason" reported. */
-static int article_upsert(struct conn *c, const struct article_input *in, size_t i, int64_t now,
+static int article_upsert(struct db_conn *c, const struct article_input *in, size_t i, int64_t now,
                           char *err, size_t errlen)
 {
-    sqlite3_stmt *s = NULL;
+    struct db_stmt *s = NULL;
     int64_t publication_id, section_id;
     int rc = -1, found;
     char why[512];
@@ -1338,30 +1080,30 @@ static int article_upsert(struct conn *c, const struct article_input *in, size_t
     if (!(s = stmt_get(c, STMT_ARTICLE_UPSERT, err, errlen)))
         goto out;
     bind_text(s, 1, in->slug);
-    sqlite3_bind_int64(s, 2, publication_id);
-    sqlite3_bind_int64(s, 3, section_id);
+    db_bind_int64(s, 2, publication_id);
+    db_bind_int64(s, 3, section_id);
     bind_text(s, 4, in->headline);
     bind_text(s, 5, in->dek);
     bind_text(s, 6, in->byline);
     bind_text(s, 7, in->body_markdown);
     bind_text(s, 8, in->body_html);
-    sqlite3_bind_int64(s, 9, in->published_at);
-    sqlite3_bind_int64(s, 10, now);
+    db_bind_int64(s, 9, in->published_at);
+    db_bind_int64(s, 10, now);
     bind_text(s, 11, store_access_name(in->access));
-    if (conn_step(c, s) != SQLITE_DONE) {
-        report(err, errlen, "article %zu: %s", i, sqlite3_errmsg(c->db));
+    if (db_step(s) != DB_DONE) {
+        report(err, errlen, "article %zu: %s", i, db_errmsg(c));
         goto out;
     }
     rc = 0;
 out:
-    stmt_done(s);
+    db_reset(s);
     return rc;
 }
 
 int store_articles_save(struct store *st, const struct article_input *in, size_t n, char *err,
                         size_t errlen)
 {
-    struct conn *c = conn_get(st, err, errlen);
+    struct db_conn *c = conn_get(st, err, errlen);
     int rc = STORE_ERROR;
     int in_tx = 0; /* a tx_begin level of ours is open */
     if (!c)
@@ -1391,8 +1133,8 @@ out:
  * table exists; dropping it leaves them to be prepared again against the next one. */
 int store_import_slugs_begin(struct store *st)
 {
-    struct conn *c = conn_get(st, NULL, 0);
-    return c && exec_sql(c->db,
+    struct db_conn *c = conn_get(st, NULL, 0);
+    return c && exec_sql(c,
                          "DROP TABLE IF EXISTS temp.import_slugs; "
                          "CREATE TEMP TABLE import_slugs (position INTEGER PRIMARY KEY, "
                          "slug TEXT NOT NULL UNIQUE, path TEXT NOT NULL)",
@@ -1404,65 +1146,65 @@ int store_import_slugs_begin(struct store *st)
 int store_import_slug_add(struct store *st, struct arena *a, int64_t position, const char *slug,
                           const char *path, const char **other)
 {
-    struct conn *c = conn_get(st, NULL, 0);
-    sqlite3_stmt *s = NULL;
+    struct db_conn *c = conn_get(st, NULL, 0);
+    struct db_stmt *s = NULL;
     int rc = STORE_ERROR;
     if (!c || !(s = stmt_get(c, STMT_IMPORT_SLUG_ADD, NULL, 0)))
         goto out;
-    sqlite3_bind_int64(s, 1, position);
+    db_bind_int64(s, 1, position);
     bind_text(s, 2, slug);
     bind_text(s, 3, path);
-    if (conn_step(c, s) != SQLITE_DONE) {
-        report(NULL, 0, "recording the slug '%s': %s", slug, sqlite3_errmsg(c->db));
+    if (db_step(s) != DB_DONE) {
+        report(NULL, 0, "recording the slug '%s': %s", slug, db_errmsg(c));
         goto out;
     }
-    if (sqlite3_changes(c->db) == 1) {
+    if (db_changes(c) == 1) {
         rc = STORE_OK;
         goto out;
     }
-    stmt_done(s);
+    db_reset(s);
     if (!(s = stmt_get(c, STMT_IMPORT_SLUG_PATH, NULL, 0)))
         goto out;
     bind_text(s, 1, slug);
-    if (conn_step(c, s) != SQLITE_ROW) {
-        report(NULL, 0, "reading the slug '%s': %s", slug, sqlite3_errmsg(c->db));
+    if (db_step(s) != DB_ROW) {
+        report(NULL, 0, "reading the slug '%s': %s", slug, db_errmsg(c));
         goto out;
     }
     *other = column_text(s, 0, a);
     rc = STORE_CONFLICT;
 out:
-    stmt_done(s);
+    db_reset(s);
     return rc;
 }
 
 int store_import_slug_at(struct store *st, struct arena *a, int64_t position, const char **slug)
 {
-    struct conn *c = conn_get(st, NULL, 0);
-    sqlite3_stmt *s = NULL;
+    struct db_conn *c = conn_get(st, NULL, 0);
+    struct db_stmt *s = NULL;
     int rc = STORE_ERROR;
     if (!c || !(s = stmt_get(c, STMT_IMPORT_SLUG_AT, NULL, 0)))
         goto out;
-    sqlite3_bind_int64(s, 1, position);
+    db_bind_int64(s, 1, position);
     rc = step_one(c, s, "the import's slug at %lld", (long long)position);
     if (rc == STORE_OK)
         *slug = column_text(s, 0, a);
 out:
-    stmt_done(s);
+    db_reset(s);
     return rc;
 }
 
 void store_import_slugs_end(struct store *st)
 {
-    struct conn *c = conn_get(st, NULL, 0);
+    struct db_conn *c = conn_get(st, NULL, 0);
     if (c)
-        exec_sql(c->db, "DROP TABLE IF EXISTS temp.import_slugs", NULL, 0);
+        exec_sql(c, "DROP TABLE IF EXISTS temp.import_slugs", NULL, 0);
 }
 
 int store_publication_by_slug(struct store *st, struct arena *a, const char *slug,
                               struct publication *out)
 {
-    struct conn *c = conn_get(st, NULL, 0);
-    sqlite3_stmt *s = NULL;
+    struct db_conn *c = conn_get(st, NULL, 0);
+    struct db_stmt *s = NULL;
     int rc = STORE_ERROR;
     if (!c || !(s = stmt_get(c, STMT_PUBLICATION_BY_SLUG, NULL, 0)))
         goto out;
@@ -1471,14 +1213,14 @@ int store_publication_by_slug(struct store *st, struct arena *a, const char *slu
     if (rc == STORE_OK)
         read_publication(s, 0, a, out);
 out:
-    stmt_done(s);
+    db_reset(s);
     return rc;
 }
 
 int store_section_by_slug(struct store *st, struct arena *a, const char *slug, struct section *out)
 {
-    struct conn *c = conn_get(st, NULL, 0);
-    sqlite3_stmt *s = NULL;
+    struct db_conn *c = conn_get(st, NULL, 0);
+    struct db_stmt *s = NULL;
     int rc = STORE_ERROR;
     if (!c || !(s = stmt_get(c, STMT_SECTION_BY_SLUG, NULL, 0)))
         goto out;
@@ -1487,7 +1229,7 @@ int store_section_by_slug(struct store *st, struct arena *a, const char *slug, s
     if (rc == STORE_OK)
         read_section(s, 0, a, out);
 out:
-    stmt_done(s);
+    db_reset(s);
     return rc;
 }
 
@@ -1505,8 +1247,8 @@ int store_sections(struct store *st, struct arena *a, struct section **out, size
 
 int store_article_by_slug(struct store *st, struct arena *a, const char *slug, struct article *out)
 {
-    struct conn *c = conn_get(st, NULL, 0);
-    sqlite3_stmt *s = NULL;
+    struct db_conn *c = conn_get(st, NULL, 0);
+    struct db_stmt *s = NULL;
     int rc = STORE_ERROR;
     if (!c || !(s = stmt_get(c, STMT_ARTICLE_BY_SLUG, NULL, 0)))
         goto out;
@@ -1515,26 +1257,26 @@ int store_article_by_slug(struct store *st, struct arena *a, const char *slug, s
     if (rc == STORE_OK)
         read_article(s, a, out);
 out:
-    stmt_done(s);
+    db_reset(s);
     return rc;
 }
 
 int store_article_meta(struct store *st, const char *slug, int64_t *id, enum access_level *level)
 {
-    struct conn *c = conn_get(st, NULL, 0);
-    sqlite3_stmt *s = NULL;
+    struct db_conn *c = conn_get(st, NULL, 0);
+    struct db_stmt *s = NULL;
     int rc = STORE_ERROR;
     if (!c || !(s = stmt_get(c, STMT_ARTICLE_META, NULL, 0)))
         goto out;
     bind_text(s, 1, slug);
     rc = step_one(c, s, "article '%s'", slug);
     if (rc == STORE_OK) {
-        *id = sqlite3_column_int64(s, 0);
-        int parsed = store_access_parse((const char *)sqlite3_column_text(s, 1));
+        *id = db_column_int64(s, 0);
+        int parsed = store_access_parse(db_column_text(s, 1));
         *level = parsed < 0 ? ACCESS_SUBSCRIBERS : (enum access_level)parsed;
     }
 out:
-    stmt_done(s);
+    db_reset(s);
     return rc;
 }
 
@@ -1542,8 +1284,8 @@ out:
 int store_articles_latest(struct store *st, struct arena *a, const struct article_query *q,
                           struct article **out, size_t *n)
 {
-    struct conn *c = conn_get(st, NULL, 0);
-    sqlite3_stmt *s = NULL;
+    struct db_conn *c = conn_get(st, NULL, 0);
+    struct db_stmt *s = NULL;
     int rc = STORE_ERROR;
     int limit = q->limit <= 0 ? DEFAULT_LIST_LIMIT : q->limit;
     if (limit > MAX_LIST_LIMIT)
@@ -1554,21 +1296,21 @@ int store_articles_latest(struct store *st, struct arena *a, const struct articl
                                                            : STMT_LATEST;
     if (!c || !(s = stmt_get(c, id, NULL, 0)))
         goto out;
-    sqlite3_bind_int64(s, 1, q->publication_id);
-    sqlite3_bind_int64(s, 2, q->section_id);
-    sqlite3_bind_int(s, 3, limit);
-    sqlite3_bind_int(s, 4, q->offset > 0 ? q->offset : 0);
+    db_bind_int64(s, 1, q->publication_id);
+    db_bind_int64(s, 2, q->section_id);
+    db_bind_int64(s, 3, limit);
+    db_bind_int64(s, 4, q->offset > 0 ? q->offset : 0);
     rc = read_rows(c, s, a, sizeof **out, article_row, "listing articles", (void **)out, n);
 out:
-    stmt_done(s);
+    db_reset(s);
     return rc;
 }
 
 int store_articles_page(struct store *st, struct arena *a, const struct article_cursor *after,
                         int limit, struct article **out, size_t *n, int *more)
 {
-    struct conn *c = conn_get(st, NULL, 0);
-    sqlite3_stmt *s = NULL;
+    struct db_conn *c = conn_get(st, NULL, 0);
+    struct db_stmt *s = NULL;
     int rc = STORE_ERROR;
     if (limit < 1)
         limit = 1;
@@ -1577,9 +1319,9 @@ int store_articles_page(struct store *st, struct arena *a, const struct article_
     if (!c || !(s = stmt_get(c, STMT_ARTICLES_PAGE, NULL, 0)))
         goto out;
     /* No cursor: after a key greater than any article's. */
-    sqlite3_bind_int64(s, 1, after ? after->published_at : INT64_MAX);
-    sqlite3_bind_int64(s, 2, after ? after->id : INT64_MAX);
-    sqlite3_bind_int(s, 3, limit + 1); /* one more than asked: whether there is a next page */
+    db_bind_int64(s, 1, after ? after->published_at : INT64_MAX);
+    db_bind_int64(s, 2, after ? after->id : INT64_MAX);
+    db_bind_int64(s, 3, limit + 1); /* one more than asked: whether there is a next page */
     struct article *items;
     size_t count;
     rc =
@@ -1590,25 +1332,25 @@ int store_articles_page(struct store *st, struct arena *a, const struct article_
         *out = items;
     }
 out:
-    stmt_done(s);
+    db_reset(s);
     return rc;
 }
 
 int store_articles_count(struct store *st, int64_t *count)
 {
-    struct conn *c = conn_get(st, NULL, 0);
-    sqlite3_stmt *s = NULL;
+    struct db_conn *c = conn_get(st, NULL, 0);
+    struct db_stmt *s = NULL;
     int rc = STORE_ERROR;
     if (!c || !(s = stmt_get(c, STMT_ARTICLES_COUNT, NULL, 0)))
         goto out;
-    if (conn_step(c, s) != SQLITE_ROW) {
-        report(NULL, 0, "counting articles: %s", sqlite3_errmsg(c->db));
+    if (db_step(s) != DB_ROW) {
+        report(NULL, 0, "counting articles: %s", db_errmsg(c));
         goto out;
     }
-    *count = sqlite3_column_int64(s, 0);
+    *count = db_column_int64(s, 0);
     rc = STORE_OK;
 out:
-    stmt_done(s);
+    db_reset(s);
     return rc;
 }
 
@@ -1664,52 +1406,77 @@ static char *lowercase_ascii(const char *s)
  * for a UNIQUE or PRIMARY KEY violation; STORE_NOT_FOUND for a FOREIGN KEY violation (the
  * referenced user is gone) or, when must_change is set, for a statement that changed no row;
  * STORE_ERROR otherwise (reported with what). Does not reset s. */
-static int step_write(struct conn *c, sqlite3_stmt *s, int must_change, const char *what)
+/* The store's status for c's failed write: STORE_CONFLICT for a uniqueness rule,
+ * STORE_NOT_FOUND for a foreign key, else STORE_ERROR (reported with what). */
+static int step_write_failed(struct db_conn *c, const char *what)
 {
-    int step = conn_step(c, s);
-    if (step == SQLITE_DONE)
-        return must_change && sqlite3_changes(c->db) == 0 ? STORE_NOT_FOUND : STORE_OK;
-    switch (sqlite3_extended_errcode(c->db)) {
-    case SQLITE_CONSTRAINT_UNIQUE:
-    case SQLITE_CONSTRAINT_PRIMARYKEY: return STORE_CONFLICT;
-    case SQLITE_CONSTRAINT_FOREIGNKEY: return STORE_NOT_FOUND;
-    default: report(NULL, 0, "%s: %s", what, sqlite3_errmsg(c->db)); return STORE_ERROR;
+    switch (db_error(c)) {
+    case DB_ERR_UNIQUE: return STORE_CONFLICT;
+    case DB_ERR_FOREIGN_KEY: return STORE_NOT_FOUND;
+    default: report(NULL, 0, "%s: %s", what, db_errmsg(c)); return STORE_ERROR;
     }
 }
 
-/* Reads a user from the current row of s, starting at column col (USER_COLUMNS order). */
-static void read_user(sqlite3_stmt *s, int col, struct arena *a, struct user *u)
+static int step_write(struct db_conn *c, struct db_stmt *s, int must_change, const char *what)
 {
-    u->id = sqlite3_column_int64(s, col);
+    int step = db_step(s);
+    if (step == DB_DONE)
+        return must_change && db_changes(c) == 0 ? STORE_NOT_FOUND : STORE_OK;
+    return step_write_failed(c, what);
+}
+
+/* Steps s, an INSERT … RETURNING id (on c), to its end, with the new row's id in *id (when
+ * id is not NULL). Returns STORE_OK; STORE_NOT_FOUND when it inserted no row (an INSERT …
+ * SELECT whose SELECT found none) or a foreign key refused it; STORE_CONFLICT when a
+ * uniqueness rule refused it; STORE_ERROR otherwise (reported with what). */
+static int step_insert(struct db_conn *c, struct db_stmt *s, int64_t *id, const char *what)
+{
+    int step = db_step(s);
+    if (step == DB_ROW) {
+        if (id)
+            *id = db_column_int64(s, 0);
+        step = db_step(s);
+        if (step == DB_DONE)
+            return STORE_OK;
+    }
+    if (step == DB_DONE)
+        return STORE_NOT_FOUND;
+    return step_write_failed(c, what);
+}
+
+/* Reads a user from the current row of s, starting at column col (USER_COLUMNS order). */
+static void read_user(struct db_stmt *s, int col, struct arena *a, struct user *u)
+{
+    u->id = db_column_int64(s, col);
     u->email = column_text(s, col + 1, a);
     u->display_name = column_text(s, col + 2, a);
     u->password_hash = column_text(s, col + 3, a);
-    int role = store_role_parse((const char *)sqlite3_column_text(s, col + 4));
-    u->role = role < 0 ? ROLE_READER : (enum role)role;      /* CHECK forbids; least privilege */
-    u->email_verified_at = sqlite3_column_int64(s, col + 5); /* NULL reads as 0 */
-    u->created_at = sqlite3_column_int64(s, col + 6);
+    int role = store_role_parse(db_column_text(s, col + 4));
+    u->role = role < 0 ? ROLE_READER : (enum role)role; /* CHECK forbids; least privilege */
+    u->email_verified_at = db_column_int64(s, col + 5); /* NULL reads as 0 */
+    u->created_at = db_column_int64(s, col + 6);
 }
 
 /* read_user from column 0 (a row_reader). */
-static void user_row(sqlite3_stmt *s, struct arena *a, void *item)
+static void user_row(struct db_stmt *s, struct arena *a, void *item)
 {
     read_user(s, 0, a, item);
 }
 
 /* Reads a session from the current row of s, starting at column col (SESSION_COLUMNS order). */
-static void read_session(sqlite3_stmt *s, int col, struct arena *a, struct session *sess)
+static void read_session(struct db_stmt *s, int col, struct arena *a, struct session *sess)
 {
-    sess->id = sqlite3_column_int64(s, col);
-    sess->user_id = sqlite3_column_int64(s, col + 1);
-    sess->created_at = sqlite3_column_int64(s, col + 2);
-    sess->last_seen_at = sqlite3_column_int64(s, col + 3);
-    sess->expires_at = sqlite3_column_int64(s, col + 4);
+    sess->id = db_column_int64(s, col);
+    sess->user_id = db_column_int64(s, col + 1);
+    sess->created_at = db_column_int64(s, col + 2);
+    sess->last_seen_at = db_column_int64(s, col + 3);
+    sess->expires_at = db_column_int64(s, col + 4);
     sess->user_agent = column_text(s, col + 5, a);
     sess->ip = column_text(s, col + 6, a);
 }
 
 /* read_session from column 0 (a row_reader). */
-static void session_row(sqlite3_stmt *s, struct arena *a, void *item)
+static void session_row(struct db_stmt *s, struct arena *a, void *item)
 {
     read_session(s, 0, a, item);
 }
@@ -1717,8 +1484,8 @@ static void session_row(sqlite3_stmt *s, struct arena *a, void *item)
 int store_user_create(struct store *st, const char *email, const char *display_name,
                       const char *password_hash, enum role role, int64_t *id)
 {
-    struct conn *c = conn_get(st, NULL, 0);
-    sqlite3_stmt *s = NULL;
+    struct db_conn *c = conn_get(st, NULL, 0);
+    struct db_stmt *s = NULL;
     char *lower = NULL;
     int rc = STORE_ERROR;
     if (!c)
@@ -1734,14 +1501,12 @@ int store_user_create(struct store *st, const char *email, const char *display_n
     bind_text(s, 2, display_name);
     bind_text(s, 3, password_hash);
     bind_text(s, 4, store_role_name(role));
-    sqlite3_bind_int64(s, 5, util_now());
-    rc = step_write(c, s, 1, "creating a user");
+    db_bind_int64(s, 5, util_now());
+    rc = step_insert(c, s, id, "creating a user");
     if (rc == STORE_NOT_FOUND) /* no row: an undo link holds the address */
         rc = STORE_CONFLICT;
-    if (rc == STORE_OK && id)
-        *id = sqlite3_last_insert_rowid(c->db);
 out:
-    stmt_done(s);
+    db_reset(s);
     free(lower);
     return rc;
 }
@@ -1751,20 +1516,20 @@ out:
 static int user_lookup(struct store *st, struct arena *a, enum statement id, const char *email,
                        int64_t user_id, struct user *out)
 {
-    struct conn *c = conn_get(st, NULL, 0);
-    sqlite3_stmt *s = NULL;
+    struct db_conn *c = conn_get(st, NULL, 0);
+    struct db_stmt *s = NULL;
     int rc = STORE_ERROR;
     if (!c || !(s = stmt_get(c, id, NULL, 0)))
         goto out;
     if (id == STMT_USER_BY_EMAIL)
         bind_text(s, 1, email);
     else
-        sqlite3_bind_int64(s, 1, user_id);
+        db_bind_int64(s, 1, user_id);
     rc = step_one(c, s, "looking up a user");
     if (rc == STORE_OK)
         read_user(s, 0, a, out);
 out:
-    stmt_done(s);
+    db_reset(s);
     return rc;
 }
 
@@ -1788,17 +1553,17 @@ int store_users(struct store *st, struct arena *a, struct user **out, size_t *n)
 static int user_update_text(struct store *st, enum statement id, int64_t user_id, const char *value,
                             const char *what)
 {
-    struct conn *c = conn_get(st, NULL, 0);
-    sqlite3_stmt *s = NULL;
+    struct db_conn *c = conn_get(st, NULL, 0);
+    struct db_stmt *s = NULL;
     int rc = STORE_ERROR;
     if (!c || !(s = stmt_get(c, id, NULL, 0)))
         goto out;
-    sqlite3_bind_int64(s, 1, user_id);
+    db_bind_int64(s, 1, user_id);
     bind_text(s, 2, value);
-    sqlite3_bind_int64(s, 3, util_now());
+    db_bind_int64(s, 3, util_now());
     rc = step_write(c, s, 1, what);
 out:
-    stmt_done(s);
+    db_reset(s);
     return rc;
 }
 
@@ -1824,8 +1589,8 @@ int store_user_set_role(struct store *st, int64_t id, enum role role)
 
 int store_user_set_email(struct store *st, int64_t id, const char *email, int64_t verified_at)
 {
-    struct conn *c = conn_get(st, NULL, 0);
-    sqlite3_stmt *s = NULL;
+    struct db_conn *c = conn_get(st, NULL, 0);
+    struct db_stmt *s = NULL;
     char *lower = NULL;
     int rc = STORE_ERROR;
     if (!c)
@@ -1837,16 +1602,16 @@ int store_user_set_email(struct store *st, int64_t id, const char *email, int64_
     if (!(s = stmt_get(c, STMT_USER_SET_EMAIL, NULL, 0)))
         goto out;
     lower = lowercase_ascii(email);
-    sqlite3_bind_int64(s, 1, id);
+    db_bind_int64(s, 1, id);
     bind_text(s, 2, lower);
     if (verified_at)
-        sqlite3_bind_int64(s, 3, verified_at);
+        db_bind_int64(s, 3, verified_at);
     else
-        sqlite3_bind_null(s, 3);
-    sqlite3_bind_int64(s, 4, util_now());
+        db_bind_null(s, 3);
+    db_bind_int64(s, 4, util_now());
     rc = step_write(c, s, 1, "changing an email");
     if (rc == STORE_NOT_FOUND) { /* no such user, or an undo link holds the address */
-        stmt_done(s);
+        db_reset(s);
         s = NULL;
         struct arena *a = arena_new(0);
         struct user u;
@@ -1856,7 +1621,7 @@ int store_user_set_email(struct store *st, int64_t id, const char *email, int64_
             rc = STORE_CONFLICT;
     }
 out:
-    stmt_done(s);
+    db_reset(s);
     free(lower);
     return rc;
 }
@@ -1866,19 +1631,19 @@ out:
 static int write_ids(struct store *st, enum statement id, int nparams, int64_t first,
                      int64_t second, int must_change, const char *what)
 {
-    struct conn *c = conn_get(st, NULL, 0);
-    sqlite3_stmt *s = NULL;
+    struct db_conn *c = conn_get(st, NULL, 0);
+    struct db_stmt *s = NULL;
     int rc = STORE_ERROR;
     if (!c || !(s = stmt_get(c, id, NULL, 0)))
         goto out;
-    sqlite3_bind_int64(s, 1, first);
+    db_bind_int64(s, 1, first);
     if (nparams >= 2)
-        sqlite3_bind_int64(s, 2, second);
+        db_bind_int64(s, 2, second);
     if (nparams >= 3)
-        sqlite3_bind_int64(s, 3, util_now());
+        db_bind_int64(s, 3, util_now());
     rc = step_write(c, s, must_change, what);
 out:
-    stmt_done(s);
+    db_reset(s);
     return rc;
 }
 
@@ -1895,8 +1660,8 @@ int store_user_delete(struct store *st, int64_t id)
 int store_session_create(struct store *st, int64_t user_id, const char *token_hash_hex, int64_t now,
                          int64_t expires_at, const char *user_agent, const char *ip, int64_t *id)
 {
-    struct conn *c = conn_get(st, NULL, 0);
-    sqlite3_stmt *s = NULL;
+    struct db_conn *c = conn_get(st, NULL, 0);
+    struct db_stmt *s = NULL;
     int rc = STORE_ERROR;
     if (!c)
         goto out;
@@ -1906,25 +1671,23 @@ int store_session_create(struct store *st, int64_t user_id, const char *token_ha
     }
     if (!(s = stmt_get(c, STMT_SESSION_INSERT, NULL, 0)))
         goto out;
-    sqlite3_bind_int64(s, 1, user_id);
+    db_bind_int64(s, 1, user_id);
     bind_text(s, 2, token_hash_hex);
-    sqlite3_bind_int64(s, 3, now);
-    sqlite3_bind_int64(s, 4, expires_at);
+    db_bind_int64(s, 3, now);
+    db_bind_int64(s, 4, expires_at);
     bind_text(s, 5, user_agent);
     bind_text(s, 6, ip);
-    rc = step_write(c, s, 0, "creating a session");
-    if (rc == STORE_OK && id)
-        *id = sqlite3_last_insert_rowid(c->db);
+    rc = step_insert(c, s, id, "creating a session");
 out:
-    stmt_done(s);
+    db_reset(s);
     return rc;
 }
 
 int store_session_by_token(struct store *st, struct arena *a, const char *token_hash_hex,
                            struct session *session, struct user *user)
 {
-    struct conn *c = conn_get(st, NULL, 0);
-    sqlite3_stmt *s = NULL;
+    struct db_conn *c = conn_get(st, NULL, 0);
+    struct db_stmt *s = NULL;
     int rc = STORE_ERROR;
     if (!c || !(s = stmt_get(c, STMT_SESSION_BY_TOKEN, NULL, 0)))
         goto out;
@@ -1936,7 +1699,7 @@ int store_session_by_token(struct store *st, struct arena *a, const char *token_
             read_user(s, SESSION_NCOLUMNS, a, user);
     }
 out:
-    stmt_done(s);
+    db_reset(s);
     return rc;
 }
 
@@ -1960,15 +1723,15 @@ int store_session_delete_for_user(struct store *st, int64_t user_id, int64_t exc
 int store_sessions_for_user(struct store *st, struct arena *a, int64_t user_id,
                             struct session **out, size_t *n)
 {
-    struct conn *c = conn_get(st, NULL, 0);
-    sqlite3_stmt *s = NULL;
+    struct db_conn *c = conn_get(st, NULL, 0);
+    struct db_stmt *s = NULL;
     int rc = STORE_ERROR;
     if (!c || !(s = stmt_get(c, STMT_SESSIONS_FOR_USER, NULL, 0)))
         goto out;
-    sqlite3_bind_int64(s, 1, user_id);
+    db_bind_int64(s, 1, user_id);
     rc = read_rows(c, s, a, sizeof **out, session_row, "listing sessions", (void **)out, n);
 out:
-    stmt_done(s);
+    db_reset(s);
     return rc;
 }
 
@@ -1976,8 +1739,8 @@ int store_token_create(struct store *st, int64_t user_id, const char *kind,
                        const char *token_hash_hex, const char *payload, int64_t now,
                        int64_t expires_at)
 {
-    struct conn *c = conn_get(st, NULL, 0);
-    sqlite3_stmt *s = NULL;
+    struct db_conn *c = conn_get(st, NULL, 0);
+    struct db_stmt *s = NULL;
     int rc = STORE_ERROR;
     if (!c)
         goto out;
@@ -1987,15 +1750,15 @@ int store_token_create(struct store *st, int64_t user_id, const char *kind,
     }
     if (!(s = stmt_get(c, STMT_TOKEN_INSERT, NULL, 0)))
         goto out;
-    sqlite3_bind_int64(s, 1, user_id);
+    db_bind_int64(s, 1, user_id);
     bind_text(s, 2, kind); /* the CHECK constraint refuses an unknown kind: STORE_ERROR */
     bind_text(s, 3, token_hash_hex);
     bind_text(s, 4, payload);
-    sqlite3_bind_int64(s, 5, now);
-    sqlite3_bind_int64(s, 6, expires_at);
+    db_bind_int64(s, 5, now);
+    db_bind_int64(s, 6, expires_at);
     rc = step_write(c, s, 0, "creating a token");
 out:
-    stmt_done(s);
+    db_reset(s);
     return rc;
 }
 
@@ -2009,32 +1772,32 @@ struct token_row {
 /* Looks the token of kind whose hash is token_hash_hex up on c and judges it at now:
  * TOKEN_VALID (unused and unexpired) or TOKEN_USED / TOKEN_EXPIRED, with its row in *row;
  * TOKEN_UNKNOWN; or STORE_ERROR (reported). A read: it changes nothing. */
-static int token_find(struct conn *c, struct arena *a, const char *kind, const char *token_hash_hex,
-                      int64_t now, struct token_row *row)
+static int token_find(struct db_conn *c, struct arena *a, const char *kind,
+                      const char *token_hash_hex, int64_t now, struct token_row *row)
 {
-    sqlite3_stmt *find = stmt_get(c, STMT_TOKEN_FIND, NULL, 0);
+    struct db_stmt *find = stmt_get(c, STMT_TOKEN_FIND, NULL, 0);
     int rc = STORE_ERROR;
     if (!find)
         goto out;
     bind_text(find, 1, token_hash_hex);
     bind_text(find, 2, kind);
-    int step = conn_step(c, find);
-    if (step == SQLITE_DONE) {
+    int step = db_step(find);
+    if (step == DB_DONE) {
         rc = TOKEN_UNKNOWN;
         goto out;
     }
-    if (step != SQLITE_ROW) {
-        report(NULL, 0, "looking up a token: %s", sqlite3_errmsg(c->db));
+    if (step != DB_ROW) {
+        report(NULL, 0, "looking up a token: %s", db_errmsg(c));
         goto out;
     }
-    row->id = sqlite3_column_int64(find, 0);
-    row->user_id = sqlite3_column_int64(find, 1);
+    row->id = db_column_int64(find, 0);
+    row->user_id = db_column_int64(find, 1);
     row->payload = column_text(find, 2, a);
-    int64_t expires_at = sqlite3_column_int64(find, 3);
-    int used = sqlite3_column_int(find, 4);
+    int64_t expires_at = db_column_int64(find, 3);
+    int used = (int)db_column_int64(find, 4);
     rc = used ? TOKEN_USED : expires_at <= now ? TOKEN_EXPIRED : TOKEN_VALID;
 out:
-    stmt_done(find);
+    db_reset(find);
     return rc;
 }
 
@@ -2042,7 +1805,7 @@ int store_token_peek(struct store *st, struct arena *a, const char *kind,
                      const char *token_hash_hex, int64_t now, int64_t *user_id,
                      const char **payload)
 {
-    struct conn *c = conn_get(st, NULL, 0);
+    struct db_conn *c = conn_get(st, NULL, 0);
     if (!c)
         return STORE_ERROR;
     struct token_row row;
@@ -2060,8 +1823,8 @@ int store_token_consume(struct store *st, struct arena *a, const char *kind,
                         const char *token_hash_hex, int64_t now, int64_t *user_id,
                         const char **payload)
 {
-    struct conn *c = conn_get(st, NULL, 0);
-    sqlite3_stmt *use = NULL;
+    struct db_conn *c = conn_get(st, NULL, 0);
+    struct db_stmt *use = NULL;
     int rc = STORE_ERROR;
     int in_tx = 0; /* a tx_begin level of ours is open */
     if (!c)
@@ -2081,10 +1844,10 @@ int store_token_consume(struct store *st, struct arena *a, const char *kind,
     }
     if (!(use = stmt_get(c, STMT_TOKEN_USE, NULL, 0)))
         goto out;
-    sqlite3_bind_int64(use, 1, row.id);
-    sqlite3_bind_int64(use, 2, now);
+    db_bind_int64(use, 1, row.id);
+    db_bind_int64(use, 2, now);
     int changed = step_write(c, use, 1, "using a token");
-    stmt_done(use);
+    db_reset(use);
     use = NULL;
     if (changed == STORE_ERROR)
         goto out;
@@ -2101,7 +1864,7 @@ int store_token_consume(struct store *st, struct arena *a, const char *kind,
         *payload = row.payload;
     rc = TOKEN_VALID;
 out:
-    stmt_done(use);
+    db_reset(use);
     if (in_tx) /* every outcome but VALID (committed above) changed nothing: end it */
         tx_rollback(c);
     return rc;
@@ -2109,31 +1872,31 @@ out:
 
 int store_tokens_delete_for_user(struct store *st, int64_t user_id, const char *kind)
 {
-    struct conn *c = conn_get(st, NULL, 0);
-    sqlite3_stmt *s = NULL;
+    struct db_conn *c = conn_get(st, NULL, 0);
+    struct db_stmt *s = NULL;
     int rc = STORE_ERROR;
     if (!c || !(s = stmt_get(c, STMT_TOKENS_DELETE_FOR_USER, NULL, 0)))
         goto out;
-    sqlite3_bind_int64(s, 1, user_id);
+    db_bind_int64(s, 1, user_id);
     bind_text(s, 2, kind); /* NULL binds "": every kind */
     rc = step_write(c, s, 0, "deleting a user's tokens");
 out:
-    stmt_done(s);
+    db_reset(s);
     return rc;
 }
 
 int store_tokens_void(struct store *st, int64_t user_id, const char *undo_hash_hex)
 {
-    struct conn *c = conn_get(st, NULL, 0);
-    sqlite3_stmt *s = NULL;
+    struct db_conn *c = conn_get(st, NULL, 0);
+    struct db_stmt *s = NULL;
     int rc = STORE_ERROR;
     if (!c || !(s = stmt_get(c, STMT_TOKENS_VOID, NULL, 0)))
         goto out;
-    sqlite3_bind_int64(s, 1, user_id);
+    db_bind_int64(s, 1, user_id);
     bind_text(s, 2, undo_hash_hex); /* NULL binds "", which names no token: every undo kept */
     rc = step_write(c, s, 0, "voiding a user's links");
 out:
-    stmt_done(s);
+    db_reset(s);
     return rc;
 }
 
@@ -2147,8 +1910,8 @@ int store_accounts_purge(struct store *st, int64_t now)
 
 int store_secret(struct store *st, const char *name, unsigned char out[32])
 {
-    struct conn *c = conn_get(st, NULL, 0);
-    sqlite3_stmt *s = NULL;
+    struct db_conn *c = conn_get(st, NULL, 0);
+    struct db_stmt *s = NULL;
     unsigned char fresh[SECRET_BYTES];
     int rc = STORE_ERROR;
     if (!c || !present(name))
@@ -2164,26 +1927,27 @@ int store_secret(struct store *st, const char *name, unsigned char out[32])
     if (!(s = stmt_get(c, STMT_SECRET_INSERT, NULL, 0)))
         goto out;
     bind_text(s, 1, name);
-    sqlite3_bind_blob(s, 2, fresh, (int)sizeof fresh, SQLITE_TRANSIENT);
+    db_bind_blob(s, 2, fresh, sizeof fresh);
     if (step_write(c, s, 0, "storing a secret") != STORE_OK)
         goto out;
-    stmt_done(s);
+    db_reset(s);
     if (!(s = stmt_get(c, STMT_SECRET_GET, NULL, 0)))
         goto out;
     bind_text(s, 1, name);
-    if (conn_step(c, s) != SQLITE_ROW) {
-        report(NULL, 0, "secret '%s': %s", name, sqlite3_errmsg(c->db));
+    if (db_step(s) != DB_ROW) {
+        report(NULL, 0, "secret '%s': %s", name, db_errmsg(c));
         goto out;
     }
-    const void *value = sqlite3_column_blob(s, 0);
-    if (!value || sqlite3_column_bytes(s, 0) != SECRET_BYTES) {
+    size_t len;
+    const void *value = db_column_blob(s, 0, &len);
+    if (!value || len != SECRET_BYTES) {
         report(NULL, 0, "secret '%s': the stored value is not %d bytes", name, SECRET_BYTES);
         goto out;
     }
     memcpy(out, value, SECRET_BYTES);
     rc = STORE_OK;
 out:
-    stmt_done(s);
+    db_reset(s);
     sodium_memzero(fresh, sizeof fresh);
     return rc;
 }
@@ -2193,8 +1957,8 @@ out:
 int store_mail_enqueue(struct store *st, const char *to, const char *subject, const char *text,
                        const char *html, int64_t now)
 {
-    struct conn *c = conn_get(st, NULL, 0);
-    sqlite3_stmt *s = NULL;
+    struct db_conn *c = conn_get(st, NULL, 0);
+    struct db_stmt *s = NULL;
     int rc = STORE_ERROR;
     if (!c || !(s = stmt_get(c, STMT_MAIL_INSERT, NULL, 0)))
         goto out;
@@ -2202,22 +1966,22 @@ int store_mail_enqueue(struct store *st, const char *to, const char *subject, co
     bind_text(s, 2, subject);
     bind_text(s, 3, text);
     bind_text(s, 4, html);
-    sqlite3_bind_int64(s, 5, now);
+    db_bind_int64(s, 5, now);
     rc = step_write(c, s, 1, "queueing mail");
 out:
-    stmt_done(s);
+    db_reset(s);
     return rc;
 }
 
 /* Reads a queued mail row (STMT_MAIL_BY_ID order) into m (strings from a). */
-static void read_mail(sqlite3_stmt *s, struct arena *a, struct queued_mail *m)
+static void read_mail(struct db_stmt *s, struct arena *a, struct queued_mail *m)
 {
-    m->id = sqlite3_column_int64(s, 0);
+    m->id = db_column_int64(s, 0);
     m->to = column_text(s, 1, a);
     m->subject = column_text(s, 2, a);
     m->text = column_text(s, 3, a);
     m->html = column_text(s, 4, a);
-    m->attempts = sqlite3_column_int(s, 5);
+    m->attempts = (int)db_column_int64(s, 5);
 }
 
 /* Rounds of store_mail_claim: a round that loses its message to another mailer tries the next
@@ -2228,8 +1992,8 @@ static void read_mail(sqlite3_stmt *s, struct arena *a, struct queued_mail *m)
 int store_mail_claim(struct store *st, struct arena *a, const char *owner, int64_t now,
                      int64_t lease_until, struct queued_mail *out)
 {
-    struct conn *c = conn_get(st, NULL, 0);
-    sqlite3_stmt *s = NULL;
+    struct db_conn *c = conn_get(st, NULL, 0);
+    struct db_stmt *s = NULL;
     int rc = STORE_ERROR;
     if (!c)
         return STORE_ERROR;
@@ -2244,21 +2008,21 @@ int store_mail_claim(struct store *st, struct arena *a, const char *owner, int64
         rc = STORE_ERROR;
         if (!(s = stmt_get(c, STMT_MAIL_NEXT_DUE, NULL, 0)))
             goto out;
-        sqlite3_bind_int64(s, 1, now);
+        db_bind_int64(s, 1, now);
         if ((rc = step_one(c, s, "looking for due mail")) != STORE_OK)
             goto out; /* STORE_NOT_FOUND: nothing is due */
-        id = sqlite3_column_int64(s, 0);
-        stmt_done(s);
+        id = db_column_int64(s, 0);
+        db_reset(s);
         s = NULL;
         rc = STORE_ERROR;
         if (!(s = stmt_get(c, STMT_MAIL_CLAIM, NULL, 0)))
             goto out;
-        sqlite3_bind_int64(s, 1, id);
-        sqlite3_bind_int64(s, 2, now);
-        sqlite3_bind_int64(s, 3, lease_until);
+        db_bind_int64(s, 1, id);
+        db_bind_int64(s, 2, now);
+        db_bind_int64(s, 3, lease_until);
         bind_text(s, 4, owner);
         rc = step_write(c, s, 1, "claiming mail");
-        stmt_done(s);
+        db_reset(s);
         s = NULL;
         if (rc == STORE_NOT_FOUND)
             continue; /* another mailer took it first */
@@ -2267,7 +2031,7 @@ int store_mail_claim(struct store *st, struct arena *a, const char *owner, int64
         rc = STORE_ERROR;
         if (!(s = stmt_get(c, STMT_MAIL_BY_ID, NULL, 0)))
             goto out;
-        sqlite3_bind_int64(s, 1, id);
+        db_bind_int64(s, 1, id);
         int found = step_one(c, s, "reading claimed mail %lld", (long long)id);
         if (found == STORE_OK) {
             read_mail(s, a, out);
@@ -2279,7 +2043,7 @@ int store_mail_claim(struct store *st, struct arena *a, const char *owner, int64
     }
     rc = STORE_NOT_FOUND;
 out:
-    stmt_done(s);
+    db_reset(s);
     return rc;
 }
 
@@ -2301,19 +2065,19 @@ int store_mail_sent(struct store *st, int64_t id, int64_t now)
 int store_mail_failed(struct store *st, int64_t id, const char *owner, int64_t next_attempt_at,
                       const char *error)
 {
-    struct conn *c = conn_get(st, NULL, 0);
-    sqlite3_stmt *s = NULL;
+    struct db_conn *c = conn_get(st, NULL, 0);
+    struct db_stmt *s = NULL;
     int rc = STORE_ERROR;
     if (!c || !(s = stmt_get(c, STMT_MAIL_FAILED, NULL, 0)))
         goto out;
-    sqlite3_bind_int64(s, 1, id);
-    sqlite3_bind_int64(s, 2, next_attempt_at);
+    db_bind_int64(s, 1, id);
+    db_bind_int64(s, 2, next_attempt_at);
     bind_text(s, 3, error);
     bind_text(s, 4, owner);
     /* No row changed: the lease is no longer owner's (STORE_NOT_FOUND). */
     rc = step_write(c, s, 1, "recording a failed delivery");
 out:
-    stmt_done(s);
+    db_reset(s);
     return rc;
 }
 
@@ -2330,55 +2094,55 @@ out:
 #define DEFAULT_CURRENCY "USD"
 
 /* Reads a plan from the current row of s, starting at column col (PLAN_COLUMNS order). */
-static void read_plan(sqlite3_stmt *s, int col, struct arena *a, struct plan *p)
+static void read_plan(struct db_stmt *s, int col, struct arena *a, struct plan *p)
 {
-    p->id = sqlite3_column_int64(s, col);
+    p->id = db_column_int64(s, col);
     p->slug = column_text(s, col + 1, a);
     p->name = column_text(s, col + 2, a);
     p->description = column_text(s, col + 3, a);
     p->benefits = column_text(s, col + 4, a);
     p->period = column_text(s, col + 5, a);
-    p->price_cents = sqlite3_column_int64(s, col + 6);
+    p->price_cents = db_column_int64(s, col + 6);
     p->currency = column_text(s, col + 7, a);
-    p->position = sqlite3_column_int(s, col + 8);
+    p->position = (int)db_column_int64(s, col + 8);
     p->stripe_price_id = column_text(s, col + 9, a);
-    p->active = sqlite3_column_int(s, col + 10) != 0;
+    p->active = (int)db_column_int64(s, col + 10) != 0;
 }
 
 /* read_plan from column 0 (a row_reader). */
-static void plan_row(sqlite3_stmt *s, struct arena *a, void *item)
+static void plan_row(struct db_stmt *s, struct arena *a, void *item)
 {
     read_plan(s, 0, a, item);
 }
 
 /* Reads a subscription from the current row of s, starting at column col (SUBSCRIPTION_COLUMNS
  * order). A NULL user_id (deleted account) reads as 0. */
-static void read_subscription(sqlite3_stmt *s, int col, struct arena *a, struct subscription *sub)
+static void read_subscription(struct db_stmt *s, int col, struct arena *a, struct subscription *sub)
 {
-    sub->id = sqlite3_column_int64(s, col);
-    sub->user_id = sqlite3_column_int64(s, col + 1);
+    sub->id = db_column_int64(s, col);
+    sub->user_id = db_column_int64(s, col + 1);
     sub->plan_slug = column_text(s, col + 2, a);
     sub->status = column_text(s, col + 3, a);
-    sub->current_period_end = sqlite3_column_int64(s, col + 4);
+    sub->current_period_end = db_column_int64(s, col + 4);
     sub->stripe_customer_id = column_text(s, col + 5, a);
     sub->stripe_subscription_id = column_text(s, col + 6, a);
     sub->source = column_text(s, col + 7, a);
-    sub->created_at = sqlite3_column_int64(s, col + 8);
-    sub->updated_at = sqlite3_column_int64(s, col + 9);
+    sub->created_at = db_column_int64(s, col + 8);
+    sub->updated_at = db_column_int64(s, col + 9);
 }
 
 /* Reads an organisation from the current row of s, starting at column col
  * (ORGANISATION_COLUMNS order). */
-static void read_organisation(sqlite3_stmt *s, int col, struct arena *a, struct organisation *org)
+static void read_organisation(struct db_stmt *s, int col, struct arena *a, struct organisation *org)
 {
-    org->id = sqlite3_column_int64(s, col);
+    org->id = db_column_int64(s, col);
     org->slug = column_text(s, col + 1, a);
     org->name = column_text(s, col + 2, a);
-    org->ends_at = sqlite3_column_int64(s, col + 3);
+    org->ends_at = db_column_int64(s, col + 3);
 }
 
 /* read_organisation from column 0 (a row_reader). */
-static void organisation_row(sqlite3_stmt *s, struct arena *a, void *item)
+static void organisation_row(struct db_stmt *s, struct arena *a, void *item)
 {
     read_organisation(s, 0, a, item);
 }
@@ -2388,8 +2152,8 @@ static void organisation_row(sqlite3_stmt *s, struct arena *a, void *item)
 static int write_texts(struct store *st, enum statement id, int nparams, const char *first,
                        const char *second, int must_change, const char *what)
 {
-    struct conn *c = conn_get(st, NULL, 0);
-    sqlite3_stmt *s = NULL;
+    struct db_conn *c = conn_get(st, NULL, 0);
+    struct db_stmt *s = NULL;
     int rc = STORE_ERROR;
     if (!c || !(s = stmt_get(c, id, NULL, 0)))
         goto out;
@@ -2398,7 +2162,7 @@ static int write_texts(struct store *st, enum statement id, int nparams, const c
         bind_text(s, 2, second);
     rc = step_write(c, s, must_change, what);
 out:
-    stmt_done(s);
+    db_reset(s);
     return rc;
 }
 
@@ -2411,8 +2175,8 @@ static int plan_period_valid(const char *period)
 
 int store_plan_save(struct store *st, const struct plan *p)
 {
-    struct conn *c = conn_get(st, NULL, 0);
-    sqlite3_stmt *s = NULL;
+    struct db_conn *c = conn_get(st, NULL, 0);
+    struct db_stmt *s = NULL;
     int rc = STORE_ERROR;
     if (!c)
         goto out;
@@ -2431,36 +2195,36 @@ int store_plan_save(struct store *st, const struct plan *p)
     bind_text(s, 3, p->description);
     bind_text(s, 4, p->benefits);
     bind_text(s, 5, p->period);
-    sqlite3_bind_int64(s, 6, p->price_cents);
+    db_bind_int64(s, 6, p->price_cents);
     bind_text(s, 7, present(p->currency) ? p->currency : DEFAULT_CURRENCY);
-    sqlite3_bind_int(s, 8, p->position);
+    db_bind_int64(s, 8, p->position);
     bind_text(s, 9, p->stripe_price_id);
-    sqlite3_bind_int(s, 10, p->active ? 1 : 0);
+    db_bind_int64(s, 10, p->active ? 1 : 0);
     rc = step_write(c, s, 0, "saving a plan");
 out:
-    stmt_done(s);
+    db_reset(s);
     return rc;
 }
 
 int store_plans(struct store *st, struct arena *a, int include_inactive, struct plan **out,
                 size_t *n)
 {
-    struct conn *c = conn_get(st, NULL, 0);
-    sqlite3_stmt *s = NULL;
+    struct db_conn *c = conn_get(st, NULL, 0);
+    struct db_stmt *s = NULL;
     int rc = STORE_ERROR;
     if (!c || !(s = stmt_get(c, STMT_PLANS, NULL, 0)))
         goto out;
-    sqlite3_bind_int(s, 1, include_inactive ? 1 : 0);
+    db_bind_int64(s, 1, include_inactive ? 1 : 0);
     rc = read_rows(c, s, a, sizeof **out, plan_row, "listing plans", (void **)out, n);
 out:
-    stmt_done(s);
+    db_reset(s);
     return rc;
 }
 
 int store_plan_by_slug(struct store *st, struct arena *a, const char *slug, struct plan *out)
 {
-    struct conn *c = conn_get(st, NULL, 0);
-    sqlite3_stmt *s = NULL;
+    struct db_conn *c = conn_get(st, NULL, 0);
+    struct db_stmt *s = NULL;
     int rc = STORE_ERROR;
     if (!c || !(s = stmt_get(c, STMT_PLAN_BY_SLUG, NULL, 0)))
         goto out;
@@ -2469,7 +2233,7 @@ int store_plan_by_slug(struct store *st, struct arena *a, const char *slug, stru
     if (rc == STORE_OK)
         read_plan(s, 0, a, out);
 out:
-    stmt_done(s);
+    db_reset(s);
     return rc;
 }
 
@@ -2481,8 +2245,8 @@ int store_plan_delete(struct store *st, const char *slug)
 int store_subscription_grant(struct store *st, int64_t user_id, const char *plan_slug,
                              int64_t until)
 {
-    struct conn *c = conn_get(st, NULL, 0);
-    sqlite3_stmt *s = NULL;
+    struct db_conn *c = conn_get(st, NULL, 0);
+    struct db_stmt *s = NULL;
     int rc = STORE_ERROR;
     if (!c)
         goto out;
@@ -2492,13 +2256,13 @@ int store_subscription_grant(struct store *st, int64_t user_id, const char *plan
     }
     if (!(s = stmt_get(c, STMT_SUBSCRIPTION_GRANT, NULL, 0)))
         goto out;
-    sqlite3_bind_int64(s, 1, user_id);
+    db_bind_int64(s, 1, user_id);
     bind_text(s, 2, plan_slug);
-    sqlite3_bind_int64(s, 3, until);
-    sqlite3_bind_int64(s, 4, util_now());
+    db_bind_int64(s, 3, until);
+    db_bind_int64(s, 4, util_now());
     rc = step_write(c, s, 0, "granting a subscription");
 out:
-    stmt_done(s);
+    db_reset(s);
     return rc;
 }
 
@@ -2515,14 +2279,14 @@ static int subscription_lookup(struct store *st, struct arena *a, enum statement
                                int64_t user_id, int64_t now, const char *customer_id,
                                struct subscription *out)
 {
-    struct conn *c = conn_get(st, NULL, 0);
-    sqlite3_stmt *s = NULL;
+    struct db_conn *c = conn_get(st, NULL, 0);
+    struct db_stmt *s = NULL;
     int rc = STORE_ERROR;
     if (!c || !(s = stmt_get(c, id, NULL, 0)))
         goto out;
     if (id == STMT_SUBSCRIPTION_CURRENT) {
-        sqlite3_bind_int64(s, 1, user_id);
-        sqlite3_bind_int64(s, 2, now);
+        db_bind_int64(s, 1, user_id);
+        db_bind_int64(s, 2, now);
     } else {
         bind_text(s, 1, customer_id);
     }
@@ -2530,7 +2294,7 @@ static int subscription_lookup(struct store *st, struct arena *a, enum statement
     if (rc == STORE_OK)
         read_subscription(s, 0, a, out);
 out:
-    stmt_done(s);
+    db_reset(s);
     return rc;
 }
 
@@ -2558,8 +2322,8 @@ int store_subscription_stripe_upsert(struct store *st, const char *stripe_subscr
                                      const char *plan_slug, const char *status,
                                      int64_t current_period_end, int64_t event_at, int *applied)
 {
-    struct conn *c = conn_get(st, NULL, 0);
-    sqlite3_stmt *s = NULL;
+    struct db_conn *c = conn_get(st, NULL, 0);
+    struct db_stmt *s = NULL;
     int rc = STORE_ERROR;
     if (applied)
         *applied = 0;
@@ -2576,38 +2340,38 @@ int store_subscription_stripe_upsert(struct store *st, const char *stripe_subscr
         goto out;
     bind_text(s, 1, stripe_subscription_id);
     bind_text(s, 2, stripe_customer_id);
-    sqlite3_bind_int64(s, 3, user_id);
+    db_bind_int64(s, 3, user_id);
     bind_text(s, 4, plan_slug);
     bind_text(s, 5, status);
-    sqlite3_bind_int64(s, 6, current_period_end);
-    sqlite3_bind_int64(s, 7, util_now());
-    sqlite3_bind_int64(s, 8, event_at);
+    db_bind_int64(s, 6, current_period_end);
+    db_bind_int64(s, 7, util_now());
+    db_bind_int64(s, 8, event_at);
     /* RETURNING gives one row, after the whole statement has run. */
-    int step = conn_step(c, s);
+    int step = db_step(s);
     int took = 0;
-    if (step == SQLITE_ROW) {
-        took = sqlite3_column_int(s, 0) != 0;
-        step = conn_step(c, s);
+    if (step == DB_ROW) {
+        took = (int)db_column_int64(s, 0) != 0;
+        step = db_step(s);
     }
-    if (step == SQLITE_DONE) {
+    if (step == DB_DONE) {
         rc = STORE_OK;
         if (applied)
             *applied = took;
-    } else if (sqlite3_extended_errcode(c->db) == SQLITE_CONSTRAINT_FOREIGNKEY) {
+    } else if (db_error(c) == DB_ERR_FOREIGN_KEY) {
         rc = STORE_NOT_FOUND; /* the user is gone */
     } else {
-        report(NULL, 0, "saving a Stripe subscription: %s", sqlite3_errmsg(c->db));
+        report(NULL, 0, "saving a Stripe subscription: %s", db_errmsg(c));
     }
 out:
-    stmt_done(s);
+    db_reset(s);
     return rc;
 }
 
 int store_org_save(struct store *st, const char *slug, const char *name, int64_t ends_at,
                    int64_t *id)
 {
-    struct conn *c = conn_get(st, NULL, 0);
-    sqlite3_stmt *s = NULL;
+    struct db_conn *c = conn_get(st, NULL, 0);
+    struct db_stmt *s = NULL;
     int64_t org_id = 0;
     int rc = STORE_ERROR;
     int in_tx = 0; /* a tx_begin level of ours is open */
@@ -2624,11 +2388,11 @@ int store_org_save(struct store *st, const char *slug, const char *name, int64_t
         goto out;
     bind_text(s, 1, slug);
     bind_text(s, 2, name);
-    sqlite3_bind_int64(s, 3, ends_at);
-    sqlite3_bind_int64(s, 4, util_now());
+    db_bind_int64(s, 3, ends_at);
+    db_bind_int64(s, 4, util_now());
     if (step_write(c, s, 0, "saving an organisation") != STORE_OK)
         goto out;
-    stmt_done(s);
+    db_reset(s);
     s = NULL;
     if (id_by_slug(c, STMT_ORG_ID, slug, &org_id, NULL, 0) != STORE_OK)
         goto out;
@@ -2639,7 +2403,7 @@ int store_org_save(struct store *st, const char *slug, const char *name, int64_t
         *id = org_id;
     rc = STORE_OK;
 out:
-    stmt_done(s);
+    db_reset(s);
     if (in_tx)
         tx_rollback(c);
     return rc;
@@ -2681,7 +2445,7 @@ int store_orgs(struct store *st, struct arena *a, struct organisation **out, siz
 
 /* Reads an organisation and one of its ranges (STMT_ORG_RANGES order) into item (a
  * row_reader). */
-static void org_range_row(sqlite3_stmt *s, struct arena *a, void *item)
+static void org_range_row(struct db_stmt *s, struct arena *a, void *item)
 {
     struct org_range *r = item;
     read_organisation(s, 0, a, &r->organisation);
@@ -2701,82 +2465,82 @@ int store_org_delete(struct store *st, const char *slug)
 
 int store_meter_count(struct store *st, int64_t user_id, int64_t since, int *count)
 {
-    struct conn *c = conn_get(st, NULL, 0);
-    sqlite3_stmt *s = NULL;
+    struct db_conn *c = conn_get(st, NULL, 0);
+    struct db_stmt *s = NULL;
     int rc = STORE_ERROR;
     if (!c || !(s = stmt_get(c, STMT_METER_COUNT, NULL, 0)))
         goto out;
-    sqlite3_bind_int64(s, 1, user_id);
-    sqlite3_bind_int64(s, 2, since);
-    if (conn_step(c, s) != SQLITE_ROW) {
-        report(NULL, 0, "counting a reader's reads: %s", sqlite3_errmsg(c->db));
+    db_bind_int64(s, 1, user_id);
+    db_bind_int64(s, 2, since);
+    if (db_step(s) != DB_ROW) {
+        report(NULL, 0, "counting a reader's reads: %s", db_errmsg(c));
         goto out;
     }
-    *count = sqlite3_column_int(s, 0);
+    *count = (int)db_column_int64(s, 0);
     rc = STORE_OK;
 out:
-    stmt_done(s);
+    db_reset(s);
     return rc;
 }
 
 int store_meter_read_at(struct store *st, int64_t user_id, int64_t article_id, int64_t *read_at)
 {
-    struct conn *c = conn_get(st, NULL, 0);
-    sqlite3_stmt *s = NULL;
+    struct db_conn *c = conn_get(st, NULL, 0);
+    struct db_stmt *s = NULL;
     int rc = STORE_ERROR;
     if (!c || !(s = stmt_get(c, STMT_METER_READ_AT, NULL, 0)))
         goto out;
-    sqlite3_bind_int64(s, 1, user_id);
-    sqlite3_bind_int64(s, 2, article_id);
+    db_bind_int64(s, 1, user_id);
+    db_bind_int64(s, 2, article_id);
     rc = step_one(c, s, "looking up a read");
     if (rc == STORE_OK)
-        *read_at = sqlite3_column_int64(s, 0);
+        *read_at = db_column_int64(s, 0);
 out:
-    stmt_done(s);
+    db_reset(s);
     return rc;
 }
 
 int store_meter_record(struct store *st, int64_t user_id, int64_t article_id, int64_t since,
                        int64_t now)
 {
-    struct conn *c = conn_get(st, NULL, 0);
-    sqlite3_stmt *s = NULL;
+    struct db_conn *c = conn_get(st, NULL, 0);
+    struct db_stmt *s = NULL;
     int rc = STORE_ERROR;
     if (!c || !(s = stmt_get(c, STMT_METER_RECORD, NULL, 0)))
         goto out;
-    sqlite3_bind_int64(s, 1, user_id);
-    sqlite3_bind_int64(s, 2, article_id);
-    sqlite3_bind_int64(s, 3, since);
-    sqlite3_bind_int64(s, 4, now);
+    db_bind_int64(s, 1, user_id);
+    db_bind_int64(s, 2, article_id);
+    db_bind_int64(s, 3, since);
+    db_bind_int64(s, 4, now);
     /* A re-read inside the period changes no row and is still STORE_OK: must_change is 0. */
     rc = step_write(c, s, 0, "recording a read");
 out:
-    stmt_done(s);
+    db_reset(s);
     return rc;
 }
 
 /* The meter's state for user_id and article_id at since, on c, from one snapshot: *read_at is
  * when the article was counted (-1: never) and *count the reads at or after since. Returns
  * STORE_OK or STORE_ERROR (reported). */
-static int meter_state(struct conn *c, int64_t user_id, int64_t article_id, int64_t since,
+static int meter_state(struct db_conn *c, int64_t user_id, int64_t article_id, int64_t since,
                        int64_t *read_at, int *count)
 {
-    sqlite3_stmt *s = stmt_get(c, STMT_METER_STATE, NULL, 0);
+    struct db_stmt *s = stmt_get(c, STMT_METER_STATE, NULL, 0);
     int rc = STORE_ERROR;
     if (!s)
         goto out;
-    sqlite3_bind_int64(s, 1, user_id);
-    sqlite3_bind_int64(s, 2, article_id);
-    sqlite3_bind_int64(s, 3, since);
-    if (conn_step(c, s) != SQLITE_ROW) {
-        report(NULL, 0, "reading a reader's meter: %s", sqlite3_errmsg(c->db));
+    db_bind_int64(s, 1, user_id);
+    db_bind_int64(s, 2, article_id);
+    db_bind_int64(s, 3, since);
+    if (db_step(s) != DB_ROW) {
+        report(NULL, 0, "reading a reader's meter: %s", db_errmsg(c));
         goto out;
     }
-    *read_at = sqlite3_column_type(s, 0) == SQLITE_NULL ? -1 : sqlite3_column_int64(s, 0);
-    *count = sqlite3_column_int(s, 1);
+    *read_at = db_column_is_null(s, 0) ? -1 : db_column_int64(s, 0);
+    *count = (int)db_column_int64(s, 1);
     rc = STORE_OK;
 out:
-    stmt_done(s);
+    db_reset(s);
     return rc;
 }
 
@@ -2795,8 +2559,8 @@ static int meter_judge(int64_t read_at, int count, int64_t since, int allowance,
 int store_meter_take(struct store *st, int64_t user_id, int64_t article_id, int64_t since,
                      int64_t now, int allowance, int record, struct meter_take *out)
 {
-    struct conn *c = conn_get(st, NULL, 0);
-    sqlite3_stmt *s = NULL;
+    struct db_conn *c = conn_get(st, NULL, 0);
+    struct db_stmt *s = NULL;
     int64_t read_at;
     int count, rc = STORE_ERROR;
     int in_tx = 0; /* a tx_begin level of ours is open */
@@ -2824,13 +2588,13 @@ int store_meter_take(struct store *st, int64_t user_id, int64_t article_id, int6
     }
     if (!(s = stmt_get(c, STMT_METER_RECORD, NULL, 0)))
         goto out;
-    sqlite3_bind_int64(s, 1, user_id);
-    sqlite3_bind_int64(s, 2, article_id);
-    sqlite3_bind_int64(s, 3, since);
-    sqlite3_bind_int64(s, 4, now);
+    db_bind_int64(s, 1, user_id);
+    db_bind_int64(s, 2, article_id);
+    db_bind_int64(s, 3, since);
+    db_bind_int64(s, 4, now);
     if ((rc = step_write(c, s, 0, "recording a read")) != STORE_OK)
         goto out; /* STORE_NOT_FOUND: the user or the article is gone */
-    stmt_done(s);
+    db_reset(s);
     s = NULL;
     in_tx = 0;
     if (tx_commit(c, NULL, 0) != 0) {
@@ -2840,7 +2604,7 @@ int store_meter_take(struct store *st, int64_t user_id, int64_t article_id, int6
     out->counted = 1;
     rc = STORE_OK;
 out:
-    stmt_done(s);
+    db_reset(s);
     if (in_tx)
         tx_rollback(c);
     return rc;
@@ -2853,8 +2617,8 @@ int store_meter_purge(struct store *st, int64_t before)
 
 int store_stripe_event_record(struct store *st, const char *event_id, const char *type, int64_t now)
 {
-    struct conn *c = conn_get(st, NULL, 0);
-    sqlite3_stmt *s = NULL;
+    struct db_conn *c = conn_get(st, NULL, 0);
+    struct db_stmt *s = NULL;
     int rc = STORE_ERROR;
     if (!c)
         goto out;
@@ -2866,10 +2630,10 @@ int store_stripe_event_record(struct store *st, const char *event_id, const char
         goto out;
     bind_text(s, 1, event_id);
     bind_text(s, 2, type);
-    sqlite3_bind_int64(s, 3, now);
+    db_bind_int64(s, 3, now);
     rc = step_write(c, s, 0, "recording a Stripe event"); /* PRIMARY KEY: STORE_CONFLICT */
 out:
-    stmt_done(s);
+    db_reset(s);
     return rc;
 }
 
@@ -2918,52 +2682,52 @@ int store_paywall_version(struct store *st, int64_t *version)
 
 /* Reads a campaign from the current row of s, starting at column col (CAMPAIGN_COLUMNS
  * order). */
-static void read_campaign(sqlite3_stmt *s, int col, struct arena *a, struct campaign *c)
+static void read_campaign(struct db_stmt *s, int col, struct arena *a, struct campaign *c)
 {
-    c->id = sqlite3_column_int64(s, col);
+    c->id = db_column_int64(s, col);
     c->slug = column_text(s, col + 1, a);
     c->name = column_text(s, col + 2, a);
-    c->starts_at = sqlite3_column_int64(s, col + 3);
-    c->ends_at = sqlite3_column_int64(s, col + 4);
-    c->weight = sqlite3_column_int(s, col + 5);
+    c->starts_at = db_column_int64(s, col + 3);
+    c->ends_at = db_column_int64(s, col + 4);
+    c->weight = (int)db_column_int64(s, col + 5);
     c->publication_slug = column_text(s, col + 6, a);
     c->section_slug = column_text(s, col + 7, a);
-    c->created_at = sqlite3_column_int64(s, col + 8);
+    c->created_at = db_column_int64(s, col + 8);
 }
 
 /* read_campaign from column 0 (a row_reader). */
-static void campaign_row(sqlite3_stmt *s, struct arena *a, void *item)
+static void campaign_row(struct db_stmt *s, struct arena *a, void *item)
 {
     read_campaign(s, 0, a, item);
 }
 
 /* Reads a creative and its campaign from the current row of s (CREATIVE_SELECT order). */
-static void read_creative(sqlite3_stmt *s, struct arena *a, struct creative *k)
+static void read_creative(struct db_stmt *s, struct arena *a, struct creative *k)
 {
-    k->id = sqlite3_column_int64(s, 0);
+    k->id = db_column_int64(s, 0);
     k->placement = column_text(s, 1, a);
     k->kind = column_text(s, 2, a);
     k->image_path = column_text(s, 3, a);
     k->image_type = column_text(s, 4, a);
-    k->width = sqlite3_column_int(s, 5);
-    k->height = sqlite3_column_int(s, 6);
+    k->width = (int)db_column_int64(s, 5);
+    k->height = (int)db_column_int64(s, 6);
     k->alt = column_text(s, 7, a);
     k->click_url = column_text(s, 8, a);
     k->html = column_text(s, 9, a);
-    k->created_at = sqlite3_column_int64(s, 10);
+    k->created_at = db_column_int64(s, 10);
     read_campaign(s, CREATIVE_NCOLUMNS, a, &k->campaign);
 }
 
 /* read_creative (a row_reader). */
-static void creative_row(sqlite3_stmt *s, struct arena *a, void *item)
+static void creative_row(struct db_stmt *s, struct arena *a, void *item)
 {
     read_creative(s, a, item);
 }
 
 int store_campaign_save(struct store *st, const struct campaign *camp, int64_t *id)
 {
-    struct conn *c = conn_get(st, NULL, 0);
-    sqlite3_stmt *s = NULL;
+    struct db_conn *c = conn_get(st, NULL, 0);
+    struct db_stmt *s = NULL;
     int64_t campaign_id = 0;
     int rc = STORE_ERROR;
     int in_tx = 0; /* a tx_begin level of ours is open */
@@ -2984,15 +2748,15 @@ int store_campaign_save(struct store *st, const struct campaign *camp, int64_t *
         goto out;
     bind_text(s, 1, camp->slug);
     bind_text(s, 2, camp->name);
-    sqlite3_bind_int64(s, 3, camp->starts_at);
-    sqlite3_bind_int64(s, 4, camp->ends_at);
-    sqlite3_bind_int(s, 5, camp->weight);
+    db_bind_int64(s, 3, camp->starts_at);
+    db_bind_int64(s, 4, camp->ends_at);
+    db_bind_int64(s, 5, camp->weight);
     bind_text(s, 6, camp->publication_slug);
     bind_text(s, 7, camp->section_slug);
-    sqlite3_bind_int64(s, 8, util_now());
+    db_bind_int64(s, 8, util_now());
     if (step_write(c, s, 0, "saving a campaign") != STORE_OK)
         goto out;
-    stmt_done(s);
+    db_reset(s);
     s = NULL;
     if (id_by_slug(c, STMT_CAMPAIGN_ID, camp->slug, &campaign_id, NULL, 0) != STORE_OK)
         goto out;
@@ -3003,7 +2767,7 @@ int store_campaign_save(struct store *st, const struct campaign *camp, int64_t *
         *id = campaign_id;
     rc = STORE_OK;
 out:
-    stmt_done(s);
+    db_reset(s);
     if (in_tx)
         tx_rollback(c);
     return rc;
@@ -3012,8 +2776,8 @@ out:
 int store_campaign_by_slug(struct store *st, struct arena *a, const char *slug,
                            struct campaign *out)
 {
-    struct conn *c = conn_get(st, NULL, 0);
-    sqlite3_stmt *s = NULL;
+    struct db_conn *c = conn_get(st, NULL, 0);
+    struct db_stmt *s = NULL;
     int rc = STORE_ERROR;
     if (!c || !(s = stmt_get(c, STMT_CAMPAIGN_BY_SLUG, NULL, 0)))
         goto out;
@@ -3022,7 +2786,7 @@ int store_campaign_by_slug(struct store *st, struct arena *a, const char *slug,
     if (rc == STORE_OK)
         read_campaign(s, 0, a, out);
 out:
-    stmt_done(s);
+    db_reset(s);
     return rc;
 }
 
@@ -3039,8 +2803,8 @@ int store_campaign_delete(struct store *st, const char *slug)
 
 int store_creative_add(struct store *st, const struct creative *k, int64_t *id)
 {
-    struct conn *c = conn_get(st, NULL, 0);
-    sqlite3_stmt *s = NULL;
+    struct db_conn *c = conn_get(st, NULL, 0);
+    struct db_stmt *s = NULL;
     int rc = STORE_ERROR;
     if (!c || !(s = stmt_get(c, STMT_CREATIVE_INSERT, NULL, 0)))
         goto out;
@@ -3049,34 +2813,32 @@ int store_creative_add(struct store *st, const struct creative *k, int64_t *id)
     bind_text(s, 3, k->kind);
     bind_text(s, 4, k->image_path);
     bind_text(s, 5, k->image_type);
-    sqlite3_bind_int(s, 6, k->width);
-    sqlite3_bind_int(s, 7, k->height);
+    db_bind_int64(s, 6, k->width);
+    db_bind_int64(s, 7, k->height);
     bind_text(s, 8, k->alt);
     bind_text(s, 9, k->click_url);
     bind_text(s, 10, k->html);
-    sqlite3_bind_int64(s, 11, util_now());
+    db_bind_int64(s, 11, util_now());
     /* A CHECK that refuses the row is a bug in the caller's validation: STORE_ERROR, logged. */
-    rc = step_write(c, s, 1, "adding a creative");
-    if (rc == STORE_OK && id)
-        *id = sqlite3_last_insert_rowid(c->db);
+    rc = step_insert(c, s, id, "adding a creative");
 out:
-    stmt_done(s);
+    db_reset(s);
     return rc;
 }
 
 int store_creative_by_id(struct store *st, struct arena *a, int64_t id, struct creative *out)
 {
-    struct conn *c = conn_get(st, NULL, 0);
-    sqlite3_stmt *s = NULL;
+    struct db_conn *c = conn_get(st, NULL, 0);
+    struct db_stmt *s = NULL;
     int rc = STORE_ERROR;
     if (!c || !(s = stmt_get(c, STMT_CREATIVE_BY_ID, NULL, 0)))
         goto out;
-    sqlite3_bind_int64(s, 1, id);
+    db_bind_int64(s, 1, id);
     rc = step_one(c, s, "creative %lld", (long long)id);
     if (rc == STORE_OK)
         read_creative(s, a, out);
 out:
-    stmt_done(s);
+    db_reset(s);
     return rc;
 }
 
@@ -3095,25 +2857,25 @@ int store_creatives_eligible(struct store *st, struct arena *a, const char *plac
                              const char *publication, const char *section, int64_t now,
                              struct creative **out, size_t *n)
 {
-    struct conn *c = conn_get(st, NULL, 0);
-    sqlite3_stmt *s = NULL;
+    struct db_conn *c = conn_get(st, NULL, 0);
+    struct db_stmt *s = NULL;
     int rc = STORE_ERROR;
     if (!c || !(s = stmt_get(c, STMT_CREATIVES_ELIGIBLE, NULL, 0)))
         goto out;
     bind_text(s, 1, placement);
     bind_text(s, 2, publication);
     bind_text(s, 3, section);
-    sqlite3_bind_int64(s, 4, now);
+    db_bind_int64(s, 4, now);
     rc = read_rows(c, s, a, sizeof **out, creative_row, "choosing creatives", (void **)out, n);
 out:
-    stmt_done(s);
+    db_reset(s);
     return rc;
 }
 
 int store_ad_stats_add(struct store *st, const struct ad_count *counts, size_t n)
 {
-    struct conn *c = conn_get(st, NULL, 0);
-    sqlite3_stmt *s = NULL;
+    struct db_conn *c = conn_get(st, NULL, 0);
+    struct db_stmt *s = NULL;
     int rc = STORE_ERROR;
     int in_tx = 0; /* a tx_begin level of ours is open */
     if (!c)
@@ -3126,47 +2888,47 @@ int store_ad_stats_add(struct store *st, const struct ad_count *counts, size_t n
     if (!(s = stmt_get(c, STMT_AD_STATS_ADD, NULL, 0)))
         goto out;
     for (size_t i = 0; i < n; i++) {
-        sqlite3_bind_int64(s, 1, counts[i].creative_id);
+        db_bind_int64(s, 1, counts[i].creative_id);
         bind_text(s, 2, counts[i].day);
-        sqlite3_bind_int64(s, 3, counts[i].impressions);
-        sqlite3_bind_int64(s, 4, counts[i].clicks);
+        db_bind_int64(s, 3, counts[i].impressions);
+        db_bind_int64(s, 4, counts[i].clicks);
         /* A failed statement is undone alone (the transaction stays): a creative deleted since
          * it was counted fails its foreign key, and its counts are dropped. */
         int step = step_write(c, s, 0, "adding ad counts");
         if (step != STORE_OK && step != STORE_NOT_FOUND)
             goto out;
-        sqlite3_reset(s);
+        db_reset(s);
     }
-    stmt_done(s);
+    db_reset(s);
     s = NULL;
     in_tx = 0;
     if (tx_commit(c, NULL, 0) != 0)
         goto out;
     rc = STORE_OK;
 out:
-    stmt_done(s);
+    db_reset(s);
     if (in_tx)
         tx_rollback(c);
     return rc;
 }
 
 /* Reads an ad report row (STMT_AD_REPORT order) into item (a row_reader). */
-static void ad_report_row(sqlite3_stmt *s, struct arena *a, void *item)
+static void ad_report_row(struct db_stmt *s, struct arena *a, void *item)
 {
     struct ad_report_row *row = item;
     row->day = column_text(s, 0, a);
     row->campaign_slug = column_text(s, 1, a);
-    row->creative_id = sqlite3_column_int64(s, 2);
+    row->creative_id = db_column_int64(s, 2);
     row->placement = column_text(s, 3, a);
-    row->impressions = sqlite3_column_int64(s, 4);
-    row->clicks = sqlite3_column_int64(s, 5);
+    row->impressions = db_column_int64(s, 4);
+    row->clicks = db_column_int64(s, 5);
 }
 
 int store_ad_report(struct store *st, struct arena *a, const char *from, const char *to,
                     struct ad_report_row **out, size_t *n)
 {
-    struct conn *c = conn_get(st, NULL, 0);
-    sqlite3_stmt *s = NULL;
+    struct db_conn *c = conn_get(st, NULL, 0);
+    struct db_stmt *s = NULL;
     int rc = STORE_ERROR;
     if (!c || !(s = stmt_get(c, STMT_AD_REPORT, NULL, 0)))
         goto out;
@@ -3174,6 +2936,6 @@ int store_ad_report(struct store *st, struct arena *a, const char *from, const c
     bind_text(s, 2, to);
     rc = read_rows(c, s, a, sizeof **out, ad_report_row, "reading the ad report", (void **)out, n);
 out:
-    stmt_done(s);
+    db_reset(s);
     return rc;
 }
