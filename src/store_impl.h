@@ -1,0 +1,261 @@
+/*
+ * store_impl.h: what the store's files share (store.c, store_sql.c and store_content.c,
+ * store_accounts.c, store_mail.c, store_paywall.c, store_ads.c, one per part of store.h), and
+ * nothing outside them includes: the statements by number with the SQL macros they are built
+ * from, struct store, and the helpers every part uses to get a connection and a statement, to
+ * step, read and report (store.c). Each function's comment is at its definition.
+ */
+#ifndef BROADSHEET_STORE_IMPL_H
+#define BROADSHEET_STORE_IMPL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "db.h"
+#include "store.h"
+
+#define BUSY_TIMEOUT_MS 5000
+#define DEFAULT_LIST_LIMIT 20
+#define MAX_LIST_LIMIT 1000 /* a list request larger than this is a bug; cap the allocation */
+
+/* The columns of a joined article row, in the order read_article expects. BODY is either the two
+ * body columns or two empty strings (lists do not need the bodies: they are most of a row). */
+// clang-format off
+#define ARTICLE_SELECT(BODY)                                                                       \
+    "SELECT a.id, a.slug, a.headline, a.dek, a.byline, " BODY ", a.published_at, a.updated_at, "   \
+    "a.access, " PUBLICATION_COLUMNS("p") ", " SECTION_COLUMNS("s") " FROM articles a "            \
+    "JOIN publications p ON p.id = a.publication_id JOIN sections s ON s.id = a.section_id "
+#define PUBLICATION_COLUMNS(T)                                                                     \
+    T ".id, " T ".slug, " T ".name, " T ".description, " T ".producer, " T ".partner, " T          \
+      ".partner_short, " T ".partner_url, " T ".partner_description, " T ".is_host, " T           \
+      ".default_access"
+#define PUBLICATION_NCOLUMNS 11
+#define SECTION_COLUMNS(T) T ".id, " T ".slug, " T ".name, " T ".position, " T ".default_access"
+#define SECTION_NCOLUMNS 5
+#define ARTICLE_NCOLUMNS 10 /* before the joined publication and section */
+#define LATEST_ORDER " ORDER BY a.published_at DESC, a.id DESC LIMIT ?3 OFFSET ?4"
+#define USER_COLUMNS(T)                                                                            \
+    T ".id, " T ".email, " T ".display_name, " T ".password_hash, " T ".role, " T                  \
+      ".email_verified_at, " T ".created_at"
+#define USER_NCOLUMNS 7
+/* The pending undo links holding the address ADDRESS at NOW (SQL expressions): while one is
+ * unused and unexpired, no other account may register or move to its address (store.h). */
+#define EMAIL_HELD(ADDRESS, NOW)                                                                   \
+    "SELECT 1 FROM tokens WHERE kind = 'email_undo' AND used_at IS NULL AND payload = " ADDRESS    \
+    " COLLATE NOCASE AND expires_at > " NOW
+#define SESSION_COLUMNS(T)                                                                         \
+    T ".id, " T ".user_id, " T ".created_at, " T ".last_seen_at, " T ".expires_at, " T             \
+      ".user_agent, " T ".ip"
+#define SESSION_NCOLUMNS 7
+#define PLAN_COLUMNS(T)                                                                            \
+    T ".id, " T ".slug, " T ".name, " T ".description, " T ".benefits, " T ".period, " T           \
+      ".price_cents, " T ".currency, " T ".position, " T ".stripe_price_id, " T ".active"
+#define SUBSCRIPTION_COLUMNS(T)                                                                    \
+    T ".id, " T ".user_id, " T ".plan_slug, " T ".status, " T ".current_period_end, " T            \
+      ".stripe_customer_id, " T ".stripe_subscription_id, " T ".source, " T ".created_at, " T      \
+      ".updated_at"
+#define ORGANISATION_COLUMNS(T) T ".id, " T ".slug, " T ".name, " T ".ends_at"
+#define ORGANISATION_NCOLUMNS 4
+/* The Stripe upsert (store_subscription_stripe_upsert): ?1 subscription id, ?2 customer id (''
+ * keeps), ?3 user id (0 keeps), ?4 plan slug ('' keeps), ?5 status, ?6 period end, ?7 now, ?8 the
+ * event's time. An event as new as the stored state (STRIPE_NEWER) sets everything it carries;
+ * an older one only fills in the user, plan and customer where they are unset. Every SET
+ * expression reads the row as it was, so STRIPE_NEWER means the same in each. RETURNING:
+ * whether the state is now this event's.
+ *
+ * STRIPE_NEWER: the incoming event is at least as new as the stored state, so it applies. At
+ * the same second a canceled state is kept against any other status: Stripe never reactivates
+ * a canceled subscription, so of a deletion and an update made in one second the deletion is
+ * the later. */
+#define STRIPE_NEWER                                                                               \
+    "(excluded.stripe_event_at > subscriptions.stripe_event_at OR "                                \
+    "(excluded.stripe_event_at = subscriptions.stripe_event_at AND "                               \
+    "(subscriptions.status <> 'canceled' OR excluded.status = 'canceled')))"
+/* Column C: the event's value when it applies, else the stored one. */
+#define STRIPE_IF_NEWER(C)                                                                         \
+    "CASE WHEN " STRIPE_NEWER " THEN excluded." C " ELSE subscriptions." C " END"
+/* Text column C: kept when the event has none (''); the event's when it applies or the stored
+ * one is unset (an older event still fills in what no event has said yet). */
+#define STRIPE_FILL(C)                                                                             \
+    "CASE WHEN excluded." C " = '' THEN subscriptions." C " WHEN subscriptions." C " = '' OR "     \
+    STRIPE_NEWER " THEN excluded." C " ELSE subscriptions." C " END"
+#define STRIPE_UPSERT_SQL                                                                          \
+    "INSERT INTO subscriptions (user_id, plan_slug, status, current_period_end, "                  \
+    "stripe_customer_id, stripe_subscription_id, source, created_at, updated_at, "                 \
+    "stripe_event_at) VALUES (NULLIF(?3, 0), ?4, ?5, ?6, ?2, ?1, 'stripe', ?7, ?7, ?8) "           \
+    "ON CONFLICT (stripe_subscription_id) WHERE stripe_subscription_id <> '' DO UPDATE SET "      \
+    "user_id = CASE WHEN " STRIPE_NEWER " THEN COALESCE(excluded.user_id, "                        \
+    "subscriptions.user_id) ELSE COALESCE(subscriptions.user_id, excluded.user_id) END, "          \
+    "plan_slug = " STRIPE_FILL("plan_slug") ", "                                                   \
+    "stripe_customer_id = " STRIPE_FILL("stripe_customer_id") ", "                                 \
+    "status = " STRIPE_IF_NEWER("status") ", "                                                     \
+    "current_period_end = " STRIPE_IF_NEWER("current_period_end") ", "                             \
+    "updated_at = " STRIPE_IF_NEWER("updated_at") ", "                                             \
+    "stripe_event_at = " STRIPE_IF_NEWER("stripe_event_at") " "                                    \
+    "RETURNING stripe_event_at = ?8 AND status = ?5 AND current_period_end = ?6"
+/* An active subscription still running at ?2: what store_subscription_current prefers. */
+#define SUBSCRIPTION_RUNNING "(s.status = 'active' AND s.current_period_end > ?2)"
+#define CAMPAIGN_COLUMNS(T)                                                                        \
+    T ".id, " T ".slug, " T ".name, " T ".starts_at, " T ".ends_at, " T ".weight, " T              \
+      ".publication_slug, " T ".section_slug, " T ".created_at"
+#define CAMPAIGN_NCOLUMNS 9
+#define CREATIVE_COLUMNS(T)                                                                        \
+    T ".id, " T ".placement, " T ".kind, " T ".image_path, " T ".image_type, " T ".width, " T      \
+      ".height, " T ".alt, " T ".click_url, " T ".html, " T ".created_at"
+#define CREATIVE_NCOLUMNS 11
+/* A creative row joined with its campaign (read_creative's order). */
+#define CREATIVE_SELECT                                                                            \
+    "SELECT " CREATIVE_COLUMNS("k") ", " CAMPAIGN_COLUMNS("c") " FROM creatives k "                \
+    "JOIN campaigns c ON c.id = k.campaign_id "
+// clang-format on
+
+#define SECRET_BYTES 32         /* store_secret's size (store.h) */
+#define TOKEN_PURGE_GRACE 86400 /* keep expired tokens a day, so a late click hears "expired" */
+
+enum statement {
+    STMT_FOREIGN_KEY_CHECK,
+    STMT_CHANGE_SEQ,
+    STMT_CHANGES_SINCE,
+    STMT_ANY_PUBLICATION,
+    STMT_PUBLICATION_UPSERT,
+    STMT_SECTION_UPSERT,
+    STMT_PUBLICATION_ID,
+    STMT_SECTION_ID,
+    STMT_ARTICLE_UPSERT,
+    STMT_PUBLICATION_BY_SLUG,
+    STMT_SECTION_BY_SLUG,
+    STMT_PUBLICATIONS,
+    STMT_SECTIONS,
+    STMT_ARTICLE_BY_SLUG,
+    STMT_ARTICLE_META,
+    STMT_LATEST,
+    STMT_LATEST_PUBLICATION,
+    STMT_LATEST_SECTION,
+    STMT_LATEST_PUBLICATION_SECTION,
+    STMT_ARTICLES_PAGE,
+    STMT_ARTICLES_COUNT,
+    STMT_USER_INSERT,
+    STMT_USER_BY_EMAIL,
+    STMT_USER_BY_ID,
+    STMT_USERS,
+    STMT_USER_SET_NAME,
+    STMT_USER_SET_EMAIL,
+    STMT_USER_SET_PASSWORD_HASH,
+    STMT_USER_SET_ROLE,
+    STMT_USER_MARK_VERIFIED,
+    STMT_USER_DELETE,
+    STMT_SESSION_INSERT,
+    STMT_SESSION_BY_TOKEN,
+    STMT_SESSION_TOUCH,
+    STMT_SESSION_DELETE,
+    STMT_SESSIONS_DELETE_FOR_USER,
+    STMT_SESSIONS_FOR_USER,
+    STMT_SESSIONS_PURGE,
+    STMT_TOKEN_INSERT,
+    STMT_TOKEN_FIND,
+    STMT_TOKEN_USE,
+    STMT_TOKENS_DELETE_FOR_USER,
+    STMT_TOKENS_PURGE,
+    STMT_TOKENS_VOID,
+    STMT_SECRET_INSERT,
+    STMT_SECRET_GET,
+    STMT_MAIL_INSERT,
+    STMT_MAIL_NEXT_DUE,
+    STMT_MAIL_CLAIM,
+    STMT_MAIL_BY_ID,
+    STMT_MAIL_SENT,
+    STMT_MAIL_FAILED,
+    STMT_MAIL_WAITING,
+    STMT_PLAN_UPSERT,
+    STMT_PLANS,
+    STMT_PLAN_BY_SLUG,
+    STMT_PLAN_DELETE,
+    STMT_SUBSCRIPTION_GRANT,
+    STMT_SUBSCRIPTION_REVOKE,
+    STMT_SUBSCRIPTION_CURRENT,
+    STMT_SUBSCRIPTION_STRIPE_UPSERT,
+    STMT_SUBSCRIPTION_BY_CUSTOMER,
+    STMT_ORG_UPSERT,
+    STMT_ORG_ID,
+    STMT_ORG_ADD_RANGE,
+    STMT_ORG_REMOVE_RANGE,
+    STMT_ORGS,
+    STMT_ORG_RANGES,
+    STMT_ORG_DELETE,
+    STMT_METER_COUNT,
+    STMT_METER_READ_AT,
+    STMT_METER_RECORD,
+    STMT_METER_PURGE,
+    STMT_METER_STATE,
+    STMT_STRIPE_EVENT_INSERT,
+    STMT_STRIPE_EVENT_DELETE,
+    STMT_PUBLICATION_SET_DEFAULT_ACCESS,
+    STMT_SECTION_SET_DEFAULT_ACCESS,
+    STMT_PAYWALL_VERSION,
+    STMT_CAMPAIGN_UPSERT,
+    STMT_CAMPAIGN_ID,
+    STMT_CAMPAIGN_BY_SLUG,
+    STMT_CAMPAIGNS,
+    STMT_CAMPAIGN_DELETE,
+    STMT_CREATIVE_INSERT,
+    STMT_CREATIVE_BY_ID,
+    STMT_CREATIVES,
+    STMT_CREATIVE_DELETE,
+    STMT_CREATIVES_ELIGIBLE,
+    STMT_AD_STATS_ADD,
+    STMT_AD_REPORT,
+    STMT_IMPORT_SLUG_ADD,
+    STMT_IMPORT_SLUG_PATH,
+    STMT_IMPORT_SLUG_AT,
+    STMT_COUNT
+};
+
+/* The SQL of each statement, indexed by enum statement (store_sql.c). */
+extern const char *const store_statements[STMT_COUNT];
+
+struct store {
+    struct db *db;
+    struct db_sql sql[STMT_COUNT]; /* store_statements, as db_open takes them */
+};
+
+/* Reads the current row of a statement into item, one element of the caller's array (strings
+ * from a). The *_row functions adapt the read_* functions, which take a typed pointer and a
+ * first column, to this shape for store_read_rows. */
+typedef void (*store_row_reader)(struct db_stmt *s, struct arena *a, void *item);
+
+__attribute__((format(printf, 3, 4))) void store_report(char *err, size_t errlen, const char *fmt,
+                                                        ...);
+int store_exec(struct db_conn *c, const char *sql, char *err, size_t errlen);
+struct db_conn *store_conn(struct store *st, char *err, size_t errlen);
+struct db_stmt *store_stmt(struct db_conn *c, enum statement id, char *err, size_t errlen);
+int store_tx_begin(struct db_conn *c, char *err, size_t errlen);
+int store_tx_commit(struct db_conn *c, char *err, size_t errlen);
+void store_tx_rollback(struct db_conn *c);
+
+int store_bind_text(struct db_stmt *stmt, int index, const char *s);
+const char *store_column_text(struct db_stmt *s, int col, struct arena *a);
+int store_read_rows(struct db_conn *c, struct db_stmt *s, struct arena *a, size_t item_size,
+                    store_row_reader read_row, const char *what, void **out, size_t *n);
+int store_list_all(struct store *st, enum statement id, struct arena *a, size_t item_size,
+                   store_row_reader read_row, const char *what, void **out, size_t *n);
+__attribute__((format(printf, 3, 4))) int store_step_one(struct db_conn *c, struct db_stmt *s,
+                                                         const char *fmt, ...);
+int store_step_failed(struct db_conn *c, const char *what);
+int store_step_write(struct db_conn *c, struct db_stmt *s, int must_change, const char *what);
+int store_step_insert(struct db_conn *c, struct db_stmt *s, int64_t *id, const char *what);
+int store_present(const char *s);
+int store_write_ids(struct store *st, enum statement id, int nparams, int64_t first, int64_t second,
+                    int must_change, const char *what);
+int store_write_texts(struct store *st, enum statement id, int nparams, const char *first,
+                      const char *second, int must_change, const char *what);
+int store_id_by_slug(struct db_conn *c, enum statement id, const char *slug, int64_t *row_id,
+                     char *err, size_t errlen);
+int store_meta_value(struct store *st, enum statement id, int64_t *value, const char *what);
+
+/* Rows of publications, sections and articles (store_content.c), which other parts join. */
+void store_read_publication(struct db_stmt *s, int col, struct arena *a, struct publication *p);
+void store_read_section(struct db_stmt *s, int col, struct arena *a, struct section *sec);
+void store_read_article(struct db_stmt *s, struct arena *a, struct article *art);
+
+#endif

@@ -1,0 +1,240 @@
+/*
+ * store_sql.c: the store's SQL, one compile-time literal per statement (store_impl.h), written
+ * once in the SQL both backends speak (db.h).
+ */
+#include "store_impl.h"
+
+/* Indexed by enum statement. The latest-article statements all take ?1 publication id, ?2
+ * section id, ?3 limit, ?4 offset (each uses what it needs), one per filter so that each can use
+ * its own index. */
+const char *const store_statements[STMT_COUNT] = {
+    /* SQLite only: after a migration, a row whose foreign key points nowhere */
+    [STMT_FOREIGN_KEY_CHECK] = "PRAGMA foreign_key_check",
+    [STMT_CHANGE_SEQ] = "SELECT value FROM meta WHERE key = 'change_seq'",
+    [STMT_CHANGES_SINCE] = "SELECT tag, seq FROM changes WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+    [STMT_ANY_PUBLICATION] = "SELECT EXISTS (SELECT 1 FROM publications)",
+    [STMT_PUBLICATION_UPSERT] =
+        "INSERT INTO publications (slug, name, description, producer, partner, partner_short, "
+        "partner_url, partner_description, is_host) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+        "ON CONFLICT (slug) DO UPDATE SET name = excluded.name, "
+        "description = excluded.description, producer = excluded.producer, "
+        "partner = excluded.partner, partner_short = excluded.partner_short, "
+        "partner_url = excluded.partner_url, partner_description = excluded.partner_description, "
+        "is_host = excluded.is_host",
+    [STMT_SECTION_UPSERT] = "INSERT INTO sections (slug, name, position) VALUES (?1, ?2, ?3) "
+                            "ON CONFLICT (slug) DO UPDATE SET name = excluded.name, "
+                            "position = excluded.position",
+    [STMT_PUBLICATION_ID] = "SELECT id FROM publications WHERE slug = ?1",
+    [STMT_SECTION_ID] = "SELECT id FROM sections WHERE slug = ?1",
+    [STMT_ARTICLE_UPSERT] =
+        "INSERT INTO articles (slug, publication_id, section_id, headline, dek, byline, "
+        "body_markdown, body_html, published_at, updated_at, access) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
+        "ON CONFLICT (slug) DO UPDATE SET publication_id = excluded.publication_id, "
+        "section_id = excluded.section_id, headline = excluded.headline, dek = excluded.dek, "
+        "byline = excluded.byline, body_markdown = excluded.body_markdown, "
+        "body_html = excluded.body_html, published_at = excluded.published_at, "
+        "updated_at = excluded.updated_at, access = excluded.access",
+    [STMT_PUBLICATION_BY_SLUG] =
+        "SELECT " PUBLICATION_COLUMNS("p") " FROM publications p WHERE p.slug = ?1",
+    [STMT_SECTION_BY_SLUG] = "SELECT " SECTION_COLUMNS("s") " FROM sections s WHERE s.slug = ?1",
+    [STMT_PUBLICATIONS] =
+        "SELECT " PUBLICATION_COLUMNS("p") " FROM publications p ORDER BY p.is_host DESC, p.name, "
+                                           "p.id",
+    [STMT_SECTIONS] = "SELECT " SECTION_COLUMNS("s") " FROM sections s ORDER BY s.position, s.id",
+    [STMT_ARTICLE_BY_SLUG] = ARTICLE_SELECT("a.body_html, a.body_markdown") "WHERE a.slug = ?1",
+    [STMT_ARTICLE_META] = "SELECT id, access FROM articles WHERE slug = ?1",
+    [STMT_LATEST] = ARTICLE_SELECT("'', ''") LATEST_ORDER,
+    [STMT_LATEST_PUBLICATION] = ARTICLE_SELECT("'', ''") "WHERE a.publication_id = ?1" LATEST_ORDER,
+    [STMT_LATEST_SECTION] = ARTICLE_SELECT("'', ''") "WHERE a.section_id = ?2" LATEST_ORDER,
+    [STMT_LATEST_PUBLICATION_SECTION] =
+        ARTICLE_SELECT("'', ''") "WHERE a.publication_id = ?1 AND a.section_id = ?2" LATEST_ORDER,
+    /* Keyset paging (store_articles_page): the row value compares (published_at, id) as one
+     * key, in the order of the articles_latest index, which the search starts from. */
+    [STMT_ARTICLES_PAGE] = ARTICLE_SELECT("'', ''") "WHERE (a.published_at, a.id) < (?1, ?2) "
+                                                    "ORDER BY a.published_at DESC, a.id DESC "
+                                                    "LIMIT ?3",
+    [STMT_ARTICLES_COUNT] = "SELECT count(*) FROM articles",
+    /* Accounts. users.email is COLLATE NOCASE, so `email = ?1` compares without case and uses
+     * the UNIQUE index. */
+    [STMT_USER_INSERT] = "INSERT INTO users (email, display_name, password_hash, role, created_at, "
+                         "updated_at) SELECT ?1, ?2, ?3, ?4, ?5, ?5 WHERE NOT EXISTS (" EMAIL_HELD(
+                             "?1", "?5") ") "
+                                         "RETURNING id",
+    [STMT_USER_BY_EMAIL] = "SELECT " USER_COLUMNS("u") " FROM users u WHERE u.email = ?1",
+    [STMT_USER_BY_ID] = "SELECT " USER_COLUMNS("u") " FROM users u WHERE u.id = ?1",
+    [STMT_USERS] = "SELECT u.id, u.email, u.display_name, '', u.role, u.email_verified_at, "
+                   "u.created_at FROM users u ORDER BY u.id",
+    [STMT_USER_SET_NAME] = "UPDATE users SET display_name = ?2, updated_at = ?3 WHERE id = ?1",
+    [STMT_USER_SET_EMAIL] =
+        "UPDATE users SET email = ?2, email_verified_at = ?3, updated_at = ?4 "
+        "WHERE id = ?1 AND NOT EXISTS (" EMAIL_HELD("?2", "?4") " AND "
+                                                                "user_id <> ?1)",
+    [STMT_USER_SET_PASSWORD_HASH] =
+        "UPDATE users SET password_hash = ?2, updated_at = ?3 WHERE id = ?1",
+    [STMT_USER_SET_ROLE] = "UPDATE users SET role = ?2, updated_at = ?3 WHERE id = ?1",
+    [STMT_USER_MARK_VERIFIED] =
+        "UPDATE users SET email_verified_at = ?2, updated_at = ?3 WHERE id = ?1",
+    [STMT_USER_DELETE] = "DELETE FROM users WHERE id = ?1",
+    [STMT_SESSION_INSERT] = "INSERT INTO sessions (user_id, token_hash, created_at, last_seen_at, "
+                            "expires_at, user_agent, ip) VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6) "
+                            "RETURNING id",
+    [STMT_SESSION_BY_TOKEN] = "SELECT " SESSION_COLUMNS("s") ", " USER_COLUMNS(
+        "u") " FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?1",
+    [STMT_SESSION_TOUCH] = "UPDATE sessions SET last_seen_at = ?2 WHERE id = ?1",
+    [STMT_SESSION_DELETE] = "DELETE FROM sessions WHERE id = ?1",
+    [STMT_SESSIONS_DELETE_FOR_USER] = "DELETE FROM sessions WHERE user_id = ?1 AND id <> ?2",
+    [STMT_SESSIONS_FOR_USER] = "SELECT " SESSION_COLUMNS(
+        "s") " FROM sessions s WHERE s.user_id = ?1 ORDER BY s.last_seen_at DESC, s.id DESC",
+    [STMT_SESSIONS_PURGE] = "DELETE FROM sessions WHERE expires_at <= ?1",
+    [STMT_TOKEN_INSERT] = "INSERT INTO tokens (user_id, kind, token_hash, payload, created_at, "
+                          "expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [STMT_TOKEN_FIND] = "SELECT id, user_id, payload, expires_at, used_at IS NOT NULL FROM tokens "
+                        "WHERE token_hash = ?1 AND kind = ?2",
+    [STMT_TOKEN_USE] = "UPDATE tokens SET used_at = ?2 WHERE id = ?1 AND used_at IS NULL",
+    [STMT_TOKENS_DELETE_FOR_USER] =
+        "DELETE FROM tokens WHERE user_id = ?1 AND (?2 = '' OR kind = ?2) AND used_at IS NULL",
+    [STMT_TOKENS_PURGE] = "DELETE FROM tokens WHERE expires_at <= ?1",
+    [STMT_TOKENS_VOID] = "DELETE FROM tokens WHERE user_id = ?1 AND used_at IS NULL AND "
+                         "(kind <> 'email_undo' OR id > (SELECT id FROM tokens WHERE "
+                         "token_hash = ?2 AND kind = 'email_undo'))",
+    [STMT_SECRET_INSERT] = "INSERT INTO secrets (name, value) VALUES (?1, ?2) "
+                           "ON CONFLICT (name) DO NOTHING",
+    [STMT_SECRET_GET] = "SELECT value FROM secrets WHERE name = ?1",
+    [STMT_MAIL_INSERT] = "INSERT INTO mail_queue (recipient, subject, body_text, body_html, "
+                         "created_at, next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+    /* The mail queue (store_mail_claim). A leased message's next_attempt_at is its lease's
+     * expiry, so an expired lease is simply due. */
+    [STMT_MAIL_NEXT_DUE] = "SELECT id FROM mail_queue WHERE next_attempt_at IS NOT NULL AND "
+                           "next_attempt_at <= ?1 ORDER BY next_attempt_at, id LIMIT 1",
+    /* ?1 id, ?2 now, ?3 lease expiry, ?4 owner. Changes the row only while it is still due, so
+     * of two mailers that chose the same message only one takes it. */
+    [STMT_MAIL_CLAIM] = "UPDATE mail_queue SET next_attempt_at = ?3, lease_owner = ?4 "
+                        "WHERE id = ?1 AND next_attempt_at IS NOT NULL AND next_attempt_at <= ?2",
+    [STMT_MAIL_BY_ID] = "SELECT id, recipient, subject, body_text, body_html, attempts FROM "
+                        "mail_queue WHERE id = ?1",
+    /* Once a message has gone (or been given up on) its bodies are cleared: they hold live
+     * single-use links, which must not stay at rest in the database. A delivery is a fact, so
+     * whoever holds the lease now, it is recorded (once: sent_at is only set when unset). */
+    [STMT_MAIL_SENT] = "UPDATE mail_queue SET sent_at = ?2, next_attempt_at = NULL, "
+                       "lease_owner = '', body_text = '', body_html = '' "
+                       "WHERE id = ?1 AND sent_at IS NULL",
+    /* ?4 owner: a failed attempt is recorded only by the lease's owner, so a mailer whose lease
+     * expired cannot push back a message another mailer has taken (or delivered) since. */
+    [STMT_MAIL_FAILED] = "UPDATE mail_queue SET attempts = attempts + 1, next_attempt_at = "
+                         "NULLIF(?2, 0), lease_owner = '', last_error = ?3, "
+                         "body_text = CASE WHEN ?2 = 0 THEN '' ELSE body_text END, "
+                         "body_html = CASE WHEN ?2 = 0 THEN '' ELSE body_html END "
+                         "WHERE id = ?1 AND lease_owner = ?4 AND sent_at IS NULL",
+    /* Messages not yet delivered nor given up (leased ones too): a count over the partial
+     * index mail_queue_due, never the rows. */
+    [STMT_MAIL_WAITING] = "SELECT count(*) FROM mail_queue WHERE next_attempt_at IS NOT NULL",
+    /* Paywall. The upserts name a partial unique index as their conflict target together with
+     * its WHERE clause, as SQLite (and PostgreSQL) require for a partial index. */
+    [STMT_PLAN_UPSERT] =
+        "INSERT INTO plans (slug, name, description, benefits, period, price_cents, currency, "
+        "position, stripe_price_id, active) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
+        "ON CONFLICT (slug) DO UPDATE SET name = excluded.name, "
+        "description = excluded.description, benefits = excluded.benefits, "
+        "period = excluded.period, price_cents = excluded.price_cents, "
+        "currency = excluded.currency, position = excluded.position, "
+        "stripe_price_id = excluded.stripe_price_id, active = excluded.active",
+    [STMT_PLANS] = "SELECT " PLAN_COLUMNS("p") " FROM plans p WHERE p.active = 1 OR ?1 "
+                                               "ORDER BY p.position, p.id",
+    [STMT_PLAN_BY_SLUG] = "SELECT " PLAN_COLUMNS("p") " FROM plans p WHERE p.slug = ?1",
+    [STMT_PLAN_DELETE] = "DELETE FROM plans WHERE slug = ?1",
+    [STMT_SUBSCRIPTION_GRANT] =
+        "INSERT INTO subscriptions (user_id, plan_slug, status, current_period_end, source, "
+        "created_at, updated_at) VALUES (?1, ?2, 'active', ?3, 'admin', ?4, ?4) "
+        "ON CONFLICT (user_id) WHERE source = 'admin' DO UPDATE SET "
+        "plan_slug = excluded.plan_slug, status = 'active', "
+        "current_period_end = excluded.current_period_end, updated_at = excluded.updated_at",
+    [STMT_SUBSCRIPTION_REVOKE] = "UPDATE subscriptions SET status = 'canceled', updated_at = ?2 "
+                                 "WHERE user_id = ?1 AND source = 'admin' AND status <> 'canceled'",
+    [STMT_SUBSCRIPTION_CURRENT] =
+        "SELECT " SUBSCRIPTION_COLUMNS("s") " FROM subscriptions s WHERE s.user_id = ?1 "
+                                            "ORDER BY " SUBSCRIPTION_RUNNING " DESC, "
+                                            "CASE WHEN " SUBSCRIPTION_RUNNING
+                                            " THEN s.current_period_end ELSE 0 END DESC, "
+                                            "s.updated_at DESC, s.id DESC LIMIT 1",
+    /* STRIPE_UPSERT_SQL (above) says what each parameter is and how events are ordered. */
+    [STMT_SUBSCRIPTION_STRIPE_UPSERT] = STRIPE_UPSERT_SQL,
+    [STMT_SUBSCRIPTION_BY_CUSTOMER] = "SELECT " SUBSCRIPTION_COLUMNS(
+        "s") " FROM subscriptions s "
+             "WHERE s.stripe_customer_id = ?1 AND ?1 <> '' "
+             "ORDER BY s.status = 'active' DESC, s.updated_at DESC, s.id DESC LIMIT 1",
+    [STMT_ORG_UPSERT] = "INSERT INTO organisations (slug, name, ends_at, created_at) "
+                        "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (slug) DO UPDATE SET "
+                        "name = excluded.name, ends_at = excluded.ends_at",
+    [STMT_ORG_ID] = "SELECT id FROM organisations WHERE slug = ?1",
+    /* Inserts nothing for an unknown organisation: the store reports STORE_NOT_FOUND. */
+    [STMT_ORG_ADD_RANGE] = "INSERT INTO organisation_ranges (organisation_id, cidr) "
+                           "SELECT id, ?2 FROM organisations WHERE slug = ?1",
+    [STMT_ORG_REMOVE_RANGE] = "DELETE FROM organisation_ranges WHERE cidr = ?2 AND "
+                              "organisation_id = (SELECT id FROM organisations WHERE slug = ?1)",
+    [STMT_ORGS] = "SELECT " ORGANISATION_COLUMNS("o") " FROM organisations o ORDER BY o.slug",
+    [STMT_ORG_RANGES] = "SELECT " ORGANISATION_COLUMNS(
+        "o") ", r.cidr FROM organisation_ranges r "
+             "JOIN organisations o ON o.id = r.organisation_id ORDER BY o.slug, r.cidr, r.id",
+    [STMT_ORG_DELETE] = "DELETE FROM organisations WHERE slug = ?1",
+    [STMT_METER_COUNT] = "SELECT count(*) FROM meter_reads WHERE user_id = ?1 AND read_at >= ?2",
+    [STMT_METER_READ_AT] = "SELECT read_at FROM meter_reads WHERE user_id = ?1 AND article_id = ?2",
+    /* ?3 since, ?4 now: a read inside the period keeps its time, an older one restarts at now. */
+    [STMT_METER_RECORD] = "INSERT INTO meter_reads (user_id, article_id, read_at) "
+                          "VALUES (?1, ?2, ?4) ON CONFLICT (user_id, article_id) DO UPDATE SET "
+                          "read_at = excluded.read_at WHERE meter_reads.read_at < ?3",
+    [STMT_METER_PURGE] = "DELETE FROM meter_reads WHERE read_at < ?1",
+    /* ?1 user, ?2 article, ?3 since: when the article was counted (NULL: never) and how many
+     * reads the period holds, from one snapshot (store_meter_take). */
+    [STMT_METER_STATE] =
+        "SELECT (SELECT read_at FROM meter_reads WHERE user_id = ?1 AND article_id = ?2), "
+        "(SELECT count(*) FROM meter_reads WHERE user_id = ?1 AND read_at >= ?3)",
+    [STMT_STRIPE_EVENT_INSERT] =
+        "INSERT INTO stripe_events (id, type, received_at) VALUES (?1, ?2, ?3)",
+    [STMT_STRIPE_EVENT_DELETE] = "DELETE FROM stripe_events WHERE id = ?1",
+    [STMT_PUBLICATION_SET_DEFAULT_ACCESS] =
+        "UPDATE publications SET default_access = ?2 WHERE slug = ?1",
+    [STMT_SECTION_SET_DEFAULT_ACCESS] = "UPDATE sections SET default_access = ?2 WHERE slug = ?1",
+    [STMT_PAYWALL_VERSION] = "SELECT value FROM meta WHERE key = 'paywall_version'",
+    /* Advertising. created_at is kept when a campaign is updated. */
+    [STMT_CAMPAIGN_UPSERT] =
+        "INSERT INTO campaigns (slug, name, starts_at, ends_at, weight, publication_slug, "
+        "section_slug, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+        "ON CONFLICT (slug) DO UPDATE SET name = excluded.name, starts_at = excluded.starts_at, "
+        "ends_at = excluded.ends_at, weight = excluded.weight, "
+        "publication_slug = excluded.publication_slug, section_slug = excluded.section_slug",
+    [STMT_CAMPAIGN_ID] = "SELECT id FROM campaigns WHERE slug = ?1",
+    [STMT_CAMPAIGN_BY_SLUG] = "SELECT " CAMPAIGN_COLUMNS("c") " FROM campaigns c WHERE c.slug = ?1",
+    [STMT_CAMPAIGNS] =
+        "SELECT " CAMPAIGN_COLUMNS("c") " FROM campaigns c ORDER BY c.starts_at, c.slug",
+    [STMT_CAMPAIGN_DELETE] = "DELETE FROM campaigns WHERE slug = ?1",
+    /* Inserts nothing for an unknown campaign: the store reports STORE_NOT_FOUND. */
+    [STMT_CREATIVE_INSERT] =
+        "INSERT INTO creatives (campaign_id, placement, kind, image_path, image_type, width, "
+        "height, alt, click_url, html, created_at) "
+        "SELECT id, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11 FROM campaigns WHERE slug = ?1 "
+        "RETURNING id",
+    [STMT_CREATIVE_BY_ID] = CREATIVE_SELECT "WHERE k.id = ?1",
+    [STMT_CREATIVES] = CREATIVE_SELECT "ORDER BY c.slug, k.id",
+    [STMT_CREATIVE_DELETE] = "DELETE FROM creatives WHERE id = ?1",
+    /* ?1 placement, ?2 publication slug, ?3 section slug, ?4 now. */
+    [STMT_CREATIVES_ELIGIBLE] =
+        CREATIVE_SELECT "WHERE k.placement = ?1 AND c.starts_at <= ?4 AND c.ends_at > ?4 "
+                        "AND (c.publication_slug = '' OR c.publication_slug = ?2) "
+                        "AND (c.section_slug = '' OR c.section_slug = ?3) ORDER BY c.id, k.id",
+    /* In DO UPDATE, a bare column is the stored row's: the counts add up. */
+    [STMT_AD_STATS_ADD] =
+        "INSERT INTO ad_stats (creative_id, day, impressions, clicks) VALUES (?1, ?2, ?3, ?4) "
+        "ON CONFLICT (creative_id, day) DO UPDATE SET "
+        "impressions = impressions + excluded.impressions, clicks = clicks + excluded.clicks",
+    [STMT_AD_REPORT] =
+        "SELECT s.day, c.slug, k.id, k.placement, s.impressions, s.clicks FROM ad_stats s "
+        "JOIN creatives k ON k.id = s.creative_id JOIN campaigns c ON c.id = k.campaign_id "
+        "WHERE (?1 = '' OR s.day >= ?1) AND (?2 = '' OR s.day <= ?2) "
+        "ORDER BY s.day, c.slug, k.id",
+    /* The import's slugs (store_import_slugs_begin makes the table). */
+    [STMT_IMPORT_SLUG_ADD] = "INSERT INTO temp.import_slugs (position, slug, path) "
+                             "VALUES (?1, ?2, ?3) ON CONFLICT (slug) DO NOTHING",
+    [STMT_IMPORT_SLUG_PATH] = "SELECT path FROM temp.import_slugs WHERE slug = ?1",
+    [STMT_IMPORT_SLUG_AT] = "SELECT slug FROM temp.import_slugs WHERE position = ?1",
+};
