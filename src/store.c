@@ -347,7 +347,7 @@ struct store *store_open(const char *path, char *err, size_t errlen)
 {
     struct store *st = xcalloc(1, sizeof *st);
     for (size_t i = 0; i < STMT_COUNT; i++)
-        st->sql[i].sql = store_statements[i];
+        st->sql[i] = (struct db_sql){store_statements[i], store_statements_pgsql[i]};
     char why[768];
     st->db = db_open(path, st->sql, STMT_COUNT, why, sizeof why);
     if (!st->db) {

@@ -148,7 +148,12 @@ out:
 
 int store_user_by_email(struct store *st, struct arena *a, const char *email, struct user *out)
 {
-    return user_lookup(st, a, STMT_USER_BY_EMAIL, email ? email : "", 0, out);
+    /* stored lower-cased: compared lower-cased (SQLite's NOCASE column would fold it anyway;
+     * PostgreSQL compares bytes) */
+    char *lower = lowercase_ascii(email ? email : "");
+    int rc = user_lookup(st, a, STMT_USER_BY_EMAIL, lower, 0, out);
+    free(lower);
+    return rc;
 }
 
 int store_user_by_id(struct store *st, struct arena *a, int64_t id, struct user *out)

@@ -229,8 +229,7 @@ int store_ad_stats_add(struct store *st, const struct ad_count *counts, size_t n
         store_bind_text(s, 2, counts[i].day);
         db_bind_int64(s, 3, counts[i].impressions);
         db_bind_int64(s, 4, counts[i].clicks);
-        /* A failed statement is undone alone (the transaction stays): a creative deleted since
-         * it was counted fails its foreign key, and its counts are dropped. */
+        /* A creative deleted since it was counted inserts nothing: its counts are dropped. */
         int step = store_step_write(c, s, 0, "adding ad counts");
         if (step != STORE_OK && step != STORE_NOT_FOUND)
             goto out;

@@ -225,20 +225,25 @@ out:
     return rc;
 }
 
-/* The import's slugs live in the temp schema, which SQLite keeps in a temporary file of its own
- * (this build's SQLITE_TEMP_STORE is 1: a file unless a PRAGMA says otherwise, and none does), so
- * a million rows cost disk, not memory. Statements on it are prepared on first use, after the
- * table exists; dropping it leaves them to be prepared again against the next one. */
+/* The import's slugs live in the connection's temporary schema, which SQLite keeps in a
+ * temporary file of its own (this build's SQLITE_TEMP_STORE is 1: a file unless a PRAGMA says
+ * otherwise, and none does), so a million rows cost disk, not memory; PostgreSQL keeps temporary
+ * tables in files too. The statements name it unqualified, which both resolve to the temporary
+ * schema first. They are prepared on first use, after the table exists; dropping it leaves them
+ * to be planned again against the next one. */
 int store_import_slugs_begin(struct store *st)
 {
     struct db_conn *c = store_conn(st, NULL, 0);
-    return c && store_exec(c,
-                           "DROP TABLE IF EXISTS temp.import_slugs; "
-                           "CREATE TEMP TABLE import_slugs (position INTEGER PRIMARY KEY, "
-                           "slug TEXT NOT NULL UNIQUE, path TEXT NOT NULL)",
-                           NULL, 0) == 0
-               ? STORE_OK
-               : STORE_ERROR;
+    if (!c)
+        return STORE_ERROR;
+    const char *sql = db_conn_kind(c) == DB_PGSQL
+                          ? "DROP TABLE IF EXISTS pg_temp.import_slugs; "
+                            "CREATE TEMP TABLE import_slugs (position BIGINT PRIMARY KEY, "
+                            "slug TEXT COLLATE \"C\" NOT NULL UNIQUE, path TEXT NOT NULL)"
+                          : "DROP TABLE IF EXISTS temp.import_slugs; "
+                            "CREATE TEMP TABLE import_slugs (position INTEGER PRIMARY KEY, "
+                            "slug TEXT NOT NULL UNIQUE, path TEXT NOT NULL)";
+    return store_exec(c, sql, NULL, 0) == 0 ? STORE_OK : STORE_ERROR;
 }
 
 int store_import_slug_add(struct store *st, struct arena *a, int64_t position, const char *slug,
@@ -295,7 +300,10 @@ void store_import_slugs_end(struct store *st)
 {
     struct db_conn *c = store_conn(st, NULL, 0);
     if (c)
-        store_exec(c, "DROP TABLE IF EXISTS temp.import_slugs", NULL, 0);
+        store_exec(c,
+                   db_conn_kind(c) == DB_PGSQL ? "DROP TABLE IF EXISTS pg_temp.import_slugs"
+                                               : "DROP TABLE IF EXISTS temp.import_slugs",
+                   NULL, 0);
 }
 
 int store_publication_by_slug(struct store *st, struct arena *a, const char *slug,
@@ -394,10 +402,13 @@ int store_articles_latest(struct store *st, struct arena *a, const struct articl
                                                            : STMT_LATEST;
     if (!c || !(s = store_stmt(c, id, NULL, 0)))
         goto out;
-    db_bind_int64(s, 1, q->publication_id);
-    db_bind_int64(s, 2, q->section_id);
-    db_bind_int64(s, 3, limit);
-    db_bind_int64(s, 4, q->offset > 0 ? q->offset : 0);
+    int next = 1; /* the filter's ids, then the limit and the offset */
+    if (q->publication_id)
+        db_bind_int64(s, next++, q->publication_id);
+    if (q->section_id)
+        db_bind_int64(s, next++, q->section_id);
+    db_bind_int64(s, next++, limit);
+    db_bind_int64(s, next, q->offset > 0 ? q->offset : 0);
     rc = store_read_rows(c, s, a, sizeof **out, article_row, "listing articles", (void **)out, n);
 out:
     db_reset(s);

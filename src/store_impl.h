@@ -34,7 +34,10 @@
 #define SECTION_COLUMNS(T) T ".id, " T ".slug, " T ".name, " T ".position, " T ".default_access"
 #define SECTION_NCOLUMNS 5
 #define ARTICLE_NCOLUMNS 10 /* before the joined publication and section */
-#define LATEST_ORDER " ORDER BY a.published_at DESC, a.id DESC LIMIT ?3 OFFSET ?4"
+/* The latest-article lists' order, with their limit and offset as parameters LIMIT and OFFSET
+ * (numbered after the filter's: PostgreSQL needs every number up to the highest used). */
+#define LATEST_ORDER(LIMIT, OFFSET)                                                                \
+    " ORDER BY a.published_at DESC, a.id DESC LIMIT " LIMIT " OFFSET " OFFSET
 #define USER_COLUMNS(T)                                                                            \
     T ".id, " T ".email, " T ".display_name, " T ".password_hash, " T ".role, " T                  \
       ".email_verified_at, " T ".created_at"
@@ -44,6 +47,19 @@
 #define EMAIL_HELD(ADDRESS, NOW)                                                                   \
     "SELECT 1 FROM tokens WHERE kind = 'email_undo' AND used_at IS NULL AND payload = " ADDRESS    \
     " COLLATE NOCASE AND expires_at > " NOW
+/* The same on PostgreSQL, which has no NOCASE: the addresses are stored lower-cased (a CHECK
+ * there says so) and compared lower-cased, as the store always passes them. */
+#define EMAIL_HELD_PG(ADDRESS, NOW)                                                                \
+    "SELECT 1 FROM tokens WHERE kind = 'email_undo' AND used_at IS NULL AND payload = " ADDRESS    \
+    " AND expires_at > " NOW
+/* The user insert and address change, each refused while an undo link holds the address, with
+ * HELD one of the two above. */
+#define USER_INSERT(HELD)                                                                          \
+    "INSERT INTO users (email, display_name, password_hash, role, created_at, updated_at) "        \
+    "SELECT ?1, ?2, ?3, ?4, ?5, ?5 WHERE NOT EXISTS (" HELD("?1", "?5") ") RETURNING id"
+#define USER_SET_EMAIL(HELD)                                                                       \
+    "UPDATE users SET email = ?2, email_verified_at = ?3, updated_at = ?4 "                        \
+    "WHERE id = ?1 AND NOT EXISTS (" HELD("?2", "?4") " AND user_id <> ?1)"
 #define SESSION_COLUMNS(T)                                                                         \
     T ".id, " T ".user_id, " T ".created_at, " T ".last_seen_at, " T ".expires_at, " T             \
       ".user_agent, " T ".ip"
@@ -83,7 +99,7 @@
 #define STRIPE_UPSERT_SQL                                                                          \
     "INSERT INTO subscriptions (user_id, plan_slug, status, current_period_end, "                  \
     "stripe_customer_id, stripe_subscription_id, source, created_at, updated_at, "                 \
-    "stripe_event_at) VALUES (NULLIF(?3, 0), ?4, ?5, ?6, ?2, ?1, 'stripe', ?7, ?7, ?8) "           \
+    "stripe_event_at) VALUES (NULLIF(CAST(?3 AS BIGINT), 0), ?4, ?5, ?6, ?2, ?1, 'stripe', ?7, ?7, ?8) "           \
     "ON CONFLICT (stripe_subscription_id) WHERE stripe_subscription_id <> '' DO UPDATE SET "      \
     "user_id = CASE WHEN " STRIPE_NEWER " THEN COALESCE(excluded.user_id, "                        \
     "subscriptions.user_id) ELSE COALESCE(subscriptions.user_id, excluded.user_id) END, "          \
@@ -93,7 +109,8 @@
     "current_period_end = " STRIPE_IF_NEWER("current_period_end") ", "                             \
     "updated_at = " STRIPE_IF_NEWER("updated_at") ", "                                             \
     "stripe_event_at = " STRIPE_IF_NEWER("stripe_event_at") " "                                    \
-    "RETURNING stripe_event_at = ?8 AND status = ?5 AND current_period_end = ?6"
+    "RETURNING CASE WHEN stripe_event_at = ?8 AND status = ?5 AND current_period_end = ?6 "         \
+    "THEN 1 ELSE 0 END"
 /* An active subscription still running at ?2: what store_subscription_current prefers. */
 #define SUBSCRIPTION_RUNNING "(s.status = 'active' AND s.current_period_end > ?2)"
 #define CAMPAIGN_COLUMNS(T)                                                                        \
@@ -211,8 +228,10 @@ enum statement {
     STMT_COUNT
 };
 
-/* The SQL of each statement, indexed by enum statement (store_sql.c). */
+/* The SQL of each statement, indexed by enum statement (store_sql.c), and, for the few that
+ * PostgreSQL must run differently, its own text (NULL for the rest). */
 extern const char *const store_statements[STMT_COUNT];
+extern const char *const store_statements_pgsql[STMT_COUNT];
 
 struct store {
     struct db *db;

@@ -4,15 +4,16 @@
  */
 #include "store_impl.h"
 
-/* Indexed by enum statement. The latest-article statements all take ?1 publication id, ?2
- * section id, ?3 limit, ?4 offset (each uses what it needs), one per filter so that each can use
- * its own index. */
+/* Indexed by enum statement. The latest-article statements take the ids they filter by
+ * (publication, then section), then the limit and the offset, one statement per filter so that
+ * each can use its own index. */
 const char *const store_statements[STMT_COUNT] = {
     /* SQLite only: after a migration, a row whose foreign key points nowhere */
     [STMT_FOREIGN_KEY_CHECK] = "PRAGMA foreign_key_check",
     [STMT_CHANGE_SEQ] = "SELECT value FROM meta WHERE key = 'change_seq'",
     [STMT_CHANGES_SINCE] = "SELECT tag, seq FROM changes WHERE seq > ?1 ORDER BY seq LIMIT ?2",
-    [STMT_ANY_PUBLICATION] = "SELECT EXISTS (SELECT 1 FROM publications)",
+    [STMT_ANY_PUBLICATION] =
+        "SELECT CASE WHEN EXISTS (SELECT 1 FROM publications) THEN 1 ELSE 0 END",
     [STMT_PUBLICATION_UPSERT] =
         "INSERT INTO publications (slug, name, description, producer, partner, partner_short, "
         "partner_url, partner_description, is_host) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
@@ -44,32 +45,28 @@ const char *const store_statements[STMT_COUNT] = {
     [STMT_SECTIONS] = "SELECT " SECTION_COLUMNS("s") " FROM sections s ORDER BY s.position, s.id",
     [STMT_ARTICLE_BY_SLUG] = ARTICLE_SELECT("a.body_html, a.body_markdown") "WHERE a.slug = ?1",
     [STMT_ARTICLE_META] = "SELECT id, access FROM articles WHERE slug = ?1",
-    [STMT_LATEST] = ARTICLE_SELECT("'', ''") LATEST_ORDER,
-    [STMT_LATEST_PUBLICATION] = ARTICLE_SELECT("'', ''") "WHERE a.publication_id = ?1" LATEST_ORDER,
-    [STMT_LATEST_SECTION] = ARTICLE_SELECT("'', ''") "WHERE a.section_id = ?2" LATEST_ORDER,
-    [STMT_LATEST_PUBLICATION_SECTION] =
-        ARTICLE_SELECT("'', ''") "WHERE a.publication_id = ?1 AND a.section_id = ?2" LATEST_ORDER,
+    [STMT_LATEST] = ARTICLE_SELECT("'', ''") LATEST_ORDER("?1", "?2"),
+    [STMT_LATEST_PUBLICATION] =
+        ARTICLE_SELECT("'', ''") "WHERE a.publication_id = ?1" LATEST_ORDER("?2", "?3"),
+    [STMT_LATEST_SECTION] =
+        ARTICLE_SELECT("'', ''") "WHERE a.section_id = ?1" LATEST_ORDER("?2", "?3"),
+    [STMT_LATEST_PUBLICATION_SECTION] = ARTICLE_SELECT(
+        "'', ''") "WHERE a.publication_id = ?1 AND a.section_id = ?2" LATEST_ORDER("?3", "?4"),
     /* Keyset paging (store_articles_page): the row value compares (published_at, id) as one
      * key, in the order of the articles_latest index, which the search starts from. */
     [STMT_ARTICLES_PAGE] = ARTICLE_SELECT("'', ''") "WHERE (a.published_at, a.id) < (?1, ?2) "
                                                     "ORDER BY a.published_at DESC, a.id DESC "
                                                     "LIMIT ?3",
     [STMT_ARTICLES_COUNT] = "SELECT count(*) FROM articles",
-    /* Accounts. users.email is COLLATE NOCASE, so `email = ?1` compares without case and uses
-     * the UNIQUE index. */
-    [STMT_USER_INSERT] = "INSERT INTO users (email, display_name, password_hash, role, created_at, "
-                         "updated_at) SELECT ?1, ?2, ?3, ?4, ?5, ?5 WHERE NOT EXISTS (" EMAIL_HELD(
-                             "?1", "?5") ") "
-                                         "RETURNING id",
+    /* Accounts. Addresses are stored and looked up lower-cased (store_accounts.c); on SQLite
+     * users.email is also COLLATE NOCASE, whose UNIQUE index `email = ?1` uses. */
+    [STMT_USER_INSERT] = USER_INSERT(EMAIL_HELD),
     [STMT_USER_BY_EMAIL] = "SELECT " USER_COLUMNS("u") " FROM users u WHERE u.email = ?1",
     [STMT_USER_BY_ID] = "SELECT " USER_COLUMNS("u") " FROM users u WHERE u.id = ?1",
     [STMT_USERS] = "SELECT u.id, u.email, u.display_name, '', u.role, u.email_verified_at, "
                    "u.created_at FROM users u ORDER BY u.id",
     [STMT_USER_SET_NAME] = "UPDATE users SET display_name = ?2, updated_at = ?3 WHERE id = ?1",
-    [STMT_USER_SET_EMAIL] =
-        "UPDATE users SET email = ?2, email_verified_at = ?3, updated_at = ?4 "
-        "WHERE id = ?1 AND NOT EXISTS (" EMAIL_HELD("?2", "?4") " AND "
-                                                                "user_id <> ?1)",
+    [STMT_USER_SET_EMAIL] = USER_SET_EMAIL(EMAIL_HELD),
     [STMT_USER_SET_PASSWORD_HASH] =
         "UPDATE users SET password_hash = ?2, updated_at = ?3 WHERE id = ?1",
     [STMT_USER_SET_ROLE] = "UPDATE users SET role = ?2, updated_at = ?3 WHERE id = ?1",
@@ -89,8 +86,10 @@ const char *const store_statements[STMT_COUNT] = {
     [STMT_SESSIONS_PURGE] = "DELETE FROM sessions WHERE expires_at <= ?1",
     [STMT_TOKEN_INSERT] = "INSERT INTO tokens (user_id, kind, token_hash, payload, created_at, "
                           "expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    [STMT_TOKEN_FIND] = "SELECT id, user_id, payload, expires_at, used_at IS NOT NULL FROM tokens "
-                        "WHERE token_hash = ?1 AND kind = ?2",
+    [STMT_TOKEN_FIND] =
+        "SELECT id, user_id, payload, expires_at, CASE WHEN used_at IS NULL THEN 0 ELSE 1 END "
+        "FROM tokens "
+        "WHERE token_hash = ?1 AND kind = ?2",
     [STMT_TOKEN_USE] = "UPDATE tokens SET used_at = ?2 WHERE id = ?1 AND used_at IS NULL",
     [STMT_TOKENS_DELETE_FOR_USER] =
         "DELETE FROM tokens WHERE user_id = ?1 AND (?2 = '' OR kind = ?2) AND used_at IS NULL",
@@ -122,7 +121,7 @@ const char *const store_statements[STMT_COUNT] = {
     /* ?4 owner: a failed attempt is recorded only by the lease's owner, so a mailer whose lease
      * expired cannot push back a message another mailer has taken (or delivered) since. */
     [STMT_MAIL_FAILED] = "UPDATE mail_queue SET attempts = attempts + 1, next_attempt_at = "
-                         "NULLIF(?2, 0), lease_owner = '', last_error = ?3, "
+                         "NULLIF(CAST(?2 AS BIGINT), 0), lease_owner = '', last_error = ?3, "
                          "body_text = CASE WHEN ?2 = 0 THEN '' ELSE body_text END, "
                          "body_html = CASE WHEN ?2 = 0 THEN '' ELSE body_html END "
                          "WHERE id = ?1 AND lease_owner = ?4 AND sent_at IS NULL",
@@ -139,8 +138,9 @@ const char *const store_statements[STMT_COUNT] = {
         "period = excluded.period, price_cents = excluded.price_cents, "
         "currency = excluded.currency, position = excluded.position, "
         "stripe_price_id = excluded.stripe_price_id, active = excluded.active",
-    [STMT_PLANS] = "SELECT " PLAN_COLUMNS("p") " FROM plans p WHERE p.active = 1 OR ?1 "
-                                               "ORDER BY p.position, p.id",
+    [STMT_PLANS] =
+        "SELECT " PLAN_COLUMNS("p") " FROM plans p WHERE p.active = 1 OR CAST(?1 AS BIGINT) = 1 "
+                                    "ORDER BY p.position, p.id",
     [STMT_PLAN_BY_SLUG] = "SELECT " PLAN_COLUMNS("p") " FROM plans p WHERE p.slug = ?1",
     [STMT_PLAN_DELETE] = "DELETE FROM plans WHERE slug = ?1",
     [STMT_SUBSCRIPTION_GRANT] =
@@ -222,19 +222,28 @@ const char *const store_statements[STMT_COUNT] = {
         CREATIVE_SELECT "WHERE k.placement = ?1 AND c.starts_at <= ?4 AND c.ends_at > ?4 "
                         "AND (c.publication_slug = '' OR c.publication_slug = ?2) "
                         "AND (c.section_slug = '' OR c.section_slug = ?3) ORDER BY c.id, k.id",
-    /* In DO UPDATE, a bare column is the stored row's: the counts add up. */
+    /* The counts add up; a creative deleted since it was counted inserts nothing (on PostgreSQL a
+     * failed statement would abort the flush's whole transaction). */
     [STMT_AD_STATS_ADD] =
-        "INSERT INTO ad_stats (creative_id, day, impressions, clicks) VALUES (?1, ?2, ?3, ?4) "
+        "INSERT INTO ad_stats (creative_id, day, impressions, clicks) SELECT ?1, ?2, ?3, ?4 "
+        "WHERE EXISTS (SELECT 1 FROM creatives WHERE id = ?1) "
         "ON CONFLICT (creative_id, day) DO UPDATE SET "
-        "impressions = impressions + excluded.impressions, clicks = clicks + excluded.clicks",
+        "impressions = ad_stats.impressions + excluded.impressions, "
+        "clicks = ad_stats.clicks + excluded.clicks",
     [STMT_AD_REPORT] =
         "SELECT s.day, c.slug, k.id, k.placement, s.impressions, s.clicks FROM ad_stats s "
         "JOIN creatives k ON k.id = s.creative_id JOIN campaigns c ON c.id = k.campaign_id "
         "WHERE (?1 = '' OR s.day >= ?1) AND (?2 = '' OR s.day <= ?2) "
         "ORDER BY s.day, c.slug, k.id",
     /* The import's slugs (store_import_slugs_begin makes the table). */
-    [STMT_IMPORT_SLUG_ADD] = "INSERT INTO temp.import_slugs (position, slug, path) "
+    [STMT_IMPORT_SLUG_ADD] = "INSERT INTO import_slugs (position, slug, path) "
                              "VALUES (?1, ?2, ?3) ON CONFLICT (slug) DO NOTHING",
-    [STMT_IMPORT_SLUG_PATH] = "SELECT path FROM temp.import_slugs WHERE slug = ?1",
-    [STMT_IMPORT_SLUG_AT] = "SELECT slug FROM temp.import_slugs WHERE position = ?1",
+    [STMT_IMPORT_SLUG_PATH] = "SELECT path FROM import_slugs WHERE slug = ?1",
+    [STMT_IMPORT_SLUG_AT] = "SELECT slug FROM import_slugs WHERE position = ?1",
+};
+
+/* PostgreSQL's own text where the two differ (db.h: struct db_sql). */
+const char *const store_statements_pgsql[STMT_COUNT] = {
+    [STMT_USER_INSERT] = USER_INSERT(EMAIL_HELD_PG),
+    [STMT_USER_SET_EMAIL] = USER_SET_EMAIL(EMAIL_HELD_PG),
 };
