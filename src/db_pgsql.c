@@ -12,9 +12,13 @@
  * rows; reset frees it. A result is held whole, which suits the store's statements, whose lists
  * are limited (LIMIT ?N); a statement reading a whole table would want libpq's single-row mode.
  *
+ * Blobs (bytea) travel in bytea's text form, "\x" and two hex digits a byte, both ways:
+ * bytea_output = 'hex' is set per connection, and a row's blob is decoded when first read.
+ *
  * Settings per connection: client_min_messages = warning and a notice processor that drops
  * what still comes (the driver never prints), TimeZone = 'UTC' (times are unix seconds computed
- * in C, but a server's now() or a timestamp cast must not depend on the server's zone), and
+ * in C, but a server's now() or a timestamp cast must not depend on the server's zone),
+ * bytea_output = 'hex' (above), and
  * lock_timeout and statement_timeout from db_thread_wait, so a statement waits for a lock or
  * runs no longer than its thread allows.
  *
@@ -31,7 +35,9 @@
 #include "util.h"
 
 #define MAX_PARAMS 65535 /* the protocol's limit on a statement's parameters */
-#define BOOL_OID 16 /* pg_type's oid of boolean, fixed in the catalog; not in libpq's headers */
+/* pg_type's oids of boolean and bytea: fixed in the catalog, but not in libpq's headers. */
+#define BOOL_OID 16
+#define BYTEA_OID 17
 
 /* Defaults for a thread that never called db_thread_wait: as long as SQLite's busy timeout for a
  * lock, and a bound on a runaway statement that still lets a migration's largest one finish. */
@@ -51,11 +57,13 @@ struct pg_conn {
 
 struct pg_stmt {
     struct db_stmt base;
-    char name[24];    /* the server's name for it on its connection: "s<id>" */
-    int nparams;      /* the highest ?N in its SQL */
-    char **values;    /* nparams values as text, owned; NULL is SQL NULL (so is unbound) */
-    PGresult *result; /* the current run's rows: NULL until the first step after a reset */
-    int row;          /* the current row in result, -1 before the first */
+    char name[24];         /* the server's name for it on its connection: "s<id>" */
+    int nparams;           /* the highest ?N in its SQL */
+    char **values;         /* nparams values as text, owned; NULL is SQL NULL (so is unbound) */
+    PGresult *result;      /* the current run's rows: NULL until the first step after a reset */
+    int row;               /* the current row in result, -1 before the first */
+    unsigned char **blobs; /* the current row's bytea columns as read, owned; NULL: none yet */
+    int nblobs;            /* the length of blobs: result's columns */
 };
 
 /* SQLSTATEs and the classes of error they fall into; an entry of two characters stands for its
@@ -160,6 +168,7 @@ static int apply_settings(struct pg_conn *c, int wait_ms)
 {
     static const char sql[] = "SELECT set_config('client_min_messages', 'warning', false), "
                               "set_config('TimeZone', 'UTC', false), "
+                              "set_config('bytea_output', 'hex', false), "
                               "set_config('lock_timeout', $1, false), "
                               "set_config('statement_timeout', $2, false)";
     char ms[16];
@@ -182,20 +191,18 @@ static void pg_disconnect(struct db_conn *conn)
     free(c);
 }
 
-/* Writes into err why pg could not connect to db. libpq's messages about a malformed URL quote
- * the part at fault, which may be the password ("invalid percent-encoded token"), so for a URL
- * libpq cannot parse only the target as shown is given. */
+/* Writes into err why pg could not connect to db (db.c puts the target as shown before it).
+ * libpq's messages about a malformed URL quote the part at fault, which may be the password
+ * ("invalid percent-encoded token"), so for a URL libpq cannot parse they are not given. */
 static void connect_error(const struct db *db, PGconn *pg, char *err, size_t errlen)
 {
     PQconninfoOption *options = PQconninfoParse(db->target, NULL);
-    char msg[512];
     if (!options) {
-        snprintf(err, errlen, "%s: not a valid connection URL", db->target_shown);
+        snprintf(err, errlen, "not a valid connection URL");
         return;
     }
     PQconninfoFree(options);
-    one_line(msg, sizeof msg, PQerrorMessage(pg));
-    snprintf(err, errlen, "%s: %s", db->target_shown, msg);
+    one_line(err, errlen, PQerrorMessage(pg));
 }
 
 static struct db_conn *pg_connect(struct db *db, int wait_ms, char *err, size_t errlen)
@@ -205,7 +212,7 @@ static struct db_conn *pg_connect(struct db *db, int wait_ms, char *err, size_t 
     c->base.db = db;
     c->pg = PQconnectdb(db->target);
     if (!c->pg) {
-        snprintf(err, errlen, "%s: out of memory", db->target_shown);
+        snprintf(err, errlen, "out of memory");
         free(c);
         return NULL;
     }
@@ -215,7 +222,7 @@ static struct db_conn *pg_connect(struct db *db, int wait_ms, char *err, size_t 
         goto fail;
     }
     if (apply_settings(c, wait_ms) != 0) {
-        snprintf(err, errlen, "%s: %s", db->target_shown, c->base.errmsg);
+        snprintf(err, errlen, "%s", c->base.errmsg);
         goto fail;
     }
     return &c->base;
@@ -297,11 +304,22 @@ static int rewrite_parameters(char *sql, int *nparams, const char **bad)
     return 0;
 }
 
+/* Frees the blobs read from s's current row. */
+static void drop_blobs(struct pg_stmt *s)
+{
+    for (int i = 0; i < s->nblobs; i++)
+        free(s->blobs[i]);
+    free(s->blobs);
+    s->blobs = NULL;
+    s->nblobs = 0;
+}
+
 /* The server's prepared statement is not deallocated here: db.c finalizes a connection's
  * statements only when it closes the connection, which ends them all. */
 static void pg_finalize(struct db_stmt *stmt)
 {
     struct pg_stmt *s = (struct pg_stmt *)stmt;
+    drop_blobs(s);
     for (int i = 0; i < s->nparams; i++)
         free(s->values[i]);
     free(s->values);
@@ -379,6 +397,24 @@ static int pg_bind_null(struct db_stmt *s, int index)
     return bind_value((struct pg_stmt *)s, index, NULL);
 }
 
+/* The blob in bytea's text form, which the server reads as bytea where the parameter is one
+ * (a bytea column's value, or a ?N cast to bytea). */
+static int pg_bind_blob(struct db_stmt *s, int index, const void *data, size_t len)
+{
+    static const char digits[] = "0123456789abcdef";
+    const unsigned char *bytes = data;
+    char *text = xmalloc(2 + 2 * len + 1);
+    char *out = text;
+    *out++ = '\\';
+    *out++ = 'x';
+    for (size_t i = 0; i < len; i++) {
+        *out++ = digits[bytes[i] >> 4];
+        *out++ = digits[bytes[i] & 15];
+    }
+    *out = '\0';
+    return bind_value((struct pg_stmt *)s, index, text);
+}
+
 /* Sets c->changes from r when r ends an INSERT, UPDATE or DELETE (with or without RETURNING);
  * other statements leave it, as SQLite's changes() does. */
 static void note_changes(struct pg_conn *c, PGresult *r)
@@ -414,6 +450,7 @@ static int execute(struct pg_stmt *s)
 static int pg_step(struct db_stmt *stmt)
 {
     struct pg_stmt *s = (struct pg_stmt *)stmt;
+    drop_blobs(s);
     if (!s->result && execute(s) != 0)
         return DB_FAIL;
     if (s->row + 1 >= PQntuples(s->result)) {
@@ -462,9 +499,59 @@ static int64_t pg_column_int64(struct db_stmt *stmt, int col)
     return strtoll(text, NULL, 10);
 }
 
+/* The value of hex digit c, or -1. */
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+/* bytea's text form, "\x" then two hex digits a byte, decoded into a new buffer of
+ * (textlen - 2) / 2 bytes; NULL if text is not of that form. */
+static unsigned char *decode_bytea(const char *text, size_t textlen)
+{
+    if (textlen < 2 || text[0] != '\\' || text[1] != 'x' || textlen % 2 != 0)
+        return NULL;
+    unsigned char *bytes = xmalloc((textlen - 2) / 2);
+    for (size_t i = 2; i < textlen; i += 2) {
+        int high = hex_value(text[i]), low = hex_value(text[i + 1]);
+        if (high < 0 || low < 0) {
+            free(bytes);
+            return NULL;
+        }
+        bytes[i / 2 - 1] = (unsigned char)(high << 4 | low);
+    }
+    return bytes;
+}
+
+/* A bytea column decoded, once per row: it is kept (s->blobs) until the next step or reset. Any
+ * other column gives its text form's bytes, as SQLite gives a text column's. NULL, with *len 0,
+ * for SQL NULL. */
+static const void *pg_column_blob(struct db_stmt *stmt, int col, size_t *len)
+{
+    struct pg_stmt *s = (struct pg_stmt *)stmt;
+    const char *text = pg_column_text(stmt, col);
+    size_t textlen = pg_column_bytes(stmt, col);
+    *len = textlen;
+    if (!text || PQftype(s->result, col) != BYTEA_OID)
+        return text;
+    if (!s->blobs) {
+        s->nblobs = PQnfields(s->result);
+        s->blobs = xcalloc((size_t)s->nblobs, sizeof *s->blobs);
+    }
+    if (!s->blobs[col])
+        s->blobs[col] = decode_bytea(text, textlen);
+    *len = s->blobs[col] ? (textlen - 2) / 2 : 0;
+    return s->blobs[col];
+}
+
 static void pg_reset(struct db_stmt *stmt)
 {
     struct pg_stmt *s = (struct pg_stmt *)stmt;
+    drop_blobs(s);
     PQclear(s->result);
     s->result = NULL;
     s->row = -1;
@@ -504,7 +591,8 @@ static int pg_commit(struct db_conn *conn, int depth)
     PGresult *r = PQexec(c->pg, "COMMIT");
     int rc = check_result(c, r);
     if (rc == 0 && strcmp(PQcmdStatus(r), "ROLLBACK") == 0) {
-        db_set_error(conn, DB_ERR_OTHER,
+        /* The class is the failed statement's, still in conn, as db.c's db_commit keeps it. */
+        db_set_error(conn, conn->error != DB_ERR_NONE ? conn->error : DB_ERR_OTHER,
                      "the transaction was rolled back: a statement in it had failed");
         rc = -1;
     }
@@ -574,11 +662,13 @@ const struct db_driver db_pgsql_driver = {
     .bind_int64 = pg_bind_int64,
     .bind_text = pg_bind_text,
     .bind_null = pg_bind_null,
+    .bind_blob = pg_bind_blob,
     .step = pg_step,
     .column_int64 = pg_column_int64,
     .column_text = pg_column_text,
     .column_bytes = pg_column_bytes,
     .column_is_null = pg_column_is_null,
+    .column_blob = pg_column_blob,
     .reset = pg_reset,
     .exec = pg_exec,
     .begin = pg_begin,

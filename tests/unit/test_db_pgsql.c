@@ -103,18 +103,18 @@ static int run_with_int(struct db_conn *c, const char *sql, int64_t value)
     return rc;
 }
 
-/* Checks that connecting to target (shown as shown) fails with a message that starts with shown,
- * holds want, is one line, and holds no part of the password (each test's ends in "cret"). */
-static void check_connect_fails(const char *target, const char *shown, const char *want)
+/* Checks that connecting to target fails with a reason holding want, on one line, with no part
+ * of the password (each test's ends in "cret") nor the target (db.c puts that before it). */
+static void check_connect_fails(const char *target, const char *want)
 {
-    struct db bad = {.driver = pg, .target = (char *)target, .target_shown = (char *)shown};
+    struct db bad = {.driver = pg, .target = (char *)target, .target_shown = "(shown)"};
     char err[512] = "";
     CHECK(pg->connect(&bad, -1, err, sizeof err) == NULL);
     if (!strstr(err, want))
         fprintf(stderr, "    [%s] lacks [%s]\n", err, want);
-    CHECK(strstr(err, shown) == err);
     CHECK(strstr(err, want) != NULL);
     CHECK(strstr(err, "cret") == NULL);
+    CHECK(strstr(err, "postgresql://") == NULL);
     CHECK(strchr(err, '\n') == NULL);
 }
 
@@ -122,13 +122,10 @@ static void check_connect_fails(const char *target, const char *shown, const cha
  * would quote it. */
 static void test_connect_failure(void)
 {
-    check_connect_fails("postgresql://postgres:secret@127.0.0.1:1/postgres",
-                        "postgresql://postgres:***@127.0.0.1:1/postgres", "Connection refused");
+    check_connect_fails("postgresql://postgres:secret@127.0.0.1:1/postgres", "Connection refused");
     check_connect_fails("postgresql://postgres:se%zzcret@127.0.0.1:1/postgres",
-                        "postgresql://postgres:***@127.0.0.1:1/postgres",
                         "not a valid connection URL");
     check_connect_fails("postgresql://postgres:secret@127.0.0.1:1/postgres?sslmode=bogus",
-                        "postgresql://postgres:***@127.0.0.1:1/postgres?sslmode=bogus",
                         "invalid sslmode value");
 }
 
@@ -143,6 +140,7 @@ static void test_settings(void)
     CHECK_STR(query_text(c, "SELECT current_setting('TimeZone')", v, sizeof v), "UTC");
     CHECK_STR(query_text(c, "SELECT current_setting('client_min_messages')", v, sizeof v),
               "warning");
+    CHECK_STR(query_text(c, "SELECT current_setting('bytea_output')", v, sizeof v), "hex");
     CHECK_STR(query_text(c, "SELECT current_setting('lock_timeout')", v, sizeof v), "5s");
     CHECK_STR(query_text(c, "SELECT current_setting('statement_timeout')", v, sizeof v), "30s");
     pg->set_wait(c, 250);
@@ -272,6 +270,59 @@ static void test_booleans(void)
         CHECK_INT(pg->column_int64(s, 4), 1);
         pg->finalize(s);
     }
+    pg->disconnect(c);
+}
+
+/* Checks that column col of s's row is the blob want[0..len). */
+static void check_blob(struct db_stmt *s, int col, const void *want, size_t len)
+{
+    size_t got_len = 99;
+    const void *got = pg->column_blob(s, col, &got_len);
+    CHECK(got != NULL);
+    CHECK_INT(got_len, len);
+    CHECK(got && got_len == len && memcmp(got, want, len) == 0);
+}
+
+/* Blobs go into bytea and come back byte for byte (zeros, high bytes, the empty blob), several
+ * of a row at once; NULL reads as NULL, and a text column as its bytes. */
+static void test_blobs(void)
+{
+    static const unsigned char key[] = {0x00, 0xff, 0x5c, 0x78, 0x27, 0x00, 0x80, 0x01};
+    static const unsigned char other[] = {'\\', 'x', '4', '1'}; /* bytes, not hex to decode */
+    struct db_conn *c = open_conn();
+    size_t len = 99;
+    if (!c)
+        return;
+    CHECK_OK(c, pg->exec(c, "CREATE TABLE blobs (name TEXT PRIMARY KEY, value BYTEA, v2 BYTEA)"));
+    struct db_stmt *s = prep(c, "INSERT INTO blobs (name, value, v2) VALUES (?1, ?2, ?3) "
+                                "ON CONFLICT (name) DO NOTHING");
+    if (s) {
+        CHECK_OK(c, pg->bind_text(s, 1, "key"));
+        CHECK_OK(c, pg->bind_blob(s, 2, key, sizeof key));
+        CHECK_OK(c, pg->bind_blob(s, 3, other, sizeof other));
+        CHECK_INT(pg->step(s), DB_DONE);
+        pg->reset(s);
+        CHECK_OK(c, pg->bind_text(s, 1, "empty"));
+        CHECK_OK(c, pg->bind_blob(s, 2, "", 0));
+        CHECK_OK(c, pg->bind_null(s, 3));
+        CHECK_INT(pg->step(s), DB_DONE);
+        pg->finalize(s);
+    }
+    s = prep(c, "SELECT value, v2, name FROM blobs ORDER BY name DESC");
+    if (!s)
+        goto out;
+    CHECK_INT(pg->step(s), DB_ROW);
+    check_blob(s, 1, other, sizeof other);
+    check_blob(s, 0, key, sizeof key);
+    check_blob(s, 1, other, sizeof other); /* read twice, the first still valid */
+    check_blob(s, 2, "key", 3);
+    CHECK_INT(pg->step(s), DB_ROW);
+    check_blob(s, 0, "", 0);
+    CHECK(pg->column_blob(s, 1, &len) == NULL);
+    CHECK_INT(len, 0);
+    CHECK_INT(pg->step(s), DB_DONE);
+    pg->finalize(s);
+out:
     pg->disconnect(c);
 }
 
@@ -453,6 +504,7 @@ static void test_nested_transactions(void)
     CHECK_INT(pg->rolled_back(c), 0); /* still open, in error, until ROLLBACK or COMMIT */
     CHECK_INT(pg->commit(c, 0), -1);
     CHECK(strstr(c->errmsg, "rolled back") != NULL);
+    CHECK_INT(c->error, DB_ERR_UNIQUE); /* the failed statement's class */
     CHECK_INT(pg->rolled_back(c), 1);
     CHECK_OK(c, pg->rollback(c, 0)); /* harmless after that */
     c->tx_depth = 0;
@@ -602,6 +654,7 @@ void suite_db_pgsql(void)
     RUN(test_placeholders);
     RUN(test_bind_and_rows);
     RUN(test_booleans);
+    RUN(test_blobs);
     RUN(test_returning_and_changes);
     RUN(test_error_classes);
     RUN(test_timeouts);
