@@ -2,7 +2,7 @@
 # opens with; each installs what is missing first (scripts/install-deps is idempotent).
 
 CC      ?= cc
-PKGS    := libmicrohttpd sqlite3 libcmark libsodium jansson zlib libcurl
+PKGS    := libmicrohttpd sqlite3 libcmark libsodium jansson zlib libcurl libpq
 CFLAGS  ?= -O2 -g
 WARN    := -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wno-unused-parameter -Wformat=2 -Wformat-nonliteral
