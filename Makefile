@@ -13,6 +13,7 @@ SRC      := $(wildcard src/*.c)
 LIB_SRC  := $(filter-out src/main.c,$(SRC))
 TEST_SRC := $(wildcard tests/unit/test_*.c)
 MIGRATIONS := $(wildcard migrations/sqlite/*.sql)
+MIGRATIONS_PGSQL := $(wildcard migrations/pgsql/*.sql)
 
 # Three builds side by side: the normal one, the sanitizer one (ASan + UBSan), and the fuzzing
 # one (clang, libFuzzer + ASan + UBSan; see "fuzzing" below).
@@ -26,7 +27,7 @@ FUZZ_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined
 
 PORT ?= 8080
 
-.PHONY: all run test unit-test http-test browser-test asan-test bench deps deps-build clean format \
+.PHONY: all run test unit-test http-test browser-test asan-test pg-test bench deps deps-build clean format \
         fuzz fuzz-build fuzz-smoke
 
 all: $(OUT)/broadsheet
@@ -38,6 +39,10 @@ define build_rules
 $(1)/gen/migrations_sqlite.c: $(MIGRATIONS) scripts/embed-migrations
 	@mkdir -p $$(dir $$@)
 	@scripts/embed-migrations migrations/sqlite migrations_sqlite > $$@.tmp && mv $$@.tmp $$@
+
+$(1)/gen/migrations_pgsql.c: $(MIGRATIONS_PGSQL) scripts/embed-migrations
+	@mkdir -p $$(dir $$@)
+	@scripts/embed-migrations migrations/pgsql migrations_pgsql > $$@.tmp && mv $$@.tmp $$@
 
 $(1)/gen/passwords_common.c: src/passwords_common.txt scripts/embed-passwords
 	@mkdir -p $$(dir $$@)
@@ -54,6 +59,7 @@ $(1)/obj/gen/%.o: $(1)/gen/%.c src/migrations.h
 	@$(or $(3),$$(CC)) $$(CFLAGS) $(2) $$(WARN) $$(PKG_CFLAGS) -Isrc -c $$< -o $$@
 
 $(1)/libbroadsheet.a: $(patsubst src/%.c,$(1)/obj/%.o,$(LIB_SRC)) $(1)/obj/gen/migrations_sqlite.o \
+                      $(1)/obj/gen/migrations_pgsql.o \
                       $(1)/obj/gen/passwords_common.o
 	@rm -f $$@ && ar rcs $$@ $$^
 
@@ -93,13 +99,17 @@ run: deps-build
 
 test: deps
 	$(MAKE) build/broadsheet build/unit-tests build/asan/broadsheet build/asan/unit-tests
-	$(MAKE) unit-test http-test browser-test asan-test fuzz-smoke
+	$(MAKE) unit-test http-test browser-test asan-test fuzz-smoke pg-test
 
 unit-test: build/unit-tests
 	build/unit-tests
 
 http-test: build/broadsheet
 	cd tests && BROADSHEET_BIN=$(CURDIR)/build/broadsheet node --test --test-concurrency=1 http/
+
+# The PostgreSQL backend on a throwaway server of its own (scripts/pg-test).
+pg-test: build/broadsheet build/unit-tests
+	scripts/pg-test build/unit-tests build/broadsheet
 
 browser-test: build/broadsheet
 	cd tests && BROADSHEET_BIN=$(CURDIR)/build/broadsheet node --test --test-concurrency=1 browser/

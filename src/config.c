@@ -28,7 +28,8 @@ struct directive {
 static const struct directive directives[] = {
     {"address", TYPE_STRING, FIELD(address), "127.0.0.1", 0, 0, "address to listen on"},
     {"port", TYPE_INT, FIELD(port), "8080", 0, 65535, "port to listen on (0: any free port)"},
-    {"db", TYPE_STRING, FIELD(db), "data/broadsheet.db", 0, 0, "SQLite database file"},
+    {"db", TYPE_STRING, FIELD(db), "data/broadsheet.db", 0, 0,
+     "SQLite database file, or a postgresql:// URL"},
     {"theme", TYPE_STRING, FIELD(theme), "themes/default", 0, 0, "theme directory"},
     {"demo_dir", TYPE_STRING, FIELD(demo_dir), "demo", 0, 0, "demo newsroom content (--demo)"},
     {"site_name", TYPE_STRING, FIELD(site_name), "National Journal", 0, 0,
@@ -188,15 +189,17 @@ static int apply(struct config *c, const struct directive *d, const char *value,
     errno = 0;
     long n = strtol(value, &end, 10);
     if (d->type == TYPE_SIZE) {
-        int shift = *end == 'K' || *end == 'k' ? 10 : *end == 'M' || *end == 'm' ? 20
-                  : *end == 'G' || *end == 'g' ? 30 : 0;
+        int shift = *end == 'K' || *end == 'k'   ? 10
+                    : *end == 'M' || *end == 'm' ? 20
+                    : *end == 'G' || *end == 'g' ? 30
+                                                 : 0;
         if (shift)
             end++;
         if (!*value || !isdigit((unsigned char)*value) || *end || errno || n < 0 ||
             n > (d->max >> shift) || (n << shift) < d->min) {
             snprintf(err, errlen,
-                     "invalid value '%s' for %s (bytes, with K, M or G: from %ldM to %ldG)",
-                     value, d->name, d->min >> 20, d->max >> 30);
+                     "invalid value '%s' for %s (bytes, with K, M or G: from %ldM to %ldG)", value,
+                     d->name, d->min >> 20, d->max >> 30);
             return -1;
         }
         *(size_t *)(void *)field = (size_t)n << shift;

@@ -90,12 +90,8 @@ static char *without_password(const char *target)
 struct db *db_open(const char *target, const struct db_sql *statements, size_t nstatements,
                    char *err, size_t errlen)
 {
-    if (db_is_pgsql_url(target)) { /* the driver lands next (db_pgsql.c) */
-        snprintf(err, errlen, "PostgreSQL is not supported by this build yet");
-        return NULL;
-    }
     struct db *db = xcalloc(1, sizeof *db);
-    db->driver = &db_sqlite_driver;
+    db->driver = db_is_pgsql_url(target) ? &db_pgsql_driver : &db_sqlite_driver;
     db->target = xstrdup(target);
     db->target_shown = without_password(target);
     db->statements = statements;

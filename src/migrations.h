@@ -1,6 +1,7 @@
 /*
  * migrations.h: the schema migrations compiled into the binary. The build turns each
- * migrations/sqlite/NNN_name.sql into one entry (scripts/embed-migrations), in order, so the
+ * migrations/sqlite/NNN_name.sql (and migrations/pgsql/NNN_name.sql, the same schema for
+ * PostgreSQL) into one entry (scripts/embed-migrations), in order, so the
  * binary carries its schema and needs no files beside it to create or upgrade a database.
  */
 #ifndef BROADSHEET_MIGRATIONS_H
@@ -16,5 +17,7 @@ struct migration {
 
 extern const struct migration migrations_sqlite[];
 extern const size_t migrations_sqlite_count;
+extern const struct migration migrations_pgsql[]; /* migrations/pgsql: the same versions */
+extern const size_t migrations_pgsql_count;
 
 #endif

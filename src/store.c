@@ -303,8 +303,9 @@ static int migrate(struct db_conn *c, char *err, size_t errlen)
 /* migrate's work. */
 static int migrate_all(struct db_conn *c, char *err, size_t errlen)
 {
-    const struct migration *list = migrations_sqlite;
-    size_t count = migrations_sqlite_count;
+    int pgsql = db_conn_kind(c) == DB_PGSQL;
+    const struct migration *list = pgsql ? migrations_pgsql : migrations_sqlite;
+    size_t count = pgsql ? migrations_pgsql_count : migrations_sqlite_count;
     int version;
     if (schema_version(c, &version, err, errlen) != 0)
         return -1;

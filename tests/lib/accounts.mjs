@@ -50,12 +50,17 @@ export async function startQuietServer({ args = [], env = {} } = {}) {
     } };
 }
 
-// Runs a statement (or query) on the server's database with the sqlite3 CLI; returns stdout.
+// Runs a statement (or query) on the server's database, with the sqlite3 CLI for a file or
+// psql for a PostgreSQL URL; returns stdout, each row's columns joined by '|' either way.
 export function sql(db, statement) {
-  const r = spawnSync(SQLITE, ['-batch', '-cmd', '.timeout 5000', db, statement],
-    { encoding: 'utf8', timeout: 15_000 });
+  const pg = /^postgres(ql)?:\/\//.test(db);
+  const r = pg
+    ? spawnSync('psql', ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-d', db, '-c', statement],
+      { encoding: 'utf8', timeout: 15_000 })
+    : spawnSync(SQLITE, ['-batch', '-cmd', '.timeout 5000', db, statement],
+      { encoding: 'utf8', timeout: 15_000 });
   if (r.error) throw r.error;
-  assert.equal(r.status, 0, `sqlite3 ${statement}: exit ${r.status}\n${r.stderr}`);
+  assert.equal(r.status, 0, `${pg ? 'psql' : 'sqlite3'} ${statement}: exit ${r.status}\n${r.stderr}`);
   return r.stdout.trim();
 }
 

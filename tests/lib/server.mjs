@@ -28,6 +28,21 @@ export function tmpDir(prefix = 'broadsheet-test-') {
   return mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
+// A fresh, empty database for one server: a new SQLite file in dir, or, when
+// BROADSHEET_TEST_PG_DIR names a running throwaway PostgreSQL (scripts/pg-test-cluster, as
+// `make pg-test` starts one), a new database on it, by its URL.
+let databases = 0;
+export function freshDatabase(dir) {
+  const cluster = process.env.BROADSHEET_TEST_PG_DIR;
+  if (!cluster) return path.join(dir, 'test.db');
+  databases += 1;
+  const name = `bt_${process.pid}_${databases}`;
+  const r = spawnSync(path.join(repoRoot, 'scripts', 'pg-test-cluster'), ['createdb', cluster, name],
+    { encoding: 'utf8', timeout: 30_000 });
+  if (r.status !== 0) throw new Error(`createdb ${name}: exit ${r.status}\n${r.stderr}`);
+  return r.stdout.trim();
+}
+
 function assertBinary() {
   if (!existsSync(bin)) {
     throw new Error(`server binary not found: ${bin} (build it with \`make build/broadsheet\`, ` +
@@ -54,7 +69,7 @@ export async function startServer({ demo = true, args = [], env = {}, db, wrappe
   metrics = false } = {}) {
   assertBinary();
   const dir = tmpDir();
-  const dbPath = db ?? path.join(dir, 'test.db');
+  const dbPath = db ?? freshDatabase(dir);
   const argv = ['serve', '--address', '127.0.0.1', '--port', '0', '--db', dbPath,
     '--theme', themeDir, '--demo-dir', demoDir];
   if (demo) argv.push('--demo');

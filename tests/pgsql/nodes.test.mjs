@@ -1,0 +1,87 @@
+// Broadsheet on PostgreSQL, end to end: the demo newsroom seeded and served from a PostgreSQL
+// database; an article imported by another process reaches the pages that show it within a
+// second, through PostgreSQL's change log; and two app nodes on one database share the site:
+// what one imports the other serves, and a reader signed in on one is signed in on the other.
+// Runs under `make pg-test` (scripts/pg-test), which starts a throwaway PostgreSQL and names it
+// in BROADSHEET_TEST_PG_DIR; every database here is a new one on it (freshDatabase).
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+import { startServer, runCli, tmpDir, freshDatabase } from '../lib/server.mjs';
+import { addUser, Client, freshEmail, accountSlot } from '../lib/accounts.mjs';
+import { get, poll, REFERENCE_PATH, REFERENCE } from '../lib/util.mjs';
+
+assert.ok(process.env.BROADSHEET_TEST_PG_DIR,
+  'BROADSHEET_TEST_PG_DIR must name a running test cluster (run these with `make pg-test`)');
+
+const dir = tmpDir('broadsheet-pgsql-');
+
+function article(slug, headline) {
+  const file = path.join(dir, `${slug}.md`);
+  writeFileSync(file, [
+    '---', `slug: ${slug}`, `headline: ${headline}`, 'dek: Imported on one node.',
+    'byline: By Test Desk', 'published: 2030-01-02T03:04:05Z', 'publication: gsn',
+    'section: security', 'access: free', '---', '', 'A paragraph of the imported article.', '',
+  ].join('\n'));
+  return file;
+}
+
+test('the demo newsroom on PostgreSQL: its pages, and an import from another process within a second',
+  { timeout: 60_000 }, async () => {
+    const srv = await startServer();
+    try {
+      assert.match(srv.db, /^postgresql:\/\//);
+      const home = await get(`${srv.url}/`);
+      assert.equal(home.status, 200);
+      const page = await get(srv.url + REFERENCE_PATH);
+      assert.equal(page.status, 200);
+      assert.ok((await page.text()).includes(REFERENCE.headline.slice(0, 30)));
+      await (await get(`${srv.url}/`)).text(); // cached now
+
+      const headline = 'Postgres Node Test: An Import Reaches The Home Page';
+      const r = runCli(['article', 'import', '--db', srv.db, article('pg-import-one', headline)]);
+      assert.equal(r.status, 0, r.stderr);
+      const started = Date.now();
+      await poll(async () => (await (await get(`${srv.url}/`)).text()).includes(headline),
+        { ms: 5000, every: 20 });
+      assert.ok(Date.now() - started < 1000, `seen after ${Date.now() - started} ms`);
+      const list = runCli(['article', 'list', '--db', srv.db]);
+      assert.equal(list.status, 0, list.stderr);
+      assert.match(list.stdout, /pg-import-one/);
+    } finally {
+      await srv.stop();
+    }
+  });
+
+test('two nodes on one PostgreSQL database: an import on one is served by the other; a session is shared',
+  { timeout: 60_000 }, async () => {
+    const db = freshDatabase(dir);
+    const a = await startServer({ db });
+    const b = await startServer({ db, demo: false });
+    try {
+      const headline = 'Postgres Node Test: Imported Through A, Served By B';
+      await (await get(`${b.url}/`)).text(); // B has its home page cached
+      const r = runCli(['article', 'import', '--db', db, article('pg-two-nodes', headline)]);
+      assert.equal(r.status, 0, r.stderr);
+      await poll(async () => (await (await get(`${b.url}/`)).text()).includes(headline),
+        { ms: 5000, every: 20 });
+      assert.equal((await get(`${b.url}/articles/pg-two-nodes`)).status, 200);
+
+      const email = freshEmail('pgnodes');
+      addUser(db, email, 'a-long-enough-password-1');
+      const onA = new Client(a.url);
+      const login = await onA.post('/login', { email, password: 'a-long-enough-password-1' });
+      assert.equal(login.status, 303, `log-in on A: ${login.status}`);
+      const onB = new Client(b.url);
+      onB.jar = new Map(onA.jar); // the same browser, sent to the other node
+      const account = await onB.get('/account');
+      assert.equal(account.status, 200, 'B does not know the session made on A');
+      assert.ok(!/href="\/login"/.test(accountSlot(account.body)), 'B shows "Log in"');
+    } finally {
+      await b.stop();
+      await a.stop();
+    }
+  });
