@@ -491,6 +491,16 @@ int store_meter_take(struct store *st, int64_t user_id, int64_t article_id, int6
     if (store_tx_begin(c, NULL, 0) != 0)
         goto out;
     in_tx = 1;
+    /* SQLite's transaction holds the write lock from its start; PostgreSQL's does not, so there
+     * the reader's own row is locked first (STMT_METER_LOCK), which queues one reader's
+     * parallel reads without holding up anyone else's. */
+    if (!(s = store_stmt(c, STMT_METER_LOCK, NULL, 0)))
+        goto out;
+    db_bind_int64(s, 1, user_id);
+    if (store_step_one(c, s, "locking the meter of user %lld", (long long)user_id) == STORE_ERROR)
+        goto out;
+    db_reset(s);
+    s = NULL;
     if (meter_state(c, user_id, article_id, since, &read_at, &count) != STORE_OK)
         goto out;
     if (!meter_judge(read_at, count, since, allowance, out)) {

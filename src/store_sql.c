@@ -184,6 +184,10 @@ const char *const store_statements[STMT_COUNT] = {
                           "VALUES (?1, ?2, ?4) ON CONFLICT (user_id, article_id) DO UPDATE SET "
                           "read_at = excluded.read_at WHERE meter_reads.read_at < ?3",
     [STMT_METER_PURGE] = "DELETE FROM meter_reads WHERE read_at < ?1",
+    /* The reader's row, locked on PostgreSQL (store_statements_pgsql) so that one reader's
+     * parallel reads are judged one after another; on SQLite the transaction's write lock
+     * does that already, and this only reads. */
+    [STMT_METER_LOCK] = "SELECT 1 FROM users WHERE id = ?1",
     /* ?1 user, ?2 article, ?3 since: when the article was counted (NULL: never) and how many
      * reads the period holds, from one snapshot (store_meter_take). */
     [STMT_METER_STATE] =
@@ -244,6 +248,7 @@ const char *const store_statements[STMT_COUNT] = {
 
 /* PostgreSQL's own text where the two differ (db.h: struct db_sql). */
 const char *const store_statements_pgsql[STMT_COUNT] = {
+    [STMT_METER_LOCK] = "SELECT 1 FROM users WHERE id = ?1 FOR NO KEY UPDATE",
     [STMT_USER_INSERT] = USER_INSERT(EMAIL_HELD_PG),
     [STMT_USER_SET_EMAIL] = USER_SET_EMAIL(EMAIL_HELD_PG),
 };
