@@ -335,7 +335,9 @@ export async function raw(port, method, target, headers = {}) {
 
 // The server's meter key (secrets table, made at start).
 export function meterKey(db) {
-  const hex = sql(db, "SELECT hex(value) FROM secrets WHERE name = 'meter'");
+  const pg = /^postgres(ql)?:\/\//.test(db);
+  const hex = sql(db, pg ? "SELECT upper(encode(value, 'hex')) FROM secrets WHERE name = 'meter'"
+    : "SELECT hex(value) FROM secrets WHERE name = 'meter'");
   assert.match(hex, /^[0-9A-F]{64}$/, `no 32-byte meter secret in the database: ${hex}`);
   return Buffer.from(hex, 'hex');
 }
