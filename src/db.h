@@ -96,9 +96,10 @@ struct db_conn *db_conn(struct db *db, char *err, size_t errlen);
 /* Closes the calling thread's connection, if it has one (a thread about to end). */
 void db_thread_done(struct db *db);
 
-/* How long the calling thread's statements wait for a lock or run at most, in milliseconds
- * (SQLite: the busy timeout; PostgreSQL: lock_timeout and statement_timeout); -1 restores the
- * default. Applies to its connection now and to any it opens later. */
+/* How long the calling thread's statements wait for another writer's lock, in milliseconds
+ * (SQLite: the busy timeout; PostgreSQL: lock_timeout; every PostgreSQL statement also stops
+ * after 30 s, whatever the thread's wait); -1 restores the default. Applies to its connection
+ * now and to any it opens later. */
 void db_thread_wait(struct db *db, int ms);
 
 /* Statement id on c, prepared on first use and kept. NULL if it cannot be prepared (db_errmsg

@@ -19,8 +19,10 @@
  * what still comes (the driver never prints), TimeZone = 'UTC' (times are unix seconds computed
  * in C, but a server's now() or a timestamp cast must not depend on the server's zone),
  * bytea_output = 'hex' (above), and
- * lock_timeout and statement_timeout from db_thread_wait, so a statement waits for a lock or
- * runs no longer than its thread allows.
+ * lock_timeout from db_thread_wait, so a statement waits for a lock no longer than its thread
+ * allows (what SQLite's busy timeout bounds), and statement_timeout at 30 s for every statement
+ * (a bound on a runaway query, not a wait: an HTTP thread's 50 ms lock wait must not cap its
+ * reads).
  *
  * Errors are classified by SQLSTATE (error_classes); the message is the server's primary
  * message, or libpq's on one line, never the connection string (which may hold a password).
@@ -176,7 +178,7 @@ static int apply_settings(struct pg_conn *c, int wait_ms)
     if (wait_ms >= 0) {
         /* At least 1: PostgreSQL reads 0 as no limit at all, the opposite of waiting 0 ms. */
         snprintf(ms, sizeof ms, "%d", wait_ms > 0 ? wait_ms : 1);
-        values[0] = values[1] = ms;
+        values[0] = ms;
     }
     PGresult *r = PQexecParams(c->pg, sql, 2, NULL, values, NULL, NULL, 0);
     int rc = check_result(c, r);
