@@ -4,11 +4,10 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { startServer, httpRequest, rawExchange, tmpDir } from '../lib/server.mjs';
-import { Client, freshEmail, sql, csrfIn } from '../lib/accounts.mjs';
+import { Client, freshEmail, sql, csrfIn, holdWriteLock } from '../lib/accounts.mjs';
 import { REFERENCE_PATH } from '../lib/util.mjs';
 
 // The server's peak resident memory so far, in bytes (VmHWM).
@@ -91,26 +90,6 @@ test('finding 11: the cached error page names no request path', async () => {
     await srv.stop();
   }
 });
-
-// Holds SQLite's write lock on db for ms milliseconds from another process. Resolves once the
-// lock is taken, with {released}: a promise of its release (wrapped, or awaiting this would wait
-// for the release too).
-async function holdWriteLock(db, ms) {
-  const child = spawn('python3', ['-c', `
-import sqlite3, sys, time
-c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=10)
-c.execute('BEGIN IMMEDIATE')
-print('locked', flush=True)
-time.sleep(float(sys.argv[2]) / 1000)
-c.execute('COMMIT')
-`, db, String(ms)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise((resolve, reject) => {
-    child.stdout.on('data', (d) => { if (String(d).includes('locked')) resolve(); });
-    child.on('error', reject);
-    child.on('exit', (code) => reject(new Error(`lock holder exited ${code}`)));
-  });
-  return { released: new Promise((resolve) => child.on('exit', resolve)) };
-}
 
 test('finding 21: while another process holds the write lock, no HTTP thread waits on it', { timeout: 60_000 }, async () => {
   const srv = await startServer({ args: ['--threads', '2'] });

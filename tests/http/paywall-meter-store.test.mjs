@@ -11,12 +11,11 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { writeFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import net from 'node:net';
 import { startServer, tmpDir, parseResponse } from '../lib/server.mjs';
-import { sql } from '../lib/accounts.mjs';
+import { sql, holdWriteLock } from '../lib/accounts.mjs';
 import {
   METERED, Reader, assertFull, assertPreview, cli, signedInReader, PROMPT,
 } from '../lib/paywall.mjs';
@@ -24,25 +23,6 @@ import { textOf } from '../lib/util.mjs';
 
 const UNAVAILABLE = 'We could not check your free articles just now, so this is a preview. ' +
   'Please reload the page in a moment.';
-
-// Holds the database's write lock from another process (BEGIN IMMEDIATE) for ms; resolves once
-// it is held, with {released} (a promise of the holder's exit). As hardening.test.mjs does.
-async function holdWriteLock(db, ms) {
-  const child = spawn('python3', ['-c', `
-import sqlite3, sys, time
-c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=10)
-c.execute('BEGIN IMMEDIATE')
-print('locked', flush=True)
-time.sleep(float(sys.argv[2]) / 1000)
-c.execute('COMMIT')
-`, db, String(ms)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise((resolve, reject) => {
-    child.stdout.on('data', (d) => { if (String(d).includes('locked')) resolve(); });
-    child.on('error', reject);
-    child.on('exit', (code) => reject(new Error(`lock holder exited ${code}`)));
-  });
-  return { released: new Promise((resolve) => child.on('exit', resolve)) };
-}
 
 const reads = (db, id) => Number(sql(db, `SELECT count(*) FROM meter_reads WHERE user_id = ${id}`));
 const isFull = (r) => r.status === 200 && !textOf(r.body).includes(PROMPT);

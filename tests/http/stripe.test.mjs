@@ -261,7 +261,15 @@ test('finding 10: recording the event id and applying it are one transaction', {
     checkoutSession(r.id, { customer: `cus_tx_${process.pid}`, subscription: subId }), id);
   // The subscription cannot be written, and nothing may be deleted from stripe_events: a
   // record-then-forget webhook keeps the id, and takes Stripe's retry for a duplicate.
-  sql(srv.db, `CREATE TRIGGER refuse_tx BEFORE INSERT ON subscriptions
+  const pg = /^postgres(ql)?:\/\//.test(srv.db);
+  sql(srv.db, pg
+    ? `CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS
+        $$BEGIN RAISE EXCEPTION '%', TG_ARGV[0]; END$$;
+      CREATE TRIGGER refuse_tx BEFORE INSERT ON subscriptions FOR EACH ROW
+        WHEN (NEW.stripe_subscription_id = '${subId}') EXECUTE FUNCTION refuse('refused');
+      CREATE TRIGGER keep_events BEFORE DELETE ON stripe_events FOR EACH ROW
+        EXECUTE FUNCTION refuse('kept');`
+    : `CREATE TRIGGER refuse_tx BEFORE INSERT ON subscriptions
     WHEN NEW.stripe_subscription_id = '${subId}' BEGIN SELECT RAISE(ABORT, 'refused'); END;
     CREATE TRIGGER keep_events BEFORE DELETE ON stripe_events BEGIN SELECT RAISE(ABORT, 'kept'); END;`);
   try {
@@ -270,7 +278,8 @@ test('finding 10: recording the event id and applying it are one transaction', {
     assert.equal(sql(srv.db, `SELECT count(*) FROM stripe_events WHERE id = '${id}'`), '0',
       'the event id was kept although its change was not made');
   } finally {
-    sql(srv.db, 'DROP TRIGGER refuse_tx; DROP TRIGGER keep_events;');
+    sql(srv.db, pg ? 'DROP TRIGGER refuse_tx ON subscriptions; DROP TRIGGER keep_events ON ' +
+      'stripe_events; DROP FUNCTION refuse();' : 'DROP TRIGGER refuse_tx; DROP TRIGGER keep_events;');
   }
   // Stripe's retry is processed.
   const retry = await deliver(body);

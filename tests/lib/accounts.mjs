@@ -2,7 +2,7 @@
 // token, and the common steps (register, log in, read a mailed link). Every request is bounded
 // (util.get's 10 s timeout).
 
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { startServer, tmpDir, runCli } from './server.mjs';
@@ -62,6 +62,48 @@ export function sql(db, statement) {
   if (r.error) throw r.error;
   assert.equal(r.status, 0, `${pg ? 'psql' : 'sqlite3'} ${statement}: exit ${r.status}\n${r.stderr}`);
   return r.stdout.trim();
+}
+
+// Holds the database's write lock from another process for ms milliseconds; resolves once it is
+// held, with {released}: a promise of its release (wrapped, or awaiting this would wait for the
+// release too). SQLite: BEGIN IMMEDIATE (python3's sqlite3). PostgreSQL, where no one lock stops
+// every writer: every table a request writes locked EXCLUSIVE (reads go on, writes wait), from
+// psql, and held once pg_locks shows it granted.
+const WRITTEN_BY_REQUESTS = 'users, sessions, tokens, mail_queue, meter_reads, ad_stats, ' +
+  'subscriptions, stripe_events';
+export async function holdWriteLock(db, ms) {
+  const pg = /^postgres(ql)?:\/\//.test(db);
+  const child = pg
+    ? spawn('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', db, '-c', 'BEGIN',
+      '-c', `LOCK TABLE ${WRITTEN_BY_REQUESTS} IN EXCLUSIVE MODE`,
+      '-c', `SELECT pg_sleep(${ms / 1000})`, '-c', 'COMMIT'], { stdio: ['ignore', 'ignore', 'inherit'] })
+    : spawn('python3', ['-c', `
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=10)
+c.execute('BEGIN IMMEDIATE')
+print('locked', flush=True)
+time.sleep(float(sys.argv[2]) / 1000)
+c.execute('COMMIT')
+`, db, String(ms)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  await new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code) => reject(new Error(`lock holder exited ${code}`)));
+    if (!pg) {
+      child.stdout.on('data', (d) => { if (String(d).includes('locked')) resolve(); });
+      return;
+    }
+    const started = Date.now();
+    const look = () => {
+      const held = sql(db, "SELECT count(*) FROM pg_locks WHERE relation = 'meter_reads'::regclass " +
+        "AND mode = 'ExclusiveLock' AND granted");
+      if (held === '1') resolve();
+      else if (Date.now() - started > 10_000) reject(new Error('the lock was not taken within 10 s'));
+      else setTimeout(look, 20);
+    };
+    look();
+  });
+  return { released: exited };
 }
 
 // Every byte the database holds on disk: the file and its WAL and shared-memory files.
