@@ -146,9 +146,13 @@ const char *db_target_shown(const struct db *db)
 struct db_conn *db_conn(struct db *db, char *err, size_t errlen)
 {
     struct db_conn *c = pthread_getspecific(db->key);
+    if (c && !c->broken && c->tx_depth == 0 && !db->driver->alive(c))
+        db_set_error(c, DB_ERR_BROKEN, "the server closed the connection");
     if (c && (!c->broken || c->tx_depth > 0))
         return c;
+    char replaced[sizeof c->replaced] = "";
     if (c) { /* broken, and no transaction of the caller's on it: a new one */
+        snprintf(replaced, sizeof replaced, "%s", c->errmsg);
         pthread_setspecific(db->key, NULL);
         conn_unlink(c);
         conn_free(c);
@@ -161,6 +165,7 @@ struct db_conn *db_conn(struct db *db, char *err, size_t errlen)
         return NULL;
     }
     c->db = db;
+    memcpy(c->replaced, replaced, sizeof replaced);
     c->stmts = xcalloc(db->nstatements ? db->nstatements : 1, sizeof *c->stmts);
     if (pthread_setspecific(db->key, c) != 0) {
         if (err && errlen)
@@ -173,6 +178,17 @@ struct db_conn *db_conn(struct db *db, char *err, size_t errlen)
     db->conns = c;
     pthread_mutex_unlock(&db->lock);
     return c;
+}
+
+const char *db_conn_replaced(struct db_conn *c)
+{
+    if (!c->replaced[0])
+        return NULL;
+    /* handed out once: the caller logs it; the next call finds "" */
+    static __thread char told[sizeof c->replaced];
+    memcpy(told, c->replaced, sizeof told);
+    c->replaced[0] = '\0';
+    return told;
 }
 
 void db_thread_done(struct db *db)

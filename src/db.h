@@ -93,6 +93,10 @@ const char *db_target_shown(const struct db *db);
  * now (the next call tries again). */
 struct db_conn *db_conn(struct db *db, char *err, size_t errlen);
 
+/* If c replaced the thread's broken connection and no one has asked yet: the error that broke
+ * it (for the caller's log; valid until the thread's next call); else NULL. */
+const char *db_conn_replaced(struct db_conn *c);
+
 /* Closes the calling thread's connection, if it has one (a thread about to end). */
 void db_thread_done(struct db *db);
 

@@ -27,6 +27,7 @@ struct db_conn {
     enum db_error error;    /* the last error's class */
     char errmsg[512];       /* the last error's message */
     int64_t changes;        /* rows the last write changed (the backend sets it) */
+    char replaced[512];     /* why it replaced a broken one ("" if not, or once told) */
 };
 
 /* The part of every statement that db.c keeps. */
@@ -53,6 +54,9 @@ struct db_driver {
     struct db_conn *(*connect)(struct db *db, int wait_ms, char *err, size_t errlen);
     void (*disconnect)(struct db_conn *c); /* frees c and its backend state, not its stmts */
     void (*set_wait)(struct db_conn *c, int wait_ms);
+    /* 0 if c is known to be closed (the server ended it while it sat idle), without waiting:
+     * db_conn then replaces it before a call fails on it. */
+    int (*alive)(struct db_conn *c);
     /* Prepares sql (the backend's text of statement id) on c: NULL with the error set. */
     struct db_stmt *(*prepare)(struct db_conn *c, size_t id, const char *sql);
     void (*finalize)(struct db_stmt *s);

@@ -29,6 +29,7 @@
  */
 #include <inttypes.h>
 #include <libpq-fe.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +88,9 @@ static const struct {
     {"57P02", DB_ERR_BROKEN},      /* crash_shutdown */
     {"57P03", DB_ERR_BROKEN},      /* cannot_connect_now: the server is starting or stopping */
     {"53100", DB_ERR_FULL},        /* disk_full */
+    /* read_only_sql_transaction: the database (or a server that became a standby) takes no
+     * writes on this connection; as SQLite's READONLY, a new one may */
+    {"25006", DB_ERR_BROKEN},
 };
 
 /* libpq's notice processor: drops the notice. libpq's own prints it on stderr. */
@@ -236,6 +240,24 @@ fail:
 static void pg_set_wait(struct db_conn *conn, int wait_ms)
 {
     apply_settings((struct pg_conn *)conn, wait_ms);
+}
+
+/* Reads what the server sent an idle connection, without waiting: after a restart, or
+ * pg_terminate_backend, that is the end of the connection, and libpq marks it bad. Then the
+ * thread's next call gets a new connection instead of failing once on the old one. */
+static int pg_alive(struct db_conn *conn)
+{
+    PGconn *pg = ((struct pg_conn *)conn)->pg;
+    /* One poll when nothing came (the usual case). The end comes as the server's FATAL message
+     * and then end-of-file, which a second read sees; a few rounds are plenty. */
+    for (int round = 0; round < 4 && PQstatus(pg) == CONNECTION_OK; round++) {
+        struct pollfd p = {.fd = PQsocket(pg), .events = POLLIN};
+        if (poll(&p, 1, 0) <= 0)
+            break;
+        if (!PQconsumeInput(pg))
+            return 0;
+    }
+    return PQstatus(pg) == CONNECTION_OK;
 }
 
 /* The character after the quoted string or identifier that opens at p (with its quote, ' or "):
@@ -659,6 +681,7 @@ const struct db_driver db_pgsql_driver = {
     .connect = pg_connect,
     .disconnect = pg_disconnect,
     .set_wait = pg_set_wait,
+    .alive = pg_alive,
     .prepare = pg_prepare,
     .finalize = pg_finalize,
     .bind_int64 = pg_bind_int64,

@@ -101,6 +101,13 @@ static void sqlite_set_wait(struct db_conn *c, int wait_ms)
     sqlite3_busy_timeout(handle_of(c), wait_ms >= 0 ? wait_ms : BUSY_TIMEOUT_MS);
 }
 
+/* A SQLite connection is a file handle of this process: nothing closes it from outside. */
+static int sqlite_alive(struct db_conn *c)
+{
+    (void)c;
+    return 1;
+}
+
 static struct db_conn *sqlite_connect(struct db *db, int wait_ms, char *err, size_t errlen)
 {
     struct sqlite_conn *sc = xcalloc(1, sizeof *sc);
@@ -300,6 +307,7 @@ const struct db_driver db_sqlite_driver = {
     .connect = sqlite_connect,
     .disconnect = sqlite_disconnect,
     .set_wait = sqlite_set_wait,
+    .alive = sqlite_alive,
     .prepare = sqlite_prepare,
     .finalize = sqlite_finalize,
     .bind_int64 = sqlite_bind_int64,

@@ -71,8 +71,14 @@ struct db_conn *store_conn(struct store *st, char *err, size_t errlen)
 {
     char why[768];
     struct db_conn *c = db_conn(st->db, why, sizeof why);
-    if (!c)
+    if (!c) {
         store_report(err, errlen, "%s", why);
+        return NULL;
+    }
+    const char *broken = db_conn_replaced(c);
+    if (broken) /* logged and counted as an error, though this call goes on */
+        store_report(NULL, 0, "closed this thread's connection after \"%s\"; opened a new one",
+                     broken);
     return c;
 }
 

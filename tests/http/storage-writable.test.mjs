@@ -7,13 +7,16 @@
 // The server runs with one HTTP thread and one job thread, so the registration after the outage
 // runs on the very thread that first needed the database during it. As root (CI), file modes
 // would not stop the server, so it runs under setpriv without CAP_DAC_OVERRIDE and
-// CAP_DAC_READ_SEARCH, and then meets the files' modes like any other owner.
+// CAP_DAC_READ_SEARCH, and then meets the files' modes like any other owner. On PostgreSQL the
+// database is made read-only instead, and the server's sessions ended, so that it reconnects into
+// a read-only session; the error that refuses the write (25006) replaces the connection as
+// SQLite's READONLY does.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync } from 'node:fs';
 import { startServer } from '../lib/server.mjs';
-import { Client, freshEmail } from '../lib/accounts.mjs';
+import { Client, freshEmail, sql } from '../lib/accounts.mjs';
 import { textOf } from '../lib/util.mjs';
 
 const PASSWORD = 'violet-harbour-lantern';
@@ -29,8 +32,36 @@ before(async () => {
 });
 after(async () => { await srv?.stop(); });
 
+const pg = () => /^postgres(ql)?:\/\//.test(srv.db);
+
+// PostgreSQL's counterpart of a file made unwritable: the database made read-only for new
+// sessions, and the server's sessions ended so that it reconnects into one (or, writable again,
+// out of one).
+function readOnlyDatabase(on) {
+  const name = srv.db.slice(srv.db.lastIndexOf('/') + 1);
+  // from another database: a read-only one could not undo it
+  const url = { href: `${srv.db.slice(0, srv.db.lastIndexOf('/'))}/postgres` };
+  sql(url.href, `ALTER DATABASE ${name} ${on ? 'SET default_transaction_read_only = on'
+    : 'RESET default_transaction_read_only'}`);
+  const pids = sql(url.href, 'SELECT string_agg(pid::text, \',\') FROM pg_stat_activity ' +
+    `WHERE datname = '${name}'`);
+  if (pids) {
+    sql(url.href, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE pid IN (${pids})`);
+  }
+  // pg_terminate_backend only signals: wait until those sessions are gone (the server's
+  // background threads may already have opened new ones)
+  const until = Date.now() + 10_000;
+  while (pids && sql(url.href, `SELECT count(*) FROM pg_stat_activity WHERE pid IN (${pids})`) !== '0') {
+    assert.ok(Date.now() < until, 'the server\'s sessions did not end within 10 s');
+  }
+}
+
 // Sets the mode of the database and its write-ahead log and shared-memory files.
 function chmodDatabase(mode) {
+  if (pg()) {
+    readOnlyDatabase(mode === 0o444);
+    return;
+  }
   for (const suffix of ['', '-wal', '-shm']) {
     if (existsSync(srv.db + suffix)) chmodSync(srv.db + suffix, mode);
   }
@@ -56,6 +87,6 @@ test('storage: registrations work again once the database is writable again, wit
   const home = await c.get('/account');
   assert.equal(home.status, 200);
   assert.ok(home.body.includes(email), 'the new account is not signed in');
-  assert.match(srv.stderr(), /not keeping the connection|opening a new one/,
+  assert.match(srv.stderr(), /not keeping the connection|opened a new one/,
     'the server did not say why the write failed');
 });
