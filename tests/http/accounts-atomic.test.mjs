@@ -10,7 +10,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startMailServer, Client, freshEmail, sql, fieldError,
+  startMailServer, Client, freshEmail, sql, fieldError, refuseInserts, allowInserts,
 } from '../lib/accounts.mjs';
 import { textOf } from '../lib/util.mjs';
 
@@ -33,14 +33,13 @@ for (const [step, table] of [['the verification link', 'tokens'], ['its mail', '
     const users = count('SELECT count(*) FROM users');
     const tokens = count('SELECT count(*) FROM tokens');
     const sessions = count('SELECT count(*) FROM sessions');
-    sql(env.srv.db, `CREATE TRIGGER refuse_${table} BEFORE INSERT ON ${table}
-      BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`);
+    refuseInserts(env.srv.db, table);
     let r;
     try {
       r = await new Client(env.srv.url).post('/register',
         { email, name: 'Atomic Reader', password: PASSWORD }, { from: '/register' });
     } finally {
-      sql(env.srv.db, `DROP TRIGGER refuse_${table}`);
+      allowInserts(env.srv.db, table);
     }
     assert.equal(r.status, 500, `status ${r.status}: ${textOf(r.body).slice(0, 300)}`);
     assert.match(fieldError(r.body, 'form-error') ?? textOf(r.body), /could not be created/);

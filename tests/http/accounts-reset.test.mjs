@@ -112,7 +112,7 @@ test('reset: an expired link says "expired" and leaves the password unchanged', 
   const link = await resetLink(email);
   const hash = hashOf(email);
   const id = sql(env.srv.db, `SELECT id FROM users WHERE email = '${email}'`);
-  sql(env.srv.db, `UPDATE tokens SET expires_at = CAST(strftime('%s','now') AS INTEGER) - 60 WHERE user_id = ${id} AND kind = 'reset'`);
+  sql(env.srv.db, `UPDATE tokens SET expires_at = ${Math.floor(Date.now() / 1000)} - 60 WHERE user_id = ${id} AND kind = 'reset'`);
   const r = await useLink(link, NEW);
   const page = messagePage(r);
   assert.equal(page.status, 410, `expired link: ${page.status} ${page.text.slice(0, 300)}`);
@@ -214,8 +214,8 @@ test('reset: opening a used or an expired link says so and offers a new link, wi
   const token = `Expired${'x'.repeat(36)}`;
   const id = sql(env.srv.db, `SELECT id FROM users WHERE email = '${email}'`);
   sql(env.srv.db, `INSERT INTO tokens (user_id, kind, token_hash, created_at, expires_at)
-    VALUES (${id}, 'reset', '${blake2b256(token)}', CAST(strftime('%s','now') AS INTEGER) - 3660,
-    CAST(strftime('%s','now') AS INTEGER) - 60)`);
+    VALUES (${id}, 'reset', '${blake2b256(token)}', ${Math.floor(Date.now() / 1000)} - 3660,
+    ${Math.floor(Date.now() / 1000)} - 60)`);
   const expired = `${env.srv.url}/reset?token=${token}`;
   for (const [link, status, words] of [[used, 410, /already been used/i], [expired, 410, /expired/i],
     [`${env.srv.url}/reset?token=${'A'.repeat(43)}`, 400, /not valid/i]]) {

@@ -100,7 +100,7 @@ test('session absolute expiry: expires_at in the past → anonymous, cookie clea
   const { c, id } = await reader();
   assert.equal(await c.signedIn(), true);
   // Seen a moment ago, but past its absolute end.
-  sql(env.srv.db, `UPDATE sessions SET expires_at = CAST(strftime('%s','now') AS INTEGER) - 1 WHERE user_id = ${id}`);
+  sql(env.srv.db, `UPDATE sessions SET expires_at = ${Math.floor(Date.now() / 1000)} - 1 WHERE user_id = ${id}`);
   const r = await c.get('/account');
   assert.equal(r.status, 303, 'an expired session still opens /account');
   const cleared = r.setCookies.find((s) => s.startsWith('bs_session='));

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import {
-  startMailServer, Client, freshEmail, sql, linkIn, dbBytes, blake2b256, SITE_NAME,
+  startMailServer, Client, freshEmail, sql, linkIn, dbBytes, blake2b256, SITE_NAME, isPg,
 } from '../lib/accounts.mjs';
 
 const PASSWORD = 'violet-harbour-lantern';
@@ -134,7 +134,10 @@ test('storage: a delivered mail does not keep its link in the database (mail_que
   assert.equal(sql(env.srv.db, `SELECT count(*) FROM mail_queue WHERE body_text LIKE '%${linkToken}%'
     OR body_html LIKE '%${linkToken}%'`), '0', 'a delivered mail still holds its link');
   // What was overwritten is zeroed too (secure_delete): after a checkpoint folds the write-ahead
-  // log into the database file, the file holds no copy of the token.
+  // log into the database file, the file holds no copy of the token. (PostgreSQL has no
+  // secure_delete: an old row version stays in the table's files until VACUUM reuses its space;
+  // the rows themselves, checked above, hold no link.)
+  if (isPg(env.srv.db)) return;
   sql(env.srv.db, 'PRAGMA wal_checkpoint(TRUNCATE)');
   assert.equal(fs.readFileSync(env.srv.db).indexOf(Buffer.from(linkToken)), -1,
     'the link token is in the database file after delivery');

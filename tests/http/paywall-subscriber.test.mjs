@@ -85,12 +85,12 @@ test('lapsed: current_period_end moved into the past → back on the meter; move
   grant(srv.db, email);
   const s = SUBSCRIBERS[1];
   assertFull(await reader.read(s), s, 'active');
-  sql(srv.db, `UPDATE subscriptions SET current_period_end = strftime('%s','now') - 10 WHERE user_id = ${id}`);
+  sql(srv.db, `UPDATE subscriptions SET current_period_end = ${Math.floor(Date.now() / 1000)} - 10 WHERE user_id = ${id}`);
   assertPreview(await reader.read(s), s, 'period ended 10 s ago');
   const m = await reader.read(METERED[2]);
   assertFull(m, METERED[2]);
   assert.equal(m.note, '9 free articles left this month.');
-  sql(srv.db, `UPDATE subscriptions SET current_period_end = strftime('%s','now') + 3600 WHERE user_id = ${id}`);
+  sql(srv.db, `UPDATE subscriptions SET current_period_end = ${Math.floor(Date.now() / 1000)} + 3600 WHERE user_id = ${id}`);
   assertFull(await reader.read(s), s, 'renewed');
 });
 

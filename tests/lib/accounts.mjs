@@ -64,6 +64,25 @@ export function sql(db, statement) {
   return r.stdout.trim();
 }
 
+// 1 if db is a PostgreSQL URL (the suite runs on both backends: `make pg-test`).
+export const isPg = (db) => /^postgres(ql)?:\/\//.test(db);
+
+// Makes every INSERT into table fail (a fault for a test), and takes that back: a trigger that
+// raises, in each backend's dialect.
+export function refuseInserts(db, table) {
+  sql(db, isPg(db)
+    ? `CREATE FUNCTION refuse_${table}() RETURNS trigger LANGUAGE plpgsql AS
+        $$BEGIN RAISE EXCEPTION 'refused by the test'; END$$;
+      CREATE TRIGGER refuse_${table} BEFORE INSERT ON ${table} FOR EACH ROW
+        EXECUTE FUNCTION refuse_${table}()`
+    : `CREATE TRIGGER refuse_${table} BEFORE INSERT ON ${table}
+      BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`);
+}
+export function allowInserts(db, table) {
+  sql(db, isPg(db) ? `DROP TRIGGER refuse_${table} ON ${table}; DROP FUNCTION refuse_${table}()`
+    : `DROP TRIGGER refuse_${table}`);
+}
+
 // Holds the database's write lock from another process for ms milliseconds; resolves once it is
 // held, with {released}: a promise of its release (wrapped, or awaiting this would wait for the
 // release too). SQLite: BEGIN IMMEDIATE (python3's sqlite3). PostgreSQL, where no one lock stops

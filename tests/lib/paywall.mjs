@@ -13,7 +13,7 @@ import net from 'node:net';
 import path from 'node:path';
 import assert from 'node:assert/strict';
 import {
-  demoDir, themeDir, repoRoot, bin, runCli, httpRequest, tmpDir,
+  demoDir, themeDir, repoRoot, bin, runCli, httpRequest, tmpDir, freshDatabase,
 } from './server.mjs';
 import { articleParagraphs, decodeEntities, textOf, attr, poll } from './util.mjs';
 import { sql, addUser, Client, freshEmail } from './accounts.mjs';
@@ -431,7 +431,7 @@ export function hasIpv6Loopback() {
 // BROADSHEET_SANITIZED is set), like server.mjs's startServer.
 export async function startServerAt(address, { args = [] } = {}) {
   const dir = tmpDir('broadsheet-paywall-');
-  const db = path.join(dir, 'test.db');
+  const db = freshDatabase(dir);
   const argv = ['serve', '--address', address, '--port', '0', '--db', db, '--theme', themeDir,
     '--demo-dir', demoDir, '--demo', ...args];
   const child = spawn(bin, argv, {
