@@ -5,9 +5,9 @@
 // Runs under `make pg-test` (scripts/pg-test), which starts a throwaway PostgreSQL and names it
 // in BROADSHEET_TEST_PG_DIR; every database here is a new one on it (freshDatabase).
 
-import { test } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { writeFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 
 import { startServer, runCli, tmpDir, freshDatabase } from '../lib/server.mjs';
@@ -18,6 +18,7 @@ assert.ok(process.env.BROADSHEET_TEST_PG_DIR,
   'BROADSHEET_TEST_PG_DIR must name a running test cluster (run these with `make pg-test`)');
 
 const dir = tmpDir('broadsheet-pgsql-');
+after(() => rmSync(dir, { recursive: true, force: true }));
 
 function article(slug, headline) {
   const file = path.join(dir, `${slug}.md`);
