@@ -306,6 +306,18 @@ int db_exec(struct db_conn *c, const char *sql)
     return c->db->driver->exec(c, sql);
 }
 
+/* Rolls back nesting level depth, keeping c's last error (the one that made the caller undo
+ * it) rather than any of the rollback's own. */
+static void undo_level(struct db_conn *c, int depth)
+{
+    enum db_error error = c->error;
+    char msg[sizeof c->errmsg];
+    memcpy(msg, c->errmsg, sizeof msg);
+    c->db->driver->rollback(c, depth);
+    c->error = error;
+    memcpy(c->errmsg, msg, sizeof msg);
+}
+
 int db_begin(struct db_conn *c)
 {
     if (c->db->driver->begin(c, c->tx_depth) != 0)
@@ -331,14 +343,9 @@ int db_commit(struct db_conn *c)
     }
     int depth = --c->tx_depth;
     if (d->commit(c, depth) != 0) {
-        /* keep the commit's error for the caller while the level is undone */
-        enum db_error error = c->error;
-        char msg[sizeof c->errmsg];
-        memcpy(msg, c->errmsg, sizeof msg);
+        /* the commit's error stays the one the caller hears */
         if (!d->rolled_back(c) || depth > 0)
-            d->rollback(c, depth);
-        c->error = error;
-        memcpy(c->errmsg, msg, sizeof msg);
+            undo_level(c, depth);
         return -1;
     }
     return 0;
@@ -353,12 +360,7 @@ void db_rollback(struct db_conn *c)
         c->tx_depth = 0;
         return;
     }
-    enum db_error error = c->error;
-    char msg[sizeof c->errmsg];
-    memcpy(msg, c->errmsg, sizeof msg);
-    c->db->driver->rollback(c, depth);
-    c->error = error; /* the error that led here is the one to report */
-    memcpy(c->errmsg, msg, sizeof msg);
+    undo_level(c, depth); /* the error that led here is the one to report */
 }
 
 int db_in_transaction(struct db_conn *c)

@@ -140,12 +140,6 @@ void store_rollback(struct store *st)
         store_tx_rollback(c);
 }
 
-/* Binds s (never NULL: NULL binds as ""), so optional strings store as '' as store.h promises. */
-int store_bind_text(struct db_stmt *stmt, int index, const char *s)
-{
-    return db_bind_text(stmt, index, s);
-}
-
 /* Column col of the current row as a string in a ("" for NULL). */
 const char *store_column_text(struct db_stmt *s, int col, struct arena *a)
 {
@@ -535,9 +529,9 @@ int store_write_texts(struct store *st, enum statement id, int nparams, const ch
     int rc = STORE_ERROR;
     if (!c || !(s = store_stmt(c, id, NULL, 0)))
         goto out;
-    store_bind_text(s, 1, first);
+    db_bind_text(s, 1, first);
     if (nparams >= 2)
-        store_bind_text(s, 2, second);
+        db_bind_text(s, 2, second);
     rc = store_step_write(c, s, must_change, what);
 out:
     db_reset(s);
@@ -553,7 +547,7 @@ int store_id_by_slug(struct db_conn *c, enum statement id, const char *slug, int
     int rc = STORE_ERROR;
     if (!s)
         goto out;
-    store_bind_text(s, 1, slug);
+    db_bind_text(s, 1, slug);
     int step = db_step(s);
     if (step == DB_ROW) {
         *row_id = db_column_int64(s, 0);

@@ -110,10 +110,10 @@ int store_user_create(struct store *st, const char *email, const char *display_n
     if (!(s = store_stmt(c, STMT_USER_INSERT, NULL, 0)))
         goto out;
     lower = lowercase_ascii(email);
-    store_bind_text(s, 1, lower);
-    store_bind_text(s, 2, display_name);
-    store_bind_text(s, 3, password_hash);
-    store_bind_text(s, 4, store_role_name(role));
+    db_bind_text(s, 1, lower);
+    db_bind_text(s, 2, display_name);
+    db_bind_text(s, 3, password_hash);
+    db_bind_text(s, 4, store_role_name(role));
     db_bind_int64(s, 5, util_now());
     rc = store_step_insert(c, s, id, "creating a user");
     if (rc == STORE_NOT_FOUND) /* no row: an undo link holds the address */
@@ -135,7 +135,7 @@ static int user_lookup(struct store *st, struct arena *a, enum statement id, con
     if (!c || !(s = store_stmt(c, id, NULL, 0)))
         goto out;
     if (id == STMT_USER_BY_EMAIL)
-        store_bind_text(s, 1, email);
+        db_bind_text(s, 1, email);
     else
         db_bind_int64(s, 1, user_id);
     rc = store_step_one(c, s, "looking up a user");
@@ -178,7 +178,7 @@ static int user_update_text(struct store *st, enum statement id, int64_t user_id
     if (!c || !(s = store_stmt(c, id, NULL, 0)))
         goto out;
     db_bind_int64(s, 1, user_id);
-    store_bind_text(s, 2, value);
+    db_bind_text(s, 2, value);
     db_bind_int64(s, 3, util_now());
     rc = store_step_write(c, s, 1, what);
 out:
@@ -222,7 +222,7 @@ int store_user_set_email(struct store *st, int64_t id, const char *email, int64_
         goto out;
     lower = lowercase_ascii(email);
     db_bind_int64(s, 1, id);
-    store_bind_text(s, 2, lower);
+    db_bind_text(s, 2, lower);
     if (verified_at)
         db_bind_int64(s, 3, verified_at);
     else
@@ -270,11 +270,11 @@ int store_session_create(struct store *st, int64_t user_id, const char *token_ha
     if (!(s = store_stmt(c, STMT_SESSION_INSERT, NULL, 0)))
         goto out;
     db_bind_int64(s, 1, user_id);
-    store_bind_text(s, 2, token_hash_hex);
+    db_bind_text(s, 2, token_hash_hex);
     db_bind_int64(s, 3, now);
     db_bind_int64(s, 4, expires_at);
-    store_bind_text(s, 5, user_agent);
-    store_bind_text(s, 6, ip);
+    db_bind_text(s, 5, user_agent);
+    db_bind_text(s, 6, ip);
     rc = store_step_insert(c, s, id, "creating a session");
 out:
     db_reset(s);
@@ -289,7 +289,7 @@ int store_session_by_token(struct store *st, struct arena *a, const char *token_
     int rc = STORE_ERROR;
     if (!c || !(s = store_stmt(c, STMT_SESSION_BY_TOKEN, NULL, 0)))
         goto out;
-    store_bind_text(s, 1, token_hash_hex);
+    db_bind_text(s, 1, token_hash_hex);
     rc = store_step_one(c, s, "looking up a session");
     if (rc == STORE_OK) {
         read_session(s, 0, a, session);
@@ -349,9 +349,9 @@ int store_token_create(struct store *st, int64_t user_id, const char *kind,
     if (!(s = store_stmt(c, STMT_TOKEN_INSERT, NULL, 0)))
         goto out;
     db_bind_int64(s, 1, user_id);
-    store_bind_text(s, 2, kind); /* the CHECK constraint refuses an unknown kind: STORE_ERROR */
-    store_bind_text(s, 3, token_hash_hex);
-    store_bind_text(s, 4, payload);
+    db_bind_text(s, 2, kind); /* the CHECK constraint refuses an unknown kind: STORE_ERROR */
+    db_bind_text(s, 3, token_hash_hex);
+    db_bind_text(s, 4, payload);
     db_bind_int64(s, 5, now);
     db_bind_int64(s, 6, expires_at);
     rc = store_step_write(c, s, 0, "creating a token");
@@ -377,8 +377,8 @@ static int token_find(struct db_conn *c, struct arena *a, const char *kind,
     int rc = STORE_ERROR;
     if (!find)
         goto out;
-    store_bind_text(find, 1, token_hash_hex);
-    store_bind_text(find, 2, kind);
+    db_bind_text(find, 1, token_hash_hex);
+    db_bind_text(find, 2, kind);
     int step = db_step(find);
     if (step == DB_DONE) {
         rc = TOKEN_UNKNOWN;
@@ -476,7 +476,7 @@ int store_tokens_delete_for_user(struct store *st, int64_t user_id, const char *
     if (!c || !(s = store_stmt(c, STMT_TOKENS_DELETE_FOR_USER, NULL, 0)))
         goto out;
     db_bind_int64(s, 1, user_id);
-    store_bind_text(s, 2, kind); /* NULL binds "": every kind */
+    db_bind_text(s, 2, kind); /* NULL binds "": every kind */
     rc = store_step_write(c, s, 0, "deleting a user's tokens");
 out:
     db_reset(s);
@@ -491,7 +491,7 @@ int store_tokens_void(struct store *st, int64_t user_id, const char *undo_hash_h
     if (!c || !(s = store_stmt(c, STMT_TOKENS_VOID, NULL, 0)))
         goto out;
     db_bind_int64(s, 1, user_id);
-    store_bind_text(s, 2, undo_hash_hex); /* NULL binds "", which names no token: every undo kept */
+    db_bind_text(s, 2, undo_hash_hex); /* NULL binds "", which names no token: every undo kept */
     rc = store_step_write(c, s, 0, "voiding a user's links");
 out:
     db_reset(s);
@@ -525,14 +525,14 @@ int store_secret(struct store *st, const char *name, unsigned char out[32])
     randombytes_buf(fresh, sizeof fresh);
     if (!(s = store_stmt(c, STMT_SECRET_INSERT, NULL, 0)))
         goto out;
-    store_bind_text(s, 1, name);
+    db_bind_text(s, 1, name);
     db_bind_blob(s, 2, fresh, sizeof fresh);
     if (store_step_write(c, s, 0, "storing a secret") != STORE_OK)
         goto out;
     db_reset(s);
     if (!(s = store_stmt(c, STMT_SECRET_GET, NULL, 0)))
         goto out;
-    store_bind_text(s, 1, name);
+    db_bind_text(s, 1, name);
     if (db_step(s) != DB_ROW) {
         store_report(NULL, 0, "secret '%s': %s", name, db_errmsg(c));
         goto out;

@@ -82,13 +82,13 @@ int store_campaign_save(struct store *st, const struct campaign *camp, int64_t *
     in_tx = 1;
     if (!(s = store_stmt(c, STMT_CAMPAIGN_UPSERT, NULL, 0)))
         goto out;
-    store_bind_text(s, 1, camp->slug);
-    store_bind_text(s, 2, camp->name);
+    db_bind_text(s, 1, camp->slug);
+    db_bind_text(s, 2, camp->name);
     db_bind_int64(s, 3, camp->starts_at);
     db_bind_int64(s, 4, camp->ends_at);
     db_bind_int64(s, 5, camp->weight);
-    store_bind_text(s, 6, camp->publication_slug);
-    store_bind_text(s, 7, camp->section_slug);
+    db_bind_text(s, 6, camp->publication_slug);
+    db_bind_text(s, 7, camp->section_slug);
     db_bind_int64(s, 8, util_now());
     if (store_step_write(c, s, 0, "saving a campaign") != STORE_OK)
         goto out;
@@ -117,7 +117,7 @@ int store_campaign_by_slug(struct store *st, struct arena *a, const char *slug,
     int rc = STORE_ERROR;
     if (!c || !(s = store_stmt(c, STMT_CAMPAIGN_BY_SLUG, NULL, 0)))
         goto out;
-    store_bind_text(s, 1, slug);
+    db_bind_text(s, 1, slug);
     rc = store_step_one(c, s, "campaign '%s'", slug ? slug : "");
     if (rc == STORE_OK)
         read_campaign(s, 0, a, out);
@@ -144,16 +144,16 @@ int store_creative_add(struct store *st, const struct creative *k, int64_t *id)
     int rc = STORE_ERROR;
     if (!c || !(s = store_stmt(c, STMT_CREATIVE_INSERT, NULL, 0)))
         goto out;
-    store_bind_text(s, 1, k->campaign.slug);
-    store_bind_text(s, 2, k->placement);
-    store_bind_text(s, 3, k->kind);
-    store_bind_text(s, 4, k->image_path);
-    store_bind_text(s, 5, k->image_type);
+    db_bind_text(s, 1, k->campaign.slug);
+    db_bind_text(s, 2, k->placement);
+    db_bind_text(s, 3, k->kind);
+    db_bind_text(s, 4, k->image_path);
+    db_bind_text(s, 5, k->image_type);
     db_bind_int64(s, 6, k->width);
     db_bind_int64(s, 7, k->height);
-    store_bind_text(s, 8, k->alt);
-    store_bind_text(s, 9, k->click_url);
-    store_bind_text(s, 10, k->html);
+    db_bind_text(s, 8, k->alt);
+    db_bind_text(s, 9, k->click_url);
+    db_bind_text(s, 10, k->html);
     db_bind_int64(s, 11, util_now());
     /* A CHECK that refuses the row is a bug in the caller's validation: STORE_ERROR, logged. */
     rc = store_step_insert(c, s, id, "adding a creative");
@@ -198,9 +198,9 @@ int store_creatives_eligible(struct store *st, struct arena *a, const char *plac
     int rc = STORE_ERROR;
     if (!c || !(s = store_stmt(c, STMT_CREATIVES_ELIGIBLE, NULL, 0)))
         goto out;
-    store_bind_text(s, 1, placement);
-    store_bind_text(s, 2, publication);
-    store_bind_text(s, 3, section);
+    db_bind_text(s, 1, placement);
+    db_bind_text(s, 2, publication);
+    db_bind_text(s, 3, section);
     db_bind_int64(s, 4, now);
     rc =
         store_read_rows(c, s, a, sizeof **out, creative_row, "choosing creatives", (void **)out, n);
@@ -226,7 +226,7 @@ int store_ad_stats_add(struct store *st, const struct ad_count *counts, size_t n
         goto out;
     for (size_t i = 0; i < n; i++) {
         db_bind_int64(s, 1, counts[i].creative_id);
-        store_bind_text(s, 2, counts[i].day);
+        db_bind_text(s, 2, counts[i].day);
         db_bind_int64(s, 3, counts[i].impressions);
         db_bind_int64(s, 4, counts[i].clicks);
         /* A creative deleted since it was counted inserts nothing: its counts are dropped. */
@@ -268,8 +268,8 @@ int store_ad_report(struct store *st, struct arena *a, const char *from, const c
     int rc = STORE_ERROR;
     if (!c || !(s = store_stmt(c, STMT_AD_REPORT, NULL, 0)))
         goto out;
-    store_bind_text(s, 1, from);
-    store_bind_text(s, 2, to);
+    db_bind_text(s, 1, from);
+    db_bind_text(s, 2, to);
     rc = store_read_rows(c, s, a, sizeof **out, ad_report_row, "reading the ad store_report",
                          (void **)out, n);
 out:

@@ -89,14 +89,14 @@ int store_publication_save(struct store *st, const struct publication *p, char *
     }
     if (!(s = store_stmt(c, STMT_PUBLICATION_UPSERT, err, errlen)))
         goto out;
-    store_bind_text(s, 1, p->slug);
-    store_bind_text(s, 2, p->name);
-    store_bind_text(s, 3, p->description);
-    store_bind_text(s, 4, p->producer);
-    store_bind_text(s, 5, p->partner);
-    store_bind_text(s, 6, p->partner_short);
-    store_bind_text(s, 7, p->partner_url);
-    store_bind_text(s, 8, p->partner_description);
+    db_bind_text(s, 1, p->slug);
+    db_bind_text(s, 2, p->name);
+    db_bind_text(s, 3, p->description);
+    db_bind_text(s, 4, p->producer);
+    db_bind_text(s, 5, p->partner);
+    db_bind_text(s, 6, p->partner_short);
+    db_bind_text(s, 7, p->partner_url);
+    db_bind_text(s, 8, p->partner_description);
     db_bind_int64(s, 9, p->is_host ? 1 : 0);
     if (db_step(s) != DB_DONE) {
         store_report(err, errlen, "publication '%s': %s", p->slug, db_errmsg(c));
@@ -122,8 +122,8 @@ int store_section_save(struct store *st, const struct section *sec, char *err, s
     }
     if (!(s = store_stmt(c, STMT_SECTION_UPSERT, err, errlen)))
         goto out;
-    store_bind_text(s, 1, sec->slug);
-    store_bind_text(s, 2, sec->name);
+    db_bind_text(s, 1, sec->slug);
+    db_bind_text(s, 2, sec->name);
     db_bind_int64(s, 3, sec->position);
     if (db_step(s) != DB_DONE) {
         store_report(err, errlen, "section '%s': %s", sec->slug, db_errmsg(c));
@@ -177,17 +177,17 @@ static int article_upsert(struct db_conn *c, const struct article_input *in, siz
     }
     if (!(s = store_stmt(c, STMT_ARTICLE_UPSERT, err, errlen)))
         goto out;
-    store_bind_text(s, 1, in->slug);
+    db_bind_text(s, 1, in->slug);
     db_bind_int64(s, 2, publication_id);
     db_bind_int64(s, 3, section_id);
-    store_bind_text(s, 4, in->headline);
-    store_bind_text(s, 5, in->dek);
-    store_bind_text(s, 6, in->byline);
-    store_bind_text(s, 7, in->body_markdown);
-    store_bind_text(s, 8, in->body_html);
+    db_bind_text(s, 4, in->headline);
+    db_bind_text(s, 5, in->dek);
+    db_bind_text(s, 6, in->byline);
+    db_bind_text(s, 7, in->body_markdown);
+    db_bind_text(s, 8, in->body_html);
     db_bind_int64(s, 9, in->published_at);
     db_bind_int64(s, 10, now);
-    store_bind_text(s, 11, store_access_name(in->access));
+    db_bind_text(s, 11, store_access_name(in->access));
     if (db_step(s) != DB_DONE) {
         store_report(err, errlen, "article %zu: %s", i, db_errmsg(c));
         goto out;
@@ -255,8 +255,8 @@ int store_import_slug_add(struct store *st, struct arena *a, int64_t position, c
     if (!c || !(s = store_stmt(c, STMT_IMPORT_SLUG_ADD, NULL, 0)))
         goto out;
     db_bind_int64(s, 1, position);
-    store_bind_text(s, 2, slug);
-    store_bind_text(s, 3, path);
+    db_bind_text(s, 2, slug);
+    db_bind_text(s, 3, path);
     if (db_step(s) != DB_DONE) {
         store_report(NULL, 0, "recording the slug '%s': %s", slug, db_errmsg(c));
         goto out;
@@ -268,7 +268,7 @@ int store_import_slug_add(struct store *st, struct arena *a, int64_t position, c
     db_reset(s);
     if (!(s = store_stmt(c, STMT_IMPORT_SLUG_PATH, NULL, 0)))
         goto out;
-    store_bind_text(s, 1, slug);
+    db_bind_text(s, 1, slug);
     if (db_step(s) != DB_ROW) {
         store_report(NULL, 0, "reading the slug '%s': %s", slug, db_errmsg(c));
         goto out;
@@ -314,7 +314,7 @@ int store_publication_by_slug(struct store *st, struct arena *a, const char *slu
     int rc = STORE_ERROR;
     if (!c || !(s = store_stmt(c, STMT_PUBLICATION_BY_SLUG, NULL, 0)))
         goto out;
-    store_bind_text(s, 1, slug);
+    db_bind_text(s, 1, slug);
     rc = store_step_one(c, s, "publication '%s'", slug);
     if (rc == STORE_OK)
         store_read_publication(s, 0, a, out);
@@ -330,7 +330,7 @@ int store_section_by_slug(struct store *st, struct arena *a, const char *slug, s
     int rc = STORE_ERROR;
     if (!c || !(s = store_stmt(c, STMT_SECTION_BY_SLUG, NULL, 0)))
         goto out;
-    store_bind_text(s, 1, slug);
+    db_bind_text(s, 1, slug);
     rc = store_step_one(c, s, "section '%s'", slug);
     if (rc == STORE_OK)
         store_read_section(s, 0, a, out);
@@ -358,7 +358,7 @@ int store_article_by_slug(struct store *st, struct arena *a, const char *slug, s
     int rc = STORE_ERROR;
     if (!c || !(s = store_stmt(c, STMT_ARTICLE_BY_SLUG, NULL, 0)))
         goto out;
-    store_bind_text(s, 1, slug);
+    db_bind_text(s, 1, slug);
     rc = store_step_one(c, s, "article '%s'", slug);
     if (rc == STORE_OK)
         store_read_article(s, a, out);
@@ -374,7 +374,7 @@ int store_article_meta(struct store *st, const char *slug, int64_t *id, enum acc
     int rc = STORE_ERROR;
     if (!c || !(s = store_stmt(c, STMT_ARTICLE_META, NULL, 0)))
         goto out;
-    store_bind_text(s, 1, slug);
+    db_bind_text(s, 1, slug);
     rc = store_step_one(c, s, "article '%s'", slug);
     if (rc == STORE_OK) {
         *id = db_column_int64(s, 0);

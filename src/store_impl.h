@@ -253,7 +253,6 @@ int store_tx_begin(struct db_conn *c, char *err, size_t errlen);
 int store_tx_commit(struct db_conn *c, char *err, size_t errlen);
 void store_tx_rollback(struct db_conn *c);
 
-int store_bind_text(struct db_stmt *stmt, int index, const char *s);
 const char *store_column_text(struct db_stmt *s, int col, struct arena *a);
 int store_read_rows(struct db_conn *c, struct db_stmt *s, struct arena *a, size_t item_size,
                     store_row_reader read_row, const char *what, void **out, size_t *n);

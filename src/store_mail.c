@@ -18,10 +18,10 @@ int store_mail_enqueue(struct store *st, const char *to, const char *subject, co
     int rc = STORE_ERROR;
     if (!c || !(s = store_stmt(c, STMT_MAIL_INSERT, NULL, 0)))
         goto out;
-    store_bind_text(s, 1, to);
-    store_bind_text(s, 2, subject);
-    store_bind_text(s, 3, text);
-    store_bind_text(s, 4, html);
+    db_bind_text(s, 1, to);
+    db_bind_text(s, 2, subject);
+    db_bind_text(s, 3, text);
+    db_bind_text(s, 4, html);
     db_bind_int64(s, 5, now);
     rc = store_step_write(c, s, 1, "queueing mail");
 out:
@@ -76,7 +76,7 @@ int store_mail_claim(struct store *st, struct arena *a, const char *owner, int64
         db_bind_int64(s, 1, id);
         db_bind_int64(s, 2, now);
         db_bind_int64(s, 3, lease_until);
-        store_bind_text(s, 4, owner);
+        db_bind_text(s, 4, owner);
         rc = store_step_write(c, s, 1, "claiming mail");
         db_reset(s);
         s = NULL;
@@ -123,8 +123,8 @@ int store_mail_failed(struct store *st, int64_t id, const char *owner, int64_t n
         goto out;
     db_bind_int64(s, 1, id);
     db_bind_int64(s, 2, next_attempt_at);
-    store_bind_text(s, 3, error);
-    store_bind_text(s, 4, owner);
+    db_bind_text(s, 3, error);
+    db_bind_text(s, 4, owner);
     /* No row changed: the lease is no longer owner's (STORE_NOT_FOUND). */
     rc = store_step_write(c, s, 1, "recording a failed delivery");
 out:

@@ -100,15 +100,15 @@ int store_plan_save(struct store *st, const struct plan *p)
     }
     if (!(s = store_stmt(c, STMT_PLAN_UPSERT, NULL, 0)))
         goto out;
-    store_bind_text(s, 1, p->slug);
-    store_bind_text(s, 2, p->name);
-    store_bind_text(s, 3, p->description);
-    store_bind_text(s, 4, p->benefits);
-    store_bind_text(s, 5, p->period);
+    db_bind_text(s, 1, p->slug);
+    db_bind_text(s, 2, p->name);
+    db_bind_text(s, 3, p->description);
+    db_bind_text(s, 4, p->benefits);
+    db_bind_text(s, 5, p->period);
     db_bind_int64(s, 6, p->price_cents);
-    store_bind_text(s, 7, store_present(p->currency) ? p->currency : DEFAULT_CURRENCY);
+    db_bind_text(s, 7, store_present(p->currency) ? p->currency : DEFAULT_CURRENCY);
     db_bind_int64(s, 8, p->position);
-    store_bind_text(s, 9, p->stripe_price_id);
+    db_bind_text(s, 9, p->stripe_price_id);
     db_bind_int64(s, 10, p->active ? 1 : 0);
     rc = store_step_write(c, s, 0, "saving a plan");
 out:
@@ -138,7 +138,7 @@ int store_plan_by_slug(struct store *st, struct arena *a, const char *slug, stru
     int rc = STORE_ERROR;
     if (!c || !(s = store_stmt(c, STMT_PLAN_BY_SLUG, NULL, 0)))
         goto out;
-    store_bind_text(s, 1, slug);
+    db_bind_text(s, 1, slug);
     rc = store_step_one(c, s, "plan '%s'", slug ? slug : "");
     if (rc == STORE_OK)
         read_plan(s, 0, a, out);
@@ -167,7 +167,7 @@ int store_subscription_grant(struct store *st, int64_t user_id, const char *plan
     if (!(s = store_stmt(c, STMT_SUBSCRIPTION_GRANT, NULL, 0)))
         goto out;
     db_bind_int64(s, 1, user_id);
-    store_bind_text(s, 2, plan_slug);
+    db_bind_text(s, 2, plan_slug);
     db_bind_int64(s, 3, until);
     db_bind_int64(s, 4, util_now());
     rc = store_step_write(c, s, 0, "granting a subscription");
@@ -198,7 +198,7 @@ static int subscription_lookup(struct store *st, struct arena *a, enum statement
         db_bind_int64(s, 1, user_id);
         db_bind_int64(s, 2, now);
     } else {
-        store_bind_text(s, 1, customer_id);
+        db_bind_text(s, 1, customer_id);
     }
     rc = store_step_one(c, s, "looking up a subscription");
     if (rc == STORE_OK)
@@ -248,11 +248,11 @@ int store_subscription_stripe_upsert(struct store *st, const char *stripe_subscr
     }
     if (!(s = store_stmt(c, STMT_SUBSCRIPTION_STRIPE_UPSERT, NULL, 0)))
         goto out;
-    store_bind_text(s, 1, stripe_subscription_id);
-    store_bind_text(s, 2, stripe_customer_id);
+    db_bind_text(s, 1, stripe_subscription_id);
+    db_bind_text(s, 2, stripe_customer_id);
     db_bind_int64(s, 3, user_id);
-    store_bind_text(s, 4, plan_slug);
-    store_bind_text(s, 5, status);
+    db_bind_text(s, 4, plan_slug);
+    db_bind_text(s, 5, status);
     db_bind_int64(s, 6, current_period_end);
     db_bind_int64(s, 7, util_now());
     db_bind_int64(s, 8, event_at);
@@ -297,8 +297,8 @@ int store_org_save(struct store *st, const char *slug, const char *name, int64_t
     in_tx = 1;
     if (!(s = store_stmt(c, STMT_ORG_UPSERT, NULL, 0)))
         goto out;
-    store_bind_text(s, 1, slug);
-    store_bind_text(s, 2, name);
+    db_bind_text(s, 1, slug);
+    db_bind_text(s, 2, name);
     db_bind_int64(s, 3, ends_at);
     db_bind_int64(s, 4, util_now());
     if (store_step_write(c, s, 0, "saving an organisation") != STORE_OK)
@@ -549,8 +549,8 @@ int store_stripe_event_record(struct store *st, const char *event_id, const char
     }
     if (!(s = store_stmt(c, STMT_STRIPE_EVENT_INSERT, NULL, 0)))
         goto out;
-    store_bind_text(s, 1, event_id);
-    store_bind_text(s, 2, type);
+    db_bind_text(s, 1, event_id);
+    db_bind_text(s, 2, type);
     db_bind_int64(s, 3, now);
     rc = store_step_write(c, s, 0, "recording a Stripe event"); /* PRIMARY KEY: STORE_CONFLICT */
 out:

@@ -16,7 +16,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync } from 'node:fs';
 import { startServer } from '../lib/server.mjs';
-import { Client, freshEmail, sql } from '../lib/accounts.mjs';
+import { Client, freshEmail, sql, isPg } from '../lib/accounts.mjs';
 import { textOf } from '../lib/util.mjs';
 
 const PASSWORD = 'violet-harbour-lantern';
@@ -32,7 +32,7 @@ before(async () => {
 });
 after(async () => { await srv?.stop(); });
 
-const pg = () => /^postgres(ql)?:\/\//.test(srv.db);
+const pg = () => isPg(srv.db);
 
 // PostgreSQL's counterpart of a file made unwritable: the database made read-only for new
 // sessions, and the server's sessions ended so that it reconnects into one (or, writable again,

@@ -10,7 +10,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import {
-  startQuietServer, Client, freshEmail, sql, addUser, messagePage,
+  startQuietServer, Client, freshEmail, sql, addUser, messagePage, isPg,
 } from '../lib/accounts.mjs';
 import { startFakeStripe, CHECKOUT_URL, PORTAL_URL } from '../lib/fake-stripe.mjs';
 import { get, textOf } from '../lib/util.mjs';
@@ -261,7 +261,7 @@ test('finding 10: recording the event id and applying it are one transaction', {
     checkoutSession(r.id, { customer: `cus_tx_${process.pid}`, subscription: subId }), id);
   // The subscription cannot be written, and nothing may be deleted from stripe_events: a
   // record-then-forget webhook keeps the id, and takes Stripe's retry for a duplicate.
-  const pg = /^postgres(ql)?:\/\//.test(srv.db);
+  const pg = isPg(srv.db);
   sql(srv.db, pg
     ? `CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS
         $$BEGIN RAISE EXCEPTION '%', TG_ARGV[0]; END$$;

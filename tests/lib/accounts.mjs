@@ -50,10 +50,13 @@ export async function startQuietServer({ args = [], env = {} } = {}) {
     } };
 }
 
+// 1 if db is a PostgreSQL URL (the suite runs on both backends: `make pg-test`).
+export const isPg = (db) => /^postgres(ql)?:\/\//.test(db);
+
 // Runs a statement (or query) on the server's database, with the sqlite3 CLI for a file or
 // psql for a PostgreSQL URL; returns stdout, each row's columns joined by '|' either way.
 export function sql(db, statement) {
-  const pg = /^postgres(ql)?:\/\//.test(db);
+  const pg = isPg(db);
   const r = pg
     ? spawnSync('psql', ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-d', db, '-c', statement],
       { encoding: 'utf8', timeout: 15_000 })
@@ -63,9 +66,6 @@ export function sql(db, statement) {
   assert.equal(r.status, 0, `${pg ? 'psql' : 'sqlite3'} ${statement}: exit ${r.status}\n${r.stderr}`);
   return r.stdout.trim();
 }
-
-// 1 if db is a PostgreSQL URL (the suite runs on both backends: `make pg-test`).
-export const isPg = (db) => /^postgres(ql)?:\/\//.test(db);
 
 // Makes every INSERT into table fail (a fault for a test), and takes that back: a trigger that
 // raises, in each backend's dialect.
@@ -91,7 +91,7 @@ export function allowInserts(db, table) {
 const WRITTEN_BY_REQUESTS = 'users, sessions, tokens, mail_queue, meter_reads, ad_stats, ' +
   'subscriptions, stripe_events';
 export async function holdWriteLock(db, ms) {
-  const pg = /^postgres(ql)?:\/\//.test(db);
+  const pg = isPg(db);
   const child = pg
     ? spawn('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', db, '-c', 'BEGIN',
       '-c', `LOCK TABLE ${WRITTEN_BY_REQUESTS} IN EXCLUSIVE MODE`,

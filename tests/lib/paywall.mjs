@@ -16,7 +16,7 @@ import {
   demoDir, themeDir, repoRoot, bin, runCli, httpRequest, tmpDir, freshDatabase,
 } from './server.mjs';
 import { articleParagraphs, decodeEntities, textOf, attr, poll } from './util.mjs';
-import { sql, addUser, Client, freshEmail } from './accounts.mjs';
+import { sql, addUser, Client, freshEmail, isPg } from './accounts.mjs';
 
 export const PROMPT = 'Want access to this content? Learn More »';
 export const LOGIN_PROMPT = 'Already a subscriber? Log in';
@@ -335,7 +335,7 @@ export async function raw(port, method, target, headers = {}) {
 
 // The server's meter key (secrets table, made at start).
 export function meterKey(db) {
-  const pg = /^postgres(ql)?:\/\//.test(db);
+  const pg = isPg(db);
   const hex = sql(db, pg ? "SELECT upper(encode(value, 'hex')) FROM secrets WHERE name = 'meter'"
     : "SELECT hex(value) FROM secrets WHERE name = 'meter'");
   assert.match(hex, /^[0-9A-F]{64}$/, `no 32-byte meter secret in the database: ${hex}`);
