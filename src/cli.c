@@ -498,8 +498,11 @@ struct store *cli_store(struct cli_call *call)
     if (!call->store) {
         char err[512];
         call->store = store_open(call->config.db, err, sizeof err);
-        if (!call->store)
-            fprintf(call->err, "broadsheet: %s: %s\n", call->config.db, err);
+        if (!call->store) {
+            char *shown = store_shown_target(call->config.db); /* never a password */
+            fprintf(call->err, "broadsheet: %s: %s\n", shown, err);
+            free(shown);
+        }
     }
     return call->store;
 }

@@ -23,7 +23,7 @@ static int seed_demo_ads(struct store *st, const struct config *c)
     char err[1024];
     int rc = -1;
     if (store_campaigns(st, a, &campaigns, &n) != STORE_OK) {
-        fprintf(stderr, "broadsheet: cannot read the ad campaigns of %s\n", c->db);
+        fprintf(stderr, "broadsheet: cannot read the ad campaigns of %s\n", store_shown(st));
         goto out;
     }
     if (n == 0 && demo_seed_ads(st, c->demo_dir, c->uploads, err, sizeof err) < 0) {
@@ -42,7 +42,7 @@ static int seed_demo(struct store *st, const struct config *c)
 {
     int empty = store_is_empty(st);
     if (empty < 0) {
-        fprintf(stderr, "broadsheet: cannot read the database %s\n", c->db);
+        fprintf(stderr, "broadsheet: cannot read the database %s\n", store_shown(st));
         return -1;
     }
     if (empty) {
@@ -73,7 +73,7 @@ static int command_init(struct cli_call *call)
         return 1;
     if (cli_value(call, "demo") && seed_demo(st, &call->config) < 0)
         return 1;
-    printf("database ready: %s\n", call->config.db);
+    printf("database ready: %s\n", store_shown(st));
     return 0;
 }
 

@@ -66,7 +66,7 @@ static void conn_destructor(void *value)
 }
 
 /* "postgresql://user:secret@host/db" shown as "postgresql://user:***@host/db". */
-static char *without_password(const char *target)
+char *db_shown(const char *target)
 {
     char *shown = xstrdup(target);
     char *scheme = strstr(shown, "://");
@@ -93,7 +93,7 @@ struct db *db_open(const char *target, const struct db_sql *statements, size_t n
     struct db *db = xcalloc(1, sizeof *db);
     db->driver = db_is_pgsql_url(target) ? &db_pgsql_driver : &db_sqlite_driver;
     db->target = xstrdup(target);
-    db->target_shown = without_password(target);
+    db->target_shown = db_shown(target);
     db->statements = statements;
     db->nstatements = nstatements;
     pthread_mutex_init(&db->lock, NULL);

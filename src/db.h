@@ -85,7 +85,11 @@ void db_close(struct db *db);
 enum db_kind db_kind(const struct db *db);
 enum db_kind db_conn_kind(const struct db_conn *c);
 
-/* The target as given to db_open, with any password in a URL replaced by "***" (for logs). */
+/* target (a path or a URL) with any password in a URL replaced by "***", for logs and messages:
+ * a new string the caller frees. */
+char *db_shown(const char *target);
+
+/* The target as given to db_open, shown as db_shown does. */
 const char *db_target_shown(const struct db *db);
 
 /* The calling thread's connection: opened on first use, and opened anew when the last one

@@ -90,7 +90,7 @@ static void raise_file_limit(void)
 /* Prints where the site is, and its newest article, for the operator. */
 static void announce(struct app *app, const char *base)
 {
-    fprintf(stderr, "broadsheet: listening on %s/ (database %s)\n", base, app->config->db);
+    fprintf(stderr, "broadsheet: listening on %s/ (database %s)\n", base, store_shown(app->store));
     struct arena *a = arena_new(0);
     struct article_query q = {.limit = 1};
     struct article *latest;

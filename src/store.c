@@ -364,6 +364,16 @@ struct store *store_open(const char *path, char *err, size_t errlen)
     return st;
 }
 
+const char *store_shown(const struct store *st)
+{
+    return db_target_shown(st->db);
+}
+
+char *store_shown_target(const char *target)
+{
+    return db_shown(target);
+}
+
 void store_close(struct store *st)
 {
     if (!st)

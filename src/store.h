@@ -1,8 +1,9 @@
 /*
  * store.h: everything Broadsheet keeps, behind one interface. All SQL lives behind it, as
  * prepared statements with bound parameters only. The embedded backend is SQLite
- * (store.c over db.h: db_sqlite.c) in WAL mode with numbered migrations; the interface takes no SQLite type, so
- * a PostgreSQL backend can slot in behind the same functions without touching a handler.
+ * (store.c over db.h: db_sqlite.c) in WAL mode with numbered migrations; the interface takes no
+ * SQLite type, so a PostgreSQL backend can slot in behind the same functions without touching a
+ * handler.
  *
  * Threads: one struct store is shared by the whole process; each thread gets its own database
  * connection (opened on first use, with its prepared statements), so calls from different
@@ -104,6 +105,12 @@ struct store;
 /* Opens (creating if needed) the database at path and brings its schema up to date with the
  * migrations. Returns NULL and writes why into err on failure. Free with store_close. */
 struct store *store_open(const char *path, char *err, size_t errlen);
+
+/* The database st opened, or the one target names, as it may be shown in a log or message: a
+ * PostgreSQL URL's password replaced by "***". store_shown's string lives as long as st;
+ * store_shown_target's is the caller's to free. */
+const char *store_shown(const struct store *st);
+char *store_shown_target(const char *target);
 /* Closes every thread's connection. No other thread may use the store any more. */
 void store_close(struct store *st);
 /* Errors the store has reported (logged to stderr) since the process started, from any store

@@ -57,6 +57,26 @@ test('the demo newsroom on PostgreSQL: its pages, and an import from another pro
     }
   });
 
+test('a password in the database URL is never printed: the server log and init show it as ***',
+  { timeout: 60_000 }, async () => {
+    const db = freshDatabase(dir).replace('postgresql://postgres@', 'postgresql://postgres:pw-s3cret@');
+    const init = runCli(['init', '--db', db]);
+    assert.equal(init.status, 0, init.stderr);
+    const srv = await startServer({ db, demo: false });
+    try {
+      for (const out of [init.stdout + init.stderr, srv.stderr()]) {
+        assert.match(out, /postgresql:\/\/postgres:\*\*\*@/);
+        assert.ok(!out.includes('pw-s3cret'), `the password was printed:\n${out}`);
+      }
+    } finally {
+      await srv.stop();
+    }
+    const bad = runCli(['article', 'list', '--db', db.replace(/\/[^/]*$/, '/no_such_db')]);
+    assert.notEqual(bad.status, 0);
+    assert.ok(!(bad.stdout + bad.stderr).includes('pw-s3cret'), bad.stderr);
+    assert.match(bad.stderr, /postgres:\*\*\*@/);
+  });
+
 test('two nodes on one PostgreSQL database: an import on one is served by the other; a session is shared',
   { timeout: 60_000 }, async () => {
     const db = freshDatabase(dir);
