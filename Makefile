@@ -97,9 +97,12 @@ run: deps-build
 	@mkdir -p data
 	build/broadsheet serve --demo --port $(PORT)
 
+# Two lanes at once (scripts/test-lanes), each about half of the run: the tests spend most of
+# their time waiting for servers, so two cores serve both.
 test: deps
 	$(MAKE) build/broadsheet build/unit-tests build/asan/broadsheet build/asan/unit-tests
-	$(MAKE) unit-test http-test browser-test asan-test fuzz-smoke pg-test
+	scripts/test-lanes '$(MAKE) --no-print-directory unit-test http-test browser-test fuzz-smoke' \
+	    '$(MAKE) --no-print-directory asan-test pg-test'
 
 unit-test: build/unit-tests
 	build/unit-tests

@@ -254,6 +254,25 @@ int db_step(struct db_stmt *s)
     return s->conn->db->driver->step(s);
 }
 
+int db_step_guarded(struct db_stmt *s)
+{
+    struct db_conn *c = s->conn;
+    if (c->tx_depth == 0 || c->db->driver->kind != DB_PGSQL)
+        return db_step(s);
+    if (db_begin(c) != 0)
+        return DB_FAIL;
+    int step = db_step(s); /* PostgreSQL runs the whole statement on the first step */
+    if (step == DB_FAIL) {
+        db_rollback(c); /* keeps the statement's error */
+        return DB_FAIL;
+    }
+    int64_t changes = c->changes; /* the statement's, not the RELEASE's */
+    if (db_commit(c) != 0)
+        return DB_FAIL;
+    c->changes = changes;
+    return step;
+}
+
 int64_t db_column_int64(struct db_stmt *s, int col)
 {
     return s->conn->db->driver->column_int64(s, col);

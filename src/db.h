@@ -127,6 +127,14 @@ int db_bind_blob(struct db_stmt *s, int index, const void *data, size_t len);
  * marked). */
 int db_step(struct db_stmt *s);
 
+/* db_step for a write the database may refuse (a unique or foreign key, a CHECK) inside a
+ * transaction the caller means to go on with: a refused write leaves the transaction usable
+ * on both backends. SQLite undoes only the failed statement by itself; PostgreSQL aborts the
+ * whole transaction on any error, so there the first step runs under a savepoint of its own
+ * (two more round trips), which a failure rolls back. Outside a transaction, or on SQLite, it
+ * is db_step. */
+int db_step_guarded(struct db_stmt *s);
+
 /* Column col (0-based) of the current row. Integers: 0 for NULL; PostgreSQL's booleans read
  * as 1 and 0. Text: NULL for SQL NULL, valid until the next step or reset. */
 int64_t db_column_int64(struct db_stmt *s, int col);

@@ -461,10 +461,6 @@ int store_present(const char *s)
     return s && *s;
 }
 
-/* Steps the bound write statement s (on c) once and maps the outcome: STORE_OK; STORE_CONFLICT
- * for a UNIQUE or PRIMARY KEY violation; STORE_NOT_FOUND for a FOREIGN KEY violation (the
- * referenced user is gone) or, when must_change is set, for a statement that changed no row;
- * STORE_ERROR otherwise (reported with what). Does not reset s. */
 /* The store's status for c's failed write: STORE_CONFLICT for a uniqueness rule,
  * STORE_NOT_FOUND for a foreign key, else STORE_ERROR (reported with what). */
 int store_step_failed(struct db_conn *c, const char *what)
@@ -476,9 +472,13 @@ int store_step_failed(struct db_conn *c, const char *what)
     }
 }
 
+/* Steps the bound write statement s (on c) once and maps the outcome: STORE_OK; STORE_CONFLICT
+ * for a UNIQUE or PRIMARY KEY violation; STORE_NOT_FOUND for a FOREIGN KEY violation (the
+ * referenced user is gone) or, when must_change is set, for a statement that changed no row;
+ * STORE_ERROR otherwise (reported with what). Does not reset s. */
 int store_step_write(struct db_conn *c, struct db_stmt *s, int must_change, const char *what)
 {
-    int step = db_step(s);
+    int step = db_step_guarded(s); /* a refusal leaves a caller's transaction usable */
     if (step == DB_DONE)
         return must_change && db_changes(c) == 0 ? STORE_NOT_FOUND : STORE_OK;
     return store_step_failed(c, what);
@@ -490,7 +490,7 @@ int store_step_write(struct db_conn *c, struct db_stmt *s, int must_change, cons
  * uniqueness rule refused it; STORE_ERROR otherwise (reported with what). */
 int store_step_insert(struct db_conn *c, struct db_stmt *s, int64_t *id, const char *what)
 {
-    int step = db_step(s);
+    int step = db_step_guarded(s); /* a refusal leaves a caller's transaction usable */
     if (step == DB_ROW) {
         if (id)
             *id = db_column_int64(s, 0);

@@ -130,8 +130,10 @@ void store_thread_wait(struct store *st, int ms);
  * transaction (store_token_consume, store_articles_save…) becomes a part of the caller's, and a
  * store_begin inside another is a savepoint that store_rollback undoes alone. Every
  * store_begin that returned STORE_OK is matched by one store_commit or store_rollback on the
- * same thread. store_commit returns STORE_ERROR when nothing was kept (the database failed, or
- * had already rolled the transaction back after an error such as a full disk). */
+ * same thread. A store call the database refuses (STORE_CONFLICT, STORE_NOT_FOUND for a gone
+ * reference) leaves the transaction usable on both backends (db_step_guarded). store_commit
+ * returns STORE_ERROR when nothing was kept (the database failed, or had already rolled the
+ * transaction back after an error such as a full disk). */
 int store_begin(struct store *st);
 int store_commit(struct store *st);
 void store_rollback(struct store *st);

@@ -256,8 +256,9 @@ int store_subscription_stripe_upsert(struct store *st, const char *stripe_subscr
     db_bind_int64(s, 6, current_period_end);
     db_bind_int64(s, 7, util_now());
     db_bind_int64(s, 8, event_at);
-    /* RETURNING gives one row, after the whole statement has run. */
-    int step = db_step(s);
+    /* RETURNING gives one row, after the whole statement has run. A refused user (the foreign
+     * key) leaves the caller's transaction usable for the retry without one. */
+    int step = db_step_guarded(s);
     int took = 0;
     if (step == DB_ROW) {
         took = (int)db_column_int64(s, 0) != 0;

@@ -1,7 +1,9 @@
 /*
  * runner.c: runs every unit-test suite and prints "N passed, N failed" as the last line; exits
- * non-zero if any test failed. An optional argument runs only the suites whose name contains
- * it (e.g. `build/unit-tests tmpl`).
+ * non-zero if any test failed. Arguments choose suites: one that is a suite's whole name runs
+ * that suite, any other runs the suites whose name contains it (`build/unit-tests tmpl`;
+ * `build/unit-tests store` runs only the suite "store", `build/unit-tests _store` all whose
+ * name has "_store").
  */
 #include <stdlib.h>
 #include <string.h>
@@ -38,9 +40,17 @@ const char *check_shared_dir(void)
 
 int main(int argc, char **argv)
 {
-    const char *only = argc > 1 ? argv[1] : NULL;
-    for (size_t i = 0; i < sizeof suites / sizeof suites[0]; i++) {
-        if (only && !strstr(suites[i].name, only))
+    const size_t nsuites = sizeof suites / sizeof suites[0];
+    for (size_t i = 0; i < nsuites; i++) {
+        int chosen = argc == 1;
+        for (int a = 1; a < argc && !chosen; a++) {
+            int whole = 0; /* argv[a] is some suite's whole name */
+            for (size_t j = 0; j < nsuites && !whole; j++)
+                whole = strcmp(suites[j].name, argv[a]) == 0;
+            chosen = whole ? strcmp(suites[i].name, argv[a]) == 0
+                           : strstr(suites[i].name, argv[a]) != NULL;
+        }
+        if (!chosen)
             continue;
         int before_failed = failed, before_passed = passed;
         suites[i].fn();

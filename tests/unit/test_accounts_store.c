@@ -12,7 +12,6 @@
  * (auth.h makes real ones).
  */
 #include <pthread.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -559,24 +558,19 @@ static void test_tokens_migration(void)
 {
     struct tmpdb t;
     struct arena *a = arena_new(0);
-    sqlite3 *db = NULL;
     char h[65];
     int64_t uid = 0;
     const char *payload = NULL;
     CHECK(tmpdb_make(&t, "accounts") == 0);
-    CHECK(sqlite3_open(t.path, &db) == SQLITE_OK);
-    for (size_t i = 0; i < 6; i++)
-        CHECK(sqlite3_exec(db, migrations_sqlite[i].sql, NULL, NULL, NULL) == SQLITE_OK);
-    CHECK(sqlite3_exec(db,
-                       "PRAGMA user_version = 6;"
+    CHECK_INT(tdb_migrate_to(&t, 6), 0);
+    CHECK_INT(tdb_exec(&t,
                        "INSERT INTO users (id, email, created_at, updated_at) "
                        "VALUES (7, 'old@example.com', 1, 1);"
                        "INSERT INTO tokens (id, user_id, kind, token_hash, payload, created_at, "
                        "expires_at) VALUES (41, 7, 'email_change', "
                        "'00000000000000000000000000000000000000000000000000000000000000aa', "
-                       "'n@example.com', 1000, 4600);",
-                       NULL, NULL, NULL) == SQLITE_OK);
-    sqlite3_close(db);
+                       "'n@example.com', 1000, 4600);"),
+              0);
     struct store *st = open_store(&t);
     if (!st)
         goto out;

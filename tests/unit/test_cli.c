@@ -240,12 +240,12 @@ static void test_store_opened_when_used(void)
     /* A usage error found before cli_store leaves no database behind. */
     struct ran r = run("thing", "list", "bad", "--db", t.path, NULL);
     CHECK_INT(r.status, CLI_USAGE);
-    CHECK(access(t.path, F_OK) != 0);
+    CHECK(tdb_untouched(&t));
     ran_free(&r);
     r = run("thing", "list", "--db", t.path, NULL);
     CHECK_INT(r.status, 0);
     CHECK(seen.store_opened);
-    CHECK(access(t.path, F_OK) == 0);
+    CHECK(!tdb_untouched(&t));
     ran_free(&r);
     /* One that cannot be opened: exit 1, saying which. */
     r = run("thing", "list", "--db", "/nonexistent/dir/x.db", NULL);

@@ -15,7 +15,6 @@
  * Fixtures are in tests/unit/fixtures/ (run from the repository root, as `make` does).
  */
 #include <signal.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,25 +33,26 @@
 
 /* A temporary directory holding a database and, for the demo tests, files to seed from. */
 struct tmpdir {
-    char dir[64];
-    char db[128];
+    struct tmpdb tdb; /* the directory and the database (test_support.h) */
+    char *dir;        /* tdb.dir */
+    char *db;         /* tdb.path: a file in dir, or a PostgreSQL database's URL */
 };
 
-/* Makes a fresh temporary directory. Returns 0 or -1. */
+/* Makes a fresh temporary directory and database. Returns 0 or -1. */
 static int tmpdir_make(struct tmpdir *t)
 {
-    snprintf(t->dir, sizeof t->dir, "/tmp/broadsheet-import-XXXXXX");
-    if (!mkdtemp(t->dir))
+    if (tmpdb_make(&t->tdb, "import") < 0)
         return -1;
-    snprintf(t->db, sizeof t->db, "%s/test.db", t->dir);
+    t->dir = t->tdb.dir;
+    t->db = t->tdb.path;
     return 0;
 }
 
-/* Removes the directory and everything the tests put in it (two levels at most). */
+/* Removes the directory, the database and everything the tests put in it (two levels at
+ * most). */
 static void tmpdir_remove(struct tmpdir *t)
 {
-    static const char *const files[] = {"test.db",       "test.db-wal",   "test.db-shm",
-                                        "newsroom.json", "articles/a.md", "articles/b.md",
+    static const char *const files[] = {"newsroom.json", "articles/a.md", "articles/b.md",
                                         "articles/c.md"};
     char path[256];
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
@@ -61,7 +61,7 @@ static void tmpdir_remove(struct tmpdir *t)
     }
     snprintf(path, sizeof path, "%s/articles", t->dir);
     rmdir(path);
-    rmdir(t->dir);
+    tmpdb_remove(&t->tdb);
 }
 
 /* Writes text to DIR/name (creating DIR/articles when name is under it). */
@@ -536,14 +536,11 @@ out:
     tmpdir_remove(&t);
 }
 
-/* Runs one SQL text on the database at path through a connection of its own (a trigger that
- * makes the store fail where the test wants). */
-static void sql_exec(const char *path, const char *sql)
+/* Runs one SQL text on t's database through a connection of its own (a trigger that makes the
+ * store fail where the test wants): sqlite, or pgsql on PostgreSQL. */
+static void sql_exec(const struct tmpdir *t, const char *sqlite, const char *pgsql)
 {
-    sqlite3 *db = NULL;
-    CHECK(sqlite3_open(path, &db) == SQLITE_OK);
-    CHECK(sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK);
-    sqlite3_close(db);
+    CHECK_INT(tdb_exec(&t->tdb, tmpdb_is_pg(&t->tdb) ? pgsql : sqlite), 0);
 }
 
 static void test_import_batches_and_resume(void)
@@ -558,8 +555,13 @@ static void test_import_batches_and_resume(void)
     write_archive(dir, sizeof dir, 25);
     /* The database refuses the 18th file (story-17): batches of 5 files commit 15; the fourth
      * batch is rolled back whole. */
-    sql_exec(t.db, "CREATE TRIGGER refuse BEFORE INSERT ON articles WHEN NEW.slug = 'story-17' "
-                   "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END");
+    sql_exec(&t,
+             "CREATE TRIGGER refuse BEFORE INSERT ON articles WHEN NEW.slug = 'story-17' "
+             "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END",
+             "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS "
+             "$$BEGIN RAISE EXCEPTION 'refused by the test'; END$$; "
+             "CREATE TRIGGER refuse BEFORE INSERT ON articles FOR EACH ROW "
+             "WHEN (NEW.slug = 'story-17') EXECUTE FUNCTION refuse()");
     struct import_options o = {.batch = 5};
     CHECK_INT(import_dir(st, dir, &o, &r, err, sizeof err), -1);
     snprintf(want, sizeof want, "%s/001/story-0017.md: refused by the test", dir);
@@ -570,7 +572,7 @@ static void test_import_batches_and_resume(void)
     CHECK_INT(article_count(st), 15);
 
     /* Without --batch the same failure keeps nothing. */
-    sql_exec(t.db, "DELETE FROM articles");
+    sql_exec(&t, "DELETE FROM articles", "DELETE FROM articles");
     CHECK_INT(import_dir(st, dir, NULL, &r, err, sizeof err), -1);
     CHECK_INT(r.imported, 0);
     CHECK_INT(r.resume_at, 0);
@@ -579,9 +581,15 @@ static void test_import_batches_and_resume(void)
     /* Resuming: --skip 15 writes the rest, and only the rest. */
     CHECK_INT(import_dir(st, dir, &o, &r, err, sizeof err), -1);
     CHECK_INT(r.resume_at, 15);
-    sql_exec(t.db, "DROP TRIGGER refuse; "
-                   "CREATE TRIGGER refuse BEFORE UPDATE ON articles BEGIN "
-                   "SELECT RAISE(ABORT, 'a skipped file was written again'); END");
+    sql_exec(&t,
+             "DROP TRIGGER refuse; "
+             "CREATE TRIGGER refuse BEFORE UPDATE ON articles BEGIN "
+             "SELECT RAISE(ABORT, 'a skipped file was written again'); END",
+             "DROP TRIGGER refuse ON articles; DROP FUNCTION refuse(); "
+             "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS "
+             "$$BEGIN RAISE EXCEPTION 'a skipped file was written again'; END$$; "
+             "CREATE TRIGGER refuse BEFORE UPDATE ON articles FOR EACH ROW "
+             "EXECUTE FUNCTION refuse()");
     o.skip = r.resume_at;
     err[0] = '\0';
     CHECK_INT(import_dir(st, dir, &o, &r, err, sizeof err), 0);

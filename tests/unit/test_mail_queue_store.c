@@ -6,7 +6,6 @@
  * the metrics show, and looking for due mail without taking the write lock. Times are made-up unix
  * seconds, so nothing here waits.
  */
-#include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -16,20 +15,12 @@
 #include "test_support.h"
 #include "util.h"
 
-/* The text (or integer as text) of the query's first column, or "(none)"; into out. */
+/* The text (or integer as text) of the query's first column, "NULL" for NULL, or "(none)"; into
+ * out. */
 static const char *query_text(const struct tmpdb *t, const char *sql, char *out, size_t outlen)
 {
-    sqlite3 *db = NULL;
-    sqlite3_stmt *s = NULL;
-    snprintf(out, outlen, "(none)");
-    if (sqlite3_open(t->path, &db) == SQLITE_OK &&
-        sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
-        snprintf(out, outlen, "%s",
-                 sqlite3_column_type(s, 0) == SQLITE_NULL
-                     ? "NULL"
-                     : (const char *)sqlite3_column_text(s, 0));
-    sqlite3_finalize(s);
-    sqlite3_close(db);
+    if (strcmp(tdb_text(t, sql, out, outlen), "(null)") == 0)
+        snprintf(out, outlen, "NULL");
     return out;
 }
 
@@ -96,12 +87,14 @@ static void test_claim_lease_and_takeover(void)
     /* A delivery is recorded whoever holds the lease, once, and clears the bodies. */
     CHECK_INT(store_mail_sent(st, 2, 1500), STORE_OK);
     CHECK_INT(store_mail_sent(st, 2, 1700), STORE_OK); /* already: kept as it was */
-    CHECK_STR(query_text(&t,
-                         "SELECT sent_at || '|' || coalesce(next_attempt_at, 'NULL') || '|' || "
-                         "lease_owner || '|' || body_text || body_html FROM mail_queue "
-                         "WHERE id = 2",
-                         v, sizeof v),
-              "1500|NULL||");
+    CHECK_STR(
+        query_text(
+            &t,
+            "SELECT sent_at || '|' || coalesce(CAST(next_attempt_at AS TEXT), 'NULL') || '|' || "
+            "lease_owner || '|' || body_text || body_html FROM mail_queue "
+            "WHERE id = 2",
+            v, sizeof v),
+        "1500|NULL||");
     CHECK_INT(store_mail_waiting(st, &waiting), STORE_OK); /* delivered: no longer waiting */
     CHECK_INT(waiting, 1);
     CHECK_INT(store_mail_failed(st, 2, "B", 3000, "late"), STORE_NOT_FOUND);
@@ -112,11 +105,12 @@ static void test_claim_lease_and_takeover(void)
     CHECK_INT(q.id, 1);
     CHECK_INT(q.attempts, 1);
     CHECK_INT(store_mail_failed(st, 1, "C", 0, "550 no such user"), STORE_OK);
-    CHECK_STR(query_text(&t,
-                         "SELECT coalesce(next_attempt_at, 'NULL') || '|' || body_text || "
-                         "body_html || '|' || attempts FROM mail_queue WHERE id = 1",
-                         v, sizeof v),
-              "NULL||2");
+    CHECK_STR(
+        query_text(&t,
+                   "SELECT coalesce(CAST(next_attempt_at AS TEXT), 'NULL') || '|' || body_text || "
+                   "body_html || '|' || attempts FROM mail_queue WHERE id = 1",
+                   v, sizeof v),
+        "NULL||2");
     CHECK_INT(store_mail_claim(st, a, "C", 999999, 1000300, &q), STORE_NOT_FOUND);
     CHECK_INT(store_mail_waiting(st, &waiting), STORE_OK); /* given up: not waiting either */
     CHECK_INT(waiting, 0);
@@ -135,26 +129,29 @@ out:
 
 /* The mailer looks for due mail every few seconds; with nothing due that must not take the
  * write lock, or it would queue behind (and in front of) every other writer. Another connection
- * holds the write lock: looking still answers at once, where a claim would wait out the busy
- * timeout (5 s) and fail. */
+ * holds the write lock (SQLite: BEGIN IMMEDIATE; PostgreSQL: the queue's table locked against
+ * writers): looking still answers at once, where a claim would wait out the busy timeout (5 s)
+ * and fail. */
 static void test_looking_takes_no_write_lock(void)
 {
     struct tmpdb t;
     struct arena *a = arena_new(0);
     struct queued_mail q;
-    sqlite3 *db = NULL;
+    struct tdb_conn db;
     CHECK(tmpdb_make(&t, "mailqueue") == 0);
     struct store *st = open_store(&t);
     if (!st)
         goto out;
     CHECK_INT(store_mail_enqueue(st, "one@example.com", "One", "text", "", 5000), STORE_OK);
-    CHECK(sqlite3_open(t.path, &db) == SQLITE_OK);
-    CHECK(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK);
+    CHECK_INT(tdb_conn_open(&t, &db), 0);
+    CHECK_INT(tdb_conn_exec(&db, tmpdb_is_pg(&t) ? "BEGIN; LOCK TABLE mail_queue IN EXCLUSIVE MODE"
+                                                 : "BEGIN IMMEDIATE"),
+              0);
     int64_t start = util_monotonic_ms();
     CHECK_INT(store_mail_claim(st, a, "A", 4000, 4300, &q), STORE_NOT_FOUND);
     CHECK(util_monotonic_ms() - start < 2000);
-    CHECK(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK);
-    sqlite3_close(db);
+    CHECK_INT(tdb_conn_exec(&db, "COMMIT"), 0);
+    tdb_conn_close(&db);
     store_close(st);
 out:
     arena_free(a);

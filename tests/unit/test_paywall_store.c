@@ -11,10 +11,9 @@
  * article's joined ones included), and the paywall version seen from a second store on the same
  * file.
  *
- * Some checks read the database file directly (sqlite3), to see what a column holds whatever the
- * store makes of it, or to count rows a test must prove are kept or gone.
+ * Some checks read the database directly (a connection of their own), to see what a column holds
+ * whatever the store makes of it, or to count rows a test must prove are kept or gone.
  */
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,31 +28,17 @@
 #define DAY 86400
 
 /* The first column of the first row of the literal query sql, run on its own connection to
- * path, as text into out ("(none)" for no row, "(null)" for NULL). */
-static const char *query_text(const char *path, const char *sql, char *out, size_t size)
+ * t's database, as text into out ("(none)" for no row or an error, "(null)" for NULL). */
+static const char *query_text(const struct tmpdb *t, const char *sql, char *out, size_t size)
 {
-    sqlite3 *db = NULL;
-    sqlite3_stmt *s = NULL;
-    snprintf(out, size, "(error)");
-    if (sqlite3_open(path, &db) == SQLITE_OK &&
-        sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK) {
-        if (sqlite3_step(s) == SQLITE_ROW) {
-            const unsigned char *text = sqlite3_column_text(s, 0);
-            snprintf(out, size, "%s", text ? (const char *)text : "(null)");
-        } else {
-            snprintf(out, size, "(none)");
-        }
-    }
-    sqlite3_finalize(s);
-    sqlite3_close(db);
-    return out;
+    return tdb_text(t, sql, out, size);
 }
 
 /* query_text as an integer (-1 when it is not a number). */
-static long long query_int(const char *path, const char *sql)
+static long long query_int(const struct tmpdb *t, const char *sql)
 {
     char buf[64], *end;
-    query_text(path, sql, buf, sizeof buf);
+    query_text(t, sql, buf, sizeof buf);
     long long value = strtoll(buf, &end, 10);
     return end != buf && *end == '\0' ? value : -1;
 }
@@ -263,7 +248,7 @@ static void test_admin_subscriptions(void)
     CHECK_INT(sub.id, first_id);
     CHECK_STR(sub.plan_slug, "monthly");
     CHECK_INT(sub.current_period_end, now + 30 * DAY);
-    CHECK_INT(query_int(t.path, "SELECT count(*) FROM subscriptions"), 1);
+    CHECK_INT(query_int(&t, "SELECT count(*) FROM subscriptions"), 1);
 
     /* Revoke: canceled, kept; a second revoke finds nothing to revoke. */
     CHECK_INT(store_subscription_revoke(st, reader), STORE_OK);
@@ -299,7 +284,7 @@ static void test_admin_subscriptions(void)
     CHECK_STR(sub.source, "stripe");
     /* Revoke leaves Stripe subscriptions alone. */
     CHECK_INT(store_subscription_revoke(st, reader), STORE_NOT_FOUND);
-    CHECK_STR(query_text(t.path, "SELECT status FROM subscriptions WHERE source = 'stripe'",
+    CHECK_STR(query_text(&t, "SELECT status FROM subscriptions WHERE source = 'stripe'",
                          (char[32]){0}, 32),
               "active");
 
@@ -355,7 +340,7 @@ static void test_stripe_subscriptions(void)
         CHECK_INT(store_subscription_stripe_upsert(st, "sub_A", "cus_A", reader, "monthly",
                                                    "active", now + 30 * DAY, 4, NULL),
                   STORE_OK);
-    CHECK_INT(query_int(t.path, "SELECT count(*) FROM subscriptions"), 1);
+    CHECK_INT(query_int(&t, "SELECT count(*) FROM subscriptions"), 1);
     CHECK_INT(store_subscription_current(st, a, reader, now, &sub), STORE_OK);
     CHECK_INT(sub.id, id);
     CHECK_STR(sub.status, "active");
@@ -415,8 +400,8 @@ static void test_stripe_subscriptions(void)
     CHECK_INT(store_subscription_stripe_upsert(st, "sub_C", "cus_C", reader + 100, "monthly",
                                                "active", now + DAY, 14, NULL),
               STORE_NOT_FOUND);
-    CHECK_INT(query_int(t.path, "SELECT count(*) FROM subscriptions"), 2);
-    CHECK_STR(query_text(t.path,
+    CHECK_INT(query_int(&t, "SELECT count(*) FROM subscriptions"), 2);
+    CHECK_STR(query_text(&t,
                          "SELECT status FROM subscriptions WHERE "
                          "stripe_subscription_id = 'sub_A'",
                          (char[32]){0}, 32),
@@ -439,9 +424,9 @@ static void test_stripe_events(void)
     CHECK_INT(store_stripe_event_record(st, "evt_1", "checkout.session.completed", now + 5),
               STORE_CONFLICT);
     CHECK_INT(store_stripe_event_record(st, "evt_2", "invoice.payment_failed", now), STORE_OK);
-    CHECK_INT(query_int(t.path, "SELECT count(*) FROM stripe_events"), 2);
+    CHECK_INT(query_int(&t, "SELECT count(*) FROM stripe_events"), 2);
     CHECK_STR(
-        query_text(t.path, "SELECT type FROM stripe_events WHERE id = 'evt_2'", (char[64]){0}, 64),
+        query_text(&t, "SELECT type FROM stripe_events WHERE id = 'evt_2'", (char[64]){0}, 64),
         "invoice.payment_failed");
 
     /* Processing failed: forget it, and Stripe's retry is new again. */
@@ -518,7 +503,7 @@ static void test_stripe_event_order(void)
                                                &applied),
               STORE_OK);
     CHECK_INT(applied, 1);
-    CHECK_INT(query_int(t.path, "SELECT stripe_event_at FROM subscriptions"), 110);
+    CHECK_INT(query_int(&t, "SELECT stripe_event_at FROM subscriptions"), 110);
     store_close(st);
 out:
     arena_free(a);
@@ -619,7 +604,7 @@ static void test_organisations(void)
         CHECK_STR(ranges[0].organisation.slug, "agency");
         CHECK_STR(ranges[1].organisation.slug, "agency");
     }
-    CHECK_INT(query_int(t.path, "SELECT count(*) FROM organisation_ranges"), 2);
+    CHECK_INT(query_int(&t, "SELECT count(*) FROM organisation_ranges"), 2);
     CHECK_INT(store_orgs(st, a, &orgs, &n), STORE_OK);
     CHECK_INT(n, 1);
     store_close(st);
@@ -698,7 +683,7 @@ static void test_meter(void)
 
     /* Deleting the reader deletes its reads. */
     CHECK_INT(store_user_delete(st, reader), STORE_OK);
-    CHECK_INT(query_int(t.path, "SELECT count(*) FROM meter_reads"), 0);
+    CHECK_INT(query_int(&t, "SELECT count(*) FROM meter_reads"), 0);
     CHECK_INT(paywall_version(st), v); /* the meter is no part of the paywall version */
     store_close(st);
 out:
@@ -716,7 +701,7 @@ static void test_meter_take(void)
     struct arena *a = arena_new(0);
     int64_t articles[2] = {0, 0};
     struct meter_take take;
-    sqlite3 *holder = NULL;
+    struct tdb_conn holder = {0};
     CHECK(tmpdb_make(&t, "paywall") == 0);
     struct store *st = open_store(&t);
     if (!st)
@@ -730,7 +715,7 @@ static void test_meter_take(void)
     CHECK_INT(take.already_counted, 0);
     CHECK_INT(take.reads_in_period, 0);
     CHECK_INT(take.counted, 0);
-    CHECK_INT(query_int(t.path, "SELECT count(*) FROM meter_reads"), 0);
+    CHECK_INT(query_int(&t, "SELECT count(*) FROM meter_reads"), 0);
 
     /* The first read is counted; with an allowance of 1 the second article is past it. */
     CHECK_INT(store_meter_take(st, reader, articles[0], since, now, 1, 1, &take), STORE_OK);
@@ -745,14 +730,14 @@ static void test_meter_take(void)
     CHECK_INT(take.already_counted, 1);
     CHECK_INT(take.counted, 0);
     CHECK_INT(take.reads_in_period, 1);
-    CHECK_INT(query_int(t.path, "SELECT count(*) FROM meter_reads"), 1);
-    CHECK_INT(query_int(t.path, "SELECT read_at FROM meter_reads"), now);
+    CHECK_INT(query_int(&t, "SELECT count(*) FROM meter_reads"), 1);
+    CHECK_INT(query_int(&t, "SELECT read_at FROM meter_reads"), now);
     /* After the period the first read no longer counts: reading it again counts anew. */
     int64_t next = now + 31 * DAY;
     CHECK_INT(store_meter_take(st, reader, articles[0], next - 30 * DAY, next, 1, 1, &take),
               STORE_OK);
     CHECK_INT(take.counted, 1);
-    CHECK_INT(query_int(t.path, "SELECT read_at FROM meter_reads"), next);
+    CHECK_INT(query_int(&t, "SELECT read_at FROM meter_reads"), next);
     /* An unknown user or article: not found, nothing recorded. */
     CHECK_INT(store_meter_take(st, reader + 100, articles[0], since, now, 5, 1, &take),
               STORE_NOT_FOUND);
@@ -763,8 +748,11 @@ static void test_meter_take(void)
     /* Another connection holds the write lock: this thread waits 50 ms, not 5 s. */
     int64_t other = make_user(st, "locked@example.com");
     store_thread_wait(st, 50);
-    CHECK(sqlite3_open(t.path, &holder) == SQLITE_OK);
-    CHECK(sqlite3_exec(holder, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK);
+    CHECK_INT(tdb_conn_open(&t, &holder), 0);
+    CHECK_INT(tdb_conn_exec(&holder, tmpdb_is_pg(&t)
+                                         ? "BEGIN; LOCK TABLE meter_reads IN EXCLUSIVE MODE"
+                                         : "BEGIN IMMEDIATE"),
+              0);
     int64_t started = util_monotonic_ms();
     CHECK_INT(store_meter_take(st, other, articles[0], since, now, 5, 1, &take), STORE_ERROR);
     CHECK_INT(take.counted, 0);
@@ -776,17 +764,17 @@ static void test_meter_take(void)
     CHECK_INT(store_meter_take(st, reader, articles[0], next - 30 * DAY, next, 1, 1, &take),
               STORE_OK);
     CHECK_INT(take.already_counted, 1);
-    sqlite3_exec(holder, "COMMIT", NULL, NULL, NULL);
+    CHECK_INT(tdb_conn_exec(&holder, "COMMIT"), 0);
     store_thread_wait(st, 5000); /* the default again, for the suites after this one */
-    CHECK_INT(query_int(t.path, "SELECT count(*) FROM meter_reads WHERE user_id = (SELECT max(id) "
-                                "FROM users)"),
+    CHECK_INT(query_int(&t, "SELECT count(*) FROM meter_reads WHERE user_id = (SELECT max(id) "
+                            "FROM users)"),
               0);
     /* Once the lock is gone the same read is counted. */
     CHECK_INT(store_meter_take(st, other, articles[0], since, now, 5, 1, &take), STORE_OK);
     CHECK_INT(take.counted, 1);
     store_close(st);
 out:
-    sqlite3_close(holder);
+    tdb_conn_close(&holder);
     arena_free(a);
     tmpdb_remove(&t);
 }
@@ -810,8 +798,8 @@ static void test_deleted_user_keeps_subscriptions(void)
     CHECK_INT(store_subscription_grant(st, other, "annual", now + DAY), STORE_OK);
 
     CHECK_INT(store_user_delete(st, reader), STORE_OK);
-    CHECK_INT(query_int(t.path, "SELECT count(*) FROM subscriptions"), 3);
-    CHECK_INT(query_int(t.path, "SELECT count(*) FROM subscriptions WHERE user_id IS NULL"), 2);
+    CHECK_INT(query_int(&t, "SELECT count(*) FROM subscriptions"), 3);
+    CHECK_INT(query_int(&t, "SELECT count(*) FROM subscriptions WHERE user_id IS NULL"), 2);
     CHECK_INT(store_subscription_current(st, a, reader, now, &sub), STORE_NOT_FOUND);
     CHECK_INT(store_subscription_by_stripe_customer(st, a, "cus_X", &sub), STORE_OK);
     CHECK_INT(sub.user_id, 0);
@@ -821,7 +809,7 @@ static void test_deleted_user_keeps_subscriptions(void)
     CHECK_INT(store_subscription_current(st, a, other, now, &sub), STORE_OK);
     CHECK_INT(sub.user_id, other);
     CHECK_INT(store_subscription_grant(st, other, "monthly", now + DAY), STORE_OK);
-    CHECK_INT(query_int(t.path, "SELECT count(*) FROM subscriptions"), 3);
+    CHECK_INT(query_int(&t, "SELECT count(*) FROM subscriptions"), 3);
     /* A later webhook for the orphaned subscription keeps it without a user. */
     CHECK_INT(store_subscription_stripe_upsert(st, "sub_X", "", 0, "", "canceled", now, 16, NULL),
               STORE_OK);
@@ -847,35 +835,35 @@ static void test_default_access(void)
     save_articles(st, a, articles);
     const char *pub_sql = "SELECT default_access FROM publications WHERE slug = 'nj'";
     const char *sec_sql = "SELECT default_access FROM sections WHERE slug = 'politics'";
-    CHECK_STR(query_text(t.path, pub_sql, buf, sizeof buf), ""); /* inherit, by default */
-    CHECK_STR(query_text(t.path, sec_sql, buf, sizeof buf), "");
+    CHECK_STR(query_text(&t, pub_sql, buf, sizeof buf), ""); /* inherit, by default */
+    CHECK_STR(query_text(&t, sec_sql, buf, sizeof buf), "");
 
     int64_t v0 = 0, v1 = 0;
     CHECK_INT(store_change_seq(st, &v0), STORE_OK);
     CHECK_INT(store_publication_set_default_access(st, "nj", "subscribers"), STORE_OK);
-    CHECK_STR(query_text(t.path, pub_sql, buf, sizeof buf), "subscribers");
+    CHECK_STR(query_text(&t, pub_sql, buf, sizeof buf), "subscribers");
     CHECK_INT(store_change_seq(st, &v1), STORE_OK);
     CHECK_INT(v1, v0); /* defaults are read by imports only: no page shows them */
     CHECK_INT(store_section_set_default_access(st, "politics", "free"), STORE_OK);
-    CHECK_STR(query_text(t.path, sec_sql, buf, sizeof buf), "free");
+    CHECK_STR(query_text(&t, sec_sql, buf, sizeof buf), "free");
 
     CHECK_INT(store_publication_set_default_access(st, "nj", ""), STORE_OK);
-    CHECK_STR(query_text(t.path, pub_sql, buf, sizeof buf), "");
+    CHECK_STR(query_text(&t, pub_sql, buf, sizeof buf), "");
     CHECK_INT(store_section_set_default_access(st, "politics", NULL), STORE_OK);
-    CHECK_STR(query_text(t.path, sec_sql, buf, sizeof buf), "");
+    CHECK_STR(query_text(&t, sec_sql, buf, sizeof buf), "");
 
     CHECK_INT(store_publication_set_default_access(st, "nj", "premium"), STORE_ERROR);
     CHECK_INT(store_section_set_default_access(st, "politics", "Free"), STORE_ERROR);
     CHECK_INT(store_publication_set_default_access(st, "nobody", "free"), STORE_NOT_FOUND);
     CHECK_INT(store_section_set_default_access(st, "nobody", ""), STORE_NOT_FOUND);
-    CHECK_STR(query_text(t.path, pub_sql, buf, sizeof buf), "");
+    CHECK_STR(query_text(&t, pub_sql, buf, sizeof buf), "");
 
     /* Saving a publication again (an import) keeps its default. */
     char err[256];
     struct publication nj = {.slug = "nj", .name = "National Journal", .is_host = 1};
     CHECK_INT(store_publication_set_default_access(st, "nj", "metered"), STORE_OK);
     CHECK_INT(store_publication_save(st, &nj, err, sizeof err), STORE_OK);
-    CHECK_STR(query_text(t.path, pub_sql, buf, sizeof buf), "metered");
+    CHECK_STR(query_text(&t, pub_sql, buf, sizeof buf), "metered");
     store_close(st);
 out:
     arena_free(a);

@@ -50,7 +50,7 @@ static int thread_dac_override(int on)
 /* Sets the mode of t's database file with suffix ("", "-wal", "-shm"). Returns 0 or -1. */
 static int chmod_db(const struct tmpdb *t, const char *suffix, mode_t mode)
 {
-    char file[160];
+    char file[300];
     snprintf(file, sizeof file, "%s%s", t->path, suffix);
     return chmod(file, mode);
 }
@@ -59,7 +59,7 @@ static int chmod_db(const struct tmpdb *t, const char *suffix, mode_t mode)
  * write access away and would prove nothing). */
 static int thread_can_write(const struct tmpdb *t, const char *suffix)
 {
-    char file[160];
+    char file[300];
     snprintf(file, sizeof file, "%s%s", t->path, suffix);
     int fd = open(file, O_RDWR | O_CLOEXEC);
     if (fd < 0)

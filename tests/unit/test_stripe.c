@@ -12,7 +12,6 @@
  * failure, never with the key in the error.
  */
 #include <sodium.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +22,7 @@
 #include "config.h"
 #include "store.h"
 #include "stripe.h"
+#include "test_support.h"
 #include "util.h"
 
 #define SECRET "whsec_test_5WbX5kEWLlfzsGNjH64I8lOOqUB6e8FH"
@@ -194,8 +194,7 @@ static void test_signature_stale(void)
 
 /* A temporary database with a store on it, a reader and three plans. */
 struct fixture {
-    char dir[64];
-    char path[128];
+    struct tmpdb t;
     struct store *st;
     struct arena *a;
     int64_t user_id;
@@ -206,14 +205,12 @@ struct fixture {
 static int fixture_open(struct fixture *f)
 {
     memset(f, 0, sizeof *f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/broadsheet-stripe-XXXXXX");
-    if (!mkdtemp(f->dir)) {
-        CHECK(!"mkdtemp");
+    if (tmpdb_make(&f->t, "stripe") < 0) {
+        CHECK(!"tmpdb_make");
         return -1;
     }
-    snprintf(f->path, sizeof f->path, "%s/test.db", f->dir);
     char err[256] = "";
-    f->st = store_open(f->path, err, sizeof err);
+    f->st = store_open(f->t.path, err, sizeof err);
     if (!f->st) {
         fprintf(stderr, "    store_open: %s\n", err);
         CHECK(f->st != NULL);
@@ -248,27 +245,13 @@ static void fixture_close(struct fixture *f)
     if (f->st)
         store_close(f->st);
     arena_free(f->a);
-    static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
-    char file[160];
-    for (size_t i = 0; i < ARRAY_LEN(suffixes); i++) {
-        snprintf(file, sizeof file, "%s%s", f->path, suffixes[i]);
-        unlink(file);
-    }
-    rmdir(f->dir);
+    tmpdb_remove(&f->t);
 }
 
 /* An integer query on the fixture's database, on its own connection (-1 for none). */
 static long long query_int(struct fixture *f, const char *sql)
 {
-    sqlite3 *db = NULL;
-    sqlite3_stmt *s = NULL;
-    long long v = -1;
-    if (sqlite3_open(f->path, &db) == SQLITE_OK &&
-        sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
-        v = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    sqlite3_close(db);
-    return v;
+    return tdb_int(&f->t, sql);
 }
 
 /* Runs stripe_handle_event on a NUL-terminated payload at now. */
@@ -672,21 +655,6 @@ out:
     fixture_close(&f);
 }
 
-/* Runs sql on the fixture's database on its own connection; CHECKs that it succeeds. */
-static void exec_sql(struct fixture *f, const char *sql)
-{
-    sqlite3 *db = NULL;
-    char *msg = NULL;
-    CHECK(sqlite3_open(f->path, &db) == SQLITE_OK);
-    sqlite3_busy_timeout(db, 5000);
-    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        fprintf(stderr, "    %s: %s\n", sql, msg ? msg : "?");
-        CHECK(!"sqlite3_exec");
-    }
-    sqlite3_free(msg);
-    sqlite3_close(db);
-}
-
 /* A store failure while saving: FAILED, nothing recorded (the id and the change are one
  * transaction), so Stripe's retry is processed. */
 static void test_event_store_failure(void)
@@ -698,12 +666,11 @@ static void test_event_store_failure(void)
     snprintf(user, sizeof user, "\"%lld\"", (long long)f.user_id);
     checkout_object(object, sizeof object, user, "monthly", "sub_A");
     event(doc, sizeof doc, "evt_f", "checkout.session.completed", object);
-    exec_sql(&f, "CREATE TRIGGER refuse BEFORE INSERT ON subscriptions "
-                 "BEGIN SELECT RAISE(ABORT, 'disk on fire'); END");
+    CHECK_INT(tdb_refuse_inserts(&f.t, "subscriptions"), 0);
     CHECK_INT(handle(&f, doc, NOW), STRIPE_EVENT_FAILED);
     CHECK_INT(query_int(&f, "SELECT count(*) FROM stripe_events"), 0);
     CHECK_INT(query_int(&f, "SELECT count(*) FROM subscriptions"), 0);
-    exec_sql(&f, "DROP TRIGGER refuse");
+    CHECK_INT(tdb_allow_inserts(&f.t, "subscriptions"), 0);
     CHECK_INT(handle(&f, doc, NOW), STRIPE_EVENT_PROCESSED);
     CHECK_INT(query_int(&f, "SELECT count(*) FROM subscriptions"), 1);
     CHECK_INT(handle(&f, doc, NOW), STRIPE_EVENT_DUPLICATE);
