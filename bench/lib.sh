@@ -166,3 +166,22 @@ bench_cache_setting() {
     name = substr($1, 3); gsub(/-/, "_", name); d = $0; sub(/.*\(default: /, "", d); sub(/\)$/, "", d)
     print name " " d " (default)"; exit }'
 }
+
+# bench_reader BASE_URL DB EMAIL PASSWORD: adds a reader account to DB (the CLI) and signs it
+# in at BASE_URL the way a browser does (the log-in form's CSRF token, then its POST); prints
+# the Cookie header's value that carries the session. Returns 1 if either step failed.
+bench_reader() {
+  local base=$1 db=$2 email=$3 password=$4 jar csrf
+  printf '%s\n' "$password" | build/broadsheet user add "$email" --name "Bench Reader" --db "$db" \
+    >/dev/null || return 1
+  jar=$(mktemp)
+  csrf=$(curl -sf -c "$jar" "$base/login" | grep -o 'name="csrf" value="[^"]*"' | head -1 \
+    | sed 's/.*value="//; s/"$//')
+  [ -n "$csrf" ] || { rm -f "$jar"; return 1; }
+  curl -sf -o /dev/null -b "$jar" -c "$jar" --data-urlencode "csrf=$csrf" --data-urlencode "next=/" \
+    --data-urlencode "email=$email" --data-urlencode "password=$password" "$base/login" \
+    || { rm -f "$jar"; return 1; }
+  # Netscape cookie file: name and value are the last two fields; #HttpOnly_ lines are cookies.
+  awk -F'\t' 'NF >= 7 && $1 !~ /^# / { printf "%s%s=%s", n++ ? "; " : "", $6, $7 }' "$jar"
+  rm -f "$jar"
+}
