@@ -97,15 +97,11 @@ static void set_cap_cookie(struct req *r, int64_t now)
 }
 
 /* 1 if the reader is spared ads: ad_free_subscribers is on and they are signed in with an
- * active subscription. */
+ * active subscription (read with their session, reader_load). */
 static int reader_ad_free(struct req *r, int64_t now)
 {
-    if (!r->app->config->ad_free_subscribers || !r->reader)
-        return 0;
-    struct subscription sub;
-    return store_subscription_current(r->app->store, r->arena, r->reader->user.id, now, &sub) ==
-               STORE_OK &&
-           access_subscription_active(&sub, now);
+    return r->app->config->ad_free_subscribers && r->reader &&
+           access_subscription_active(&r->reader->subscription, now);
 }
 
 /* A query value used for targeting: "" when absent or too long to be a slug. */

@@ -141,11 +141,8 @@ struct access_decision paywall_decide(struct req *r, int64_t article_id, enum ac
     int64_t since = now - (int64_t)c->meter_period_days * 86400;
     struct access_input in = {.level = level};
 
-    if (level != ACCESS_FREE && r->reader) {
-        struct subscription sub;
-        if (store_subscription_current(st, r->arena, r->reader->user.id, now, &sub) == STORE_OK)
-            in.subscriber = access_subscription_active(&sub, now);
-    }
+    if (level != ACCESS_FREE && r->reader) /* read with the session (reader_load) */
+        in.subscriber = access_subscription_active(&r->reader->subscription, now);
     const char *institution = NULL;
     if (level != ACCESS_FREE && !in.subscriber) {
         char ip[64];

@@ -47,14 +47,15 @@ void reader_load(struct req *r)
         return;
     }
     struct reader *reader = arena_calloc(r->arena, 1, sizeof *reader);
-    int rc = store_session_by_token(r->app->store, r->arena, hash, &reader->session, &reader->user);
+    int64_t now = util_now();
+    int rc = store_session_reader(r->app->store, r->arena, hash, now, &reader->session,
+                                  &reader->user, &reader->subscription);
     if (rc == STORE_NOT_FOUND) {
         clear_session_cookie(r);
         return;
     }
     if (rc != STORE_OK)
         return; /* the database is unwell: treat as anonymous, keep the cookie */
-    int64_t now = util_now();
     int64_t idle_limit = (int64_t)r->app->config->session_idle_days * 86400;
     if (reader->session.expires_at <= now || reader->session.last_seen_at + idle_limit <= now) {
         store_session_delete(r->app->store, reader->session.id);

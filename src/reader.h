@@ -25,6 +25,7 @@
 struct reader {
     struct user user;
     struct session session;
+    struct subscription subscription; /* the current one when the session was read; id 0: none */
     char token_hash[65];              /* the session token's hash: the CSRF binding */
     char token[AUTH_TOKEN_CHARS + 1]; /* a new session's token until its cookie is set, else "" */
 };
@@ -35,7 +36,8 @@ struct reader {
 json_t *reader_json(const struct user *user);
 
 /* Looks up the session cookie and sets r->reader for a valid, unexpired session (refreshing
- * its last-seen time now and then). An unknown or expired session's cookie is cleared. */
+ * its last-seen time now and then), with the reader's current subscription (one query). An unknown
+ * or expired session's cookie is cleared. */
 void reader_load(struct req *r);
 
 /* The CSRF token for forms in this response. For an anonymous reader without a binding cookie

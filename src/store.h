@@ -302,6 +302,12 @@ int store_session_create(struct store *st, int64_t user_id, const char *token_ha
  * STORE_NOT_FOUND or STORE_ERROR. */
 int store_session_by_token(struct store *st, struct arena *a, const char *token_hash_hex,
                            struct session *session, struct user *user);
+struct subscription; /* below, with the paywall's records */
+/* store_session_by_token, and also the user's current subscription at now (as
+ * store_subscription_current chooses it) into *sub, whose id is 0 when there is none: what a
+ * signed-in reader's request needs, in one query. */
+int store_session_reader(struct store *st, struct arena *a, const char *token_hash_hex, int64_t now,
+                         struct session *session, struct user *user, struct subscription *sub);
 /* Sets the session's last_seen_at to now (for the idle expiry). STORE_OK, STORE_NOT_FOUND or
  * STORE_ERROR. */
 int store_session_touch(struct store *st, int64_t id, int64_t now);

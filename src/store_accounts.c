@@ -301,6 +301,27 @@ out:
     return rc;
 }
 
+int store_session_reader(struct store *st, struct arena *a, const char *token_hash_hex, int64_t now,
+                         struct session *session, struct user *user, struct subscription *sub)
+{
+    struct db_conn *c = store_conn(st, NULL, 0);
+    struct db_stmt *s = NULL;
+    int rc = STORE_ERROR;
+    if (!c || !(s = store_stmt(c, STMT_SESSION_READER, NULL, 0)))
+        goto out;
+    db_bind_text(s, 1, token_hash_hex);
+    db_bind_int64(s, 2, now);
+    rc = store_step_one(c, s, "looking up a session");
+    if (rc == STORE_OK) {
+        read_session(s, 0, a, session);
+        read_user(s, SESSION_NCOLUMNS, a, user);
+        store_read_subscription(s, SESSION_NCOLUMNS + USER_NCOLUMNS, a, sub);
+    }
+out:
+    db_reset(s);
+    return rc;
+}
+
 int store_session_touch(struct store *st, int64_t id, int64_t now)
 {
     return store_write_ids(st, STMT_SESSION_TOUCH, 2, id, now, 1, "touching a session");

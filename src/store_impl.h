@@ -112,7 +112,13 @@
     "RETURNING CASE WHEN stripe_event_at = ?8 AND status = ?5 AND current_period_end = ?6 "         \
     "THEN 1 ELSE 0 END"
 /* An active subscription still running at ?2: what store_subscription_current prefers. */
-#define SUBSCRIPTION_RUNNING "(s.status = 'active' AND s.current_period_end > ?2)"
+/* Whether subscription T runs at ?2 (now), and the order that puts the one that counts first:
+ * a running one, the latest ending, the latest updated (store_subscription_current). */
+#define SUBSCRIPTION_RUNNING_T(T) "(" T ".status = 'active' AND " T ".current_period_end > ?2)"
+#define SUBSCRIPTION_RUNNING SUBSCRIPTION_RUNNING_T("s")
+#define SUBSCRIPTION_ORDER(T)                                                                      \
+    SUBSCRIPTION_RUNNING_T(T) " DESC, CASE WHEN " SUBSCRIPTION_RUNNING_T(                         \
+        T) " THEN " T ".current_period_end ELSE 0 END DESC, " T ".updated_at DESC, " T ".id DESC"
 #define CAMPAIGN_COLUMNS(T)                                                                        \
     T ".id, " T ".slug, " T ".name, " T ".starts_at, " T ".ends_at, " T ".weight, " T              \
       ".publication_slug, " T ".section_slug, " T ".created_at"
@@ -164,6 +170,7 @@ enum statement {
     STMT_USER_DELETE,
     STMT_SESSION_INSERT,
     STMT_SESSION_BY_TOKEN,
+    STMT_SESSION_READER,
     STMT_SESSION_TOUCH,
     STMT_SESSION_DELETE,
     STMT_SESSIONS_DELETE_FOR_USER,
@@ -276,5 +283,7 @@ int store_meta_value(struct store *st, enum statement id, int64_t *value, const 
 void store_read_publication(struct db_stmt *s, int col, struct arena *a, struct publication *p);
 void store_read_section(struct db_stmt *s, int col, struct arena *a, struct section *sec);
 void store_read_article(struct db_stmt *s, struct arena *a, struct article *art);
+/* A subscription (store_paywall.c), which the signed-in reader's lookup joins. */
+void store_read_subscription(struct db_stmt *s, int col, struct arena *a, struct subscription *sub);
 
 #endif

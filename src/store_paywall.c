@@ -45,8 +45,8 @@ static void plan_row(struct db_stmt *s, struct arena *a, void *item)
 }
 
 /* Reads a subscription from the current row of s, starting at column col (SUBSCRIPTION_COLUMNS
- * order). A NULL user_id (deleted account) reads as 0. */
-static void read_subscription(struct db_stmt *s, int col, struct arena *a, struct subscription *sub)
+ * order). A NULL user_id (deleted account) reads as 0; a row of NULLs (none) has id 0. */
+void store_read_subscription(struct db_stmt *s, int col, struct arena *a, struct subscription *sub)
 {
     sub->id = db_column_int64(s, col);
     sub->user_id = db_column_int64(s, col + 1);
@@ -202,7 +202,7 @@ static int subscription_lookup(struct store *st, struct arena *a, enum statement
     }
     rc = store_step_one(c, s, "looking up a subscription");
     if (rc == STORE_OK)
-        read_subscription(s, 0, a, out);
+        store_read_subscription(s, 0, a, out);
 out:
     db_reset(s);
     return rc;

@@ -78,6 +78,15 @@ const char *const store_statements[STMT_COUNT] = {
                             "RETURNING id",
     [STMT_SESSION_BY_TOKEN] = "SELECT " SESSION_COLUMNS("s") ", " USER_COLUMNS(
         "u") " FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?1",
+    /* The same and the user's current subscription (NULLs for none), in one round trip: a
+     * signed-in reader's request needs all three. */
+    [STMT_SESSION_READER] =
+        "SELECT " SESSION_COLUMNS("s") ", " USER_COLUMNS("u") ", " SUBSCRIPTION_COLUMNS(
+            "b") " FROM sessions s JOIN users u ON u.id = s.user_id "
+                 "LEFT JOIN subscriptions b ON b.id = (SELECT x.id FROM subscriptions x "
+                 "WHERE x.user_id = s.user_id ORDER BY " SUBSCRIPTION_ORDER(
+                     "x") " LIMIT 1) "
+                          "WHERE s.token_hash = ?1",
     [STMT_SESSION_TOUCH] = "UPDATE sessions SET last_seen_at = ?2 WHERE id = ?1",
     [STMT_SESSION_DELETE] = "DELETE FROM sessions WHERE id = ?1",
     [STMT_SESSIONS_DELETE_FOR_USER] = "DELETE FROM sessions WHERE user_id = ?1 AND id <> ?2",
@@ -152,11 +161,8 @@ const char *const store_statements[STMT_COUNT] = {
     [STMT_SUBSCRIPTION_REVOKE] = "UPDATE subscriptions SET status = 'canceled', updated_at = ?2 "
                                  "WHERE user_id = ?1 AND source = 'admin' AND status <> 'canceled'",
     [STMT_SUBSCRIPTION_CURRENT] =
-        "SELECT " SUBSCRIPTION_COLUMNS("s") " FROM subscriptions s WHERE s.user_id = ?1 "
-                                            "ORDER BY " SUBSCRIPTION_RUNNING " DESC, "
-                                            "CASE WHEN " SUBSCRIPTION_RUNNING
-                                            " THEN s.current_period_end ELSE 0 END DESC, "
-                                            "s.updated_at DESC, s.id DESC LIMIT 1",
+        "SELECT " SUBSCRIPTION_COLUMNS("s") " FROM subscriptions s WHERE s.user_id = ?1 ORDER "
+                                            "BY " SUBSCRIPTION_ORDER("s") " LIMIT 1",
     /* STRIPE_UPSERT_SQL (above) says what each parameter is and how events are ordered. */
     [STMT_SUBSCRIPTION_STRIPE_UPSERT] = STRIPE_UPSERT_SQL,
     [STMT_SUBSCRIPTION_BY_CUSTOMER] = "SELECT " SUBSCRIPTION_COLUMNS(

@@ -212,6 +212,29 @@ out:
     tmpdb_remove(&t);
 }
 
+/* The subscription the signed-in reader's lookup (store_session_reader: the session, its user
+ * and the current subscription in one query) gives for the session hashed hash at now: its id, 0
+ * for none, -1 when the lookup failed. */
+static int64_t reader_subscription(struct store *st, struct arena *a, const char *hash, int64_t now)
+{
+    struct session session;
+    struct user user;
+    struct subscription sub;
+    if (store_session_reader(st, a, hash, now, &session, &user, &sub) != STORE_OK)
+        return -1;
+    return sub.id;
+}
+
+/* 1 if the reader's lookup agrees with store_subscription_current for user at now. */
+static int reader_agrees(struct store *st, struct arena *a, const char *hash, int64_t user,
+                         int64_t now)
+{
+    struct subscription sub;
+    int rc = store_subscription_current(st, a, user, now, &sub);
+    int64_t want = rc == STORE_OK ? sub.id : rc == STORE_NOT_FOUND ? 0 : -2;
+    return reader_subscription(st, a, hash, now) == want;
+}
+
 static void test_admin_subscriptions(void)
 {
     struct tmpdb t;
@@ -225,8 +248,12 @@ static void test_admin_subscriptions(void)
     int64_t reader = make_user(st, "reader@example.com");
     int64_t other = make_user(st, "other@example.com");
     int64_t v0 = paywall_version(st);
+    const char *hash = "00000000000000000000000000000000000000000000000000000000000000c1";
+    CHECK_INT(store_session_create(st, reader, hash, now, now + DAY, "test", "192.0.2.1", NULL),
+              STORE_OK);
 
     CHECK_INT(store_subscription_current(st, a, reader, now, &sub), STORE_NOT_FOUND);
+    CHECK_INT(reader_subscription(st, a, hash, now), 0);
     CHECK_INT(store_subscription_revoke(st, reader), STORE_NOT_FOUND);
 
     CHECK_INT(store_subscription_grant(st, reader, "annual", now + 365 * DAY), STORE_OK);
@@ -239,6 +266,7 @@ static void test_admin_subscriptions(void)
     CHECK_STR(sub.stripe_customer_id, "");
     CHECK_STR(sub.stripe_subscription_id, "");
     CHECK(sub.created_at >= now - 5 && sub.created_at <= now + 5);
+    CHECK(reader_agrees(st, a, hash, reader, now));
     int64_t first_id = sub.id;
     CHECK_INT(store_subscription_current(st, a, other, now, &sub), STORE_NOT_FOUND);
 
@@ -272,16 +300,21 @@ static void test_admin_subscriptions(void)
               STORE_OK);
     CHECK_INT(store_subscription_current(st, a, reader, now + 2 * DAY, &sub), STORE_OK);
     CHECK_STR(sub.source, "stripe");
+    CHECK(reader_agrees(st, a, hash, reader, now + 2 * DAY));
     /* Both running: the later-ending one. */
     CHECK_INT(store_subscription_current(st, a, reader, now, &sub), STORE_OK);
     CHECK_STR(sub.source, "stripe");
+    CHECK(reader_agrees(st, a, hash, reader, now));
     CHECK_INT(store_subscription_grant(st, reader, "annual", now + 100 * DAY), STORE_OK);
     CHECK_INT(store_subscription_current(st, a, reader, now, &sub), STORE_OK);
     CHECK_STR(sub.source, "admin");
+    CHECK(reader_agrees(st, a, hash, reader, now));
     /* A canceled grant that ends later loses to the running Stripe one. */
     CHECK_INT(store_subscription_revoke(st, reader), STORE_OK);
     CHECK_INT(store_subscription_current(st, a, reader, now, &sub), STORE_OK);
     CHECK_STR(sub.source, "stripe");
+    CHECK(reader_agrees(st, a, hash, reader, now));
+    CHECK(reader_agrees(st, a, hash, reader, now + 20 * DAY)); /* all ended */
     /* Revoke leaves Stripe subscriptions alone. */
     CHECK_INT(store_subscription_revoke(st, reader), STORE_NOT_FOUND);
     CHECK_STR(query_text(&t, "SELECT status FROM subscriptions WHERE source = 'stripe'",
