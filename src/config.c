@@ -73,6 +73,11 @@ static const struct directive directives[] = {
      "the From address of mail to readers"},
     {"outbox", TYPE_STRING, FIELD(outbox), "data/outbox", 0, 0,
      "where mail is written as .eml files when smtp_url is empty"},
+    /* At least 10 s: a send is given half the lease (mailer.c), and a few seconds is the least an
+     * SMTP server can be asked to answer in. */
+    {"mail_lease", TYPE_INT, FIELD(mail_lease), "300", 10, 86400,
+     "seconds a mailer holds a message it is sending; a message whose mailer died goes out "
+     "this long after it was claimed (a send may take half of it, at most 30)"},
     /* at most METER_MAX_READS (meter.h): the anonymous meter's cookie holds that many reads */
     {"meter_limit", TYPE_INT, FIELD(meter_limit), "3", 0, 32,
      "metered articles an anonymous reader may read per period (at most 32)"},

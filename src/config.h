@@ -41,6 +41,7 @@ struct config {
     int smtp_starttls;   /* 1: require STARTTLS on smtp:// */
     char *mail_from;     /* the From address */
     char *outbox;        /* where mail goes when there is no SMTP server */
+    int mail_lease;      /* seconds a claimed message stays its mailer's (mailer.h) */
 
     /* paywall */
     int meter_limit;           /* metered articles per period, anonymous readers */

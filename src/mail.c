@@ -556,6 +556,9 @@ static int send_smtp(const struct mail_config *c, const char *to, const char *da
     char detail[CURL_ERROR_SIZE] = "";
     struct upload up = {data, len, 0};
     CURLcode rc = CURLE_OK;
+    long total = c->timeout_seconds > 0 && c->timeout_seconds < TOTAL_TIMEOUT_S
+                     ? (long)c->timeout_seconds
+                     : (long)TOTAL_TIMEOUT_S; /* seconds the whole send may take */
     if (!curl) {
         set_err(err, errlen, "mail: curl_easy_init failed");
         goto out;
@@ -597,8 +600,8 @@ static int send_smtp(const struct mail_config *c, const char *to, const char *da
         SET(CURLOPT_USERNAME, c->smtp_user);
     if (!is_empty(c->smtp_password))
         SET(CURLOPT_PASSWORD, c->smtp_password);
-    SET(CURLOPT_CONNECTTIMEOUT, (long)CONNECT_TIMEOUT_S);
-    SET(CURLOPT_TIMEOUT, (long)TOTAL_TIMEOUT_S);
+    SET(CURLOPT_CONNECTTIMEOUT, total < CONNECT_TIMEOUT_S ? total : (long)CONNECT_TIMEOUT_S);
+    SET(CURLOPT_TIMEOUT, total);
     /* Timeouts would otherwise use SIGALRM for DNS, which is not thread-safe. */
     SET(CURLOPT_NOSIGNAL, 1L);
 #undef SET

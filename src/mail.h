@@ -39,6 +39,8 @@ struct mail_config {
     const char *site_name;     /* display name in From: "National Journal <news@example.org>";
                                   "" or NULL for none */
     const char *outbox_dir;    /* where .eml files go when there is no SMTP; created (0700) */
+    int timeout_seconds;       /* the most an SMTP send may take, connecting included; 0 or
+                                  more than 30: 30 (a mailer keeps it inside its lease) */
 };
 
 /* One message to one reader. text must be set; html may be NULL or "" for a text-only message

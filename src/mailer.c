@@ -4,8 +4,8 @@
  * The guarantee is that a message is sent once per recorded success, and that no failure makes
  * the thread spin. It delivers one message at a time, in three steps:
  *
- *   1. Claim (store_mail_claim): one UPDATE leases the message to this mailer for
- *      MAILER_LEASE_SECONDS. Nothing is sent unless the claim was written, so a database that
+ *   1. Claim (store_mail_claim): one UPDATE leases the message to this mailer for mail_lease
+ *      seconds (config.h). Nothing is sent unless the claim was written, so a database that
  *      takes no writes (locked by another process, full, read-only) holds mail back rather than
  *      letting it go out unrecorded.
  *   2. Send it (mail.h: SMTP or the outbox).
@@ -19,14 +19,16 @@
  * 1 s, 2 s, 4 s… up to a minute, whatever wakes it, so a locked or failing database costs a
  * few attempts a minute, not a hot loop.
  *
- * The lease is what makes several mailers safe on one database (more processes on this node
- * now; several app nodes on PostgreSQL later): a claimed message is nobody else's until its
+ * The lease is what makes several mailers safe on one database (more processes on one node,
+ * several app nodes on one PostgreSQL database): a claimed message is nobody else's until its
  * lease expires, and a process that dies between claiming and recording leaves the message due
- * again when it does. The lease is much longer than a send can take (libcurl gives up after
- * 30 s), so it only expires under a live mailer when the database refused the record for that
- * long; then another mailer may send the message a second time, which is the one case where a
- * message goes twice. It is short enough that mail a dead process had claimed goes out a few
- * minutes late, not never.
+ * again when it does. A send is given half the lease at most (and 30 s at most: libcurl's
+ * timeout, mail_config.timeout_seconds), so the lease only expires under a live mailer when the
+ * database refused the record for the other half; then another mailer may send the message a
+ * second time, which is the one case where a message goes twice. The default, 5 minutes, is
+ * short enough that mail a dead process had claimed goes out a few minutes late, not never.
+ * Leases are compared with each node's own clock: nodes' clocks must agree to well within the
+ * lease (NTP does).
  *
  * The log names messages by queue id and outbox path, never by their content: a link in a
  * message is a credential.
@@ -47,8 +49,7 @@
 #include "util.h"
 
 #define MAILER_MAX_ATTEMPTS 12
-#define MAILER_IDLE_SECONDS 5    /* how often the queue is looked at without a wake-up */
-#define MAILER_LEASE_SECONDS 300 /* a claim's length: far beyond a send (30 s at most) */
+#define MAILER_IDLE_SECONDS 5 /* how often the queue is looked at without a wake-up */
 #define MAILER_DB_RETRY_MIN_MS 1000
 #define MAILER_DB_RETRY_MAX_MS 60000
 #define MAILER_OWNER_BYTES 96
@@ -67,6 +68,7 @@ struct mailer {
     struct mail_config mail;
     char *site_name;
     char owner[MAILER_OWNER_BYTES]; /* this mailer's name in lease_owner: host, pid, random */
+    int lease_seconds;              /* a claim's length (config mail_lease) */
     struct outcome unrecorded;      /* touched by the thread only */
     pthread_t thread;
     pthread_mutex_t lock;
@@ -156,7 +158,7 @@ static int deliver_due(struct mailer *m, struct arena *a)
         struct outcome o;
         arena_reset(a);
         int64_t now = util_now();
-        int rc = store_mail_claim(m->store, a, m->owner, now, now + MAILER_LEASE_SECONDS, &q);
+        int rc = store_mail_claim(m->store, a, m->owner, now, now + m->lease_seconds, &q);
         if (rc == STORE_NOT_FOUND)
             return 0;
         if (rc != STORE_OK)
@@ -233,6 +235,10 @@ struct mailer *mailer_start(const struct config *config, struct store *store, co
     m->mail.from_address = config->mail_from;
     m->mail.site_name = m->site_name;
     m->mail.outbox_dir = config->outbox;
+    /* A send gets half the lease (mail.c caps it at 30 s), so it always ends, delivered or
+     * not, while the lease is still ours, with the other half left to record the outcome. */
+    m->lease_seconds = config->mail_lease;
+    m->mail.timeout_seconds = m->lease_seconds / 2;
     /* Host and pid tell an operator whose lease it is; the random part keeps two mailers apart
      * even where both are equal (a pid reused after a restart, containers). */
     if (sodium_init() < 0) {

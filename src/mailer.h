@@ -11,7 +11,8 @@
  * nothing is sent, and an outcome it refused is kept in memory and recorded later instead of
  * sending again. Every failure, of the mail server or of the database, is followed by a growing
  * wait, never a retry at once. Several mailers (processes, nodes) may share one queue; a message
- * claimed by one that died is taken over by another when its lease expires (minutes).
+ * claimed by one that died is taken over by another when its lease expires (config mail_lease,
+ * 5 minutes by default).
  */
 #ifndef BROADSHEET_MAILER_H
 #define BROADSHEET_MAILER_H

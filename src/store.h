@@ -721,9 +721,11 @@ int store_creatives_eligible(struct store *st, struct arena *a, const char *plac
                              const char *publication, const char *section, int64_t now,
                              struct creative **out, size_t *n);
 
-/* Adds counts[0..n) to ad_stats, each onto its creative's day, in one transaction. Counts of a
- * creative deleted meanwhile are dropped (there is nothing to count them against). STORE_OK, or
- * STORE_ERROR with nothing written (the caller may try again later). */
+/* Adds counts[0..n) (any order; not modified) to ad_stats, each onto its creative's day, in one
+ * transaction that writes them in (creative, day) order, so that flushes of several nodes onto
+ * the same rows wait for each other instead of deadlocking. Counts of a creative deleted
+ * meanwhile are dropped (there is nothing to count them against). STORE_OK, or STORE_ERROR
+ * with nothing written (the caller may try again later). */
 int store_ad_stats_add(struct store *st, const struct ad_count *counts, size_t n);
 /* The counts of every creative on every day from `from` to `to` (inclusive, "YYYY-MM-DD"; ""
  * or NULL: no bound), by day, campaign slug and creative id, as an array of *n from a.

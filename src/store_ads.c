@@ -13,7 +13,11 @@
  * Saving a campaign needs its id back, so it is an upsert and a lookup in one
  * transaction, as for an organisation. A creative is inserted through a SELECT of its campaign
  * by slug, so an unknown campaign inserts nothing (STORE_NOT_FOUND) without a prior lookup.
- * Counts are added with an upsert per creative and day, all in one transaction per flush.
+ * Counts are added with an upsert per creative and day, all in one transaction per flush, in the
+ * order of (creative, day): each upsert locks its row until the commit, and several nodes flush
+ * onto the same rows, so two flushes that took their rows in opposite orders (each node's in the
+ * order its counts came) would each wait for the other's lock until PostgreSQL's deadlock
+ * detector refused one of them.
  */
 
 /* Reads a campaign from the current row of s, starting at column col (CAMPAIGN_COLUMNS
@@ -209,16 +213,29 @@ out:
     return rc;
 }
 
-int store_ad_stats_add(struct store *st, const struct ad_count *counts, size_t n)
+/* qsort order of struct ad_count: by creative, then day (the order rows are locked in). */
+static int ad_count_order(const void *x, const void *y)
+{
+    const struct ad_count *a = x, *b = y;
+    if (a->creative_id != b->creative_id)
+        return a->creative_id < b->creative_id ? -1 : 1;
+    return strcmp(a->day, b->day);
+}
+
+int store_ad_stats_add(struct store *st, const struct ad_count *unsorted, size_t n)
 {
     struct db_conn *c = store_conn(st, NULL, 0);
     struct db_stmt *s = NULL;
+    struct ad_count *counts = NULL; /* a copy of unsorted, sorted */
     int rc = STORE_ERROR;
     int in_tx = 0; /* a store_tx_begin level of ours is open */
     if (!c)
         return STORE_ERROR;
     if (n == 0)
         return STORE_OK;
+    counts = xmalloc(n * sizeof *counts);
+    memcpy(counts, unsorted, n * sizeof *counts);
+    qsort(counts, n, sizeof *counts, ad_count_order);
     if (store_tx_begin(c, NULL, 0) != 0)
         goto out;
     in_tx = 1;
@@ -245,6 +262,7 @@ out:
     db_reset(s);
     if (in_tx)
         store_tx_rollback(c);
+    free(counts);
     return rc;
 }
 

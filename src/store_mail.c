@@ -58,7 +58,13 @@ int store_mail_claim(struct store *st, struct arena *a, const char *owner, int64
         return STORE_ERROR;
     }
     /* Looking is a read, so a mailer with nothing to do never takes the write lock; the claim
-     * is one conditional UPDATE (PostgreSQL: the same, or SELECT … FOR UPDATE SKIP LOCKED). */
+     * is one conditional UPDATE, committed at once, on both backends. Two mailers that look at
+     * the same moment choose the same message; one claim changes nothing (STMT_MAIL_CLAIM) and
+     * its mailer looks again, now past the message the other leased: every lost round is
+     * another mailer's won claim, so nobody fights over one row for long. SELECT … FOR UPDATE
+     * SKIP LOCKED would only spare that second look: it skips rows locked by a transaction
+     * still open, and a claim's transaction ends with its UPDATE (holding it open for the
+     * send would hold a connection and row locks for up to 30 s per message). */
     for (int round = 0; round < MAIL_CLAIM_ROUNDS; round++) {
         int64_t id;
         rc = STORE_ERROR;

@@ -112,11 +112,16 @@ const char *const store_statements[STMT_COUNT] = {
     [STMT_MAIL_INSERT] = "INSERT INTO mail_queue (recipient, subject, body_text, body_html, "
                          "created_at, next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
     /* The mail queue (store_mail_claim). A leased message's next_attempt_at is its lease's
-     * expiry, so an expired lease is simply due. */
+     * expiry, so an expired lease is simply due. Ordered by the index's column alone: with
+     * `, id` PostgreSQL's index (next_attempt_at) leaves ties to a sort that reads every
+     * message due in the same second (50,000 queued at once: 15 ms a claim, not 0.03 ms);
+     * ties come in the index's order (SQLite: id; PostgreSQL: the rows' places). */
     [STMT_MAIL_NEXT_DUE] = "SELECT id FROM mail_queue WHERE next_attempt_at IS NOT NULL AND "
-                           "next_attempt_at <= ?1 ORDER BY next_attempt_at, id LIMIT 1",
+                           "next_attempt_at <= ?1 ORDER BY next_attempt_at LIMIT 1",
     /* ?1 id, ?2 now, ?3 lease expiry, ?4 owner. Changes the row only while it is still due, so
-     * of two mailers that chose the same message only one takes it. */
+     * of two mailers that chose the same message only one takes it: on PostgreSQL the second
+     * UPDATE waits for the first's row lock, then evaluates its WHERE again on the row the
+     * first committed (READ COMMITTED), whose next_attempt_at is now a lease ahead. */
     [STMT_MAIL_CLAIM] = "UPDATE mail_queue SET next_attempt_at = ?3, lease_owner = ?4 "
                         "WHERE id = ?1 AND next_attempt_at IS NOT NULL AND next_attempt_at <= ?2",
     [STMT_MAIL_BY_ID] = "SELECT id, recipient, subject, body_text, body_html, attempts FROM "

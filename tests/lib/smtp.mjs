@@ -21,14 +21,18 @@ process.on('exit', () => {
   }
 });
 
-// Starts the sink. Resolves with {port, url, maildir, messages(), waitFor(), stop()}.
-// `lifetime` (seconds) bounds how long it lives if nobody stops it.
-export async function startSmtpSink({ lifetime = 900 } = {}) {
+// Starts the sink. Resolves with {port, url, maildir, messages(), stalled(), waitFor(), stop()}.
+// `lifetime` (seconds) bounds how long it lives if nobody stops it. `stall`: the first this many
+// messages are held, never answered nor stored, until their client goes away (stalled() lists
+// them). `delayMs`: every other message is stored and answered this many milliseconds after
+// its DATA ends (a slow server).
+export async function startSmtpSink({ lifetime = 900, stall = 0, delayMs = 0 } = {}) {
   if (!existsSync(PYTHON)) throw new Error(`${PYTHON} not found: the SMTP sink needs it`);
   const dir = tmpDir('broadsheet-smtp-');
   const portFile = path.join(dir, 'port');
   const maildir = path.join(dir, 'mail');
-  const child = spawn(PYTHON, [SINK, portFile, maildir, '--lifetime', String(lifetime)], {
+  const child = spawn(PYTHON, [SINK, portFile, maildir, '--lifetime', String(lifetime),
+    '--stall', String(stall), '--delay-ms', String(delayMs)], {
     stdio: ['pipe', 'ignore', 'pipe'],
   });
   live.add(child);
@@ -66,6 +70,19 @@ export async function startSmtpSink({ lifetime = 900 } = {}) {
       const from = /^MAIL FROM:<(.*)>$/m.exec(env)?.[1] ?? '';
       const to = [...env.matchAll(/^RCPT TO:<(.*)>$/gm)].map((m) => m[1]);
       return { file: n, envelope: { from, to }, raw, ...parseMail(raw) };
+    });
+  }
+
+  // The messages held so far (stall), oldest first: {file, envelope: {from, to[]}}. Never
+  // delivered: a held message is not among messages().
+  function stalled() {
+    let names;
+    try { names = readdirSync(maildir); } catch { return []; }
+    return names.filter((n) => n.endsWith('.stalled')).sort().map((n) => {
+      const env = readFileSync(path.join(maildir, n), 'utf8');
+      const from = /^MAIL FROM:<(.*)>$/m.exec(env)?.[1] ?? '';
+      const to = [...env.matchAll(/^RCPT TO:<(.*)>$/gm)].map((m) => m[1]);
+      return { file: n, envelope: { from, to } };
     });
   }
 
@@ -109,7 +126,7 @@ export async function startSmtpSink({ lifetime = 900 } = {}) {
     }
   }
 
-  return { port, url: `smtp://127.0.0.1:${port}`, maildir, messages, mailTo, waitFor, stop,
+  return { port, url: `smtp://127.0.0.1:${port}`, maildir, messages, stalled, mailTo, waitFor, stop,
     stderr: () => stderr };
 }
 

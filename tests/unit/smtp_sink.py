@@ -2,7 +2,7 @@
 """smtp_sink.py: a throwaway SMTP server for tests, on aiosmtpd (Debian's python3-aiosmtpd).
 
     /usr/bin/python3 tests/unit/smtp_sink.py PORT_FILE MAILDIR [--auth USER:PASSWORD]
-                                             [--lifetime SECONDS]
+                                             [--lifetime SECONDS] [--stall N] [--delay-ms MS]
 
 Listens on 127.0.0.1 on a port the kernel picks and writes that port number to PORT_FILE
 (atomically: a reader that sees the file sees the whole number). Every message received is
@@ -14,11 +14,20 @@ once a .eml exists both are complete.
 With --auth, the server advertises AUTH PLAIN and LOGIN without TLS and refuses mail from a
 client that has not authenticated as USER with PASSWORD.
 
+With --stall N, the first N messages are held: their whole DATA is received, then the server
+never answers it, as a mail server that hangs before accepting. A held message is not stored
+(an SMTP server has accepted a message only once it answered its DATA with 250); its envelope
+is written to MAILDIR/NNNN.stalled when the hold starts, so a test can see it, and the hold
+ends only when the client goes away. With --delay-ms MS, every other message waits MS
+milliseconds before it is stored and answered (a slow server; a client that leaves meanwhile
+has sent nothing).
+
 It exits by itself after 60 seconds (or --lifetime SECONDS), or as soon as its standard input
 reaches end of file (the test that started it closed its end of a pipe, or died). Exit status
 77 means aiosmtpd is not installed, so the caller can skip rather than fail.
 """
 
+import asyncio
 import logging
 import os
 import sys
@@ -45,17 +54,28 @@ def write_atomically(path, data):
 class Sink:
     """aiosmtpd handler that files every message in a directory."""
 
-    def __init__(self, maildir):
+    def __init__(self, maildir, stall=0, delay_ms=0):
         self.maildir = maildir
         self.count = 0
+        self.stall = stall  # messages still to hold
+        self.delay_ms = delay_ms
         self.lock = threading.Lock()
 
     async def handle_DATA(self, server, session, envelope):
         with self.lock:
             self.count += 1
             base = os.path.join(self.maildir, "%04d" % self.count)
+            held = self.stall > 0
+            if held:
+                self.stall -= 1
         lines = ["MAIL FROM:<%s>" % envelope.mail_from]
         lines += ["RCPT TO:<%s>" % r for r in envelope.rcpt_tos]
+        if held:
+            write_atomically(base + ".stalled", ("\n".join(lines) + "\n").encode())
+            # aiosmtpd cancels this when the connection is lost; nothing is stored either way.
+            await asyncio.Event().wait()
+        if self.delay_ms:
+            await asyncio.sleep(self.delay_ms / 1000.0)
         write_atomically(base + ".envelope", ("\n".join(lines) + "\n").encode())
         write_atomically(base + ".eml", envelope.original_content or envelope.content)
         return "250 OK stored"
@@ -72,19 +92,26 @@ class EphemeralController(Controller):
 
 def main():
     usage = ("usage: smtp_sink.py PORT_FILE MAILDIR [--auth USER:PASSWORD] "
-             "[--lifetime SECONDS]\n")
+             "[--lifetime SECONDS] [--stall N] [--delay-ms MS]\n")
     args = sys.argv[1:]
     auth = None
     lifetime = LIFETIME_S
+    counts = {"--stall": 0, "--delay-ms": 0}
     positional = []
     i = 0
     while i < len(args):
-        if args[i] in ("--auth", "--lifetime"):
+        if args[i] in ("--auth", "--lifetime", "--stall", "--delay-ms"):
             if i + 1 >= len(args):
                 sys.stderr.write(usage)
                 return 2
             if args[i] == "--auth":
                 auth = args[i + 1].encode().split(b":", 1)
+            elif args[i] in counts:
+                value = args[i + 1]
+                if not value.isdigit() or len(value) > 9:
+                    sys.stderr.write(usage)
+                    return 2
+                counts[args[i]] = int(value)
             else:
                 try:
                     lifetime = float(args[i + 1])
@@ -117,7 +144,8 @@ def main():
             return AuthResult(success=ok, handled=False)
 
         options = dict(authenticator=authenticate, auth_required=True, auth_require_tls=False)
-    controller = EphemeralController(Sink(maildir), hostname="127.0.0.1", port=0, **options)
+    sink = Sink(maildir, stall=counts["--stall"], delay_ms=counts["--delay-ms"])
+    controller = EphemeralController(sink, hostname="127.0.0.1", port=0, **options)
     controller.start()
     write_atomically(port_file, b"%d\n" % controller.port)
 

@@ -53,7 +53,8 @@ static int same_ints(const struct config *a, const struct config *b)
 {
     return a->port == b->port && a->threads == b->threads &&
            a->connection_limit == b->connection_limit && a->per_ip_limit == b->per_ip_limit &&
-           a->timeout == b->timeout && a->cache_bytes == b->cache_bytes;
+           a->timeout == b->timeout && a->cache_bytes == b->cache_bytes &&
+           a->mail_lease == b->mail_lease;
 }
 
 static void test_defaults(void)
@@ -73,6 +74,7 @@ static void test_defaults(void)
     CHECK_INT(c.timeout, 30);
     CHECK_INT(c.cache_bytes, (size_t)256 << 20);
     CHECK_STR(c.access_log, "-");
+    CHECK_INT(c.mail_lease, 300);
     config_free(&c);
     CHECK(c.address == NULL); /* free leaves no dangling strings */
     config_free(&c);          /* so a second free is harmless */
@@ -99,6 +101,10 @@ static void test_set_ints(void)
     CHECK_INT(c.cache_bytes, (size_t)4 << 20);
     CHECK_INT(config_set(&c, "timeout", "3600", err, sizeof err), 0);
     CHECK_INT(c.timeout, 3600);
+    CHECK_INT(config_set(&c, "mail-lease", "10", err, sizeof err), 0);
+    CHECK_INT(c.mail_lease, 10);
+    CHECK_INT(config_set(&c, "mail_lease", "86400", err, sizeof err), 0);
+    CHECK_INT(c.mail_lease, 86400);
     config_free(&c);
 }
 
@@ -131,6 +137,10 @@ static void test_set_bad_ints(void)
         {"threads", "257"},
         {"connection_limit", "0"},
         {"per_ip_limit", "-5"},
+        {"mail_lease", "9"}, /* a send gets half the lease: under 10 s is no time at all */
+        {"mail_lease", "0"},
+        {"mail_lease", "86401"},
+        {"mail_lease", "5m"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         struct config c, defaults;
@@ -151,6 +161,9 @@ static void test_set_bad_ints(void)
     char err[256] = "";
     CHECK_INT(config_set(&c, "port", "70000", err, sizeof err), -1);
     CHECK_STR(err, "invalid value '70000' for port (a whole number from 0 to 65535)");
+    CHECK_INT(config_set(&c, "mail_lease", "5", err, sizeof err), -1);
+    CHECK_STR(err, "invalid value '5' for mail_lease (a whole number from 10 to 86400)");
+    CHECK_INT(c.mail_lease, 300);
     config_free(&c);
 }
 

@@ -235,16 +235,19 @@ static void test_nothing_sent_while_locked_then_once(void)
 }
 
 /* A TCP listener on 127.0.0.1 that accepts and at once closes every connection, counting them:
- * an SMTP server that fails every delivery, and a count of delivery attempts. */
+ * an SMTP server that fails every delivery, and a count of delivery attempts. With `silent`, it
+ * keeps each connection open and says nothing instead: a server that hangs. */
 struct dropper {
     int fd;
     int port;
+    int silent;
+    int held[8]; /* silent: the connections kept open */
     atomic_int accepted;
     atomic_int stopping;
     pthread_t thread;
 };
 
-/* The dropper's thread: accepts and closes until stopping. */
+/* The dropper's thread: accepts and closes (or keeps) until stopping. */
 static void *dropper_run(void *arg)
 {
     struct dropper *d = arg;
@@ -253,20 +256,24 @@ static void *dropper_run(void *arg)
         if (poll(&p, 1, 100) == 1) {
             int c = accept(d->fd, NULL, NULL);
             if (c >= 0) {
-                atomic_fetch_add(&d->accepted, 1);
-                close(c);
+                int n = atomic_fetch_add(&d->accepted, 1);
+                if (d->silent && n < (int)ARRAY_LEN(d->held))
+                    d->held[n] = c;
+                else
+                    close(c);
             }
         }
     }
     return NULL;
 }
 
-/* Starts a dropper on a free port. Returns 0 or -1. */
-static int dropper_start(struct dropper *d)
+/* Starts a dropper on a free port (silent: see struct dropper). Returns 0 or -1. */
+static int dropper_start(struct dropper *d, int silent)
 {
     struct sockaddr_in addr = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     socklen_t len = sizeof addr;
     memset(d, 0, sizeof *d);
+    d->silent = silent;
     d->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (d->fd < 0 || bind(d->fd, (struct sockaddr *)&addr, sizeof addr) != 0 ||
         listen(d->fd, 16) != 0 || getsockname(d->fd, (struct sockaddr *)&addr, &len) != 0) {
@@ -287,6 +294,8 @@ static void dropper_stop(struct dropper *d)
     atomic_store(&d->stopping, 1);
     pthread_join(d->thread, NULL);
     close(d->fd);
+    for (int i = 0; d->silent && i < atomic_load(&d->accepted) && i < (int)ARRAY_LEN(d->held); i++)
+        close(d->held[i]);
 }
 
 /* The SMTP server fails the delivery and the database refuses to record the failed attempt for
@@ -298,7 +307,7 @@ static void test_failed_attempt_unrecorded_is_not_retried_at_once(void)
     struct dropper d;
     struct env e;
     char url[64];
-    if (dropper_start(&d) != 0) {
+    if (dropper_start(&d, 0) != 0) {
         CHECK(!"cannot listen on 127.0.0.1");
         return;
     }
@@ -320,9 +329,45 @@ static void test_failed_attempt_unrecorded_is_not_retried_at_once(void)
     dropper_stop(&d);
 }
 
+/* A server that accepts the connection and never answers, with the shortest lease (mail_lease
+ * 10 s): the send must give up within half the lease, and its failure be recorded while the
+ * lease is still the mailer's, so no other mailer (another node) could have taken the message
+ * and sent it meanwhile. libcurl's own limit, 30 s, would outlast the lease three times. */
+static void test_send_ends_within_the_lease(void)
+{
+    struct dropper d;
+    struct env e;
+    char url[64], err[256];
+    if (dropper_start(&d, 1) != 0) {
+        CHECK(!"cannot listen on 127.0.0.1");
+        return;
+    }
+    snprintf(url, sizeof url, "smtp://127.0.0.1:%d", d.port);
+    if (env_open(&e, url) == 0) {
+        CHECK(config_set(&e.config, "mail_lease", "10", err, sizeof err) == 0);
+        int64_t started = util_monotonic_ms();
+        struct mailer *m = mailer_start(&e.config, e.st, "Broadsheet Test");
+        /* the claim, seen before the send gives up: a lease of 10 s (not 300), 5 or more left */
+        CHECK(wait_until(&e, "SELECT lease_owner <> '' AND next_attempt_at BETWEEN "
+                             "unixepoch() + 5 AND unixepoch() + 10 FROM mail_queue WHERE id = 1"));
+        CHECK(wait_until(&e, "SELECT attempts = 1 AND last_error <> '' AND sent_at IS NULL "
+                             "FROM mail_queue WHERE id = 1"));
+        int64_t took = util_monotonic_ms() - started;
+        mailer_stop(m);
+        fprintf(stderr, "    the hung send was recorded as failed after %lld ms\n",
+                (long long)took);
+        CHECK(took >= 4000); /* it waited for the server: half the lease */
+        CHECK(took < 9000);  /* and gave up well inside the lease */
+        CHECK_INT(atomic_load(&d.accepted), 1);
+    }
+    env_close(&e);
+    dropper_stop(&d);
+}
+
 void suite_mailer(void)
 {
     RUN(test_sent_once_when_recording_the_delivery_fails);
     RUN(test_nothing_sent_while_locked_then_once);
     RUN(test_failed_attempt_unrecorded_is_not_retried_at_once);
+    RUN(test_send_ends_within_the_lease);
 }
