@@ -8,8 +8,9 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { runCli, tmpDir, demoDir } from '../lib/server.mjs';
-import { SQLITE } from '../lib/accounts.mjs';
+import { runCli, startServer, tmpDir, demoDir } from '../lib/server.mjs';
+import { SQLITE, Client, freshEmail } from '../lib/accounts.mjs';
+import { dumpSqlite } from '../lib/dump.mjs';
 
 let dir;
 before(() => { dir = tmpDir('broadsheet-db-copy-'); });
@@ -18,20 +19,6 @@ after(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
 const show = (r) => `exit ${r.status}\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}`;
 const query = (db, sql) => execFileSync(SQLITE, ['-batch', '-cmd', '.mode quote', db, sql],
   { encoding: 'utf8' });
-
-// Every table's rows in a stable order (all columns), blobs as X'…', then the schema version:
-// what two databases holding the same site must agree on, byte for byte.
-export function dumpSqlite(db) {
-  const tables = query(db, "SELECT name FROM sqlite_master WHERE type = 'table' AND " +
-    "name NOT LIKE 'sqlite%' ORDER BY name").trim().split('\n').map((t) => t.replace(/^'|'$/g, ''));
-  let out = '';
-  for (const t of tables) {
-    const n = Number(query(db, `SELECT count(*) FROM pragma_table_info('${t}')`).trim());
-    const order = Array.from({ length: n }, (_, i) => i + 1).join(', ');
-    out += `-- ${t}\n${query(db, `SELECT * FROM "${t}" ORDER BY ${order}`)}`;
-  }
-  return out + `-- version ${query(db, 'PRAGMA user_version')}`;
-}
 
 function demoDb(name) {
   const db = path.join(dir, name);
@@ -43,10 +30,19 @@ function demoDb(name) {
 const leftovers = () => readdirSync(dir).filter((f) => f.includes('.copy-'));
 
 test('db copy: a SQLite site into a new file, every row identical, and the copy works',
-  () => {
+  { timeout: 60_000 }, async () => {
     const from = demoDb('site.db');
-    const r0 = runCli(['user', 'add', 'copied@example.com', '--db', from], { input: 'a long passphrase\n' });
-    assert.equal(r0.status, 0, show(r0));
+    // A reader signed in: a session, the secrets that sign cookies (blobs), meter reads.
+    const srv = await startServer({ db: from, demo: false });
+    try {
+      const reader = new Client(srv.url);
+      await reader.register(freshEmail('copied'), 'a-long-enough-password-1');
+      const slug = query(from, "SELECT slug FROM articles WHERE access = 'metered' LIMIT 1").trim();
+      assert.equal((await reader.get(`/articles/${slug.replace(/'/g, '')}`)).status, 200);
+    } finally {
+      await srv.stop();
+    }
+    assert.notEqual(query(from, 'SELECT count(*) FROM secrets').trim(), '0');
     const to = path.join(dir, 'copy.db');
     const r = runCli(['db', 'copy', '--from', from, '--to', to]);
     assert.equal(r.status, 0, show(r));
@@ -55,6 +51,7 @@ test('db copy: a SQLite site into a new file, every row identical, and the copy 
     assert.match(r.stdout, new RegExp(`^copied ${tables} tables, \\d+ rows, from ${from} to ${to}$`, 'm'));
     assert.match(r.stdout, /^ {2}articles +18$/m);
     assert.match(r.stdout, /^ {2}users +1$/m);
+    assert.match(r.stdout, /^ {2}sessions +1$/m);
     assert.equal(dumpSqlite(to), dumpSqlite(from));
     assert.deepEqual(leftovers(), []);
     assert.ok(!existsSync(`${to}-wal`) || readFileSync(`${to}-wal`).length === 0);
