@@ -28,6 +28,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -273,7 +274,9 @@ static int count_rows(struct db_conn *c, const char *name, int64_t *count, char 
 }
 
 /* Sets each table's fresh count: its rows in a database the binary's migrations have just made
- * (in memory, so nothing is left behind). Returns 0 or -1 (err). */
+ * (SQLite's, in memory, so nothing is left behind). PostgreSQL's migrations insert the same rows
+ * (scripts/check-pgsql-schema keeps the schemas together); were one to insert more, a new
+ * PostgreSQL target would be refused as not empty, never written over. Returns 0 or -1 (err). */
 static int count_fresh(struct tables *t, char *err, size_t errlen)
 {
     struct store *st = store_open(":memory:", err, errlen);
@@ -296,90 +299,166 @@ out:
 /* --- Copying -----------------------------------------------------------------------------------
  */
 
-/* Binds column col of from's current row as parameter col + 1 of to (on tc), as the value's
- * own type. Returns 0 or -1 (err). */
-static int bind_value(struct db_stmt *from, struct db_stmt *to, struct db_conn *tc, int col,
-                      const struct table *t, char *err, size_t errlen)
-{
+/* One value read from the source, kept until its group of rows is inserted. */
+struct value {
+    enum db_type type;
+    int64_t integer;
+    char *bytes; /* text or blob, owned; NULL for the others */
     size_t len;
-    const void *data;
-    int rc;
-    switch (db_column_type(from, col)) {
-    case DB_TYPE_NULL: rc = db_bind_null(to, col + 1); break;
-    case DB_TYPE_INTEGER: rc = db_bind_int64(to, col + 1, db_column_int64(from, col)); break;
-    case DB_TYPE_BLOB:
-        data = db_column_blob(from, col, &len);
-        rc = db_bind_blob(to, col + 1, data ? data : "", len);
-        break;
+};
+
+/* Reads column col of from's current row into v (freeing what v held), as the value's own
+ * type. Returns 0 or -1 (err). */
+static int read_value(struct db_stmt *from, int col, struct value *v, const struct table *t,
+                      char *err, size_t errlen)
+{
+    const void *data = NULL;
+    free(v->bytes);
+    *v = (struct value){.type = db_column_type(from, col)};
+    switch (v->type) {
+    case DB_TYPE_NULL: return 0;
+    case DB_TYPE_INTEGER: v->integer = db_column_int64(from, col); return 0;
+    case DB_TYPE_BLOB: data = db_column_blob(from, col, &v->len); break;
     case DB_TYPE_TEXT:
         data = db_column_text(from, col);
-        if (strlen(data) != db_column_bytes(from, col)) {
+        v->len = db_column_bytes(from, col);
+        if (strlen(data) != v->len) {
             snprintf(err, errlen, "%s.%s holds text with a NUL byte, which cannot be copied",
                      t->name, t->columns[col]);
             return -1;
         }
-        rc = db_bind_text(to, col + 1, data);
         break;
     default: /* DB_TYPE_REAL: no column of the schema holds one, and text would change it */
         snprintf(err, errlen, "%s.%s holds a floating-point number, which the schema never does",
                  t->name, t->columns[col]);
         return -1;
     }
+    v->bytes = xmalloc(v->len + 1);
+    if (v->len)
+        memcpy(v->bytes, data, v->len);
+    v->bytes[v->len] = '\0';
+    return 0;
+}
+
+/* Binds v as parameter param of to (on tc). Returns 0 or -1 (err). */
+static int bind_kept(struct db_stmt *to, struct db_conn *tc, int param, const struct value *v,
+                     const struct table *t, size_t col, char *err, size_t errlen)
+{
+    int rc;
+    switch (v->type) {
+    case DB_TYPE_INTEGER: rc = db_bind_int64(to, param, v->integer); break;
+    case DB_TYPE_BLOB: rc = db_bind_blob(to, param, v->bytes, v->len); break;
+    case DB_TYPE_TEXT: rc = db_bind_text(to, param, v->bytes); break;
+    default: rc = db_bind_null(to, param); break;
+    }
     if (rc != 0)
         snprintf(err, errlen, "binding %s.%s: %s", t->name, t->columns[col], db_errmsg(tc));
     return rc;
 }
 
-/* Copies every row of t from source (sc) to target (tc), streaming. Returns 0 or -1 (err). */
+/* The INSERT of rows rows of t's columns, one VALUES list each, parameters numbered in row
+ * order ((?1, ?2), (?3, ?4) …): a heap string the caller frees. */
+static char *insert_text(const struct table *t, size_t rows)
+{
+    struct buf sql = BUF_INIT;
+    buf_puts(&sql, "INSERT INTO ");
+    quote(&sql, t->name);
+    buf_puts(&sql, " (");
+    for (size_t i = 0; i < t->ncolumns; i++) {
+        buf_puts(&sql, i ? ", " : "");
+        quote(&sql, t->columns[i]);
+    }
+    buf_puts(&sql, t->identity ? ") OVERRIDING SYSTEM VALUE VALUES " : ") VALUES ");
+    for (size_t r = 0; r < rows; r++) {
+        buf_puts(&sql, r ? ", (" : "(");
+        for (size_t i = 0; i < t->ncolumns; i++)
+            buf_printf(&sql, "%s?%zu", i ? ", " : "", r * t->ncolumns + i + 1);
+        buf_puts(&sql, ")");
+    }
+    return buf_detach(&sql, NULL);
+}
+
+/* Rows per INSERT: a statement costs PostgreSQL a round trip, so rows go in groups (a tenth of
+ * the time of one INSERT a row), within SQLite's oldest limit on a statement's parameters. */
+#define GROUP_ROWS 100
+#define MAX_PARAMETERS 999
+
+/* Inserts rows rows of kept (rows × t's columns) with to (on tc), an INSERT of that many rows.
+ * Returns 0 or -1 (err). */
+static int insert_kept(struct db_stmt *to, struct db_conn *tc, const struct table *t,
+                       const struct value *kept, size_t rows, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < rows * t->ncolumns; i++)
+        if (bind_kept(to, tc, (int)i + 1, &kept[i], t, i % t->ncolumns, err, errlen) < 0)
+            return -1;
+    if (db_step(to) != DB_DONE) {
+        snprintf(err, errlen, "copying rows of %s: %s", t->name, db_errmsg(tc));
+        return -1;
+    }
+    db_reset(to);
+    return 0;
+}
+
+/* Copies every row of t from source (sc) to target (tc), streaming: rows are read one at a
+ * time and kept until a group is full, which one INSERT writes; the last rows of the table, a
+ * shorter group, go in one INSERT each. At most a group of rows is ever held. Returns 0 or -1
+ * (err). */
 static int copy_table(struct db_conn *sc, struct db_conn *tc, struct table *t, char *err,
                       size_t errlen)
 {
-    struct buf select = BUF_INIT, insert = BUF_INIT;
+    size_t group = t->ncolumns ? MAX_PARAMETERS / t->ncolumns : 1;
+    group = group > GROUP_ROWS ? GROUP_ROWS : group < 1 ? 1 : group;
+    struct buf select = BUF_INIT;
     buf_puts(&select, "SELECT ");
-    buf_puts(&insert, "INSERT INTO ");
-    quote(&insert, t->name);
-    buf_puts(&insert, " (");
     for (size_t i = 0; i < t->ncolumns; i++) {
         buf_puts(&select, i ? ", " : "");
         quote(&select, t->columns[i]);
-        buf_puts(&insert, i ? ", " : "");
-        quote(&insert, t->columns[i]);
     }
     buf_puts(&select, " FROM ");
     quote(&select, t->name);
-    buf_puts(&insert, t->identity ? ") OVERRIDING SYSTEM VALUE VALUES (" : ") VALUES (");
-    for (size_t i = 0; i < t->ncolumns; i++)
-        buf_printf(&insert, "%s?%zu", i ? ", " : "", i + 1);
-    buf_puts(&insert, ")");
+    char *group_sql = insert_text(t, group), *one_sql = insert_text(t, 1);
+    struct value *kept = xcalloc(group * t->ncolumns + 1, sizeof *kept);
+    size_t held = 0; /* rows in kept */
 
     struct db_stmt *from = db_prepare_text(sc, select.data);
-    struct db_stmt *to = from ? db_prepare_text(tc, insert.data) : NULL;
+    struct db_stmt *many = from ? db_prepare_text(tc, group_sql) : NULL;
+    struct db_stmt *one = many ? db_prepare_text(tc, one_sql) : NULL;
     int step = DB_FAIL, rc = -1;
-    if (!from || !to) {
+    if (!one) {
         snprintf(err, errlen, "preparing the copy of %s: %s", t->name, db_errmsg(from ? tc : sc));
         goto out;
     }
     while ((step = db_step(from)) == DB_ROW) {
         for (size_t i = 0; i < t->ncolumns; i++)
-            if (bind_value(from, to, tc, (int)i, t, err, errlen) < 0)
+            if (read_value(from, (int)i, &kept[held * t->ncolumns + i], t, err, errlen) < 0)
                 goto out;
-        if (db_step(to) != DB_DONE) {
-            snprintf(err, errlen, "copying a row of %s: %s", t->name, db_errmsg(tc));
-            goto out;
+        if (++held == group) {
+            if (insert_kept(many, tc, t, kept, held, err, errlen) < 0)
+                goto out;
+            t->rows += held;
+            held = 0;
         }
-        db_reset(to);
-        t->rows++;
     }
     if (step != DB_DONE) {
         snprintf(err, errlen, "reading %s: %s", t->name, db_errmsg(sc));
         goto out;
     }
+    for (size_t r = 0; r < held; r++) {
+        if (insert_kept(one, tc, t, &kept[r * t->ncolumns], 1, err, errlen) < 0)
+            goto out;
+        t->rows++;
+    }
     rc = 0;
 out:
     db_finalize(from); /* reads and drops the rest of a stream that failed half-way */
-    db_finalize(to);
+    db_finalize(many);
+    db_finalize(one);
+    for (size_t i = 0; i < group * t->ncolumns; i++)
+        free(kept[i].bytes);
+    free(kept);
+    free(group_sql);
+    free(one_sql);
     buf_free(&select);
-    buf_free(&insert);
     return rc;
 }
 
@@ -550,6 +629,53 @@ static int open_source(struct copy *k, char *err, size_t errlen)
     return 0;
 }
 
+/* The files of an unfinished SQLite target (the new file and SQLite's beside it), made before
+ * they exist, so that an interrupted copy (Ctrl-C, a TERM) removes them from its signal
+ * handler, where only unlink may be called. */
+static const char *const temp_suffixes[] = {"", "-wal", "-shm", "-journal"};
+static char *temp_files[ARRAY_LEN(temp_suffixes)];
+
+static void remove_temp_files(void)
+{
+    for (size_t i = 0; i < ARRAY_LEN(temp_files); i++)
+        if (temp_files[i])
+            unlink(temp_files[i]);
+}
+
+static void on_interrupt(int sig)
+{
+    remove_temp_files();
+    signal(sig, SIG_DFL); /* and dies of it, as it would have */
+    raise(sig);
+}
+
+/* Notes temp's files for removal, and removes them if the copy is interrupted. */
+static void watch_temp(const char *temp)
+{
+    for (size_t i = 0; i < ARRAY_LEN(temp_files); i++) {
+        size_t len = strlen(temp) + strlen(temp_suffixes[i]) + 1;
+        temp_files[i] = xmalloc(len);
+        snprintf(temp_files[i], len, "%s%s", temp, temp_suffixes[i]);
+    }
+    signal(SIGINT, on_interrupt);
+    signal(SIGTERM, on_interrupt);
+    signal(SIGHUP, on_interrupt);
+}
+
+/* Removes what is left of an unfinished SQLite target file (remove set), and forgets it. */
+static void forget_temp(int remove)
+{
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGHUP, SIG_DFL);
+    if (remove)
+        remove_temp_files();
+    for (size_t i = 0; i < ARRAY_LEN(temp_files); i++) {
+        free(temp_files[i]);
+        temp_files[i] = NULL;
+    }
+}
+
 /* Opens the target through the store, which brings its schema to the binary's: a PostgreSQL
  * database as it is (refused unless new or already at this version, so that a refusal changes
  * nothing), a SQLite one as a new file beside the path (refused if the path holds a file that
@@ -599,6 +725,7 @@ static int open_target(struct copy *k, char *err, size_t errlen)
             k->temp = NULL;
             return -1;
         }
+        watch_temp(k->temp);
         mode_t mask = umask(0); /* mkstemp's 0600 would make it the only such file */
         umask(mask);
         fchmod(fd, 0666 & ~mask);
@@ -717,17 +844,6 @@ static int put_in_place(struct copy *k, char *err, size_t errlen)
     return 0;
 }
 
-/* Removes what is left of an unfinished SQLite target file. */
-static void remove_temp(const char *temp)
-{
-    static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
-    for (size_t i = 0; i < ARRAY_LEN(suffixes); i++) {
-        char path[4096];
-        snprintf(path, sizeof path, "%s%s", temp, suffixes[i]);
-        unlink(path);
-    }
-}
-
 static int command_copy(struct cli_call *call)
 {
     struct copy k = {.from = cli_value(call, "from"), .to = cli_value(call, "to")};
@@ -777,8 +893,7 @@ out:
         db_rollback(k.sc); /* ends the read snapshot */
     db_close(k.source);
     store_close(k.target);
-    if (k.temp)
-        remove_temp(k.temp);
+    forget_temp(k.temp != NULL);
     free(k.temp);
     tables_free(&k.tables);
     triggers_free(&k.triggers);

@@ -128,7 +128,7 @@ test('db copy: a copy that fails half-way leaves the PostgreSQL target empty', {
   sql(pg, 'ALTER TABLE sessions ADD CONSTRAINT refuse_copy CHECK (false) NOT VALID');
   const r = copy(site, pg);
   assert.equal(r.status, 1, show(r));
-  assert.match(r.stderr, /^broadsheet: db copy: copying a row of sessions: .*refuse_copy/m);
+  assert.match(r.stderr, /^broadsheet: db copy: copying rows of sessions: .*refuse_copy/m);
   sql(pg, 'ALTER TABLE sessions DROP CONSTRAINT refuse_copy');
   assert.equal(pgDigest(pg), empty, 'the failed copy left rows behind');
   assert.equal(pgCount(pg, 'articles'), 0);

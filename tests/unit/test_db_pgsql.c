@@ -7,8 +7,10 @@
  * The tests call the driver's functions directly (db_pgsql_driver), on connections to a
  * struct db made by hand, so that each call's effect on the server is seen on its own: each
  * connection's common part is set the way db.c sets it (db, tx_depth where a test needs it),
- * and errors are recorded by db.c's db_set_error. Every run works in a schema of its own,
- * test_db_pgsql_<pid>, dropped at the end, so that runs on one database never meet.
+ * and errors are recorded by db.c's db_set_error. The tests of db_prepare_text and
+ * db_open_read_only go through db.c instead (db_open), as their callers do. Every run works in a
+ * schema of its own, test_db_pgsql_<pid>, dropped at the end, so that runs on one database never
+ * meet.
  */
 #include <stdint.h>
 #include <stdio.h>
