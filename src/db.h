@@ -24,7 +24,8 @@
  * db_open), prepared on a connection the first time that connection uses it and kept. Values
  * are always bound, never formatted into SQL. A statement is stepped (db_step) until DB_DONE
  * or until the caller has read what it wants, then reset (db_reset), which also ends SQLite's
- * implicit read transaction and frees PostgreSQL's result.
+ * implicit read transaction and frees PostgreSQL's result. The one exception to numbered
+ * literals is db_prepare_text, for text a tool builds from the catalog's names (db copy).
  *
  * Transactions nest: the outermost db_begin starts a transaction that holds the write lock
  * from its start (SQLite: BEGIN IMMEDIATE; PostgreSQL: BEGIN, with writers serialised by the
