@@ -11,7 +11,7 @@
 #include "cmd.h"
 
 const struct cli_command *const cmd_tables[] = {
-    cmd_serve, cmd_article, cmd_publication, cmd_user, cmd_paywall, cmd_ads, NULL,
+    cmd_serve, cmd_article, cmd_publication, cmd_user, cmd_paywall, cmd_ads, cmd_db, NULL,
 };
 
 /* Plan slugs travel in forms and the others in commands, so they are kept plain. */

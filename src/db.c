@@ -87,10 +87,12 @@ char *db_shown(const char *target)
     return out;
 }
 
-struct db *db_open(const char *target, const struct db_sql *statements, size_t nstatements,
-                   char *err, size_t errlen)
+/* db_open and db_open_read_only. */
+static struct db *open_database(const char *target, const struct db_sql *statements,
+                                size_t nstatements, int read_only, char *err, size_t errlen)
 {
     struct db *db = xcalloc(1, sizeof *db);
+    db->read_only = read_only;
     db->driver = db_is_pgsql_url(target) ? &db_pgsql_driver : &db_sqlite_driver;
     db->target = xstrdup(target);
     db->target_shown = db_shown(target);
@@ -110,6 +112,18 @@ struct db *db_open(const char *target, const struct db_sql *statements, size_t n
         return NULL;
     }
     return db;
+}
+
+struct db *db_open(const char *target, const struct db_sql *statements, size_t nstatements,
+                   char *err, size_t errlen)
+{
+    return open_database(target, statements, nstatements, 0, err, errlen);
+}
+
+struct db *db_open_read_only(const char *target, const struct db_sql *statements,
+                             size_t nstatements, char *err, size_t errlen)
+{
+    return open_database(target, statements, nstatements, 1, err, errlen);
 }
 
 void db_close(struct db *db)
@@ -228,6 +242,25 @@ struct db_stmt *db_prepare(struct db_conn *c, size_t id)
     return c->stmts[id];
 }
 
+/* Numbered after the store's statements, so that a backend that names its statements by id
+ * (PostgreSQL) never reuses a name on c. */
+struct db_stmt *db_prepare_text(struct db_conn *c, const char *sql)
+{
+    size_t id = c->db->nstatements + c->texts++;
+    struct db_stmt *s = c->db->driver->prepare(c, id, sql);
+    if (!s)
+        return NULL;
+    s->conn = c;
+    s->id = id;
+    return s;
+}
+
+void db_finalize(struct db_stmt *s)
+{
+    if (s && s->id >= s->conn->db->nstatements)
+        s->conn->db->driver->finalize(s);
+}
+
 int db_bind_int64(struct db_stmt *s, int index, int64_t value)
 {
     return s->conn->db->driver->bind_int64(s, index, value);
@@ -296,6 +329,11 @@ int db_column_is_null(struct db_stmt *s, int col)
 const void *db_column_blob(struct db_stmt *s, int col, size_t *len)
 {
     return s->conn->db->driver->column_blob(s, col, len);
+}
+
+enum db_type db_column_type(struct db_stmt *s, int col)
+{
+    return s->conn->db->driver->column_type(s, col);
 }
 
 void db_reset(struct db_stmt *s)

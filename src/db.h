@@ -24,7 +24,8 @@
  * db_open), prepared on a connection the first time that connection uses it and kept. Values
  * are always bound, never formatted into SQL. A statement is stepped (db_step) until DB_DONE
  * or until the caller has read what it wants, then reset (db_reset), which also ends SQLite's
- * implicit read transaction and frees PostgreSQL's result.
+ * implicit read transaction and frees PostgreSQL's result. The one exception to numbered
+ * literals is db_prepare_text, for text a tool builds from the catalog's names (db copy).
  *
  * Transactions nest: the outermost db_begin starts a transaction that holds the write lock
  * from its start (SQLite: BEGIN IMMEDIATE; PostgreSQL: BEGIN, with writers serialised by the
@@ -79,6 +80,15 @@ int db_is_pgsql_url(const char *target);
 struct db *db_open(const char *target, const struct db_sql *statements, size_t nstatements,
                    char *err, size_t errlen);
 
+/* As db_open, for a database that is only read (db copy's source): SQLite opens an existing
+ * file read-only (a missing file is an error, never created) and sets query_only; PostgreSQL
+ * sets default_transaction_read_only, so any write fails. Its outermost transaction is a
+ * read snapshot rather than a write lock: SQLite's BEGIN (deferred: the snapshot is taken at
+ * the first read), PostgreSQL's BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; every
+ * statement in it sees the database as of one moment. */
+struct db *db_open_read_only(const char *target, const struct db_sql *statements,
+                             size_t nstatements, char *err, size_t errlen);
+
 /* Closes every connection and frees db. No thread may use it any more. NULL is fine. */
 void db_close(struct db *db);
 
@@ -114,6 +124,22 @@ void db_thread_wait(struct db *db, int ms);
  * says why). */
 struct db_stmt *db_prepare(struct db_conn *c, size_t id);
 
+/* Statement text built at run time (db copy's per-table SELECT and INSERT from the catalog's
+ * names, quoted as identifiers; values are still always bound), prepared on c outside the
+ * numbered statements, in the SQL both speak (?N parameters). The caller owns it: it is
+ * db_finalize'd by the caller, before c is closed (db_close, db_thread_done), and only used on
+ * c's thread. Its rows are streamed: SQLite steps as ever, and PostgreSQL hands them over one
+ * at a time (libpq's single-row mode) instead of fetching the whole result at the first step,
+ * so a statement reading a whole table holds one row, not the table; while such a statement
+ * is running (stepped, not yet DB_DONE or reset), nothing else may run on c, and resetting it
+ * early reads and drops the rest of its rows. NULL if it cannot be prepared (db_errmsg says
+ * why). */
+struct db_stmt *db_prepare_text(struct db_conn *c, const char *sql);
+
+/* Frees a statement of db_prepare_text's (PostgreSQL: and the server's prepared statement).
+ * NULL, and db_prepare's statements, which the connection keeps, are left alone. */
+void db_finalize(struct db_stmt *s);
+
 /* Binds parameter index (1-based, ?index in the SQL). Text is copied; NULL text binds as ""
  * (the store keeps optional strings as ''), db_bind_null binds SQL NULL. Return 0 or -1. */
 int db_bind_int64(struct db_stmt *s, int index, int64_t value);
@@ -144,6 +170,13 @@ int db_column_is_null(struct db_stmt *s, int col);
 /* Column col as a blob: its bytes (NULL for SQL NULL), their count in *len; valid until the
  * next step or reset. */
 const void *db_column_blob(struct db_stmt *s, int col, size_t *len);
+
+/* The type of column col's value in the current row: SQLite's type of the value itself (a
+ * column may hold any), PostgreSQL's of the column (integers and booleans read as
+ * DB_TYPE_INTEGER, floating point and numeric as DB_TYPE_REAL, bytea as DB_TYPE_BLOB, anything
+ * else in its text form as DB_TYPE_TEXT); DB_TYPE_NULL for SQL NULL. */
+enum db_type { DB_TYPE_NULL, DB_TYPE_INTEGER, DB_TYPE_REAL, DB_TYPE_TEXT, DB_TYPE_BLOB };
+enum db_type db_column_type(struct db_stmt *s, int col);
 
 /* Ends s's run and clears its bindings, so that it can be bound again and holds no snapshot
  * or result. NULL is fine. */

@@ -28,6 +28,7 @@ struct db_conn {
     char errmsg[512];       /* the last error's message */
     int64_t changes;        /* rows the last write changed (the backend sets it) */
     char replaced[512];     /* why it replaced a broken one ("" if not, or once told) */
+    size_t texts;           /* db_prepare_text's statements made on it so far */
 };
 
 /* The part of every statement that db.c keeps. */
@@ -42,6 +43,7 @@ struct db {
     char *target_shown; /* without a password */
     const struct db_sql *statements;
     size_t nstatements;
+    int read_only;        /* db_open_read_only */
     pthread_key_t key;    /* the calling thread's struct db_conn */
     pthread_mutex_t lock; /* guards conns */
     struct db_conn *conns;
@@ -57,9 +59,11 @@ struct db_driver {
     /* 0 if c is known to be closed (the server ended it while it sat idle), without waiting:
      * db_conn then replaces it before a call fails on it. */
     int (*alive)(struct db_conn *c);
-    /* Prepares sql (the backend's text of statement id) on c: NULL with the error set. */
+    /* Prepares sql (the backend's text of statement id) on c: NULL with the error set. An id
+     * from db->nstatements on is one of db_prepare_text's, unique on c: the caller's, and
+     * streamed (db.h). */
     struct db_stmt *(*prepare)(struct db_conn *c, size_t id, const char *sql);
-    void (*finalize)(struct db_stmt *s);
+    void (*finalize)(struct db_stmt *s); /* frees s (and a db_prepare_text one's server part) */
     int (*bind_int64)(struct db_stmt *s, int index, int64_t value);
     int (*bind_text)(struct db_stmt *s, int index, const char *text); /* never NULL here */
     int (*bind_null)(struct db_stmt *s, int index);
@@ -70,6 +74,7 @@ struct db_driver {
     size_t (*column_bytes)(struct db_stmt *s, int col);
     int (*column_is_null)(struct db_stmt *s, int col);
     const void *(*column_blob)(struct db_stmt *s, int col, size_t *len);
+    enum db_type (*column_type)(struct db_stmt *s, int col);
     void (*reset)(struct db_stmt *s);
     int (*exec)(struct db_conn *c, const char *sql); /* 0 or -1, error set */
     /* Transaction statements at nesting depth (0: the outermost). 0 or -1, error set. */

@@ -12,6 +12,12 @@
  * rows; reset frees it. A result is held whole, which suits the store's statements, whose lists
  * are limited (LIMIT ?N); a statement reading a whole table would want libpq's single-row mode.
  *
+ * Statements of db_prepare_text's (ids from the store's count on, named the same way) are the
+ * caller's and streamed: the first step sends the statement (PQsendQueryPrepared) in libpq's
+ * single-row mode, each step takes the next row's result, and the end is the final status;
+ * a reset before the end reads the rest (the connection can run nothing else until it has);
+ * finalize deallocates the server's statement.
+ *
  * Blobs (bytea) travel in bytea's text form, "\x" and two hex digits a byte, both ways:
  * bytea_output = 'hex' is set per connection, and a row's blob is decoded when first read.
  *
@@ -38,9 +44,16 @@
 #include "util.h"
 
 #define MAX_PARAMS 65535 /* the protocol's limit on a statement's parameters */
-/* pg_type's oids of boolean and bytea: fixed in the catalog, but not in libpq's headers. */
+/* pg_type's oids: fixed in the catalog, but not in libpq's headers. */
 #define BOOL_OID 16
 #define BYTEA_OID 17
+#define INT8_OID 20
+#define INT2_OID 21
+#define INT4_OID 23
+#define OID_OID 26
+#define FLOAT4_OID 700
+#define FLOAT8_OID 701
+#define NUMERIC_OID 1700
 
 /* Defaults for a thread that never called db_thread_wait: as long as SQLite's busy timeout for a
  * lock, and a bound on a runaway statement that still lets a migration's largest one finish. */
@@ -67,6 +80,8 @@ struct pg_stmt {
     int row;               /* the current row in result, -1 before the first */
     unsigned char **blobs; /* the current row's bytea columns as read, owned; NULL: none yet */
     int nblobs;            /* the length of blobs: result's columns */
+    int streamed;          /* db_prepare_text's: rows come one result at a time */
+    int sent;              /* streamed, sent, and its final result not yet read */
 };
 
 /* SQLSTATEs and the classes of error they fall into; an entry of two characters stands for its
@@ -176,15 +191,17 @@ static int apply_settings(struct pg_conn *c, int wait_ms)
                               "set_config('TimeZone', 'UTC', false), "
                               "set_config('bytea_output', 'hex', false), "
                               "set_config('lock_timeout', $1, false), "
-                              "set_config('statement_timeout', $2, false)";
+                              "set_config('statement_timeout', $2, false), "
+                              "set_config('default_transaction_read_only', $3, false)";
     char ms[16];
-    const char *values[2] = {DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT};
+    const char *values[3] = {DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT,
+                             c->base.db->read_only ? "on" : "off"};
     if (wait_ms >= 0) {
         /* At least 1: PostgreSQL reads 0 as no limit at all, the opposite of waiting 0 ms. */
         snprintf(ms, sizeof ms, "%d", wait_ms > 0 ? wait_ms : 1);
         values[0] = ms;
     }
-    PGresult *r = PQexecParams(c->pg, sql, 2, NULL, values, NULL, NULL, 0);
+    PGresult *r = PQexecParams(c->pg, sql, 3, NULL, values, NULL, NULL, 0);
     int rc = check_result(c, r);
     PQclear(r);
     return rc;
@@ -338,11 +355,34 @@ static void drop_blobs(struct pg_stmt *s)
     s->nblobs = 0;
 }
 
-/* The server's prepared statement is not deallocated here: db.c finalizes a connection's
- * statements only when it closes the connection, which ends them all. */
+/* Reads and drops what is left of a streamed statement's run: the connection can run nothing
+ * else until its final result has been read. */
+static void stream_drain(struct pg_stmt *s)
+{
+    struct pg_conn *c = (struct pg_conn *)s->base.conn;
+    if (!s->sent)
+        return;
+    PGresult *r;
+    while ((r = PQgetResult(c->pg)))
+        PQclear(r);
+    s->sent = 0;
+}
+
+/* The server's prepared statement of a numbered one is not deallocated here: db.c finalizes a
+ * connection's statements only when it closes the connection, which ends them all. */
 static void pg_finalize(struct db_stmt *stmt)
 {
     struct pg_stmt *s = (struct pg_stmt *)stmt;
+    if (s->streamed) {
+        struct pg_conn *c = (struct pg_conn *)stmt->conn;
+        stream_drain(s);
+        /* db_prepare_text's statement is the caller's, so it goes now; the name is the
+         * driver's own ("s<id>"). A failure (a transaction already in error) leaves it to the
+         * connection's end, and is no error of the caller's. */
+        char sql[48];
+        snprintf(sql, sizeof sql, "DEALLOCATE %s", s->name);
+        PQclear(PQexec(c->pg, sql));
+    }
     drop_blobs(s);
     for (int i = 0; i < s->nparams; i++)
         free(s->values[i]);
@@ -363,6 +403,7 @@ static struct db_stmt *pg_prepare(struct db_conn *conn, size_t id, const char *s
     s->base.conn = conn;
     s->base.id = id;
     s->row = -1;
+    s->streamed = id >= conn->db->nstatements;
     snprintf(s->name, sizeof s->name, "s%zu", id);
     if (rewrite_parameters(text, &nparams, &bad) != 0) {
         db_set_error(conn, DB_ERR_OTHER,
@@ -469,12 +510,52 @@ static int execute(struct pg_stmt *s)
     return 0;
 }
 
+/* A streamed statement's step: sends it first (in single-row mode), then takes the next result:
+ * a row (PGRES_SINGLE_TUPLE, kept as s->result's one row), or the final status, after which
+ * it stays at the end (s->result a result of no rows, so that binding still waits for a
+ * reset). */
+static int stream_step(struct pg_stmt *s)
+{
+    struct pg_conn *c = (struct pg_conn *)s->base.conn;
+    if (s->result && !s->sent)
+        return s->row = PQntuples(s->result), DB_DONE;
+    if (!s->result) {
+        const char *const *values = (const char *const *)s->values;
+        if (!PQsendQueryPrepared(c->pg, s->name, s->nparams, values, NULL, NULL, 0)) {
+            set_error(c, NULL);
+            return DB_FAIL;
+        }
+        s->sent = 1;
+        PQsetSingleRowMode(c->pg); /* fails only when too late, which it is not here */
+    }
+    PQclear(s->result);
+    s->result = PQgetResult(c->pg);
+    s->row = 0;
+    if (s->result && PQresultStatus(s->result) == PGRES_SINGLE_TUPLE)
+        return DB_ROW;
+    int rc = DB_DONE;
+    if (!s->result || check_result(c, s->result) != 0) {
+        if (!s->result) /* the connection went: libpq says why */
+            set_error(c, NULL);
+        rc = DB_FAIL;
+    } else {
+        note_changes(c, s->result);
+    }
+    stream_drain(s);
+    if (!s->result) /* a result of no rows marks the end */
+        s->result = PQmakeEmptyPGresult(c->pg, PGRES_TUPLES_OK);
+    s->row = PQntuples(s->result);
+    return rc;
+}
+
 /* The first step after a bind or reset runs the statement; each step moves to the next row of
  * its result, and stays at the end once there. */
 static int pg_step(struct db_stmt *stmt)
 {
     struct pg_stmt *s = (struct pg_stmt *)stmt;
     drop_blobs(s);
+    if (s->streamed)
+        return stream_step(s);
     if (!s->result && execute(s) != 0)
         return DB_FAIL;
     if (s->row + 1 >= PQntuples(s->result)) {
@@ -521,6 +602,25 @@ static int64_t pg_column_int64(struct db_stmt *stmt, int col)
     if (PQftype(s->result, col) == BOOL_OID)
         return text[0] == 't';
     return strtoll(text, NULL, 10);
+}
+
+static enum db_type pg_column_type(struct db_stmt *stmt, int col)
+{
+    struct pg_stmt *s = (struct pg_stmt *)stmt;
+    if (pg_column_is_null(stmt, col))
+        return DB_TYPE_NULL;
+    switch (PQftype(s->result, col)) {
+    case BOOL_OID:
+    case INT2_OID:
+    case INT4_OID:
+    case INT8_OID:
+    case OID_OID: return DB_TYPE_INTEGER;
+    case FLOAT4_OID:
+    case FLOAT8_OID:
+    case NUMERIC_OID: return DB_TYPE_REAL;
+    case BYTEA_OID: return DB_TYPE_BLOB;
+    default: return DB_TYPE_TEXT;
+    }
 }
 
 /* The value of hex digit c, or -1. */
@@ -575,6 +675,7 @@ static const void *pg_column_blob(struct db_stmt *stmt, int col, size_t *len)
 static void pg_reset(struct db_stmt *stmt)
 {
     struct pg_stmt *s = (struct pg_stmt *)stmt;
+    stream_drain(s);
     drop_blobs(s);
     PQclear(s->result);
     s->result = NULL;
@@ -595,6 +696,8 @@ static int pg_exec(struct db_conn *c, const char *sql)
 static int pg_begin(struct db_conn *c, int depth)
 {
     char sql[48];
+    if (depth == 0 && c->db->read_only) /* a snapshot (db_open_read_only) */
+        return run((struct pg_conn *)c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
     if (depth == 0)
         return run((struct pg_conn *)c, "BEGIN");
     snprintf(sql, sizeof sql, "SAVEPOINT s%d", depth);
@@ -649,8 +752,21 @@ static int pg_rolled_back(struct db_conn *conn)
 static int pg_schema_version(struct db_conn *conn, int *version)
 {
     struct pg_conn *c = (struct pg_conn *)conn;
-    PGresult *r =
-        PQexec(c->pg, SCHEMA_LOCK "; " SCHEMA_TABLE "; SELECT version FROM schema_version");
+    if (conn->db->read_only) { /* may not create the table: a missing one reads as 0 */
+        PGresult *t = PQexec(c->pg, "SELECT to_regclass('schema_version') IS NOT NULL");
+        int rc = check_result(c, t);
+        int exists = rc == 0 && PQntuples(t) == 1 && PQgetvalue(t, 0, 0)[0] == 't';
+        PQclear(t);
+        if (rc != 0)
+            return -1;
+        if (!exists) {
+            *version = 0;
+            return 0;
+        }
+    }
+    PGresult *r = PQexec(c->pg, conn->db->read_only ? "SELECT version FROM schema_version"
+                                                    : SCHEMA_LOCK
+                                    "; " SCHEMA_TABLE "; SELECT version FROM schema_version");
     int rc = check_result(c, r);
     if (rc == 0)
         *version = PQntuples(r) > 0 ? atoi(PQgetvalue(r, 0, 0)) : 0;
@@ -694,6 +810,7 @@ const struct db_driver db_pgsql_driver = {
     .column_bytes = pg_column_bytes,
     .column_is_null = pg_column_is_null,
     .column_blob = pg_column_blob,
+    .column_type = pg_column_type,
     .reset = pg_reset,
     .exec = pg_exec,
     .begin = pg_begin,

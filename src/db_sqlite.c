@@ -11,9 +11,9 @@
  * that came out read-only: it would fail every write for the life of its thread.
  *
  * Statements are prepared with SQLITE_PREPARE_PERSISTENT and kept; parameters are SQLite's own
- * ?N. The outermost transaction is BEGIN IMMEDIATE: the write lock is taken at the start,
- * waiting up to the busy timeout, so a transaction cannot fail half-way because another writer
- * came first.
+ * ?N. db_prepare_text's are prepared the same way and are already streamed: a step reads one row.
+ * The outermost transaction is BEGIN IMMEDIATE: the write lock is taken at the start, waiting up to
+ * the busy timeout, so a transaction cannot fail half-way because another writer came first.
  */
 #include <sqlite3.h>
 #include <stdio.h>
@@ -108,17 +108,22 @@ static int sqlite_alive(struct db_conn *c)
     return 1;
 }
 
+/* A read-only connection (db_open_read_only): the file must exist, nothing is written to it
+ * (not even the journal mode, which a reader takes as the file has it), and query_only makes
+ * any write fail. */
 static struct db_conn *sqlite_connect(struct db *db, int wait_ms, char *err, size_t errlen)
 {
     struct sqlite_conn *sc = xcalloc(1, sizeof *sc);
-    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    int flags =
+        (db->read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+        SQLITE_OPEN_NOMUTEX;
     char *msg = NULL;
     if (sqlite3_open_v2(db->target, &sc->handle, flags, NULL) != SQLITE_OK) {
         snprintf(err, errlen, "%s", sc->handle ? sqlite3_errmsg(sc->handle) : "out of memory");
         goto fail;
     }
     /* READWRITE falls back to read-only, without an error, when the file may not be written. */
-    if (sqlite3_db_readonly(sc->handle, "main") != 0) {
+    if (!db->read_only && sqlite3_db_readonly(sc->handle, "main") != 0) {
         snprintf(err, errlen,
                  "%s could only be opened read-only (no write permission?); "
                  "not keeping the connection",
@@ -128,8 +133,9 @@ static struct db_conn *sqlite_connect(struct db *db, int wait_ms, char *err, siz
     sqlite3_extended_result_codes(sc->handle, 1);
     sqlite_set_wait(&sc->base, wait_ms);
     if (sqlite3_exec(sc->handle,
-                     "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
-                     "PRAGMA secure_delete = ON; PRAGMA foreign_keys = ON;",
+                     db->read_only ? "PRAGMA query_only = ON; PRAGMA foreign_keys = ON;"
+                                   : "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
+                                     "PRAGMA secure_delete = ON; PRAGMA foreign_keys = ON;",
                      NULL, NULL, &msg) != SQLITE_OK) {
         snprintf(err, errlen, "%s", msg ? msg : sqlite3_errmsg(sc->handle));
         sqlite3_free(msg);
@@ -222,6 +228,17 @@ static int sqlite_column_is_null(struct db_stmt *s, int col)
     return sqlite3_column_type(stmt_of(s), col) == SQLITE_NULL;
 }
 
+static enum db_type sqlite_column_type(struct db_stmt *s, int col)
+{
+    switch (sqlite3_column_type(stmt_of(s), col)) {
+    case SQLITE_INTEGER: return DB_TYPE_INTEGER;
+    case SQLITE_FLOAT: return DB_TYPE_REAL;
+    case SQLITE_BLOB: return DB_TYPE_BLOB;
+    case SQLITE_NULL: return DB_TYPE_NULL;
+    default: return DB_TYPE_TEXT;
+    }
+}
+
 static const void *sqlite_column_blob(struct db_stmt *s, int col, size_t *len)
 {
     const void *data = sqlite3_column_blob(stmt_of(s), col);
@@ -258,9 +275,12 @@ static int savepoint(struct db_conn *c, const char *verb, int depth)
     return sqlite_exec(c, sql);
 }
 
+/* A read-only database's outermost transaction is a read snapshot (db_open_read_only). */
 static int sqlite_begin(struct db_conn *c, int depth)
 {
-    return depth ? savepoint(c, "SAVEPOINT", depth) : sqlite_exec(c, "BEGIN IMMEDIATE");
+    if (depth)
+        return savepoint(c, "SAVEPOINT", depth);
+    return sqlite_exec(c, c->db->read_only ? "BEGIN" : "BEGIN IMMEDIATE");
 }
 
 static int sqlite_commit(struct db_conn *c, int depth)
@@ -320,6 +340,7 @@ const struct db_driver db_sqlite_driver = {
     .column_bytes = sqlite_column_bytes,
     .column_is_null = sqlite_column_is_null,
     .column_blob = sqlite_column_blob,
+    .column_type = sqlite_column_type,
     .reset = sqlite_reset,
     .exec = sqlite_exec,
     .begin = sqlite_begin,

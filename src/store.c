@@ -374,6 +374,11 @@ char *store_shown_target(const char *target)
     return db_shown(target);
 }
 
+struct db *store_db(struct store *st)
+{
+    return st->db;
+}
+
 void store_close(struct store *st)
 {
     if (!st)

@@ -113,6 +113,9 @@ const char *store_shown(const struct store *st);
 char *store_shown_target(const char *target);
 /* Closes every thread's connection. No other thread may use the store any more. */
 void store_close(struct store *st);
+/* The database under st (db.h), for a tool that works on every table whatever it holds (db
+ * copy); everything else goes through the store's functions. Lives as long as st. */
+struct db *store_db(struct store *st);
 /* Errors the store has reported (logged to stderr) since the process started, from any store
  * and thread: failed statements, connections and transactions, and calls it refused as
  * malformed. For the metrics; safe from any thread. */

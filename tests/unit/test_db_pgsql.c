@@ -7,8 +7,10 @@
  * The tests call the driver's functions directly (db_pgsql_driver), on connections to a
  * struct db made by hand, so that each call's effect on the server is seen on its own: each
  * connection's common part is set the way db.c sets it (db, tx_depth where a test needs it),
- * and errors are recorded by db.c's db_set_error. Every run works in a schema of its own,
- * test_db_pgsql_<pid>, dropped at the end, so that runs on one database never meet.
+ * and errors are recorded by db.c's db_set_error. The tests of db_prepare_text and
+ * db_open_read_only go through db.c instead (db_open), as their callers do. Every run works in a
+ * schema of its own, test_db_pgsql_<pid>, dropped at the end, so that runs on one database never
+ * meet.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -622,6 +624,142 @@ static int admin_exec(const char *sql)
 }
 
 /* Makes this run's schema (the name is ours, from the process id, never outside input). */
+/* count(*) or another one-integer query on c through db.c, or -1. */
+static int64_t db_count(struct db_conn *c, const char *sql)
+{
+    struct db_stmt *s = db_prepare_text(c, sql);
+    int64_t n = s && db_step(s) == DB_ROW ? db_column_int64(s, 0) : -1;
+    db_finalize(s);
+    return n;
+}
+
+/* A database opened through db.c (db_open or db_open_read_only) on this run's schema, and the
+ * thread's connection to it in *c; NULL (the test fails) if it cannot be. */
+static struct db *open_db(int read_only, struct db_conn **c)
+{
+    char err[512] = "", sql[96];
+    const char *url = test_db.target;
+    struct db *db = read_only ? db_open_read_only(url, NULL, 0, err, sizeof err)
+                              : db_open(url, NULL, 0, err, sizeof err);
+    *c = db ? db_conn(db, err, sizeof err) : NULL;
+    if (!*c)
+        fprintf(stderr, "    open: %s\n", err);
+    CHECK(*c != NULL);
+    snprintf(sql, sizeof sql, "SET search_path = %s", schema);
+    if (*c)
+        CHECK_OK(*c, db_exec(*c, sql));
+    return db;
+}
+
+/* db_prepare_text's statements: the caller's (finalize deallocates them on the server),
+ * streamed one row at a time (a reset half-way lets the connection go on), typed by column. */
+static void test_prepare_text(void)
+{
+    struct db_conn *c;
+    struct db *db = open_db(0, &c);
+    if (!c)
+        return;
+    CHECK_OK(c, db_exec(c, "CREATE TABLE texts (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY "
+                           "KEY, n BIGINT, s TEXT, b BYTEA, f DOUBLE PRECISION, flag BOOLEAN)"));
+    int64_t prepared = db_count(c, "SELECT count(*) FROM pg_prepared_statements");
+    struct db_stmt *insert =
+        db_prepare_text(c, "INSERT INTO texts (id, n, s, b, f, flag) OVERRIDING SYSTEM VALUE "
+                           "VALUES (?1, ?2, ?3, ?4, 1.5, true)");
+    CHECK(insert != NULL);
+    CHECK_INT(db_count(c, "SELECT count(*) FROM pg_prepared_statements"), prepared + 1);
+    for (int i = 0; insert && i < 3; i++) {
+        CHECK_OK(c, db_bind_int64(insert, 1, 100 + i));
+        CHECK_OK(c, db_bind_int64(insert, 2, 10 + i));
+        CHECK_OK(c, i == 2 ? db_bind_null(insert, 3) : db_bind_text(insert, 3, "x\"y"));
+        CHECK_OK(c, db_bind_blob(insert, 4, "\0\1\2", 3));
+        CHECK_INT(db_step(insert), DB_DONE);
+        CHECK_INT(db_changes(c), 1);
+        db_reset(insert);
+    }
+    db_finalize(insert);
+    CHECK_INT(db_count(c, "SELECT count(*) FROM pg_prepared_statements"), prepared);
+
+    struct db_stmt *select =
+        db_prepare_text(c, "SELECT n, s, b, f, flag, NULL FROM texts ORDER BY id");
+    CHECK(select != NULL);
+    if (select) {
+        CHECK_INT(db_step(select), DB_ROW);
+        CHECK_INT(db_column_type(select, 0), DB_TYPE_INTEGER);
+        CHECK_INT(db_column_type(select, 1), DB_TYPE_TEXT);
+        CHECK_INT(db_column_type(select, 2), DB_TYPE_BLOB);
+        CHECK_INT(db_column_type(select, 3), DB_TYPE_REAL);
+        CHECK_INT(db_column_type(select, 4), DB_TYPE_INTEGER);
+        CHECK_INT(db_column_type(select, 5), DB_TYPE_NULL);
+        CHECK_INT(db_column_int64(select, 0), 10);
+        CHECK_INT(db_column_int64(select, 4), 1);
+        CHECK_STR(db_column_text(select, 1), "x\"y");
+        size_t len;
+        const unsigned char *b = db_column_blob(select, 2, &len);
+        CHECK_INT(len, 3);
+        CHECK(b && b[0] == 0 && b[1] == 1 && b[2] == 2);
+        /* Streaming: binding while it runs is refused; a reset half-way reads the rest, and
+         * the connection runs other statements again. */
+        CHECK(db_bind_int64(select, 1, 1) != 0);
+        db_reset(select);
+        CHECK_INT(db_count(c, "SELECT count(*) FROM texts"), 3);
+        int rows = 0;
+        while (db_step(select) == DB_ROW)
+            rows++;
+        CHECK_INT(rows, 3);
+        CHECK_INT(db_step(select), DB_DONE);
+        CHECK_INT(db_count(c, "SELECT 7"), 7);
+    }
+    db_finalize(select);
+
+    CHECK(db_prepare_text(c, "SELEKT 1") == NULL);
+    CHECK(strstr(db_errmsg(c), "syntax") != NULL);
+    /* A row the table refuses: DB_FAIL with its class, and the connection goes on. */
+    struct db_stmt *dup = db_prepare_text(c, "INSERT INTO texts (id) OVERRIDING SYSTEM VALUE "
+                                             "VALUES (100)");
+    CHECK(dup && db_step(dup) == DB_FAIL);
+    CHECK_INT(db_error(c), DB_ERR_UNIQUE);
+    db_finalize(dup);
+    /* A statement that fails while streaming (a division by zero in the third row). */
+    struct db_stmt *bad = db_prepare_text(c, "SELECT 1 / (n - 12) FROM texts");
+    int step = DB_FAIL, rows = 0;
+    while (bad && (step = db_step(bad)) == DB_ROW)
+        rows++;
+    CHECK_INT(step, DB_FAIL);
+    CHECK_INT(rows, 2);
+    db_finalize(bad);
+    CHECK_INT(db_count(c, "SELECT count(*) FROM texts"), 3);
+    db_close(db);
+}
+
+/* db_open_read_only: writes fail, the version is read without creating its table, and a
+ * transaction is one snapshot. */
+static void test_read_only(void)
+{
+    struct db_conn *r, *w;
+    struct db *reader = open_db(1, &r), *writer = open_db(0, &w);
+    if (!r || !w) {
+        db_close(reader);
+        db_close(writer);
+        return;
+    }
+    CHECK_OK(w, db_exec(w, "DROP TABLE IF EXISTS schema_version")); /* test_schema_version's */
+    int version = -1;
+    CHECK_OK(r, db_schema_version(r, &version));
+    CHECK_INT(version, 0);
+    CHECK_INT(db_count(w, "SELECT count(*) FROM pg_tables WHERE tablename = 'schema_version' AND "
+                          "schemaname = current_schema()"),
+              0);
+    CHECK(db_exec(r, "INSERT INTO texts (n) VALUES (1)") != 0);
+    CHECK_OK(r, db_begin(r));
+    CHECK_INT(db_count(r, "SELECT count(*) FROM texts"), 3);
+    CHECK_OK(w, db_exec(w, "INSERT INTO texts (n) VALUES (4)"));
+    CHECK_INT(db_count(r, "SELECT count(*) FROM texts"), 3);
+    db_rollback(r);
+    CHECK_INT(db_count(r, "SELECT count(*) FROM texts"), 4);
+    db_close(reader);
+    db_close(writer);
+}
+
 static void test_make_schema(void)
 {
     char sql[128];
@@ -644,7 +782,11 @@ void suite_db_pgsql(void)
                 "suite db_pgsql skipped: BROADSHEET_TEST_PG (a PostgreSQL URL) is not set\n");
         return;
     }
-    test_db = (struct db){.driver = pg, .target = (char *)url, .target_shown = (char *)url};
+    /* Numbered statements, as the store's are (ids past nstatements are db_prepare_text's). */
+    test_db = (struct db){.driver = pg,
+                          .target = (char *)url,
+                          .target_shown = (char *)url,
+                          .nstatements = SIZE_MAX / 2};
     snprintf(schema, sizeof schema, "test_db_pgsql_%ld", (long)getpid());
     RUN(test_connect_failure);
     RUN(test_make_schema);
@@ -660,5 +802,7 @@ void suite_db_pgsql(void)
     RUN(test_exec_script);
     RUN(test_schema_version);
     RUN(test_broken_connection);
+    RUN(test_prepare_text);
+    RUN(test_read_only);
     RUN(test_drop_schema);
 }
