@@ -13,6 +13,19 @@ import path from 'node:path';
 import { startServer, runCli, tmpDir, freshDatabase } from '../lib/server.mjs';
 import { addUser, Client, freshEmail, accountSlot } from '../lib/accounts.mjs';
 import { get, poll, REFERENCE_PATH, REFERENCE } from '../lib/util.mjs';
+import { scrape, value } from '../lib/metrics.mjs';
+import net from 'node:net';
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
 
 assert.ok(process.env.BROADSHEET_TEST_PG_DIR,
   'BROADSHEET_TEST_PG_DIR must name a running test cluster (run these with `make pg-test`)');
@@ -77,19 +90,38 @@ test('a password in the database URL is never printed: the server log and init s
     assert.match(bad.stderr, /postgres:\*\*\*@/);
   });
 
-test('two nodes on one PostgreSQL database: an import on one is served by the other; a session is shared',
+test('two nodes on one PostgreSQL database: an import on one is served by the other within a second, its other pages stay cached; a session is shared',
   { timeout: 60_000 }, async () => {
     const db = freshDatabase(dir);
     const a = await startServer({ db });
-    const b = await startServer({ db, demo: false });
+    const metricsPort = await freePort();
+    const b = await startServer({ db, demo: false, args: ['--metrics-address', `127.0.0.1:${metricsPort}`] });
+    const misses = async () => value(await scrape(`http://127.0.0.1:${metricsPort}/metrics`),
+      'broadsheet_cache_misses_total', { cache: 'pages' });
     try {
       const headline = 'Postgres Node Test: Imported Through A, Served By B';
-      await (await get(`${b.url}/`)).text(); // B has its home page cached
+      // B's cached pages: the ones the new article (gsn, security) appears on, and others.
+      const showing = ['/', '/sections/security', '/publications/gsn'];
+      const others = ['/sections/energy', '/sections/politics', '/publications/national-journal',
+        '/articles/epa-unveils-proposed-carbon-limits-for-existing-power-plants'];
+      for (const p of [...showing, ...others]) {
+        assert.equal((await get(`${b.url}${p}`)).status, 200, p);
+      }
       const r = runCli(['article', 'import', '--db', db, article('pg-two-nodes', headline)]);
       assert.equal(r.status, 0, r.stderr);
+      const started = Date.now();
       await poll(async () => (await (await get(`${b.url}/`)).text()).includes(headline),
         { ms: 5000, every: 20 });
+      const took = Date.now() - started;
+      assert.ok(took < 1000, `B served the import after ${took} ms`);
+      for (const p of showing.slice(1)) {
+        assert.ok((await (await get(`${b.url}${p}`)).text()).includes(headline), p);
+      }
       assert.equal((await get(`${b.url}/articles/pg-two-nodes`)).status, 200);
+      // Nothing else was dropped from B's cache: its other pages are still hits.
+      const before = await misses();
+      for (const p of others) await (await get(`${b.url}${p}`)).arrayBuffer();
+      assert.equal(await misses(), before, 'a page the import does not touch was rendered again');
 
       const email = freshEmail('pgnodes');
       addUser(db, email, 'a-long-enough-password-1');
