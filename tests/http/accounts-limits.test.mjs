@@ -3,8 +3,9 @@
 // per hour), registration (10 per client address per hour), the checks of the current password
 // on My account (email, password and delete forms: the same 10 per account as log-in, and 20
 // per client address, per 15 minutes) and the mails of email changes (5 per account and 3 per
-// address mailed, per hour) answer 429 with a numeric Retry-After once spent. The limiter lives in the server process, so each test starts its own
-// server and no test's attempts count against another's.
+// address mailed, per hour) answer 429 with a numeric Retry-After once spent. The limits live in
+// the database (shared by every node: accounts-limits-nodes.test.mjs), so each test starts its
+// own server on a fresh database and no test's attempts count against another's.
 //
 // Also here: a burst of concurrent log-ins (each an argon2id hash, which the server runs a few
 // at a time) is all answered, and the server goes on serving.
