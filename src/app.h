@@ -1,6 +1,6 @@
 /*
  * app.h: the process-wide state of a running server, made once at start (app_init) and only
- * read afterwards (the page cache, the paywall's ranges and the limiter have their own locks).
+ * read afterwards (the page cache and the paywall's ranges have their own locks).
  * Handlers reach it as r->app. The server's main thread calls app_tick every APP_TICK_MS for
  * the work that is not a request's (app.c lists it).
  */
@@ -27,7 +27,7 @@ struct app {
     int64_t change_seq;           /* the store's change log, followed up to here (stored
                                    * atomically: the metrics thread reads it) */
     unsigned long ticks;          /* app_tick calls so far */
-    int64_t next_purge;           /* when expired sessions and links are purged next */
+    int64_t next_purge;           /* when expired sessions, links and limits are purged next */
     unsigned char csrf_key[32];   /* server secret for CSRF tokens (store_secret "csrf") */
     struct jobs *jobs;            /* work off the HTTP threads: password hashing */
     struct mailer *mailer;        /* the outgoing mail queue */

@@ -19,15 +19,19 @@
  * PostgreSQL's DO UPDATE locks the conflicting row and evaluates the WHERE against its latest
  * committed version, so concurrent hits on one key queue on that row lock and each sees the
  * tat its predecessor wrote; two first hits racing to insert become one insert and one update
- * (the loser of the insert waits for the winner's commit, then takes the DO UPDATE path). The
- * read that follows a refusal only computes the wait for Retry-After: the decision is made.
+ * (the loser of the insert waits for the winner's commit, then takes the DO UPDATE path).
+ *
+ * Before it, a read of the key's state refuses what that state refuses (store_limit_hit says
+ * why that is safe): refused attempts, the bulk of an attack, then take no write lock. Only a
+ * hit the read would allow runs the upsert, which decides again, atomically.
  */
 #include "store_impl.h"
 
-#define LIMIT_MAX_PER_WINDOW 100000         /* hits per window; keeps now × limit below 2^57 */
-#define LIMIT_MAX_WINDOW (366 * 86400)      /* seconds: a year */
-#define LIMIT_MAX_NOW_MS ((int64_t)1 << 43) /* unix ms, about the year 2248: clamps a wild clock   \
-                                             */
+#define LIMIT_MAX_PER_WINDOW 100000    /* hits per window; keeps now × limit below 2^57 */
+#define LIMIT_MAX_WINDOW (366 * 86400) /* seconds: a year */
+#define LIMIT_MAX_NOW_MS                                                                           \
+    ((int64_t)1 << 43) /* unix ms, about the year 2248: clamps a wild clock                        \
+                        */
 
 /* value clamped to [low, high]. */
 static int64_t clamp(int64_t value, int64_t low, int64_t high)
@@ -46,6 +50,31 @@ static int wait_seconds(int64_t tat, int64_t l, int64_t w_ms, int64_t now_units)
     return (int)clamp((wait_ms + 999) / 1000, 1, LIMIT_MAX_WINDOW);
 }
 
+/* Judges a hit on key (rule l per w_ms, at now_units) from its stored state, with a read: 1 if
+ * that state refuses it (*retry_after, when not NULL, set to the wait); 0 if it does not (no
+ * row, a full bucket, a token left, or another rule); STORE_ERROR if the database cannot say. */
+static int stored_refusal(struct db_conn *c, const char *key, int64_t l, int64_t w_ms,
+                          int64_t now_units, int *retry_after)
+{
+    struct db_stmt *s = store_stmt(c, STMT_LIMIT_STATE, NULL, 0);
+    int rc = STORE_ERROR;
+    if (!s)
+        return STORE_ERROR;
+    db_bind_text(s, 1, key);
+    int found = store_step_one(c, s, "reading a rate limit");
+    if (found == STORE_NOT_FOUND) {
+        rc = 0;
+    } else if (found == STORE_OK) {
+        int64_t tat = db_column_int64(s, 2);
+        rc = db_column_int64(s, 0) == l && db_column_int64(s, 1) == w_ms &&
+             tat + w_ms - now_units > w_ms * l;
+        if (rc && retry_after)
+            *retry_after = wait_seconds(tat, l, w_ms, now_units);
+    }
+    db_reset(s);
+    return rc;
+}
+
 int store_limit_hit(struct store *st, const char *key, int limit, int window_seconds,
                     int64_t now_ms, int *retry_after)
 {
@@ -62,6 +91,13 @@ int store_limit_hit(struct store *st, const char *key, int limit, int window_sec
         store_report(NULL, 0, "counting a rate-limited hit: a key is required");
         return STORE_ERROR;
     }
+    /* A refusal costs a read, without the write lock, so a stream of refused attempts does not
+     * queue the database's writers (SQLite has one lock for all). Safe: under one rule a key's
+     * tat only moves forward, and the purge removes only full buckets, so a state that refuses
+     * this hit refuses it whatever was written since the read. */
+    int refused = stored_refusal(c, key, l, w_ms, now_units, retry_after);
+    if (refused != 0)
+        return refused == 1 ? 0 : STORE_ERROR;
     if (!(s = store_stmt(c, STMT_LIMIT_HIT, NULL, 0)))
         goto out;
     db_bind_text(s, 1, key);
@@ -85,17 +121,12 @@ int store_limit_hit(struct store *st, const char *key, int limit, int window_sec
     }
     db_reset(s);
     s = NULL;
-    if (rc == 1 || !retry_after)
-        goto out;
-    /* Refused: the wait, from the row as it is now. Gone (purged) or rewritten under another
-     * rule since: the bucket is full, so 1 second. */
-    *retry_after = 1;
-    if (!(s = store_stmt(c, STMT_LIMIT_STATE, NULL, 0)))
-        goto out; /* the refusal stands, with the shortest wait */
-    db_bind_text(s, 1, key);
-    if (store_step_one(c, s, "reading a rate limit") == STORE_OK && db_column_int64(s, 0) == l &&
-        db_column_int64(s, 1) == w_ms)
-        *retry_after = wait_seconds(db_column_int64(s, 2), l, w_ms, now_units);
+    if (rc == 0 && retry_after) {
+        /* Another process took the last token between the read and the upsert: the wait from
+         * the row as it is now (1 second if it no longer refuses; the refusal stands). */
+        *retry_after = 1;
+        stored_refusal(c, key, l, w_ms, now_units, retry_after);
+    }
 out:
     db_reset(s);
     return rc;

@@ -14,6 +14,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   startMailServer, startQuietServer, Client, freshEmail, sql, addUser, fieldError, BAD_LOGIN,
+  holdWriteLock,
 } from '../lib/accounts.mjs';
 import { textOf } from '../lib/util.mjs';
 
@@ -253,6 +254,32 @@ test('rate limit: an IPv6 client is counted by its /64: the 11th /forgot from on
     // IPv4 clients are still counted one address each.
     const v4 = await from('203.0.113.9').post('/forgot', { email: freshEmail('v4') }, { from: '/forgot' });
     assert.equal(v4.status, 200);
+  } finally {
+    await srv.stop();
+  }
+});
+
+// The limits are counted in the database (store_limit_hit). When it cannot count an attempt
+// (here its write lock is held by another process for longer than a log-in waits for it: 5 s on
+// the job pool, where log-in forms run), the attempt is refused with the error page, 503 with
+// Retry-After, before any hashing: a limiter that let attempts through while the database
+// fails would let an unlimited stream of guesses through. Nothing was counted, so once the
+// database is back the account logs in.
+test('rate limit: a database that cannot count a log-in attempt refuses it (503 with Retry-After), never lets it through', { timeout: 60_000 }, async () => {
+  const srv = await startQuietServer();
+  try {
+    const email = freshEmail('unlimited');
+    addUser(srv.db, email, PASSWORD);
+    const c = new Client(srv.url);
+    const token = await c.csrf('/login');
+    const { released } = await holdWriteLock(srv.db, 8000);
+    const r = await c.post('/login', { email, password: PASSWORD }, { csrf: token });
+    assert.equal(r.status, 503, `a log-in while the database is locked: ${r.status}`);
+    retryAfter(r, 60);
+    assert.ok(!r.setCookies.some((s) => s.startsWith('bs_session=')), 'the 503 signed in');
+    await released;
+    const ok = await c.post('/login', { email, password: PASSWORD }, { csrf: token });
+    assert.equal(ok.status, 303, `once the database is back: ${ok.status}`);
   } finally {
     await srv.stop();
   }

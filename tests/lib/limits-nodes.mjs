@@ -114,8 +114,8 @@ export async function concurrentBurst(db) {
     const one = await burst('198.51.100.1', 30, (i) => ({ email, password: `wrong-password-${i}` }));
     assert.ok(one.counts[200] <= PER_ACCOUNT, `${one.counts[200]} attempts on one account got through`);
     assert.ok(one.counts[200] >= 1, 'no attempt got through');
-    // Exactly the limit, when the database counted every attempt (under SQLite a node's HTTP
-    // thread waits 50 ms at most for the write lock, and refuses with 503 past that).
+    // Exactly the limit, when the database counted every attempt (a node waits for the write
+    // lock only so long, and refuses with 503 past that).
     if (one.counts[503] === 0) assert.equal(one.counts[200], PER_ACCOUNT);
     // All of it is spent: the right password, on either node, is refused.
     for (const node of [one.onA, one.onB]) {
