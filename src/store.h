@@ -747,8 +747,9 @@ int store_ad_report(struct store *st, struct arena *a, const char *from, const c
  * whole number of seconds (at least 1) after which a hit would be allowed, for Retry-After; or
  * STORE_ERROR (the database refused or timed out: nothing is counted, and the caller decides;
  * account.c refuses). The decision and its record are one statement, so two processes hitting
- * one key at once never both take its last token. A key should always be used with the same
- * limit and window; when they change, the key starts afresh. */
+ * one key at once never both take its last token; a hit its stored state refuses is answered
+ * from a read, without the write lock. A key should always be used with the same limit and
+ * window; when they change, the key starts afresh. */
 int store_limit_hit(struct store *st, const char *key, int limit, int window_seconds,
                     int64_t now_ms, int *retry_after);
 /* Deletes the limits whose bucket is full at now_ms (unix milliseconds), which say nothing a

@@ -3,8 +3,9 @@
 // tests/pgsql/limits-nodes.test.mjs on one PostgreSQL database. Each starts its own two nodes
 // on a new database, so no scenario's attempts count against another's.
 //
-// The log-in limits (account.h): 10 password checks per account and 20 per client address per
-// 15 minutes; an attempt over either is answered 429 with Retry-After, before any hashing.
+// The limits used (account.h, page_password.c): 10 password checks per account and 20 per client
+// address per 15 minutes; 10 reset requests per client address per hour. An attempt over one is
+// answered 429 with Retry-After, before any work (a log-in's hashing, a reset's mail).
 // Node B is started on the database node A seeded.
 
 import assert from 'node:assert/strict';
@@ -16,7 +17,7 @@ import { textOf } from './util.mjs';
 
 const PASSWORD = 'thimble-carousel-granite';
 export const PER_ACCOUNT = 10;
-export const PER_ADDRESS = 20;
+export const FORGOT_PER_ADDRESS = 10; // password-reset requests per client address per hour
 
 // Two nodes on the database db (the first seeds the demo), with their outboxes in a directory
 // of their own; stop() stops both.
@@ -86,10 +87,11 @@ export async function alternatedAttempts(db) {
   }
 }
 
-// Many attempts at once, split over A and B, never get more than the limit through: for one
-// account (10 of 30, from one address), and for one client address over fresh accounts (20 of
-// 44, from another: the nodes trust 127.0.0.1 as their proxy, so X-Forwarded-For names the
-// client). An attempt the database could not count is refused (503), never let through.
+// Many attempts at once, split over A and B, never get more than the limit through: log-ins for
+// one account (10 of 30, from one address), and reset requests from one client address for
+// fresh accounts (10 of 30, from another: the nodes trust 127.0.0.1 as their proxy, so
+// X-Forwarded-For names the client). An attempt the database could not count is refused (503),
+// never let through.
 export async function concurrentBurst(db) {
   const nodes = await twoNodes(db, ['--trusted-proxies', '127.0.0.1/32']);
   try {
@@ -104,10 +106,10 @@ export async function concurrentBurst(db) {
       }
       return counts;
     };
-    const burst = async (address, n, fields) => {
+    const burst = async (address, n, fields, path = '/login') => {
       const { onA, onB, token } = await browser(nodes, address);
       const results = await Promise.all(Array.from({ length: n },
-        (_, i) => (i % 2 ? onA : onB).post('/login', fields(i), { csrf: token })));
+        (_, i) => (i % 2 ? onA : onB).post(path, fields(i), { csrf: token })));
       return { counts: tally(results), onA, onB, token };
     };
 
@@ -123,11 +125,13 @@ export async function concurrentBurst(db) {
       assert.equal(r.status, 429, `after the burst: ${r.status}`);
     }
 
-    const spray = await burst('198.51.100.2', 44,
-      () => ({ email: freshEmail('spray'), password: 'spray-password-1' }));
-    assert.ok(spray.counts[200] <= PER_ADDRESS, `${spray.counts[200]} attempts from one address got through`);
-    assert.ok(spray.counts[200] >= 1, 'no attempt got through');
-    if (spray.counts[503] === 0) assert.equal(spray.counts[200], PER_ADDRESS);
+    // Reset requests for fresh accounts (no hashing, so the burst is cheap): only the address's
+    // allowance limits them.
+    const spray = await burst('198.51.100.2', 30, () => ({ email: freshEmail('spray') }), '/forgot');
+    assert.ok(spray.counts[200] <= FORGOT_PER_ADDRESS,
+      `${spray.counts[200]} requests from one address got through`);
+    assert.ok(spray.counts[200] >= 1, 'no request got through');
+    if (spray.counts[503] === 0) assert.equal(spray.counts[200], FORGOT_PER_ADDRESS);
   } finally {
     await nodes.stop();
   }
