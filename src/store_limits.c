@@ -27,11 +27,10 @@
  */
 #include "store_impl.h"
 
-#define LIMIT_MAX_PER_WINDOW 100000    /* hits per window; keeps now × limit below 2^57 */
+#define LIMIT_MAX_PER_WINDOW 100000    /* hits per window; keeps now × limit below 2^60 */
 #define LIMIT_MAX_WINDOW (366 * 86400) /* seconds: a year */
-#define LIMIT_MAX_NOW_MS                                                                           \
-    ((int64_t)1 << 43) /* unix ms, about the year 2248: clamps a wild clock                        \
-                        */
+/* Unix milliseconds, about the year 2248: clamps a wild clock. */
+#define LIMIT_MAX_NOW_MS ((int64_t)1 << 43)
 
 /* value clamped to [low, high]. */
 static int64_t clamp(int64_t value, int64_t low, int64_t high)
