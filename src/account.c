@@ -80,9 +80,22 @@ int account_limited(struct req *r, const char *what, const char *key, int limit,
     char full[400];
     snprintf(full, sizeof full, "%s:%s", what, key);
     int retry_after = 0;
-    if (ratelimit_hit(r->app->limits, full, limit, window, util_now(), &retry_after))
+    int allowed = store_limit_hit(r->app->store, full, limit, window, util_now_ms(), &retry_after);
+    if (allowed == 1)
         return 0;
+    /* The database could not count the attempt (locked past the wait, down): refuse it. Letting
+     * it through would let an unlimited stream of password guesses (or mails) through for as
+     * long as the database fails; and what the attempt does next needs the database anyway. */
+    if (allowed == STORE_ERROR)
+        return -1;
     return retry_after > 0 ? retry_after : 1;
+}
+
+enum MHD_Result account_refused(struct req *r, int wait)
+{
+    if (wait < 0)
+        return respond_unavailable(r, ACCOUNT_LIMIT_UNAVAILABLE_RETRY);
+    return respond_too_many(r, wait);
 }
 
 void account_client_key(struct req *r, char *out, size_t size)

@@ -19,6 +19,7 @@
 #define ACCOUNT_PASSWORD_CHECKS 10 /* per account per window: log-ins and forms */
 #define ACCOUNT_PASSWORD_CHECKS_PER_CLIENT 20 /* per client address per window */
 #define ACCOUNT_PASSWORD_WINDOW (15 * 60)     /* seconds */
+#define ACCOUNT_LIMIT_UNAVAILABLE_RETRY 30    /* Retry-After when the limits cannot be counted */
 
 /* A page context for an account page: the common context plus csrf and reader (when signed
  * in). The caller owns the reference; NULL when a part could not be built (render.h: logged,
@@ -47,9 +48,16 @@ const char *account_link_token(struct req *r, char hash[AUTH_TOKEN_HASH_HEX + 1]
 /* 403 for a form without a valid CSRF token: nothing was changed. */
 enum MHD_Result account_forbidden(struct req *r);
 
-/* Counts an attempt under "what:key" against limit per window seconds. Returns 0 when allowed,
- * or the seconds to wait (the caller answers 429). */
+/* Counts an attempt under "what:key" against limit per window seconds, in the database, so one
+ * allowance is shared by every node (store_limit_hit). Returns 0 when allowed; the seconds to
+ * wait when over the limit; -1 when the database could not count it, which refuses it too. The
+ * caller answers a non-zero result with account_refused. */
 int account_limited(struct req *r, const char *what, const char *key, int limit, int window);
+
+/* The answer to an attempt account_limited (or account_password_limited) refused with wait:
+ * 429 with Retry-After: wait, or for -1 (the database failed) the 503 error page with
+ * Retry-After: ACCOUNT_LIMIT_UNAVAILABLE_RETRY. */
+enum MHD_Result account_refused(struct req *r, int wait);
 
 /* The client's address as its rate limits key it (ratelimit_address_key: an IPv6 client by its
  * /64), into out (size bytes; 64 is enough). */
@@ -62,7 +70,7 @@ void account_client_key(struct req *r, char *out, size_t size);
  * any form (and the hashing a client can cause is bounded); the client address's allowance,
  * ACCOUNT_PASSWORD_CHECKS_PER_CLIENT, is one for log-ins and another for the account forms, so
  * readers behind one address (an office) using My account do not spend each other's log-ins.
- * Returns 0 when allowed, or the seconds to wait (the caller answers 429). */
+ * Returns what account_limited does (0 when allowed; non-zero: answer with account_refused). */
 int account_password_limited(struct req *r, const char *email, int signed_in);
 
 /* Queues an email to `to` whose text is intro, a link to site URL + path + "?token=" + token,

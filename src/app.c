@@ -15,7 +15,6 @@
 #include "jobs.h"
 #include "mailer.h"
 #include "paywall.h"
-#include "ratelimit.h"
 #include "splice.h"
 #include "util.h"
 
@@ -91,7 +90,6 @@ int app_init(struct app *app, const struct config *config, struct store *store)
         fprintf(stderr, "broadsheet: cannot read or create the server secret\n");
         return -1;
     }
-    app->limits = ratelimit_new(100000);
     if (auth_init(config->hash_threads) < 0) {
         fprintf(stderr, "broadsheet: cannot initialise libsodium\n");
         return -1;
@@ -128,7 +126,6 @@ void app_free(struct app *app)
     paywall_free(app->paywall);
     splice_notes_free(app->notes);
     free(app->trusted_proxies);
-    ratelimit_free(app->limits);
     cache_free(app->cache);
     cache_free(app->facts);
     assets_free(app->assets);
@@ -193,7 +190,8 @@ static void follow_changes(struct app *app)
  *     (paywall_refresh);
  *   - the ad impressions and clicks counted in memory since are added to the database
  *     (ads_flush);
- * and once an hour, expired sessions and single-use links are deleted. */
+ * and once an hour, expired sessions and single-use links are deleted, and the rate limits whose
+ * buckets are full again (store_limits_purge). */
 void app_tick(struct app *app)
 {
     follow_changes(app);
@@ -202,6 +200,7 @@ void app_tick(struct app *app)
     int64_t now = util_now();
     if (now >= app->next_purge) {
         store_accounts_purge(app->store, now);
+        store_limits_purge(app->store, util_now_ms());
         app->next_purge = now + PURGE_INTERVAL;
     }
     paywall_refresh(app->paywall, app->store);

@@ -1,6 +1,6 @@
 /*
  * app.h: the process-wide state of a running server, made once at start (app_init) and only
- * read afterwards (the page cache, the paywall's ranges and the limiter have their own locks).
+ * read afterwards (the page cache and the paywall's ranges have their own locks).
  * Handlers reach it as r->app. The server's main thread calls app_tick every APP_TICK_MS for
  * the work that is not a request's (app.c lists it).
  */
@@ -27,9 +27,8 @@ struct app {
     int64_t change_seq;           /* the store's change log, followed up to here (stored
                                    * atomically: the metrics thread reads it) */
     unsigned long ticks;          /* app_tick calls so far */
-    int64_t next_purge;           /* when expired sessions and links are purged next */
+    int64_t next_purge;           /* when expired sessions, links and limits are purged next */
     unsigned char csrf_key[32];   /* server secret for CSRF tokens (store_secret "csrf") */
-    struct ratelimit *limits;     /* log-in, registration and reset attempts */
     struct jobs *jobs;            /* work off the HTTP threads: password hashing */
     struct mailer *mailer;        /* the outgoing mail queue */
     struct arena *scratch;        /* start-up lookups that live as long as the server */
@@ -37,10 +36,10 @@ struct app {
     struct splice_notes *notes;   /* the meter's notes, rendered once (splice.h) */
     struct cidr *trusted_proxies; /* whose X-Forwarded-For is believed */
     size_t trusted_proxy_count;
-    struct metrics *metrics;      /* requests by route and status; NULL when metrics are off */
+    struct metrics *metrics; /* requests by route and status; NULL when metrics are off */
 };
 
-/* Loads the theme, the cache, secrets and limits, and starts the job pool and the mailer, into
+/* Loads the theme, the cache and secrets, and starts the job pool and the mailer, into
  * app, for config and store (both outlive app). Returns 0, or -1 (printed). */
 int app_init(struct app *app, const struct config *config, struct store *store);
 /* Stops the job pool and the mailer and frees what app_init made. Safe on a half-made app. */

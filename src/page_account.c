@@ -188,7 +188,7 @@ enum MHD_Result page_account_verify(struct req *r)
         return respond_redirect(r, 303, "/account");
     int wait = account_limited(r, "verify-account", u->email, RESEND_PER_ACCOUNT, 3600);
     if (wait)
-        return respond_too_many(r, wait);
+        return account_refused(r, wait);
     store_tokens_delete_for_user(r->app->store, u->id, "verify");
     account_send_token(
         r, u->id, u->email, "verify", "", ACCOUNT_VERIFY_HOURS * 3600, "Verify your email address",
@@ -287,7 +287,7 @@ static enum MHD_Result email_finish(struct req *r)
         wait = account_limited(r, "email-change-address", f->new_email, EMAIL_CHANGES_PER_ADDRESS,
                                3600);
     if (wait)
-        return respond_too_many(r, wait);
+        return account_refused(r, wait);
     struct user other;
     int found = store_user_by_email(r->app->store, r->arena, f->new_email, &other);
     if (found == STORE_ERROR)
@@ -355,7 +355,7 @@ static enum MHD_Result with_password(struct req *r, struct password_form *f)
 {
     int wait = account_password_limited(r, r->reader->user.email, 1);
     if (wait)
-        return respond_too_many(r, wait);
+        return account_refused(r, wait);
     if (strlen(f->password) > AUTH_PASSWORD_MAX_BYTES)
         f->password = "";
     r->work_state = f;

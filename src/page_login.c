@@ -90,7 +90,7 @@ enum MHD_Result page_login(struct req *r)
 
     int wait = account_password_limited(r, s->email, 0);
     if (wait)
-        return respond_too_many(r, wait);
+        return account_refused(r, wait);
     if (strlen(s->password) > AUTH_PASSWORD_MAX_BYTES) /* never a valid password: no hash */
         s->password = "";
     r->work_state = s;

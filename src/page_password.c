@@ -68,7 +68,7 @@ enum MHD_Result page_forgot(struct req *r)
     if (!wait)
         wait = account_limited(r, "forgot-account", email, FORGOT_PER_ACCOUNT, 3600);
     if (wait)
-        return respond_too_many(r, wait);
+        return account_refused(r, wait);
 
     struct user user;
     if (store_user_by_email(r->app->store, r->arena, email, &user) == STORE_OK)

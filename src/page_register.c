@@ -146,7 +146,7 @@ enum MHD_Result page_register(struct req *r)
     account_client_key(r, ip, sizeof ip);
     int wait = account_limited(r, "register-ip", ip, REGISTER_PER_IP, 3600);
     if (wait)
-        return respond_too_many(r, wait);
+        return account_refused(r, wait);
     r->work_state = s;
     return http_offload(r, register_work, register_finish);
 }

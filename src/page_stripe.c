@@ -150,7 +150,7 @@ enum MHD_Result page_subscribe(struct req *r)
 
     int wait = account_limited(r, "subscribe", u->email, SUBSCRIBE_PER_ACCOUNT, 3600);
     if (wait)
-        return respond_too_many(r, wait);
+        return account_refused(r, wait);
 
     struct stripe_call *call = arena_calloc(r->arena, 1, sizeof *call);
     call->price_id = plan.stripe_price_id;

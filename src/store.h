@@ -736,4 +736,24 @@ int store_ad_stats_add(struct store *st, const struct ad_count *counts, size_t n
 int store_ad_report(struct store *st, struct arena *a, const char *from, const char *to,
                     struct ad_report_row **out, size_t *n);
 
+/* Rate limits, shared by every process on the database (store_limits.c has the algorithm).
+ * Counts a hit by key (non-empty, e.g. "password-ip-login:192.0.2.1") at now_ms (unix
+ * milliseconds) against `limit` hits per window_seconds (each clamped to at least 1): a token
+ * bucket that holds `limit` tokens and gets one back every window_seconds / limit seconds, so a
+ * key may make `limit` hits at once, then one per interval, and has all `limit` again after a
+ * window without hits ("10 per 15 minutes": a burst of 10, then one every 90 seconds), with no
+ * window boundary at which 2 × limit get through. Returns 1 if the hit is allowed (and counted),
+ * 0 if it is over the limit: then it is not counted, and *retry_after (when not NULL) is the
+ * whole number of seconds (at least 1) after which a hit would be allowed, for Retry-After; or
+ * STORE_ERROR (the database refused or timed out: nothing is counted, and the caller decides;
+ * account.c refuses). The decision and its record are one statement, so two processes hitting
+ * one key at once never both take its last token; a hit its stored state refuses is answered
+ * from a read, without the write lock. A key should always be used with the same limit and
+ * window; when they change, the key starts afresh. */
+int store_limit_hit(struct store *st, const char *key, int limit, int window_seconds,
+                    int64_t now_ms, int *retry_after);
+/* Deletes the limits whose bucket is full at now_ms (unix milliseconds), which say nothing a
+ * missing row does not: run it now and then (app.c's hourly tick). STORE_OK or STORE_ERROR. */
+int store_limits_purge(struct store *st, int64_t now_ms);
+
 #endif

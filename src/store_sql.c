@@ -4,6 +4,14 @@
  */
 #include "store_impl.h"
 
+/* The tat a hit on an existing rate_limits row moves it to (STMT_LIMIT_HIT): a window's worth
+ * of units past the stored tat, or past now when the bucket is full (tat <= now); the fresh
+ * tat (excluded's) when the row was written under another rule. */
+#define LIMIT_NEXT_TAT                                                                             \
+    "(CASE WHEN rate_limits.per_window = excluded.per_window AND "                                 \
+    "rate_limits.window_ms = excluded.window_ms AND rate_limits.tat > ?6 "                         \
+    "THEN rate_limits.tat + excluded.window_ms ELSE excluded.tat END)"
+
 /* Indexed by enum statement. The latest-article statements take the ids they filter by
  * (publication, then section), then the limit and the offset, one statement per filter so that
  * each can use its own index. */
@@ -255,6 +263,20 @@ const char *const store_statements[STMT_COUNT] = {
                              "VALUES (?1, ?2, ?3) ON CONFLICT (slug) DO NOTHING",
     [STMT_IMPORT_SLUG_PATH] = "SELECT path FROM import_slugs WHERE slug = ?1",
     [STMT_IMPORT_SLUG_AT] = "SELECT slug FROM import_slugs WHERE position = ?1",
+    /* Rate limits (store_limits.c): one hit decided and recorded by one statement. ?1 key,
+     * ?2 per window, ?3 window in ms, ?4 and ?5 the tat and forget_at_ms of a bucket that starts
+     * afresh with this hit, ?6 now and ?7 the burst (a window), both in units of 1/?2 ms. */
+    // clang-format off
+    [STMT_LIMIT_HIT] =
+        "INSERT INTO rate_limits (key, per_window, window_ms, tat, forget_at_ms) "
+        "VALUES (?1, ?2, ?3, ?4, ?5) "
+        "ON CONFLICT (key) DO UPDATE SET tat = " LIMIT_NEXT_TAT ", "
+        "forget_at_ms = (" LIMIT_NEXT_TAT " + excluded.per_window - 1) / excluded.per_window, "
+        "per_window = excluded.per_window, window_ms = excluded.window_ms "
+        "WHERE " LIMIT_NEXT_TAT " - ?6 <= ?7 RETURNING 1",
+    // clang-format on
+    [STMT_LIMIT_STATE] = "SELECT per_window, window_ms, tat FROM rate_limits WHERE key = ?1",
+    [STMT_LIMITS_PURGE] = "DELETE FROM rate_limits WHERE forget_at_ms <= ?1",
 };
 
 /* PostgreSQL's own text where the two differ (db.h: struct db_sql). */

@@ -155,6 +155,13 @@ int64_t util_now(void)
     return (int64_t)time(NULL);
 }
 
+int64_t util_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 int64_t util_monotonic_ms(void)
 {
     struct timespec ts;
@@ -182,8 +189,7 @@ int util_host_port_parse(const char *s, char *host, size_t hostlen, int *port)
         return -1;
     for (const char *p = host_start; p < host_end; p++) {
         unsigned char c = (unsigned char)*p;
-        if (c <= 0x20 || c == 0x7f || c == '[' || c == ']' || c == '/' ||
-            (c == ':' && *s != '['))
+        if (c <= 0x20 || c == 0x7f || c == '[' || c == ']' || c == '/' || (c == ':' && *s != '['))
             return -1;
     }
     const char *digits = colon + 1;

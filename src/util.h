@@ -31,8 +31,9 @@ int util_utf8_valid(const char *s, size_t len);
  * it is. NULL gives "". */
 char *util_utf8_repair(const char *s);
 
-/* Wall-clock seconds since the epoch / monotonic milliseconds. */
+/* Wall-clock seconds / milliseconds since the epoch; monotonic milliseconds. */
 int64_t util_now(void);
+int64_t util_now_ms(void);
 int64_t util_monotonic_ms(void);
 
 /* Splits a listen address, "HOST:PORT" or "[IPV6]:PORT", into host (without the brackets,

@@ -3,8 +3,9 @@
 // per hour), registration (10 per client address per hour), the checks of the current password
 // on My account (email, password and delete forms: the same 10 per account as log-in, and 20
 // per client address, per 15 minutes) and the mails of email changes (5 per account and 3 per
-// address mailed, per hour) answer 429 with a numeric Retry-After once spent. The limiter lives in the server process, so each test starts its own
-// server and no test's attempts count against another's.
+// address mailed, per hour) answer 429 with a numeric Retry-After once spent. The limits live in
+// the database (shared by every node: accounts-limits-nodes.test.mjs), so each test starts its
+// own server on a fresh database and no test's attempts count against another's.
 //
 // Also here: a burst of concurrent log-ins (each an argon2id hash, which the server runs a few
 // at a time) is all answered, and the server goes on serving.
@@ -13,6 +14,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   startMailServer, startQuietServer, Client, freshEmail, sql, addUser, fieldError, BAD_LOGIN,
+  holdWriteLock,
 } from '../lib/accounts.mjs';
 import { textOf } from '../lib/util.mjs';
 
@@ -252,6 +254,32 @@ test('rate limit: an IPv6 client is counted by its /64: the 11th /forgot from on
     // IPv4 clients are still counted one address each.
     const v4 = await from('203.0.113.9').post('/forgot', { email: freshEmail('v4') }, { from: '/forgot' });
     assert.equal(v4.status, 200);
+  } finally {
+    await srv.stop();
+  }
+});
+
+// The limits are counted in the database (store_limit_hit). When it cannot count an attempt
+// (here its write lock is held by another process for longer than a log-in waits for it: 5 s on
+// the job pool, where log-in forms run), the attempt is refused with the error page, 503 with
+// Retry-After, before any hashing: a limiter that let attempts through while the database
+// fails would let an unlimited stream of guesses through. Nothing was counted, so once the
+// database is back the account logs in.
+test('rate limit: a database that cannot count a log-in attempt refuses it (503 with Retry-After), never lets it through', { timeout: 60_000 }, async () => {
+  const srv = await startQuietServer();
+  try {
+    const email = freshEmail('unlimited');
+    addUser(srv.db, email, PASSWORD);
+    const c = new Client(srv.url);
+    const token = await c.csrf('/login');
+    const { released } = await holdWriteLock(srv.db, 8000);
+    const r = await c.post('/login', { email, password: PASSWORD }, { csrf: token });
+    assert.equal(r.status, 503, `a log-in while the database is locked: ${r.status}`);
+    retryAfter(r, 60);
+    assert.ok(!r.setCookies.some((s) => s.startsWith('bs_session=')), 'the 503 signed in');
+    await released;
+    const ok = await c.post('/login', { email, password: PASSWORD }, { csrf: token });
+    assert.equal(ok.status, 303, `once the database is back: ${ok.status}`);
   } finally {
     await srv.stop();
   }

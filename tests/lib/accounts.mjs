@@ -89,7 +89,7 @@ export function allowInserts(db, table) {
 // every writer: every table a request writes locked EXCLUSIVE (reads go on, writes wait), from
 // psql, and held once pg_locks shows it granted.
 const WRITTEN_BY_REQUESTS = 'users, sessions, tokens, mail_queue, meter_reads, ad_stats, ' +
-  'subscriptions, stripe_events';
+  'subscriptions, stripe_events, rate_limits';
 export async function holdWriteLock(db, ms) {
   const pg = isPg(db);
   const child = pg
