@@ -167,8 +167,8 @@ struct db_conn *db_conn(struct db *db, char *err, size_t errlen)
         long long now = util_monotonic_ms(), at = atomic_load(&db->retry_at_ms);
         if (now < at || !atomic_compare_exchange_strong(&db->retry_at_ms, &at, now + retry_ms)) {
             if (err && errlen)
-                snprintf(err, errlen, "%s: unavailable; trying again every second",
-                         db->target_shown);
+                snprintf(err, errlen, "%s: unavailable; trying again within %d ms",
+                         db->target_shown, retry_ms);
             return NULL;
         }
     }

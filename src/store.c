@@ -69,10 +69,6 @@ void store_thread_wait(struct store *st, int ms)
     db_thread_wait(st->db, ms);
 }
 
-/* The calling thread's connection (db_conn: opened on first use, and anew after one broke,
- * unless a transaction of the caller's is open on it). Returns NULL (reported, and written
- * into err when given) if it cannot be opened; the next call tries again. The caller must not
- * hold a statement of the thread's connection: every store function calls this once, first. */
 /* Logs the start of an outage (why: the reason a connection could not be opened, NULL when
  * one was) or its end, each once, as db_unavailable changes. */
 static void note_outage(struct store *st, const char *why)
@@ -104,6 +100,10 @@ struct db_listener *store_listen_open(struct store *st, char *err, size_t errlen
     return db_listen_open(st->db, STORE_CHANNEL, err, errlen);
 }
 
+/* The calling thread's connection (db_conn: opened on first use, and anew after one broke,
+ * unless a transaction of the caller's is open on it). Returns NULL (reported, and written
+ * into err when given) if it cannot be opened; the next call tries again. The caller must not
+ * hold a statement of the thread's connection: every store function calls this once, first. */
 struct db_conn *store_conn(struct store *st, char *err, size_t errlen)
 {
     char why[768] = "";
