@@ -218,6 +218,7 @@ test('PostgreSQL restarted under load: cached pages flow, the others get 503 and
       assert.equal(log.match(/the database is available again/g)?.length, 1, log);
       const lines = log.split('\n').filter((l) => l.startsWith('broadsheet: store:')).length;
       assert.ok(lines < 20, `${lines} store lines in the log: a flood\n${log}`);
+      assert.ok((log.match(/mailer: the database failed/g)?.length ?? 0) <= 1, log);
       t.diagnostic(log.split('\n').filter((l) => /store:|notifications|mailer/.test(l)).join('\n'));
     } finally {
       await srv.stop();
