@@ -24,9 +24,11 @@
  * (a bound on a runaway query, not a wait: an HTTP thread's 50 ms lock wait must not cap its
  * reads).
  *
- * Connecting: libpq is given connect_timeout = CONNECT_TIMEOUT unless the URL sets its own, so
- * that a server that does not answer (a network that drops packets) holds a thread for seconds,
- * not for the system's TCP timeout of minutes; a server that is down refuses at once anyway.
+ * Connecting: libpq is given connect_timeout = CONNECT_TIMEOUT, and TCP's user timeout and
+ * keepalives (below), unless the URL sets its own, so that a server that does not answer (a
+ * network that drops packets) holds a thread for seconds, not for the system's TCP timeouts of
+ * minutes or hours; a server that is down refuses at once anyway, and a slow statement is the
+ * server's statement_timeout's to stop.
  *
  * Notifications (db_listen_open and the rest): a connection of its own that has run LISTEN and
  * runs nothing else; its owner polls its socket and drains it (PQconsumeInput, PQnotifies),
@@ -55,6 +57,13 @@
 #define DEFAULT_LOCK_TIMEOUT "5s"
 #define DEFAULT_STATEMENT_TIMEOUT "30s"
 #define CONNECT_TIMEOUT "5" /* seconds; a URL's own connect_timeout wins */
+/* A server that stops answering over TCP (a dead host, a partition): a request sent and never
+ * acknowledged fails after 10 s (milliseconds), and an idle connection is found dead after about
+ * 30 s of silence (seconds: idle, then probes). A URL's own values win. */
+#define TCP_USER_TIMEOUT "10000"
+#define KEEPALIVES_IDLE "15"
+#define KEEPALIVES_INTERVAL "5"
+#define KEEPALIVES_COUNT "3"
 
 /* Transactions that read or set the schema's version hold this advisory lock (any fixed number:
  * "Bdsh") until they end, so that two processes opening one database together apply each
@@ -220,13 +229,25 @@ static void connect_error(const struct db *db, PGconn *pg, char *err, size_t err
     one_line(err, errlen, PQerrorMessage(pg));
 }
 
-/* Connects to target (a URL) with CONNECT_TIMEOUT, which the URL may override: libpq reads the
- * arrays in order and the URL, expanded from dbname, comes after it. NULL only when out of
- * memory; else check PQstatus. */
+/* Connects to target (a URL) with the bounds on waiting the top of the file lists, each of which
+ * the URL may override: libpq reads the arrays in order and the URL, expanded from dbname, comes
+ * last. NULL only when out of memory; else check PQstatus. */
 static PGconn *open_connection(const char *target)
 {
-    static const char *const keywords[] = {"connect_timeout", "dbname", NULL};
-    const char *values[] = {CONNECT_TIMEOUT, target, NULL};
+    static const char *const keywords[] = {"connect_timeout",
+                                           "tcp_user_timeout",
+                                           "keepalives_idle",
+                                           "keepalives_interval",
+                                           "keepalives_count",
+                                           "dbname",
+                                           NULL};
+    const char *values[] = {CONNECT_TIMEOUT,
+                            TCP_USER_TIMEOUT,
+                            KEEPALIVES_IDLE,
+                            KEEPALIVES_INTERVAL,
+                            KEEPALIVES_COUNT,
+                            target,
+                            NULL};
     return PQconnectdbParams(keywords, values, 1);
 }
 
