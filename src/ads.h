@@ -11,10 +11,10 @@
  * Counting: impressions and clicks are added to a small in-memory table (creative, UTC day) under
  * a mutex, so a beacon costs no database write; ads_flush moves the table into ad_stats in one
  * transaction. The server calls it from app_tick (every fifth tick of APP_TICK_MS: half a
- * second, a no-op when nothing was counted) and once more at shutdown. Counts are aggregates: nothing about
- * the reader is kept. What a kill -9 (or a crash) loses is the counts not yet flushed: those of
- * the last half second, or more while the database refuses the write (they are kept in
- * memory and tried again each tick). A SIGTERM drains and flushes, and loses nothing.
+ * second, a no-op when nothing was counted) and once more at shutdown. Counts are aggregates:
+ * nothing about the reader is kept. What a kill -9 (or a crash) loses is the counts not yet
+ * flushed: those of the last half second, or more while the database refuses the write (they are
+ * kept in memory and tried again each tick). A SIGTERM drains and flushes, and loses nothing.
  *
  * Capping: each client (its address; IPv6 by /64) counts at most a cap of impressions and of
  * clicks per creative per UTC day (config ad_cap_impressions, ad_cap_clicks), so no one can

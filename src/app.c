@@ -11,6 +11,7 @@
 #include "accesslog.h"
 #include "ads.h"
 #include "auth.h"
+#include "db.h"
 #include "http.h"
 #include "jobs.h"
 #include "mailer.h"
@@ -21,6 +22,10 @@
 #define PURGE_INTERVAL 3600 /* seconds between purges of expired sessions and links */
 #define FOLLOW_MAX 20000    /* changed tags one tick invalidates one by one; more flush */
 #define JOB_QUEUE_MAX 256   /* requests waiting for the job pool; more get 503 */
+#define LISTEN_POLL_TICKS                                                                          \
+    10                       /* while notifications come, the change log is also read this often   \
+                              */
+#define LISTEN_RETRY_MS 1000 /* between attempts to open the listener */
 
 /* The site's name for mail: the host publication's, or the configured one. The string lives in
  * app's scratch arena. */
@@ -119,6 +124,8 @@ int app_init(struct app *app, const struct config *config, struct store *store)
 
 void app_free(struct app *app)
 {
+    db_listen_close(app->listener);
+    app->listener = NULL;
     jobs_stop(app->jobs);
     app->jobs = NULL;
     mailer_stop(app->mailer);
@@ -185,7 +192,9 @@ static void follow_changes(struct app *app)
 /* Every tick (APP_TICK_MS), on the server's main thread:
  *   - the page cache and the facts cache drop what shows content changed since the last tick,
  *     here or in another process (follow_changes), so a change is on the site within a tick;
- * every fifth tick:
+ *     while the change log's notifications come (app_listen_ready reads it as each arrives),
+ *     only every LISTEN_POLL_TICKS ticks, in case;
+ * every fifth tick, unless the database is unavailable (nothing is lost: they wait for it):
  *   - the organisations' address ranges are reloaded when the paywall version changed
  *     (paywall_refresh);
  *   - the ad impressions and clicks counted in memory since are added to the database
@@ -194,8 +203,10 @@ static void follow_changes(struct app *app)
  * buckets are full again (store_limits_purge). */
 void app_tick(struct app *app)
 {
-    follow_changes(app);
-    if (++app->ticks % 5)
+    unsigned long tick = ++app->ticks;
+    if (!app->listener || tick % LISTEN_POLL_TICKS == 0)
+        follow_changes(app);
+    if (tick % 5 || store_unavailable(app->store))
         return;
     int64_t now = util_now();
     if (now >= app->next_purge) {
@@ -205,6 +216,54 @@ void app_tick(struct app *app)
     }
     paywall_refresh(app->paywall, app->store);
     ads_flush(app->store);
+}
+
+int app_listen_fd(struct app *app)
+{
+    if (app->listener)
+        return db_listen_fd(app->listener);
+    if (!store_can_listen(app->store) || util_monotonic_ms() < app->listen_at_ms)
+        return -1;
+    char err[512];
+    app->listener = store_listen_open(app->store, err, sizeof err);
+    if (!app->listener) {
+        app->listen_at_ms = util_monotonic_ms() + LISTEN_RETRY_MS;
+        if (!app->listen_lost)
+            fprintf(stderr,
+                    "broadsheet: change notifications: cannot listen (%s); reading the change "
+                    "log every %d ms until they are back\n",
+                    err, APP_TICK_MS);
+        app->listen_lost = 1;
+        return -1;
+    }
+    if (app->listen_lost)
+        fprintf(stderr, "broadsheet: change notifications: listening again\n");
+    app->listen_lost = 0;
+    /* What was committed while no listener was open notified no one. */
+    follow_changes(app);
+    paywall_refresh(app->paywall, app->store);
+    return db_listen_fd(app->listener);
+}
+
+void app_listen_ready(struct app *app)
+{
+    if (!app->listener)
+        return;
+    int rc = db_listen_drain(app->listener);
+    if (rc > 0) {
+        follow_changes(app);
+        paywall_refresh(app->paywall, app->store);
+    } else if (rc < 0) {
+        fprintf(stderr,
+                "broadsheet: change notifications: lost (%s); reading the change log every "
+                "%d ms until they are back\n",
+                db_listen_errmsg(app->listener), APP_TICK_MS);
+        db_listen_close(app->listener);
+        app->listener = NULL;
+        app->listen_lost = 1;
+        app->listen_at_ms = util_monotonic_ms() + LISTEN_RETRY_MS;
+        follow_changes(app);
+    }
 }
 
 void app_flush(struct app *app)

@@ -36,7 +36,10 @@ struct app {
     struct splice_notes *notes;   /* the meter's notes, rendered once (splice.h) */
     struct cidr *trusted_proxies; /* whose X-Forwarded-For is believed */
     size_t trusted_proxy_count;
-    struct metrics *metrics; /* requests by route and status; NULL when metrics are off */
+    struct metrics *metrics;      /* requests by route and status; NULL when metrics are off */
+    struct db_listener *listener; /* the change log's notifications (app_listen_fd), or NULL */
+    int64_t listen_at_ms;         /* when to try opening the listener next (monotonic) */
+    int listen_lost;              /* the listener was lost and its loss logged: log its return */
 };
 
 /* Loads the theme, the cache and secrets, and starts the job pool and the mailer, into
@@ -45,11 +48,21 @@ int app_init(struct app *app, const struct config *config, struct store *store);
 /* Stops the job pool and the mailer and frees what app_init made. Safe on a half-made app. */
 void app_free(struct app *app);
 
-/* How often the server calls app_tick: a change made anywhere is on the site within this. */
+/* How often the server calls app_tick: a change made anywhere is on the site within this (on
+ * PostgreSQL, at once while the change log's notifications come: app_listen_fd). */
 #define APP_TICK_MS 100
 
 /* The periodic work of a running server, from its main thread; see app.c for the list. */
 void app_tick(struct app *app);
+
+/* The change log's notifications (PostgreSQL: store_listen_open), for the main thread, which
+ * polls this socket with its own: app_listen_fd opens the listener when it is not open (at
+ * most once a second while that fails) and returns its socket, or -1 when there is none (SQLite,
+ * or the database unavailable): then app_tick reads the change log every tick. When the socket
+ * is readable the main thread calls app_listen_ready, which reads the change log at once if a
+ * notification came, and drops a lost listener (the poll takes over until it is open again). */
+int app_listen_fd(struct app *app);
+void app_listen_ready(struct app *app);
 /* What must be saved before the process ends (counts held in memory). */
 void app_flush(struct app *app);
 

@@ -19,13 +19,13 @@ struct config {
     char *site_name; /* shown in titles and the masthead when no host publication exists */
     char *site_url; /* public base URL for canonical links; "" derives it from the listen address */
     int threads;    /* HTTP worker threads; 0 = one per core */
-    int connection_limit; /* open connections at most */
-    int per_ip_limit;     /* open connections per client address at most */
-    int timeout;          /* idle connection timeout, seconds */
-    int header_timeout;   /* a request's head must arrive within this, seconds (screen.h) */
-    int body_min_rate;    /* bytes per second a body keeps up after its grace (screen.h) */
-    size_t cache_bytes;   /* page cache budget, bytes (cache.h) */
-    char *access_log;     /* "-" for stdout, "off", or a file path */
+    int connection_limit;  /* open connections at most */
+    int per_ip_limit;      /* open connections per client address at most */
+    int timeout;           /* idle connection timeout, seconds */
+    int header_timeout;    /* a request's head must arrive within this, seconds (screen.h) */
+    int body_min_rate;     /* bytes per second a body keeps up after its grace (screen.h) */
+    size_t cache_bytes;    /* page cache budget, bytes (cache.h) */
+    char *access_log;      /* "-" for stdout, "off", or a file path */
     char *metrics_address; /* HOST:PORT of the /metrics listener (metrics_http.h); "" = off */
 
     /* accounts */

@@ -172,12 +172,31 @@ struct db_conn *db_conn(struct db *db, char *err, size_t errlen)
         conn_free(c);
     }
     char why[512] = "";
+    int retry_ms = db->driver->retry_ms;
+    if (retry_ms && atomic_load(&db->down)) {
+        /* While the database is unavailable the process tries to connect once a retry_ms, the
+         * caller that moves retry_at_ms on; the others fail at once instead of each waiting for
+         * the server (a stopped one refuses at once, but an unreachable one makes libpq wait
+         * out its connect_timeout). */
+        long long now = util_monotonic_ms(), at = atomic_load(&db->retry_at_ms);
+        if (now < at || !atomic_compare_exchange_strong(&db->retry_at_ms, &at, now + retry_ms)) {
+            if (err && errlen)
+                snprintf(err, errlen, "%s: unavailable; trying again within %d ms",
+                         db->target_shown, retry_ms);
+            return NULL;
+        }
+    }
     c = db->driver->connect(db, thread_wait_ms, why, sizeof why);
     if (!c) {
+        if (retry_ms) {
+            atomic_store(&db->retry_at_ms, util_monotonic_ms() + retry_ms);
+            atomic_store(&db->down, 1);
+        }
         if (err && errlen)
             snprintf(err, errlen, "%s: %s", db->target_shown, why);
         return NULL;
     }
+    atomic_store(&db->down, 0);
     c->db = db;
     memcpy(c->replaced, replaced, sizeof replaced);
     c->stmts = xcalloc(db->nstatements ? db->nstatements : 1, sizeof *c->stmts);
@@ -192,6 +211,17 @@ struct db_conn *db_conn(struct db *db, char *err, size_t errlen)
     db->conns = c;
     pthread_mutex_unlock(&db->lock);
     return c;
+}
+
+int db_unavailable(struct db *db)
+{
+    return atomic_load_explicit(&db->down, memory_order_relaxed);
+}
+
+int db_thread_broken(struct db *db)
+{
+    struct db_conn *c = pthread_getspecific(db->key);
+    return c && c->broken;
 }
 
 const char *db_conn_replaced(struct db_conn *c)

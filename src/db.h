@@ -18,7 +18,12 @@
  * PostgreSQL: the server closed it or went away) is marked broken and replaced by the thread's
  * next db_conn, unless a transaction is open on it (db_begin): then it stays, failing, until
  * the caller's db_rollback ends the transaction, so that no transaction is ever split across
- * two connections.
+ * two connections. On PostgreSQL, when a connection cannot be opened (the server is down or
+ * restarting), the database is unavailable (db_unavailable) until one can: meanwhile one attempt
+ * a second is made for the whole process and every other db_conn fails at once, so that no
+ * thread waits on a server that is not there (libpq gives up connecting after 5 s, or the URL's
+ * connect_timeout), and the first attempt after it is back succeeds. SQLite, a file on this
+ * machine, has no server to lose: a file it cannot open fails that call alone.
  *
  * Statements: each is a compile-time literal the store numbers (0 … nstatements-1, given to
  * db_open), prepared on a connection the first time that connection uses it and kept. Values
@@ -106,6 +111,14 @@ const char *db_target_shown(const struct db *db);
  * broke and no transaction is open on it. NULL with the reason in err if it cannot be opened
  * now (the next call tries again). */
 struct db_conn *db_conn(struct db *db, char *err, size_t errlen);
+
+/* 1 while the database is unavailable: the last attempt to open a connection to its server
+ * failed (and no later one succeeded). Always 0 on SQLite. */
+int db_unavailable(struct db *db);
+
+/* 1 if the calling thread's connection is marked broken (its last call failed because the
+ * connection itself is gone) and not yet replaced. */
+int db_thread_broken(struct db *db);
 
 /* If c replaced the thread's broken connection and no one has asked yet: the error that broke
  * it (for the caller's log; valid until the thread's next call); else NULL. */
@@ -206,5 +219,26 @@ int db_in_transaction(struct db_conn *c);
  * PostgreSQL in a one-row table schema_version. Return 0 or -1. */
 int db_schema_version(struct db_conn *c, int *version);
 int db_set_schema_version(struct db_conn *c, int version);
+
+/* Notifications (PostgreSQL's LISTEN/NOTIFY), on a connection of their own that runs nothing
+ * else: the owner (one thread) waits for its socket to be readable (poll(2)) and then drains
+ * it. SQLite has none: db_listen_open returns NULL there. */
+struct db_listener;
+
+/* Opens a connection to db's database that listens on channel (a name of letters, digits and
+ * '_'). NULL with the reason in err if it cannot (on SQLite: always). The caller owns it:
+ * db_listen_close. */
+struct db_listener *db_listen_open(struct db *db, const char *channel, char *err, size_t errlen);
+
+/* The socket to poll for input (POLLIN). */
+int db_listen_fd(struct db_listener *l);
+
+/* Reads what the server sent, without waiting: 1 if one or more notifications arrived, 0 if
+ * none, -1 if the connection is lost (db_listen_errmsg says why; close it and open a new one). */
+int db_listen_drain(struct db_listener *l);
+const char *db_listen_errmsg(struct db_listener *l);
+
+/* Closes l. NULL is fine. */
+void db_listen_close(struct db_listener *l);
 
 #endif

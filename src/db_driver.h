@@ -12,6 +12,7 @@
 #define BROADSHEET_DB_DRIVER_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "db.h"
 
@@ -47,10 +48,17 @@ struct db {
     pthread_key_t key;    /* the calling thread's struct db_conn */
     pthread_mutex_t lock; /* guards conns */
     struct db_conn *conns;
+    atomic_int down;          /* the last attempt to open a connection failed (db_unavailable) */
+    atomic_llong retry_at_ms; /* while down: no new attempt before this monotonic time */
 };
 
 struct db_driver {
     enum db_kind kind;
+    /* A server that can go away: when a connection cannot be opened the database is unavailable
+     * (db_unavailable) and the process tries again at most once in retry_ms (db.c). 0: a file
+     * on this machine (SQLite), which has no server to lose; a failure to open it is that
+     * call's alone, and every db_conn tries. */
+    int retry_ms;
     /* A new connection to db->target, its common part zeroed except db (set by the caller
      * after): NULL with the reason in err. wait_ms: the thread's db_thread_wait, -1 default. */
     struct db_conn *(*connect)(struct db *db, int wait_ms, char *err, size_t errlen);

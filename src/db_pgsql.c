@@ -30,6 +30,16 @@
  * (a bound on a runaway query, not a wait: an HTTP thread's 50 ms lock wait must not cap its
  * reads).
  *
+ * Connecting: libpq is given connect_timeout = CONNECT_TIMEOUT, and TCP's user timeout and
+ * keepalives (below), unless the URL sets its own, so that a server that does not answer (a
+ * network that drops packets) holds a thread for seconds, not for the system's TCP timeouts of
+ * minutes or hours; a server that is down refuses at once anyway, and a slow statement is the
+ * server's statement_timeout's to stop.
+ *
+ * Notifications (db_listen_open and the rest): a connection of its own that has run LISTEN and
+ * runs nothing else; its owner polls its socket and drains it (PQconsumeInput, PQnotifies),
+ * never waiting in libpq.
+ *
  * Errors are classified by SQLSTATE (error_classes); the message is the server's primary
  * message, or libpq's on one line, never the connection string (which may hold a password).
  */
@@ -59,6 +69,14 @@
  * lock, and a bound on a runaway statement that still lets a migration's largest one finish. */
 #define DEFAULT_LOCK_TIMEOUT "5s"
 #define DEFAULT_STATEMENT_TIMEOUT "30s"
+#define CONNECT_TIMEOUT "5" /* seconds; a URL's own connect_timeout wins */
+/* A server that stops answering over TCP (a dead host, a partition): a request sent and never
+ * acknowledged fails after 10 s (milliseconds), and an idle connection is found dead after about
+ * 30 s of silence (seconds: idle, then probes). A URL's own values win. */
+#define TCP_USER_TIMEOUT "10000"
+#define KEEPALIVES_IDLE "15"
+#define KEEPALIVES_INTERVAL "5"
+#define KEEPALIVES_COUNT "3"
 
 /* Transactions that read or set the schema's version hold this advisory lock (any fixed number:
  * "Bdsh") until they end, so that two processes opening one database together apply each
@@ -228,12 +246,34 @@ static void connect_error(const struct db *db, PGconn *pg, char *err, size_t err
     one_line(err, errlen, PQerrorMessage(pg));
 }
 
+/* Connects to target (a URL) with the bounds on waiting the top of the file lists, each of which
+ * the URL may override: libpq reads the arrays in order and the URL, expanded from dbname, comes
+ * last. NULL only when out of memory; else check PQstatus. */
+static PGconn *open_connection(const char *target)
+{
+    static const char *const keywords[] = {"connect_timeout",
+                                           "tcp_user_timeout",
+                                           "keepalives_idle",
+                                           "keepalives_interval",
+                                           "keepalives_count",
+                                           "dbname",
+                                           NULL};
+    const char *values[] = {CONNECT_TIMEOUT,
+                            TCP_USER_TIMEOUT,
+                            KEEPALIVES_IDLE,
+                            KEEPALIVES_INTERVAL,
+                            KEEPALIVES_COUNT,
+                            target,
+                            NULL};
+    return PQconnectdbParams(keywords, values, 1);
+}
+
 static struct db_conn *pg_connect(struct db *db, int wait_ms, char *err, size_t errlen)
 {
     struct pg_conn *c = xcalloc(1, sizeof *c);
     /* db.c sets it again after; set now because apply_settings records errors through it. */
     c->base.db = db;
-    c->pg = PQconnectdb(db->target);
+    c->pg = open_connection(db->target);
     if (!c->pg) {
         snprintf(err, errlen, "out of memory");
         free(c);
@@ -792,8 +832,93 @@ static int pg_set_schema_version(struct db_conn *conn, int version)
     return rc;
 }
 
+/* ---- notifications ----------------------------------------------------------------------- */
+
+struct db_listener {
+    PGconn *pg;
+    char errmsg[256]; /* why it was lost */
+};
+
+struct db_listener *db_listen_open(struct db *db, const char *channel, char *err, size_t errlen)
+{
+    if (db->driver->kind != DB_PGSQL) {
+        snprintf(err, errlen, "SQLite has no notifications");
+        return NULL;
+    }
+    struct db_listener *l = xcalloc(1, sizeof *l);
+    l->pg = open_connection(db->target);
+    if (!l->pg) {
+        snprintf(err, errlen, "out of memory");
+        free(l);
+        return NULL;
+    }
+    PQsetNoticeProcessor(l->pg, drop_notice, NULL);
+    if (PQstatus(l->pg) != CONNECTION_OK) {
+        connect_error(db, l->pg, err, errlen);
+        goto fail;
+    }
+    /* A channel is an identifier, which cannot be a bound parameter: quoted by libpq. */
+    char *quoted = PQescapeIdentifier(l->pg, channel, strlen(channel));
+    if (!quoted) {
+        one_line(err, errlen, PQerrorMessage(l->pg));
+        goto fail;
+    }
+    char sql[128];
+    snprintf(sql, sizeof sql, "LISTEN %s", quoted);
+    PQfreemem(quoted);
+    PGresult *r = PQexec(l->pg, sql);
+    int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    if (!ok)
+        one_line(err, errlen, PQerrorMessage(l->pg));
+    PQclear(r);
+    if (!ok)
+        goto fail;
+    return l;
+fail:
+    db_listen_close(l);
+    return NULL;
+}
+
+int db_listen_fd(struct db_listener *l)
+{
+    return PQsocket(l->pg);
+}
+
+int db_listen_drain(struct db_listener *l)
+{
+    /* PQconsumeInput reads only what is there; a server's farewell (FATAL on a restart or
+     * pg_terminate_backend) is read as an error message, and the end of the connection next. */
+    if (!PQconsumeInput(l->pg) || PQstatus(l->pg) != CONNECTION_OK) {
+        one_line(l->errmsg, sizeof l->errmsg, PQerrorMessage(l->pg));
+        if (!l->errmsg[0])
+            snprintf(l->errmsg, sizeof l->errmsg, "the server closed the connection");
+        return -1;
+    }
+    int arrived = 0;
+    PGnotify *note;
+    while ((note = PQnotifies(l->pg))) {
+        PQfreemem(note);
+        arrived = 1;
+    }
+    return arrived;
+}
+
+const char *db_listen_errmsg(struct db_listener *l)
+{
+    return l->errmsg;
+}
+
+void db_listen_close(struct db_listener *l)
+{
+    if (!l)
+        return;
+    PQfinish(l->pg);
+    free(l);
+}
+
 const struct db_driver db_pgsql_driver = {
     .kind = DB_PGSQL,
+    .retry_ms = 1000,
     .connect = pg_connect,
     .disconnect = pg_disconnect,
     .set_wait = pg_set_wait,

@@ -65,9 +65,9 @@ int import_parse(const char *path, const char *text, size_t len, struct arena *a
 
 /* How import_run goes about it; all zero is one transaction, quietly, from the first file. */
 struct import_options {
-    int64_t batch;  /* 0: one transaction; N > 0: commit after every N files */
-    int64_t skip;   /* leave out the first skip listed files (imported by an earlier run) */
-    FILE *progress; /* NULL, or a terminal for the progress line (rewritten with '\r') */
+    int64_t batch;     /* 0: one transaction; N > 0: commit after every N files */
+    int64_t skip;      /* leave out the first skip listed files (imported by an earlier run) */
+    FILE *progress;    /* NULL, or a terminal for the progress line (rewritten with '\r') */
     int interruptible; /* 1: SIGINT or SIGTERM stops the import between two files (the open
                         * transaction rolled back, committed batches kept, resume_at set) instead
                         * of ending the process; a second signal ends it. For the command line

@@ -205,8 +205,12 @@ static void *run(void *arg)
             /* A wake-up does not cut this short: a reader's new message waits out the backoff
              * like the rest, or a failing database would be hammered once per request. */
             int64_t delay = database_backoff_ms(++failures);
-            fprintf(stderr, "broadsheet: mailer: the database failed; trying again in %lld ms\n",
-                    (long long)delay);
+            /* While the database is unavailable the store has said so once: one line here for
+             * the first failure, not one per retry for as long as the outage lasts. */
+            if (failures == 1 || !store_unavailable(m->store))
+                fprintf(stderr,
+                        "broadsheet: mailer: the database failed; trying again in %lld ms\n",
+                        (long long)delay);
             wait_until(m, util_monotonic_ms() + delay, 0);
         }
     }

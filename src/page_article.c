@@ -134,7 +134,16 @@ enum MHD_Result page_article(struct req *r)
         snprintf(tag, sizeof tag, "article:%lld", (long long)meta[0]);
         cache_put_facts(facts, key, meta, tag, epoch);
     }
+    /* Who the reader is, or what they may read, could not be read from a database that is
+     * unavailable: 503 rather than a paywall's answer for someone else (a subscriber shown the
+     * preview, or a read counted in the anonymous meter's cookie). An anonymous reader's meter
+     * is in a cookie and needs no database. Sent as 503 by respond_error. */
+    struct store *st = r->app->store;
+    if (r->reader_unknown && meta[1] != ACCESS_FREE && store_unavailable(st))
+        return respond_error(r, 500);
     struct access_decision d = paywall_decide(r, meta[0], (enum access_level)meta[1]);
+    if (r->note && r->note->unavailable && store_unavailable(st))
+        return respond_error(r, 500); /* nothing was recorded (paywall_decide) */
     r->preview = d.outcome == ACCESS_PREVIEW;
     snprintf(key, sizeof key, "%s\x1f%s", r->path, r->preview ? "preview" : "full");
     return respond_cached(r, key, render_article);

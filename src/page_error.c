@@ -24,6 +24,7 @@ static const char *explain(unsigned status)
     case 413: return "What you sent is too large.";
     case 415: return "That kind of content is not accepted at this address.";
     case 429: return "Too many attempts. Please wait a little and try again.";
+    case 503: return "The site is briefly unavailable. Please try again in a moment.";
     default: return "Something went wrong on our side. Please try again in a moment.";
     }
 }

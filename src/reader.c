@@ -54,8 +54,12 @@ void reader_load(struct req *r)
         clear_session_cookie(r);
         return;
     }
-    if (rc != STORE_OK)
-        return; /* the database is unwell: treat as anonymous, keep the cookie */
+    if (rc != STORE_OK) {
+        /* the database is unwell: treat as anonymous, keep the cookie; a page whose answer
+         * depends on who the reader is (the paywall) says so (page_article) */
+        r->reader_unknown = 1;
+        return;
+    }
     int64_t idle_limit = (int64_t)r->app->config->session_idle_days * 86400;
     if (reader->session.expires_at <= now || reader->session.last_seen_at + idle_limit <= now) {
         store_session_delete(r->app->store, reader->session.id);

@@ -90,6 +90,7 @@ struct req {
     unsigned body_error; /* 413, 415 or 400 from reading the body; 0 if fine */
 
     struct reader *reader;           /* the signed-in reader (reader.h), or NULL */
+    int reader_unknown;              /* a session cookie came that the store could not check */
     const char *anonymous_id;        /* the anonymous CSRF binding cookie's value, or NULL */
     const struct paywall_note *note; /* what the paywall tells this reader (paywall.h), or NULL */
     int preview;                     /* the article page is rendered as the paywall's preview */

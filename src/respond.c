@@ -84,13 +84,25 @@ static int wants_no_referrer(const struct req *r)
     return r->route && (r->route->flags & ROUTE_TOKEN_URL);
 }
 
+/* 1 if a failure of this request is the database's being unavailable (store_unavailable). */
+static int database_unavailable(const struct req *r)
+{
+    return r->app && r->app->store && store_unavailable(r->app->store);
+}
+
 /* Queues resp (len body bytes) with status. own: made for this request, so its own headers are
- * added and our reference is dropped; else a shared response (an entity's), sent as it is. */
+ * added and our reference is dropped; else a shared response (an entity's), sent as it is. A
+ * 500 while the database is unavailable goes out as 503 with Retry-After, whichever page
+ * rendered it (respond_error already makes the 503 page; this catches the forms and texts). */
 static enum MHD_Result queue(struct req *r, unsigned status, struct MHD_Response *resp, size_t len,
                              int own)
 {
     if (!resp)
         return MHD_NO;
+    if (status == 500 && own && database_unavailable(r)) {
+        status = 503;
+        MHD_add_response_header(resp, "Retry-After", RESPOND_OUTAGE_RETRY);
+    }
     if (own)
         for (int i = 0; i < r->header_count; i++)
             MHD_add_response_header(resp, r->headers[i].name, r->headers[i].value);
@@ -257,6 +269,8 @@ static struct entity *error_entity(struct req *r, unsigned status)
 
 enum MHD_Result respond_error(struct req *r, unsigned status)
 {
+    if (status == 500 && database_unavailable(r))
+        return respond_error_with(r, 503, "Retry-After", RESPOND_OUTAGE_RETRY, 0);
     if (status == 500 || status == 503) /* never cache what a failure rendered */
         return respond_error_with(r, status, NULL, NULL, 0);
     char key[32];

@@ -87,7 +87,9 @@ enum MHD_Result respond_entity(struct req *r, struct entity *e);
 
 /* The site's error page for status (404, 405, 500…). The page names no request path (finding:
  * a cached error page must carry nothing of its first requester), so it is cached per status
- * and shared. */
+ * and shared. 500 while the database is unavailable (store_unavailable) is sent as 503 with
+ * Retry-After: RESPOND_OUTAGE_RETRY seconds, as is any other 500 response then. */
+#define RESPOND_OUTAGE_RETRY "5"
 enum MHD_Result respond_error(struct req *r, unsigned status);
 /* The error page with one extra header (Allow, Retry-After) on a response of its own; close
  * asks the client to close the connection (for requests refused before their body was read). */

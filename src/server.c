@@ -1,17 +1,24 @@
 /*
  * server.c: running the server: start the application (app.h), the HTTP life cycle (http.h) and
  * the listener (listener.h); tick until a stop signal; then drain and stop. See server.h.
+ *
+ * The main thread waits with poll(2) on two things at once: a signalfd for the stop signals and
+ * the change log's notification socket (app_listen_fd, PostgreSQL only), with the time to the
+ * next tick as its timeout. A notification is followed at once (app_listen_ready); the tick runs
+ * every APP_TICK_MS whatever happens.
  */
 #include "server.h"
 
 #include <errno.h>
 #include <netdb.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -107,7 +114,8 @@ int server_run(const struct config *config, struct store *store)
     struct MHD_Daemon *daemon = NULL;
     struct listener *listener = NULL;
     struct metrics_http *metrics = NULL;
-    /* Stop signals are taken by this thread with sigtimedwait. Block them before any thread
+    int signal_fd = -1;
+    /* Stop signals are taken by this thread through a signalfd. Block them before any thread
      * starts (the job pool and the mailer start in app_init, libmicrohttpd's workers later) so
      * every thread inherits the mask: a SIGTERM delivered to another thread would otherwise
      * kill the process instead of draining it. */
@@ -120,6 +128,11 @@ int server_run(const struct config *config, struct store *store)
     memset(&app, 0, sizeof app);
     if (route_table_check(routes, route_count, stderr) != 0) /* a policy hole: refuse to serve */
         goto out;
+    signal_fd = signalfd(-1, &stop_signals, SFD_NONBLOCK | SFD_CLOEXEC);
+    if (signal_fd < 0) {
+        fprintf(stderr, "broadsheet: cannot wait for signals: %s\n", strerror(errno));
+        goto out;
+    }
     if (app_init(&app, config, store) < 0)
         goto out;
     struct sockaddr_storage ss;
@@ -171,16 +184,29 @@ int server_run(const struct config *config, struct store *store)
              config->address, port);
     announce(&app, local);
 
-    /* Wait for a stop signal, ticking meanwhile (app_tick lists what a tick does). */
+    /* Wait for a stop signal, ticking meanwhile (app_tick lists what a tick does) and following
+     * the change log's notifications as they come. */
+    int64_t next_tick = util_monotonic_ms() + APP_TICK_MS;
     for (;;) {
-        struct timespec wait = {0, APP_TICK_MS * 1000000L};
-        int sig = sigtimedwait(&stop_signals, NULL, &wait);
-        if (sig == SIGTERM || sig == SIGINT) {
-            fprintf(stderr, "broadsheet: %s: finishing requests in flight\n",
-                    sig == SIGTERM ? "SIGTERM" : "SIGINT");
-            break;
+        struct pollfd fds[2] = {{.fd = signal_fd, .events = POLLIN},
+                                {.fd = app_listen_fd(&app), .events = POLLIN}};
+        int64_t wait = next_tick - util_monotonic_ms();
+        int ready = poll(fds, 2, wait > 0 ? (int)wait : 0); /* a negative fd is skipped */
+        if (ready > 0 && (fds[0].revents & POLLIN)) {
+            struct signalfd_siginfo info;
+            if (read(signal_fd, &info, sizeof info) == (ssize_t)sizeof info &&
+                (info.ssi_signo == SIGTERM || info.ssi_signo == SIGINT)) {
+                fprintf(stderr, "broadsheet: %s: finishing requests in flight\n",
+                        info.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
+                break;
+            }
         }
-        app_tick(&app);
+        if (ready > 0 && fds[1].fd >= 0 && fds[1].revents)
+            app_listen_ready(&app);
+        if (util_monotonic_ms() >= next_tick) {
+            app_tick(&app);
+            next_tick = util_monotonic_ms() + APP_TICK_MS;
+        }
     }
 
     /* Drain: stop accepting, let the requests in flight finish, then close what is left
@@ -203,6 +229,8 @@ int server_run(const struct config *config, struct store *store)
     fprintf(stderr, "broadsheet: stopped\n");
     rc = 0;
 out:
+    if (signal_fd >= 0)
+        close(signal_fd);
     listener_close(listener);
     metrics_http_stop(metrics);
     if (daemon)

@@ -31,8 +31,13 @@
 /* Errors reported since the process started (store_error_count). */
 static atomic_ulong store_errors_reported;
 
-/* Formats a message, logs it to stderr and copies it into err (when err is not NULL), and
- * counts it: every failure of the store passes here. */
+/* 1 from the line that says the database is unavailable to the one that says it is back
+ * (note_outage): meanwhile every request that needs the database fails, and the log says so
+ * once rather than once a request. Process-wide, as the count is: a server has one store. */
+static atomic_int outage_told;
+
+/* Formats a message, logs it to stderr (unless an outage was told: it is why) and copies it
+ * into err (when err is not NULL), and counts it: every failure of the store passes here. */
 __attribute__((format(printf, 3, 4))) void store_report(char *err, size_t errlen, const char *fmt,
                                                         ...)
 {
@@ -42,7 +47,8 @@ __attribute__((format(printf, 3, 4))) void store_report(char *err, size_t errlen
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "broadsheet: store: %s\n", msg);
+    if (!atomic_load_explicit(&outage_told, memory_order_relaxed))
+        fprintf(stderr, "broadsheet: store: %s\n", msg);
     if (err && errlen)
         snprintf(err, errlen, "%s", msg);
 }
@@ -63,14 +69,46 @@ void store_thread_wait(struct store *st, int ms)
     db_thread_wait(st->db, ms);
 }
 
+/* Logs the start of an outage (why: the reason a connection could not be opened, NULL when
+ * one was) or its end, each once, as db_unavailable changes. */
+static void note_outage(struct store *st, const char *why)
+{
+    if (why && db_unavailable(st->db)) {
+        if (!atomic_exchange(&outage_told, 1))
+            fprintf(stderr,
+                    "broadsheet: store: the database is unavailable (%s); requests that need it "
+                    "get 503 until it is back\n",
+                    why);
+    } else if (!why && atomic_load_explicit(&outage_told, memory_order_relaxed) &&
+               !db_unavailable(st->db) && atomic_exchange(&outage_told, 0)) {
+        fprintf(stderr, "broadsheet: store: the database is available again\n");
+    }
+}
+
+int store_unavailable(struct store *st)
+{
+    return db_unavailable(st->db) || db_thread_broken(st->db);
+}
+
+int store_can_listen(struct store *st)
+{
+    return db_kind(st->db) == DB_PGSQL;
+}
+
+struct db_listener *store_listen_open(struct store *st, char *err, size_t errlen)
+{
+    return db_listen_open(st->db, STORE_CHANNEL, err, errlen);
+}
+
 /* The calling thread's connection (db_conn: opened on first use, and anew after one broke,
  * unless a transaction of the caller's is open on it). Returns NULL (reported, and written
  * into err when given) if it cannot be opened; the next call tries again. The caller must not
  * hold a statement of the thread's connection: every store function calls this once, first. */
 struct db_conn *store_conn(struct store *st, char *err, size_t errlen)
 {
-    char why[768];
+    char why[768] = "";
     struct db_conn *c = db_conn(st->db, why, sizeof why);
+    note_outage(st, c ? NULL : why);
     if (!c) {
         store_report(err, errlen, "%s", why);
         return NULL;

@@ -122,6 +122,24 @@ struct db *store_db(struct store *st);
 unsigned long store_error_count(void);
 /* Closes the calling thread's connection, if it opened one (call before a thread exits). */
 void store_thread_done(struct store *st);
+
+/* 1 while the database cannot be reached: the last attempt to open a connection to PostgreSQL
+ * failed (the server is down or restarting), or the calling thread's connection was lost (or,
+ * on SQLite, its file failed) and is not yet replaced. A request that failed then answers 503, not
+ * 500. The outage is logged once when it begins and once when a connection opens again; in between
+ * the store's failures are counted (store_error_count) but not logged, and one attempt a second is
+ * made to connect (db.h). */
+int store_unavailable(struct store *st);
+
+/* Notifications of the change log (PostgreSQL: LISTEN on STORE_CHANNEL, which every commit that
+ * moves the change log or the paywall's version notifies; migrations/pgsql/011): a connection
+ * of its own, for one thread, that says when to read store_changes_since without waiting for the
+ * next poll. store_listen_open returns NULL with the reason in err when it cannot be opened, and
+ * always on SQLite (store_can_listen 0), which has none; see db.h for the rest. */
+#define STORE_CHANNEL "broadsheet_changes"
+struct db_listener;
+int store_can_listen(struct store *st);
+struct db_listener *store_listen_open(struct store *st, char *err, size_t errlen);
 /* Sets how long the calling thread's connection waits for another writer's lock before a write
  * fails (ms; the default is 5 s). The server's HTTP threads wait only briefly (http.h). */
 void store_thread_wait(struct store *st, int ms);

@@ -12,6 +12,7 @@
  * schema of its own, test_db_pgsql_<pid>, dropped at the end, so that runs on one database never
  * meet.
  */
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -606,6 +607,59 @@ out:
         pg->disconnect(b);
 }
 
+/* 1 if fd becomes readable within 5 s. */
+static int readable(int fd)
+{
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    return poll(&p, 1, 5000) == 1;
+}
+
+/* A listener hears a NOTIFY on its channel once it is committed, not one on another channel nor
+ * one rolled back; when its backend is terminated, draining says it is lost (with a one-line
+ * reason). SQLite has no listener. */
+static void test_listen(void)
+{
+    char channel[48], err[512] = "", sql[160];
+    snprintf(channel, sizeof channel, "test_listen_%ld", (long)getpid());
+    struct db_listener *l = db_listen_open(&test_db, channel, err, sizeof err);
+    struct db_conn *b = open_conn();
+    if (!l)
+        fprintf(stderr, "    listen: %s\n", err);
+    CHECK(l != NULL);
+    if (!l || !b)
+        goto out;
+    CHECK_INT(db_listen_drain(l), 0);
+    snprintf(sql, sizeof sql, "BEGIN; NOTIFY %s; ROLLBACK; NOTIFY other_%s", channel, channel);
+    CHECK_OK(b, pg->exec(b, sql));
+    snprintf(sql, sizeof sql, "BEGIN; NOTIFY %s, 'a'; NOTIFY %s, 'a'; COMMIT", channel, channel);
+    CHECK_OK(b, pg->exec(b, sql));
+    CHECK(readable(db_listen_fd(l)));
+    CHECK_INT(db_listen_drain(l), 1);
+    CHECK_INT(db_listen_drain(l), 0); /* drained: the rolled back one and the other never come */
+
+    snprintf(sql, sizeof sql,
+             "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
+             "WHERE query = 'LISTEN \"%s\"'",
+             channel);
+    char out[16];
+    CHECK_STR(query_text(b, sql, out, sizeof out), "t");
+    CHECK(readable(db_listen_fd(l)));
+    int rc = db_listen_drain(l);
+    if (rc == 0 && readable(db_listen_fd(l))) /* the farewell first, the end of the stream next */
+        rc = db_listen_drain(l);
+    CHECK_INT(rc, -1);
+    CHECK(db_listen_errmsg(l)[0] != '\0' && strchr(db_listen_errmsg(l), '\n') == NULL);
+
+    struct db lite = {.driver = &db_sqlite_driver};
+    err[0] = '\0';
+    CHECK(db_listen_open(&lite, channel, err, sizeof err) == NULL);
+    CHECK(err[0] != '\0');
+out:
+    db_listen_close(l);
+    if (b)
+        pg->disconnect(b);
+}
+
 /* Runs sql on a connection of its own without this run's schema (to make or drop it). */
 static int admin_exec(const char *sql)
 {
@@ -804,5 +858,6 @@ void suite_db_pgsql(void)
     RUN(test_broken_connection);
     RUN(test_prepare_text);
     RUN(test_read_only);
+    RUN(test_listen);
     RUN(test_drop_schema);
 }

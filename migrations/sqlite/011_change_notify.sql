@@ -1,0 +1,8 @@
+-- 011_change_notify.sql: nothing to do on SQLite.
+--
+-- On PostgreSQL this migration makes every commit that moves a meta counter (the change log's
+-- change_seq, the paywall's paywall_version) notify the channel broadsheet_changes, so that
+-- every node follows the change log at once instead of at its next poll. SQLite has no
+-- notifications and one machine: every process on the file polls the change log every 100 ms
+-- (app_tick), which is how it has always worked. The number is kept so that both backends have
+-- the same migrations at every version (scripts/check-pgsql-schema).
