@@ -210,7 +210,12 @@ static int apply_settings(struct pg_conn *c, int wait_ms)
                               "set_config('bytea_output', 'hex', false), "
                               "set_config('lock_timeout', $1, false), "
                               "set_config('statement_timeout', $2, false), "
-                              "set_config('default_transaction_read_only', $3, false)";
+                              /* on for db_open_read_only; else as the server or the
+                               * database says (an operator's ALTER DATABASE … SET
+                               * default_transaction_read_only = on is kept) */
+                              "set_config('default_transaction_read_only', CASE WHEN $3 = 'on' "
+                              "THEN 'on' ELSE current_setting('default_transaction_read_only') "
+                              "END, false)";
     char ms[16];
     const char *values[3] = {DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT,
                              c->base.db->read_only ? "on" : "off"};

@@ -78,8 +78,12 @@ test('storage: registrations work again once the database is writable again, wit
   } finally {
     chmodDatabase(0o644);
   }
-  assert.equal(failed.status, 500, `while unwritable: ${failed.status}\n${textOf(failed.body).slice(0, 400)}`);
-  assert.match(textOf(failed.body), /could not be created just now/);
+  // The first write a registration makes is its rate limit's count (they live in the database):
+  // a database that cannot count the attempt refuses it, 503 with Retry-After, and creates
+  // nothing (accounts-limits.test.mjs has the same for a locked database).
+  assert.equal(failed.status, 503, `while unwritable: ${failed.status} ${failed.headers.get("location")}\n${textOf(failed.body).slice(0, 400)}`);
+  assert.match(failed.headers.get('retry-after') ?? '', /^\d+$/, 'no Retry-After');
+  assert.ok(!failed.setCookies.some((s) => s.startsWith('bs_session=')), 'the 503 signed in');
 
   // The same job thread and HTTP thread, now with a writable file.
   const email = freshEmail('writable');
