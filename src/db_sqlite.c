@@ -15,6 +15,7 @@
  * The outermost transaction is BEGIN IMMEDIATE: the write lock is taken at the start, waiting up to
  * the busy timeout, so a transaction cannot fail half-way because another writer came first.
  */
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,11 +109,24 @@ static int sqlite_alive(struct db_conn *c)
     return 1;
 }
 
+/* SQLite counts the memory it allocates behind one global mutex (SQLITE_CONFIG_MEMSTATUS),
+ * which every connection's every allocation then takes: nothing here reads those counts, and
+ * with a connection per thread that mutex was the only lock the threads shared. Turned off
+ * once, before SQLite initializes (sqlite3_config refuses it afterwards, harmlessly: a test
+ * that opened a file by hand first). */
+static pthread_once_t sqlite_once = PTHREAD_ONCE_INIT;
+
+static void sqlite_configure(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 /* A read-only connection (db_open_read_only): the file must exist, nothing is written to it
  * (not even the journal mode, which a reader takes as the file has it), and query_only makes
  * any write fail. */
 static struct db_conn *sqlite_connect(struct db *db, int wait_ms, char *err, size_t errlen)
 {
+    pthread_once(&sqlite_once, sqlite_configure);
     struct sqlite_conn *sc = xcalloc(1, sizeof *sc);
     int flags =
         (db->read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
