@@ -22,9 +22,8 @@
 #define PURGE_INTERVAL 3600 /* seconds between purges of expired sessions and links */
 #define FOLLOW_MAX 20000    /* changed tags one tick invalidates one by one; more flush */
 #define JOB_QUEUE_MAX 256   /* requests waiting for the job pool; more get 503 */
-#define LISTEN_POLL_TICKS                                                                          \
-    10                       /* while notifications come, the change log is also read this often   \
-                              */
+/* While notifications come, the change log is also read every this many ticks, in case. */
+#define LISTEN_POLL_TICKS 10
 #define LISTEN_RETRY_MS 1000 /* between attempts to open the listener */
 
 /* The site's name for mail: the host publication's, or the configured one. The string lives in

@@ -68,9 +68,7 @@ int store_campaign_save(struct store *st, const struct campaign *camp, int64_t *
 {
     struct db_conn *c = store_conn(st, NULL, 0);
     struct db_stmt *s = NULL;
-    int64_t campaign_id = 0;
     int rc = STORE_ERROR;
-    int in_tx = 0; /* a store_tx_begin level of ours is open */
     if (!c)
         return STORE_ERROR;
     if (!store_present(camp->slug) || !store_present(camp->name) || camp->weight < 1 ||
@@ -81,9 +79,6 @@ int store_campaign_save(struct store *st, const struct campaign *camp, int64_t *
                      camp->slug ? camp->slug : "");
         return STORE_ERROR;
     }
-    if (store_tx_begin(c, NULL, 0) != 0)
-        goto out;
-    in_tx = 1;
     if (!(s = store_stmt(c, STMT_CAMPAIGN_UPSERT, NULL, 0)))
         goto out;
     db_bind_text(s, 1, camp->slug);
@@ -94,22 +89,11 @@ int store_campaign_save(struct store *st, const struct campaign *camp, int64_t *
     db_bind_text(s, 6, camp->publication_slug);
     db_bind_text(s, 7, camp->section_slug);
     db_bind_int64(s, 8, util_now());
-    if (store_step_write(c, s, 0, "saving a campaign") != STORE_OK)
-        goto out;
-    db_reset(s);
-    s = NULL;
-    if (store_id_by_slug(c, STMT_CAMPAIGN_ID, camp->slug, &campaign_id, NULL, 0) != STORE_OK)
-        goto out;
-    in_tx = 0;
-    if (store_tx_commit(c, NULL, 0) != 0)
-        goto out;
-    if (id)
-        *id = campaign_id;
-    rc = STORE_OK;
+    /* RETURNING id: the new row's or the updated one's, in the same statement */
+    if (store_step_insert(c, s, id, "saving a campaign") == STORE_OK)
+        rc = STORE_OK;
 out:
     db_reset(s);
-    if (in_tx)
-        store_tx_rollback(c);
     return rc;
 }
 

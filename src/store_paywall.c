@@ -283,9 +283,7 @@ int store_org_save(struct store *st, const char *slug, const char *name, int64_t
 {
     struct db_conn *c = store_conn(st, NULL, 0);
     struct db_stmt *s = NULL;
-    int64_t org_id = 0;
     int rc = STORE_ERROR;
-    int in_tx = 0; /* a store_tx_begin level of ours is open */
     if (!c)
         return STORE_ERROR;
     if (!store_present(slug) || !store_present(name)) {
@@ -293,31 +291,17 @@ int store_org_save(struct store *st, const char *slug, const char *name, int64_t
                      slug ? slug : "");
         return STORE_ERROR;
     }
-    if (store_tx_begin(c, NULL, 0) != 0)
-        goto out;
-    in_tx = 1;
     if (!(s = store_stmt(c, STMT_ORG_UPSERT, NULL, 0)))
         goto out;
     db_bind_text(s, 1, slug);
     db_bind_text(s, 2, name);
     db_bind_int64(s, 3, ends_at);
     db_bind_int64(s, 4, util_now());
-    if (store_step_write(c, s, 0, "saving an organisation") != STORE_OK)
-        goto out;
-    db_reset(s);
-    s = NULL;
-    if (store_id_by_slug(c, STMT_ORG_ID, slug, &org_id, NULL, 0) != STORE_OK)
-        goto out;
-    in_tx = 0;
-    if (store_tx_commit(c, NULL, 0) != 0)
-        goto out;
-    if (id)
-        *id = org_id;
-    rc = STORE_OK;
+    /* RETURNING id: the new row's or the updated one's, in the same statement */
+    if (store_step_insert(c, s, id, "saving an organisation") == STORE_OK)
+        rc = STORE_OK;
 out:
     db_reset(s);
-    if (in_tx)
-        store_tx_rollback(c);
     return rc;
 }
 

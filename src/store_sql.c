@@ -184,8 +184,7 @@ const char *const store_statements[STMT_COUNT] = {
              "ORDER BY s.status = 'active' DESC, s.updated_at DESC, s.id DESC LIMIT 1",
     [STMT_ORG_UPSERT] = "INSERT INTO organisations (slug, name, ends_at, created_at) "
                         "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (slug) DO UPDATE SET "
-                        "name = excluded.name, ends_at = excluded.ends_at",
-    [STMT_ORG_ID] = "SELECT id FROM organisations WHERE slug = ?1",
+                        "name = excluded.name, ends_at = excluded.ends_at RETURNING id",
     /* Inserts nothing for an unknown organisation: the store reports STORE_NOT_FOUND. */
     [STMT_ORG_ADD_RANGE] = "INSERT INTO organisation_ranges (organisation_id, cidr) "
                            "SELECT id, ?2 FROM organisations WHERE slug = ?1",
@@ -225,8 +224,8 @@ const char *const store_statements[STMT_COUNT] = {
         "section_slug, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
         "ON CONFLICT (slug) DO UPDATE SET name = excluded.name, starts_at = excluded.starts_at, "
         "ends_at = excluded.ends_at, weight = excluded.weight, "
-        "publication_slug = excluded.publication_slug, section_slug = excluded.section_slug",
-    [STMT_CAMPAIGN_ID] = "SELECT id FROM campaigns WHERE slug = ?1",
+        "publication_slug = excluded.publication_slug, section_slug = excluded.section_slug "
+        "RETURNING id",
     [STMT_CAMPAIGN_BY_SLUG] = "SELECT " CAMPAIGN_COLUMNS("c") " FROM campaigns c WHERE c.slug = ?1",
     [STMT_CAMPAIGNS] =
         "SELECT " CAMPAIGN_COLUMNS("c") " FROM campaigns c ORDER BY c.starts_at, c.slug",
