@@ -329,11 +329,8 @@ int db_step_guarded(struct db_stmt *s)
         db_rollback(c); /* keeps the statement's error */
         return DB_FAIL;
     }
-    int64_t changes = c->changes; /* the statement's, not the RELEASE's */
-    if (db_commit(c) != 0)
-        return DB_FAIL;
-    c->changes = changes;
-    return step;
+    /* RELEASE leaves db_changes the statement's: only writes set it (note_changes) */
+    return db_commit(c) != 0 ? DB_FAIL : step;
 }
 
 int64_t db_column_int64(struct db_stmt *s, int col)
