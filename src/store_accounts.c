@@ -284,21 +284,10 @@ out:
 int store_session_by_token(struct store *st, struct arena *a, const char *token_hash_hex,
                            struct session *session, struct user *user)
 {
-    struct db_conn *c = store_conn(st, NULL, 0);
-    struct db_stmt *s = NULL;
-    int rc = STORE_ERROR;
-    if (!c || !(s = store_stmt(c, STMT_SESSION_BY_TOKEN, NULL, 0)))
-        goto out;
-    db_bind_text(s, 1, token_hash_hex);
-    rc = store_step_one(c, s, "looking up a session");
-    if (rc == STORE_OK) {
-        read_session(s, 0, a, session);
-        if (user)
-            read_user(s, SESSION_NCOLUMNS, a, user);
-    }
-out:
-    db_reset(s);
-    return rc;
+    struct user unused;
+    struct subscription sub;
+    return store_session_reader(st, a, token_hash_hex, util_now(), session, user ? user : &unused,
+                                &sub);
 }
 
 int store_session_reader(struct store *st, struct arena *a, const char *token_hash_hex, int64_t now,

@@ -84,10 +84,8 @@ const char *const store_statements[STMT_COUNT] = {
     [STMT_SESSION_INSERT] = "INSERT INTO sessions (user_id, token_hash, created_at, last_seen_at, "
                             "expires_at, user_agent, ip) VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6) "
                             "RETURNING id",
-    [STMT_SESSION_BY_TOKEN] = "SELECT " SESSION_COLUMNS("s") ", " USER_COLUMNS(
-        "u") " FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?1",
-    /* The same and the user's current subscription (NULLs for none), in one round trip: a
-     * signed-in reader's request needs all three. */
+    /* A session, its user and the user's current subscription (NULLs for none), in one round
+     * trip: a signed-in reader's request needs all three. */
     [STMT_SESSION_READER] =
         "SELECT " SESSION_COLUMNS("s") ", " USER_COLUMNS("u") ", " SUBSCRIPTION_COLUMNS(
             "b") " FROM sessions s JOIN users u ON u.id = s.user_id "
