@@ -774,4 +774,35 @@ int store_limit_hit(struct store *st, const char *key, int limit, int window_sec
  * missing row does not: run it now and then (app.c's hourly tick). STORE_OK or STORE_ERROR. */
 int store_limits_purge(struct store *st, int64_t now_ms);
 
+/* --- The newsroom ---------------------------------------------------------------------------
+ *
+ * Articles of every state share the articles table (migrations/sqlite/012_newsroom.sql): draft,
+ * review, scheduled, published, unpublished. Every reader-facing lookup and list above returns
+ * published articles only; the newsroom's own functions see every state. */
+
+/* One line of the audit log: who (user_id; 0 for the command line), what (action, such as
+ * "article.publish" or "staff.role"), on which article (article_id, 0 for none; kept after the
+ * article is deleted), on what else in words (subject: "section world", "ann@example.com"), and a
+ * detail ("" for none). at 0 means now. Never put a secret (a password, a token) in it. */
+struct audit_entry {
+    int64_t at;
+    int64_t user_id;
+    const char *action;
+    int64_t article_id;
+    const char *subject;
+    const char *detail;
+};
+/* Appends e to the audit log, with the user's name as it is now (kept should the account go).
+ * Joins the caller's transaction, so an action and its entry are kept or lost together.
+ * STORE_OK or STORE_ERROR. */
+int store_audit_add(struct store *st, const struct audit_entry *e);
+
+/* Records the article as it is now as the revision of its current version (who: user_id, 0 for
+ * none; when: now), with its authors' and tags' ids in order, and its id in *revision_id (when
+ * not NULL). Call it in the transaction of every save, after the save. STORE_OK, STORE_NOT_FOUND
+ * (no such article), STORE_CONFLICT (a revision of that version exists: the save did not move
+ * the version) or STORE_ERROR. */
+int store_revision_snapshot(struct store *st, int64_t article_id, int64_t user_id, int64_t now,
+                            int64_t *revision_id);
+
 #endif

@@ -19,6 +19,10 @@
 #define DEFAULT_LIST_LIMIT 20
 #define MAX_LIST_LIMIT 1000 /* a list request larger than this is a bug; cap the allocation */
 
+/* What readers may see of articles T: the published ones (migrations/sqlite/012_newsroom.sql).
+ * Every statement that serves a reader says it, in these words, which are also the predicate of
+ * the readers' partial indexes (so the planners use them). */
+#define LIVE(T) T ".state = 'published'"
 /* The columns of a joined article row, in the order read_article expects. BODY is either the two
  * body columns or two empty strings (lists do not need the bodies: they are most of a row). */
 // clang-format off
@@ -233,6 +237,10 @@ enum statement {
     STMT_LIMIT_HIT,
     STMT_LIMIT_STATE,
     STMT_LIMITS_PURGE,
+    STMT_AUDIT_ADD,
+    STMT_ARTICLE_AUTHOR_IDS,
+    STMT_ARTICLE_TAG_IDS,
+    STMT_REVISION_SNAPSHOT,
     STMT_COUNT
 };
 

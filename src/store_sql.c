@@ -43,7 +43,8 @@ const char *const store_statements[STMT_COUNT] = {
         "section_id = excluded.section_id, headline = excluded.headline, dek = excluded.dek, "
         "byline = excluded.byline, body_markdown = excluded.body_markdown, "
         "body_html = excluded.body_html, published_at = excluded.published_at, "
-        "updated_at = excluded.updated_at, access = excluded.access",
+        "updated_at = excluded.updated_at, access = excluded.access, version = articles.version + "
+        "1",
     [STMT_PUBLICATION_BY_SLUG] =
         "SELECT " PUBLICATION_COLUMNS("p") " FROM publications p WHERE p.slug = ?1",
     [STMT_SECTION_BY_SLUG] = "SELECT " SECTION_COLUMNS("s") " FROM sections s WHERE s.slug = ?1",
@@ -51,21 +52,24 @@ const char *const store_statements[STMT_COUNT] = {
         "SELECT " PUBLICATION_COLUMNS("p") " FROM publications p ORDER BY p.is_host DESC, p.name, "
                                            "p.id",
     [STMT_SECTIONS] = "SELECT " SECTION_COLUMNS("s") " FROM sections s ORDER BY s.position, s.id",
-    [STMT_ARTICLE_BY_SLUG] = ARTICLE_SELECT("a.body_html, a.body_markdown") "WHERE a.slug = ?1",
-    [STMT_ARTICLE_META] = "SELECT id, access FROM articles WHERE slug = ?1",
-    [STMT_LATEST] = ARTICLE_SELECT("'', ''") LATEST_ORDER("?1", "?2"),
-    [STMT_LATEST_PUBLICATION] =
-        ARTICLE_SELECT("'', ''") "WHERE a.publication_id = ?1" LATEST_ORDER("?2", "?3"),
-    [STMT_LATEST_SECTION] =
-        ARTICLE_SELECT("'', ''") "WHERE a.section_id = ?1" LATEST_ORDER("?2", "?3"),
-    [STMT_LATEST_PUBLICATION_SECTION] = ARTICLE_SELECT(
-        "'', ''") "WHERE a.publication_id = ?1 AND a.section_id = ?2" LATEST_ORDER("?3", "?4"),
+    [STMT_ARTICLE_BY_SLUG] =
+        ARTICLE_SELECT("a.body_html, a.body_markdown") "WHERE " LIVE("a") " AND a.slug = ?1",
+    [STMT_ARTICLE_META] =
+        "SELECT a.id, a.access FROM articles a WHERE " LIVE("a") " AND a.slug = ?1",
+    [STMT_LATEST] = ARTICLE_SELECT("'', ''") "WHERE " LIVE("a") LATEST_ORDER("?1", "?2"),
+    [STMT_LATEST_PUBLICATION] = ARTICLE_SELECT("'', ''") "WHERE " LIVE(
+        "a") " AND a.publication_id = ?1" LATEST_ORDER("?2", "?3"),
+    [STMT_LATEST_SECTION] = ARTICLE_SELECT("'', ''") "WHERE " LIVE(
+        "a") " AND a.section_id = ?1" LATEST_ORDER("?2", "?3"),
+    [STMT_LATEST_PUBLICATION_SECTION] = ARTICLE_SELECT("'', ''") "WHERE " LIVE(
+        "a") " AND a.publication_id = ?1 AND a.section_id = ?2" LATEST_ORDER("?3", "?4"),
     /* Keyset paging (store_articles_page): the row value compares (published_at, id) as one
      * key, in the order of the articles_latest index, which the search starts from. */
-    [STMT_ARTICLES_PAGE] = ARTICLE_SELECT("'', ''") "WHERE (a.published_at, a.id) < (?1, ?2) "
+    [STMT_ARTICLES_PAGE] =
+        ARTICLE_SELECT("'', ''") "WHERE " LIVE("a") " AND (a.published_at, a.id) < (?1, ?2) "
                                                     "ORDER BY a.published_at DESC, a.id DESC "
                                                     "LIMIT ?3",
-    [STMT_ARTICLES_COUNT] = "SELECT count(*) FROM articles",
+    [STMT_ARTICLES_COUNT] = "SELECT count(*) FROM articles a WHERE " LIVE("a"),
     /* Accounts. Addresses are stored and looked up lower-cased (store_accounts.c); on SQLite
      * users.email is also COLLATE NOCASE, whose UNIQUE index `email = ?1` uses. */
     [STMT_USER_INSERT] = USER_INSERT(EMAIL_HELD),
@@ -274,6 +278,26 @@ const char *const store_statements[STMT_COUNT] = {
     // clang-format on
     [STMT_LIMIT_STATE] = "SELECT per_window, window_ms, tat FROM rate_limits WHERE key = ?1",
     [STMT_LIMITS_PURGE] = "DELETE FROM rate_limits WHERE forget_at_ms <= ?1",
+    /* The newsroom (store_newsroom.c). The audit log keeps the user's name as it was. */
+    [STMT_AUDIT_ADD] =
+        "INSERT INTO audit_log (at, user_id, user_name, action, article_id, subject, detail) "
+        "SELECT ?1, u.id, COALESCE(CASE WHEN u.display_name <> '' THEN u.display_name "
+        "ELSE u.email END, ?7), "
+        "?3, NULLIF(CAST(?4 AS BIGINT), 0), ?5, ?6 FROM (SELECT CAST(?2 AS BIGINT) AS want) w "
+        "LEFT JOIN users u ON u.id = w.want",
+    [STMT_ARTICLE_AUTHOR_IDS] = "SELECT author_id FROM article_authors WHERE article_id = ?1 "
+                                "ORDER BY position, author_id",
+    [STMT_ARTICLE_TAG_IDS] =
+        "SELECT tag_id FROM article_tags WHERE article_id = ?1 ORDER BY position, tag_id",
+    /* The article as it is now, as its revision of its current version. */
+    [STMT_REVISION_SNAPSHOT] =
+        "INSERT INTO article_revisions (article_id, version, user_id, created_at, state, slug, "
+        "publication_id, section_id, access, headline, dek, byline, author_ids, tag_ids, "
+        "seo_title, seo_description, editor_note, body_markdown) "
+        "SELECT a.id, a.version, (SELECT u.id FROM users u WHERE u.id = ?2), ?3, a.state, "
+        "a.slug, a.publication_id, a.section_id, a.access, a.headline, a.dek, a.byline, ?4, ?5, "
+        "a.seo_title, a.seo_description, a.editor_note, a.body_markdown FROM articles a "
+        "WHERE a.id = ?1 RETURNING id",
 };
 
 /* PostgreSQL's own text where the two differ (db.h: struct db_sql). */

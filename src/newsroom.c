@@ -1,0 +1,61 @@
+/*
+ * newsroom.c: the newsroom's shared page context and response (newsroom.h).
+ */
+#include <string.h>
+
+#include "newsroom.h"
+#include "reader.h"
+#include "render.h"
+#include "respond.h"
+#include "store.h"
+
+static const struct {
+    const char *key, *name, *url;
+    enum role need;
+} areas[] = {
+    {"articles", "Articles", "/newsroom", ROLE_WRITER},
+    {"authors", "Authors", "/newsroom/authors", ROLE_EDITOR},
+    {"tags", "Tags", "/newsroom/tags", ROLE_EDITOR},
+    {"sections", "Sections", "/newsroom/sections", ROLE_EDITOR},
+    {"publications", "Publications", "/newsroom/publications", ROLE_ADMIN},
+    {"staff", "Staff", "/newsroom/staff", ROLE_ADMIN},
+    {"audit", "Audit log", "/newsroom/audit", ROLE_ADMIN},
+};
+
+json_t *newsroom_context(struct req *r, const char *area, const char *title)
+{
+    json_t *ctx = render_context(r, "newsroom", title, "", NULL, NULL);
+    const struct user *u = r->reader ? &r->reader->user : NULL;
+    enum role role = u ? u->role : ROLE_READER;
+    json_t *nav = json_array();
+    for (size_t i = 0; i < sizeof areas / sizeof areas[0]; i++)
+        if (role >= areas[i].need)
+            nav = render_append(nav, render_pack("{s:s, s:s, s:b}", "name", areas[i].name, "url",
+                                                 areas[i].url, "current",
+                                                 area && !strcmp(area, areas[i].key)));
+    ctx = render_set(ctx, "newsroom_nav", nav);
+    ctx = render_set(ctx, "staff",
+                     render_pack("{s:s, s:s, s:s, s:b, s:b}", "name",
+                                 u && *u->display_name ? u->display_name : u ? u->email : "",
+                                 "email", u ? u->email : "", "role", store_role_name(role),
+                                 "is_editor", role >= ROLE_EDITOR, "is_admin",
+                                 role >= ROLE_ADMIN));
+    if (ctx && r->reader)
+        json_object_set_new(ctx, "csrf", json_string(reader_csrf_token(r)));
+    return ctx;
+}
+
+enum MHD_Result newsroom_send(struct req *r, unsigned status, const char *name, json_t *ctx)
+{
+    struct buf out = BUF_INIT;
+    unsigned rendered = render_page(r, name, ctx, &out);
+    if (rendered != 200) {
+        buf_free(&out);
+        return respond_error(r, rendered);
+    }
+    respond_header(r, "X-Robots-Tag", "noindex");
+    struct respond_options o = {.cache_control = "private, no-store"};
+    enum MHD_Result ret = respond_buffer(r, status, &o, out.data ? out.data : "", out.len);
+    buf_free(&out);
+    return ret;
+}
