@@ -61,6 +61,8 @@ static const struct directive directives[] = {
      "a reader's session ends this many days after log-in"},
     {"session_idle_days", TYPE_INT, FIELD(session_idle_days), "14", 1, 3650,
      "… or this many days after the last visit"},
+    {"staff_session_idle_minutes", TYPE_INT, FIELD(staff_session_idle_minutes), "480", 1, 525600,
+     "a staff account's (writer, editor, admin) session ends after this many minutes unused"},
     {"hash_threads", TYPE_INT, FIELD(hash_threads), "2", 1, 64,
      "password hashes computed at once (each needs 64 MiB)"},
     {"smtp_url", TYPE_STRING, FIELD(smtp_url), "", 0, 0,

@@ -33,6 +33,9 @@ struct config {
     int session_days;      /* a session ends this long after log-in */
     int session_idle_days; /* … or this long after the last visit */
     int hash_threads;      /* password hashes at once (each takes 64 MiB for ~0.1 s) */
+    /* a staff account's (writer, editor, admin) session ends after this many minutes unused,
+     * when that is sooner than session_idle_days (reader.h) */
+    int staff_session_idle_minutes;
 
     /* email */
     char *smtp_url; /* smtp://host:port or smtps://host:port; "" writes to the outbox */

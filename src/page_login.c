@@ -6,6 +6,8 @@
  * long as for a real account. Attempts are limited per client address and per account (429
  * with Retry-After; the account's allowance is shared with My account's forms that check the
  * password, account_password_limited). The hash runs on the job pool, off the HTTP threads.
+ * A disabled account (users.disabled_at) is refused, with a message saying so only once the
+ * password was right, and no session is made.
  */
 #include <string.h>
 
@@ -66,6 +68,13 @@ static enum MHD_Result login_finish(struct req *r)
     struct login_state *s = r->work_state;
     if (!s->ok)
         return login_form(r, 200, s->email, s->next, "The email or password is incorrect.", NULL);
+    /* Said only to whoever knows the password: to anyone else a disabled account looks like any
+     * other wrong guess. No session is made. */
+    if (s->user.disabled_at)
+        return login_form(r, 403, s->email, s->next,
+                          "This account has been disabled. Ask an administrator of the newsroom "
+                          "if you think it should not be.",
+                          NULL);
     if (reader_sign_in(r, &s->user) < 0)
         return respond_error(r, 500);
     return respond_redirect(r, 303, account_safe_next(s->next));
@@ -78,6 +87,8 @@ enum MHD_Result page_login(struct req *r)
         const char *done = req_query(r, "done");
         if (done && !strcmp(done, "reset"))
             notice = "Your password has been changed. Log in with your new password.";
+        else if (done && !strcmp(done, "invite"))
+            notice = "Your password is set. Log in to open the newsroom.";
         return login_form(r, 200, "", req_query(r, "next"), NULL, notice);
     }
     struct login_state *s = arena_calloc(r->arena, 1, sizeof *s);

@@ -36,6 +36,13 @@ json_t *reader_json(const struct user *user)
     return fields;
 }
 
+int64_t reader_idle_limit(const struct config *config, enum role role)
+{
+    int64_t days = (int64_t)config->session_idle_days * 86400;
+    int64_t staff = (int64_t)config->staff_session_idle_minutes * 60;
+    return role >= ROLE_WRITER && staff < days ? staff : days;
+}
+
 void reader_load(struct req *r)
 {
     const char *token = req_cookie(r, READER_SESSION_COOKIE);
@@ -60,13 +67,19 @@ void reader_load(struct req *r)
         r->reader_unknown = 1;
         return;
     }
-    int64_t idle_limit = (int64_t)r->app->config->session_idle_days * 86400;
-    if (reader->session.expires_at <= now || reader->session.last_seen_at + idle_limit <= now) {
+    /* A disabled account has no sessions (store_staff_set_disabled ends them); one made at the
+     * same moment, on another node, is refused here, from the same row. */
+    int64_t idle_limit = reader_idle_limit(r->app->config, reader->user.role);
+    if (reader->user.disabled_at || reader->session.expires_at <= now ||
+        reader->session.last_seen_at + idle_limit <= now) {
         store_session_delete(r->app->store, reader->session.id);
         clear_session_cookie(r);
         return;
     }
-    if (now - reader->session.last_seen_at > TOUCH_AFTER)
+    /* Touched often enough that a session in use never reaches its idle limit between two
+     * touches, however short the staff's limit is. */
+    int64_t touch_after = idle_limit / 4 < TOUCH_AFTER ? idle_limit / 4 : TOUCH_AFTER;
+    if (now - reader->session.last_seen_at > touch_after)
         store_session_touch(r->app->store, reader->session.id, now);
     memcpy(reader->token_hash, hash, sizeof hash);
     r->reader = reader;

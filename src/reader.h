@@ -2,8 +2,9 @@
  * reader.h: who is reading. A signed-in reader holds a session cookie carrying a 256-bit random
  * token; the store keeps only the token's hash, so a copy of the database signs nobody in. The
  * cookie is HttpOnly and SameSite=Lax, Secure when the site is served over HTTPS
- * (cookie_secure), and the session ends after session_idle_days without a visit or
- * session_days after log-in, whichever comes first.
+ * (cookie_secure), and the session ends after session_idle_days without a visit (a staff
+ * account's, writer and above: staff_session_idle_minutes, when shorter) or session_days after
+ * log-in, whichever comes first. A disabled account's session is refused (and ended).
  *
  * CSRF: every form carries a token that is an HMAC (with a server secret) of what binds it to
  * this browser: the session token's hash for a signed-in reader, or a random anonymous id kept
@@ -34,6 +35,11 @@ struct reader {
  * of memory; logged). Text stored before it was checked to be UTF-8 is shown repaired
  * (util_utf8_repair). */
 json_t *reader_json(const struct user *user);
+
+struct config;
+/* Seconds a session of an account with role may go unused before it ends: session_idle_days,
+ * or for staff (writer, editor, admin) staff_session_idle_minutes when that is shorter. */
+int64_t reader_idle_limit(const struct config *config, enum role role);
 
 /* Looks up the session cookie and sets r->reader for a valid, unexpired session (refreshing
  * its last-seen time now and then), with the reader's current subscription (one query). An unknown

@@ -263,6 +263,7 @@ struct user {
     enum role role;
     int64_t email_verified_at; /* 0: not verified */
     int64_t created_at;
+    int64_t disabled_at; /* 0: enabled; else when an admin disabled it (no log-in, no session) */
 };
 
 struct session {
@@ -362,7 +363,8 @@ int store_token_consume(struct store *st, struct arena *a, const char *kind,
                         const char **payload);
 /* The token of this kind whose hash is token_hash_hex, judged as store_token_consume would at
  * now, without using it: TOKEN_VALID with its user id and payload (from a) in *user_id and
- * *payload (either may be NULL), TOKEN_UNKNOWN, TOKEN_USED, TOKEN_EXPIRED, or STORE_ERROR. A
+ * *payload (either may be NULL; set for TOKEN_USED and TOKEN_EXPIRED too, so a page can say
+ * what the link was), TOKEN_UNKNOWN, TOKEN_USED, TOKEN_EXPIRED, or STORE_ERROR. A
  * read, for a page shown before the reader acts on the link (the form it opens, a confirm
  * button); only store_token_consume grants anything. */
 int store_token_peek(struct store *st, struct arena *a, const char *kind,
@@ -804,5 +806,96 @@ int store_audit_add(struct store *st, const struct audit_entry *e);
  * the version) or STORE_ERROR. */
 int store_revision_snapshot(struct store *st, int64_t article_id, int64_t user_id, int64_t now,
                             int64_t *revision_id);
+
+/* --- Newsroom management: staff, sections, publications, the audit log (store_admin.c) -------
+ *
+ * Every function here that changes something is one transaction (joining the caller's, if one
+ * is open) that also writes its audit log entry (store_audit_add), by `by` (the acting user's
+ * id; 0 for the command line): the change and its entry are kept or lost together. */
+
+/* The staff (writers, editors, admins; disabled ones too), admins first, then editors, then
+ * writers, each by email, as an array of *n from a; password_hash is "*" in the results when
+ * the account has a password, "" when it has none yet (invited).
+ * STORE_OK or STORE_ERROR. */
+int store_staff(struct store *st, struct arena *a, struct user **out, size_t *n);
+
+/* Invites email (lowercased by the store) to the staff with role (writer, editor or admin): an
+ * account with display_name and no password, and a "reset" token (store_token_create) whose
+ * payload is "invite", keyed by token_hash_hex, valid from now until expires_at: the link that
+ * sets its password. The new account's id goes into *id (when not NULL). STORE_OK,
+ * STORE_CONFLICT (an account has that address: nothing is changed) or STORE_ERROR (also for a
+ * reader role). */
+int store_staff_invite(struct store *st, int64_t by, const char *email, const char *display_name,
+                       enum role role, const char *token_hash_hex, int64_t now, int64_t expires_at,
+                       int64_t *id);
+
+/* Changes the role of user_id and ends its sessions (a privilege change means a new token), as
+ * `broadsheet user role` does. STORE_OK (also when the role was already that), STORE_NOT_FOUND,
+ * STORE_CONFLICT when it would leave no enabled admin (the account is the last one: nothing is
+ * changed), or STORE_ERROR. Concurrent changes are serialised on the admins' rows, so two admins
+ * demoting each other at once cannot both succeed. */
+int store_staff_set_role(struct store *st, int64_t by, int64_t user_id, enum role role);
+
+/* Disables user_id at now (disabled_at: it can no longer log in), ending every session of it
+ * and voiding its unused links (an invitation among them), or enables it again (disable 0).
+ * STORE_OK (also when it already was so), STORE_NOT_FOUND, STORE_CONFLICT when disabling the
+ * last enabled admin (nothing is changed), or STORE_ERROR. */
+int store_staff_set_disabled(struct store *st, int64_t by, int64_t user_id, int disable,
+                             int64_t now);
+
+/* A section or publication by id, into *out (strings from a). STORE_OK, STORE_NOT_FOUND or
+ * STORE_ERROR. */
+int store_section_by_id(struct store *st, struct arena *a, int64_t id, struct section *out);
+int store_publication_by_id(struct store *st, struct arena *a, int64_t id, struct publication *out);
+
+/* Creates section s (slug, name, position, default_access: "" inherit, "free", "metered" or
+ * "subscribers"), its id into *id (when not NULL). When s->position is 0 it goes last. An old
+ * redirect from /sections/SLUG (store_section_update) is dropped: the path is the new section's.
+ * STORE_OK, STORE_CONFLICT (the slug is taken) or STORE_ERROR. */
+int store_section_create(struct store *st, int64_t by, const struct section *s, int64_t *id);
+/* Saves every field of section s->id. When the slug changes, the old path /sections/OLD
+ * answers 301 to the new one from then on: a row of the redirects table (target
+ * "/sections/NEW"), as an article's old slug does. STORE_OK, STORE_NOT_FOUND, STORE_CONFLICT
+ * (the slug is another section's) or STORE_ERROR. */
+int store_section_update(struct store *st, int64_t by, const struct section *s);
+/* Moves section id one place up (direction -1) or down (+1) in the navigation order, numbering
+ * the sections 1, 2, 3… in their current order first (so equal positions move too). STORE_OK
+ * (also when it already is first or last), STORE_NOT_FOUND or STORE_ERROR. */
+int store_section_move(struct store *st, int64_t by, int64_t id, int direction);
+/* Deletes section id when no article (of any state) is in it. STORE_OK, STORE_NOT_FOUND,
+ * STORE_CONFLICT with the number of its articles in *articles (nothing is changed), or
+ * STORE_ERROR. */
+int store_section_delete(struct store *st, int64_t by, int64_t id, int64_t *articles);
+
+/* The same for publications: every field of the syndication footer, default_access and
+ * is_host; a changed slug leaves a redirect from /publications/OLD. */
+int store_publication_create(struct store *st, int64_t by, const struct publication *p,
+                             int64_t *id);
+int store_publication_update(struct store *st, int64_t by, const struct publication *p);
+int store_publication_delete(struct store *st, int64_t by, int64_t id, int64_t *articles);
+
+/* One entry of the audit log as the audit page shows it. */
+struct audit_row {
+    int64_t id;
+    int64_t at;
+    int64_t user_id;       /* 0: the command line, or an account deleted since */
+    const char *user_name; /* as it was when the entry was written */
+    const char *action;
+    int64_t article_id;   /* 0: none */
+    const char *headline; /* the article's headline now; "" when none or deleted */
+    const char *subject;
+    const char *detail;
+};
+
+#define STORE_AUDIT_PAGE_MAX 200
+
+/* One page of the audit log, newest first: up to limit (1 to STORE_AUDIT_PAGE_MAX; clamped)
+ * entries whose id is below before_id (0: from the newest), of article_id only (0: any), whose
+ * action starts with action_prefix ("" or NULL: any); *out from a, *more whether older entries
+ * match. Keyset paging by id: by the primary key, or by audit_log_article for an article.
+ * STORE_OK or STORE_ERROR. */
+int store_audit_page(struct store *st, struct arena *a, int64_t before_id, int64_t article_id,
+                     const char *action_prefix, int limit, struct audit_row **out, size_t *n,
+                     int *more);
 
 #endif

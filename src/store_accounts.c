@@ -68,6 +68,7 @@ static void read_user(struct db_stmt *s, int col, struct arena *a, struct user *
     u->role = role < 0 ? ROLE_READER : (enum role)role; /* CHECK forbids; least privilege */
     u->email_verified_at = db_column_int64(s, col + 5); /* NULL reads as 0 */
     u->created_at = db_column_int64(s, col + 6);
+    u->disabled_at = db_column_int64(s, col + 7); /* NULL reads as 0: enabled */
 }
 
 /* read_user from column 0 (a store_row_reader). */
@@ -418,7 +419,7 @@ int store_token_peek(struct store *st, struct arena *a, const char *kind,
         return STORE_ERROR;
     struct token_row row;
     int rc = token_find(c, a, kind, token_hash_hex, now, &row);
-    if (rc == TOKEN_VALID) {
+    if (rc == TOKEN_VALID || rc == TOKEN_USED || rc == TOKEN_EXPIRED) {
         if (user_id)
             *user_id = row.user_id;
         if (payload)

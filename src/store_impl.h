@@ -44,8 +44,8 @@
     " ORDER BY a.published_at DESC, a.id DESC LIMIT " LIMIT " OFFSET " OFFSET
 #define USER_COLUMNS(T)                                                                            \
     T ".id, " T ".email, " T ".display_name, " T ".password_hash, " T ".role, " T                  \
-      ".email_verified_at, " T ".created_at"
-#define USER_NCOLUMNS 7
+      ".email_verified_at, " T ".created_at, " T ".disabled_at"
+#define USER_NCOLUMNS 8
 /* The pending undo links holding the address ADDRESS at NOW (SQL expressions): while one is
  * unused and unexpired, no other account may register or move to its address (store.h). */
 #define EMAIL_HELD(ADDRESS, NOW)                                                                   \
@@ -68,6 +68,11 @@
     T ".id, " T ".user_id, " T ".created_at, " T ".last_seen_at, " T ".expires_at, " T             \
       ".user_agent, " T ".ip"
 #define SESSION_NCOLUMNS 7
+/* An audit log entry l with its article's headline now (store_admin.c's read_audit order). */
+#define AUDIT_COLUMNS                                                                              \
+    "l.id, l.at, COALESCE(l.user_id, 0), l.user_name, l.action, COALESCE(l.article_id, 0), "      \
+    "COALESCE(a.headline, ''), l.subject, l.detail FROM audit_log l "                              \
+    "LEFT JOIN articles a ON a.id = l.article_id"
 #define PLAN_COLUMNS(T)                                                                            \
     T ".id, " T ".slug, " T ".name, " T ".description, " T ".benefits, " T ".period, " T           \
       ".price_cents, " T ".currency, " T ".position, " T ".stripe_price_id, " T ".active"
@@ -241,6 +246,25 @@ enum statement {
     STMT_ARTICLE_AUTHOR_IDS,
     STMT_ARTICLE_TAG_IDS,
     STMT_REVISION_SNAPSHOT,
+    /* Newsroom management: staff, sections, publications, the audit log (store_admin.c) */
+    STMT_STAFF,
+    STMT_STAFF_OTHER_ADMINS,
+    STMT_USER_SET_DISABLED,
+    STMT_SECTION_BY_ID,
+    STMT_PUBLICATION_BY_ID,
+    STMT_SECTION_INSERT,
+    STMT_SECTION_UPDATE,
+    STMT_SECTION_SET_POSITION,
+    STMT_SECTION_ARTICLES,
+    STMT_SECTION_DELETE,
+    STMT_PUBLICATION_INSERT,
+    STMT_PUBLICATION_UPDATE,
+    STMT_PUBLICATION_ARTICLES,
+    STMT_PUBLICATION_DELETE,
+    STMT_REDIRECT_PATH_SET,
+    STMT_REDIRECT_PATH_DELETE,
+    STMT_AUDIT_PAGE,
+    STMT_AUDIT_PAGE_ARTICLE,
     STMT_COUNT
 };
 

@@ -76,7 +76,7 @@ const char *const store_statements[STMT_COUNT] = {
     [STMT_USER_BY_EMAIL] = "SELECT " USER_COLUMNS("u") " FROM users u WHERE u.email = ?1",
     [STMT_USER_BY_ID] = "SELECT " USER_COLUMNS("u") " FROM users u WHERE u.id = ?1",
     [STMT_USERS] = "SELECT u.id, u.email, u.display_name, '', u.role, u.email_verified_at, "
-                   "u.created_at FROM users u ORDER BY u.id",
+                   "u.created_at, u.disabled_at FROM users u ORDER BY u.id",
     [STMT_USER_SET_NAME] = "UPDATE users SET display_name = ?2, updated_at = ?3 WHERE id = ?1",
     [STMT_USER_SET_EMAIL] = USER_SET_EMAIL(EMAIL_HELD),
     [STMT_USER_SET_PASSWORD_HASH] =
@@ -298,6 +298,65 @@ const char *const store_statements[STMT_COUNT] = {
         "a.slug, a.publication_id, a.section_id, a.access, a.headline, a.dek, a.byline, ?4, ?5, "
         "a.seo_title, a.seo_description, a.editor_note, a.body_markdown FROM articles a "
         "WHERE a.id = ?1 RETURNING id",
+    /* Newsroom management (store_admin.c). The staff list and the admins' count read users by
+     * role, which no index covers: a scan of users (see the report: users_staff). */
+    [STMT_STAFF] =
+        "SELECT u.id, u.email, u.display_name, "
+        "CASE WHEN u.password_hash = '' THEN '' ELSE '*' END, u.role, u.email_verified_at, "
+        "u.created_at, u.disabled_at FROM users u WHERE u.role <> 'reader' "
+        "ORDER BY CASE u.role WHEN 'admin' THEN 0 WHEN 'editor' THEN 1 ELSE 2 END, "
+        "u.email",
+    /* The enabled admins but ?1, in the write transaction (SQLite's is the only writer; on
+     * PostgreSQL the pgsql text locks every enabled admin's row first). */
+    [STMT_STAFF_OTHER_ADMINS] = "SELECT count(*) FROM users u WHERE u.role = 'admin' "
+                                "AND u.disabled_at IS NULL AND u.id <> ?1",
+    [STMT_USER_SET_DISABLED] = "UPDATE users SET disabled_at = ?2, updated_at = ?3 WHERE id = ?1",
+    [STMT_SECTION_BY_ID] = "SELECT " SECTION_COLUMNS("s") " FROM sections s WHERE s.id = ?1",
+    [STMT_PUBLICATION_BY_ID] =
+        "SELECT " PUBLICATION_COLUMNS("p") " FROM publications p WHERE p.id = ?1",
+    /* ?3 0: after the last section. */
+    [STMT_SECTION_INSERT] =
+        "INSERT INTO sections (slug, name, position, default_access) VALUES (?1, ?2, "
+        "CASE WHEN CAST(?3 AS BIGINT) > 0 THEN CAST(?3 AS BIGINT) "
+        "ELSE (SELECT COALESCE(max(x.position), 0) + 1 FROM sections x) END, ?4) RETURNING id",
+    [STMT_SECTION_UPDATE] = "UPDATE sections SET slug = ?2, name = ?3, position = ?4, "
+                            "default_access = ?5 WHERE id = ?1",
+    [STMT_SECTION_SET_POSITION] =
+        "UPDATE sections SET position = ?2 WHERE id = ?1 AND position <> ?2",
+    /* Articles of every state: the published ones by the readers' partial index, the others
+     * by the workflow's (few: drafts and the like). */
+    [STMT_SECTION_ARTICLES] = "SELECT (SELECT count(*) FROM articles a WHERE " LIVE(
+        "a") " AND a.section_id = ?1) + "
+             "(SELECT count(*) FROM articles a WHERE a.state <> 'published' AND a.section_id = ?1)",
+    [STMT_SECTION_DELETE] = "DELETE FROM sections WHERE id = ?1",
+    [STMT_PUBLICATION_INSERT] =
+        "INSERT INTO publications (slug, name, description, producer, partner, partner_short, "
+        "partner_url, partner_description, is_host, default_access) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id",
+    [STMT_PUBLICATION_UPDATE] =
+        "UPDATE publications SET slug = ?2, name = ?3, description = ?4, producer = ?5, "
+        "partner = ?6, partner_short = ?7, partner_url = ?8, partner_description = ?9, "
+        "is_host = ?10, default_access = ?11 WHERE id = ?1",
+    [STMT_PUBLICATION_ARTICLES] = "SELECT (SELECT count(*) FROM articles a WHERE " LIVE(
+        "a") " AND a.publication_id = ?1) + "
+             "(SELECT count(*) FROM articles a WHERE a.state <> 'published' "
+             "AND a.publication_id = ?1)",
+    [STMT_PUBLICATION_DELETE] = "DELETE FROM publications WHERE id = ?1",
+    /* A redirect from an old path that names no article (a section's or publication's). */
+    [STMT_REDIRECT_PATH_SET] =
+        "INSERT INTO redirects (path, article_id, target, created_at) VALUES (?1, NULL, ?2, ?3) "
+        "ON CONFLICT (path) DO UPDATE SET article_id = NULL, target = excluded.target, "
+        "created_at = excluded.created_at",
+    [STMT_REDIRECT_PATH_DELETE] = "DELETE FROM redirects WHERE path = ?1 AND article_id IS NULL",
+    /* The audit log, newest first, below id ?1, actions starting with ?2 ('' any), ?3 rows;
+     * the second of one article (?4), by audit_log_article. */
+    [STMT_AUDIT_PAGE] = "SELECT " AUDIT_COLUMNS " WHERE l.id < ?1 AND (CAST(?2 AS TEXT) = '' OR "
+                        "substr(l.action, 1, length(CAST(?2 AS TEXT))) = CAST(?2 AS TEXT)) "
+                        "ORDER BY l.id DESC LIMIT ?3",
+    [STMT_AUDIT_PAGE_ARTICLE] =
+        "SELECT " AUDIT_COLUMNS " WHERE l.article_id = ?4 AND l.id < ?1 AND (CAST(?2 AS TEXT) = "
+        "'' OR substr(l.action, 1, length(CAST(?2 AS TEXT))) = CAST(?2 AS TEXT)) "
+        "ORDER BY l.id DESC LIMIT ?3",
 };
 
 /* PostgreSQL's own text where the two differ (db.h: struct db_sql). */
@@ -305,4 +364,9 @@ const char *const store_statements_pgsql[STMT_COUNT] = {
     [STMT_METER_LOCK] = "SELECT 1 FROM users WHERE id = ?1 FOR NO KEY UPDATE",
     [STMT_USER_INSERT] = USER_INSERT(EMAIL_HELD_PG),
     [STMT_USER_SET_EMAIL] = USER_SET_EMAIL(EMAIL_HELD_PG),
+    /* Locks every enabled admin's row (READ COMMITTED re-reads them once a concurrent change
+     * commits), so two admins demoting or disabling each other at once cannot both succeed. */
+    [STMT_STAFF_OTHER_ADMINS] = "SELECT count(*) FROM (SELECT u.id FROM users u "
+                                "WHERE u.role = 'admin' AND u.disabled_at IS NULL FOR UPDATE) x "
+                                "WHERE x.id <> ?1",
 };

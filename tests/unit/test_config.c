@@ -54,7 +54,8 @@ static int same_ints(const struct config *a, const struct config *b)
     return a->port == b->port && a->threads == b->threads &&
            a->connection_limit == b->connection_limit && a->per_ip_limit == b->per_ip_limit &&
            a->timeout == b->timeout && a->cache_bytes == b->cache_bytes &&
-           a->mail_lease == b->mail_lease;
+           a->mail_lease == b->mail_lease &&
+           a->staff_session_idle_minutes == b->staff_session_idle_minutes;
 }
 
 static void test_defaults(void)
@@ -75,6 +76,7 @@ static void test_defaults(void)
     CHECK_INT(c.cache_bytes, (size_t)256 << 20);
     CHECK_STR(c.access_log, "-");
     CHECK_INT(c.mail_lease, 300);
+    CHECK_INT(c.staff_session_idle_minutes, 480); /* a working day */
     config_free(&c);
     CHECK(c.address == NULL); /* free leaves no dangling strings */
     config_free(&c);          /* so a second free is harmless */
@@ -105,6 +107,10 @@ static void test_set_ints(void)
     CHECK_INT(c.mail_lease, 10);
     CHECK_INT(config_set(&c, "mail_lease", "86400", err, sizeof err), 0);
     CHECK_INT(c.mail_lease, 86400);
+    CHECK_INT(config_set(&c, "staff-session-idle-minutes", "1", err, sizeof err), 0);
+    CHECK_INT(c.staff_session_idle_minutes, 1);
+    CHECK_INT(config_set(&c, "staff_session_idle_minutes", "525600", err, sizeof err), 0);
+    CHECK_INT(c.staff_session_idle_minutes, 525600);
     config_free(&c);
 }
 
@@ -141,6 +147,9 @@ static void test_set_bad_ints(void)
         {"mail_lease", "0"},
         {"mail_lease", "86401"},
         {"mail_lease", "5m"},
+        {"staff_session_idle_minutes", "0"}, /* a session that ends at once */
+        {"staff_session_idle_minutes", "525601"},
+        {"staff_session_idle_minutes", "8h"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         struct config c, defaults;

@@ -13,6 +13,7 @@
 
 #include "auth.h"
 #include "check.h"
+#include "config.h"
 #include "reader.h"
 #include "test_request.h"
 #include "util.h"
@@ -205,6 +206,25 @@ static void test_csrf_valid(void)
     test_with_connection("/", with_a, check_validity, &altered);
 }
 
+/* The idle limit: session_idle_days for a reader, staff_session_idle_minutes for staff when it
+ * is the shorter (never longer than a reader's). */
+static void test_idle_limit(void)
+{
+    struct config c;
+    config_init(&c);
+    CHECK_INT(reader_idle_limit(&c, ROLE_READER), 14 * 86400);
+    CHECK_INT(reader_idle_limit(&c, ROLE_WRITER), 480 * 60);
+    CHECK_INT(reader_idle_limit(&c, ROLE_EDITOR), 480 * 60);
+    CHECK_INT(reader_idle_limit(&c, ROLE_ADMIN), 480 * 60);
+    c.staff_session_idle_minutes = 1;
+    CHECK_INT(reader_idle_limit(&c, ROLE_ADMIN), 60);
+    CHECK_INT(reader_idle_limit(&c, ROLE_READER), 14 * 86400);
+    c.session_idle_days = 1;
+    c.staff_session_idle_minutes = 2 * 1440;
+    CHECK_INT(reader_idle_limit(&c, ROLE_WRITER), 86400);
+    config_free(&c);
+}
+
 static void test_init(void)
 {
     CHECK_INT(auth_init(0), 0); /* libsodium, as app_init does */
@@ -218,5 +238,6 @@ void suite_reader(void)
     RUN(test_anonymous_new_binding);
     RUN(test_anonymous_existing_binding);
     RUN(test_csrf_valid);
+    RUN(test_idle_limit);
     test_app_free(&app);
 }
