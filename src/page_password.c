@@ -10,6 +10,11 @@
  * the one policy (auth_password_problem) with the account's email and name, as at registration
  * and on My account; the link is looked up for that without being used.
  *
+ * An invitation to the staff (store_staff_invite, page_newsroom_staff.c) is a reset link whose
+ * payload is "invite", living 7 days: its page says "set your password to join the newsroom",
+ * using it also marks the address verified (the link reached it), and then log-in leads to the
+ * newsroom.
+ *
  * /restore-email is the undo link mailed to the old address when an account's address changes
  * (page_register.c), for its owner when someone else changed it: someone who had the session
  * and the password. Thought through as an attack on the link itself:
@@ -92,14 +97,24 @@ struct reset_state {
     const char *password;
     char hash[AUTH_HASH_BYTES];
     int status; /* token_status, or STORE_ERROR */
+    int invite; /* the link was an invitation to the staff (payload "invite") */
 };
+
+/* 1 if a reset token's payload marks it an invitation to the newsroom's staff
+ * (store_staff_invite), whose page and mail say "join the newsroom". */
+static int is_invite(const char *payload)
+{
+    return payload && !strcmp(payload, "invite");
+}
 
 /* The form choosing the new password, with an error or a notice (either may be NULL). */
 static enum MHD_Result reset_form(struct req *r, unsigned status, const char *token,
-                                  const char *error, const char *notice)
+                                  const char *error, const char *notice, int invite)
 {
-    json_t *ctx = account_context(r, "Choose a new password");
+    json_t *ctx = account_context(r, invite ? "Set your password to join the newsroom"
+                                            : "Choose a new password");
     json_object_set_new(ctx, "token", json_string(token));
+    json_object_set_new(ctx, "invite", json_boolean(invite));
     json_object_set_new(ctx, "notice", json_boolean(notice != NULL));
     json_object_set_new(ctx, "notice_message", json_string(notice ? notice : ""));
     ctx = render_set(ctx, "errors", render_pack("{s:s}", "password", error ? error : ""));
@@ -118,9 +133,14 @@ static void reset_work(struct req *r)
         s->status = STORE_ERROR;
         return;
     }
-    int64_t user_id;
-    s->status =
-        store_token_consume(st, r->arena, "reset", s->token_hash, util_now(), &user_id, NULL);
+    int64_t user_id, now = util_now();
+    const char *payload = "";
+    s->status = store_token_consume(st, r->arena, "reset", s->token_hash, now, &user_id, &payload);
+    s->invite = is_invite(payload);
+    /* An invitation's link reached the address: it counts as verified. */
+    if (s->status == TOKEN_VALID && s->invite &&
+        store_user_mark_verified(st, user_id, now) != STORE_OK)
+        s->status = STORE_ERROR;
     if (s->status == TOKEN_VALID &&
         (store_user_set_password_hash(st, user_id, s->hash) != STORE_OK ||
          store_session_delete_for_user(st, user_id, 0) != STORE_OK ||
@@ -132,9 +152,22 @@ static void reset_work(struct req *r)
         s->status = STORE_ERROR;
 }
 
-/* The page for a reset link that cannot be used, by why; each offers a new link. */
-static enum MHD_Result bad_link(struct req *r, int status)
+/* The page for a reset link that cannot be used, by why; each offers a new link (an
+ * invitation's: asking an administrator for a new one). */
+static enum MHD_Result bad_link(struct req *r, int status, int invite)
 {
+    if (invite && (status == TOKEN_USED || status == TOKEN_EXPIRED))
+        return account_message(
+            r, 410,
+            status == TOKEN_USED ? "This invitation has already been used"
+                                 : "This invitation has expired",
+            status == TOKEN_USED
+                ? "Each invitation works once: log in with the password you chose, or ask for "
+                  "a password reset. Nothing was changed."
+                : "Invitations to the newsroom work for 7 days. Ask an administrator of the "
+                  "newsroom to invite you again. Nothing was changed.",
+            status == TOKEN_USED ? "/login" : "/", status == TOKEN_USED ? "Log in" : "Front page",
+            1);
     switch (status) {
     case TOKEN_USED:
         return account_message(r, 410, "This link has already been used",
@@ -157,10 +190,11 @@ static enum MHD_Result reset_finish(struct req *r)
 {
     struct reset_state *s = r->work_state;
     if (s->status != TOKEN_VALID) /* used or expired since the form was checked */
-        return bad_link(r, s->status);
+        return bad_link(r, s->status, s->invite);
     if (r->reader) /* its session has just ended with the others */
         reader_sign_out(r);
-    return respond_redirect(r, 303, "/login?done=reset");
+    return respond_redirect(r, 303,
+                            s->invite ? "/login?done=invite&next=/newsroom" : "/login?done=reset");
 }
 
 enum MHD_Result page_reset(struct req *r)
@@ -168,21 +202,23 @@ enum MHD_Result page_reset(struct req *r)
     char hash[AUTH_TOKEN_HASH_HEX + 1];
     const char *token = account_link_token(r, hash);
     if (!token)
-        return bad_link(r, TOKEN_UNKNOWN);
+        return bad_link(r, TOKEN_UNKNOWN, 0);
     /* Whose link it is, without using it: a link that can no longer be used says so before the
      * form is shown, and the new password is judged against the account's email and name. */
     int64_t user_id;
     struct user user;
+    const char *payload = "";
     int status =
-        store_token_peek(r->app->store, r->arena, "reset", hash, util_now(), &user_id, NULL);
+        store_token_peek(r->app->store, r->arena, "reset", hash, util_now(), &user_id, &payload);
+    int invite = is_invite(payload);
     if (status == TOKEN_VALID) {
         int found = store_user_by_id(r->app->store, r->arena, user_id, &user);
         status = found == STORE_OK ? TOKEN_VALID : found == STORE_NOT_FOUND ? TOKEN_UNKNOWN : found;
     }
     if (status != TOKEN_VALID)
-        return bad_link(r, status);
+        return bad_link(r, status, invite);
     if (r->method != METHOD_POST)
-        return reset_form(r, 200, token, NULL, NULL);
+        return reset_form(r, 200, token, NULL, NULL, invite);
 
     const struct form_field *pw = req_form_field(r, "password");
     const char *password = pw ? pw->value : "";
@@ -190,7 +226,7 @@ enum MHD_Result page_reset(struct req *r)
                               ? "Use at most 256 bytes."
                               : auth_password_problem(password, user.email, user.display_name);
     if (problem)
-        return reset_form(r, 422, token, problem, NULL);
+        return reset_form(r, 422, token, problem, NULL, invite);
     struct reset_state *s = arena_calloc(r->arena, 1, sizeof *s);
     s->token_hash = arena_strdup(r->arena, hash);
     s->password = password;
@@ -292,5 +328,6 @@ enum MHD_Result page_restore_email(struct req *r)
                                    "%s is your account's email address again, and every device "
                                    "has been signed out. Choose a new password to log in: the "
                                    "old one no longer works.",
-                                   address));
+                                   address),
+                      0);
 }

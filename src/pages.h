@@ -62,4 +62,21 @@ enum MHD_Result page_ads_frame(struct req *r);
 enum MHD_Result page_ads_impression(struct req *r);
 enum MHD_Result page_ads_click(struct req *r);
 
+/* Newsroom management (page_newsroom_staff.c, page_newsroom_sections.c, page_newsroom_audit.c):
+ * the staff (admins), sections (editors), publications (admins) and the audit log (admins).
+ * params[0], where there is one, is the account's, section's or publication's id. */
+enum MHD_Result page_newsroom_staff(struct req *r);
+enum MHD_Result page_newsroom_staff_invite(struct req *r);
+enum MHD_Result page_newsroom_staff_role(struct req *r);
+enum MHD_Result page_newsroom_staff_disable(struct req *r);
+enum MHD_Result page_newsroom_staff_enable(struct req *r);
+enum MHD_Result page_newsroom_sections(struct req *r);
+enum MHD_Result page_newsroom_section(struct req *r);
+enum MHD_Result page_newsroom_section_move(struct req *r);
+enum MHD_Result page_newsroom_section_delete(struct req *r);
+enum MHD_Result page_newsroom_publications(struct req *r);
+enum MHD_Result page_newsroom_publication(struct req *r);
+enum MHD_Result page_newsroom_publication_delete(struct req *r);
+enum MHD_Result page_newsroom_audit(struct req *r);
+
 #endif

@@ -17,6 +17,9 @@
 #define READER_FORM(next) FORM_POLICY, .need = NEED_READER, .login_next = next
 /* The page a mailed link opens (its URL carries the link's token): GET shows it, and only its
  * form's POST, on the job pool, uses the link. */
+/* A newsroom management form: for editors (sections) or admins (staff, publications). */
+#define EDITOR_FORM FORM_POLICY, .need = NEED_EDITOR
+#define STAFF_FORM FORM_POLICY, .need = NEED_ADMIN
 #define LINK_POLICY .body = BODY_FORM, .csrf = CSRF_CHECK, .flags = ROUTE_JOB_POST | ROUTE_TOKEN_URL
 
 const struct route routes[] = {
@@ -64,6 +67,25 @@ const struct route routes[] = {
      .csrf_exempt_why = "navigator.sendBeacon cannot carry a token; it changes no reader's "
                         "state, counts only in memory, and is capped per client",
      .flags = ROUTE_NO_SESSION},
+
+    /* Newsroom management: staff, sections, publications, the audit log (page_newsroom_staff.c,
+     * page_newsroom_sections.c, page_newsroom_audit.c). Every POST changes something: a form,
+     * CSRF-checked, on the job pool. */
+    {GET_HEAD, "/newsroom/staff", .handle = page_newsroom_staff, .need = NEED_ADMIN},
+    {METHOD_POST, "/newsroom/staff/invite", .handle = page_newsroom_staff_invite, STAFF_FORM},
+    {METHOD_POST, "/newsroom/staff/:id/role", .handle = page_newsroom_staff_role, STAFF_FORM},
+    {METHOD_POST, "/newsroom/staff/:id/disable", .handle = page_newsroom_staff_disable, STAFF_FORM},
+    {METHOD_POST, "/newsroom/staff/:id/enable", .handle = page_newsroom_staff_enable, STAFF_FORM},
+    {FORM, "/newsroom/sections", .handle = page_newsroom_sections, EDITOR_FORM},
+    {FORM, "/newsroom/sections/:id", .handle = page_newsroom_section, EDITOR_FORM},
+    {METHOD_POST, "/newsroom/sections/:id/move", .handle = page_newsroom_section_move, EDITOR_FORM},
+    {METHOD_POST, "/newsroom/sections/:id/delete", .handle = page_newsroom_section_delete,
+     EDITOR_FORM},
+    {FORM, "/newsroom/publications", .handle = page_newsroom_publications, STAFF_FORM},
+    {FORM, "/newsroom/publications/:id", .handle = page_newsroom_publication, STAFF_FORM},
+    {METHOD_POST, "/newsroom/publications/:id/delete", .handle = page_newsroom_publication_delete,
+     STAFF_FORM},
+    {GET_HEAD, "/newsroom/audit", .handle = page_newsroom_audit, .need = NEED_ADMIN},
 };
 
 const size_t route_count = sizeof routes / sizeof routes[0];

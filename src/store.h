@@ -363,8 +363,9 @@ int store_token_consume(struct store *st, struct arena *a, const char *kind,
                         const char **payload);
 /* The token of this kind whose hash is token_hash_hex, judged as store_token_consume would at
  * now, without using it: TOKEN_VALID with its user id and payload (from a) in *user_id and
- * *payload (either may be NULL; set for TOKEN_USED and TOKEN_EXPIRED too, so a page can say
- * what the link was), TOKEN_UNKNOWN, TOKEN_USED, TOKEN_EXPIRED, or STORE_ERROR. A
+ * *payload (either may be NULL; the payload, not the user, also for TOKEN_USED and
+ * TOKEN_EXPIRED, so a page can say what the link was), TOKEN_UNKNOWN, TOKEN_USED, TOKEN_EXPIRED,
+ * or STORE_ERROR. A
  * read, for a page shown before the reader acts on the link (the form it opens, a confirm
  * button); only store_token_consume grants anything. */
 int store_token_peek(struct store *st, struct arena *a, const char *kind,

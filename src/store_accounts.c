@@ -419,12 +419,10 @@ int store_token_peek(struct store *st, struct arena *a, const char *kind,
         return STORE_ERROR;
     struct token_row row;
     int rc = token_find(c, a, kind, token_hash_hex, now, &row);
-    if (rc == TOKEN_VALID || rc == TOKEN_USED || rc == TOKEN_EXPIRED) {
-        if (user_id)
-            *user_id = row.user_id;
-        if (payload)
-            *payload = row.payload;
-    }
+    if (rc == TOKEN_VALID && user_id)
+        *user_id = row.user_id;
+    if ((rc == TOKEN_VALID || rc == TOKEN_USED || rc == TOKEN_EXPIRED) && payload)
+        *payload = row.payload; /* what the link was, for the page that says it cannot be used */
     return rc;
 }
 

@@ -468,8 +468,10 @@ static void test_token_peek(void)
     CHECK_INT(store_token_peek(st, a, "reset", fake_hash(h2, 2), 1500, &uid, NULL), TOKEN_UNKNOWN);
     CHECK_INT(store_token_consume(st, a, "email_change", h1, 1500, &uid, NULL), TOKEN_VALID);
     uid = 0;
-    CHECK_INT(store_token_peek(st, a, "email_change", h1, 1500, &uid, NULL), TOKEN_USED);
-    CHECK_INT(uid, 0); /* nothing handed out */
+    payload = NULL;
+    CHECK_INT(store_token_peek(st, a, "email_change", h1, 1500, &uid, &payload), TOKEN_USED);
+    CHECK_INT(uid, 0);                   /* no account handed out */
+    CHECK_STR(payload, "n@example.com"); /* but what the link was (an invitation's page says so) */
     store_close(st);
 out:
     arena_free(a);
