@@ -36,8 +36,9 @@ out:
     return rc;
 }
 
-/* Seeds the demo newsroom when the database is empty, and its house ad campaigns when it has
- * none. Returns 0 or -1 (printed). */
+/* Seeds the demo newsroom when the database is empty, the demo's staff accounts with new
+ * passwords, which it prints (demo_seed_staff: a demo database only), and the house ad
+ * campaigns when it has none. Returns 0 or -1 (printed). */
 static int seed_demo(struct store *st, const struct config *c)
 {
     int empty = store_is_empty(st);
@@ -52,6 +53,11 @@ static int seed_demo(struct store *st, const struct config *c)
             return -1;
         }
         fprintf(stderr, "broadsheet: seeded the demo newsroom from %s\n", c->demo_dir);
+    }
+    char err[256];
+    if (demo_seed_staff(st, empty, stderr, err, sizeof err) < 0) {
+        fprintf(stderr, "broadsheet: demo: %s\n", err);
+        return -1;
     }
     return seed_demo_ads(st, c);
 }

@@ -31,6 +31,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <limits.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +40,7 @@
 
 #include "ads.h"
 #include "arena.h"
+#include "auth.h"
 #include "buf.h"
 #include "import.h"
 #include "util.h"
@@ -751,6 +753,78 @@ int demo_seed(struct store *st, const char *demo_dir, char *err, size_t errlen)
     rc = 0;
 out:
     json_decref(root);
+    arena_free(a);
+    return rc;
+}
+
+/* The demo's staff accounts (demo_seed_staff). The first is the one whose presence marks a demo
+ * database. */
+static const struct {
+    const char *email, *name;
+    enum role role;
+} demo_staff[] = {
+    {"admin@demo.broadsheet.test", "Demo Admin", ROLE_ADMIN},
+    {"editor@demo.broadsheet.test", "Demo Editor", ROLE_EDITOR},
+    {"writer@demo.broadsheet.test", "Demo Writer", ROLE_WRITER},
+};
+
+/* A new random password: 20 characters of a 32-letter alphabet without look-alikes (100 bits). */
+static void demo_password(char out[21])
+{
+    static const char alphabet[] = "abcdefghjkmnpqrstuvwxyz23456789";
+    for (int i = 0; i < 20; i++)
+        out[i] = alphabet[randombytes_uniform(sizeof alphabet - 1)];
+    out[20] = '\0';
+}
+
+int demo_seed_staff(struct store *st, int fresh, FILE *out, char *err, size_t errlen)
+{
+    struct arena *a = arena_new(0);
+    struct user u;
+    int rc = -1;
+    int found = store_user_by_email(st, a, demo_staff[0].email, &u);
+    if (found == STORE_ERROR) {
+        snprintf(err, errlen, "cannot read the demo's staff accounts");
+        goto out;
+    }
+    if (!fresh && found == STORE_NOT_FOUND) { /* not a demo database: leave it alone */
+        rc = 0;
+        goto out;
+    }
+    if (auth_init(1) < 0) {
+        snprintf(err, errlen, "cannot hash passwords (libsodium)");
+        goto out;
+    }
+    char passwords[ARRAY_LEN(demo_staff)][21];
+    for (size_t i = 0; i < ARRAY_LEN(demo_staff); i++) {
+        char hash[AUTH_HASH_BYTES];
+        demo_password(passwords[i]);
+        if (auth_password_hash(passwords[i], hash) < 0) {
+            snprintf(err, errlen, "cannot hash a password");
+            goto out;
+        }
+        int64_t id;
+        found = store_user_by_email(st, a, demo_staff[i].email, &u);
+        int saved = found == STORE_OK ? store_user_set_password_hash(st, u.id, hash)
+                    : found == STORE_NOT_FOUND
+                        ? store_user_create(st, demo_staff[i].email, demo_staff[i].name, hash,
+                                            demo_staff[i].role, &id)
+                        : STORE_ERROR;
+        if (saved == STORE_OK && found == STORE_NOT_FOUND)
+            saved = store_user_mark_verified(st, id, util_now());
+        if (saved != STORE_OK) {
+            snprintf(err, errlen, "cannot save the demo account %s", demo_staff[i].email);
+            goto out;
+        }
+    }
+    fprintf(out, "broadsheet: FOR THE DEMO ONLY: staff accounts of the demo newsroom, with new "
+                 "passwords at every start (log in at /login, then open /newsroom):\n");
+    for (size_t i = 0; i < ARRAY_LEN(demo_staff); i++)
+        fprintf(out, "broadsheet:   %-6s  %-28s  password: %s\n",
+                store_role_name(demo_staff[i].role), demo_staff[i].email, passwords[i]);
+    fflush(out);
+    rc = 0;
+out:
     arena_free(a);
     return rc;
 }

@@ -16,6 +16,7 @@
 #define BROADSHEET_DEMO_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "store.h"
 
@@ -32,5 +33,14 @@ int demo_seed(struct store *st, const char *demo_dir, char *err, size_t errlen);
  * again adds none twice. Returns 0, or -1 with the reason in err (nothing is logged). */
 int demo_seed_ads(struct store *st, const char *demo_dir, const char *uploads, char *err,
                   size_t errlen);
+
+/* The demo's staff: an admin, an editor and a writer (demo.c lists their addresses), so a new
+ * user can open /newsroom at once. Only on a demo database: when fresh is 1 (the demo newsroom
+ * was just seeded into an empty database) or the demo admin's account already exists; any other
+ * database is left alone (returns 0, prints nothing). Each account is created (with its address
+ * verified) or kept with its role and state, and given a new random password, which is printed
+ * on out with its address under a heading that says it is for the demo only: the one place
+ * Broadsheet ever prints a password. Returns 0, or -1 with the reason in err. */
+int demo_seed_staff(struct store *st, int fresh, FILE *out, char *err, size_t errlen);
 
 #endif
