@@ -803,15 +803,18 @@ int demo_seed_staff(struct store *st, int fresh, FILE *out, char *err, size_t er
             snprintf(err, errlen, "cannot hash a password");
             goto out;
         }
-        int64_t id;
-        found = store_user_by_email(st, a, demo_staff[i].email, &u);
-        int saved = found == STORE_OK ? store_user_set_password_hash(st, u.id, hash)
-                    : found == STORE_NOT_FOUND
-                        ? store_user_create(st, demo_staff[i].email, demo_staff[i].name, hash,
-                                            demo_staff[i].role, &id)
-                        : STORE_ERROR;
-        if (saved == STORE_OK && found == STORE_NOT_FOUND)
-            saved = store_user_mark_verified(st, id, util_now());
+        int64_t id = 0;
+        int saved = store_user_by_email(st, a, demo_staff[i].email, &u);
+        if (saved == STORE_NOT_FOUND) {
+            saved = store_user_create(st, demo_staff[i].email, demo_staff[i].name, hash,
+                                      demo_staff[i].role, &id);
+            if (saved == STORE_OK)
+                saved = store_user_mark_verified(st, id, util_now());
+            else if (saved == STORE_CONFLICT) /* another node starting at once made it */
+                saved = store_user_by_email(st, a, demo_staff[i].email, &u);
+        }
+        if (saved == STORE_OK && !id) /* an account that was there: only its password changes */
+            saved = store_user_set_password_hash(st, u.id, hash);
         if (saved != STORE_OK) {
             snprintf(err, errlen, "cannot save the demo account %s", demo_staff[i].email);
             goto out;
