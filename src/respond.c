@@ -395,6 +395,13 @@ enum MHD_Result respond_cached(struct req *r, const char *key, route_render_fn r
     unsigned status = render(r, &body);
     if (status != MHD_HTTP_OK) {
         buf_free(&body);
+        /* A page that is not there may have moved: a section's or publication's old slug
+         * (store_section_update) answers 301 to its new path. Only a 404 looks. */
+        const char *target;
+        if (status == MHD_HTTP_NOT_FOUND &&
+            store_redirect_target(r->app->store, r->arena, r->path, &target) == STORE_OK &&
+            target[0] == '/' && target[1] != '/')
+            return respond_redirect(r, MHD_HTTP_MOVED_PERMANENTLY, target);
         return respond_error(r, status);
     }
     /* the reader's slots are found once, here, for every personal response of this page */

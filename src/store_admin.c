@@ -262,6 +262,22 @@ static int slug_moved(struct store *st, struct arena *a, const char *prefix, con
                           to);
 }
 
+int store_redirect_target(struct store *st, struct arena *a, const char *path, const char **target)
+{
+    struct db_conn *c = store_conn(st, NULL, 0);
+    struct db_stmt *s = NULL;
+    int rc = STORE_ERROR;
+    if (!c || !(s = store_stmt(c, STMT_REDIRECT_TARGET, NULL, 0)))
+        goto out;
+    db_bind_text(s, 1, path);
+    rc = store_step_one(c, s, "looking up a redirect");
+    if (rc == STORE_OK)
+        *target = store_column_text(s, 0, a);
+out:
+    db_reset(s);
+    return rc;
+}
+
 /* Counts the articles (every state) of section or publication row_id with statement id into
  * *count. STORE_OK or STORE_ERROR. */
 static int count_articles(struct store *st, enum statement id, int64_t row_id, int64_t *count)
