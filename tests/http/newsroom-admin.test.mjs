@@ -580,6 +580,36 @@ test('audit log: an entry for every action, newest first, filters by action and 
   }
 });
 
+test('two admins demoting each other at the same moment: never no enabled admin', { timeout: 60_000 }, async () => {
+  // A server of its own: log-ins are limited per client address, and this makes six.
+  // The demo's admin is disabled, so the two are the only enabled admins in each round.
+  const duel = await startQuietServer();
+  try {
+    sql(duel.db, "UPDATE users SET disabled_at = 1 WHERE role = 'admin'");
+    for (let round = 0; round < 3; round++) {
+      const pair = [];
+      for (const tag of ['x', 'y']) {
+        const email = freshEmail(`duel-${tag}${round}`);
+        addUser(duel.db, email, PASSWORD, { role: 'admin' });
+        const client = new Client(duel.url);
+        await client.signIn(email, PASSWORD);
+        pair.push({ client, id: sql(duel.db, `SELECT id FROM users WHERE email = '${email}'`) });
+      }
+      const [x, y] = pair;
+      const [tx, ty] = await Promise.all([x.client.csrf('/account'), y.client.csrf('/account')]);
+      await Promise.all([
+        x.client.post(`/newsroom/staff/${y.id}/role`, { role: 'writer' }, { csrf: tx }),
+        y.client.post(`/newsroom/staff/${x.id}/role`, { role: 'writer' }, { csrf: ty }),
+      ]);
+      const left = Number(sql(duel.db, "SELECT count(*) FROM users WHERE role = 'admin' AND disabled_at IS NULL"));
+      assert.equal(left, 1, `round ${round}: ${left} enabled admins`);
+      sql(duel.db, `UPDATE users SET disabled_at = 1 WHERE id IN (${x.id}, ${y.id})`);
+    }
+  } finally {
+    await duel.stop();
+  }
+});
+
 test('the demo: staff accounts with passwords printed for the demo only; no password printed anywhere else', { timeout: 30_000 }, async () => {
   const err = env.srv.stderr();
   assert.match(err, /FOR THE DEMO ONLY/);
