@@ -24,9 +24,10 @@
 #include "util.h"
 
 /* The JSON-LD <script> element for a, as trusted HTML. jansson writes the JSON; every '<' is
- * escaped as \u003c so no value can close the script element early. NULL when it
- * could not be built (logged). */
-static json_t *json_ld(const struct article *a, const char *canonical)
+ * escaped as \u003c so no value can close the script element early. people (consumed), when
+ * not NULL, is the author: its Person objects (page_people_article). NULL when it could not be
+ * built (logged). */
+static json_t *json_ld(const struct article *a, const char *canonical, json_t *people)
 {
     char published[32], modified[32], display[64];
     render_dates(a->published_at, published, sizeof published, display, sizeof display);
@@ -40,6 +41,8 @@ static json_t *json_ld(const struct article *a, const char *canonical)
         "author", "@type", "Organization", "name", *a->byline ? a->byline : site_name, "publisher",
         "@type", "Organization", "name", site_name, "isAccessibleForFree",
         a->access == ACCESS_FREE);
+    if (people)
+        ld = render_set(ld, "author", people);
     if (a->access != ACCESS_FREE)
         ld = render_set(ld, "hasPart",
                         render_pack("{s:s, s:b, s:s}", "@type", "WebPageElement",
@@ -80,6 +83,12 @@ static unsigned render_article(struct req *r, struct buf *out)
     json_t *ctx = render_context(r, "article", a.headline, a.dek, path, &current);
 
     json_t *article = render_card(&a);
+    json_t *people; /* the byline and tags from the article's authors and tags */
+    if (page_people_article(r, a.id, article, &people) != 0) {
+        json_decref(article);
+        json_decref(ctx);
+        return 500;
+    }
     char updated_iso[32], updated_display[64];
     render_dates(a.updated_at, updated_iso, sizeof updated_iso, updated_display,
                  sizeof updated_display);
@@ -111,7 +120,7 @@ static unsigned render_article(struct req *r, struct buf *out)
 
     const char *canonical =
         json_string_value(json_object_get(json_object_get(ctx, "page"), "canonical"));
-    ctx = render_set(ctx, "json_ld", json_ld(&a, canonical ? canonical : path));
+    ctx = render_set(ctx, "json_ld", json_ld(&a, canonical ? canonical : path, people));
     return render_page(r, "article", ctx, out);
 }
 

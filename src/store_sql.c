@@ -12,6 +12,12 @@
     "rate_limits.window_ms = excluded.window_ms AND rate_limits.tat > ?6 "                         \
     "THEN rate_limits.tat + excluded.window_ms ELSE excluded.tat END)"
 
+/* An author's columns, with the email of the staff account it is linked to ("" for none), in
+ * the order read_author expects. */
+#define AUTHOR_SELECT                                                                              \
+    "SELECT au.id, au.slug, au.name, au.bio, au.bio_html, au.links, COALESCE(au.user_id, 0), "     \
+    "COALESCE(u.email, ''), au.created_at FROM authors au LEFT JOIN users u ON u.id = au.user_id "
+
 /* Indexed by enum statement. The latest-article statements take the ids they filter by
  * (publication, then section), then the limit and the offset, one statement per filter so that
  * each can use its own index. */
@@ -298,6 +304,59 @@ const char *const store_statements[STMT_COUNT] = {
         "a.slug, a.publication_id, a.section_id, a.access, a.headline, a.dek, a.byline, ?4, ?5, "
         "a.seo_title, a.seo_description, a.editor_note, a.body_markdown FROM articles a "
         "WHERE a.id = ?1 RETURNING id",
+    /* Authors and tags (store_people.c). The newsroom's lists go by slug, which the UNIQUE
+     * index keeps in order (a slug is made from the name, so it reads alphabetically), in keyset
+     * pages: no sort of every row. */
+    [STMT_AUTHORS_PAGE] = AUTHOR_SELECT "WHERE au.slug > ?1 ORDER BY au.slug LIMIT ?2",
+    [STMT_AUTHOR_BY_ID] = AUTHOR_SELECT "WHERE au.id = ?1",
+    [STMT_AUTHOR_BY_SLUG] = AUTHOR_SELECT "WHERE au.slug = ?1",
+    [STMT_AUTHOR_INSERT] =
+        "INSERT INTO authors (slug, name, bio, bio_html, links, user_id, created_at) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, NULLIF(CAST(?6 AS BIGINT), 0), ?7) RETURNING id",
+    [STMT_AUTHOR_UPDATE] = "UPDATE authors SET slug = ?2, name = ?3, bio = ?4, bio_html = ?5, "
+                           "links = ?6, user_id = NULLIF(CAST(?7 AS BIGINT), 0) WHERE id = ?1",
+    /* Every article naming the author, whatever its state: a draft's byline needs it too. */
+    [STMT_AUTHOR_USES] = "SELECT count(*) FROM article_authors WHERE author_id = ?1",
+    [STMT_AUTHOR_DELETE] = "DELETE FROM authors WHERE id = ?1",
+    [STMT_TAGS_PAGE] = "SELECT t.id, t.slug, t.name, t.created_at FROM tags t WHERE t.slug > ?1 "
+                       "ORDER BY t.slug LIMIT ?2",
+    [STMT_TAG_BY_ID] = "SELECT t.id, t.slug, t.name, t.created_at FROM tags t WHERE t.id = ?1",
+    [STMT_TAG_BY_SLUG] = "SELECT t.id, t.slug, t.name, t.created_at FROM tags t WHERE t.slug = ?1",
+    [STMT_TAG_INSERT] =
+        "INSERT INTO tags (slug, name, created_at) VALUES (?1, ?2, ?3) RETURNING id",
+    [STMT_TAG_UPDATE] = "UPDATE tags SET slug = ?2, name = ?3 WHERE id = ?1",
+    [STMT_TAG_USES] = "SELECT count(*) FROM article_tags WHERE tag_id = ?1",
+    [STMT_TAG_DELETE] = "DELETE FROM tags WHERE id = ?1",
+    /* Readers' lists of an author's or a tag's articles: published only, newest first, keyset
+     * pages from the (published_at, id) of the article a page starts after. The search walks
+     * article_authors_author (article_tags_tag) for the author's every article and sorts them:
+     * the schema has no index in published order per author (docs/architecture.md). The key of
+     * a cursor article is read only if it is one of the list's own (published, theirs). */
+    [STMT_AUTHOR_ARTICLE_KEY] =
+        "SELECT a.published_at, a.id FROM article_authors x JOIN articles a ON a.id = x.article_id "
+        "WHERE x.author_id = ?1 AND x.article_id = ?2 AND " LIVE("a"),
+    [STMT_AUTHOR_ARTICLES] =
+        ARTICLE_SELECT("'', ''") "JOIN article_authors x ON x.article_id = a.id WHERE x.author_id "
+                                 "= ?1 AND " LIVE(
+                                     "a") " AND (a.published_at, a.id) < (?2, ?3) ORDER BY "
+                                          "a.published_at DESC, a.id DESC LIMIT ?4",
+    [STMT_TAG_ARTICLE_KEY] =
+        "SELECT a.published_at, a.id FROM article_tags x JOIN articles a ON a.id = x.article_id "
+        "WHERE x.tag_id = ?1 AND x.article_id = ?2 AND " LIVE("a"),
+    [STMT_TAG_ARTICLES] =
+        ARTICLE_SELECT("'', ''") "JOIN article_tags x ON x.article_id = a.id WHERE x.tag_id = ?1 "
+                                 "AND " LIVE("a") " AND (a.published_at, a.id) < (?2, ?3) ORDER BY "
+                                                  "a.published_at DESC, a.id DESC LIMIT ?4",
+    /* A published article's authors and tags, each in their order, in one round trip: 'a'
+     * rows, then 't' rows. */
+    [STMT_ARTICLE_PEOPLE] =
+        "SELECT 'a', au.id, au.slug, au.name, x.position FROM article_authors x "
+        "JOIN authors au ON au.id = x.author_id JOIN articles a ON a.id = x.article_id "
+        "WHERE x.article_id = ?1 AND " LIVE(
+            "a") " UNION ALL "
+                 "SELECT 't', t.id, t.slug, t.name, y.position FROM article_tags y "
+                 "JOIN tags t ON t.id = y.tag_id JOIN articles a ON a.id = y.article_id "
+                 "WHERE y.article_id = ?1 AND " LIVE("a") " ORDER BY 1, 5, 2",
 };
 
 /* PostgreSQL's own text where the two differ (db.h: struct db_sql). */
