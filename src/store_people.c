@@ -10,6 +10,13 @@
 #include "store_impl.h"
 #include "util.h"
 
+/* From how many articles naming an author (or tag), of any state, its list walks the newest
+ * articles (STMT_*_ARTICLES_LATEST) instead of sorting its own (STMT_*_ARTICLES). A page costs
+ * about `links` rows by the links, and about 21 × published / links by the walk: even at a
+ * million articles, a walk for an author of 3,000 probes some 7,000 links by primary key, while
+ * sorting 50,000 took 0.2 s (docs/architecture.md has what was measured). */
+#define WALK_FROM 3000
+
 /* Reads an author row (AUTHOR_SELECT order) from s. */
 static void read_author(struct db_stmt *s, struct arena *a, struct author *au)
 {
@@ -321,20 +328,31 @@ int store_tag_save(struct store *st, int64_t id, const char *name, const char *s
     return finish(st, rc);
 }
 
-/* One page of statement id's list (?1 the author's or tag's id, ?2 ?3 the cursor, ?4 the
- * limit): see store_author_articles. */
-static int articles_of(struct store *st, enum statement id, struct arena *a, int64_t key,
+/* One page of the list of key (?1 the author's or tag's id, ?2 ?3 the cursor, ?4 the limit):
+ * see store_author_articles. uses counts key's links (up to ?2); by_links and walk are the two
+ * plans (see WALK_FROM). */
+static int articles_of(struct store *st, enum statement uses, enum statement by_links,
+                       enum statement walk, struct arena *a, int64_t key,
                        const struct article_cursor *after, int limit, struct article **out,
                        size_t *n, int *more)
 {
     struct db_conn *c = store_conn(st, NULL, 0);
     struct db_stmt *s = NULL;
     int rc = STORE_ERROR;
+    int64_t links = 0;
     if (limit < 1)
         limit = 1;
     if (limit > STORE_ARTICLE_PAGE_MAX)
         limit = STORE_ARTICLE_PAGE_MAX;
-    if (!c || !(s = store_stmt(c, id, NULL, 0)))
+    if (!c || !(s = store_stmt(c, uses, NULL, 0)))
+        goto out;
+    db_bind_int64(s, 1, key);
+    db_bind_int64(s, 2, WALK_FROM);
+    if (store_step_one(c, s, "counting a list's articles") != STORE_OK)
+        goto out;
+    links = db_column_int64(s, 0);
+    db_reset(s);
+    if (!(s = store_stmt(c, links >= WALK_FROM ? walk : by_links, NULL, 0)))
         goto out;
     db_bind_int64(s, 1, key);
     /* No cursor: after a key greater than any article's. */
@@ -359,14 +377,16 @@ int store_author_articles(struct store *st, struct arena *a, int64_t author_id,
                           const struct article_cursor *after, int limit, struct article **out,
                           size_t *n, int *more)
 {
-    return articles_of(st, STMT_AUTHOR_ARTICLES, a, author_id, after, limit, out, n, more);
+    return articles_of(st, STMT_AUTHOR_LINKS_UP_TO, STMT_AUTHOR_ARTICLES,
+                       STMT_AUTHOR_ARTICLES_LATEST, a, author_id, after, limit, out, n, more);
 }
 
 int store_tag_articles(struct store *st, struct arena *a, int64_t tag_id,
                        const struct article_cursor *after, int limit, struct article **out,
                        size_t *n, int *more)
 {
-    return articles_of(st, STMT_TAG_ARTICLES, a, tag_id, after, limit, out, n, more);
+    return articles_of(st, STMT_TAG_LINKS_UP_TO, STMT_TAG_ARTICLES, STMT_TAG_ARTICLES_LATEST, a,
+                       tag_id, after, limit, out, n, more);
 }
 
 /* The cursor of article_id in the list of key by statement id (?1 key, ?2 the article). */

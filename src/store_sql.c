@@ -328,18 +328,20 @@ const char *const store_statements[STMT_COUNT] = {
     [STMT_TAG_USES] = "SELECT count(*) FROM article_tags WHERE tag_id = ?1",
     [STMT_TAG_DELETE] = "DELETE FROM tags WHERE id = ?1",
     /* Readers' lists of an author's or a tag's articles: published only, newest first, keyset
-     * pages from the (published_at, id) of the article a page starts after. The search walks
-     * article_authors_author (article_tags_tag) for the author's every article and sorts them:
-     * the schema has no index in published order per author (docs/architecture.md). The key of
-     * a cursor article is read only if it is one of the list's own (published, theirs). */
+     * pages from the (published_at, id) of the article a page starts after. Two plans, which
+     * store_people.c chooses between by how many articles name the author or tag (the schema
+     * has no index of one author's articles in published order, docs/architecture.md): these
+     * (STMT_*_ARTICLES) go from the author's links (article_authors_author) and sort them,
+     * cheap for a few; the *_LATEST ones walk articles_latest from the cursor and probe each
+     * article's links by primary key until the page is full, cheap for many. The key of a
+     * cursor article is read only if it is one of the list's own (published, theirs). */
     [STMT_AUTHOR_ARTICLE_KEY] =
         "SELECT a.published_at, a.id FROM article_authors x JOIN articles a ON a.id = x.article_id "
         "WHERE x.author_id = ?1 AND x.article_id = ?2 AND " LIVE("a"),
-    [STMT_AUTHOR_ARTICLES] =
-        ARTICLE_SELECT("'', ''") "JOIN article_authors x ON x.article_id = a.id WHERE x.author_id "
-                                 "= ?1 AND " LIVE(
-                                     "a") " AND (a.published_at, a.id) < (?2, ?3) ORDER BY "
-                                          "a.published_at DESC, a.id DESC LIMIT ?4",
+    [STMT_AUTHOR_ARTICLES] = ARTICLE_SELECT(
+        "'', ''") "JOIN article_authors x ON x.article_id = a.id WHERE x.author_id "
+                  "= ?1 AND " LIVE("a") " AND (a.published_at, a.id) < (?2, ?3) ORDER BY "
+                                        "a.published_at DESC, a.id DESC LIMIT ?4",
     [STMT_TAG_ARTICLE_KEY] =
         "SELECT a.published_at, a.id FROM article_tags x JOIN articles a ON a.id = x.article_id "
         "WHERE x.tag_id = ?1 AND x.article_id = ?2 AND " LIVE("a"),
@@ -357,6 +359,20 @@ const char *const store_statements[STMT_COUNT] = {
                  "SELECT 't', t.id, t.slug, t.name, y.position FROM article_tags y "
                  "JOIN tags t ON t.id = y.tag_id JOIN articles a ON a.id = y.article_id "
                  "WHERE y.article_id = ?1 AND " LIVE("a") " ORDER BY 1, 5, 2",
+    [STMT_AUTHOR_ARTICLES_LATEST] = ARTICLE_SELECT("'', ''") "WHERE " LIVE(
+        "a") " AND (a.published_at, a.id) < (?2, ?3) AND EXISTS (SELECT 1 FROM article_authors x "
+             "WHERE x.article_id = a.id AND x.author_id = ?1) "
+             "ORDER BY a.published_at DESC, a.id DESC LIMIT ?4",
+    [STMT_TAG_ARTICLES_LATEST] = ARTICLE_SELECT("'', ''") "WHERE " LIVE(
+        "a") " AND (a.published_at, a.id) < (?2, ?3) AND EXISTS (SELECT 1 FROM article_tags x "
+             "WHERE x.article_id = a.id AND x.tag_id = ?1) "
+             "ORDER BY a.published_at DESC, a.id DESC LIMIT ?4",
+    /* How many articles name the author (tag), counted up to ?2 only: what chooses the plan
+     * above, at a bounded cost whatever the author's output. */
+    [STMT_AUTHOR_LINKS_UP_TO] = "SELECT count(*) FROM (SELECT 1 FROM article_authors "
+                                "WHERE author_id = ?1 LIMIT ?2) x",
+    [STMT_TAG_LINKS_UP_TO] =
+        "SELECT count(*) FROM (SELECT 1 FROM article_tags WHERE tag_id = ?1 LIMIT ?2) x",
 };
 
 /* PostgreSQL's own text where the two differ (db.h: struct db_sql). */
@@ -364,4 +380,22 @@ const char *const store_statements_pgsql[STMT_COUNT] = {
     [STMT_METER_LOCK] = "SELECT 1 FROM users WHERE id = ?1 FOR NO KEY UPDATE",
     [STMT_USER_INSERT] = USER_INSERT(EMAIL_HELD_PG),
     [STMT_USER_SET_EMAIL] = USER_SET_EMAIL(EMAIL_HELD_PG),
+    /* Authors and tags: from the links first, which PostgreSQL's planner would otherwise turn
+     * into a walk of every published article for a rare author (a materialized CTE is its
+     * fence). SQLite plans the plain join that way by itself. */
+    [STMT_AUTHOR_ARTICLES] =
+        "WITH mine AS MATERIALIZED (SELECT x.article_id FROM article_authors x "
+        "WHERE x.author_id = ?1) " ARTICLE_SELECT("'', ''") "JOIN mine ON mine.article_id = a.id "
+                                                            "WHERE " LIVE(
+                                                                "a") " AND (a.published_at, a.id) "
+                                                                     "< (?2, ?3) ORDER BY "
+                                                                     "a.published_at DESC, a.id "
+                                                                     "DESC LIMIT ?4",
+    [STMT_TAG_ARTICLES] = "WITH mine AS MATERIALIZED (SELECT x.article_id FROM article_tags x "
+                          "WHERE x.tag_id = ?1) " ARTICLE_SELECT(
+                              "'', ''") "JOIN mine ON mine.article_id = a.id "
+                                        "WHERE " LIVE("a") " AND (a.published_at, a.id) < "
+                                                           "(?2, ?3) ORDER BY "
+                                                           "a.published_at DESC, a.id DESC "
+                                                           "LIMIT ?4",
 };

@@ -331,6 +331,75 @@ static void test_reader_lists(void)
     store_close(st);
 }
 
+/* An author and a tag on 3,100 articles (every tenth a draft): past WALK_FROM, so their lists
+ * walk the newest articles instead of sorting their own; the pages are the same. */
+static void test_reader_lists_walk(void)
+{
+    struct store *st = seeded(0);
+    if (!st)
+        return;
+    struct arena *a = arena_new(0);
+    CHECK_INT(tdb_exec(&db, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+                            "WHERE i < 3100) INSERT INTO articles (slug, publication_id, "
+                            "section_id, published_at, updated_at, headline, body_markdown, "
+                            "body_html, state) SELECT 'w' || i, 1, 1, 1600000000 + (i % 50) * 100, "
+                            "1, 'W', 'x', 'x', CASE WHEN i % 10 = 0 THEN 'draft' ELSE "
+                            "'published' END FROM n"),
+              0);
+    CHECK_INT(tdb_exec(&db,
+                       "INSERT INTO authors (slug, name, created_at) VALUES ('big', 'Big', 1); "
+                       "INSERT INTO tags (slug, name, created_at) VALUES ('big', 'Big', 1); "
+                       "INSERT INTO article_authors (article_id, author_id) SELECT a.id, "
+                       "au.id FROM articles a, authors au WHERE a.slug LIKE 'w%'; "
+                       "INSERT INTO article_tags (article_id, tag_id) SELECT a.id, t.id "
+                       "FROM articles a, tags t WHERE a.slug LIKE 'w%'"),
+              0);
+    /* the expected order: published ones, newest (published_at, id) first */
+    int64_t want_first = tdb_int(&db, "SELECT id FROM articles WHERE state = 'published' ORDER BY "
+                                      "published_at DESC, id DESC LIMIT 1");
+    int64_t want_41st = tdb_int(&db, "SELECT id FROM articles WHERE state = 'published' ORDER BY "
+                                     "published_at DESC, id DESC LIMIT 1 OFFSET 40");
+    int64_t want_last = tdb_int(&db, "SELECT id FROM articles WHERE state = 'published' ORDER BY "
+                                     "published_at, id LIMIT 1");
+    struct author au;
+    struct tag t;
+    CHECK_INT(store_author_by_slug(st, a, "big", &au), STORE_OK);
+    CHECK_INT(store_tag_by_slug(st, a, "big", &t), STORE_OK);
+    for (int kind = 0; kind < 2; kind++) {
+        int64_t key = kind ? t.id : au.id;
+        struct article *list;
+        size_t got;
+        int more;
+        struct article_cursor c;
+        int rc = kind ? store_tag_articles(st, a, key, NULL, 20, &list, &got, &more)
+                      : store_author_articles(st, a, key, NULL, 20, &list, &got, &more);
+        CHECK_INT(rc, STORE_OK);
+        CHECK_INT((int)got, 20);
+        CHECK(more);
+        CHECK_INT((int)list[0].id, (int)want_first);
+        /* two pages on: the 41st */
+        for (int page = 0; page < 2; page++) {
+            int64_t last = list[got - 1].id;
+            rc = kind ? store_tag_article_cursor(st, key, last, &c)
+                      : store_author_article_cursor(st, key, last, &c);
+            CHECK_INT(rc, STORE_OK);
+            rc = kind ? store_tag_articles(st, a, key, &c, 20, &list, &got, &more)
+                      : store_author_articles(st, a, key, &c, 20, &list, &got, &more);
+            CHECK_INT(rc, STORE_OK);
+        }
+        CHECK_INT((int)list[0].id, (int)want_41st);
+        /* the whole list in one page: every published one, no draft */
+        rc = kind ? store_tag_articles(st, a, key, NULL, 5000, &list, &got, &more)
+                  : store_author_articles(st, a, key, NULL, 5000, &list, &got, &more);
+        CHECK_INT(rc, STORE_OK);
+        CHECK_INT((int)got, 2790);
+        CHECK(!more);
+        CHECK_INT((int)list[got - 1].id, (int)want_last);
+    }
+    arena_free(a);
+    store_close(st);
+}
+
 static void test_article_people(void)
 {
     struct store *st = seeded(2);
@@ -393,5 +462,6 @@ void suite_newsroom_people(void)
     RUN_FRESH(test_authors);
     RUN_FRESH(test_tags);
     RUN_FRESH(test_reader_lists);
+    RUN_FRESH(test_reader_lists_walk);
     RUN_FRESH(test_article_people);
 }
