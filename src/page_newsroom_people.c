@@ -200,6 +200,12 @@ static enum MHD_Result save_author(struct req *r, struct people_form *f)
         else
             user_id = u.id;
     }
+    /* A field cut at REQ_MAX_FIELD must not pass as what was typed. */
+    for (int i = 0; i < FIELD_FORM; i++) {
+        const struct form_field *field = req_form_field(r, field_names[i]);
+        if (field && field->too_long)
+            f->errors[i] = "This is too long.";
+    }
     for (int i = 0; i < FIELD_FORM; i++)
         if (f->errors[i])
             return show_form(r, 422, "author", f);
