@@ -115,7 +115,7 @@ test('people: an admin may manage authors and tags too, and every change is audi
   assert.equal(q("SELECT count(*) FROM audit_log WHERE action = 'author.edit' AND user_name = 'Ad Min'"), '1');
 });
 
-test('people: a writer gets 403 on every page and action, and nothing changes; anonymous is sent to log in', async () => {
+test('people: a writer gets 403 on every page and action, and so does a POST without its CSRF token; nothing changes; anonymous is sent to log in', async () => {
   const author = await newAuthor(editor, { name: 'Untouchable Author' });
   const tag = await newTag(editor, { name: 'Untouchable Tag' });
   const was = counts();
@@ -133,6 +133,13 @@ test('people: a writer gets 403 on every page and action, and nothing changes; a
     [`/newsroom/tags/${tag}/delete`, {}],
   ]) {
     assert.equal((await post(writer, at, fields)).status, 403, `POST ${at}`);
+  }
+  // An editor's POST without its CSRF token, or with another's, is refused the same way.
+  for (const csrf of [false, 'not-the-token']) {
+    for (const [at, fields] of [['/newsroom/authors/new', { name: 'Forged Author' }],
+      [`/newsroom/tags/${tag}`, { name: 'Forged Rename' }], [`/newsroom/authors/${author}/delete`, {}]]) {
+      assert.equal((await editor.post(at, fields, { csrf })).status, 403, `POST ${at} with csrf ${csrf}`);
+    }
   }
   assert.equal(counts(), was);
   assert.equal(q(`SELECT name FROM authors WHERE id = ${author}`) + q(`SELECT name FROM tags WHERE id = ${tag}`), before);
