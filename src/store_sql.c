@@ -299,6 +299,7 @@ const char *const store_statements[STMT_COUNT] = {
         "a.seo_title, a.seo_description, a.editor_note, a.body_markdown FROM articles a "
         "WHERE a.id = ?1 RETURNING id",
     /* Revisions, previews and corrections (store_newsroom_history.c). */
+    // clang-format off
     [STMT_HISTORY_ARTICLE] =
         "SELECT a.id, a.slug, a.headline, a.dek, a.byline, a.body_html, a.body_markdown, "
         "a.published_at, a.updated_at, a.access, " PUBLICATION_COLUMNS("p") ", " SECTION_COLUMNS(
@@ -372,6 +373,7 @@ const char *const store_statements[STMT_COUNT] = {
     [STMT_HISTORY_SECTION] = "SELECT " SECTION_COLUMNS("s") " FROM sections s WHERE s.id = ?1",
     [STMT_HISTORY_AUTHOR_NAME] = "SELECT name FROM authors WHERE id = ?1",
     [STMT_HISTORY_TAG_NAME] = "SELECT name FROM tags WHERE id = ?1",
+    // clang-format on
 };
 
 /* PostgreSQL's own text where the two differ (db.h: struct db_sql). */
