@@ -303,13 +303,17 @@ test('preview: in full, as the paywall\'s preview, of a revision and of the pers
 test('preview: a <script> or javascript: link in a draft, a revision or an autosave is never executable', async () => {
   const evil = 'Hello <script>alert(1)</script> there.\n\n<img src="x" onerror="alert(2)">\n\n' +
     '[click me](javascript:alert(3)) and <a href="javascript:alert(4)">raw</a>\n\n<iframe src="https://evil.example/"></iframe>';
-  const id = importArticle('history-evil', { headline: 'Evil draft' });
+  const id = importArticle('history-evil', { headline: 'Evil draft', access: 'free' });
   // Stored exactly as an unsafe renderer would have left it: the preview must not trust it.
   sql(srv.db, `UPDATE articles SET state = 'draft', published_at = 0, created_by = ${userId(WRITER)}, body_markdown = ${q(evil)}, body_html = ${q(evil)} WHERE id = ${id}`);
   snapshot(id, WRITER, 1700002000);
   sql(srv.db, `INSERT INTO autosaves (article_id, user_id, base_version, saved_at, fields) VALUES (${id}, ${userId(WRITER)}, 1, 1700002000, ${q(JSON.stringify({ headline: 'Evil <script>alert(5)</script>', body_markdown: evil }))})`);
-  for (const p of ['preview', 'preview?variant=paywall', 'preview?revision=1', 'preview?autosave=1']) {
-    const r = await clients.writer.get(`${base(id)}/${p}`);
+  const metered = (p) => p.endsWith('#metered');
+  for (const p of ['preview', 'preview?variant=paywall', 'preview?revision=1', 'preview?autosave=1',
+    'preview#metered', 'preview?variant=paywall#metered']) {
+    // Free articles show the stored rendering's place; metered ones go through the paywall's split.
+    sql(srv.db, `UPDATE articles SET access = '${metered(p) ? 'metered' : 'free'}' WHERE id = ${id}`);
+    const r = await clients.writer.get(`${base(id)}/${p.replace('#metered', '')}`);
     assert.equal(r.status, 200, p);
     const csp = r.headers.get('content-security-policy');
     assert.match(csp, /script-src 'self'/, p);
