@@ -43,6 +43,7 @@
 #include "util.h"
 
 #define REVISIONS_PAGE 50
+#define NOBODY "the command line or a deleted account" /* a save with no user */
 
 /* A positive decimal integer (no sign, no spaces, at most 18 digits), else 0. */
 static int64_t parse_id(const char *s)
@@ -113,9 +114,9 @@ static json_t *article_json(struct req *r, const struct history_article *h)
     json_t *j = render_pack(
         "{s:I, s:s, s:s, s:I, s:s, s:s, s:b, s:b, s:b}", "id", (json_int_t)h->article.id,
         "headline", h->article.headline, "state", h->state, "version", (json_int_t)h->version,
-        "updated_display", when, "updated_by", h->updated_by_name, "published",
-        !strcmp(h->state, "published"), "may_restore", may_restore(r, h), "may_correct",
-        me(r)->role >= ROLE_EDITOR && !strcmp(h->state, "published"));
+        "updated_display", when, "updated_by", *h->updated_by_name ? h->updated_by_name : NOBODY,
+        "published", !strcmp(h->state, "published"), "may_restore", may_restore(r, h),
+        "may_correct", me(r)->role >= ROLE_EDITOR && !strcmp(h->state, "published"));
     if (!j)
         return NULL;
     json_object_set_new(j, "edit_url", json_string(base));
@@ -161,11 +162,10 @@ static enum MHD_Result revisions_page(struct req *r, const struct history_articl
         const struct revision *v = &list[i];
         char when[80];
         display_time(v->created_at, when, sizeof when);
-        json_t *row =
-            render_pack("{s:I, s:s, s:s, s:s, s:s, s:b, s:b}", "version", (json_int_t)v->version,
-                        "user", *v->user_name ? v->user_name : "(command line or deleted account)",
-                        "when", when, "state", v->state, "headline", v->headline, "current",
-                        v->version == h->version, "has_previous", v->version > 1);
+        json_t *row = render_pack(
+            "{s:I, s:s, s:s, s:s, s:s, s:b, s:b}", "version", (json_int_t)v->version, "user",
+            *v->user_name ? v->user_name : NOBODY, "when", when, "state", v->state, "headline",
+            v->headline, "current", v->version == h->version, "has_previous", v->version > 1);
         if (row) {
             json_object_set_new(
                 row, "preview_url",
@@ -296,10 +296,10 @@ enum MHD_Result page_newsroom_diff(struct req *r)
         json_object_set_new(ctx, "has_other_fields", json_boolean(any_other));
     ctx = render_set(ctx, "from",
                      render_pack("{s:I, s:s, s:s}", "version", (json_int_t)from, "user",
-                                 a.user_name, "when", when_a));
+                                 *a.user_name ? a.user_name : NOBODY, "when", when_a));
     ctx = render_set(ctx, "to",
-                     render_pack("{s:I, s:s, s:s}", "version", (json_int_t)to, "user", b.user_name,
-                                 "when", when_b));
+                     render_pack("{s:I, s:s, s:s}", "version", (json_int_t)to, "user",
+                                 *b.user_name ? b.user_name : NOBODY, "when", when_b));
     return newsroom_send(r, 200, "newsroom-diff", ctx);
 }
 
@@ -508,8 +508,10 @@ static enum MHD_Result corrections_page(struct req *r, const struct history_arti
         char iso[32], display[64], when[80];
         render_dates(list[i].created_at, iso, sizeof iso, display, sizeof display);
         display_time(list[i].created_at, when, sizeof when);
-        rows = render_append(rows, render_pack("{s:s, s:s, s:s, s:s}", "iso", iso, "when", when,
-                                               "user", list[i].user_name, "text", list[i].body));
+        rows =
+            render_append(rows, render_pack("{s:s, s:s, s:s, s:s}", "iso", iso, "when", when,
+                                            "user", *list[i].user_name ? list[i].user_name : NOBODY,
+                                            "text", list[i].body));
     }
     ctx = render_set(ctx, "corrections", rows);
     if (ctx) {
