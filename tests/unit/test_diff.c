@@ -129,6 +129,22 @@ static void test_large_within_bound(void)
     CHECK(st.inserted >= 2 && st.inserted <= 8);
     CHECK(out.len > a.len && memmem(out.data, out.len, "<ins>", 5));
 
+    /* Hundreds of scattered one-word changes, near the cap: still word level, still quick. */
+    buf_reset(&b);
+    buf_reset(&out);
+    buf_append(&b, a.data, a.len);
+    size_t changed = 0;
+    for (size_t i = 100; i + 1 < b.len && changed < 400; i += b.len / 400)
+        if (b.data[i] >= 'a' && b.data[i] <= 'z') {
+            b.data[i] = 'Q'; /* one word becomes another */
+            changed++;
+        }
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    diff_html(a.data, a.len, b.data, b.len, &out, &st);
+    CHECK(seconds_since(&start) < 2.0);
+    CHECK_INT(st.coarse, 0);
+    CHECK(changed > 300 && st.inserted == changed && st.deleted == changed);
+
     /* Two unrelated 20,000-word bodies: over the cap, so by paragraph (or whole), still within
      * the bound, and every word of both still shown. */
     buf_reset(&b);
@@ -161,6 +177,119 @@ static void test_large_within_bound(void)
     buf_free(&out);
 }
 
+/* One side of a diff's HTML as text: the other side's runs left out (skip "<ins>" for the old
+ * text, "<del>" for the new), the remaining tags dropped and the escapes undone. */
+static char *side(const char *html, const char *skip)
+{
+    struct buf out = BUF_INIT;
+    char close[8];
+    snprintf(close, sizeof close, "</%s", skip + 1);
+    for (const char *p = html; *p;) {
+        if (!strncmp(p, skip, 5)) {
+            const char *end = strstr(p, close);
+            p = end ? end + 6 : p + strlen(p);
+        } else if (!strncmp(p, "<del>", 5) || !strncmp(p, "<ins>", 5)) {
+            p += 5;
+        } else if (!strncmp(p, "</del>", 6) || !strncmp(p, "</ins>", 6)) {
+            p += 6;
+        } else if (*p == '&') {
+            static const struct {
+                const char *entity, *text;
+            } entities[] = {
+                {"&amp;", "&"}, {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&#39;", "'"}};
+            size_t i = 0;
+            while (i < 5 && strncmp(p, entities[i].entity, strlen(entities[i].entity)))
+                i++;
+            if (i == 5) {
+                buf_putc(&out, *p++);
+            } else {
+                buf_puts(&out, entities[i].text);
+                p += strlen(entities[i].entity);
+            }
+        } else {
+            buf_putc(&out, *p++);
+        }
+    }
+    buf_putc(&out, '\0');
+    return buf_detach(&out, NULL);
+}
+
+/* The length of the longest common subsequence of x[0..n) and y[0..m) (strings), by the
+ * textbook dynamic programme: what a minimal script keeps. */
+static size_t lcs(const char *const *x, size_t n, const char *const *y, size_t m)
+{
+    size_t *row = calloc((n + 1) * (m + 1), sizeof *row);
+    for (size_t i = 1; i <= n; i++)
+        for (size_t j = 1; j <= m; j++)
+            row[i * (m + 1) + j] = !strcmp(x[i - 1], y[j - 1]) ? row[(i - 1) * (m + 1) + j - 1] + 1
+                                   : row[(i - 1) * (m + 1) + j] > row[i * (m + 1) + j - 1]
+                                       ? row[(i - 1) * (m + 1) + j]
+                                       : row[i * (m + 1) + j - 1];
+    size_t result = row[n * (m + 1) + m];
+    free(row);
+    return result;
+}
+
+/* Random texts and random edits of them: the old text is always what the diff shows without
+ * its insertions, the new one without its deletions, and the script is minimal: as many
+ * tokens inserted and deleted as the two token sequences' longest common subsequence leaves. */
+static void test_sides_rebuild_both_texts(void)
+{
+    /* Each a token of its own between spaces: words, punctuation, markup characters. */
+    static const char *const pieces[] = {"a", "b", "cat", "dog", ",",    ".",  "<", "&",
+                                         "é", "“", "'",   "\"",  "東京", "x1", "—"};
+    enum { NPIECES = sizeof pieces / sizeof pieces[0], MAX_TOKENS = 300 };
+    unsigned seed = 7;
+    for (int round = 0; round < 300; round++) {
+        const char *ta[MAX_TOKENS], *tb[MAX_TOKENS];
+        size_t na = 0, nb = 0;
+        struct buf a = BUF_INIT, b = BUF_INIT, out = BUF_INIT;
+        int words = (int)(seed % 60);
+        for (int i = 0; i < words; i++) {
+            seed = seed * 1103515245u + 12345u;
+            const char *w = pieces[(seed >> 16) % NPIECES];
+            unsigned choice = (seed >> 8) % 10;
+            if (na)
+                ta[na++] = " ";
+            ta[na++] = w;
+            if (choice == 0)
+                continue; /* dropped */
+            if (choice == 1)
+                w = pieces[(seed >> 20) % NPIECES]; /* replaced (maybe by itself) */
+            if (choice == 2) {
+                if (nb)
+                    tb[nb++] = " ";
+                tb[nb++] = "new";
+            }
+            if (nb)
+                tb[nb++] = " ";
+            tb[nb++] = w;
+        }
+        for (size_t i = 0; i < na; i++)
+            buf_puts(&a, ta[i]);
+        for (size_t i = 0; i < nb; i++)
+            buf_puts(&b, tb[i]);
+        buf_putc(&a, '\0');
+        buf_putc(&b, '\0');
+        struct diff_stats st;
+        diff_html(a.data, a.len - 1, b.data, b.len - 1, &out, &st);
+        buf_putc(&out, '\0');
+        char *old_side = side(out.data, "<ins>"), *new_side = side(out.data, "<del>");
+        CHECK_STR(old_side, a.data);
+        CHECK_STR(new_side, b.data);
+        size_t common = lcs(ta, na, tb, nb);
+        CHECK_INT(st.deleted, na - common);
+        CHECK_INT(st.inserted, nb - common);
+        CHECK_INT(st.coarse, 0);
+        free(old_side);
+        free(new_side);
+        buf_free(&a);
+        buf_free(&b);
+        buf_free(&out);
+        seed = seed * 1103515245u + 12345u;
+    }
+}
+
 void suite_diff(void)
 {
     RUN(test_identical);
@@ -170,4 +299,5 @@ void suite_diff(void)
     RUN(test_unicode);
     RUN(test_markup_escaped);
     RUN(test_large_within_bound);
+    RUN(test_sides_rebuild_both_texts);
 }
