@@ -233,6 +233,14 @@ test('permissions: a writer sees only their own articles, restores only their ow
   r = await clients.admin.post(`${base(others)}/revisions/1/restore`, { version: String(before) }, { csrf: await token(clients.admin) });
   assert.equal(r.status, 303);
   assert.equal(version(others), before + 1);
+  // Corrections: an admin may; a form without its CSRF token is refused by the route's policy.
+  const corrections = () => sql(srv.db, `SELECT count(*) FROM article_corrections WHERE article_id = ${pub}`);
+  r = await clients.editor.post(`${base(pub)}/corrections`, { text: 'Forged.' }, { csrf: false });
+  assert.equal(r.status, 403);
+  assert.equal(corrections(), '0');
+  r = await clients.admin.post(`${base(pub)}/corrections`, { text: 'An admin corrects.' }, { csrf: await token(clients.admin) });
+  assert.equal(r.status, 303);
+  assert.equal(corrections(), '1');
 });
 
 test('restore onto a published article: an editor\'s restore is live at once', async () => {
