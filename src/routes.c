@@ -65,6 +65,19 @@ const struct route routes[] = {
                         "state, counts only in memory, and is capped per client",
      .flags = ROUTE_NO_SESSION},
 
+    /* Newsroom: revisions, previews and corrections (page_newsroom_history.c). Writers and up;
+     * the handlers keep a writer to their own articles. */
+    {GET_HEAD, "/newsroom/articles/:id/revisions", .handle = page_newsroom_revisions,
+     .need = NEED_WRITER},
+    /* A diff of two long bodies is CPU work (bounded: diff.h): off the HTTP threads. */
+    {GET_HEAD, "/newsroom/articles/:id/revisions/diff", .handle = page_newsroom_diff,
+     .need = NEED_WRITER, .flags = ROUTE_JOB},
+    {METHOD_POST, "/newsroom/articles/:id/revisions/:n/restore", .handle = page_newsroom_restore,
+     .body = BODY_FORM, .csrf = CSRF_CHECK, .flags = ROUTE_JOB, .need = NEED_WRITER},
+    {GET_HEAD, "/newsroom/articles/:id/preview", .handle = page_newsroom_preview,
+     .need = NEED_WRITER},
+    {FORM, "/newsroom/articles/:id/corrections", .handle = page_newsroom_corrections, FORM_POLICY,
+     .need = NEED_EDITOR},
     /* Authors and tags (issue 11, nr-people): readers' pages, cached (page_people.c), and the
      * newsroom's, for editors (page_newsroom_people.c). "new" comes before ":id". */
     {GET_HEAD, "/authors/:slug", .render = page_author},
