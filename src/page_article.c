@@ -152,7 +152,7 @@ unsigned page_article_render(struct req *r, const struct article *art, const cha
     json_t *people = NULL; /* the byline and tags from the article's authors and tags */
     if (!article ||
         corrections_and_update(r, &a, article, &corrections, &ncorrections, &modified_at) != 0 ||
-        page_people_article(r, a.id, article, &people) != 0) {
+        page_people_article(r, a.id, banner != NULL, article, &people) != 0) {
         json_decref(article);
         json_decref(ctx);
         return 500;

@@ -155,13 +155,14 @@ unsigned page_tag(struct req *r, struct buf *out)
     return render_page(r, "tag", ctx, out);
 }
 
-int page_people_article(struct req *r, int64_t article_id, json_t *article, json_t **ld_authors)
+int page_people_article(struct req *r, int64_t article_id, int any_state, json_t *article,
+                        json_t **ld_authors)
 {
     struct article_person *authors, *tags;
     size_t n_authors, n_tags;
     *ld_authors = NULL;
-    if (store_article_people(r->app->store, r->arena, article_id, &authors, &n_authors, &tags,
-                             &n_tags) != STORE_OK)
+    if (store_article_people(r->app->store, r->arena, article_id, any_state, &authors, &n_authors,
+                             &tags, &n_tags) != STORE_OK)
         return -1;
     const char *site = r->app->site_url ? r->app->site_url : "";
     json_t *byline = json_array(), *people = json_array(), *tag_list = json_array();

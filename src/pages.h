@@ -86,10 +86,12 @@ unsigned page_author(struct req *r, struct buf *out);
 unsigned page_tag(struct req *r, struct buf *out);
 /* For the article page: sets article's (a context object's) authors [{name, url, sep}] (sep:
  * what comes before the name in "A, B and C"), has_authors, tags [{name, url}] and has_tags
- * for the published article article_id, records author:ID and tag:ID for each, and sets
- * *ld_authors to the JSON-LD author value (schema.org Person objects, name and url; the caller
- * owns it) when it has authors, else NULL. 0, or -1 when the store failed (logged). */
-int page_people_article(struct req *r, int64_t article_id, json_t *article, json_t **ld_authors);
+ * for the published article article_id (of any state with any_state: a newsroom preview),
+ * records author:ID and tag:ID for each, and sets *ld_authors to the JSON-LD author value
+ * (schema.org Person objects, name and url; the caller owns it) when it has authors, else NULL.
+ * 0, or -1 when the store failed (logged). */
+int page_people_article(struct req *r, int64_t article_id, int any_state, json_t *article,
+                        json_t **ld_authors);
 /* The newsroom's authors and tags (editors): the lists, new, edit (params[0]: the id), delete. */
 enum MHD_Result page_newsroom_authors(struct req *r);
 enum MHD_Result page_newsroom_author_new(struct req *r);

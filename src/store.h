@@ -1022,8 +1022,9 @@ int store_tag_article_cursor(struct store *st, int64_t tag_id, int64_t article_i
                              struct article_cursor *out);
 /* A published article's authors and tags, each in their order, in one query, as arrays of
  * *n_authors and *n_tags from a (NULL when none; none too for an article that is not
- * published). STORE_OK or STORE_ERROR. */
-int store_article_people(struct store *st, struct arena *a, int64_t article_id,
+ * published, unless any_state is set: the newsroom's preview of a draft). STORE_OK or
+ * STORE_ERROR. */
+int store_article_people(struct store *st, struct arena *a, int64_t article_id, int any_state,
                          struct article_person **authors, size_t *n_authors,
                          struct article_person **tags, size_t *n_tags);
 

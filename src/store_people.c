@@ -431,14 +431,15 @@ static void person_row(struct db_stmt *s, struct arena *a, void *item)
     p->name = store_column_text(s, 3, a);
 }
 
-int store_article_people(struct store *st, struct arena *a, int64_t article_id,
+int store_article_people(struct store *st, struct arena *a, int64_t article_id, int any_state,
                          struct article_person **authors, size_t *n_authors,
                          struct article_person **tags, size_t *n_tags)
 {
     struct db_conn *c = store_conn(st, NULL, 0);
     struct db_stmt *s = NULL;
     int rc = STORE_ERROR;
-    if (!c || !(s = store_stmt(c, STMT_ARTICLE_PEOPLE, NULL, 0)))
+    enum statement id = any_state ? STMT_ARTICLE_PEOPLE_ANY : STMT_ARTICLE_PEOPLE;
+    if (!c || !(s = store_stmt(c, id, NULL, 0)))
         goto out;
     db_bind_int64(s, 1, article_id);
     /* The rows come authors ('a') first, then tags ('t'), each kind in its order: one array,

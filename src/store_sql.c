@@ -453,6 +453,12 @@ const char *const store_statements[STMT_COUNT] = {
                                 "WHERE author_id = ?1 LIMIT ?2) x",
     [STMT_TAG_LINKS_UP_TO] =
         "SELECT count(*) FROM (SELECT 1 FROM article_tags WHERE tag_id = ?1 LIMIT ?2) x",
+    /* STMT_ARTICLE_PEOPLE for an article of any state: the newsroom's preview of a draft. */
+    [STMT_ARTICLE_PEOPLE_ANY] =
+        "SELECT 'a', au.id, au.slug, au.name, x.position FROM article_authors x "
+        "JOIN authors au ON au.id = x.author_id WHERE x.article_id = ?1 UNION ALL "
+        "SELECT 't', t.id, t.slug, t.name, y.position FROM article_tags y "
+        "JOIN tags t ON t.id = y.tag_id WHERE y.article_id = ?1 ORDER BY 1, 5, 2",
 };
 
 /* PostgreSQL's own text where the two differ (db.h: struct db_sql). */

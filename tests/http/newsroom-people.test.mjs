@@ -320,6 +320,12 @@ test('people: the article page builds its byline from the authors ("By A", "By A
   if (byline) assert.equal(bylineOf(plain), `By ${byline}`);
   // A draft's authors never reach a page: the draft is not there at all.
   assert.equal((await anon.get('/articles/secret-draft')).status, 404);
+  // … but the newsroom's preview of it shows them, as readers will see them once it is out.
+  const draftId = q("SELECT id FROM articles WHERE slug = 'secret-draft'");
+  const preview = await editor.get(`/newsroom/articles/${draftId}/preview`);
+  assert.equal(preview.status, 200);
+  assert.equal(bylineOf(preview.body), 'By Pager Person');
+  assert.match(preview.body, /rel="tag">Paged Topic<\/a>/);
 });
 
 test('people: renaming an author or a tag shows at once on the cached article, author and tag pages; a new link shows on the list', async () => {

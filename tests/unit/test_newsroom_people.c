@@ -426,7 +426,7 @@ static void test_article_people(void)
               0);
     struct article_person *authors, *tags;
     size_t na = 9, nt = 9;
-    CHECK_INT(store_article_people(st, a, 1, &authors, &na, &tags, &nt), STORE_OK);
+    CHECK_INT(store_article_people(st, a, 1, 0, &authors, &na, &tags, &nt), STORE_OK);
     CHECK_INT((int)na, 3);
     CHECK_INT((int)nt, 2);
     if (na == 3 && nt == 2) {
@@ -436,11 +436,19 @@ static void test_article_people(void)
         CHECK_STR(tags[0].name, "Ypsilon");
         CHECK_STR(tags[1].slug, "z");
     }
-    CHECK_INT(store_article_people(st, a, 2, &authors, &na, &tags, &nt), STORE_OK);
+    CHECK_INT(store_article_people(st, a, 2, 0, &authors, &na, &tags, &nt), STORE_OK);
     CHECK_INT((int)(na + nt), 0);
     CHECK(authors == NULL && tags == NULL);
-    CHECK_INT(store_article_people(st, a, 3, &authors, &na, &tags, &nt), STORE_OK);
+    CHECK_INT(store_article_people(st, a, 3, 0, &authors, &na, &tags, &nt), STORE_OK);
     CHECK_INT((int)na, 0);
+    /* … but the newsroom's preview of it does */
+    CHECK_INT(store_article_people(st, a, 3, 1, &authors, &na, &tags, &nt), STORE_OK);
+    CHECK_INT((int)na, 1);
+    CHECK_INT((int)nt, 0);
+    if (na == 1)
+        CHECK_STR(authors[0].name, "Alice");
+    CHECK_INT(store_article_people(st, a, 1, 1, &authors, &na, &tags, &nt), STORE_OK);
+    CHECK_INT((int)(na * 10 + nt), 32);
     arena_free(a);
     store_close(st);
 }
