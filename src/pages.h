@@ -8,6 +8,8 @@
 #ifndef BROADSHEET_PAGES_H
 #define BROADSHEET_PAGES_H
 
+#include <jansson.h>
+
 #include "buf.h"
 #include "req.h"
 
@@ -20,6 +22,14 @@ void page_error(struct req *r, unsigned status, const char *title, struct buf *o
 
 /* /articles/SLUG: decides access (paywall.h) and sends the full or preview variant. */
 enum MHD_Result page_article(struct req *r);
+
+/* The page of article a (in any state) as readers see it, in the variant r->preview asks for
+ * (the paywall's preview when set), with its corrections and update when it is published,
+ * into out; banner, when not NULL, is shown above it (a newsroom preview's). 200, or 500 with
+ * out untouched. The reader's route and the newsroom's preview both render through it. */
+struct article;
+unsigned page_article_render(struct req *r, const struct article *a, const char *banner,
+                             struct buf *out);
 
 /* /offers: the subscription plans ("Learn More »"). */
 enum MHD_Result page_offers(struct req *r);
@@ -61,6 +71,36 @@ enum MHD_Result page_ads_image(struct req *r);
 enum MHD_Result page_ads_frame(struct req *r);
 enum MHD_Result page_ads_impression(struct req *r);
 enum MHD_Result page_ads_click(struct req *r);
+
+/* Revisions, previews and corrections (page_newsroom_history.c): /newsroom/articles/ID/…
+ * params[0]: the article's id; params[1]: a revision's version. */
+enum MHD_Result page_newsroom_revisions(struct req *r);
+enum MHD_Result page_newsroom_diff(struct req *r);
+enum MHD_Result page_newsroom_restore(struct req *r);
+enum MHD_Result page_newsroom_preview(struct req *r);
+enum MHD_Result page_newsroom_corrections(struct req *r);
+/* Authors and tags (page_people.c, for readers; page_newsroom_people.c, for the newsroom).
+ * page_author and page_tag: /authors/SLUG and /tags/SLUG (params[0]), and their older pages
+ * /…/SLUG/before/ID (params[1]: the article the page starts after). */
+unsigned page_author(struct req *r, struct buf *out);
+unsigned page_tag(struct req *r, struct buf *out);
+/* For the article page: sets article's (a context object's) authors [{name, url, sep}] (sep:
+ * what comes before the name in "A, B and C"), has_authors, tags [{name, url}] and has_tags
+ * for the published article article_id (of any state with any_state: a newsroom preview),
+ * records author:ID and tag:ID for each, and sets *ld_authors to the JSON-LD author value
+ * (schema.org Person objects, name and url; the caller owns it) when it has authors, else NULL.
+ * 0, or -1 when the store failed (logged). */
+int page_people_article(struct req *r, int64_t article_id, int any_state, json_t *article,
+                        json_t **ld_authors);
+/* The newsroom's authors and tags (editors): the lists, new, edit (params[0]: the id), delete. */
+enum MHD_Result page_newsroom_authors(struct req *r);
+enum MHD_Result page_newsroom_author_new(struct req *r);
+enum MHD_Result page_newsroom_author_edit(struct req *r);
+enum MHD_Result page_newsroom_author_delete(struct req *r);
+enum MHD_Result page_newsroom_tags(struct req *r);
+enum MHD_Result page_newsroom_tag_new(struct req *r);
+enum MHD_Result page_newsroom_tag_edit(struct req *r);
+enum MHD_Result page_newsroom_tag_delete(struct req *r);
 
 /* Newsroom management (page_newsroom_staff.c, page_newsroom_sections.c, page_newsroom_audit.c):
  * the staff (admins), sections (editors), publications (admins) and the audit log (admins).

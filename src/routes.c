@@ -68,6 +68,40 @@ const struct route routes[] = {
                         "state, counts only in memory, and is capped per client",
      .flags = ROUTE_NO_SESSION},
 
+    /* Newsroom: revisions, previews and corrections (page_newsroom_history.c). Writers and up;
+     * the handlers keep a writer to their own articles. */
+    {GET_HEAD, "/newsroom/articles/:id/revisions", .handle = page_newsroom_revisions,
+     .need = NEED_WRITER},
+    /* A diff of two long bodies is CPU work (bounded: diff.h): off the HTTP threads. */
+    {GET_HEAD, "/newsroom/articles/:id/revisions/diff", .handle = page_newsroom_diff,
+     .need = NEED_WRITER, .flags = ROUTE_JOB},
+    {METHOD_POST, "/newsroom/articles/:id/revisions/:n/restore", .handle = page_newsroom_restore,
+     .body = BODY_FORM, .csrf = CSRF_CHECK, .flags = ROUTE_JOB, .need = NEED_WRITER},
+    {GET_HEAD, "/newsroom/articles/:id/preview", .handle = page_newsroom_preview,
+     .need = NEED_WRITER},
+    {FORM, "/newsroom/articles/:id/corrections", .handle = page_newsroom_corrections, FORM_POLICY,
+     .need = NEED_EDITOR},
+    /* Authors and tags (issue 11, nr-people): readers' pages, cached (page_people.c), and the
+     * newsroom's, for editors (page_newsroom_people.c). "new" comes before ":id". */
+    {GET_HEAD, "/authors/:slug", .render = page_author},
+    {GET_HEAD, "/authors/:slug/before/:id", .render = page_author},
+    {GET_HEAD, "/tags/:slug", .render = page_tag},
+    {GET_HEAD, "/tags/:slug/before/:id", .render = page_tag},
+    {GET_HEAD, "/newsroom/authors", .handle = page_newsroom_authors, .need = NEED_EDITOR},
+    {FORM, "/newsroom/authors/new", .handle = page_newsroom_author_new, FORM_POLICY,
+     .need = NEED_EDITOR, .login_next = "/newsroom/authors"},
+    {FORM, "/newsroom/authors/:id", .handle = page_newsroom_author_edit, FORM_POLICY,
+     .need = NEED_EDITOR, .login_next = "/newsroom/authors"},
+    {METHOD_POST, "/newsroom/authors/:id/delete", .handle = page_newsroom_author_delete,
+     FORM_POLICY, .need = NEED_EDITOR, .login_next = "/newsroom/authors"},
+    {GET_HEAD, "/newsroom/tags", .handle = page_newsroom_tags, .need = NEED_EDITOR},
+    {FORM, "/newsroom/tags/new", .handle = page_newsroom_tag_new, FORM_POLICY, .need = NEED_EDITOR,
+     .login_next = "/newsroom/tags"},
+    {FORM, "/newsroom/tags/:id", .handle = page_newsroom_tag_edit, FORM_POLICY, .need = NEED_EDITOR,
+     .login_next = "/newsroom/tags"},
+    {METHOD_POST, "/newsroom/tags/:id/delete", .handle = page_newsroom_tag_delete, FORM_POLICY,
+     .need = NEED_EDITOR, .login_next = "/newsroom/tags"},
+
     /* Newsroom management: staff, sections, publications, the audit log (page_newsroom_staff.c,
      * page_newsroom_sections.c, page_newsroom_audit.c). Every POST changes something: a form,
      * CSRF-checked, on the job pool. */

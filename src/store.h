@@ -808,6 +808,228 @@ int store_audit_add(struct store *st, const struct audit_entry *e);
 int store_revision_snapshot(struct store *st, int64_t article_id, int64_t user_id, int64_t now,
                             int64_t *revision_id);
 
+/* --- Revisions, previews and corrections (store_newsroom_history.c) --------------------------
+ *
+ * What the newsroom reads of an article's past and adds to a published one: its revisions (the
+ * list, one, restoring one as a new version), its corrections, the old paths that answer 301,
+ * and a person's autosave (read only: the editor writes it). */
+
+/* An article as the newsroom sees it, in any state (strings from the caller's arena). */
+struct history_article {
+    struct article article; /* with body_markdown and body_html */
+    const char *state;      /* "draft", "review", "scheduled", "published", "unpublished" */
+    int64_t version;
+    int64_t created_by, updated_by; /* users; 0 for none (or deleted) */
+    const char *updated_by_name;    /* display name, else email; "" for none */
+    const char *seo_title, *seo_description, *editor_note;
+};
+/* The article id into *out. STORE_OK, STORE_NOT_FOUND or STORE_ERROR. */
+int store_history_article(struct store *st, struct arena *a, int64_t id,
+                          struct history_article *out);
+
+/* One revision: the article as one save left it. */
+struct revision {
+    int64_t id, article_id, version;
+    int64_t user_id;       /* 0 for none (the command line, or an account deleted since) */
+    const char *user_name; /* "" for none */
+    int64_t created_at;
+    const char *state, *slug;
+    int64_t publication_id, section_id;
+    const char *publication_name, *section_name; /* "" for one deleted since */
+    const char *access;
+    const char *headline, *dek, *byline;
+    const char *author_ids, *tag_ids; /* comma-separated ids in order: "3,7" */
+    const char *seo_title, *seo_description, *editor_note;
+    const char *body_markdown; /* "" in lists */
+};
+/* The article's revisions older than version before (0: from the newest), newest first, at
+ * most limit (1..MAX_LIST_LIMIT; 0: 50), as an array of *n from a. STORE_OK or STORE_ERROR. */
+int store_revisions(struct store *st, struct arena *a, int64_t article_id, int64_t before,
+                    int limit, struct revision **out, size_t *n);
+/* The article's revision of version into *out. STORE_OK, STORE_NOT_FOUND or STORE_ERROR. */
+int store_revision(struct store *st, struct arena *a, int64_t article_id, int64_t version,
+                   struct revision *out);
+
+/* Restoring a revision: the article's content becomes revision `version`'s (headline, dek,
+ * byline, body, publication, section, access, search-engine title and description, editor's
+ * note, and its authors and tags, skipping those deleted since; its slug and state stay) as a
+ * new version, with body_html the caller's safe rendering of the revision's Markdown. */
+struct revision_restore {
+    int64_t article_id, version;
+    int64_t seen_version; /* the article's version the person saw */
+    int64_t user_id;      /* who restores */
+    int may_edit_any;     /* an editor; else only the article's writer, while draft or review */
+    const char *body_html;
+    int64_t now;
+};
+/* Restores q in one transaction with its revision snapshot and audit entry ("article.restore"),
+ * the new version in *new_version. STORE_OK; STORE_NOT_FOUND (no such article or revision);
+ * STORE_CONFLICT (the article is no longer at seen_version, or no longer one this person may
+ * edit: nothing changed); STORE_ERROR. */
+int store_revision_restore(struct store *st, const struct revision_restore *q,
+                           int64_t *new_version);
+
+#define CORRECTION_MAX_BYTES 2000 /* a correction's text, at most */
+
+struct correction {
+    int64_t id, article_id, user_id;
+    const char *user_name; /* "" in the readers' list */
+    int64_t created_at;
+    const char *body; /* plain text */
+};
+/* Appends a correction (body: 1..CORRECTION_MAX_BYTES bytes of UTF-8) to the published article
+ * and saves the article (version + 1, updated_at now), with its revision snapshot and audit
+ * entry ("article.correct"), in one transaction; the article's new version in *new_version
+ * (when not NULL). STORE_OK; STORE_NOT_FOUND (no such published article); STORE_ERROR (also a
+ * refused body, reported). */
+int store_correction_add(struct store *st, int64_t article_id, int64_t user_id, const char *body,
+                         int64_t now, int64_t *new_version);
+/* The article's corrections, oldest first (at most 200), as an array of *n from a: when
+ * live_only, only while the article is published, as readers see them. STORE_OK or
+ * STORE_ERROR. */
+int store_corrections(struct store *st, struct arena *a, int64_t article_id, int live_only,
+                      struct correction **out, size_t *n);
+
+/* Saves closer than this to an article's publication are part of publishing it, not updates. */
+#define HISTORY_UPDATE_GRACE 60
+/* When the published article was last changed after its publication, into *at: the newest of
+ * its revisions saved while it was published more than HISTORY_UPDATE_GRACE seconds after
+ * published_at (an editor's save, a correction, a restore); 0 when none. Imports record no
+ * revision, so their updated_at (the time of the import) never counts. STORE_OK or
+ * STORE_ERROR. */
+int store_article_modified_at(struct store *st, int64_t article_id, int64_t *at);
+
+/* What an old path ("/articles/old-slug") answers: the current slug of the article it names
+ * when that article is published (slug non-empty), or its target path (article_id 0). */
+struct redirect {
+    int64_t article_id; /* 0 for a row with a target */
+    const char *slug;   /* the article's current slug; "" unless it is published */
+    const char *target; /* "" unless the row names a path */
+};
+/* The redirect for path into *out. STORE_OK, STORE_NOT_FOUND or STORE_ERROR. */
+int store_redirect_find(struct store *st, struct arena *a, const char *path, struct redirect *out);
+
+/* user_id's autosave of the article: its fields (JSON text, as the editor wrote them), when
+ * it was saved and the version it was based on. STORE_OK, STORE_NOT_FOUND or STORE_ERROR. */
+int store_autosave_fields(struct store *st, struct arena *a, int64_t article_id, int64_t user_id,
+                          const char **fields, int64_t *saved_at, int64_t *base_version);
+
+/* The publication or section with this id into *out. STORE_OK, STORE_NOT_FOUND or
+ * STORE_ERROR. */
+int store_history_publication(struct store *st, struct arena *a, int64_t id,
+                              struct publication *out);
+int store_history_section(struct store *st, struct arena *a, int64_t id, struct section *out);
+
+/* The names of the authors (tags: 0) or tags (1) whose ids are listed in ids ("3,7"), in
+ * order, joined with ", " into *names (from a); ids deleted since are left out. STORE_OK or
+ * STORE_ERROR. */
+int store_history_names(struct store *st, struct arena *a, int tags, const char *ids,
+                        const char **names);
+/* --- Authors and tags (store_people.c) -----------------------------------------------------
+ *
+ * Authors are the people an article's byline names: staff (linked to their account, user_id) or
+ * contributors without one. Tags are topics. Articles name them through article_authors and
+ * article_tags (in order, `position`), which the article editor writes. Every change here writes
+ * its audit log entry (store_audit_add) in its own transaction; the database's triggers note the
+ * cache tags (author:ID, tag:ID; list:author:ID, list:tag:ID for the links) in the change log.
+ * Readers' lists and an article's authors and tags see published articles only. */
+
+struct author {
+    int64_t id;
+    const char *slug;       /* URL name: /authors/SLUG */
+    const char *name;       /* as shown in bylines */
+    const char *bio;        /* Markdown, as typed */
+    const char *bio_html;   /* cmark's safe rendering of bio (markdown.h) */
+    const char *links;      /* http(s) URLs, one a line ("" none) */
+    int64_t user_id;        /* the staff account it is; 0 none */
+    const char *user_email; /* that account's address; "" none */
+    int64_t created_at;
+};
+
+/* An author as saved (people.h checks every field first). */
+struct author_input {
+    const char *slug;     /* well-formed (people_slug_valid) */
+    const char *name;     /* required */
+    const char *bio;      /* "" none */
+    const char *bio_html; /* the caller renders bio (markdown_to_html) */
+    const char *links;    /* checked and joined by '\n' (people_links_check) */
+    int64_t user_id;      /* 0 none */
+};
+
+struct tag {
+    int64_t id;
+    const char *slug; /* URL name: /tags/SLUG */
+    const char *name;
+    int64_t created_at;
+};
+
+/* An article's author or tag as its page shows it (store_article_people). */
+struct article_person {
+    int64_t id;
+    const char *slug;
+    const char *name;
+};
+
+#define STORE_PEOPLE_PAGE_MAX 1000 /* authors or tags in one page of the newsroom's lists */
+
+/* One page of the authors (store_authors) or tags (store_tags), by slug: up to limit (1 to
+ * STORE_PEOPLE_PAGE_MAX; clamped) of those whose slug comes after after_slug ("" or NULL: from
+ * the first), as an array of *n from a (NULL when none); *more says whether any come after.
+ * Keyset paging over the slug's UNIQUE index. STORE_OK or STORE_ERROR. */
+int store_authors(struct store *st, struct arena *a, const char *after_slug, int limit,
+                  struct author **out, size_t *n, int *more);
+int store_tags(struct store *st, struct arena *a, const char *after_slug, int limit,
+               struct tag **out, size_t *n, int *more);
+/* The author or tag by id or slug into *out (strings from a). STORE_OK, STORE_NOT_FOUND or
+ * STORE_ERROR. */
+int store_author_by_id(struct store *st, struct arena *a, int64_t id, struct author *out);
+int store_author_by_slug(struct store *st, struct arena *a, const char *slug, struct author *out);
+int store_tag_by_id(struct store *st, struct arena *a, int64_t id, struct tag *out);
+int store_tag_by_slug(struct store *st, struct arena *a, const char *slug, struct tag *out);
+
+/* Creates (id 0; its id into *new_id when not NULL) or updates (id) an author, with the audit
+ * entry "author.create" or "author.edit" by actor (a user id; 0 the command line), in one
+ * transaction. Returns STORE_OK; STORE_CONFLICT when the slug is another author's (*taken =
+ * "slug") or the account is another author's (*taken = "user"); STORE_NOT_FOUND when there is
+ * no author id, or no user user_id; STORE_ERROR (also for a malformed slug or no name). On any
+ * failure nothing is changed. */
+int store_author_save(struct store *st, int64_t id, const struct author_input *in, int64_t actor,
+                      int64_t *new_id, const char **taken);
+/* Deletes author id with its audit entry ("author.delete"), unless an article (of any state)
+ * names it: then STORE_CONFLICT with how many in *uses, and nothing changed. STORE_OK,
+ * STORE_NOT_FOUND or STORE_ERROR. */
+int store_author_delete(struct store *st, int64_t id, int64_t actor, int64_t *uses);
+/* Creates (id 0) or renames (id) a tag: name and slug, as store_author_save (audit "tag.create"
+ * or "tag.edit"; STORE_CONFLICT: the slug is another tag's). */
+int store_tag_save(struct store *st, int64_t id, const char *name, const char *slug, int64_t actor,
+                   int64_t *new_id);
+/* Deletes tag id ("tag.delete") unless an article names it, as store_author_delete. */
+int store_tag_delete(struct store *st, int64_t id, int64_t actor, int64_t *uses);
+
+/* Readers: one page of the published articles of author (tag) id, newest first (published_at,
+ * then id), as store_articles_page: up to limit (1 to STORE_ARTICLE_PAGE_MAX) of those after
+ * the cursor (NULL: from the newest), *more whether any come after. Bodies are "". STORE_OK or
+ * STORE_ERROR. */
+int store_author_articles(struct store *st, struct arena *a, int64_t author_id,
+                          const struct article_cursor *after, int limit, struct article **out,
+                          size_t *n, int *more);
+int store_tag_articles(struct store *st, struct arena *a, int64_t tag_id,
+                       const struct article_cursor *after, int limit, struct article **out,
+                       size_t *n, int *more);
+/* The cursor of article article_id in author (tag) id's list into *out: STORE_OK, or
+ * STORE_NOT_FOUND when it is not in that list (not theirs, not published, no such article), or
+ * STORE_ERROR. What a page's link names a cursor by. */
+int store_author_article_cursor(struct store *st, int64_t author_id, int64_t article_id,
+                                struct article_cursor *out);
+int store_tag_article_cursor(struct store *st, int64_t tag_id, int64_t article_id,
+                             struct article_cursor *out);
+/* A published article's authors and tags, each in their order, in one query, as arrays of
+ * *n_authors and *n_tags from a (NULL when none; none too for an article that is not
+ * published, unless any_state is set: the newsroom's preview of a draft). STORE_OK or
+ * STORE_ERROR. */
+int store_article_people(struct store *st, struct arena *a, int64_t article_id, int any_state,
+                         struct article_person **authors, size_t *n_authors,
+                         struct article_person **tags, size_t *n_tags);
 /* --- Newsroom management: staff, sections, publications, the audit log (store_admin.c) -------
  *
  * Every function here that changes something is one transaction (joining the caller's, if one

@@ -140,6 +140,18 @@
 #define CREATIVE_SELECT                                                                            \
     "SELECT " CREATIVE_COLUMNS("k") ", " CAMPAIGN_COLUMNS("c") " FROM creatives k "                \
     "JOIN campaigns c ON c.id = k.campaign_id "
+/* Revisions, previews and corrections (store_newsroom_history.c): a user's name as shown (u
+ * joined), and a revision row (r) with its user and its publication's and section's names
+ * (HISTORY_REVISION_NCOLUMNS columns, read_revision's order), BODY its Markdown or ''. */
+#define HISTORY_USER_NAME                                                                          \
+    "COALESCE(CASE WHEN u.display_name <> '' THEN u.display_name ELSE u.email END, '')"
+#define HISTORY_REVISION_SELECT(BODY)                                                              \
+    "SELECT r.id, r.article_id, r.version, COALESCE(r.user_id, 0), " HISTORY_USER_NAME ", "       \
+    "r.created_at, r.state, r.slug, r.publication_id, r.section_id, COALESCE(p.name, ''), "       \
+    "COALESCE(s.name, ''), r.access, r.headline, r.dek, r.byline, r.author_ids, r.tag_ids, "      \
+    "r.seo_title, r.seo_description, r.editor_note, " BODY " FROM article_revisions r "           \
+    "LEFT JOIN users u ON u.id = r.user_id LEFT JOIN publications p ON p.id = r.publication_id "  \
+    "LEFT JOIN sections s ON s.id = r.section_id "
 // clang-format on
 
 #define SECRET_BYTES 32         /* store_secret's size (store.h) */
@@ -246,6 +258,51 @@ enum statement {
     STMT_ARTICLE_AUTHOR_IDS,
     STMT_ARTICLE_TAG_IDS,
     STMT_REVISION_SNAPSHOT,
+    /* Revisions, previews and corrections (store_newsroom_history.c) */
+    STMT_HISTORY_ARTICLE,
+    STMT_HISTORY_REVISIONS,
+    STMT_HISTORY_REVISION,
+    STMT_HISTORY_RESTORE,
+    STMT_HISTORY_AUTHORS_CLEAR,
+    STMT_HISTORY_AUTHOR_LINK,
+    STMT_HISTORY_TAGS_CLEAR,
+    STMT_HISTORY_TAG_LINK,
+    STMT_HISTORY_CORRECTION_ADD,
+    STMT_HISTORY_CORRECTION_BUMP,
+    STMT_HISTORY_CORRECTIONS_LIVE,
+    STMT_HISTORY_CORRECTIONS,
+    STMT_HISTORY_MODIFIED_AT,
+    STMT_HISTORY_REDIRECT,
+    STMT_HISTORY_AUTOSAVE,
+    STMT_HISTORY_PUBLICATION,
+    STMT_HISTORY_SECTION,
+    STMT_HISTORY_AUTHOR_NAME,
+    STMT_HISTORY_TAG_NAME,
+    /* Authors and tags (store_people.c) */
+    STMT_AUTHORS_PAGE,
+    STMT_AUTHOR_BY_ID,
+    STMT_AUTHOR_BY_SLUG,
+    STMT_AUTHOR_INSERT,
+    STMT_AUTHOR_UPDATE,
+    STMT_AUTHOR_USES,
+    STMT_AUTHOR_DELETE,
+    STMT_TAGS_PAGE,
+    STMT_TAG_BY_ID,
+    STMT_TAG_BY_SLUG,
+    STMT_TAG_INSERT,
+    STMT_TAG_UPDATE,
+    STMT_TAG_USES,
+    STMT_TAG_DELETE,
+    STMT_AUTHOR_ARTICLE_KEY,
+    STMT_AUTHOR_ARTICLES,
+    STMT_TAG_ARTICLE_KEY,
+    STMT_TAG_ARTICLES,
+    STMT_ARTICLE_PEOPLE,
+    STMT_AUTHOR_ARTICLES_LATEST,
+    STMT_TAG_ARTICLES_LATEST,
+    STMT_AUTHOR_LINKS_UP_TO,
+    STMT_TAG_LINKS_UP_TO,
+    STMT_ARTICLE_PEOPLE_ANY,
     /* Newsroom management: staff, sections, publications, the audit log (store_admin.c) */
     STMT_STAFF,
     STMT_STAFF_OTHER_ADMINS,

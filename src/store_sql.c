@@ -12,6 +12,18 @@
     "rate_limits.window_ms = excluded.window_ms AND rate_limits.tat > ?6 "                         \
     "THEN rate_limits.tat + excluded.window_ms ELSE excluded.tat END)"
 
+/* An author's columns, with the email of the staff account it is linked to ("" for none), in
+ * the order read_author expects. */
+#define AUTHOR_SELECT                                                                              \
+    "SELECT au.id, au.slug, au.name, au.bio, au.bio_html, au.links, COALESCE(au.user_id, 0), "     \
+    "COALESCE(u.email, ''), au.created_at FROM authors au LEFT JOIN users u ON u.id = au.user_id "
+
+/* The rest of a reader's list of an author's or a tag's articles (store_people.c), after its
+ * filter: published, after the cursor (?2, ?3), newest first, ?4 rows. */
+#define PEOPLE_LIST_REST                                                                           \
+    " AND " LIVE("a") " AND (a.published_at, a.id) < (?2, ?3) "                                    \
+                      "ORDER BY a.published_at DESC, a.id DESC LIMIT ?4"
+
 /* Indexed by enum statement. The latest-article statements take the ids they filter by
  * (publication, then section), then the limit and the offset, one statement per filter so that
  * each can use its own index. */
@@ -298,6 +310,155 @@ const char *const store_statements[STMT_COUNT] = {
         "a.slug, a.publication_id, a.section_id, a.access, a.headline, a.dek, a.byline, ?4, ?5, "
         "a.seo_title, a.seo_description, a.editor_note, a.body_markdown FROM articles a "
         "WHERE a.id = ?1 RETURNING id",
+    /* Revisions, previews and corrections (store_newsroom_history.c). */
+    // clang-format off
+    [STMT_HISTORY_ARTICLE] =
+        "SELECT a.id, a.slug, a.headline, a.dek, a.byline, a.body_html, a.body_markdown, "
+        "a.published_at, a.updated_at, a.access, " PUBLICATION_COLUMNS("p") ", " SECTION_COLUMNS(
+            "s") ", a.state, a.version, COALESCE(a.created_by, 0), COALESCE(a.updated_by, 0), "
+        HISTORY_USER_NAME ", a.seo_title, a.seo_description, a.editor_note FROM articles a "
+        "JOIN publications p ON p.id = a.publication_id JOIN sections s ON s.id = a.section_id "
+        "LEFT JOIN users u ON u.id = a.updated_by WHERE a.id = ?1",
+    /* A page of an article's revisions, newest first, before version ?2 (keyset paging over
+     * UNIQUE (article_id, version)). */
+    [STMT_HISTORY_REVISIONS] = HISTORY_REVISION_SELECT(
+        "''") "WHERE r.article_id = ?1 AND r.version < ?2 ORDER BY r.version DESC LIMIT ?3",
+    [STMT_HISTORY_REVISION] =
+        HISTORY_REVISION_SELECT("r.body_markdown") "WHERE r.article_id = ?1 AND r.version = ?2",
+    /* The article's content becomes revision ?2's, as a new version, only when it is still at
+     * the version the person saw (?3) and they may edit it (?5 = 1: an editor; else its writer
+     * while it is a draft or in review). Its slug and state stay; a publication or section
+     * deleted since keeps the current one. */
+    [STMT_HISTORY_RESTORE] =
+        "UPDATE articles SET headline = r.headline, dek = r.dek, byline = r.byline, "
+        "access = r.access, seo_title = r.seo_title, seo_description = r.seo_description, "
+        "editor_note = r.editor_note, body_markdown = r.body_markdown, body_html = ?6, "
+        "publication_id = COALESCE((SELECT p.id FROM publications p WHERE p.id = "
+        "r.publication_id), articles.publication_id), section_id = COALESCE((SELECT s.id FROM "
+        "sections s WHERE s.id = r.section_id), articles.section_id), "
+        "version = articles.version + 1, updated_at = ?7, "
+        "updated_by = (SELECT u.id FROM users u WHERE u.id = ?4) FROM article_revisions r "
+        "WHERE articles.id = ?1 AND r.article_id = articles.id AND r.version = ?2 AND "
+        "articles.version = ?3 AND (CAST(?5 AS BIGINT) = 1 OR (articles.created_by = ?4 AND "
+        "articles.state IN ('draft', 'review'))) RETURNING articles.version",
+    [STMT_HISTORY_AUTHORS_CLEAR] = "DELETE FROM article_authors WHERE article_id = ?1",
+    /* Links author ?2 at position ?3, unless it was deleted since (no row). */
+    [STMT_HISTORY_AUTHOR_LINK] =
+        "INSERT INTO article_authors (article_id, author_id, position) SELECT ?1, au.id, ?3 "
+        "FROM authors au WHERE au.id = ?2 ON CONFLICT DO NOTHING",
+    [STMT_HISTORY_TAGS_CLEAR] = "DELETE FROM article_tags WHERE article_id = ?1",
+    [STMT_HISTORY_TAG_LINK] = "INSERT INTO article_tags (article_id, tag_id, position) "
+                              "SELECT ?1, t.id, ?3 FROM tags t WHERE t.id = ?2 "
+                              "ON CONFLICT DO NOTHING",
+    /* A correction, on a published article only (no row otherwise). */
+    [STMT_HISTORY_CORRECTION_ADD] =
+        "INSERT INTO article_corrections (article_id, user_id, created_at, body) "
+        "SELECT a.id, (SELECT u.id FROM users u WHERE u.id = ?2), ?3, ?4 FROM articles a "
+        "WHERE a.id = ?1 AND " LIVE("a") " RETURNING id",
+    [STMT_HISTORY_CORRECTION_BUMP] =
+        "UPDATE articles SET version = version + 1, updated_at = ?3, "
+        "updated_by = (SELECT u.id FROM users u WHERE u.id = ?2) "
+        "WHERE id = ?1 AND state = 'published'",
+    /* The corrections readers see: a published article's. */
+    [STMT_HISTORY_CORRECTIONS_LIVE] =
+        "SELECT c.id, c.article_id, COALESCE(c.user_id, 0), '', c.created_at, c.body "
+        "FROM article_corrections c JOIN articles a ON a.id = c.article_id "
+        "WHERE " LIVE("a") " AND c.article_id = ?1 ORDER BY c.created_at, c.id LIMIT ?2",
+    [STMT_HISTORY_CORRECTIONS] =
+        "SELECT c.id, c.article_id, COALESCE(c.user_id, 0), " HISTORY_USER_NAME ", "
+        "c.created_at, c.body FROM article_corrections c LEFT JOIN users u ON u.id = c.user_id "
+        "WHERE c.article_id = ?1 ORDER BY c.created_at, c.id LIMIT ?2",
+    /* When a published article was last changed after its publication: the newest revision
+     * saved while it was published, more than ?2 seconds after it was published. */
+    [STMT_HISTORY_MODIFIED_AT] =
+        "SELECT COALESCE(max(r.created_at), 0) FROM article_revisions r "
+        "JOIN articles a ON a.id = r.article_id WHERE " LIVE("a") " AND r.article_id = ?1 "
+        "AND r.state = 'published' AND r.created_at > a.published_at + ?2",
+    /* An old path: its article's slug when that article is published, or its target. */
+    [STMT_HISTORY_REDIRECT] =
+        "SELECT COALESCE(r.article_id, 0), r.target, COALESCE(a.slug, '') FROM redirects r "
+        "LEFT JOIN articles a ON a.id = r.article_id AND " LIVE("a") " WHERE r.path = ?1",
+    [STMT_HISTORY_AUTOSAVE] = "SELECT fields, saved_at, base_version FROM autosaves "
+                              "WHERE article_id = ?1 AND user_id = ?2",
+    [STMT_HISTORY_PUBLICATION] =
+        "SELECT " PUBLICATION_COLUMNS("p") " FROM publications p WHERE p.id = ?1",
+    [STMT_HISTORY_SECTION] = "SELECT " SECTION_COLUMNS("s") " FROM sections s WHERE s.id = ?1",
+    [STMT_HISTORY_AUTHOR_NAME] = "SELECT name FROM authors WHERE id = ?1",
+    [STMT_HISTORY_TAG_NAME] = "SELECT name FROM tags WHERE id = ?1",
+    // clang-format on
+    /* Authors and tags (store_people.c). The newsroom's lists go by slug, which the UNIQUE
+     * index keeps in order (a slug is made from the name, so it reads alphabetically), in keyset
+     * pages: no sort of every row. */
+    [STMT_AUTHORS_PAGE] = AUTHOR_SELECT "WHERE au.slug > ?1 ORDER BY au.slug LIMIT ?2",
+    [STMT_AUTHOR_BY_ID] = AUTHOR_SELECT "WHERE au.id = ?1",
+    [STMT_AUTHOR_BY_SLUG] = AUTHOR_SELECT "WHERE au.slug = ?1",
+    [STMT_AUTHOR_INSERT] =
+        "INSERT INTO authors (slug, name, bio, bio_html, links, user_id, created_at) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, NULLIF(CAST(?6 AS BIGINT), 0), ?7) RETURNING id",
+    [STMT_AUTHOR_UPDATE] = "UPDATE authors SET slug = ?2, name = ?3, bio = ?4, bio_html = ?5, "
+                           "links = ?6, user_id = NULLIF(CAST(?7 AS BIGINT), 0) WHERE id = ?1",
+    /* Every article naming the author, whatever its state: a draft's byline needs it too. */
+    [STMT_AUTHOR_USES] = "SELECT count(*) FROM article_authors WHERE author_id = ?1",
+    [STMT_AUTHOR_DELETE] = "DELETE FROM authors WHERE id = ?1",
+    [STMT_TAGS_PAGE] = "SELECT t.id, t.slug, t.name, t.created_at FROM tags t WHERE t.slug > ?1 "
+                       "ORDER BY t.slug LIMIT ?2",
+    [STMT_TAG_BY_ID] = "SELECT t.id, t.slug, t.name, t.created_at FROM tags t WHERE t.id = ?1",
+    [STMT_TAG_BY_SLUG] = "SELECT t.id, t.slug, t.name, t.created_at FROM tags t WHERE t.slug = ?1",
+    [STMT_TAG_INSERT] =
+        "INSERT INTO tags (slug, name, created_at) VALUES (?1, ?2, ?3) RETURNING id",
+    [STMT_TAG_UPDATE] = "UPDATE tags SET slug = ?2, name = ?3 WHERE id = ?1",
+    [STMT_TAG_USES] = "SELECT count(*) FROM article_tags WHERE tag_id = ?1",
+    [STMT_TAG_DELETE] = "DELETE FROM tags WHERE id = ?1",
+    /* Readers' lists of an author's or a tag's articles: published only, newest first, keyset
+     * pages from the (published_at, id) of the article a page starts after. Two plans, which
+     * store_people.c chooses between by how many articles name the author or tag (the schema
+     * has no index of one author's articles in published order, docs/architecture.md): these
+     * (STMT_*_ARTICLES) go from the author's links (article_authors_author) and sort them,
+     * cheap for a few; the *_LATEST ones walk articles_latest from the cursor and probe each
+     * article's links by primary key until the page is full, cheap for many. The key of a
+     * cursor article is read only if it is one of the list's own (published, theirs). */
+    [STMT_AUTHOR_ARTICLE_KEY] =
+        "SELECT a.published_at, a.id FROM article_authors x JOIN articles a ON a.id = x.article_id "
+        "WHERE x.author_id = ?1 AND x.article_id = ?2 AND " LIVE("a"),
+    [STMT_AUTHOR_ARTICLES] =
+        ARTICLE_SELECT("'', ''") "JOIN article_authors x ON "
+                                 "x.article_id = a.id WHERE x.author_id = ?1" PEOPLE_LIST_REST,
+    [STMT_TAG_ARTICLE_KEY] =
+        "SELECT a.published_at, a.id FROM article_tags x JOIN articles a ON a.id = x.article_id "
+        "WHERE x.tag_id = ?1 AND x.article_id = ?2 AND " LIVE("a"),
+    [STMT_TAG_ARTICLES] =
+        ARTICLE_SELECT("'', ''") "JOIN article_tags x ON "
+                                 "x.article_id = a.id WHERE x.tag_id = ?1" PEOPLE_LIST_REST,
+    /* A published article's authors and tags, each in their order, in one round trip: 'a'
+     * rows, then 't' rows. */
+    [STMT_ARTICLE_PEOPLE] =
+        "SELECT 'a', au.id, au.slug, au.name, x.position FROM article_authors x "
+        "JOIN authors au ON au.id = x.author_id JOIN articles a ON a.id = x.article_id "
+        "WHERE x.article_id = ?1 AND " LIVE(
+            "a") " UNION ALL "
+                 "SELECT 't', t.id, t.slug, t.name, y.position FROM article_tags y "
+                 "JOIN tags t ON t.id = y.tag_id JOIN articles a ON a.id = y.article_id "
+                 "WHERE y.article_id = ?1 AND " LIVE("a") " ORDER BY 1, 5, 2",
+    [STMT_AUTHOR_ARTICLES_LATEST] =
+        ARTICLE_SELECT("'', ''") "WHERE EXISTS (SELECT 1 FROM "
+                                 "article_authors x WHERE x.article_id = a.id AND "
+                                 "x.author_id = ?1)" PEOPLE_LIST_REST,
+    [STMT_TAG_ARTICLES_LATEST] =
+        ARTICLE_SELECT("'', ''") "WHERE EXISTS (SELECT 1 FROM "
+                                 "article_tags x WHERE x.article_id = a.id AND "
+                                 "x.tag_id = ?1)" PEOPLE_LIST_REST,
+    /* How many articles name the author (tag), counted up to ?2 only: what chooses the plan
+     * above, at a bounded cost whatever the author's output. */
+    [STMT_AUTHOR_LINKS_UP_TO] = "SELECT count(*) FROM (SELECT 1 FROM article_authors "
+                                "WHERE author_id = ?1 LIMIT ?2) x",
+    [STMT_TAG_LINKS_UP_TO] =
+        "SELECT count(*) FROM (SELECT 1 FROM article_tags WHERE tag_id = ?1 LIMIT ?2) x",
+    /* STMT_ARTICLE_PEOPLE for an article of any state: the newsroom's preview of a draft. */
+    [STMT_ARTICLE_PEOPLE_ANY] =
+        "SELECT 'a', au.id, au.slug, au.name, x.position FROM article_authors x "
+        "JOIN authors au ON au.id = x.author_id WHERE x.article_id = ?1 UNION ALL "
+        "SELECT 't', t.id, t.slug, t.name, y.position FROM article_tags y "
+        "JOIN tags t ON t.id = y.tag_id WHERE y.article_id = ?1 ORDER BY 1, 5, 2",
     /* Newsroom management (store_admin.c). The staff list and the admins' count read users by
      * role, which no index covers: a scan of users (see the report: users_staff). */
     [STMT_STAFF] =
@@ -367,6 +528,17 @@ const char *const store_statements_pgsql[STMT_COUNT] = {
     [STMT_METER_LOCK] = "SELECT 1 FROM users WHERE id = ?1 FOR NO KEY UPDATE",
     [STMT_USER_INSERT] = USER_INSERT(EMAIL_HELD_PG),
     [STMT_USER_SET_EMAIL] = USER_SET_EMAIL(EMAIL_HELD_PG),
+    /* Authors and tags: from the links first, which PostgreSQL's planner would otherwise turn
+     * into a walk of every published article for a rare author (a materialized CTE is its
+     * fence). SQLite plans the plain join that way by itself. */
+    [STMT_AUTHOR_ARTICLES] =
+        "WITH mine AS MATERIALIZED (SELECT x.article_id FROM "
+        "article_authors x WHERE x.author_id = ?1) " ARTICLE_SELECT(
+            "'', ''") "JOIN mine ON mine.article_id = a.id WHERE true" PEOPLE_LIST_REST,
+    [STMT_TAG_ARTICLES] =
+        "WITH mine AS MATERIALIZED (SELECT x.article_id FROM "
+        "article_tags x WHERE x.tag_id = ?1) " ARTICLE_SELECT(
+            "'', ''") "JOIN mine ON mine.article_id = a.id WHERE true" PEOPLE_LIST_REST,
     /* Locks every enabled admin's row (READ COMMITTED re-reads them once a concurrent change
      * commits), so two admins demoting or disabling each other at once cannot both succeed. */
     [STMT_STAFF_OTHER_ADMINS] = "SELECT count(*) FROM (SELECT u.id FROM users u "
