@@ -18,6 +18,9 @@
 /* The page a mailed link opens (its URL carries the link's token): GET shows it, and only its
  * form's POST, on the job pool, uses the link. */
 #define LINK_POLICY .body = BODY_FORM, .csrf = CSRF_CHECK, .flags = ROUTE_JOB_POST | ROUTE_TOKEN_URL
+/* A newsroom form (issue 11, "Articles"): a writer or above, CSRF-checked, its POSTs on the job
+ * pool. */
+#define NEWSROOM_FORM FORM_POLICY, .need = NEED_WRITER
 
 const struct route routes[] = {
     {GET_HEAD, "/", .render = page_home},
@@ -64,6 +67,24 @@ const struct route routes[] = {
      .csrf_exempt_why = "navigator.sendBeacon cannot carry a token; it changes no reader's "
                         "state, counts only in memory, and is capped per client",
      .flags = ROUTE_NO_SESSION},
+    /* The newsroom's articles (issue 11, "Articles": page_newsroom_articles.c). Staff only
+     * (NEED_WRITER); who may do what to which article is store_newsroom_may's, checked by the
+     * handlers. */
+    {GET_HEAD, "/newsroom", .handle = page_newsroom, .need = NEED_WRITER},
+    {FORM, "/newsroom/articles/new", .handle = page_newsroom_new, NEWSROOM_FORM},
+    {FORM, "/newsroom/articles/:id", .handle = page_newsroom_article, NEWSROOM_FORM},
+    {METHOD_POST, "/newsroom/articles/:id/submit", .handle = page_newsroom_submit, NEWSROOM_FORM},
+    {METHOD_POST, "/newsroom/articles/:id/publish", .handle = page_newsroom_publish, NEWSROOM_FORM},
+    {METHOD_POST, "/newsroom/articles/:id/schedule", .handle = page_newsroom_schedule,
+     NEWSROOM_FORM},
+    {METHOD_POST, "/newsroom/articles/:id/unpublish", .handle = page_newsroom_unpublish,
+     NEWSROOM_FORM},
+    {METHOD_POST, "/newsroom/articles/:id/draft", .handle = page_newsroom_to_draft, NEWSROOM_FORM},
+    {METHOD_POST, "/newsroom/articles/:id/delete", .handle = page_newsroom_delete, NEWSROOM_FORM},
+    {METHOD_POST, "/newsroom/articles/:id/autosave", .handle = page_newsroom_autosave,
+     NEWSROOM_FORM},
+    {METHOD_POST, "/newsroom/articles/:id/autosave/discard",
+     .handle = page_newsroom_autosave_discard, NEWSROOM_FORM},
 };
 
 const size_t route_count = sizeof routes / sizeof routes[0];

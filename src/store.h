@@ -886,9 +886,9 @@ struct newsroom_article_input {
 
 /* Who changed an article since the version a write was based on. */
 struct newsroom_conflict {
-    int64_t version;             /* the article's current version */
-    int64_t updated_at;          /* when it was last changed */
-    char updated_by_name[200];   /* by whom ("" when unknown) */
+    int64_t version;           /* the article's current version */
+    int64_t updated_at;        /* when it was last changed */
+    char updated_by_name[200]; /* by whom ("" when unknown) */
 };
 
 /* What a person may do to an article (store_newsroom_may). */
@@ -985,7 +985,7 @@ enum newsroom_sort {
 #define NEWSROOM_PAGE_MAX 200    /* rows in one page at most */
 
 struct newsroom_query {
-    int state; /* enum article_state, or -1 for any */
+    int state;              /* enum article_state, or -1 for any */
     int64_t section_id;     /* 0: any */
     int64_t publication_id; /* 0: any */
     int64_t created_by;     /* 0: anyone's */
@@ -1007,8 +1007,7 @@ int store_newsroom_articles(struct store *st, struct arena *a, const struct news
                             struct newsroom_article **out, size_t *n, int *more, int *keyset);
 /* The counters: user_id's drafts, and the articles waiting for review (indexes
  * articles_created_by and articles_workflow). STORE_OK or STORE_ERROR. */
-int store_newsroom_counts(struct store *st, int64_t user_id, int64_t *my_drafts,
-                          int64_t *waiting);
+int store_newsroom_counts(struct store *st, int64_t user_id, int64_t *my_drafts, int64_t *waiting);
 
 /* An author the editor's picker offers (id and name), by name, at most STORE_AUTHOR_CHOICES. */
 #define STORE_AUTHOR_CHOICES 1000
@@ -1029,8 +1028,8 @@ struct autosave {
     int64_t saved_at;
     const char *fields;
 };
-int store_autosave_put(struct store *st, int64_t article_id, int64_t user_id,
-                       int64_t base_version, int64_t now, const char *fields);
+int store_autosave_put(struct store *st, int64_t article_id, int64_t user_id, int64_t base_version,
+                       int64_t now, const char *fields);
 int store_autosave_get(struct store *st, struct arena *a, int64_t article_id, int64_t user_id,
                        struct autosave *out);
 int store_autosave_delete(struct store *st, int64_t article_id, int64_t user_id);

@@ -19,15 +19,15 @@
 #include "store_impl.h"
 #include "util.h"
 
-#define SLUG_MAX 80           /* characters of a slug made from a headline */
-#define SLUG_TRIES 1000       /* "-2" … "-1000" before giving up on a headline's slug */
-#define TAGS_MAX 50           /* tags one article may have */
+#define SLUG_MAX 80     /* characters of a slug made from a headline */
+#define SLUG_TRIES 1000 /* "-2" … "-1000" before giving up on a headline's slug */
+#define TAGS_MAX 50     /* tags one article may have */
 #define NEWSROOM_PAGE_DEFAULT 20
 
 /* Writes why a person's input was refused into err (when given): words for the page, not a
  * failure of the store, so neither logged nor counted. */
-__attribute__((format(printf, 3, 4))) static void refuse(char *err, size_t errlen,
-                                                         const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void refuse(char *err, size_t errlen, const char *fmt,
+                                                         ...)
 {
     if (!err || !errlen)
         return;
@@ -66,8 +66,8 @@ int store_newsroom_may(const struct newsroom_article *art, int64_t user_id, enum
     case NEWSROOM_SCHEDULE: return editor && s != ARTICLE_PUBLISHED;
     case NEWSROOM_UNPUBLISH: return editor && s == ARTICLE_PUBLISHED;
     case NEWSROOM_TO_DRAFT:
-        return (editor && (s == ARTICLE_REVIEW || s == ARTICLE_SCHEDULED ||
-                           s == ARTICLE_UNPUBLISHED)) ||
+        return (editor &&
+                (s == ARTICLE_REVIEW || s == ARTICLE_SCHEDULED || s == ARTICLE_UNPUBLISHED)) ||
                (own && s == ARTICLE_REVIEW);
     case NEWSROOM_DELETE:
         return editor && (s == ARTICLE_DRAFT || s == ARTICLE_REVIEW || s == ARTICLE_UNPUBLISHED);
@@ -79,9 +79,9 @@ int store_newsroom_may(const struct newsroom_article *art, int64_t user_id, enum
 
 /* ASCII for the Latin letters U+00C0 … U+017F (NULL: dropped), lowercase. */
 static const char *const fold_latin1[64] = {
-    "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e",  "e", "e", "i", "i", "i", "i",
+    "a", "a", "a", "a", "a", "a", "ae", "c",  "e", "e", "e", "e", "i", "i", "i",  "i",
     "d", "n", "o", "o", "o", "o", "o",  NULL, "o", "u", "u", "u", "u", "y", "th", "ss",
-    "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e",  "e", "e", "i", "i", "i", "i",
+    "a", "a", "a", "a", "a", "a", "ae", "c",  "e", "e", "e", "e", "i", "i", "i",  "i",
     "d", "n", "o", "o", "o", "o", "o",  NULL, "o", "u", "u", "u", "u", "y", "th", "y"};
 /* U+0100 … U+017F, one letter each (upper or lower case: lowered after). */
 static const char fold_extended[] = "AaAaAaCcCcCcCcDdDdEeEeEeEeEeGgGgGgGgHhHhIiIiIiIiIiJjJjKkk"
@@ -431,8 +431,8 @@ static int write_links(struct db_conn *c, int64_t id, const struct newsroom_arti
     size_t tag_n;
     if (tag_ids(c, in->tags, now, tags, &tag_n) != 0)
         return STORE_ERROR;
-    rc = relink(c, STMT_NR_TAGS_CLEAR, STMT_NR_TAG_LINK, id, tags, tag_n,
-                old ? old->tag_ids : NULL, old ? old->tag_count : 0);
+    rc = relink(c, STMT_NR_TAGS_CLEAR, STMT_NR_TAG_LINK, id, tags, tag_n, old ? old->tag_ids : NULL,
+                old ? old->tag_count : 0);
     return rc == STORE_OK ? STORE_OK : STORE_ERROR;
 }
 
@@ -583,9 +583,9 @@ int store_newsroom_save(struct store *st, int64_t id, int64_t base_version,
                 goto out;
             if (taken) {
                 refuse(err, errlen,
-                             "The slug \"%s\" is already used by another article or one of its "
-                             "old addresses.",
-                             slug);
+                       "The slug \"%s\" is already used by another article or one of its "
+                       "old addresses.",
+                       slug);
                 rc = STORE_INVALID;
                 goto out;
             }
@@ -619,9 +619,15 @@ int store_newsroom_save(struct store *st, int64_t id, int64_t base_version,
     db_bind_text(s, 14, in->body_html);
     db_bind_int64(s, 15, now);
     db_bind_int64(s, 16, user_id);
-    rc = store_step_write(c, s, 1, "saving an article");
+    rc = store_step_write(c, s, 0, "saving an article");
+    int changed = rc == STORE_OK && db_changes(c) > 0;
     db_reset(s);
-    if (rc == STORE_NOT_FOUND) { /* the version moved between the read and the write */
+    if (rc == STORE_NOT_FOUND) { /* a foreign key: the publication or section is gone */
+        refuse(err, errlen, "That publication or section does not exist.");
+        rc = STORE_INVALID;
+        goto out;
+    }
+    if (rc == STORE_OK && !changed) { /* the version moved between the read and the write */
         tell_conflict(c, a, id, conflict);
         rc = STORE_CONFLICT;
         goto out;
@@ -886,7 +892,8 @@ int store_newsroom_articles(struct store *st, struct arena *a, const struct news
     if (limit > NEWSROOM_PAGE_MAX)
         limit = NEWSROOM_PAGE_MAX;
     int published = q->state == ARTICLE_PUBLISHED;
-    int by_key = q->sort == NEWSROOM_SORT_UPDATED || (q->sort == NEWSROOM_SORT_PUBLISHED && published);
+    int by_key =
+        q->sort == NEWSROOM_SORT_UPDATED || (q->sort == NEWSROOM_SORT_PUBLISHED && published);
     enum statement id = STMT_NR_LIST_OFFSET;
     if (by_key && q->sort == NEWSROOM_SORT_PUBLISHED)
         id = STMT_NR_LIST_PUBLISHED; /* articles_latest */
@@ -962,8 +969,7 @@ static int count_of(struct db_conn *c, enum statement id, int nparams, int64_t p
     return rc == STORE_OK ? STORE_OK : STORE_ERROR;
 }
 
-int store_newsroom_counts(struct store *st, int64_t user_id, int64_t *my_drafts,
-                          int64_t *waiting)
+int store_newsroom_counts(struct store *st, int64_t user_id, int64_t *my_drafts, int64_t *waiting)
 {
     struct db_conn *c = store_conn(st, NULL, 0);
     if (!c || count_of(c, STMT_NR_COUNT_MY_DRAFTS, 1, user_id, my_drafts) != STORE_OK ||
@@ -993,8 +999,8 @@ int store_newsroom_author_choices(struct store *st, struct arena *a, struct auth
 
 /* ---- autosaves ----------------------------------------------------------------------------- */
 
-int store_autosave_put(struct store *st, int64_t article_id, int64_t user_id,
-                       int64_t base_version, int64_t now, const char *fields)
+int store_autosave_put(struct store *st, int64_t article_id, int64_t user_id, int64_t base_version,
+                       int64_t now, const char *fields)
 {
     struct db_conn *c = store_conn(st, NULL, 0);
     struct db_stmt *s = NULL;

@@ -34,8 +34,7 @@ static struct store *fresh(void)
     CHECK_INT(store_section_save(st, &s, err, sizeof err), STORE_OK);
     CHECK_INT(store_user_create(st, "w@example.com", "Wanda Writer", "", ROLE_WRITER, &writer),
               STORE_OK);
-    CHECK_INT(store_user_create(st, "o@example.com", "", "", ROLE_WRITER, &other_writer),
-              STORE_OK);
+    CHECK_INT(store_user_create(st, "o@example.com", "", "", ROLE_WRITER, &other_writer), STORE_OK);
     CHECK_INT(store_user_create(st, "e@example.com", "Ed Itor", "", ROLE_EDITOR, &editor),
               STORE_OK);
     CHECK_INT(tdb_exec(&db, "INSERT INTO authors (slug, name, created_at) VALUES "
@@ -389,9 +388,9 @@ static void test_publish_due(void)
         struct newsroom_article_input in = input(i ? "Later" : "Sooner", "x");
         CHECK_INT(store_newsroom_create(st, &in, writer, 1700000000, &ids[i], err, sizeof err),
                   STORE_OK);
-        CHECK_INT(store_newsroom_schedule(st, ids[i], 1, editor, 1700000000, 1700000100 + i * 100,
-                                          NULL),
-                  STORE_OK);
+        CHECK_INT(
+            store_newsroom_schedule(st, ids[i], 1, editor, 1700000000, 1700000100 + i * 100, NULL),
+            STORE_OK);
     }
     int n = -1;
     CHECK_INT(store_articles_publish_due(st, 1700000099, &n), STORE_OK);
@@ -438,8 +437,8 @@ static void test_list(void)
         struct newsroom_article_input in = input(headline, "x");
         in.section_id = i % 5 == 0 ? 2 : 1;
         int64_t id;
-        CHECK_INT(store_newsroom_create(st, &in, i < 15 ? writer : other_writer,
-                                        1700000000 + i, &id, err, sizeof err),
+        CHECK_INT(store_newsroom_create(st, &in, i < 15 ? writer : other_writer, 1700000000 + i,
+                                        &id, err, sizeof err),
                   STORE_OK);
         if (i >= 10 && i < 15)
             CHECK_INT(store_newsroom_submit(st, id, 1, writer, 1700000000 + i, NULL), STORE_OK);
@@ -478,7 +477,8 @@ static void test_list(void)
     CHECK_INT(store_newsroom_articles(st, a, &q, &list, &n, &more, &keyset), STORE_OK);
     CHECK_INT((int)n, 2); /* 0 and 5 */
     /* by author, with words (case-insensitive, wildcards literal) */
-    q = (struct newsroom_query){.state = -1, .created_by = other_writer, .words = "ODD", .limit = 50};
+    q = (struct newsroom_query){
+        .state = -1, .created_by = other_writer, .words = "ODD", .limit = 50};
     CHECK_INT(store_newsroom_articles(st, a, &q, &list, &n, &more, &keyset), STORE_OK);
     CHECK_INT((int)n, 5); /* 15 17 19 21 23 */
     CHECK_STR(list[0].created_by_name, "o@example.com");
