@@ -104,6 +104,21 @@ static int64_t parse_id(const char *s)
     return strtoll(s, NULL, 10);
 }
 
+/* obj without its members that are the empty string, so that a template's {{#name}} section
+ * (which shows for "": tmpl.h) shows only what has a value. Returns obj. */
+static json_t *prune_empty(json_t *obj)
+{
+    const char *key;
+    json_t *value;
+    void *tmp;
+    json_object_foreach_safe(obj, tmp, key, value)
+    {
+        if (json_is_string(value) && json_string_length(value) == 0)
+            json_object_del(obj, key);
+    }
+    return obj;
+}
+
 /* The article this request's :id names into *art: STORE_OK, STORE_NOT_FOUND (no such id) or
  * STORE_ERROR. */
 static int load_article(struct req *r, struct newsroom_article *art)
@@ -441,15 +456,15 @@ static enum MHD_Result editor_page(struct req *r, unsigned status, const struct 
                            : "/newsroom/articles/new";
     if (art) {
         int editable = store_newsroom_may(art, u->id, role, NEWSROOM_EDIT);
-        ctx = render_set(ctx, "article",
-                         render_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:b}", "id",
-                                     (json_int_t)art->id, "url", base, "slug", art->slug, "state",
-                                     store_article_state_name(art->state), "updated",
-                                     when(r, art->updated_at), "updated_by", art->updated_by_name,
-                                     "published", when(r, art->published_at), "created_by",
-                                     art->created_by_name, "is_published",
-                                     art->state == ARTICLE_PUBLISHED, "is_scheduled",
-                                     art->state == ARTICLE_SCHEDULED));
+        ctx = render_set(
+            ctx, "article",
+            prune_empty(render_pack(
+                "{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:b}", "id", (json_int_t)art->id,
+                "url", base, "slug", art->slug, "state", store_article_state_name(art->state),
+                "updated", when(r, art->updated_at), "updated_by", art->updated_by_name,
+                "published", when(r, art->published_at), "created_by", art->created_by_name,
+                "is_published", art->state == ARTICLE_PUBLISHED, "is_scheduled",
+                art->state == ARTICLE_SCHEDULED)));
         ctx = render_set(
             ctx, "may",
             render_pack("{s:b, s:b, s:b, s:b, s:b, s:b, s:b}", "edit", editable, "submit",
@@ -468,9 +483,11 @@ static enum MHD_Result editor_page(struct req *r, unsigned status, const struct 
     json_object_set_new(ctx, "action", json_string(base));
     json_object_set_new(ctx, "autosave_url",
                         json_string(arena_printf(r->arena, "%s/autosave", base)));
-    json_object_set_new(ctx, "notice", json_string(v->notice ? v->notice : ""));
+    if (v->notice && *v->notice)
+        json_object_set_new(ctx, "notice", json_string(v->notice));
     json_object_set_new(ctx, "restored", json_boolean(v->restored));
-    json_object_set_new(ctx, "error", json_string(v->error ? v->error : ""));
+    if (v->error && *v->error)
+        json_object_set_new(ctx, "error", json_string(v->error));
     if (v->conflict && v->stored) {
         ctx = render_set(
             ctx, "conflict",
@@ -572,19 +589,19 @@ enum MHD_Result page_newsroom(struct req *r)
     for (size_t i = 0; i < n; i++) {
         const struct newsroom_article *a = &rows[i];
         list = render_append(
-            list,
-            render_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:s}", "id",
-                        (json_int_t)a->id, "url",
-                        arena_printf(r->arena, "/newsroom/articles/%lld", (long long)a->id),
-                        "headline", *a->headline ? a->headline : "(no headline yet)", "state",
-                        store_article_state_name(a->state), "section", a->section_name,
-                        "publication", a->publication_name, "created_by",
-                        *a->created_by_name ? a->created_by_name : "—", "author_url",
-                        a->created_by ? arena_printf(r->arena, "/newsroom?author=%lld",
-                                                     (long long)a->created_by)
-                                      : "",
-                        "version", (json_int_t)a->version, "updated", when(r, a->updated_at),
-                        "updated_by", a->updated_by_name, "published", when(r, a->published_at)));
+            list, prune_empty(render_pack(
+                      "{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:s}", "id",
+                      (json_int_t)a->id, "url",
+                      arena_printf(r->arena, "/newsroom/articles/%lld", (long long)a->id),
+                      "headline", *a->headline ? a->headline : "(no headline yet)", "state",
+                      store_article_state_name(a->state), "section", a->section_name, "publication",
+                      a->publication_name, "created_by",
+                      *a->created_by_name ? a->created_by_name : "—", "author_url",
+                      a->created_by ? arena_printf(r->arena, "/newsroom?author=%lld",
+                                                   (long long)a->created_by)
+                                    : "",
+                      "version", (json_int_t)a->version, "updated", when(r, a->updated_at),
+                      "updated_by", a->updated_by_name, "published", when(r, a->published_at))));
     }
     ctx = render_set(ctx, "articles", list);
     json_object_set_new(ctx, "empty", json_boolean(n == 0));
@@ -657,15 +674,16 @@ enum MHD_Result page_newsroom(struct req *r)
         q.after_id || q.offset ? arena_printf(r->arena, "/newsroom?%s", keep.data) : "";
     buf_free(&keep);
     ctx = render_set(ctx, "filters",
-                     render_pack("{s:s, s:b, s:s, s:s, s:b}", "q", words, "mine",
-                                 q.created_by == u->id && u->id, "next", next, "first", first,
-                                 "capped", more && !keyset && !*next));
+                     prune_empty(render_pack("{s:s, s:b, s:s, s:s, s:b}", "q", words, "mine",
+                                             q.created_by == u->id && u->id, "next", next, "first",
+                                             first, "capped", more && !keyset && !*next)));
     ctx = render_set(ctx, "counts",
                      render_pack("{s:I, s:I}", "my_drafts", (json_int_t)my_drafts, "waiting",
                                  (json_int_t)waiting));
     json_object_set_new(ctx, "offset_max", json_integer(NEWSROOM_OFFSET_MAX));
     const char *done = done_message(req_query(r, "done"));
-    json_object_set_new(ctx, "notice", json_string(done ? done : ""));
+    if (done)
+        json_object_set_new(ctx, "notice", json_string(done));
     return newsroom_send(r, 200, "newsroom-articles", ctx);
 }
 
