@@ -198,7 +198,7 @@ static const char *form_from_post(struct req *r, struct editor_form *f)
     f->headline = field(r, "headline", FIELD_TEXT_MAX * 4, &problem, "The headline");
     f->dek = field(r, "dek", 2000, &problem, "The dek");
     f->byline = field(r, "byline", FIELD_TEXT_MAX * 4, &problem, "The byline");
-    f->body = field(r, "body_markdown", REQ_MAX_FIELD, &problem, "The body");
+    f->body = field(r, "body_markdown", REQ_MAX_LONG_FIELD, &problem, "The body");
     f->slug = field(r, "slug", FIELD_TEXT_MAX, &problem, "The slug");
     f->tags = field(r, "tags", 2000, &problem, "The tags");
     f->seo_title = field(r, "seo_title", FIELD_TEXT_MAX * 4, &problem, "The SEO title");

@@ -494,6 +494,20 @@ test("a published article's slug change answers with a redirect row; moving back
   assert.match(textOf(taken.body), /already used/);
 });
 
+test('a long body (hundreds of kilobytes) is saved whole; one over 1 MiB is refused and changes nothing', { timeout: 60_000 }, async () => {
+  const id = await create('writer', { headline: unique('Long read') });
+  const paragraph = 'Word '.repeat(200).trim() + ' é.\n\n';
+  const long = paragraph.repeat(300); // about 300 KB
+  const r = await act('writer', id, 'save', { body_markdown: long });
+  assert.equal(r.status, 303, textOf(r.body).slice(0, 300));
+  assert.equal(Number(sql(srv.db, `SELECT length(body_markdown) FROM articles WHERE id = ${id}`)), [...long].length);
+  const before = snapshot(id);
+  const tooLong = await act('writer', id, 'save', { body_markdown: 'x'.repeat(1024 * 1024 + 1) });
+  assert.equal(tooLong.status, 422);
+  assert.match(textOf(tooLong.body), /The body is too long/);
+  assert.equal(snapshot(id), before);
+});
+
 test('the newsroom pages are valid HTML (html-validate)', { timeout: 60_000 }, async () => {
   const validator = new HtmlValidate(new FileSystemConfigLoader());
   const id = await create('writer', { headline: unique('Valid story') });
