@@ -821,37 +821,28 @@ static enum MHD_Result change_state(struct req *r, enum newsroom_action act)
         return respond_error(r, 400);
     int with_form = req_form_field(r, "headline") != NULL && act != NEWSROOM_DELETE;
     struct editor_form f;
-    if (with_form) {
-        const char *problem = form_from_post(r, &f);
-        if (problem) {
-            struct editor_view v = {.art = &art, .error = problem};
-            return editor_page(r, 422, &f, &v);
-        }
-        if (!store_newsroom_may(&art, u->id, u->role, NEWSROOM_EDIT) &&
-            (f.version != art.version || form_differs(&f, &art)))
-            return respond_error(r, 403);
-        enum MHD_Result answer;
-        if (store_newsroom_may(&art, u->id, u->role, NEWSROOM_EDIT) &&
-            save_form(r, &art, &f, &version, &answer))
-            return answer;
-    }
+    const char *problem = with_form ? form_from_post(r, &f) : NULL;
+    if (!with_form)
+        form_from_article(&art, &f);
+    /* The time to schedule at is checked before anything is saved. */
     int64_t now = util_now(), at = 0;
-    if (act == NEWSROOM_SCHEDULE) {
-        const char *problem = NULL;
+    if (!problem && act == NEWSROOM_SCHEDULE) {
         if (parse_datetime(req_form(r, "publish_at"), &at) != 0)
             problem = "Give the time to publish it at (UTC).";
         else if (at <= now)
             problem = "Choose a time in the future to schedule it.";
-        if (problem) {
-            struct newsroom_article stored;
-            if (store_newsroom_article(st, r->arena, art.id, &stored) != STORE_OK)
-                return respond_error(r, 500);
-            if (!with_form)
-                form_from_article(&stored, &f);
-            f.version = stored.version;
-            struct editor_view v = {.art = &stored, .error = problem};
-            return editor_page(r, 422, &f, &v);
-        }
+    }
+    if (problem) {
+        struct editor_view v = {.art = &art, .error = problem};
+        return editor_page(r, 422, &f, &v);
+    }
+    if (with_form) {
+        int editable = store_newsroom_may(&art, u->id, u->role, NEWSROOM_EDIT);
+        if (!editable && (f.version != art.version || form_differs(&f, &art)))
+            return respond_error(r, 403);
+        enum MHD_Result answer;
+        if (editable && save_form(r, &art, &f, &version, &answer))
+            return answer;
     }
     struct newsroom_conflict conflict;
     const char *done = "";

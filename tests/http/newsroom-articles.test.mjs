@@ -330,6 +330,13 @@ test('the editor form\'s buttons save what was typed, then change the state', { 
   assert.equal(after.headline, 'Typed then submitted');
   assert.equal(after.state, 'review');
   assert.equal(after.version, 3);
+  // a schedule refused for its time saves nothing typed with it
+  const before = snapshot(id);
+  const refused = await act('editor', id, 'schedule', fields({ headline: 'Never saved', publish_at: 'soon' }));
+  assert.equal(refused.status, 422);
+  assert.match(textOf(refused.body), /Give the time to publish it at/);
+  assert.equal(fieldValue(refused.body, 'headline'), 'Never saved'); // the text typed is kept
+  assert.equal(snapshot(id), before);
 });
 
 test('scheduling: 2 s ahead it is 404, then on the home, section and article pages within a second of its time', { timeout: 30_000 }, async () => {
