@@ -175,3 +175,32 @@ test('a writer writes with the toolbar, finds the autosave after a reload, submi
     await editor.context.close();
   }
 });
+
+test('two people, one article: the second save shows who changed it, the stored text and the word diff, and keeps the text typed', { timeout: 60_000 }, async () => {
+  const writer = await newBrowser();
+  const editor = await newBrowser();
+  try {
+    await logIn(writer.page, 'writer@example.test');
+    await writer.page.goto(`${srv.url}/newsroom/articles/new`, { waitUntil: 'load' });
+    await writer.page.locator('#headline').fill(`Contested story ${process.pid}`);
+    await writer.page.locator('#body_markdown').fill('The council approved the budget on Monday.');
+    await clickAndWait(writer.page, writer.page.locator('#save'));
+    const url = new URL(writer.page.url()).pathname;
+    await logIn(editor.page, 'editor@example.test');
+    await editor.page.goto(`${srv.url}${url}`, { waitUntil: 'load' });
+    await editor.page.locator('#body_markdown').fill('The council rejected the budget on Monday.');
+    await clickAndWait(editor.page, editor.page.locator('#save'));
+    await writer.page.locator('#body_markdown').fill('The council approved the budget late on Monday.');
+    await clickAndWait(writer.page, writer.page.locator('#save'));
+    await writer.page.getByText('Changed by Ed Itor at').waitFor({ state: 'visible' });
+    assert.equal(await writer.page.locator('#body_markdown').inputValue(),
+      'The council approved the budget late on Monday.');
+    assert.equal(await writer.page.locator('#body-diff del').first().textContent(), 'rejected ');
+    // Chromium logs the page's own status (409 Conflict) as a failed load: that one is expected.
+    const problems = writer.problems.filter((p) => !/status of 409 \(Conflict\)/.test(p));
+    await shot(writer.page, 'conflict', problems);
+  } finally {
+    await writer.context.close();
+    await editor.context.close();
+  }
+});

@@ -401,17 +401,19 @@ test('two people, one article: a save based on an old version is refused, says w
   assert.equal(versionIn(a.body), 1);
   assert.equal(versionIn(b.body), 1);
   const first = await clients.editor.post(`/newsroom/articles/${id}`,
-    fields({ headline: 'Editor wins', body_markdown: 'Editor body.', version: 1 }), { csrf: csrfIn(b.body) });
+    fields({ headline: 'Editor wins', body_markdown: 'The editor rewrote this sentence.', version: 1 }), { csrf: csrfIn(b.body) });
   assert.equal(first.status, 303);
   const second = await clients.writer.post(`/newsroom/articles/${id}`,
-    fields({ headline: 'Writer too late', body_markdown: 'Writer body, never lost.', version: 1 }), { csrf: csrfIn(a.body) });
+    fields({ headline: 'Writer too late', body_markdown: 'The writer rewrote this line.', version: 1 }), { csrf: csrfIn(a.body) });
   assert.equal(second.status, 409);
   const text = textOf(second.body);
   assert.match(text, new RegExp(`Changed by ${USERS.editor.name} at \\w+ \\d+, \\d{4}, \\d\\d:\\d\\d UTC since you opened it`));
   assert.equal(fieldValue(second.body, 'headline'), 'Writer too late');
-  assert.equal(fieldValue(second.body, 'body_markdown'), 'Writer body, never lost.');
+  assert.equal(fieldValue(second.body, 'body_markdown'), 'The writer rewrote this line.');
   assert.match(second.body, /id="stored-headline">Editor wins</);
-  assert.match(second.body, /id="stored-body">Editor body\.</);
+  assert.match(second.body, /id="stored-body">The editor rewrote this sentence\.</);
+  // what changed, word by word
+  assert.match(second.body, /id="body-diff">The <del>editor <\/del><ins>writer <\/ins>rewrote this <del>sentence\.<\/del><ins>line\.<\/ins><\/p>/);
   assert.equal(versionIn(second.body), 2); // saving again is deliberate
   const r = row(id);
   assert.equal(r.headline, 'Editor wins');
