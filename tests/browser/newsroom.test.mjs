@@ -191,7 +191,9 @@ test('two people, one article: the second save shows who changed it, the stored 
     await editor.page.locator('#body_markdown').fill('The council rejected the budget on Monday.');
     await clickAndWait(editor.page, editor.page.locator('#save'));
     await writer.page.locator('#body_markdown').fill('The council approved the budget late on Monday.');
-    await clickAndWait(writer.page, writer.page.locator('#save'));
+    // Ctrl-S saves (the form's Save button)
+    await Promise.all([writer.page.waitForNavigation({ waitUntil: 'load', timeout: T }),
+      writer.page.keyboard.press('Control+s')]);
     await writer.page.getByText('Changed by Ed Itor at').waitFor({ state: 'visible' });
     assert.equal(await writer.page.locator('#body_markdown').inputValue(),
       'The council approved the budget late on Monday.');

@@ -9,13 +9,23 @@
  *     draft's address (history.replaceState);
  *   - leaving the page warns while there are changes stored nowhere yet (neither saved nor
  *     autosaved);
- *   - Ctrl/Cmd-S saves (the form's Save button).
+ *   - Ctrl/Cmd-S saves (the form's Save button);
+ *   - deleting an article asks for confirmation.
  * The site's CSP allows only same-origin scripts: no inline script or handler anywhere.
  */
 (function () {
   'use strict';
 
   var AUTOSAVE_EVERY_MS = 5000;
+
+  /* Deleting asks first (without the script the button deletes at once: it is apart from the
+   * form, below it, and red). */
+  var del = document.querySelector('form.editor-delete');
+  if (del) {
+    del.addEventListener('submit', function (e) {
+      if (!window.confirm('Delete this article? This cannot be undone.')) e.preventDefault();
+    });
+  }
 
   var form = document.getElementById('editor');
   if (!form || !form.getAttribute('data-autosave')) return;
