@@ -1,13 +1,15 @@
 // The newsroom in Chromium (issue 11, "Articles"): a writer logs in, writes an article with the
 // toolbar, finds the autosaved text after reloading, and submits it for review; an editor opens
 // it from "Waiting for review", edits it and schedules it a few seconds ahead; it appears on the
-// home page at its time. No console errors and no CSP violations on any page (newsroom.js and
-// newsroom.css are same-origin files: no inline script or style).
+// home page at its time. No console errors, no CSP violations (newsroom.js and newsroom.css are
+// same-origin files: no inline script or style) and no serious accessibility violation (axe-core)
+// on any page.
 // Screenshots: test-output/browser/newsroom-*.png (the list, the editor, the restored autosave).
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { repoRoot } from '../lib/server.mjs';
@@ -17,6 +19,7 @@ const OUT = path.join(repoRoot, 'test-output', 'browser');
 const DESKTOP = { width: 1280, height: 900 };
 const T = 10_000; // bound on every single browser wait
 const PASSWORD = 'newsroom-browser-2014';
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 let srv;
 let browser;
@@ -65,10 +68,19 @@ async function newBrowser() {
   return { context, page, problems };
 }
 
+// Saves a screenshot of the page, and checks it: no console error, no CSP violation, and no
+// serious or critical accessibility violation (axe-core, as browser/a11y.test.mjs runs it).
 async function shot(page, name, problems) {
   await page.screenshot({ path: path.join(OUT, `newsroom-${name}.png`), fullPage: true });
   const csp = await page.evaluate(() => window.__cspViolations ?? []);
   assert.deepEqual([...problems, ...csp.map((v) => `CSP violation: ${v}`)], [], `errors on ${name}`);
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(AXE);
+  const severe = await page.evaluate(async () => {
+    const result = await window.axe.run(document, { iframes: false, resultTypes: ['violations'] });
+    return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id}: ${v.help} ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  });
+  assert.deepEqual(severe, [], `accessibility of ${name}`);
 }
 
 async function clickAndWait(page, locator) {
