@@ -365,11 +365,14 @@ const char *const store_statements[STMT_COUNT] = {
         "WHERE id = ?1 AND version = ?2 AND state IN (?7, ?8, ?9, ?10)",
     [STMT_NR_DELETE] = "DELETE FROM articles WHERE id = ?1 AND version = ?2 "
                        "AND state IN ('draft', 'review', 'unpublished')",
-    /* The scheduler (articles_due): is anything due, and publishing what is. */
+    /* The scheduler (articles_due): is anything due, and publishing what is. Its change is
+     * dated at its scheduled time (published_at), also when a restart publishes it late, so
+     * that readers' pages do not call it updated. */
     [STMT_NR_DUE_ANY] =
         "SELECT 1 FROM articles WHERE state = 'scheduled' AND published_at <= ?1 LIMIT 1",
     [STMT_NR_PUBLISH_DUE] =
-        "UPDATE articles SET state = 'published', version = version + 1, updated_at = ?1 "
+        "UPDATE articles SET state = 'published', version = version + 1, "
+        "updated_at = published_at "
         "WHERE state = 'scheduled' AND published_at <= ?1 "
         "RETURNING id, COALESCE(updated_by, 0), headline",
     /* The list: one statement per index it walks (see store_newsroom_articles). */

@@ -410,6 +410,8 @@ static void test_publish_due(void)
     CHECK_INT(store_articles_publish_due(st, 1800000000, &n), STORE_OK);
     CHECK_INT(n, 1);
     CHECK_INT(store_article_by_slug(st, a, "later", &reader_view), STORE_OK);
+    CHECK_INT((int)reader_view.published_at, 1700000200); /* its time, though published late */
+    CHECK_INT((int)reader_view.updated_at, 1700000200);   /* … and not "updated" since */
     char out[128];
     CHECK_STR(tdb_text(&db,
                        "SELECT count(*) || '|' || min(user_name) FROM audit_log WHERE action = "
