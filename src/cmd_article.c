@@ -172,8 +172,9 @@ const struct cli_command cmd_article[] = {
      "says which --skip resumes the import; --skip N leaves out the first N files listed",
      command_article_import},
     {"article list", "", list_options, CLI_STORE,
-     "list articles, newest first, 50 at a time (--limit: up to 10000), with how many there are "
-     "in all; when more follow, it prints the --before CURSOR that shows the next page",
+     "list published articles, newest first, 50 at a time (--limit: up to 10000), with how many "
+     "there are in all (drafts and the rest are in the newsroom); when more follow, it prints the "
+     "--before CURSOR that shows the next page",
      command_article_list},
     {NULL, NULL, NULL, 0, NULL, NULL},
 };

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "app.h"
 #include "html.h"
@@ -26,11 +27,13 @@
 /* The JSON-LD <script> element for a, as trusted HTML. jansson writes the JSON; every '<' is
  * escaped as \u003c so no value can close the script element early. NULL when it
  * could not be built (logged). */
-static json_t *json_ld(const struct article *a, const char *canonical)
+static json_t *json_ld(const struct article *a, const char *canonical, int64_t modified_at,
+                       const struct correction *corrections, size_t ncorrections)
 {
     char published[32], modified[32], display[64];
     render_dates(a->published_at, published, sizeof published, display, sizeof display);
-    render_dates(a->updated_at, modified, sizeof modified, display, sizeof display);
+    render_dates(modified_at ? modified_at : a->published_at, modified, sizeof modified, display,
+                 sizeof display);
     const char *site_name = a->publication.name;
     json_t *ld = render_pack(
         "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s}, s:{s:s, s:s}, s:b}",
@@ -44,6 +47,17 @@ static json_t *json_ld(const struct article *a, const char *canonical)
         ld = render_set(ld, "hasPart",
                         render_pack("{s:s, s:b, s:s}", "@type", "WebPageElement",
                                     "isAccessibleForFree", 0, "cssSelector", ".paywalled"));
+    if (ncorrections) {
+        json_t *list = json_array();
+        for (size_t i = 0; i < ncorrections; i++) {
+            char iso[32];
+            render_dates(corrections[i].created_at, iso, sizeof iso, display, sizeof display);
+            list =
+                render_append(list, render_pack("{s:s, s:s, s:s}", "@type", "CorrectionComment",
+                                                "text", corrections[i].body, "datePublished", iso));
+        }
+        ld = render_set(ld, "correction", list);
+    }
     char *text = ld ? json_dumps(ld, JSON_COMPACT | JSON_ESCAPE_SLASH) : NULL;
     json_decref(ld);
     if (!text)
@@ -63,6 +77,49 @@ static json_t *json_ld(const struct article *a, const char *canonical)
     return trusted;
 }
 
+/* "June 14, 2014, 14:30 UTC": a time as the article page shows an update (the site's dates are
+ * UTC, as render_dates). */
+static void display_time(int64_t when, char *out, size_t size)
+{
+    time_t t = (time_t)when;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, size, "%B %-d, %Y, %H:%M UTC", &tm);
+}
+
+/* The article's corrections ("Correction, June 14, 2014: …") and its update into article and
+ * *modified_at (0 when it was not updated after publication: store_article_modified_at), as
+ * readers see them: none unless it is published. -1 when the store failed. */
+static int corrections_and_update(struct req *r, const struct article *a, json_t *article,
+                                  struct correction **list, size_t *n, int64_t *modified_at)
+{
+    struct store *st = r->app->store;
+    if (store_corrections(st, r->arena, a->id, 1, list, n) != STORE_OK ||
+        store_article_modified_at(st, a->id, modified_at) != STORE_OK)
+        return -1;
+    json_t *shown = json_array();
+    for (size_t i = 0; i < *n; i++) {
+        char iso[32], display[64];
+        render_dates((*list)[i].created_at, iso, sizeof iso, display, sizeof display);
+        shown = render_append(shown, render_pack("{s:s, s:s, s:s}", "iso", iso, "display", display,
+                                                 "text", (*list)[i].body));
+        if ((*list)[i].created_at > *modified_at)
+            *modified_at = (*list)[i].created_at;
+    }
+    if (!shown)
+        return -1;
+    json_object_set_new(article, "has_corrections", json_boolean(*n > 0));
+    json_object_set_new(article, "corrections", shown);
+    if (*modified_at) {
+        char iso[32], display[64], when[80];
+        render_dates(*modified_at, iso, sizeof iso, display, sizeof display);
+        display_time(*modified_at, when, sizeof when);
+        json_object_set_new(article, "modified_iso", json_string(iso));
+        json_object_set_new(article, "modified_display", json_string(when));
+    }
+    return 0;
+}
+
 /* Renders the article's page in the variant r->preview asks for. */
 static unsigned render_article(struct req *r, struct buf *out)
 {
@@ -73,13 +130,30 @@ static unsigned render_article(struct req *r, struct buf *out)
     if (rc != STORE_OK)
         return 500;
     render_depends(r, "article:%lld", (long long)a.id);
+    return page_article_render(r, &a, NULL, out);
+}
 
+unsigned page_article_render(struct req *r, const struct article *art, const char *banner,
+                             struct buf *out)
+{
+    const struct article a = *art;
     char path[300];
     snprintf(path, sizeof path, "/articles/%s", a.slug);
     struct render_current current = {.section_slug = a.section.slug};
     json_t *ctx = render_context(r, "article", a.headline, a.dek, path, &current);
 
     json_t *article = render_card(&a);
+    struct correction *corrections = NULL;
+    size_t ncorrections = 0;
+    int64_t modified_at = 0;
+    if (!article ||
+        corrections_and_update(r, &a, article, &corrections, &ncorrections, &modified_at) != 0) {
+        json_decref(article);
+        json_decref(ctx);
+        return 500;
+    }
+    if (banner)
+        json_object_set_new(ctx, "preview_banner", json_string(banner));
     char updated_iso[32], updated_display[64];
     render_dates(a.updated_at, updated_iso, sizeof updated_iso, updated_display,
                  sizeof updated_display);
@@ -111,8 +185,50 @@ static unsigned render_article(struct req *r, struct buf *out)
 
     const char *canonical =
         json_string_value(json_object_get(json_object_get(ctx, "page"), "canonical"));
-    ctx = render_set(ctx, "json_ld", json_ld(&a, canonical ? canonical : path));
+    ctx = render_set(
+        ctx, "json_ld",
+        json_ld(&a, canonical ? canonical : path, modified_at, corrections, ncorrections));
     return render_page(r, "article", ctx, out);
+}
+
+/* Whether target is a path on this site to redirect to: "/…", not "//host" or "/\\host" (which
+ * browsers take as another host), no backslash, control character or space anywhere. */
+static int local_path(const char *target)
+{
+    if (target[0] != '/' || target[1] == '/' || target[1] == '\\')
+        return 0;
+    for (const unsigned char *p = (const unsigned char *)target; *p; p++)
+        if (*p <= ' ' || *p == 0x7f || *p == '\\')
+            return 0;
+    return 1;
+}
+
+/* /articles/SLUG found no published article: an old path in redirects answers 301 to its
+ * article's current URL while that article is published, or to its target path; anything else
+ * is 404. Only this branch reads redirects, so a found article costs nothing more. */
+static enum MHD_Result redirect_or_404(struct req *r)
+{
+    char path[600];
+    snprintf(path, sizeof path, "/articles/%s", r->params[0]);
+    struct redirect to;
+    int rc = store_redirect_find(r->app->store, r->arena, path, &to);
+    if (rc == STORE_NOT_FOUND)
+        return respond_error(r, 404);
+    if (rc != STORE_OK)
+        return respond_error(r, 500);
+    struct buf location = BUF_INIT;
+    if (to.article_id && *to.slug && strcmp(to.slug, r->params[0]) != 0) {
+        buf_puts(&location, "/articles/");
+        html_url_path(&location, to.slug, strlen(to.slug));
+    } else if (!to.article_id && local_path(to.target) && strcmp(to.target, path) != 0) {
+        buf_puts(&location, to.target);
+    } else {
+        return respond_error(r, 404);
+    }
+    buf_putc(&location, '\0');
+    enum MHD_Result ret = respond_redirect(r, 301, location.data);
+    buf_free(&location);
+    return ret;
 }
 
 enum MHD_Result page_article(struct req *r)
@@ -126,7 +242,7 @@ enum MHD_Result page_article(struct req *r)
         enum access_level level;
         int rc = store_article_meta(r->app->store, r->params[0], &meta[0], &level);
         if (rc == STORE_NOT_FOUND)
-            return respond_error(r, 404);
+            return redirect_or_404(r);
         if (rc != STORE_OK)
             return respond_error(r, 500);
         meta[1] = level;

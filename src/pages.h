@@ -21,6 +21,14 @@ void page_error(struct req *r, unsigned status, const char *title, struct buf *o
 /* /articles/SLUG: decides access (paywall.h) and sends the full or preview variant. */
 enum MHD_Result page_article(struct req *r);
 
+/* The page of article a (in any state) as readers see it, in the variant r->preview asks for
+ * (the paywall's preview when set), with its corrections and update when it is published,
+ * into out; banner, when not NULL, is shown above it (a newsroom preview's). 200, or 500 with
+ * out untouched. The reader's route and the newsroom's preview both render through it. */
+struct article;
+unsigned page_article_render(struct req *r, const struct article *a, const char *banner,
+                             struct buf *out);
+
 /* /offers: the subscription plans ("Learn More »"). */
 enum MHD_Result page_offers(struct req *r);
 
@@ -78,5 +86,13 @@ enum MHD_Result page_newsroom_to_draft(struct req *r);
 enum MHD_Result page_newsroom_delete(struct req *r);
 enum MHD_Result page_newsroom_autosave(struct req *r);
 enum MHD_Result page_newsroom_autosave_discard(struct req *r);
+
+/* Revisions, previews and corrections (page_newsroom_history.c): /newsroom/articles/ID/…
+ * params[0]: the article's id; params[1]: a revision's version. */
+enum MHD_Result page_newsroom_revisions(struct req *r);
+enum MHD_Result page_newsroom_diff(struct req *r);
+enum MHD_Result page_newsroom_restore(struct req *r);
+enum MHD_Result page_newsroom_preview(struct req *r);
+enum MHD_Result page_newsroom_corrections(struct req *r);
 
 #endif

@@ -92,6 +92,20 @@ const struct route routes[] = {
      NEWSROOM_LONG_FORM},
     {METHOD_POST, "/newsroom/articles/:id/autosave/discard",
      .handle = page_newsroom_autosave_discard, NEWSROOM_FORM},
+
+    /* Newsroom: revisions, previews and corrections (page_newsroom_history.c). Writers and up;
+     * the handlers keep a writer to their own articles. */
+    {GET_HEAD, "/newsroom/articles/:id/revisions", .handle = page_newsroom_revisions,
+     .need = NEED_WRITER},
+    /* A diff of two long bodies is CPU work (bounded: diff.h): off the HTTP threads. */
+    {GET_HEAD, "/newsroom/articles/:id/revisions/diff", .handle = page_newsroom_diff,
+     .need = NEED_WRITER, .flags = ROUTE_JOB},
+    {METHOD_POST, "/newsroom/articles/:id/revisions/:n/restore", .handle = page_newsroom_restore,
+     .body = BODY_FORM, .csrf = CSRF_CHECK, .flags = ROUTE_JOB, .need = NEED_WRITER},
+    {GET_HEAD, "/newsroom/articles/:id/preview", .handle = page_newsroom_preview,
+     .need = NEED_WRITER},
+    {FORM, "/newsroom/articles/:id/corrections", .handle = page_newsroom_corrections, FORM_POLICY,
+     .need = NEED_EDITOR},
 };
 
 const size_t route_count = sizeof routes / sizeof routes[0];

@@ -1034,4 +1034,122 @@ int store_autosave_get(struct store *st, struct arena *a, int64_t article_id, in
                        struct autosave *out);
 int store_autosave_delete(struct store *st, int64_t article_id, int64_t user_id);
 
+/* --- Revisions, previews and corrections (store_newsroom_history.c) --------------------------
+ *
+ * What the newsroom reads of an article's past and adds to a published one: its revisions (the
+ * list, one, restoring one as a new version), its corrections, the old paths that answer 301,
+ * and a person's autosave (read only: the editor writes it). */
+
+/* An article as the newsroom sees it, in any state (strings from the caller's arena). */
+struct history_article {
+    struct article article; /* with body_markdown and body_html */
+    const char *state;      /* "draft", "review", "scheduled", "published", "unpublished" */
+    int64_t version;
+    int64_t created_by, updated_by; /* users; 0 for none (or deleted) */
+    const char *updated_by_name;    /* display name, else email; "" for none */
+    const char *seo_title, *seo_description, *editor_note;
+};
+/* The article id into *out. STORE_OK, STORE_NOT_FOUND or STORE_ERROR. */
+int store_history_article(struct store *st, struct arena *a, int64_t id,
+                          struct history_article *out);
+
+/* One revision: the article as one save left it. */
+struct revision {
+    int64_t id, article_id, version;
+    int64_t user_id;       /* 0 for none (the command line, or an account deleted since) */
+    const char *user_name; /* "" for none */
+    int64_t created_at;
+    const char *state, *slug;
+    int64_t publication_id, section_id;
+    const char *publication_name, *section_name; /* "" for one deleted since */
+    const char *access;
+    const char *headline, *dek, *byline;
+    const char *author_ids, *tag_ids; /* comma-separated ids in order: "3,7" */
+    const char *seo_title, *seo_description, *editor_note;
+    const char *body_markdown; /* "" in lists */
+};
+/* The article's revisions older than version before (0: from the newest), newest first, at
+ * most limit (1..MAX_LIST_LIMIT; 0: 50), as an array of *n from a. STORE_OK or STORE_ERROR. */
+int store_revisions(struct store *st, struct arena *a, int64_t article_id, int64_t before,
+                    int limit, struct revision **out, size_t *n);
+/* The article's revision of version into *out. STORE_OK, STORE_NOT_FOUND or STORE_ERROR. */
+int store_revision(struct store *st, struct arena *a, int64_t article_id, int64_t version,
+                   struct revision *out);
+
+/* Restoring a revision: the article's content becomes revision `version`'s (headline, dek,
+ * byline, body, publication, section, access, search-engine title and description, editor's
+ * note, and its authors and tags, skipping those deleted since; its slug and state stay) as a
+ * new version, with body_html the caller's safe rendering of the revision's Markdown. */
+struct revision_restore {
+    int64_t article_id, version;
+    int64_t seen_version; /* the article's version the person saw */
+    int64_t user_id;      /* who restores */
+    int may_edit_any;     /* an editor; else only the article's writer, while draft or review */
+    const char *body_html;
+    int64_t now;
+};
+/* Restores q in one transaction with its revision snapshot and audit entry ("article.restore"),
+ * the new version in *new_version. STORE_OK; STORE_NOT_FOUND (no such article or revision);
+ * STORE_CONFLICT (the article is no longer at seen_version, or no longer one this person may
+ * edit: nothing changed); STORE_ERROR. */
+int store_revision_restore(struct store *st, const struct revision_restore *q,
+                           int64_t *new_version);
+
+#define CORRECTION_MAX_BYTES 2000 /* a correction's text, at most */
+
+struct correction {
+    int64_t id, article_id, user_id;
+    const char *user_name; /* "" in the readers' list */
+    int64_t created_at;
+    const char *body; /* plain text */
+};
+/* Appends a correction (body: 1..CORRECTION_MAX_BYTES bytes of UTF-8) to the published article
+ * and saves the article (version + 1, updated_at now), with its revision snapshot and audit
+ * entry ("article.correct"), in one transaction; the article's new version in *new_version
+ * (when not NULL). STORE_OK; STORE_NOT_FOUND (no such published article); STORE_ERROR (also a
+ * refused body, reported). */
+int store_correction_add(struct store *st, int64_t article_id, int64_t user_id, const char *body,
+                         int64_t now, int64_t *new_version);
+/* The article's corrections, oldest first (at most 200), as an array of *n from a: when
+ * live_only, only while the article is published, as readers see them. STORE_OK or
+ * STORE_ERROR. */
+int store_corrections(struct store *st, struct arena *a, int64_t article_id, int live_only,
+                      struct correction **out, size_t *n);
+
+/* Saves closer than this to an article's publication are part of publishing it, not updates. */
+#define HISTORY_UPDATE_GRACE 60
+/* When the published article was last changed after its publication, into *at: the newest of
+ * its revisions saved while it was published more than HISTORY_UPDATE_GRACE seconds after
+ * published_at (an editor's save, a correction, a restore); 0 when none. Imports record no
+ * revision, so their updated_at (the time of the import) never counts. STORE_OK or
+ * STORE_ERROR. */
+int store_article_modified_at(struct store *st, int64_t article_id, int64_t *at);
+
+/* What an old path ("/articles/old-slug") answers: the current slug of the article it names
+ * when that article is published (slug non-empty), or its target path (article_id 0). */
+struct redirect {
+    int64_t article_id; /* 0 for a row with a target */
+    const char *slug;   /* the article's current slug; "" unless it is published */
+    const char *target; /* "" unless the row names a path */
+};
+/* The redirect for path into *out. STORE_OK, STORE_NOT_FOUND or STORE_ERROR. */
+int store_redirect_find(struct store *st, struct arena *a, const char *path, struct redirect *out);
+
+/* user_id's autosave of the article: its fields (JSON text, as the editor wrote them), when
+ * it was saved and the version it was based on. STORE_OK, STORE_NOT_FOUND or STORE_ERROR. */
+int store_autosave_fields(struct store *st, struct arena *a, int64_t article_id, int64_t user_id,
+                          const char **fields, int64_t *saved_at, int64_t *base_version);
+
+/* The publication or section with this id into *out. STORE_OK, STORE_NOT_FOUND or
+ * STORE_ERROR. */
+int store_history_publication(struct store *st, struct arena *a, int64_t id,
+                              struct publication *out);
+int store_history_section(struct store *st, struct arena *a, int64_t id, struct section *out);
+
+/* The names of the authors (tags: 0) or tags (1) whose ids are listed in ids ("3,7"), in
+ * order, joined with ", " into *names (from a); ids deleted since are left out. STORE_OK or
+ * STORE_ERROR. */
+int store_history_names(struct store *st, struct arena *a, int tags, const char *ids,
+                        const char **names);
+
 #endif

@@ -135,6 +135,18 @@
 #define CREATIVE_SELECT                                                                            \
     "SELECT " CREATIVE_COLUMNS("k") ", " CAMPAIGN_COLUMNS("c") " FROM creatives k "                \
     "JOIN campaigns c ON c.id = k.campaign_id "
+/* Revisions, previews and corrections (store_newsroom_history.c): a user's name as shown (u
+ * joined), and a revision row (r) with its user and its publication's and section's names
+ * (HISTORY_REVISION_NCOLUMNS columns, read_revision's order), BODY its Markdown or ''. */
+#define HISTORY_USER_NAME                                                                          \
+    "COALESCE(CASE WHEN u.display_name <> '' THEN u.display_name ELSE u.email END, '')"
+#define HISTORY_REVISION_SELECT(BODY)                                                              \
+    "SELECT r.id, r.article_id, r.version, COALESCE(r.user_id, 0), " HISTORY_USER_NAME ", "       \
+    "r.created_at, r.state, r.slug, r.publication_id, r.section_id, COALESCE(p.name, ''), "       \
+    "COALESCE(s.name, ''), r.access, r.headline, r.dek, r.byline, r.author_ids, r.tag_ids, "      \
+    "r.seo_title, r.seo_description, r.editor_note, " BODY " FROM article_revisions r "           \
+    "LEFT JOIN users u ON u.id = r.user_id LEFT JOIN publications p ON p.id = r.publication_id "  \
+    "LEFT JOIN sections s ON s.id = r.section_id "
 // clang-format on
 
 #define SECRET_BYTES 32         /* store_secret's size (store.h) */
@@ -270,6 +282,26 @@ enum statement {
     STMT_AUTOSAVE_PUT,
     STMT_AUTOSAVE_GET,
     STMT_AUTOSAVE_DELETE,
+    /* Revisions, previews and corrections (store_newsroom_history.c) */
+    STMT_HISTORY_ARTICLE,
+    STMT_HISTORY_REVISIONS,
+    STMT_HISTORY_REVISION,
+    STMT_HISTORY_RESTORE,
+    STMT_HISTORY_AUTHORS_CLEAR,
+    STMT_HISTORY_AUTHOR_LINK,
+    STMT_HISTORY_TAGS_CLEAR,
+    STMT_HISTORY_TAG_LINK,
+    STMT_HISTORY_CORRECTION_ADD,
+    STMT_HISTORY_CORRECTION_BUMP,
+    STMT_HISTORY_CORRECTIONS_LIVE,
+    STMT_HISTORY_CORRECTIONS,
+    STMT_HISTORY_MODIFIED_AT,
+    STMT_HISTORY_REDIRECT,
+    STMT_HISTORY_AUTOSAVE,
+    STMT_HISTORY_PUBLICATION,
+    STMT_HISTORY_SECTION,
+    STMT_HISTORY_AUTHOR_NAME,
+    STMT_HISTORY_TAG_NAME,
     STMT_COUNT
 };
 

@@ -403,6 +403,82 @@ const char *const store_statements[STMT_COUNT] = {
     [STMT_AUTOSAVE_GET] = "SELECT base_version, saved_at, fields FROM autosaves "
                           "WHERE article_id = ?1 AND user_id = ?2",
     [STMT_AUTOSAVE_DELETE] = "DELETE FROM autosaves WHERE article_id = ?1 AND user_id = ?2",
+    /* Revisions, previews and corrections (store_newsroom_history.c). */
+    // clang-format off
+    [STMT_HISTORY_ARTICLE] =
+        "SELECT a.id, a.slug, a.headline, a.dek, a.byline, a.body_html, a.body_markdown, "
+        "a.published_at, a.updated_at, a.access, " PUBLICATION_COLUMNS("p") ", " SECTION_COLUMNS(
+            "s") ", a.state, a.version, COALESCE(a.created_by, 0), COALESCE(a.updated_by, 0), "
+        HISTORY_USER_NAME ", a.seo_title, a.seo_description, a.editor_note FROM articles a "
+        "JOIN publications p ON p.id = a.publication_id JOIN sections s ON s.id = a.section_id "
+        "LEFT JOIN users u ON u.id = a.updated_by WHERE a.id = ?1",
+    /* A page of an article's revisions, newest first, before version ?2 (keyset paging over
+     * UNIQUE (article_id, version)). */
+    [STMT_HISTORY_REVISIONS] = HISTORY_REVISION_SELECT(
+        "''") "WHERE r.article_id = ?1 AND r.version < ?2 ORDER BY r.version DESC LIMIT ?3",
+    [STMT_HISTORY_REVISION] =
+        HISTORY_REVISION_SELECT("r.body_markdown") "WHERE r.article_id = ?1 AND r.version = ?2",
+    /* The article's content becomes revision ?2's, as a new version, only when it is still at
+     * the version the person saw (?3) and they may edit it (?5 = 1: an editor; else its writer
+     * while it is a draft or in review). Its slug and state stay; a publication or section
+     * deleted since keeps the current one. */
+    [STMT_HISTORY_RESTORE] =
+        "UPDATE articles SET headline = r.headline, dek = r.dek, byline = r.byline, "
+        "access = r.access, seo_title = r.seo_title, seo_description = r.seo_description, "
+        "editor_note = r.editor_note, body_markdown = r.body_markdown, body_html = ?6, "
+        "publication_id = COALESCE((SELECT p.id FROM publications p WHERE p.id = "
+        "r.publication_id), articles.publication_id), section_id = COALESCE((SELECT s.id FROM "
+        "sections s WHERE s.id = r.section_id), articles.section_id), "
+        "version = articles.version + 1, updated_at = ?7, "
+        "updated_by = (SELECT u.id FROM users u WHERE u.id = ?4) FROM article_revisions r "
+        "WHERE articles.id = ?1 AND r.article_id = articles.id AND r.version = ?2 AND "
+        "articles.version = ?3 AND (CAST(?5 AS BIGINT) = 1 OR (articles.created_by = ?4 AND "
+        "articles.state IN ('draft', 'review'))) RETURNING articles.version",
+    [STMT_HISTORY_AUTHORS_CLEAR] = "DELETE FROM article_authors WHERE article_id = ?1",
+    /* Links author ?2 at position ?3, unless it was deleted since (no row). */
+    [STMT_HISTORY_AUTHOR_LINK] =
+        "INSERT INTO article_authors (article_id, author_id, position) SELECT ?1, au.id, ?3 "
+        "FROM authors au WHERE au.id = ?2 ON CONFLICT DO NOTHING",
+    [STMT_HISTORY_TAGS_CLEAR] = "DELETE FROM article_tags WHERE article_id = ?1",
+    [STMT_HISTORY_TAG_LINK] = "INSERT INTO article_tags (article_id, tag_id, position) "
+                              "SELECT ?1, t.id, ?3 FROM tags t WHERE t.id = ?2 "
+                              "ON CONFLICT DO NOTHING",
+    /* A correction, on a published article only (no row otherwise). */
+    [STMT_HISTORY_CORRECTION_ADD] =
+        "INSERT INTO article_corrections (article_id, user_id, created_at, body) "
+        "SELECT a.id, (SELECT u.id FROM users u WHERE u.id = ?2), ?3, ?4 FROM articles a "
+        "WHERE a.id = ?1 AND " LIVE("a") " RETURNING id",
+    [STMT_HISTORY_CORRECTION_BUMP] =
+        "UPDATE articles SET version = version + 1, updated_at = ?3, "
+        "updated_by = (SELECT u.id FROM users u WHERE u.id = ?2) "
+        "WHERE id = ?1 AND state = 'published'",
+    /* The corrections readers see: a published article's. */
+    [STMT_HISTORY_CORRECTIONS_LIVE] =
+        "SELECT c.id, c.article_id, COALESCE(c.user_id, 0), '', c.created_at, c.body "
+        "FROM article_corrections c JOIN articles a ON a.id = c.article_id "
+        "WHERE " LIVE("a") " AND c.article_id = ?1 ORDER BY c.created_at, c.id LIMIT ?2",
+    [STMT_HISTORY_CORRECTIONS] =
+        "SELECT c.id, c.article_id, COALESCE(c.user_id, 0), " HISTORY_USER_NAME ", "
+        "c.created_at, c.body FROM article_corrections c LEFT JOIN users u ON u.id = c.user_id "
+        "WHERE c.article_id = ?1 ORDER BY c.created_at, c.id LIMIT ?2",
+    /* When a published article was last changed after its publication: the newest revision
+     * saved while it was published, more than ?2 seconds after it was published. */
+    [STMT_HISTORY_MODIFIED_AT] =
+        "SELECT COALESCE(max(r.created_at), 0) FROM article_revisions r "
+        "JOIN articles a ON a.id = r.article_id WHERE " LIVE("a") " AND r.article_id = ?1 "
+        "AND r.state = 'published' AND r.created_at > a.published_at + ?2",
+    /* An old path: its article's slug when that article is published, or its target. */
+    [STMT_HISTORY_REDIRECT] =
+        "SELECT COALESCE(r.article_id, 0), r.target, COALESCE(a.slug, '') FROM redirects r "
+        "LEFT JOIN articles a ON a.id = r.article_id AND " LIVE("a") " WHERE r.path = ?1",
+    [STMT_HISTORY_AUTOSAVE] = "SELECT fields, saved_at, base_version FROM autosaves "
+                              "WHERE article_id = ?1 AND user_id = ?2",
+    [STMT_HISTORY_PUBLICATION] =
+        "SELECT " PUBLICATION_COLUMNS("p") " FROM publications p WHERE p.id = ?1",
+    [STMT_HISTORY_SECTION] = "SELECT " SECTION_COLUMNS("s") " FROM sections s WHERE s.id = ?1",
+    [STMT_HISTORY_AUTHOR_NAME] = "SELECT name FROM authors WHERE id = ?1",
+    [STMT_HISTORY_TAG_NAME] = "SELECT name FROM tags WHERE id = ?1",
+    // clang-format on
 };
 
 /* PostgreSQL's own text where the two differ (db.h: struct db_sql). */
