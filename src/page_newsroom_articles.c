@@ -29,6 +29,8 @@
 #include <time.h>
 
 #include "app.h"
+#include "diff.h"
+#include "html.h"
 #include "markdown.h"
 #include "newsroom.h"
 #include "pages.h"
@@ -350,110 +352,6 @@ static char *autosave_json(const struct editor_form *f)
     return out;
 }
 
-/* ---- the conflict's word diff -------------------------------------------------------------- */
-
-#define DIFF_MAX_WORDS 600 /* words of each side's differing middle compared one by one */
-
-/* The words of text, each with the spaces after it, into *out (from a); their count. */
-static size_t split_words(struct arena *a, const char *text, const char ***out)
-{
-    size_t n = 0, cap = 16;
-    const char **words = arena_alloc(a, cap * sizeof *words);
-    const char *p = text;
-    while (*p) {
-        const char *start = p;
-        while (*p && *p != ' ' && *p != '\n' && *p != '\t')
-            p++;
-        while (*p == ' ' || *p == '\n' || *p == '\t')
-            p++;
-        if (n == cap) {
-            const char **bigger = arena_alloc(a, cap * 2 * sizeof *bigger);
-            memcpy(bigger, words, n * sizeof *words);
-            words = bigger;
-            cap *= 2;
-        }
-        words[n++] = arena_strndup(a, start, (size_t)(p - start));
-    }
-    *out = words;
-    return n;
-}
-
-/* A diff being built: segments of one kind at a time, each {text, KIND: true}. */
-struct diff_out {
-    json_t *list;
-    const char *kind; /* the open segment's: "same", "removed" or "added"; NULL: none */
-    struct buf text;
-};
-
-/* Adds word to the diff as kind, closing the open segment when the kind changes (kind NULL:
- * closes it, at the end). */
-static void diff_word(struct diff_out *d, const char *kind, const char *word)
-{
-    if (d->kind && (!kind || strcmp(kind, d->kind))) {
-        d->list = render_append(d->list, render_pack("{s:s, s:b}", "text",
-                                                     d->text.data ? d->text.data : "", d->kind, 1));
-        buf_reset(&d->text);
-        d->kind = NULL;
-    }
-    if (!kind)
-        return;
-    d->kind = kind;
-    buf_puts(&d->text, word);
-}
-
-/* The word diff from the stored body to the person's, as segments for the template: the common
- * start and end as they are, the middle by the longest common subsequence of words when each
- * side's middle has at most DIFF_MAX_WORDS (else all removed, then all added). */
-static json_t *word_diff(struct req *r, const char *stored, const char *theirs)
-{
-    const char **a, **b;
-    size_t na = split_words(r->arena, stored, &a), nb = split_words(r->arena, theirs, &b);
-    size_t pre = 0, post = 0;
-    while (pre < na && pre < nb && !strcmp(a[pre], b[pre]))
-        pre++;
-    while (post < na - pre && post < nb - pre && !strcmp(a[na - 1 - post], b[nb - 1 - post]))
-        post++;
-    struct diff_out d = {.list = json_array(), .text = BUF_INIT};
-    for (size_t k = 0; k < pre; k++)
-        diff_word(&d, "same", a[k]);
-    size_t ma = na - pre - post, mb = nb - pre - post;
-    const char **am = a + pre, **bm = b + pre;
-    size_t i = 0, j = 0;
-    if (ma <= DIFF_MAX_WORDS && mb <= DIFF_MAX_WORDS) {
-        /* lcs[i][j]: the longest common subsequence of am from i and bm from j */
-        unsigned short *lcs = xcalloc((ma + 1) * (mb + 1), sizeof *lcs);
-        for (size_t x = ma; x-- > 0;)
-            for (size_t y = mb; y-- > 0;) {
-                unsigned short down = lcs[(x + 1) * (mb + 1) + y];
-                unsigned short right = lcs[x * (mb + 1) + y + 1];
-                lcs[x * (mb + 1) + y] = !strcmp(am[x], bm[y])
-                                            ? (unsigned short)(lcs[(x + 1) * (mb + 1) + y + 1] + 1)
-                                        : down > right ? down
-                                                       : right;
-            }
-        while (i < ma && j < mb) {
-            if (!strcmp(am[i], bm[j])) {
-                diff_word(&d, "same", am[i++]);
-                j++;
-            } else if (lcs[(i + 1) * (mb + 1) + j] >= lcs[i * (mb + 1) + j + 1]) {
-                diff_word(&d, "removed", am[i++]);
-            } else {
-                diff_word(&d, "added", bm[j++]);
-            }
-        }
-        free(lcs);
-    }
-    while (i < ma)
-        diff_word(&d, "removed", am[i++]);
-    while (j < mb)
-        diff_word(&d, "added", bm[j++]);
-    for (size_t k = na - post; k < na; k++)
-        diff_word(&d, "same", a[k]);
-    diff_word(&d, NULL, NULL);
-    buf_free(&d.text);
-    return d.list;
-}
-
 /* ---- the editor page ----------------------------------------------------------------------- */
 
 /* What the editor page shows besides the form. */
@@ -607,8 +505,15 @@ static enum MHD_Result editor_page(struct req *r, unsigned status, const struct 
                         v->stored->body_markdown));
         json_t *conflict = json_object_get(ctx, "conflict");
         if (conflict && strcmp(v->stored->body_markdown, f->body) != 0) {
+            struct buf out = BUF_INIT;
+            diff_html(v->stored->body_markdown, strlen(v->stored->body_markdown), f->body,
+                      strlen(f->body), &out, NULL);
+            buf_putc(&out, '\0');
+            /* diff.c escapes every token and adds only <del> and <ins>: markup Broadsheet
+             * built. */
             json_object_set_new(conflict, "has_diff", json_true());
-            json_object_set_new(conflict, "diff", word_diff(r, v->stored->body_markdown, f->body));
+            json_object_set_new(conflict, "diff", html_trusted(out.data));
+            buf_free(&out);
         }
     }
     return newsroom_send(r, status, "newsroom-editor", ctx);

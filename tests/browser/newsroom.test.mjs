@@ -209,7 +209,7 @@ test('two people, one article: the second save shows who changed it, the stored 
     await writer.page.getByText('Changed by Ed Itor at').waitFor({ state: 'visible' });
     assert.equal(await writer.page.locator('#body_markdown').inputValue(),
       'The council approved the budget late on Monday.');
-    assert.equal(await writer.page.locator('#body-diff del').first().textContent(), 'rejected ');
+    assert.equal(await writer.page.locator('#body-diff del').first().textContent(), 'rejected');
     // Chromium logs the page's own status (409 Conflict) as a failed load: that one is expected.
     const problems = writer.problems.filter((p) => !/status of 409 \(Conflict\)/.test(p));
     await shot(writer.page, 'conflict', problems);

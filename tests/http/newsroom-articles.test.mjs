@@ -413,7 +413,7 @@ test('two people, one article: a save based on an old version is refused, says w
   assert.match(second.body, /id="stored-headline">Editor wins</);
   assert.match(second.body, /id="stored-body">The editor rewrote this sentence\.</);
   // what changed, word by word
-  assert.match(second.body, /id="body-diff">The <del>editor <\/del><ins>writer <\/ins>rewrote this <del>sentence\.<\/del><ins>line\.<\/ins><\/p>/);
+  assert.match(second.body, /id="body-diff">The <del>editor<\/del><ins>writer<\/ins> rewrote this <del>sentence<\/del><ins>line<\/ins>\.<\/div>/);
   assert.equal(versionIn(second.body), 2); // saving again is deliberate
   const r = row(id);
   assert.equal(r.headline, 'Editor wins');
@@ -446,6 +446,11 @@ test('autosave: stored apart with the agreed keys, never changes the article, re
   assert.equal(fieldValue(page.body, 'headline'), 'Half-typed headline');
   assert.match(textOf(page.body), /Restored your unsaved changes from \w+ \d+, \d{4}, \d\d:\d\d UTC/);
   assert.match(page.body, new RegExp(`action="/newsroom/articles/${id}/autosave/discard"`));
+  // the preview of one's unsaved changes (nr-history's, reading these keys) shows them
+  assert.match(page.body, new RegExp(`href="/newsroom/articles/${id}/preview\\?autosave=1"`));
+  const preview = await c.get(`/newsroom/articles/${id}/preview?autosave=1`);
+  assert.equal(preview.status, 200);
+  assert.match(preview.body, /Half-typed headline/);
   // another person does not get it
   const other = await clients.editor.get(`/newsroom/articles/${id}`);
   assert.equal(fieldValue(other.body, 'headline'), row(id).headline);
@@ -493,6 +498,10 @@ test("a published article's slug change answers with a redirect row; moving back
   assert.equal((await act('editor', id, 'save', { headline: 'Renamed', slug: `${old}-new` })).status, 303);
   assert.equal(row(id).slug, `${old}-new`);
   assert.equal(sql(srv.db, `SELECT path || '|' || article_id FROM redirects WHERE article_id = ${id}`), `/articles/${old}|${id}`);
+  // the old address answers 301 to the new one (the reader side, nr-history's)
+  const moved = await new Client(srv.url).get(`/articles/${old}`);
+  assert.equal(moved.status, 301);
+  assert.equal(new URL(moved.location, srv.url).pathname, `/articles/${old}-new`);
   assert.equal(await eventually(() => readerStatus(`${old}-new`), 200), 200); // an editor's save of a published article is live at once
   assert.equal((await act('editor', id, 'save', { headline: 'Renamed', slug: old })).status, 303);
   assert.equal(sql(srv.db, `SELECT path FROM redirects WHERE article_id = ${id}`), `/articles/${old}-new`);
