@@ -25,10 +25,11 @@
 #include "util.h"
 
 /* The JSON-LD <script> element for a, as trusted HTML. jansson writes the JSON; every '<' is
- * escaped as \u003c so no value can close the script element early. NULL when it
- * could not be built (logged). */
+ * escaped as \u003c so no value can close the script element early. people (consumed), when
+ * not NULL, is the author: its Person objects (page_people_article). NULL when it could not be
+ * built (logged). */
 static json_t *json_ld(const struct article *a, const char *canonical, int64_t modified_at,
-                       const struct correction *corrections, size_t ncorrections)
+                       const struct correction *corrections, size_t ncorrections, json_t *people)
 {
     char published[32], modified[32], display[64];
     render_dates(a->published_at, published, sizeof published, display, sizeof display);
@@ -43,6 +44,8 @@ static json_t *json_ld(const struct article *a, const char *canonical, int64_t m
         "author", "@type", "Organization", "name", *a->byline ? a->byline : site_name, "publisher",
         "@type", "Organization", "name", site_name, "isAccessibleForFree",
         a->access == ACCESS_FREE);
+    if (people)
+        ld = render_set(ld, "author", people);
     if (a->access != ACCESS_FREE)
         ld = render_set(ld, "hasPart",
                         render_pack("{s:s, s:b, s:s}", "@type", "WebPageElement",
@@ -146,8 +149,10 @@ unsigned page_article_render(struct req *r, const struct article *art, const cha
     struct correction *corrections = NULL;
     size_t ncorrections = 0;
     int64_t modified_at = 0;
+    json_t *people = NULL; /* the byline and tags from the article's authors and tags */
     if (!article ||
-        corrections_and_update(r, &a, article, &corrections, &ncorrections, &modified_at) != 0) {
+        corrections_and_update(r, &a, article, &corrections, &ncorrections, &modified_at) != 0 ||
+        page_people_article(r, a.id, banner != NULL, article, &people) != 0) {
         json_decref(article);
         json_decref(ctx);
         return 500;
@@ -187,7 +192,7 @@ unsigned page_article_render(struct req *r, const struct article *art, const cha
         json_string_value(json_object_get(json_object_get(ctx, "page"), "canonical"));
     ctx = render_set(
         ctx, "json_ld",
-        json_ld(&a, canonical ? canonical : path, modified_at, corrections, ncorrections));
+        json_ld(&a, canonical ? canonical : path, modified_at, corrections, ncorrections, people));
     return render_page(r, "article", ctx, out);
 }
 

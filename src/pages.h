@@ -8,6 +8,8 @@
 #ifndef BROADSHEET_PAGES_H
 #define BROADSHEET_PAGES_H
 
+#include <jansson.h>
+
 #include "buf.h"
 #include "req.h"
 
@@ -94,5 +96,27 @@ enum MHD_Result page_newsroom_diff(struct req *r);
 enum MHD_Result page_newsroom_restore(struct req *r);
 enum MHD_Result page_newsroom_preview(struct req *r);
 enum MHD_Result page_newsroom_corrections(struct req *r);
+/* Authors and tags (page_people.c, for readers; page_newsroom_people.c, for the newsroom).
+ * page_author and page_tag: /authors/SLUG and /tags/SLUG (params[0]), and their older pages
+ * /…/SLUG/before/ID (params[1]: the article the page starts after). */
+unsigned page_author(struct req *r, struct buf *out);
+unsigned page_tag(struct req *r, struct buf *out);
+/* For the article page: sets article's (a context object's) authors [{name, url, sep}] (sep:
+ * what comes before the name in "A, B and C"), has_authors, tags [{name, url}] and has_tags
+ * for the published article article_id (of any state with any_state: a newsroom preview),
+ * records author:ID and tag:ID for each, and sets *ld_authors to the JSON-LD author value
+ * (schema.org Person objects, name and url; the caller owns it) when it has authors, else NULL.
+ * 0, or -1 when the store failed (logged). */
+int page_people_article(struct req *r, int64_t article_id, int any_state, json_t *article,
+                        json_t **ld_authors);
+/* The newsroom's authors and tags (editors): the lists, new, edit (params[0]: the id), delete. */
+enum MHD_Result page_newsroom_authors(struct req *r);
+enum MHD_Result page_newsroom_author_new(struct req *r);
+enum MHD_Result page_newsroom_author_edit(struct req *r);
+enum MHD_Result page_newsroom_author_delete(struct req *r);
+enum MHD_Result page_newsroom_tags(struct req *r);
+enum MHD_Result page_newsroom_tag_new(struct req *r);
+enum MHD_Result page_newsroom_tag_edit(struct req *r);
+enum MHD_Result page_newsroom_tag_delete(struct req *r);
 
 #endif

@@ -106,6 +106,26 @@ const struct route routes[] = {
      .need = NEED_WRITER},
     {FORM, "/newsroom/articles/:id/corrections", .handle = page_newsroom_corrections, FORM_POLICY,
      .need = NEED_EDITOR},
+    /* Authors and tags (issue 11, nr-people): readers' pages, cached (page_people.c), and the
+     * newsroom's, for editors (page_newsroom_people.c). "new" comes before ":id". */
+    {GET_HEAD, "/authors/:slug", .render = page_author},
+    {GET_HEAD, "/authors/:slug/before/:id", .render = page_author},
+    {GET_HEAD, "/tags/:slug", .render = page_tag},
+    {GET_HEAD, "/tags/:slug/before/:id", .render = page_tag},
+    {GET_HEAD, "/newsroom/authors", .handle = page_newsroom_authors, .need = NEED_EDITOR},
+    {FORM, "/newsroom/authors/new", .handle = page_newsroom_author_new, FORM_POLICY,
+     .need = NEED_EDITOR, .login_next = "/newsroom/authors"},
+    {FORM, "/newsroom/authors/:id", .handle = page_newsroom_author_edit, FORM_POLICY,
+     .need = NEED_EDITOR, .login_next = "/newsroom/authors"},
+    {METHOD_POST, "/newsroom/authors/:id/delete", .handle = page_newsroom_author_delete,
+     FORM_POLICY, .need = NEED_EDITOR, .login_next = "/newsroom/authors"},
+    {GET_HEAD, "/newsroom/tags", .handle = page_newsroom_tags, .need = NEED_EDITOR},
+    {FORM, "/newsroom/tags/new", .handle = page_newsroom_tag_new, FORM_POLICY, .need = NEED_EDITOR,
+     .login_next = "/newsroom/tags"},
+    {FORM, "/newsroom/tags/:id", .handle = page_newsroom_tag_edit, FORM_POLICY, .need = NEED_EDITOR,
+     .login_next = "/newsroom/tags"},
+    {METHOD_POST, "/newsroom/tags/:id/delete", .handle = page_newsroom_tag_delete, FORM_POLICY,
+     .need = NEED_EDITOR, .login_next = "/newsroom/tags"},
 };
 
 const size_t route_count = sizeof routes / sizeof routes[0];

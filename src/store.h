@@ -1151,5 +1151,110 @@ int store_history_section(struct store *st, struct arena *a, int64_t id, struct 
  * STORE_ERROR. */
 int store_history_names(struct store *st, struct arena *a, int tags, const char *ids,
                         const char **names);
+/* --- Authors and tags (store_people.c) -----------------------------------------------------
+ *
+ * Authors are the people an article's byline names: staff (linked to their account, user_id) or
+ * contributors without one. Tags are topics. Articles name them through article_authors and
+ * article_tags (in order, `position`), which the article editor writes. Every change here writes
+ * its audit log entry (store_audit_add) in its own transaction; the database's triggers note the
+ * cache tags (author:ID, tag:ID; list:author:ID, list:tag:ID for the links) in the change log.
+ * Readers' lists and an article's authors and tags see published articles only. */
+
+struct author {
+    int64_t id;
+    const char *slug;       /* URL name: /authors/SLUG */
+    const char *name;       /* as shown in bylines */
+    const char *bio;        /* Markdown, as typed */
+    const char *bio_html;   /* cmark's safe rendering of bio (markdown.h) */
+    const char *links;      /* http(s) URLs, one a line ("" none) */
+    int64_t user_id;        /* the staff account it is; 0 none */
+    const char *user_email; /* that account's address; "" none */
+    int64_t created_at;
+};
+
+/* An author as saved (people.h checks every field first). */
+struct author_input {
+    const char *slug;     /* well-formed (people_slug_valid) */
+    const char *name;     /* required */
+    const char *bio;      /* "" none */
+    const char *bio_html; /* the caller renders bio (markdown_to_html) */
+    const char *links;    /* checked and joined by '\n' (people_links_check) */
+    int64_t user_id;      /* 0 none */
+};
+
+struct tag {
+    int64_t id;
+    const char *slug; /* URL name: /tags/SLUG */
+    const char *name;
+    int64_t created_at;
+};
+
+/* An article's author or tag as its page shows it (store_article_people). */
+struct article_person {
+    int64_t id;
+    const char *slug;
+    const char *name;
+};
+
+#define STORE_PEOPLE_PAGE_MAX 1000 /* authors or tags in one page of the newsroom's lists */
+
+/* One page of the authors (store_authors) or tags (store_tags), by slug: up to limit (1 to
+ * STORE_PEOPLE_PAGE_MAX; clamped) of those whose slug comes after after_slug ("" or NULL: from
+ * the first), as an array of *n from a (NULL when none); *more says whether any come after.
+ * Keyset paging over the slug's UNIQUE index. STORE_OK or STORE_ERROR. */
+int store_authors(struct store *st, struct arena *a, const char *after_slug, int limit,
+                  struct author **out, size_t *n, int *more);
+int store_tags(struct store *st, struct arena *a, const char *after_slug, int limit,
+               struct tag **out, size_t *n, int *more);
+/* The author or tag by id or slug into *out (strings from a). STORE_OK, STORE_NOT_FOUND or
+ * STORE_ERROR. */
+int store_author_by_id(struct store *st, struct arena *a, int64_t id, struct author *out);
+int store_author_by_slug(struct store *st, struct arena *a, const char *slug, struct author *out);
+int store_tag_by_id(struct store *st, struct arena *a, int64_t id, struct tag *out);
+int store_tag_by_slug(struct store *st, struct arena *a, const char *slug, struct tag *out);
+
+/* Creates (id 0; its id into *new_id when not NULL) or updates (id) an author, with the audit
+ * entry "author.create" or "author.edit" by actor (a user id; 0 the command line), in one
+ * transaction. Returns STORE_OK; STORE_CONFLICT when the slug is another author's (*taken =
+ * "slug") or the account is another author's (*taken = "user"); STORE_NOT_FOUND when there is
+ * no author id, or no user user_id; STORE_ERROR (also for a malformed slug or no name). On any
+ * failure nothing is changed. */
+int store_author_save(struct store *st, int64_t id, const struct author_input *in, int64_t actor,
+                      int64_t *new_id, const char **taken);
+/* Deletes author id with its audit entry ("author.delete"), unless an article (of any state)
+ * names it: then STORE_CONFLICT with how many in *uses, and nothing changed. STORE_OK,
+ * STORE_NOT_FOUND or STORE_ERROR. */
+int store_author_delete(struct store *st, int64_t id, int64_t actor, int64_t *uses);
+/* Creates (id 0) or renames (id) a tag: name and slug, as store_author_save (audit "tag.create"
+ * or "tag.edit"; STORE_CONFLICT: the slug is another tag's). */
+int store_tag_save(struct store *st, int64_t id, const char *name, const char *slug, int64_t actor,
+                   int64_t *new_id);
+/* Deletes tag id ("tag.delete") unless an article names it, as store_author_delete. */
+int store_tag_delete(struct store *st, int64_t id, int64_t actor, int64_t *uses);
+
+/* Readers: one page of the published articles of author (tag) id, newest first (published_at,
+ * then id), as store_articles_page: up to limit (1 to STORE_ARTICLE_PAGE_MAX) of those after
+ * the cursor (NULL: from the newest), *more whether any come after. Bodies are "". STORE_OK or
+ * STORE_ERROR. */
+int store_author_articles(struct store *st, struct arena *a, int64_t author_id,
+                          const struct article_cursor *after, int limit, struct article **out,
+                          size_t *n, int *more);
+int store_tag_articles(struct store *st, struct arena *a, int64_t tag_id,
+                       const struct article_cursor *after, int limit, struct article **out,
+                       size_t *n, int *more);
+/* The cursor of article article_id in author (tag) id's list into *out: STORE_OK, or
+ * STORE_NOT_FOUND when it is not in that list (not theirs, not published, no such article), or
+ * STORE_ERROR. What a page's link names a cursor by. */
+int store_author_article_cursor(struct store *st, int64_t author_id, int64_t article_id,
+                                struct article_cursor *out);
+int store_tag_article_cursor(struct store *st, int64_t tag_id, int64_t article_id,
+                             struct article_cursor *out);
+/* A published article's authors and tags, each in their order, in one query, as arrays of
+ * *n_authors and *n_tags from a (NULL when none; none too for an article that is not
+ * published, unless any_state is set: the newsroom's preview of a draft). STORE_OK or
+ * STORE_ERROR. */
+int store_article_people(struct store *st, struct arena *a, int64_t article_id, int any_state,
+                         struct article_person **authors, size_t *n_authors,
+                         struct article_person **tags, size_t *n_tags);
 
 #endif

@@ -35,6 +35,18 @@
     "AND (CAST(?5 AS TEXT) = '' OR lower(a.headline) LIKE ?5 ESCAPE '\\')"
 // clang-format on
 
+/* An author's columns, with the email of the staff account it is linked to ("" for none), in
+ * the order read_author expects. */
+#define AUTHOR_SELECT                                                                              \
+    "SELECT au.id, au.slug, au.name, au.bio, au.bio_html, au.links, COALESCE(au.user_id, 0), "     \
+    "COALESCE(u.email, ''), au.created_at FROM authors au LEFT JOIN users u ON u.id = au.user_id "
+
+/* The rest of a reader's list of an author's or a tag's articles (store_people.c), after its
+ * filter: published, after the cursor (?2, ?3), newest first, ?4 rows. */
+#define PEOPLE_LIST_REST                                                                           \
+    " AND " LIVE("a") " AND (a.published_at, a.id) < (?2, ?3) "                                    \
+                      "ORDER BY a.published_at DESC, a.id DESC LIMIT ?4"
+
 /* Indexed by enum statement. The latest-article statements take the ids they filter by
  * (publication, then section), then the limit and the offset, one statement per filter so that
  * each can use its own index. */
@@ -479,6 +491,79 @@ const char *const store_statements[STMT_COUNT] = {
     [STMT_HISTORY_AUTHOR_NAME] = "SELECT name FROM authors WHERE id = ?1",
     [STMT_HISTORY_TAG_NAME] = "SELECT name FROM tags WHERE id = ?1",
     // clang-format on
+    /* Authors and tags (store_people.c). The newsroom's lists go by slug, which the UNIQUE
+     * index keeps in order (a slug is made from the name, so it reads alphabetically), in keyset
+     * pages: no sort of every row. */
+    [STMT_AUTHORS_PAGE] = AUTHOR_SELECT "WHERE au.slug > ?1 ORDER BY au.slug LIMIT ?2",
+    [STMT_AUTHOR_BY_ID] = AUTHOR_SELECT "WHERE au.id = ?1",
+    [STMT_AUTHOR_BY_SLUG] = AUTHOR_SELECT "WHERE au.slug = ?1",
+    [STMT_AUTHOR_INSERT] =
+        "INSERT INTO authors (slug, name, bio, bio_html, links, user_id, created_at) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, NULLIF(CAST(?6 AS BIGINT), 0), ?7) RETURNING id",
+    [STMT_AUTHOR_UPDATE] = "UPDATE authors SET slug = ?2, name = ?3, bio = ?4, bio_html = ?5, "
+                           "links = ?6, user_id = NULLIF(CAST(?7 AS BIGINT), 0) WHERE id = ?1",
+    /* Every article naming the author, whatever its state: a draft's byline needs it too. */
+    [STMT_AUTHOR_USES] = "SELECT count(*) FROM article_authors WHERE author_id = ?1",
+    [STMT_AUTHOR_DELETE] = "DELETE FROM authors WHERE id = ?1",
+    [STMT_TAGS_PAGE] = "SELECT t.id, t.slug, t.name, t.created_at FROM tags t WHERE t.slug > ?1 "
+                       "ORDER BY t.slug LIMIT ?2",
+    [STMT_TAG_BY_ID] = "SELECT t.id, t.slug, t.name, t.created_at FROM tags t WHERE t.id = ?1",
+    [STMT_TAG_BY_SLUG] = "SELECT t.id, t.slug, t.name, t.created_at FROM tags t WHERE t.slug = ?1",
+    [STMT_TAG_INSERT] =
+        "INSERT INTO tags (slug, name, created_at) VALUES (?1, ?2, ?3) RETURNING id",
+    [STMT_TAG_UPDATE] = "UPDATE tags SET slug = ?2, name = ?3 WHERE id = ?1",
+    [STMT_TAG_USES] = "SELECT count(*) FROM article_tags WHERE tag_id = ?1",
+    [STMT_TAG_DELETE] = "DELETE FROM tags WHERE id = ?1",
+    /* Readers' lists of an author's or a tag's articles: published only, newest first, keyset
+     * pages from the (published_at, id) of the article a page starts after. Two plans, which
+     * store_people.c chooses between by how many articles name the author or tag (the schema
+     * has no index of one author's articles in published order, docs/architecture.md): these
+     * (STMT_*_ARTICLES) go from the author's links (article_authors_author) and sort them,
+     * cheap for a few; the *_LATEST ones walk articles_latest from the cursor and probe each
+     * article's links by primary key until the page is full, cheap for many. The key of a
+     * cursor article is read only if it is one of the list's own (published, theirs). */
+    [STMT_AUTHOR_ARTICLE_KEY] =
+        "SELECT a.published_at, a.id FROM article_authors x JOIN articles a ON a.id = x.article_id "
+        "WHERE x.author_id = ?1 AND x.article_id = ?2 AND " LIVE("a"),
+    [STMT_AUTHOR_ARTICLES] =
+        ARTICLE_SELECT("'', ''") "JOIN article_authors x ON "
+                                 "x.article_id = a.id WHERE x.author_id = ?1" PEOPLE_LIST_REST,
+    [STMT_TAG_ARTICLE_KEY] =
+        "SELECT a.published_at, a.id FROM article_tags x JOIN articles a ON a.id = x.article_id "
+        "WHERE x.tag_id = ?1 AND x.article_id = ?2 AND " LIVE("a"),
+    [STMT_TAG_ARTICLES] =
+        ARTICLE_SELECT("'', ''") "JOIN article_tags x ON "
+                                 "x.article_id = a.id WHERE x.tag_id = ?1" PEOPLE_LIST_REST,
+    /* A published article's authors and tags, each in their order, in one round trip: 'a'
+     * rows, then 't' rows. */
+    [STMT_ARTICLE_PEOPLE] =
+        "SELECT 'a', au.id, au.slug, au.name, x.position FROM article_authors x "
+        "JOIN authors au ON au.id = x.author_id JOIN articles a ON a.id = x.article_id "
+        "WHERE x.article_id = ?1 AND " LIVE(
+            "a") " UNION ALL "
+                 "SELECT 't', t.id, t.slug, t.name, y.position FROM article_tags y "
+                 "JOIN tags t ON t.id = y.tag_id JOIN articles a ON a.id = y.article_id "
+                 "WHERE y.article_id = ?1 AND " LIVE("a") " ORDER BY 1, 5, 2",
+    [STMT_AUTHOR_ARTICLES_LATEST] =
+        ARTICLE_SELECT("'', ''") "WHERE EXISTS (SELECT 1 FROM "
+                                 "article_authors x WHERE x.article_id = a.id AND "
+                                 "x.author_id = ?1)" PEOPLE_LIST_REST,
+    [STMT_TAG_ARTICLES_LATEST] =
+        ARTICLE_SELECT("'', ''") "WHERE EXISTS (SELECT 1 FROM "
+                                 "article_tags x WHERE x.article_id = a.id AND "
+                                 "x.tag_id = ?1)" PEOPLE_LIST_REST,
+    /* How many articles name the author (tag), counted up to ?2 only: what chooses the plan
+     * above, at a bounded cost whatever the author's output. */
+    [STMT_AUTHOR_LINKS_UP_TO] = "SELECT count(*) FROM (SELECT 1 FROM article_authors "
+                                "WHERE author_id = ?1 LIMIT ?2) x",
+    [STMT_TAG_LINKS_UP_TO] =
+        "SELECT count(*) FROM (SELECT 1 FROM article_tags WHERE tag_id = ?1 LIMIT ?2) x",
+    /* STMT_ARTICLE_PEOPLE for an article of any state: the newsroom's preview of a draft. */
+    [STMT_ARTICLE_PEOPLE_ANY] =
+        "SELECT 'a', au.id, au.slug, au.name, x.position FROM article_authors x "
+        "JOIN authors au ON au.id = x.author_id WHERE x.article_id = ?1 UNION ALL "
+        "SELECT 't', t.id, t.slug, t.name, y.position FROM article_tags y "
+        "JOIN tags t ON t.id = y.tag_id WHERE y.article_id = ?1 ORDER BY 1, 5, 2",
 };
 
 /* PostgreSQL's own text where the two differ (db.h: struct db_sql). */
@@ -486,4 +571,15 @@ const char *const store_statements_pgsql[STMT_COUNT] = {
     [STMT_METER_LOCK] = "SELECT 1 FROM users WHERE id = ?1 FOR NO KEY UPDATE",
     [STMT_USER_INSERT] = USER_INSERT(EMAIL_HELD_PG),
     [STMT_USER_SET_EMAIL] = USER_SET_EMAIL(EMAIL_HELD_PG),
+    /* Authors and tags: from the links first, which PostgreSQL's planner would otherwise turn
+     * into a walk of every published article for a rare author (a materialized CTE is its
+     * fence). SQLite plans the plain join that way by itself. */
+    [STMT_AUTHOR_ARTICLES] =
+        "WITH mine AS MATERIALIZED (SELECT x.article_id FROM "
+        "article_authors x WHERE x.author_id = ?1) " ARTICLE_SELECT(
+            "'', ''") "JOIN mine ON mine.article_id = a.id WHERE true" PEOPLE_LIST_REST,
+    [STMT_TAG_ARTICLES] =
+        "WITH mine AS MATERIALIZED (SELECT x.article_id FROM "
+        "article_tags x WHERE x.tag_id = ?1) " ARTICLE_SELECT(
+            "'', ''") "JOIN mine ON mine.article_id = a.id WHERE true" PEOPLE_LIST_REST,
 };

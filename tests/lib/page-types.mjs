@@ -122,6 +122,20 @@ export async function collectPageTypes(env) {
   await page('article, metered, preview with the paywall', 'article', metered, METERED[3].path);
   await page('article, subscribers only, preview', 'article', new Client(srv.url), SUBSCRIBERS[0].path);
 
+  // Authors and tags (issue 11): an author with a bio and links and a tag, both on a free
+  // article, so that the article shows its byline's links and its tags.
+  const tagged = FREE[1] ?? FREE[0];
+  sql(srv.db, "INSERT INTO authors (slug, name, bio, bio_html, links, created_at) VALUES ('page-types-author', " +
+    "'Page Types Author', 'Writes *tests*.', '<p>Writes <em>tests</em>.</p>', 'https://example.com/author', 1)");
+  sql(srv.db, "INSERT INTO tags (slug, name, created_at) VALUES ('page-types-tag', 'Page Types Tag', 1)");
+  sql(srv.db, `INSERT INTO article_authors (article_id, author_id) SELECT a.id, au.id FROM articles a, authors au
+    WHERE a.slug = '${tagged.slug}' AND au.slug = 'page-types-author'`);
+  sql(srv.db, `INSERT INTO article_tags (article_id, tag_id) SELECT a.id, t.id FROM articles a, tags t
+    WHERE a.slug = '${tagged.slug}' AND t.slug = 'page-types-tag'`);
+  await page('author', 'author', anon, '/authors/page-types-author');
+  await page('tag', 'tag', anon, '/tags/page-types-tag');
+  await page('article, free, with authors and tags', 'article', anon, tagged.path);
+
   // --- the account pages -------------------------------------------------------------------------
   await page('log in', 'login', anon, '/login');
   await page('log in, after a password reset', 'login', anon, '/login?done=reset&next=/account');
@@ -278,6 +292,8 @@ export async function collectPageTypes(env) {
   const SHOWS = {
     offers: 'Log in to subscribe',
     'offers, checkout canceled': 'Checkout was canceled',
+    'author': '<p>Writes <em>tests</em>.</p>',
+    'article, free, with authors and tags': 'rel="tag">Page Types Tag</a>',
     'offers, signed in (Subscribe forms)': '<button type="submit">Subscribe</button>',
     'article, metered, in full (meter note)': 'free articles left this month',
     'article, metered, preview with the paywall': 'You have reached your limit of free articles.',

@@ -1,0 +1,158 @@
+/*
+ * people.c: the checks of people.h. Pure functions of their arguments.
+ */
+#include <string.h>
+#include <strings.h>
+
+#include "people.h"
+#include "util.h"
+
+char *people_slug_from(struct arena *a, const char *text)
+{
+    char *slug = arena_alloc(a, PEOPLE_SLUG_MAX + 1);
+    size_t n = 0;
+    int dash = 0; /* a run of other characters is pending */
+    for (const char *p = text ? text : ""; *p && n < PEOPLE_SLUG_MAX; p++) {
+        char c = *p;
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+            if (dash && n > 0) {
+                if (n >= PEOPLE_SLUG_MAX - 1)
+                    break; /* no room for '-' and one more character */
+                slug[n++] = '-';
+            }
+            dash = 0;
+            slug[n++] = c;
+        } else {
+            dash = 1;
+        }
+    }
+    slug[n] = '\0';
+    return slug;
+}
+
+int people_slug_valid(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n == 0 || n > PEOPLE_SLUG_MAX || s[0] == '-' || s[n - 1] == '-')
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == '-' ? s[i + 1] == '-' : !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
+            return 0;
+    }
+    return 1;
+}
+
+/* Code points in the UTF-8 string s (valid), and whether it holds a control character. */
+static size_t characters(const char *s, int *control)
+{
+    size_t n = 0;
+    *control = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if ((*p & 0xC0) != 0x80)
+            n++;
+        if (*p < 0x20 || *p == 0x7F)
+            *control = 1;
+    }
+    return n;
+}
+
+const char *people_name_problem(const char *name)
+{
+    if (!name || !*name)
+        return "Enter the name.";
+    if (!util_utf8_valid(name, strlen(name)))
+        return "Use letters, numbers and punctuation only.";
+    int control;
+    if (characters(name, &control) > PEOPLE_NAME_MAX)
+        return "Use at most 100 characters.";
+    if (control)
+        return "Use letters, numbers and punctuation only.";
+    return NULL;
+}
+
+const char *people_slug_problem(const char *slug)
+{
+    if (!slug || !*slug)
+        return "Enter a slug, or a name with letters or digits to make it from.";
+    if (strlen(slug) > PEOPLE_SLUG_MAX)
+        return "Use at most 80 characters.";
+    if (!people_slug_valid(slug))
+        return "Use lowercase letters a-z and digits, joined by single hyphens (\"jane-doe\").";
+    return NULL;
+}
+
+const char *people_bio_problem(const char *bio)
+{
+    if (!bio)
+        return NULL;
+    size_t len = strlen(bio);
+    if (len > PEOPLE_BIO_MAX)
+        return "Use at most 5,000 characters.";
+    if (!util_utf8_valid(bio, len))
+        return "Use text only (the bio is not valid UTF-8).";
+    return NULL;
+}
+
+/* 1 if link[0..len) is an http(s) URL with a host, printable ASCII without spaces. */
+static int link_valid(const char *link, size_t len)
+{
+    size_t scheme;
+    if (len > 7 && !strncasecmp(link, "http://", 7))
+        scheme = 7;
+    else if (len > 8 && !strncasecmp(link, "https://", 8))
+        scheme = 8;
+    else
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)link[i] <= 0x20 || (unsigned char)link[i] >= 0x7F)
+            return 0;
+    /* a host: something before the first '/', '?' or '#' after the scheme, not starting '@' */
+    size_t host = 0;
+    while (scheme + host < len && !strchr("/?#", link[scheme + host]))
+        host++;
+    return host > 0 && link[scheme] != '@' && link[scheme] != ':';
+}
+
+const char *people_links_check(struct arena *a, const char *text, const char **clean)
+{
+    size_t total = text ? strlen(text) : 0;
+    if (total && !util_utf8_valid(text, total))
+        return "Use web addresses only (the links are not valid UTF-8).";
+    char *out = arena_alloc(a, total + 1);
+    size_t n = 0;
+    int count = 0, line = 0;
+    for (const char *p = text ? text : ""; *p;) {
+        size_t len = strcspn(p, "\n");
+        const char *next = p[len] ? p + len + 1 : p + len;
+        line++;
+        while (len && (*p == ' ' || *p == '\t' || *p == '\r')) {
+            p++;
+            len--;
+        }
+        while (len && (p[len - 1] == ' ' || p[len - 1] == '\t' || p[len - 1] == '\r'))
+            len--;
+        if (len) {
+            if (len > PEOPLE_LINK_MAX)
+                return arena_printf(a, "Line %d is too long: use at most %d characters a link.",
+                                    line, PEOPLE_LINK_MAX);
+            if (!link_valid(p, len))
+                return arena_printf(a,
+                                    "Line %d is not a web address: each line must be one link "
+                                    "starting http:// or https://.",
+                                    line);
+            if (++count > PEOPLE_LINKS_MAX)
+                return arena_printf(a, "List at most %d links.", PEOPLE_LINKS_MAX);
+            if (n)
+                out[n++] = '\n';
+            memcpy(out + n, p, len);
+            n += len;
+        }
+        p = next;
+    }
+    out[n] = '\0';
+    *clean = out;
+    return NULL;
+}
