@@ -193,6 +193,9 @@ static void follow_changes(struct app *app)
  *     here or in another process (follow_changes), so a change is on the site within a tick;
  *     while the change log's notifications come (app_listen_ready reads it as each arrives),
  *     only every LISTEN_POLL_TICKS ticks, in case;
+ *   - scheduled articles whose time has come are published (store_articles_publish_due: an
+ *     index probe when none is due), so one is on the site within a tick of its time, and the
+ *     first tick after a restart publishes what came due while the server was down;
  * every fifth tick, unless the database is unavailable (nothing is lost: they wait for it):
  *   - the organisations' address ranges are reloaded when the paywall version changed
  *     (paywall_refresh);
@@ -203,6 +206,10 @@ static void follow_changes(struct app *app)
 void app_tick(struct app *app)
 {
     unsigned long tick = ++app->ticks;
+    /* The newsroom's scheduled articles (issue 11): publish what is due, before the change log
+     * is read, so that its pages follow in this same tick. */
+    if (!store_unavailable(app->store))
+        store_articles_publish_due(app->store, util_now(), NULL);
     if (!app->listener || tick % LISTEN_POLL_TICKS == 0)
         follow_changes(app);
     if (tick % 5 || store_unavailable(app->store))

@@ -34,6 +34,7 @@
 
 #define MAX_URL_LENGTH 2048             /* longer request targets get 414 */
 #define MAX_FORM_BYTES 65536            /* form bodies larger than this get 413 */
+#define MAX_LONG_FORM_BYTES (4 << 20)   /* … on a ROUTE_LONG_FORM route (an article's body) */
 #define MAX_JSON_BYTES (512 * 1024)     /* JSON bodies (Stripe's events can be large) */
 #define MAX_DROPPED_BYTES (1024 * 1024) /* a body we do not want is read this far, then closed */
 #define JOB_RETRY_SECONDS 5             /* Retry-After when the job pool's queue is full */
@@ -244,6 +245,12 @@ static unsigned validate(struct req *r, const char *url, const char *version)
 
 /* ---- the body ------------------------------------------------------------------------------ */
 
+/* The bytes one form field of r keeps: REQ_MAX_LONG_FIELD on a ROUTE_LONG_FORM route. */
+static size_t field_limit(const struct req *r)
+{
+    return r->route && (r->route->flags & ROUTE_LONG_FORM) ? REQ_MAX_LONG_FIELD : REQ_MAX_FIELD;
+}
+
 /* MHD_PostProcessor iterator: collects form fields into r->form. A value may arrive in pieces
  * (off says where this one goes); it gets memory as its bytes arrive, never more than twice what
  * it holds, so a flood of empty fields costs what it carries. More than REQ_MAX_FIELDS fields
@@ -267,7 +274,8 @@ static enum MHD_Result collect_field(void *cls, enum MHD_ValueKind kind, const c
         r->form = f;
         r->form_fields++;
     }
-    size_t room = REQ_MAX_FIELD - f->len;
+    size_t max = field_limit(r);
+    size_t room = max - f->len;
     if (size > room) {
         f->too_long = 1;
         size = room;
@@ -276,8 +284,8 @@ static enum MHD_Result collect_field(void *cls, enum MHD_ValueKind kind, const c
         size_t cap = f->cap ? f->cap : FIELD_FIRST_CAP;
         while (cap < f->len + size + 1)
             cap *= 2;
-        if (cap > REQ_MAX_FIELD + 1)
-            cap = REQ_MAX_FIELD + 1;
+        if (cap > max + 1)
+            cap = max + 1;
         char *bigger = arena_alloc(r->arena, cap);
         memcpy(bigger, f->value, f->len);
         f->value = bigger;
@@ -296,7 +304,8 @@ static size_t body_limit(const struct req *r)
     if (r->raw_body)
         return MAX_JSON_BYTES;
     if (r->post)
-        return MAX_FORM_BYTES;
+        return r->route && (r->route->flags & ROUTE_LONG_FORM) ? MAX_LONG_FORM_BYTES
+                                                               : MAX_FORM_BYTES;
     return MAX_DROPPED_BYTES;
 }
 

@@ -3,6 +3,8 @@
  */
 #include <string.h>
 
+#include "app.h"
+#include "assets.h"
 #include "newsroom.h"
 #include "reader.h"
 #include "render.h"
@@ -36,10 +38,20 @@ json_t *newsroom_context(struct req *r, const char *area, const char *title)
     ctx = render_set(ctx, "newsroom_nav", nav);
     ctx = render_set(ctx, "staff",
                      render_pack("{s:s, s:s, s:s, s:b, s:b}", "name",
-                                 u && *u->display_name ? u->display_name : u ? u->email : "",
+                                 u && *u->display_name ? u->display_name
+                                 : u                   ? u->email
+                                                       : "",
                                  "email", u ? u->email : "", "role", store_role_name(role),
-                                 "is_editor", role >= ROLE_EDITOR, "is_admin",
-                                 role >= ROLE_ADMIN));
+                                 "is_editor", role >= ROLE_EDITOR, "is_admin", role >= ROLE_ADMIN));
+    /* The newsroom's own style and script (static/newsroom.css, newsroom.js), which only its
+     * pages load. */
+    json_t *assets = ctx ? json_object_get(ctx, "assets") : NULL;
+    if (assets) {
+        const char *css = assets_url(r->app->assets, "newsroom.css");
+        const char *js = assets_url(r->app->assets, "newsroom.js");
+        json_object_set_new(assets, "newsroom_css", json_string(css ? css : ""));
+        json_object_set_new(assets, "newsroom_js", json_string(js ? js : ""));
+    }
     if (ctx && r->reader)
         json_object_set_new(ctx, "csrf", json_string(reader_csrf_token(r)));
     return ctx;

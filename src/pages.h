@@ -72,6 +72,23 @@ enum MHD_Result page_ads_frame(struct req *r);
 enum MHD_Result page_ads_impression(struct req *r);
 enum MHD_Result page_ads_click(struct req *r);
 
+/* The newsroom's articles (issue 11, "Articles": page_newsroom_articles.c): the list
+ * (/newsroom), the editor (/newsroom/articles/new, /newsroom/articles/ID: GET shows, POST
+ * saves), the changes of state (POST …/submit, …/publish, …/schedule, …/unpublish, …/draft,
+ * …/delete), and the editor's autosave (POST …/autosave, answered in JSON; ID "new" makes the
+ * draft) and its discarding (POST …/autosave/discard). params[0]: the article's id. */
+enum MHD_Result page_newsroom(struct req *r);
+enum MHD_Result page_newsroom_new(struct req *r);
+enum MHD_Result page_newsroom_article(struct req *r);
+enum MHD_Result page_newsroom_submit(struct req *r);
+enum MHD_Result page_newsroom_publish(struct req *r);
+enum MHD_Result page_newsroom_schedule(struct req *r);
+enum MHD_Result page_newsroom_unpublish(struct req *r);
+enum MHD_Result page_newsroom_to_draft(struct req *r);
+enum MHD_Result page_newsroom_delete(struct req *r);
+enum MHD_Result page_newsroom_autosave(struct req *r);
+enum MHD_Result page_newsroom_autosave_discard(struct req *r);
+
 /* Revisions, previews and corrections (page_newsroom_history.c): /newsroom/articles/ID/…
  * params[0]: the article's id; params[1]: a revision's version. */
 enum MHD_Result page_newsroom_revisions(struct req *r);

@@ -34,6 +34,9 @@ enum method {
 #define REQ_MAX_HEADERS 8  /* headers of its own one response may carry (cookies…) */
 #define REQ_MAX_FIELD 8192 /* bytes of one form field kept; longer ones are cut and flagged */
 #define REQ_MAX_FIELDS 64  /* fields of one form; a form with more is refused (413) */
+/* A route flagged ROUTE_LONG_FORM (an article's body, issue 11) keeps fields up to this many
+ * bytes instead of REQ_MAX_FIELD, and takes a form body up to HTTP_MAX_LONG_FORM_BYTES. */
+#define REQ_MAX_LONG_FIELD (1024 * 1024)
 
 struct reader;
 struct route;
@@ -47,7 +50,7 @@ struct form_field {
     char *value;
     size_t len;
     size_t cap;   /* bytes allocated for value (grows as pieces arrive) */
-    int too_long; /* the value was longer than REQ_MAX_FIELD and was cut */
+    int too_long; /* the value was longer than REQ_MAX_FIELD (or REQ_MAX_LONG_FIELD) and was cut */
     struct form_field *next;
 };
 

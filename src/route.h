@@ -58,6 +58,8 @@ enum route_flags {
     ROUTE_JOB_POST = 1 << 2,   /* only its POSTs run on the job pool (a form: GET shows it) */
     ROUTE_TOKEN_URL = 1 << 3,  /* its URL may carry a secret (?token=): its pages send
                                 * Referrer-Policy: no-referrer */
+    ROUTE_LONG_FORM = 1 << 4,  /* its form carries long text (an article's body): fields up to
+                                * REQ_MAX_LONG_FIELD bytes, the body up to 4 MiB */
 };
 
 struct route {

@@ -21,6 +21,13 @@
 #define EDITOR_FORM FORM_POLICY, .need = NEED_EDITOR
 #define STAFF_FORM FORM_POLICY, .need = NEED_ADMIN
 #define LINK_POLICY .body = BODY_FORM, .csrf = CSRF_CHECK, .flags = ROUTE_JOB_POST | ROUTE_TOKEN_URL
+/* A newsroom form (issue 11, "Articles"): a writer or above, CSRF-checked, its POSTs on the job
+ * pool. */
+#define NEWSROOM_FORM FORM_POLICY, .need = NEED_WRITER
+/* … and the editor's, which carries an article's body (up to REQ_MAX_LONG_FIELD). */
+#define NEWSROOM_LONG_FORM                                                                         \
+    .body = BODY_FORM, .csrf = CSRF_CHECK, .flags = ROUTE_JOB_POST | ROUTE_LONG_FORM,              \
+    .need = NEED_WRITER
 
 const struct route routes[] = {
     {GET_HEAD, "/", .render = page_home},
@@ -67,6 +74,27 @@ const struct route routes[] = {
      .csrf_exempt_why = "navigator.sendBeacon cannot carry a token; it changes no reader's "
                         "state, counts only in memory, and is capped per client",
      .flags = ROUTE_NO_SESSION},
+    /* The newsroom's articles (issue 11, "Articles": page_newsroom_articles.c). Staff only
+     * (NEED_WRITER); who may do what to which article is store_newsroom_may's, checked by the
+     * handlers. */
+    {GET_HEAD, "/newsroom", .handle = page_newsroom, .need = NEED_WRITER},
+    {FORM, "/newsroom/articles/new", .handle = page_newsroom_new, NEWSROOM_LONG_FORM},
+    {FORM, "/newsroom/articles/:id", .handle = page_newsroom_article, NEWSROOM_LONG_FORM},
+    {METHOD_POST, "/newsroom/articles/:id/submit", .handle = page_newsroom_submit,
+     NEWSROOM_LONG_FORM},
+    {METHOD_POST, "/newsroom/articles/:id/publish", .handle = page_newsroom_publish,
+     NEWSROOM_LONG_FORM},
+    {METHOD_POST, "/newsroom/articles/:id/schedule", .handle = page_newsroom_schedule,
+     NEWSROOM_LONG_FORM},
+    {METHOD_POST, "/newsroom/articles/:id/unpublish", .handle = page_newsroom_unpublish,
+     NEWSROOM_LONG_FORM},
+    {METHOD_POST, "/newsroom/articles/:id/draft", .handle = page_newsroom_to_draft,
+     NEWSROOM_LONG_FORM},
+    {METHOD_POST, "/newsroom/articles/:id/delete", .handle = page_newsroom_delete, NEWSROOM_FORM},
+    {METHOD_POST, "/newsroom/articles/:id/autosave", .handle = page_newsroom_autosave,
+     NEWSROOM_LONG_FORM},
+    {METHOD_POST, "/newsroom/articles/:id/autosave/discard",
+     .handle = page_newsroom_autosave_discard, NEWSROOM_FORM},
 
     /* Newsroom: revisions, previews and corrections (page_newsroom_history.c). Writers and up;
      * the handlers keep a writer to their own articles. */

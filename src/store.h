@@ -808,6 +808,235 @@ int store_audit_add(struct store *st, const struct audit_entry *e);
 int store_revision_snapshot(struct store *st, int64_t article_id, int64_t user_id, int64_t now,
                             int64_t *revision_id);
 
+/* --- The newsroom's articles (issue 11, "Articles": store_newsroom_articles.c) ----------------
+ *
+ * An article as the newsroom sees it, in any state, and its workflow. Every save and every
+ * change of state is one transaction that moves the article's version by one, stamps updated_at
+ * and updated_by, records the revision of the new version (store_revision_snapshot) and an audit
+ * entry (store_audit_add). Each write names the version it was based on, and is refused with
+ * STORE_CONFLICT when the article has moved on since (optimistic concurrency): the caller then
+ * shows who changed it and when (struct newsroom_conflict). Since a change of state moves the
+ * version too, a permission rule checked by the caller on the article as loaded
+ * (store_newsroom_may) holds for exactly the row the write changes.
+ *
+ * Times are unix seconds passed in by the caller (tests move the clock). */
+
+/* The input was refused: err says why, in words for the person (a slug taken, an author that
+ * does not exist, a time not in the future). Nothing was written. */
+#define STORE_INVALID 3
+
+enum article_state {
+    ARTICLE_DRAFT,
+    ARTICLE_REVIEW,
+    ARTICLE_SCHEDULED,
+    ARTICLE_PUBLISHED,
+    ARTICLE_UNPUBLISHED,
+};
+/* "draft", "review", "scheduled", "published", "unpublished"; and back (-1 for another name). */
+const char *store_article_state_name(enum article_state state);
+int store_article_state_parse(const char *name);
+
+struct newsroom_article {
+    int64_t id;
+    const char *slug;
+    const char *headline;
+    const char *dek;
+    const char *byline;
+    const char *body_markdown; /* "" in list results */
+    const char *body_html;     /* "" in list results */
+    int64_t publication_id;
+    const char *publication_name;
+    int64_t section_id;
+    const char *section_name;
+    enum access_level access;
+    enum article_state state;
+    int64_t version;
+    int64_t published_at; /* 0 for a draft never scheduled or published */
+    int64_t created_at;
+    int64_t updated_at;
+    int64_t created_by; /* a user; 0 when none (imported, or the account is gone) */
+    int64_t updated_by;
+    const char *created_by_name; /* display name, else email; "" when none */
+    const char *updated_by_name;
+    const char *seo_title;
+    const char *seo_description;
+    const char *editor_note;
+    const int64_t *author_ids; /* in order; not in list results */
+    size_t author_count;
+    const int64_t *tag_ids; /* in order; not in list results */
+    size_t tag_count;
+    const char *tags; /* the tags' names, ", "-separated in order; "" in list results */
+};
+
+/* What the editor's form saves. */
+struct newsroom_article_input {
+    const char *headline; /* may be "" (a draft autosaved before it had one) */
+    const char *dek;
+    const char *byline;
+    const char *body_markdown;
+    const char *body_html; /* rendered by the caller (markdown.h) */
+    const char *slug;      /* "" or NULL: made from the headline (see store_newsroom_save) */
+    int64_t publication_id;
+    int64_t section_id;
+    enum access_level access;
+    const char *seo_title;
+    const char *seo_description;
+    const char *editor_note;
+    const int64_t *author_ids; /* existing authors, in order; duplicates count once */
+    size_t author_count;
+    const char *tags; /* names as typed, comma-separated: found by slug or created, in order */
+};
+
+/* Who changed an article since the version a write was based on. */
+struct newsroom_conflict {
+    int64_t version;           /* the article's current version */
+    int64_t updated_at;        /* when it was last changed */
+    char updated_by_name[200]; /* by whom ("" when unknown) */
+};
+
+/* What a person may do to an article (store_newsroom_may). */
+enum newsroom_action {
+    NEWSROOM_EDIT,      /* save the editor's form */
+    NEWSROOM_SUBMIT,    /* draft → review */
+    NEWSROOM_PUBLISH,   /* draft, review, scheduled, unpublished → published now */
+    NEWSROOM_SCHEDULE,  /* draft, review, scheduled, unpublished → scheduled at a time */
+    NEWSROOM_UNPUBLISH, /* published → unpublished */
+    NEWSROOM_TO_DRAFT,  /* review, scheduled, unpublished → draft */
+    NEWSROOM_DELETE,    /* draft, review, unpublished → gone */
+};
+
+/* 1 if user_id with role may do act to art as it is, else 0. The rules: a writer edits only
+ * their own article (created_by) and only while it is a draft or in review, submits their own
+ * draft, and takes their own article back from review to draft; an editor or admin does
+ * everything to any article, where the state allows the action (see enum newsroom_action):
+ * a published article is never deleted, only unpublished first. Readers may do nothing. */
+int store_newsroom_may(const struct newsroom_article *art, int64_t user_id, enum role role,
+                       enum newsroom_action act);
+
+/* The article id in any state into *out (strings and arrays from a), with its authors' and
+ * tags' ids and the tags' names. STORE_OK, STORE_NOT_FOUND or STORE_ERROR. */
+int store_newsroom_article(struct store *st, struct arena *a, int64_t id,
+                           struct newsroom_article *out);
+
+/* Makes the slug of text into out (size bytes, at least 2): lowercase ASCII letters and digits
+ * with single hyphens between words; Latin letters with accents are folded ("é" → "e"), other
+ * characters dropped; at most 80 characters, cut at a hyphen where it can be. "" when nothing
+ * is left. */
+void store_slugify(const char *text, char *out, size_t size);
+
+/* Creates a draft by user_id from in at now, with its slug made from in->slug or else the
+ * headline, made unique with "-2", "-3"… ("draft-<random hex>" when neither gives one), its
+ * authors and tags, its first revision (version 1) and an audit entry "article.create"; its id
+ * in *id. STORE_OK; STORE_INVALID (err says why: an unknown publication, section or author);
+ * STORE_ERROR. */
+int store_newsroom_create(struct store *st, const struct newsroom_article_input *in,
+                          int64_t user_id, int64_t now, int64_t *id, char *err, size_t errlen);
+
+/* Saves in over article id, based on base_version, by user_id at now, in one transaction: the
+ * fields, the authors and tags (their links rewritten only when they changed), the slug (from
+ * in->slug; an empty one keeps the stored slug, or makes one from the headline while the
+ * stored one is a placeholder "draft-…"), version + 1, updated_at/by, the revision, an audit
+ * entry "article.save", and user_id's autosave of the article deleted. When the article is
+ * published and its slug changes, "/articles/OLD" is recorded in redirects as pointing to it
+ * (and any redirect from "/articles/NEW" dropped, so moving back works). Returns STORE_OK;
+ * STORE_CONFLICT when the article is no longer at base_version (*conflict says who changed it,
+ * when, and its version now); STORE_NOT_FOUND; STORE_INVALID (err: a slug another article or
+ * an old URL has, an unknown author, publication or section); STORE_ERROR. The caller checks
+ * store_newsroom_may(NEWSROOM_EDIT) on the article at base_version. */
+int store_newsroom_save(struct store *st, int64_t id, int64_t base_version,
+                        const struct newsroom_article_input *in, int64_t user_id, int64_t now,
+                        struct newsroom_conflict *conflict, char *err, size_t errlen);
+
+/* The changes of state, each one transaction based on base_version (STORE_CONFLICT when the
+ * article moved on or its state does not allow the change; *conflict, when not NULL, then says
+ * who changed it), by user_id at now, with the revision of the new version and an audit entry
+ * ("article.submit", "article.publish", "article.schedule", "article.unpublish",
+ * "article.draft"). Publishing sets published_at to now; scheduling to at, which must be after
+ * now (STORE_INVALID otherwise); back to draft from scheduled sets it to 0. The caller checks
+ * store_newsroom_may. STORE_OK, STORE_CONFLICT, STORE_NOT_FOUND, STORE_INVALID or STORE_ERROR. */
+int store_newsroom_submit(struct store *st, int64_t id, int64_t base_version, int64_t user_id,
+                          int64_t now, struct newsroom_conflict *conflict);
+int store_newsroom_publish(struct store *st, int64_t id, int64_t base_version, int64_t user_id,
+                           int64_t now, struct newsroom_conflict *conflict);
+int store_newsroom_schedule(struct store *st, int64_t id, int64_t base_version, int64_t user_id,
+                            int64_t now, int64_t at, struct newsroom_conflict *conflict);
+int store_newsroom_unpublish(struct store *st, int64_t id, int64_t base_version, int64_t user_id,
+                             int64_t now, struct newsroom_conflict *conflict);
+int store_newsroom_to_draft(struct store *st, int64_t id, int64_t base_version, int64_t user_id,
+                            int64_t now, struct newsroom_conflict *conflict);
+/* Deletes article id (a draft, in review, or unpublished: never a published or scheduled one)
+ * at base_version, with an audit entry "article.delete" naming its headline (the log keeps the
+ * article's id). Same returns as the changes of state. */
+int store_newsroom_delete(struct store *st, int64_t id, int64_t base_version, int64_t user_id,
+                          int64_t now, struct newsroom_conflict *conflict);
+
+/* Publishes every scheduled article whose time (published_at) is at or before now: a read of
+ * the articles_due index first (an index probe when none is due: the server calls this every
+ * tick), then one conditional UPDATE … WHERE state = 'scheduled' AND published_at <= now, so
+ * that of several nodes doing it at once each article is published by exactly one, which
+ * writes its revision and an audit entry "article.publish" (user: none, detail "scheduled").
+ * *n (when not NULL) gets how many this call published. STORE_OK or STORE_ERROR. */
+int store_articles_publish_due(struct store *st, int64_t now, int *n);
+
+/* The newsroom's list. */
+enum newsroom_sort {
+    NEWSROOM_SORT_UPDATED,   /* last changed first: keyset over (updated_at, id) */
+    NEWSROOM_SORT_PUBLISHED, /* latest published_at first: keyset when state is "published" */
+    NEWSROOM_SORT_HEADLINE,  /* A to Z: OFFSET paging, up to NEWSROOM_OFFSET_MAX */
+};
+#define NEWSROOM_OFFSET_MAX 2000 /* rows an OFFSET-paged list may skip: its deepest page */
+#define NEWSROOM_PAGE_MAX 200    /* rows in one page at most */
+
+struct newsroom_query {
+    int state;              /* enum article_state, or -1 for any */
+    int64_t section_id;     /* 0: any */
+    int64_t publication_id; /* 0: any */
+    int64_t created_by;     /* 0: anyone's */
+    const char *words;      /* "" or NULL: any; else headlines containing it (see below) */
+    enum newsroom_sort sort;
+    int64_t after_key; /* keyset: the last row's sort key (updated_at or published_at) … */
+    int64_t after_id;  /* … and id; both 0 for the first page */
+    int offset;        /* OFFSET paging (headline, or published time over other states) */
+    int limit;         /* 1 … NEWSROOM_PAGE_MAX (clamped); 0: 20 */
+};
+
+/* One page of the list for q into *out (list results: no bodies, authors or tags), *n rows,
+ * *more whether rows follow, and *keyset whether the page was read by keyset (then the next
+ * page starts after the last row's key and id) or by offset (the next page is offset + n; an
+ * offset past NEWSROOM_OFFSET_MAX is refused with STORE_INVALID). Words match the headline
+ * with LIKE (case-insensitive for ASCII): a scan of the list's rows, which issue 12's search
+ * will replace. STORE_OK, STORE_INVALID or STORE_ERROR. */
+int store_newsroom_articles(struct store *st, struct arena *a, const struct newsroom_query *q,
+                            struct newsroom_article **out, size_t *n, int *more, int *keyset);
+/* The counters: user_id's drafts, and the articles waiting for review (indexes
+ * articles_created_by and articles_workflow). STORE_OK or STORE_ERROR. */
+int store_newsroom_counts(struct store *st, int64_t user_id, int64_t *my_drafts, int64_t *waiting);
+
+/* An author the editor's picker offers (id and name), by name, at most STORE_AUTHOR_CHOICES. */
+#define STORE_AUTHOR_CHOICES 1000
+struct author_choice {
+    int64_t id;
+    const char *name;
+};
+int store_newsroom_author_choices(struct store *st, struct arena *a, struct author_choice **out,
+                                  size_t *n);
+
+/* The editor's autosaves: one per article and person, never the article itself. fields is the
+ * form as a JSON object (page_newsroom_articles.c names its keys), base_version the version
+ * the form was opened at. store_autosave_put replaces user_id's autosave of article_id;
+ * store_autosave_get reads it (STORE_NOT_FOUND when there is none); store_autosave_delete drops
+ * it (STORE_OK also when there was none). STORE_ERROR on failure. */
+struct autosave {
+    int64_t base_version;
+    int64_t saved_at;
+    const char *fields;
+};
+int store_autosave_put(struct store *st, int64_t article_id, int64_t user_id, int64_t base_version,
+                       int64_t now, const char *fields);
+int store_autosave_get(struct store *st, struct arena *a, int64_t article_id, int64_t user_id,
+                       struct autosave *out);
+int store_autosave_delete(struct store *st, int64_t article_id, int64_t user_id);
+
 /* --- Revisions, previews and corrections (store_newsroom_history.c) --------------------------
  *
  * What the newsroom reads of an article's past and adds to a published one: its revisions (the

@@ -12,6 +12,29 @@
     "rate_limits.window_ms = excluded.window_ms AND rate_limits.tat > ?6 "                         \
     "THEN rate_limits.tat + excluded.window_ms ELSE excluded.tat END)"
 
+/* The newsroom's article row (store_newsroom_articles.c's read_row order), any state; BODY is
+ * the two body columns or two empty strings. A person's name is their display name, else their
+ * email. */
+// clang-format off
+#define NR_USER_NAME(T)                                                                            \
+    "COALESCE(CASE WHEN " T ".display_name <> '' THEN " T ".display_name ELSE " T ".email END, '')"
+#define NR_SELECT(BODY)                                                                            \
+    "SELECT a.id, a.slug, a.headline, a.dek, a.byline, " BODY ", a.publication_id, p.name, "       \
+    "a.section_id, s.name, a.access, a.state, a.version, a.published_at, a.created_at, "           \
+    "a.updated_at, COALESCE(a.created_by, 0), COALESCE(a.updated_by, 0), " NR_USER_NAME("cu")    \
+    ", " NR_USER_NAME("uu") ", a.seo_title, a.seo_description, a.editor_note FROM articles a "     \
+    "JOIN publications p ON p.id = a.publication_id JOIN sections s ON s.id = a.section_id "       \
+    "LEFT JOIN users cu ON cu.id = a.created_by LEFT JOIN users uu ON uu.id = a.updated_by "
+/* The list's filters, each off when its parameter is '' or 0: ?1 state, ?2 section, ?3
+ * publication, ?4 created_by, ?5 a LIKE pattern over the headline (issue 12's search will
+ * replace it). */
+#define NR_FILTER                                                                                  \
+    "(CAST(?1 AS TEXT) = '' OR a.state = ?1) AND (CAST(?2 AS BIGINT) = 0 OR a.section_id = ?2) "   \
+    "AND (CAST(?3 AS BIGINT) = 0 OR a.publication_id = ?3) "                                       \
+    "AND (CAST(?4 AS BIGINT) = 0 OR a.created_by = ?4) "                                           \
+    "AND (CAST(?5 AS TEXT) = '' OR lower(a.headline) LIKE ?5 ESCAPE '\\')"
+// clang-format on
+
 /* An author's columns, with the email of the staff account it is linked to ("" for none), in
  * the order read_author expects. */
 #define AUTHOR_SELECT                                                                              \
@@ -310,6 +333,88 @@ const char *const store_statements[STMT_COUNT] = {
         "a.slug, a.publication_id, a.section_id, a.access, a.headline, a.dek, a.byline, ?4, ?5, "
         "a.seo_title, a.seo_description, a.editor_note, a.body_markdown FROM articles a "
         "WHERE a.id = ?1 RETURNING id",
+    /* --- The newsroom's articles (issue 11, "Articles": store_newsroom_articles.c) --- */
+    // clang-format off
+    [STMT_NR_ARTICLE] = NR_SELECT("a.body_markdown, a.body_html") "WHERE a.id = ?1",
+    [STMT_NR_ARTICLE_TAGS] =
+        "SELECT t.id, t.name FROM article_tags x JOIN tags t ON t.id = x.tag_id "
+        "WHERE x.article_id = ?1 ORDER BY x.position, t.id",
+    /* Whether slug ?1 (path ?3) is another article's, or an old URL of another article's. */
+    [STMT_NR_SLUG_TAKEN] =
+        "SELECT 1 FROM articles WHERE slug = ?1 AND id <> ?2 UNION ALL "
+        "SELECT 1 FROM redirects WHERE path = ?3 AND (article_id IS NULL OR article_id <> ?2)",
+    [STMT_NR_INSERT] =
+        "INSERT INTO articles (slug, publication_id, section_id, published_at, updated_at, "
+        "access, headline, dek, byline, state, version, created_at, created_by, updated_by, "
+        "seo_title, seo_description, editor_note, body_markdown, body_html) VALUES (?1, ?2, ?3, "
+        "0, ?4, ?5, ?6, ?7, ?8, 'draft', 1, ?4, NULLIF(CAST(?9 AS BIGINT), 0), "
+        "NULLIF(CAST(?9 AS BIGINT), 0), ?10, ?11, ?12, ?13, ?14) RETURNING id",
+    [STMT_NR_UPDATE] =
+        "UPDATE articles SET slug = ?3, publication_id = ?4, section_id = ?5, access = ?6, "
+        "headline = ?7, dek = ?8, byline = ?9, seo_title = ?10, seo_description = ?11, "
+        "editor_note = ?12, body_markdown = ?13, body_html = ?14, version = version + 1, "
+        "updated_at = ?15, updated_by = NULLIF(CAST(?16 AS BIGINT), 0) "
+        "WHERE id = ?1 AND version = ?2",
+    [STMT_NR_AUTHORS_CLEAR] = "DELETE FROM article_authors WHERE article_id = ?1",
+    [STMT_NR_AUTHOR_LINK] =
+        "INSERT INTO article_authors (article_id, author_id, position) VALUES (?1, ?2, ?3)",
+    [STMT_NR_TAGS_CLEAR] = "DELETE FROM article_tags WHERE article_id = ?1",
+    [STMT_NR_TAG_LINK] =
+        "INSERT INTO article_tags (article_id, tag_id, position) VALUES (?1, ?2, ?3)",
+    [STMT_NR_TAG_INSERT] = "INSERT INTO tags (slug, name, created_at) VALUES (?1, ?2, ?3) "
+                           "ON CONFLICT (slug) DO NOTHING",
+    [STMT_NR_TAG_ID] = "SELECT id FROM tags WHERE slug = ?1",
+    [STMT_NR_REDIRECT_DROP] = "DELETE FROM redirects WHERE path = ?1",
+    [STMT_NR_REDIRECT_ADD] =
+        "INSERT INTO redirects (path, article_id, target, created_at) VALUES (?1, ?2, '', ?3) "
+        "ON CONFLICT (path) DO UPDATE SET article_id = excluded.article_id, target = '', "
+        "created_at = excluded.created_at",
+    /* A change of state: to ?3 from one of ?7…?10, published_at set to ?4 unless it is -1. */
+    [STMT_NR_TRANSITION] =
+        "UPDATE articles SET state = ?3, published_at = CASE WHEN CAST(?4 AS BIGINT) < 0 THEN "
+        "published_at ELSE ?4 END, version = version + 1, updated_at = ?5, "
+        "updated_by = NULLIF(CAST(?6 AS BIGINT), 0) "
+        "WHERE id = ?1 AND version = ?2 AND state IN (?7, ?8, ?9, ?10)",
+    [STMT_NR_DELETE] = "DELETE FROM articles WHERE id = ?1 AND version = ?2 "
+                       "AND state IN ('draft', 'review', 'unpublished')",
+    /* The scheduler (articles_due): is anything due, and publishing what is. Its change is
+     * dated at its scheduled time (published_at), also when a restart publishes it late, so
+     * that readers' pages do not call it updated. */
+    [STMT_NR_DUE_ANY] =
+        "SELECT 1 FROM articles WHERE state = 'scheduled' AND published_at <= ?1 LIMIT 1",
+    [STMT_NR_PUBLISH_DUE] =
+        "UPDATE articles SET state = 'published', version = version + 1, "
+        "updated_at = published_at "
+        "WHERE state = 'scheduled' AND published_at <= ?1 "
+        "RETURNING id, COALESCE(updated_by, 0), headline",
+    /* The list: one statement per index it walks (see store_newsroom_articles). */
+    [STMT_NR_LIST_ALL] = NR_SELECT("'', ''") "WHERE " NR_FILTER
+        " AND (a.updated_at, a.id) < (?6, ?7) ORDER BY a.updated_at DESC, a.id DESC LIMIT ?8",
+    [STMT_NR_LIST_STATE] = NR_SELECT("'', ''") "WHERE a.state = ?1 AND a.state <> 'published' "
+        "AND " NR_FILTER " AND (a.updated_at, a.id) < (?6, ?7) "
+        "ORDER BY a.updated_at DESC, a.id DESC LIMIT ?8",
+    [STMT_NR_LIST_AUTHOR] = NR_SELECT("'', ''") "WHERE a.created_by = ?4 AND " NR_FILTER
+        " AND (a.updated_at, a.id) < (?6, ?7) ORDER BY a.updated_at DESC, a.id DESC LIMIT ?8",
+    [STMT_NR_LIST_PUBLISHED] = NR_SELECT("'', ''") "WHERE " LIVE("a") " AND " NR_FILTER
+        " AND (a.published_at, a.id) < (?6, ?7) ORDER BY a.published_at DESC, a.id DESC "
+        "LIMIT ?8",
+    [STMT_NR_LIST_OFFSET] = NR_SELECT("'', ''") "WHERE " NR_FILTER
+        " ORDER BY CASE WHEN CAST(?6 AS BIGINT) = 2 THEN a.published_at ELSE 0 END DESC, "
+        "lower(a.headline), a.id DESC LIMIT ?8 OFFSET ?7",
+    // clang-format on
+    [STMT_NR_COUNT_MY_DRAFTS] = "SELECT count(*) FROM articles a WHERE a.created_by = ?1 "
+                                "AND a.state = 'draft' AND a.state <> 'published'",
+    [STMT_NR_COUNT_REVIEW] =
+        "SELECT count(*) FROM articles a WHERE a.state = 'review' AND a.state <> 'published'",
+    [STMT_NR_AUTHOR_CHOICES] = "SELECT id, name FROM authors ORDER BY name, id LIMIT 1000",
+    [STMT_AUTOSAVE_PUT] =
+        "INSERT INTO autosaves (article_id, user_id, base_version, saved_at, fields) "
+        "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (article_id, user_id) DO UPDATE SET "
+        "base_version = excluded.base_version, saved_at = excluded.saved_at, "
+        "fields = excluded.fields",
+    [STMT_AUTOSAVE_GET] = "SELECT base_version, saved_at, fields FROM autosaves "
+                          "WHERE article_id = ?1 AND user_id = ?2",
+    [STMT_AUTOSAVE_DELETE] = "DELETE FROM autosaves WHERE article_id = ?1 AND user_id = ?2",
     /* Revisions, previews and corrections (store_newsroom_history.c). */
     // clang-format off
     [STMT_HISTORY_ARTICLE] =

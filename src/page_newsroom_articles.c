@@ -1,0 +1,1018 @@
+/*
+ * page_newsroom_articles.c: the newsroom's articles (issue 11, "Articles"): the list at
+ * /newsroom with its filters, sorts, pages and counters; the editor at /newsroom/articles/new
+ * and /newsroom/articles/ID; the changes of state (/newsroom/articles/ID/submit, publish,
+ * schedule, unpublish, draft, delete); and the editor's autosave (…/autosave, …/autosave/discard).
+ *
+ * Every page works with plain forms. The editor's buttons for the changes of state post the
+ * whole form to the change's own address (formaction), which first saves what was typed (when
+ * it differs from the stored article) and then changes the state, each step under the
+ * article's version (store.h), so that what the person checked the rule against is what
+ * changes. The permission rules are store_newsroom_may's, checked here on the article as
+ * loaded, before anything is written: a refused action answers 403 and changes nothing.
+ *
+ * A save based on an old version (someone else saved meanwhile) re-shows the form with the
+ * person's text as typed, the stored version's headline, dek and body beside it, and "Changed
+ * by NAME at TIME since you opened it"; the form then carries the current version, so saving
+ * again replaces the stored text deliberately.
+ *
+ * Autosaves (static/newsroom.js posts the form every few seconds when it changed) go to the
+ * autosaves table as a JSON object with the keys headline, dek, byline, body_markdown, slug,
+ * section_id, publication_id (numbers), access, authors (an array of ids), tags (as typed),
+ * seo_title, seo_description, editor_note; never to the article. The preview of nr-history
+ * (/newsroom/articles/ID/preview?autosave=1) reads the same keys.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "app.h"
+#include "diff.h"
+#include "html.h"
+#include "markdown.h"
+#include "newsroom.h"
+#include "pages.h"
+#include "reader.h"
+#include "render.h"
+#include "respond.h"
+#include "util.h"
+
+#define AUTHOR_SLOTS 3          /* author pickers the editor shows (more when an article has) */
+#define AUTOSAVES_PER_MINUTE 20 /* per person: a burst of 20, then one every 3 s */
+#define FIELD_TEXT_MAX 300      /* characters of a headline, slug, SEO title… */
+
+/* ---- small helpers ------------------------------------------------------------------------- */
+
+/* "June 13, 2014, 14:30 UTC" for t, from r's arena; "" for 0. */
+static const char *when(struct req *r, int64_t t)
+{
+    if (!t)
+        return "";
+    char iso[32], display[64], hm[16];
+    render_dates(t, iso, sizeof iso, display, sizeof display);
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    strftime(hm, sizeof hm, "%H:%M", &tm);
+    return arena_printf(r->arena, "%s, %s UTC", display, hm);
+}
+
+/* t as a datetime-local value in UTC ("2014-06-13T14:30:05"), "" for 0. */
+static const char *datetime_value(struct req *r, int64_t t)
+{
+    if (!t)
+        return "";
+    time_t tt = (time_t)t;
+    struct tm tm;
+    char out[32];
+    gmtime_r(&tt, &tm);
+    strftime(out, sizeof out, "%Y-%m-%dT%H:%M:%S", &tm);
+    return arena_strdup(r->arena, out);
+}
+
+/* Parses a datetime-local value in UTC ("YYYY-MM-DDTHH:MM" with optional ":SS"). 0 with *t
+ * set, or -1. */
+static int parse_datetime(const char *s, int64_t *t)
+{
+    struct tm tm = {0};
+    int n = 0;
+    if (!s)
+        return -1;
+    if (sscanf(s, "%4d-%2d-%2dT%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+               &tm.tm_min, &n) != 5)
+        return -1;
+    if (s[n] == ':') {
+        int m = 0;
+        if (sscanf(s + n + 1, "%2d%n", &tm.tm_sec, &m) != 1)
+            return -1;
+        n += 1 + m;
+    }
+    if (s[n] || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
+        tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 59 || tm.tm_year < 1970)
+        return -1;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    *t = (int64_t)timegm(&tm);
+    return 0;
+}
+
+/* A positive decimal id from s, or 0. */
+static int64_t parse_id(const char *s)
+{
+    if (!s || !*s || strspn(s, "0123456789") != strlen(s) || strlen(s) > 18)
+        return 0;
+    return strtoll(s, NULL, 10);
+}
+
+/* obj without its members that are the empty string, so that a template's {{#name}} section
+ * (which shows for "": tmpl.h) shows only what has a value. Returns obj. */
+static json_t *prune_empty(json_t *obj)
+{
+    const char *key;
+    json_t *value;
+    void *tmp;
+    json_object_foreach_safe(obj, tmp, key, value)
+    {
+        if (json_is_string(value) && json_string_length(value) == 0)
+            json_object_del(obj, key);
+    }
+    return obj;
+}
+
+/* The article this request's :id names into *art: STORE_OK, STORE_NOT_FOUND (no such id) or
+ * STORE_ERROR. */
+static int load_article(struct req *r, struct newsroom_article *art)
+{
+    int64_t id = parse_id(r->params[0]);
+    if (!id)
+        return STORE_NOT_FOUND;
+    return store_newsroom_article(r->app->store, r->arena, id, art);
+}
+
+static enum MHD_Result store_failed(struct req *r, int rc)
+{
+    return respond_error(r, rc == STORE_NOT_FOUND ? 404 : 500);
+}
+
+/* ---- the editor's form --------------------------------------------------------------------- */
+
+/* What the editor's form holds: as typed (a POST), restored (an autosave) or stored. */
+struct editor_form {
+    const char *headline, *dek, *byline, *body, *slug, *tags;
+    const char *seo_title, *seo_description, *editor_note;
+    int64_t section_id, publication_id;
+    int access;
+    int64_t authors[64];
+    size_t author_count;
+    int64_t version;
+    const char *publish_at; /* the schedule field, as typed */
+};
+
+/* The form of a stored article. A placeholder slug ("draft-…", given to a draft autosaved
+ * before it had a headline) shows as empty: the first save makes one from the headline. */
+static void form_from_article(const struct newsroom_article *art, struct editor_form *f)
+{
+    memset(f, 0, sizeof *f);
+    f->headline = art->headline;
+    f->dek = art->dek;
+    f->byline = art->byline;
+    f->body = art->body_markdown;
+    f->slug = !strncmp(art->slug, "draft-", 6) && !*art->headline ? "" : art->slug;
+    f->tags = art->tags;
+    f->seo_title = art->seo_title;
+    f->seo_description = art->seo_description;
+    f->editor_note = art->editor_note;
+    f->section_id = art->section_id;
+    f->publication_id = art->publication_id;
+    f->access = (int)art->access;
+    for (size_t i = 0; i < art->author_count && i < ARRAY_LEN(f->authors); i++)
+        f->authors[f->author_count++] = art->author_ids[i];
+    f->version = art->version;
+    f->publish_at = "";
+}
+
+/* A field as posted, checked: NULL (absent) becomes "", and a value that is not UTF-8, was cut
+ * (longer than the request allows) or is longer than max bytes sets *problem. */
+static const char *field(struct req *r, const char *name, size_t max, const char **problem,
+                         const char *label)
+{
+    const struct form_field *f = req_form_field(r, name);
+    if (!f)
+        return "";
+    if (f->too_long || f->len > max) {
+        *problem = arena_printf(r->arena, "%s is too long.", label);
+        return "";
+    }
+    if (!util_utf8_valid(f->value, f->len)) {
+        *problem = arena_printf(r->arena, "%s is not valid text.", label);
+        return "";
+    }
+    return f->value;
+}
+
+/* The editor's form from the posted fields into *f. Returns NULL, or what is wrong with it. */
+static const char *form_from_post(struct req *r, struct editor_form *f)
+{
+    const char *problem = NULL;
+    memset(f, 0, sizeof *f);
+    f->headline = field(r, "headline", FIELD_TEXT_MAX * 4, &problem, "The headline");
+    f->dek = field(r, "dek", 2000, &problem, "The dek");
+    f->byline = field(r, "byline", FIELD_TEXT_MAX * 4, &problem, "The byline");
+    f->body = field(r, "body_markdown", REQ_MAX_LONG_FIELD, &problem, "The body");
+    f->slug = field(r, "slug", FIELD_TEXT_MAX, &problem, "The slug");
+    f->tags = field(r, "tags", 2000, &problem, "The tags");
+    f->seo_title = field(r, "seo_title", FIELD_TEXT_MAX * 4, &problem, "The SEO title");
+    f->seo_description =
+        field(r, "seo_description", 2000, &problem, "The search-engine description");
+    f->editor_note = field(r, "editor_note", 4000, &problem, "The editor's note");
+    f->publish_at = field(r, "publish_at", 40, &problem, "The time");
+    f->section_id = parse_id(req_form(r, "section_id"));
+    f->publication_id = parse_id(req_form(r, "publication_id"));
+    f->access = store_access_parse(req_form(r, "access"));
+    f->version = parse_id(req_form(r, "version"));
+    /* The author pickers, author_1, author_2 … in the page's order ("" for none). */
+    for (size_t i = 1; i <= ARRAY_LEN(f->authors); i++) {
+        char name[32];
+        snprintf(name, sizeof name, "author_%zu", i);
+        int64_t id = parse_id(req_form(r, name));
+        if (id)
+            f->authors[f->author_count++] = id;
+    }
+    if (problem)
+        return problem;
+    if (f->access < 0)
+        return "Choose an access level.";
+    if (!f->section_id || !f->publication_id)
+        return "Choose a section and a publication.";
+    return NULL;
+}
+
+/* The store's input for f, with the body rendered (*html: the caller frees it). */
+static void input_from_form(const struct editor_form *f, struct newsroom_article_input *in,
+                            char **html)
+{
+    *html = markdown_to_html(f->body, strlen(f->body));
+    *in = (struct newsroom_article_input){.headline = f->headline,
+                                          .dek = f->dek,
+                                          .byline = f->byline,
+                                          .body_markdown = f->body,
+                                          .body_html = *html,
+                                          .slug = f->slug,
+                                          .publication_id = f->publication_id,
+                                          .section_id = f->section_id,
+                                          .access = (enum access_level)f->access,
+                                          .seo_title = f->seo_title,
+                                          .seo_description = f->seo_description,
+                                          .editor_note = f->editor_note,
+                                          .author_ids = f->authors,
+                                          .author_count = f->author_count,
+                                          .tags = f->tags};
+}
+
+/* 1 if the form differs from the stored article (a save would change something). */
+static int form_differs(const struct editor_form *f, const struct newsroom_article *art)
+{
+    struct editor_form stored;
+    form_from_article(art, &stored);
+    if (strcmp(f->headline, stored.headline) || strcmp(f->dek, stored.dek) ||
+        strcmp(f->byline, stored.byline) || strcmp(f->body, stored.body) ||
+        strcmp(f->seo_title, stored.seo_title) ||
+        strcmp(f->seo_description, stored.seo_description) ||
+        strcmp(f->editor_note, stored.editor_note) || f->section_id != stored.section_id ||
+        f->publication_id != stored.publication_id || f->access != stored.access ||
+        f->author_count != stored.author_count ||
+        memcmp(f->authors, stored.authors, f->author_count * sizeof f->authors[0]))
+        return 1;
+    if (*f->slug && strcmp(f->slug, stored.slug))
+        return 1;
+    /* tags: compare the names as a list, whatever the spacing */
+    char a[2100], b[2100];
+    size_t an = 0, bn = 0;
+    for (const char *p = f->tags; *p && an < sizeof a - 1; p++)
+        if (*p != ' ')
+            a[an++] = *p;
+    for (const char *p = stored.tags; *p && bn < sizeof b - 1; p++)
+        if (*p != ' ')
+            b[bn++] = *p;
+    a[an] = b[bn] = '\0';
+    return strcmp(a, b) != 0;
+}
+
+/* The form restored from an autosave's JSON (keys as the file's header says) into *f, over the
+ * stored article's values for any key missing. 0, or -1 when the JSON cannot be read. */
+static int form_from_autosave(struct req *r, const struct autosave *as,
+                              const struct newsroom_article *art, struct editor_form *f)
+{
+    json_error_t jerr;
+    json_t *j = json_loads(as->fields, 0, &jerr);
+    if (!json_is_object(j)) {
+        json_decref(j);
+        return -1;
+    }
+    form_from_article(art, f);
+    struct {
+        const char *key;
+        const char **to;
+    } texts[] = {{"headline", &f->headline},
+                 {"dek", &f->dek},
+                 {"byline", &f->byline},
+                 {"body_markdown", &f->body},
+                 {"slug", &f->slug},
+                 {"tags", &f->tags},
+                 {"seo_title", &f->seo_title},
+                 {"seo_description", &f->seo_description},
+                 {"editor_note", &f->editor_note}};
+    for (size_t i = 0; i < ARRAY_LEN(texts); i++) {
+        const char *v = json_string_value(json_object_get(j, texts[i].key));
+        if (v)
+            *texts[i].to = arena_strdup(r->arena, v);
+    }
+    json_t *v;
+    if (json_is_integer(v = json_object_get(j, "section_id")))
+        f->section_id = json_integer_value(v);
+    if (json_is_integer(v = json_object_get(j, "publication_id")))
+        f->publication_id = json_integer_value(v);
+    int level = store_access_parse(json_string_value(json_object_get(j, "access")));
+    if (level >= 0)
+        f->access = level;
+    json_t *authors = json_object_get(j, "authors");
+    if (json_is_array(authors)) {
+        f->author_count = 0;
+        size_t i;
+        json_array_foreach(authors, i, v)
+        {
+            if (json_is_integer(v) && f->author_count < ARRAY_LEN(f->authors))
+                f->authors[f->author_count++] = json_integer_value(v);
+        }
+    }
+    f->version = as->base_version;
+    json_decref(j);
+    return 0;
+}
+
+/* The autosave JSON of the posted form f (keys as the file's header says): a heap string. */
+static char *autosave_json(const struct editor_form *f)
+{
+    json_t *authors = json_array();
+    for (size_t i = 0; i < f->author_count; i++)
+        json_array_append_new(authors, json_integer(f->authors[i]));
+    json_t *j = json_pack(
+        "{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:o, s:s, s:s, s:s, s:s}", "headline",
+        f->headline, "dek", f->dek, "byline", f->byline, "body_markdown", f->body, "slug", f->slug,
+        "section_id", (json_int_t)f->section_id, "publication_id", (json_int_t)f->publication_id,
+        "access", f->access >= 0 ? store_access_name((enum access_level)f->access) : "", "authors",
+        authors, "tags", f->tags, "seo_title", f->seo_title, "seo_description", f->seo_description,
+        "editor_note", f->editor_note);
+    if (!j)
+        return NULL;
+    char *out = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    return out;
+}
+
+/* ---- the editor page ----------------------------------------------------------------------- */
+
+/* What the editor page shows besides the form. */
+struct editor_view {
+    const struct newsroom_article *art; /* NULL for a new article */
+    const char *notice;                 /* a done message, a restored autosave… */
+    int restored;                       /* the form is an autosave: offer to discard it */
+    const char *error;                  /* what is wrong (a refused save) */
+    const struct newsroom_conflict *conflict;
+    const struct newsroom_article *stored; /* with a conflict: the article as it is now */
+};
+
+/* What ?done=CODE says on the editor page: a fixed set, so a query cannot put text there. */
+static const char *done_message(const char *code)
+{
+    static const struct {
+        const char *code, *message;
+    } messages[] = {
+        {"created", "The draft has been created."},
+        {"saved", "Saved."},
+        {"submitted", "Submitted for review."},
+        {"published", "Published: it is on the site now."},
+        {"scheduled", "Scheduled."},
+        {"unpublished", "Unpublished: readers no longer see it."},
+        {"draft", "Moved back to draft."},
+        {"discarded", "Your unsaved changes have been discarded."},
+        {"deleted", "The article has been deleted."},
+    };
+    for (size_t i = 0; code && i < ARRAY_LEN(messages); i++)
+        if (!strcmp(code, messages[i].code))
+            return messages[i].message;
+    return NULL;
+}
+
+/* The editor page for the form f. */
+static enum MHD_Result editor_page(struct req *r, unsigned status, const struct editor_form *f,
+                                   const struct editor_view *v)
+{
+    struct store *st = r->app->store;
+    const struct user *u = &r->reader->user;
+    const struct newsroom_article *art = v->art;
+    json_t *ctx = newsroom_context(
+        r, "articles", art ? (*art->headline ? art->headline : "Untitled draft") : "New article");
+
+    struct section *sections;
+    struct publication *publications;
+    struct author_choice *authors;
+    size_t nsections, npublications, nauthors;
+    if (store_sections(st, r->arena, &sections, &nsections) != STORE_OK ||
+        store_publications(st, r->arena, &publications, &npublications) != STORE_OK ||
+        store_newsroom_author_choices(st, r->arena, &authors, &nauthors) != STORE_OK) {
+        json_decref(ctx);
+        return respond_error(r, 500);
+    }
+    json_t *list = json_array();
+    for (size_t i = 0; i < nsections; i++)
+        list = render_append(list, render_pack("{s:I, s:s, s:b}", "id", (json_int_t)sections[i].id,
+                                               "name", sections[i].name, "selected",
+                                               sections[i].id == f->section_id));
+    ctx = render_set(ctx, "sections", list);
+    list = json_array();
+    for (size_t i = 0; i < npublications; i++)
+        list =
+            render_append(list, render_pack("{s:I, s:s, s:b}", "id", (json_int_t)publications[i].id,
+                                            "name", publications[i].name, "selected",
+                                            publications[i].id == f->publication_id));
+    ctx = render_set(ctx, "publications", list);
+    list = json_array();
+    for (int level = ACCESS_FREE; level <= ACCESS_SUBSCRIBERS; level++)
+        list = render_append(list, render_pack("{s:s, s:b}", "value",
+                                               store_access_name((enum access_level)level),
+                                               "selected", level == f->access));
+    ctx = render_set(ctx, "access_levels", list);
+    /* The author pickers: one per chosen author, and at least AUTHOR_SLOTS. */
+    size_t slots = f->author_count + 1 > AUTHOR_SLOTS ? f->author_count + 1 : AUTHOR_SLOTS;
+    list = json_array();
+    for (size_t slot = 0; slot < slots; slot++) {
+        int64_t chosen = slot < f->author_count ? f->authors[slot] : 0;
+        json_t *options = json_array();
+        for (size_t i = 0; i < nauthors; i++)
+            options = render_append(
+                options, render_pack("{s:I, s:s, s:b}", "id", (json_int_t)authors[i].id, "name",
+                                     authors[i].name, "selected", authors[i].id == chosen));
+        list = render_append(
+            list, render_pack("{s:i, s:o}", "number", (int)slot + 1, "options", options));
+    }
+    ctx = render_set(ctx, "author_slots", list);
+    json_object_set_new(ctx, "has_authors", json_boolean(nauthors > 0));
+
+    ctx = render_set(
+        ctx, "form",
+        render_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s}", "headline",
+                    f->headline, "dek", f->dek, "byline", f->byline, "body_markdown", f->body,
+                    "slug", f->slug, "tags", f->tags, "seo_title", f->seo_title, "seo_description",
+                    f->seo_description, "editor_note", f->editor_note, "version",
+                    (json_int_t)f->version, "publish_at",
+                    *f->publish_at
+                        ? f->publish_at
+                        : datetime_value(
+                              r, art && art->state == ARTICLE_SCHEDULED ? art->published_at : 0)));
+
+    enum role role = u->role;
+    const char *base = art ? arena_printf(r->arena, "/newsroom/articles/%lld", (long long)art->id)
+                           : "/newsroom/articles/new";
+    if (art) {
+        int editable = store_newsroom_may(art, u->id, role, NEWSROOM_EDIT);
+        ctx = render_set(
+            ctx, "article",
+            prune_empty(render_pack(
+                "{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:b}", "id", (json_int_t)art->id,
+                "url", base, "slug", art->slug, "state", store_article_state_name(art->state),
+                "updated", when(r, art->updated_at), "updated_by", art->updated_by_name,
+                "published", when(r, art->published_at), "created_by", art->created_by_name,
+                "is_published", art->state == ARTICLE_PUBLISHED, "is_scheduled",
+                art->state == ARTICLE_SCHEDULED)));
+        ctx = render_set(
+            ctx, "may",
+            render_pack("{s:b, s:b, s:b, s:b, s:b, s:b, s:b}", "edit", editable, "submit",
+                        store_newsroom_may(art, u->id, role, NEWSROOM_SUBMIT), "publish",
+                        store_newsroom_may(art, u->id, role, NEWSROOM_PUBLISH), "schedule",
+                        store_newsroom_may(art, u->id, role, NEWSROOM_SCHEDULE), "unpublish",
+                        store_newsroom_may(art, u->id, role, NEWSROOM_UNPUBLISH), "draft",
+                        store_newsroom_may(art, u->id, role, NEWSROOM_TO_DRAFT), "delete",
+                        store_newsroom_may(art, u->id, role, NEWSROOM_DELETE)));
+        json_object_set_new(ctx, "read_only", json_boolean(!editable));
+    } else {
+        ctx = render_set(ctx, "may", render_pack("{s:b}", "edit", 1));
+        json_object_set_new(ctx, "read_only", json_false());
+    }
+    json_object_set_new(ctx, "is_new", json_boolean(!art));
+    json_object_set_new(ctx, "action", json_string(base));
+    json_object_set_new(ctx, "autosave_url",
+                        json_string(arena_printf(r->arena, "%s/autosave", base)));
+    if (v->notice && *v->notice)
+        json_object_set_new(ctx, "notice", json_string(v->notice));
+    json_object_set_new(ctx, "restored", json_boolean(v->restored));
+    if (v->error && *v->error)
+        json_object_set_new(ctx, "error", json_string(v->error));
+    if (v->conflict && v->stored) {
+        ctx = render_set(
+            ctx, "conflict",
+            render_pack("{s:s, s:s, s:s, s:s}", "message",
+                        arena_printf(r->arena,
+                                     "Changed by %s at %s since you opened it. Your text is kept "
+                                     "in the form below; what is stored now is shown here. "
+                                     "Saving again replaces the stored version with yours.",
+                                     *v->conflict->updated_by_name ? v->conflict->updated_by_name
+                                                                   : "someone",
+                                     when(r, v->conflict->updated_at)),
+                        "headline", v->stored->headline, "dek", v->stored->dek, "body_markdown",
+                        v->stored->body_markdown));
+        json_t *conflict = json_object_get(ctx, "conflict");
+        if (conflict && strcmp(v->stored->body_markdown, f->body) != 0) {
+            struct buf out = BUF_INIT;
+            diff_html(v->stored->body_markdown, strlen(v->stored->body_markdown), f->body,
+                      strlen(f->body), &out, NULL);
+            buf_putc(&out, '\0');
+            /* diff.c escapes every token and adds only <del> and <ins>: markup Broadsheet
+             * built. */
+            json_object_set_new(conflict, "has_diff", json_true());
+            json_object_set_new(conflict, "diff", html_trusted(out.data));
+            buf_free(&out);
+        }
+    }
+    return newsroom_send(r, status, "newsroom-editor", ctx);
+}
+
+/* The editor for stored article art, with the person's autosave restored when they have one. */
+static enum MHD_Result editor_for_stored(struct req *r, const struct newsroom_article *art,
+                                         const char *notice)
+{
+    struct editor_form f;
+    struct editor_view v = {.art = art, .notice = notice};
+    struct autosave as;
+    int rc = store_autosave_get(r->app->store, r->arena, art->id, r->reader->user.id, &as);
+    if (rc == STORE_ERROR)
+        return respond_error(r, 500);
+    if (rc == STORE_OK &&
+        store_newsroom_may(art, r->reader->user.id, r->reader->user.role, NEWSROOM_EDIT) &&
+        form_from_autosave(r, &as, art, &f) == 0) {
+        v.restored = 1;
+        v.notice = as.base_version < art->version
+                       ? arena_printf(r->arena,
+                                      "Restored your unsaved changes from %s. The article has "
+                                      "been saved since you made them: saving will show you "
+                                      "what changed.",
+                                      when(r, as.saved_at))
+                       : arena_printf(r->arena, "Restored your unsaved changes from %s.",
+                                      when(r, as.saved_at));
+    } else {
+        form_from_article(art, &f);
+    }
+    return editor_page(r, 200, &f, &v);
+}
+
+/* ---- the handlers -------------------------------------------------------------------------- */
+
+/* The list's sort names, in enum newsroom_sort's order. */
+static const char *const sort_names[] = {"updated", "published", "headline"};
+
+enum MHD_Result page_newsroom(struct req *r)
+{
+    struct store *st = r->app->store;
+    const struct user *u = &r->reader->user;
+    struct newsroom_query q = {.state = store_article_state_parse(req_query(r, "state")),
+                               .section_id = parse_id(req_query(r, "section")),
+                               .publication_id = parse_id(req_query(r, "publication")),
+                               .words = req_query(r, "q"),
+                               .limit = 25};
+    const char *author = req_query(r, "author");
+    q.created_by = author && !strcmp(author, "me") ? u->id : parse_id(author);
+    const char *sort = req_query(r, "sort");
+    for (size_t i = 0; sort && i < ARRAY_LEN(sort_names); i++)
+        if (!strcmp(sort, sort_names[i]))
+            q.sort = (enum newsroom_sort)i;
+    const char *after = req_query(r, "after");
+    if (after) {
+        long long key, id;
+        int n = 0;
+        if (sscanf(after, "%lld.%lld%n", &key, &id, &n) == 2 && !after[n] && key >= 0 && id > 0) {
+            q.after_key = key;
+            q.after_id = id;
+        }
+    }
+    q.offset = (int)parse_id(req_query(r, "offset"));
+    int64_t per = parse_id(req_query(r, "per"));
+    if (per > 0 && per <= NEWSROOM_PAGE_MAX)
+        q.limit = (int)per;
+    if (q.words && strlen(q.words) > 200)
+        return respond_error(r, 400);
+
+    struct newsroom_article *rows;
+    size_t n;
+    int more, keyset;
+    int rc = store_newsroom_articles(st, r->arena, &q, &rows, &n, &more, &keyset);
+    if (rc == STORE_INVALID)
+        return respond_error(r, 400);
+    int64_t my_drafts, waiting;
+    struct section *sections;
+    struct publication *publications;
+    size_t nsections, npublications;
+    if (rc != STORE_OK || store_newsroom_counts(st, u->id, &my_drafts, &waiting) != STORE_OK ||
+        store_sections(st, r->arena, &sections, &nsections) != STORE_OK ||
+        store_publications(st, r->arena, &publications, &npublications) != STORE_OK)
+        return respond_error(r, 500);
+
+    json_t *ctx = newsroom_context(r, "articles", "Articles");
+    json_t *list = json_array();
+    for (size_t i = 0; i < n; i++) {
+        const struct newsroom_article *a = &rows[i];
+        list = render_append(
+            list, prune_empty(render_pack(
+                      "{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:s}", "id",
+                      (json_int_t)a->id, "url",
+                      arena_printf(r->arena, "/newsroom/articles/%lld", (long long)a->id),
+                      "headline", *a->headline ? a->headline : "(no headline yet)", "state",
+                      store_article_state_name(a->state), "section", a->section_name, "publication",
+                      a->publication_name, "created_by",
+                      *a->created_by_name ? a->created_by_name : "—", "author_url",
+                      a->created_by ? arena_printf(r->arena, "/newsroom?author=%lld",
+                                                   (long long)a->created_by)
+                                    : "",
+                      "version", (json_int_t)a->version, "updated", when(r, a->updated_at),
+                      "updated_by", a->updated_by_name, "published", when(r, a->published_at))));
+    }
+    ctx = render_set(ctx, "articles", list);
+    json_object_set_new(ctx, "empty", json_boolean(n == 0));
+
+    /* The filters as chosen, and the links that keep them. */
+    const char *words = q.words ? q.words : "";
+    list = json_array();
+    list = render_append(list, render_pack("{s:s, s:s, s:b}", "value", "", "name", "Any state",
+                                           "selected", q.state < 0));
+    for (int s = ARTICLE_DRAFT; s <= ARTICLE_UNPUBLISHED; s++)
+        list =
+            render_append(list, render_pack("{s:s, s:s, s:b}", "value",
+                                            store_article_state_name((enum article_state)s), "name",
+                                            store_article_state_name((enum article_state)s),
+                                            "selected", q.state == s));
+    ctx = render_set(ctx, "states", list);
+    list = json_array();
+    for (size_t i = 0; i < nsections; i++)
+        list = render_append(list, render_pack("{s:I, s:s, s:b}", "id", (json_int_t)sections[i].id,
+                                               "name", sections[i].name, "selected",
+                                               sections[i].id == q.section_id));
+    ctx = render_set(ctx, "sections", list);
+    list = json_array();
+    for (size_t i = 0; i < npublications; i++)
+        list =
+            render_append(list, render_pack("{s:I, s:s, s:b}", "id", (json_int_t)publications[i].id,
+                                            "name", publications[i].name, "selected",
+                                            publications[i].id == q.publication_id));
+    ctx = render_set(ctx, "publications", list);
+    list = json_array();
+    for (size_t i = 0; i < ARRAY_LEN(sort_names); i++)
+        list = render_append(list, render_pack("{s:s, s:s, s:b}", "value", sort_names[i], "name",
+                                               i == 0   ? "Last changed"
+                                               : i == 1 ? "Published time"
+                                                        : "Headline (A–Z)",
+                                               "selected", (size_t)q.sort == i));
+    ctx = render_set(ctx, "sorts", list);
+    struct buf keep = BUF_INIT; /* the filters as a query, for the next page's link */
+    buf_printf(&keep, "sort=%s", sort_names[q.sort]);
+    if (per > 0 && per <= NEWSROOM_PAGE_MAX)
+        buf_printf(&keep, "&per=%lld", (long long)per);
+    if (q.state >= 0)
+        buf_printf(&keep, "&state=%s", store_article_state_name((enum article_state)q.state));
+    if (q.section_id)
+        buf_printf(&keep, "&section=%lld", (long long)q.section_id);
+    if (q.publication_id)
+        buf_printf(&keep, "&publication=%lld", (long long)q.publication_id);
+    if (q.created_by)
+        buf_printf(&keep, "&author=%lld", (long long)q.created_by);
+    if (*words) {
+        buf_puts(&keep, "&q=");
+        for (const unsigned char *p = (const unsigned char *)words; *p; p++)
+            if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9'))
+                buf_putc(&keep, (char)*p);
+            else
+                buf_printf(&keep, "%%%02X", *p);
+    }
+    const char *next = "";
+    if (more && n) {
+        const struct newsroom_article *last = &rows[n - 1];
+        if (keyset)
+            next = arena_printf(r->arena, "/newsroom?%s&after=%lld.%lld", keep.data,
+                                (long long)(q.sort == NEWSROOM_SORT_PUBLISHED ? last->published_at
+                                                                              : last->updated_at),
+                                (long long)last->id);
+        else if (q.offset + (int)n <= NEWSROOM_OFFSET_MAX)
+            next = arena_printf(r->arena, "/newsroom?%s&offset=%d", keep.data, q.offset + (int)n);
+    }
+    const char *first =
+        q.after_id || q.offset ? arena_printf(r->arena, "/newsroom?%s", keep.data) : "";
+    buf_free(&keep);
+    ctx = render_set(ctx, "filters",
+                     prune_empty(render_pack("{s:s, s:b, s:s, s:s, s:b}", "q", words, "mine",
+                                             q.created_by == u->id && u->id, "next", next, "first",
+                                             first, "capped", more && !keyset && !*next)));
+    ctx = render_set(ctx, "counts",
+                     render_pack("{s:I, s:I}", "my_drafts", (json_int_t)my_drafts, "waiting",
+                                 (json_int_t)waiting));
+    json_object_set_new(ctx, "offset_max", json_integer(NEWSROOM_OFFSET_MAX));
+    const char *done = done_message(req_query(r, "done"));
+    if (done)
+        json_object_set_new(ctx, "notice", json_string(done));
+    return newsroom_send(r, 200, "newsroom-articles", ctx);
+}
+
+/* The defaults of a new article's form: the host publication, the first section, metered. */
+static void new_form(struct req *r, struct editor_form *f)
+{
+    memset(f, 0, sizeof *f);
+    f->headline = f->dek = f->byline = f->body = f->slug = f->tags = "";
+    f->seo_title = f->seo_description = f->editor_note = f->publish_at = "";
+    f->access = ACCESS_METERED;
+    struct section *sections;
+    struct publication *publications;
+    size_t n;
+    if (store_sections(r->app->store, r->arena, &sections, &n) == STORE_OK && n)
+        f->section_id = sections[0].id;
+    if (store_publications(r->app->store, r->arena, &publications, &n) == STORE_OK && n)
+        f->publication_id = publications[0].id; /* the host comes first */
+}
+
+enum MHD_Result page_newsroom_new(struct req *r)
+{
+    struct editor_form f;
+    struct editor_view v = {0};
+    if (r->method != METHOD_POST) {
+        new_form(r, &f);
+        return editor_page(r, 200, &f, &v);
+    }
+    const char *problem = form_from_post(r, &f);
+    if (problem) {
+        v.error = problem;
+        return editor_page(r, 422, &f, &v);
+    }
+    struct newsroom_article_input in;
+    char *html, err[300] = "";
+    input_from_form(&f, &in, &html);
+    int64_t id = 0;
+    int rc = store_newsroom_create(r->app->store, &in, r->reader->user.id, util_now(), &id, err,
+                                   sizeof err);
+    free(html);
+    if (rc == STORE_INVALID) {
+        v.error = err;
+        return editor_page(r, 422, &f, &v);
+    }
+    if (rc != STORE_OK)
+        return respond_error(r, 500);
+    return respond_redirect(
+        r, 303, arena_printf(r->arena, "/newsroom/articles/%lld?done=created", (long long)id));
+}
+
+/* Saves the posted form f over art (based on f->version) when it differs, re-showing the
+ * editor on a refusal. Returns 0 with *version the article's version after it (saved or not),
+ * or 1 with *answer the response already queued. */
+static int save_form(struct req *r, const struct newsroom_article *art, struct editor_form *f,
+                     int64_t *version, enum MHD_Result *answer)
+{
+    struct editor_view v = {.art = art};
+    *version = f->version;
+    if (f->version == art->version && !form_differs(f, art))
+        return 0;
+    struct newsroom_article_input in;
+    struct newsroom_conflict conflict;
+    char *html, err[300] = "";
+    input_from_form(f, &in, &html);
+    int rc = store_newsroom_save(r->app->store, art->id, f->version, &in, r->reader->user.id,
+                                 util_now(), &conflict, err, sizeof err);
+    free(html);
+    if (rc == STORE_OK) {
+        *version = f->version + 1;
+        return 0;
+    }
+    if (rc == STORE_INVALID) {
+        v.error = err;
+        *answer = editor_page(r, 422, f, &v);
+    } else if (rc == STORE_CONFLICT) {
+        struct newsroom_article *now = arena_alloc(r->arena, sizeof *now);
+        if (store_newsroom_article(r->app->store, r->arena, art->id, now) != STORE_OK) {
+            *answer = respond_error(r, 500);
+            return 1;
+        }
+        v.art = now;
+        v.conflict = &conflict;
+        v.stored = now;
+        v.error = "This article was changed since you opened it: nothing was saved.";
+        f->version = now->version; /* saving again is deliberate: replaces theirs */
+        if (!store_newsroom_may(now, r->reader->user.id, r->reader->user.role, NEWSROOM_EDIT))
+            v.error = "This article was changed since you opened it, and you may no longer edit "
+                      "it: nothing was saved.";
+        *answer = editor_page(r, 409, f, &v);
+    } else {
+        *answer = store_failed(r, rc);
+    }
+    return 1;
+}
+
+enum MHD_Result page_newsroom_article(struct req *r)
+{
+    struct newsroom_article art;
+    int rc = load_article(r, &art);
+    if (rc != STORE_OK)
+        return store_failed(r, rc);
+    if (r->method != METHOD_POST)
+        return editor_for_stored(r, &art, done_message(req_query(r, "done")));
+    if (!store_newsroom_may(&art, r->reader->user.id, r->reader->user.role, NEWSROOM_EDIT))
+        return respond_error(r, 403);
+    struct editor_form f;
+    const char *problem = form_from_post(r, &f);
+    if (problem) {
+        struct editor_view v = {.art = &art, .error = problem};
+        return editor_page(r, 422, &f, &v);
+    }
+    int64_t version;
+    enum MHD_Result answer;
+    if (save_form(r, &art, &f, &version, &answer))
+        return answer;
+    if (version == f.version) /* nothing to save; the autosave the form replaced goes too */
+        store_autosave_delete(r->app->store, art.id, r->reader->user.id);
+    return respond_redirect(
+        r, 303, arena_printf(r->arena, "/newsroom/articles/%lld?done=saved", (long long)art.id));
+}
+
+/* A change of state (act) of the article :id, posted from the editor (with its fields: saved
+ * first when they differ) or alone (csrf and version). */
+static enum MHD_Result change_state(struct req *r, enum newsroom_action act)
+{
+    struct store *st = r->app->store;
+    const struct user *u = &r->reader->user;
+    struct newsroom_article art;
+    int rc = load_article(r, &art);
+    if (rc != STORE_OK)
+        return store_failed(r, rc);
+    if (!store_newsroom_may(&art, u->id, u->role, act))
+        return respond_error(r, 403);
+    int64_t version = parse_id(req_form(r, "version"));
+    if (!version)
+        return respond_error(r, 400);
+    int with_form = req_form_field(r, "headline") != NULL && act != NEWSROOM_DELETE;
+    struct editor_form f;
+    const char *problem = with_form ? form_from_post(r, &f) : NULL;
+    if (!with_form)
+        form_from_article(&art, &f);
+    /* The time to schedule at is checked before anything is saved. */
+    int64_t now = util_now(), at = 0;
+    if (!problem && act == NEWSROOM_SCHEDULE) {
+        if (parse_datetime(req_form(r, "publish_at"), &at) != 0)
+            problem = "Give the time to publish it at (UTC).";
+        else if (at <= now)
+            problem = "Choose a time in the future to schedule it.";
+    }
+    if (problem) {
+        struct editor_view v = {.art = &art, .error = problem};
+        return editor_page(r, 422, &f, &v);
+    }
+    if (with_form) {
+        int editable = store_newsroom_may(&art, u->id, u->role, NEWSROOM_EDIT);
+        if (!editable && (f.version != art.version || form_differs(&f, &art)))
+            return respond_error(r, 403);
+        enum MHD_Result answer;
+        if (editable && save_form(r, &art, &f, &version, &answer))
+            return answer;
+    }
+    struct newsroom_conflict conflict;
+    const char *done = "";
+    switch (act) {
+    case NEWSROOM_SUBMIT:
+        rc = store_newsroom_submit(st, art.id, version, u->id, now, &conflict);
+        done = "submitted";
+        break;
+    case NEWSROOM_PUBLISH:
+        rc = store_newsroom_publish(st, art.id, version, u->id, now, &conflict);
+        done = "published";
+        break;
+    case NEWSROOM_SCHEDULE:
+        rc = store_newsroom_schedule(st, art.id, version, u->id, now, at, &conflict);
+        done = "scheduled";
+        break;
+    case NEWSROOM_UNPUBLISH:
+        rc = store_newsroom_unpublish(st, art.id, version, u->id, now, &conflict);
+        done = "unpublished";
+        break;
+    case NEWSROOM_TO_DRAFT:
+        rc = store_newsroom_to_draft(st, art.id, version, u->id, now, &conflict);
+        done = "draft";
+        break;
+    case NEWSROOM_DELETE:
+        rc = store_newsroom_delete(st, art.id, version, u->id, now, &conflict);
+        done = "deleted";
+        break;
+    case NEWSROOM_EDIT: return respond_error(r, 500);
+    }
+    if (rc == STORE_CONFLICT) {
+        struct newsroom_article stored;
+        if (store_newsroom_article(st, r->arena, art.id, &stored) != STORE_OK)
+            return respond_error(r, 500);
+        if (!with_form)
+            form_from_article(&stored, &f);
+        f.version = stored.version;
+        struct editor_view v = {
+            .art = &stored,
+            .error = arena_printf(r->arena,
+                                  "Changed by %s at %s since you opened it: nothing was done. "
+                                  "Check the article and try again.",
+                                  *conflict.updated_by_name ? conflict.updated_by_name : "someone",
+                                  when(r, conflict.updated_at))};
+        return editor_page(r, 409, &f, &v);
+    }
+    if (rc != STORE_OK)
+        return store_failed(r, rc);
+    if (act == NEWSROOM_DELETE)
+        return respond_redirect(r, 303, "/newsroom?done=deleted");
+    return respond_redirect(
+        r, 303, arena_printf(r->arena, "/newsroom/articles/%lld?done=%s", (long long)art.id, done));
+}
+
+enum MHD_Result page_newsroom_submit(struct req *r)
+{
+    return change_state(r, NEWSROOM_SUBMIT);
+}
+
+enum MHD_Result page_newsroom_publish(struct req *r)
+{
+    return change_state(r, NEWSROOM_PUBLISH);
+}
+
+enum MHD_Result page_newsroom_schedule(struct req *r)
+{
+    return change_state(r, NEWSROOM_SCHEDULE);
+}
+
+enum MHD_Result page_newsroom_unpublish(struct req *r)
+{
+    return change_state(r, NEWSROOM_UNPUBLISH);
+}
+
+enum MHD_Result page_newsroom_to_draft(struct req *r)
+{
+    return change_state(r, NEWSROOM_TO_DRAFT);
+}
+
+enum MHD_Result page_newsroom_delete(struct req *r)
+{
+    return change_state(r, NEWSROOM_DELETE);
+}
+
+enum MHD_Result page_newsroom_autosave(struct req *r)
+{
+    struct store *st = r->app->store;
+    const struct user *u = &r->reader->user;
+    int is_new = !strcmp(r->params[0], "new");
+    struct newsroom_article art;
+    int rc = STORE_OK;
+    if (!is_new) {
+        rc = load_article(r, &art);
+        if (rc != STORE_OK)
+            return store_failed(r, rc);
+        if (!store_newsroom_may(&art, u->id, u->role, NEWSROOM_EDIT))
+            return respond_error(r, 403);
+    }
+    int retry = 0;
+    char key[64];
+    snprintf(key, sizeof key, "autosave:%lld", (long long)u->id);
+    int hit = store_limit_hit(st, key, AUTOSAVES_PER_MINUTE, 60, util_now_ms(), &retry);
+    if (hit == 0)
+        return respond_too_many(r, retry);
+    if (hit < 0)
+        return respond_unavailable(r, 5);
+    struct editor_form f;
+    const char *problem = form_from_post(r, &f);
+    if (problem) {
+        json_t *j = json_pack("{s:b, s:s}", "ok", 0, "error", problem);
+        enum MHD_Result ret = respond_json(r, 422, j);
+        json_decref(j);
+        return ret;
+    }
+    int64_t now = util_now(), id = is_new ? 0 : art.id, base = f.version;
+    if (is_new) { /* the first autosave of a new article makes its draft, empty */
+        struct newsroom_article_input in = {.headline = "",
+                                            .body_markdown = "",
+                                            .body_html = "",
+                                            .publication_id = f.publication_id,
+                                            .section_id = f.section_id,
+                                            .access = (enum access_level)f.access};
+        char err[300] = "";
+        rc = store_newsroom_create(st, &in, u->id, now, &id, err, sizeof err);
+        if (rc != STORE_OK)
+            return respond_error(r, rc == STORE_INVALID ? 422 : 500);
+        base = 1;
+    } else if (!base || base > art.version) {
+        return respond_error(r, 400);
+    }
+    char *fields = autosave_json(&f);
+    if (!fields)
+        return respond_error(r, 500);
+    rc = store_autosave_put(st, id, u->id, base, now, fields);
+    free(fields);
+    if (rc != STORE_OK)
+        return respond_error(r, 500);
+    const char *url = arena_printf(r->arena, "/newsroom/articles/%lld", (long long)id);
+    json_t *j =
+        json_pack("{s:b, s:I, s:s, s:s, s:I, s:I, s:s}", "ok", 1, "id", (json_int_t)id, "url", url,
+                  "autosave_url", arena_printf(r->arena, "%s/autosave", url), "version",
+                  (json_int_t)base, "saved_at", (json_int_t)now, "saved", when(r, now));
+    enum MHD_Result ret = respond_json(r, 200, j);
+    json_decref(j);
+    return ret;
+}
+
+enum MHD_Result page_newsroom_autosave_discard(struct req *r)
+{
+    struct newsroom_article art;
+    int rc = load_article(r, &art);
+    if (rc != STORE_OK)
+        return store_failed(r, rc);
+    if (store_autosave_delete(r->app->store, art.id, r->reader->user.id) != STORE_OK)
+        return respond_error(r, 500);
+    return respond_redirect(
+        r, 303,
+        arena_printf(r->arena, "/newsroom/articles/%lld?done=discarded", (long long)art.id));
+}
