@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "cmd.h"
+#include "slug.h"
 
 const struct cli_command *const cmd_tables[] = {
     cmd_serve, cmd_article, cmd_publication, cmd_user, cmd_paywall, cmd_ads, cmd_db, NULL,
@@ -17,13 +18,7 @@ const struct cli_command *const cmd_tables[] = {
 /* Plan slugs travel in forms and the others in commands, so they are kept plain. */
 int cmd_slug_valid(const char *s)
 {
-    size_t n = strlen(s);
-    if (n == 0 || n > 64 || s[0] == '-' || s[n - 1] == '-')
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
-            return 0;
-    return 1;
+    return slug_valid(s, 64);
 }
 
 int cmd_parse_day_end(const char *text, int64_t *end)

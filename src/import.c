@@ -10,6 +10,7 @@
  * access level when it has no `access:` line of its own.
  */
 #include "import.h"
+#include "slug.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -209,20 +210,6 @@ static char *derive_slug(struct arena *a, const char *headline)
     return slug;
 }
 
-/* 1 if s is a well-formed slug: runs of [a-z0-9] joined by single '-', at most SLUG_MAX. */
-static int valid_slug(const char *s)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n > SLUG_MAX || s[0] == '-' || s[n - 1] == '-')
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (c == '-' ? s[i + 1] == '-' : !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
-            return 0;
-    }
-    return 1;
-}
-
 /* Parses the front matter (fences included) from text[*pos..len), moving *pos to the start of
  * the body. values[k] gets key k's value (in a; NULL if absent) and lines[k] its line; *fence_line
  * gets the closing fence's line. Returns 0 or -1 (err set). */
@@ -341,7 +328,7 @@ static int parse_article(const char *path, const char *text, size_t len, struct 
         in->access = (enum access_level)level;
     }
     if (values[KEY_SLUG]) {
-        if (!valid_slug(values[KEY_SLUG])) {
+        if (!slug_valid(values[KEY_SLUG], SLUG_MAX)) {
             fail(err, errlen, path, out->lines[KEY_SLUG],
                  "invalid slug '%s' (lowercase letters and digits, single '-' between them, at "
                  "most %d characters)",

@@ -23,6 +23,7 @@
 #include "reader.h"
 #include "render.h"
 #include "respond.h"
+#include "slug.h"
 
 #define LIST_COUNT 100
 
@@ -120,7 +121,9 @@ static int read_name_and_slug(struct req *r, struct people_form *f)
     f->values[FIELD_SLUG] = slug;
     f->errors[FIELD_NAME] = people_name_problem(name);
     if (!*slug && !f->errors[FIELD_NAME]) {
-        f->values[FIELD_SLUG] = slug = people_slug_from(r->arena, name);
+        char *made = arena_alloc(r->arena, PEOPLE_SLUG_MAX + 1);
+        slug_make(name, made, PEOPLE_SLUG_MAX + 1);
+        f->values[FIELD_SLUG] = slug = made;
         if (!*slug)
             f->errors[FIELD_SLUG] = "The name has no letters or digits to make a slug from: "
                                     "type one.";

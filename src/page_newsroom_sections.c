@@ -26,6 +26,7 @@
 #include "reader.h"
 #include "render.h"
 #include "respond.h"
+#include "slug.h"
 #include "util.h"
 
 #define SLUG_MAX 100
@@ -67,8 +68,8 @@ static int64_t actor(struct req *r)
     return r->reader ? r->reader->user.id : 0;
 }
 
-/* A problem with a slug, or NULL: 1 to SLUG_MAX lowercase ASCII letters, digits and hyphens,
- * not starting or ending with a hyphen (it is a path segment of a reader's URL). */
+/* A problem with a slug, or NULL: slug.h's rule (it is a path segment of a reader's URL), the
+ * message saying which part of it the slug breaks. */
 static const char *slug_problem(const char *slug)
 {
     size_t len = strlen(slug);
@@ -81,6 +82,8 @@ static const char *slug_problem(const char *slug)
             return "Use only lowercase letters, digits and hyphens in the slug, like world-news.";
     if (slug[0] == '-' || slug[len - 1] == '-')
         return "Start and end the slug with a letter or a digit.";
+    if (!slug_valid(slug, SLUG_MAX))
+        return "Join the words of the slug with single hyphens, like world-news.";
     return NULL;
 }
 

@@ -5,45 +5,8 @@
 #include <strings.h>
 
 #include "people.h"
+#include "slug.h"
 #include "util.h"
-
-char *people_slug_from(struct arena *a, const char *text)
-{
-    char *slug = arena_alloc(a, PEOPLE_SLUG_MAX + 1);
-    size_t n = 0;
-    int dash = 0; /* a run of other characters is pending */
-    for (const char *p = text ? text : ""; *p && n < PEOPLE_SLUG_MAX; p++) {
-        char c = *p;
-        if (c >= 'A' && c <= 'Z')
-            c = (char)(c - 'A' + 'a');
-        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
-            if (dash && n > 0) {
-                if (n >= PEOPLE_SLUG_MAX - 1)
-                    break; /* no room for '-' and one more character */
-                slug[n++] = '-';
-            }
-            dash = 0;
-            slug[n++] = c;
-        } else {
-            dash = 1;
-        }
-    }
-    slug[n] = '\0';
-    return slug;
-}
-
-int people_slug_valid(const char *s)
-{
-    size_t n = s ? strlen(s) : 0;
-    if (n == 0 || n > PEOPLE_SLUG_MAX || s[0] == '-' || s[n - 1] == '-')
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (c == '-' ? s[i + 1] == '-' : !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
-            return 0;
-    }
-    return 1;
-}
 
 /* Code points in the UTF-8 string s (valid), and whether it holds a control character. */
 static size_t characters(const char *s, int *control)
@@ -79,7 +42,7 @@ const char *people_slug_problem(const char *slug)
         return "Enter a slug, or a name with letters or digits to make it from.";
     if (strlen(slug) > PEOPLE_SLUG_MAX)
         return "Use at most 80 characters.";
-    if (!people_slug_valid(slug))
+    if (!slug_valid(slug, PEOPLE_SLUG_MAX))
         return "Use lowercase letters a-z and digits, joined by single hyphens (\"jane-doe\").";
     return NULL;
 }

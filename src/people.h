@@ -15,13 +15,7 @@
 #define PEOPLE_LINKS_MAX 10 /* links an author may list */
 #define PEOPLE_LINK_MAX 500 /* bytes of one link */
 
-/* The slug made from text: its ASCII letters and digits, lowercased, every other run of
- * characters one '-', trimmed of '-' and cut to PEOPLE_SLUG_MAX (as import.h derives an
- * article's). In a; "" when text has no ASCII letter or digit. */
-char *people_slug_from(struct arena *a, const char *text);
-/* 1 if s is a well-formed slug: runs of [a-z0-9] joined by single '-', 1 to PEOPLE_SLUG_MAX
- * bytes. */
-int people_slug_valid(const char *s);
+/* Slugs are slug.h's: made by slug_make, checked by slug_valid(s, PEOPLE_SLUG_MAX). */
 
 /* A name (trimmed by the caller): required, UTF-8, at most PEOPLE_NAME_MAX characters, no
  * control characters. */

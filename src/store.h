@@ -918,12 +918,6 @@ int store_newsroom_may(const struct newsroom_article *art, int64_t user_id, enum
 int store_newsroom_article(struct store *st, struct arena *a, int64_t id,
                            struct newsroom_article *out);
 
-/* Makes the slug of text into out (size bytes, at least 2): lowercase ASCII letters and digits
- * with single hyphens between words; Latin letters with accents are folded ("é" → "e"), other
- * characters dropped; at most 80 characters, cut at a hyphen where it can be. "" when nothing
- * is left. */
-void store_slugify(const char *text, char *out, size_t size);
-
 /* Creates a draft by user_id from in at now, with its slug made from in->slug or else the
  * headline, made unique with "-2", "-3"… ("draft-<random hex>" when neither gives one), its
  * authors and tags, its first revision (version 1) and an audit entry "article.create"; its id
@@ -1177,7 +1171,7 @@ struct author {
 
 /* An author as saved (people.h checks every field first). */
 struct author_input {
-    const char *slug;     /* well-formed (people_slug_valid) */
+    const char *slug;     /* well-formed (slug_valid, PEOPLE_SLUG_MAX) */
     const char *name;     /* required */
     const char *bio;      /* "" none */
     const char *bio_html; /* the caller renders bio (markdown_to_html) */

@@ -16,10 +16,10 @@
 #include <string.h>
 
 #include "buf.h"
+#include "slug.h"
 #include "store_impl.h"
 #include "util.h"
 
-#define SLUG_MAX 80     /* characters of a slug made from a headline */
 #define SLUG_TRIES 1000 /* "-2" … "-1000" before giving up on a headline's slug */
 #define TAGS_MAX 50     /* tags one article may have */
 #define NEWSROOM_PAGE_DEFAULT 20
@@ -75,78 +75,6 @@ int store_newsroom_may(const struct newsroom_article *art, int64_t user_id, enum
     return 0;
 }
 
-/* ---- slugs --------------------------------------------------------------------------------- */
-
-/* ASCII for the Latin letters U+00C0 … U+017F (NULL: dropped), lowercase. */
-static const char *const fold_latin1[64] = {
-    "a", "a", "a", "a", "a", "a", "ae", "c",  "e", "e", "e", "e", "i", "i", "i",  "i",
-    "d", "n", "o", "o", "o", "o", "o",  NULL, "o", "u", "u", "u", "u", "y", "th", "ss",
-    "a", "a", "a", "a", "a", "a", "ae", "c",  "e", "e", "e", "e", "i", "i", "i",  "i",
-    "d", "n", "o", "o", "o", "o", "o",  NULL, "o", "u", "u", "u", "u", "y", "th", "y"};
-/* U+0100 … U+017F, one letter each (upper or lower case: lowered after). */
-static const char fold_extended[] = "AaAaAaCcCcCcCcDdDdEeEeEeEeEeGgGgGgGgHhHhIiIiIiIiIiJjJjKkk"
-                                    "LlLlLlLlLlNnNnNnnNnOoOoOoOoRrRrRrSsSsSsSsTtTtTtUuUuUuUuUuUu"
-                                    "WwYyYZzZzZzs";
-
-void store_slugify(const char *text, char *out, size_t size)
-{
-    size_t n = 0, max = size - 1 < SLUG_MAX ? size - 1 : SLUG_MAX;
-    int hyphen = 0; /* a separator is pending */
-    const unsigned char *p = (const unsigned char *)(text ? text : "");
-    while (*p && n < max) {
-        char one[2] = {0, 0};
-        const char *piece = NULL;
-        unsigned cp = 0;
-        if (*p < 0x80) {
-            cp = *p++;
-        } else if ((*p & 0xE0) == 0xC0 && (p[1] & 0xC0) == 0x80) {
-            cp = ((unsigned)(*p & 0x1F) << 6) | (p[1] & 0x3F);
-            p += 2;
-        } else { /* longer sequences (or broken bytes): dropped, as a separator */
-            p++;
-            while ((*p & 0xC0) == 0x80)
-                p++;
-            hyphen = n > 0;
-            continue;
-        }
-        if ((cp >= 'a' && cp <= 'z') || (cp >= '0' && cp <= '9')) {
-            one[0] = (char)cp;
-        } else if (cp >= 'A' && cp <= 'Z') {
-            one[0] = (char)(cp - 'A' + 'a');
-        } else if (cp >= 0xC0 && cp <= 0xFF) {
-            piece = fold_latin1[cp - 0xC0];
-        } else if (cp >= 0x100 && cp <= 0x17F) {
-            one[0] = fold_extended[cp - 0x100];
-            if (one[0] >= 'A' && one[0] <= 'Z')
-                one[0] = (char)(one[0] - 'A' + 'a');
-        } else if (cp == '\'' || cp == 0x2019) { /* "don't" → "dont" */
-            continue;
-        }
-        if (one[0])
-            piece = one;
-        if (!piece) {
-            hyphen = n > 0;
-            continue;
-        }
-        size_t len = strlen(piece);
-        if (n + (hyphen ? 1 : 0) + len > max)
-            break;
-        if (hyphen)
-            out[n++] = '-';
-        memcpy(out + n, piece, len);
-        n += len;
-        hyphen = 0;
-    }
-    if (*p && n == max) { /* cut: end at the last whole word when there is one */
-        char *last = memrchr(out, '-', n);
-        if (last && last > out)
-            n = (size_t)(last - out);
-    }
-    while (n > 0 && out[n - 1] == '-')
-        n--;
-    out[n] = '\0';
-}
-
 /* 1 if slug is another article's than id (0: any), or an old URL of another's; 0 if free;
  * STORE_ERROR. */
 static int slug_taken(struct db_conn *c, const char *slug, int64_t id)
@@ -182,7 +110,7 @@ static int is_placeholder(const char *slug)
 }
 
 /* A free slug for article id (0: a new one) made from base ("" gives a placeholder): base, or
- * base-2, base-3 …, into out (size >= SLUG_MAX + 8). 0 or STORE_ERROR. */
+ * base-2, base-3 …, into out (size >= SLUG_MADE_MAX + 8). 0 or STORE_ERROR. */
 static int unique_slug(struct db_conn *c, const char *base, int64_t id, char *out, size_t size)
 {
     if (!*base) {
@@ -381,12 +309,12 @@ static int tag_ids(struct db_conn *c, const char *text, int64_t now, int64_t *id
         size_t end = len;
         while (end && (p[end - 1] == ' ' || p[end - 1] == '\t'))
             end--;
-        char name[256], slug[SLUG_MAX + 8];
+        char name[256], slug[SLUG_MADE_MAX + 8];
         snprintf(name, sizeof name, "%.*s", (int)(end < 255 ? end : 255), p);
         p += len;
         if (*p == ',')
             p++;
-        store_slugify(name, slug, sizeof slug);
+        slug_make(name, slug, sizeof slug);
         if (!*slug)
             continue;
         struct db_stmt *s = store_stmt(c, STMT_NR_TAG_INSERT, NULL, 0);
@@ -476,8 +404,8 @@ int store_newsroom_create(struct store *st, const struct newsroom_article_input 
         return c ? rc : STORE_ERROR;
     if (store_tx_begin(c, err, errlen) != 0)
         return STORE_ERROR;
-    char base[SLUG_MAX + 8], slug[SLUG_MAX + 16];
-    store_slugify(store_present(in->slug) ? in->slug : in->headline, base, sizeof base);
+    char base[SLUG_MADE_MAX + 8], slug[SLUG_MADE_MAX + 16];
+    slug_make(store_present(in->slug) ? in->slug : in->headline, base, sizeof base);
     int64_t new_id = 0;
     rc = STORE_ERROR;
     for (int attempt = 0; attempt < 5; attempt++) { /* another node may take the slug first */
@@ -573,8 +501,8 @@ int store_newsroom_save(struct store *st, int64_t id, int64_t base_version,
     }
 
     /* The slug: as typed (made a slug), else the stored one, else from the headline. */
-    char base[SLUG_MAX + 8], slug[SLUG_MAX + 16];
-    store_slugify(in->slug, base, sizeof base);
+    char base[SLUG_MADE_MAX + 8], slug[SLUG_MADE_MAX + 16];
+    slug_make(in->slug, base, sizeof base);
     if (*base) {
         snprintf(slug, sizeof slug, "%s", base);
         if (strcmp(slug, old.slug) != 0) {
@@ -591,7 +519,7 @@ int store_newsroom_save(struct store *st, int64_t id, int64_t base_version,
             }
         }
     } else if (is_placeholder(old.slug) && store_present(in->headline)) {
-        store_slugify(in->headline, base, sizeof base);
+        slug_make(in->headline, base, sizeof base);
         if (unique_slug(c, base, id, slug, sizeof slug) != 0)
             goto out;
         if (!*base)

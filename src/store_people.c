@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "people.h"
+#include "slug.h"
 #include "store_impl.h"
 #include "util.h"
 
@@ -164,7 +165,7 @@ static int finish(struct store *st, int rc)
 int store_author_save(struct store *st, int64_t id, const struct author_input *in, int64_t actor,
                       int64_t *new_id, const char **taken)
 {
-    if (!store_present(in->name) || !people_slug_valid(in->slug)) {
+    if (!store_present(in->name) || !slug_valid(in->slug, PEOPLE_SLUG_MAX)) {
         store_report(NULL, 0, "store_author_save: no name, or a malformed slug");
         return STORE_ERROR;
     }
@@ -288,7 +289,7 @@ int store_tag_delete(struct store *st, int64_t id, int64_t actor, int64_t *uses)
 int store_tag_save(struct store *st, int64_t id, const char *name, const char *slug, int64_t actor,
                    int64_t *new_id)
 {
-    if (!store_present(name) || !people_slug_valid(slug)) {
+    if (!store_present(name) || !slug_valid(slug, PEOPLE_SLUG_MAX)) {
         store_report(NULL, 0, "store_tag_save: no name, or a malformed slug");
         return STORE_ERROR;
     }

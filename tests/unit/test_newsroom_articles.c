@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "slug.h"
 #include "store.h"
 #include "test_support.h"
 
@@ -73,26 +74,26 @@ static long long count(const char *sql)
 static void test_slugify(void)
 {
     char out[100];
-    store_slugify("Hello, World!", out, sizeof out);
+    slug_make("Hello, World!", out, sizeof out);
     CHECK_STR(out, "hello-world");
-    store_slugify("  Über café — naïve Łódź  ", out, sizeof out);
+    slug_make("  Über café — naïve Łódź  ", out, sizeof out);
     CHECK_STR(out, "uber-cafe-naive-lodz");
-    store_slugify("Don't stop 2024", out, sizeof out);
+    slug_make("Don't stop 2024", out, sizeof out);
     CHECK_STR(out, "dont-stop-2024");
-    store_slugify("日本語", out, sizeof out);
+    slug_make("日本語", out, sizeof out);
     CHECK_STR(out, "");
-    store_slugify("Straße Æsir", out, sizeof out);
+    slug_make("Straße Æsir", out, sizeof out);
     CHECK_STR(out, "strasse-aesir");
-    store_slugify("--a--b--", out, sizeof out);
+    slug_make("--a--b--", out, sizeof out);
     CHECK_STR(out, "a-b");
     /* Long ones are cut at a word. */
-    store_slugify("word word word word word word word word word word word word word word word "
-                  "word word word",
-                  out, sizeof out);
+    slug_make("word word word word word word word word word word word word word word word "
+              "word word word",
+              out, sizeof out);
     CHECK(strlen(out) <= 80);
     CHECK(out[strlen(out) - 1] != '-');
     CHECK_STR(out + strlen(out) - 4, "word");
-    store_slugify("abcdef", out, 4);
+    slug_make("abcdef", out, 4);
     CHECK_STR(out, "abc");
 }
 
