@@ -157,8 +157,12 @@ unsigned page_article_render(struct req *r, const struct article *art, const cha
         json_decref(ctx);
         return 500;
     }
-    if (banner)
+    if (banner) {
         json_object_set_new(ctx, "preview_banner", json_string(banner));
+        /* A staff preview shows no ads: an interstitial would cover the article, and a view
+         * by the newsroom is no impression to count for an advertiser. */
+        json_object_set_new(json_object_get(ctx, "ads"), "enabled", json_false());
+    }
     char updated_iso[32], updated_display[64];
     render_dates(a.updated_at, updated_iso, sizeof updated_iso, updated_display,
                  sizeof updated_display);

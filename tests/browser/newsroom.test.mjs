@@ -4,7 +4,8 @@
 // home page at its time. No console errors, no CSP violations (newsroom.js and newsroom.css are
 // same-origin files: no inline script or style) and no serious accessibility violation (axe-core)
 // on any page.
-// Screenshots: test-output/browser/newsroom-*.png (the list, the editor, the restored autosave).
+// Screenshots: test-output/browser/newsroom-*.png (the list, the editor, the restored autosave,
+// the preview, the conflict).
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -139,6 +140,21 @@ test('a writer writes with the toolbar, finds the autosave after a reload, submi
     assert.equal(await page.locator('#headline').inputValue(), headline);
     assert.equal(await page.locator('#body_markdown').inputValue(), typed);
     await shot(page, 'editor-restored', problems);
+
+    // The preview of the unsaved changes, rendered by the server as readers will see them.
+    await clickAndWait(page, page.getByRole('link', { name: 'Preview my unsaved changes' }));
+    assert.equal(new URL(page.url()).pathname, `/newsroom/articles/${id}/preview`);
+    await page.locator('strong', { hasText: 'reopened today' }).first().waitFor({ state: 'visible' });
+    assert.equal(await page.locator('em', { hasText: 'two years' }).count() > 0, true);
+    assert.equal(await page.locator('blockquote', { hasText: 'Commuters cheered' }).count() > 0, true);
+    assert.equal(await page.locator('h2', { hasText: 'What changes' }).count() > 0, true);
+    assert.equal(await page.locator('li', { hasText: 'Tolls' }).count() > 0, true);
+    // No ads in a staff preview: no interstitial over the article, no impression counted.
+    assert.equal(await page.locator('#ad-config').count(), 0);
+    assert.equal(await page.locator('script[src*="ads"]').count(), 0);
+    await shot(page, 'preview', problems);
+    await page.goBack({ waitUntil: 'load' });
+    await page.getByText('Restored your unsaved changes from').waitFor({ state: 'visible' });
 
     // Submit for review (the button saves the form first).
     await clickAndWait(page, page.getByRole('button', { name: 'Submit for review' }));
