@@ -574,8 +574,8 @@ const char *const store_statements[STMT_COUNT] = {
         "u.email",
     /* The enabled admins but ?1, in the write transaction (SQLite's is the only writer; on
      * PostgreSQL the pgsql text locks every enabled admin's row first). */
-    [STMT_STAFF_OTHER_ADMINS] = "SELECT count(*) FROM users u WHERE u.role = 'admin' "
-                                "AND u.disabled_at IS NULL AND u.id <> ?1",
+    [STMT_STAFF_OTHER_ADMINS] = "SELECT count(*) FROM users u WHERE u.role <> 'reader' "
+                                "AND u.role = 'admin' AND u.disabled_at IS NULL AND u.id <> ?1",
     [STMT_USER_SET_DISABLED] = "UPDATE users SET disabled_at = ?2, updated_at = ?3 WHERE id = ?1",
     [STMT_SECTION_BY_ID] = "SELECT " SECTION_COLUMNS("s") " FROM sections s WHERE s.id = ?1",
     [STMT_PUBLICATION_BY_ID] =
@@ -646,7 +646,9 @@ const char *const store_statements_pgsql[STMT_COUNT] = {
             "'', ''") "JOIN mine ON mine.article_id = a.id WHERE true" PEOPLE_LIST_REST,
     /* Locks every enabled admin's row (READ COMMITTED re-reads them once a concurrent change
      * commits), so two admins demoting or disabling each other at once cannot both succeed. */
-    [STMT_STAFF_OTHER_ADMINS] = "SELECT count(*) FROM (SELECT u.id FROM users u "
-                                "WHERE u.role = 'admin' AND u.disabled_at IS NULL FOR UPDATE) x "
-                                "WHERE x.id <> ?1",
+    [STMT_STAFF_OTHER_ADMINS] =
+        "SELECT count(*) FROM (SELECT u.id FROM users u "
+        "WHERE u.role <> 'reader' AND u.role = 'admin' AND u.disabled_at IS NULL "
+        "FOR UPDATE) x "
+        "WHERE x.id <> ?1",
 };
