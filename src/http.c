@@ -245,10 +245,11 @@ static unsigned validate(struct req *r, const char *url, const char *version)
 
 /* ---- the body ------------------------------------------------------------------------------ */
 
-/* The bytes one form field of r keeps: REQ_MAX_LONG_FIELD on a ROUTE_LONG_FORM route. */
+/* The bytes one form field of r keeps: REQ_MAX_LONG_FIELD on a ROUTE_LONG_FORM route, for
+ * someone the route admits (r->long_form). */
 static size_t field_limit(const struct req *r)
 {
-    return r->route && (r->route->flags & ROUTE_LONG_FORM) ? REQ_MAX_LONG_FIELD : REQ_MAX_FIELD;
+    return r->long_form ? REQ_MAX_LONG_FIELD : REQ_MAX_FIELD;
 }
 
 /* MHD_PostProcessor iterator: collects form fields into r->form. A value may arrive in pieces
@@ -304,8 +305,7 @@ static size_t body_limit(const struct req *r)
     if (r->raw_body)
         return MAX_JSON_BYTES;
     if (r->post)
-        return r->route && (r->route->flags & ROUTE_LONG_FORM) ? MAX_LONG_FORM_BYTES
-                                                               : MAX_FORM_BYTES;
+        return r->long_form ? MAX_LONG_FORM_BYTES : MAX_FORM_BYTES;
     return MAX_DROPPED_BYTES;
 }
 
@@ -317,6 +317,15 @@ static void begin_body(struct req *r)
     if (r->route_result != ROUTE_FOUND)
         return;
     const char *type = req_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
+    /* The long limits (megabytes of an article's body) are only for someone the route admits:
+     * the session is read now, before the body, so that nobody else can make the server hold
+     * megabytes per request (they get the ordinary form's limits, then the route's answer). */
+    if (r->route->flags & ROUTE_LONG_FORM) {
+        if (req_cookie(r, READER_SESSION_COOKIE))
+            reader_load(r);
+        r->long_form = r->reader && r->route->need != NEED_ANYONE &&
+                       (int)r->reader->user.role >= (int)r->route->need - (int)NEED_READER;
+    }
     switch (r->route->body) {
     case BODY_FORM:
         if (type && (!strncasecmp(type, "application/x-www-form-urlencoded", 33) ||
@@ -416,8 +425,10 @@ static enum MHD_Result dispatch(struct req *r)
         return respond_error(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE);
     if (r->method == METHOD_POST && route->body == BODY_JSON && !r->raw_body)
         return respond_error(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE);
-    if (!(route->flags & ROUTE_NO_SESSION) && req_cookie(r, READER_SESSION_COOKIE))
-        reader_load(r);
+    if (!(route->flags & ROUTE_NO_SESSION) &&
+        !(route->flags & ROUTE_LONG_FORM && r->method == METHOD_POST) &&
+        req_cookie(r, READER_SESSION_COOKIE))
+        reader_load(r); /* (a long form's POST had it read before its body: begin_body) */
     /* A POST changes something: it must come from our own form, whatever else it claims. */
     if (r->method == METHOD_POST && route->csrf != CSRF_EXEMPT && !reader_csrf_valid(r))
         return account_forbidden(r);

@@ -91,6 +91,8 @@ struct req {
     size_t raw_len;
     size_t raw_cap;      /* bytes allocated for raw_body (grows as it arrives) */
     unsigned body_error; /* 413, 415 or 400 from reading the body; 0 if fine */
+    int long_form;       /* a ROUTE_LONG_FORM route's POST from someone it admits: the long
+                          * limits apply (http.c), decided before the body is read */
 
     struct reader *reader;           /* the signed-in reader (reader.h), or NULL */
     int reader_unknown;              /* a session cookie came that the store could not check */

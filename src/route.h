@@ -59,7 +59,9 @@ enum route_flags {
     ROUTE_TOKEN_URL = 1 << 3,  /* its URL may carry a secret (?token=): its pages send
                                 * Referrer-Policy: no-referrer */
     ROUTE_LONG_FORM = 1 << 4,  /* its form carries long text (an article's body): fields up to
-                                * REQ_MAX_LONG_FIELD bytes, the body up to 4 MiB */
+                                * REQ_MAX_LONG_FIELD bytes, the body up to 4 MiB, for someone
+                                * the route's need admits (read before the body); anyone else
+                                * has an ordinary form's limits */
 };
 
 struct route {
