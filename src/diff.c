@@ -214,8 +214,9 @@ static int script(const struct tokens *a, const struct tokens *b, struct ops *o)
            same(&a->v[a->n - 1 - suf], &b->v[b->n - 1 - suf]))
         suf++;
     struct ops middle = {0};
-    if (myers(a->v + pre, a->n - pre - suf, b->v + pre, b->n - pre - suf, DIFF_MAX_EDITS,
-              &middle) != 0) {
+    /* (an empty text has no tokens at all: v is NULL, and NULL + 0 is undefined in C) */
+    if (myers(a->v ? a->v + pre : NULL, a->n - pre - suf, b->v ? b->v + pre : NULL,
+              b->n - pre - suf, DIFF_MAX_EDITS, &middle) != 0) {
         free(middle.v);
         return -1;
     }
