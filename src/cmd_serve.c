@@ -96,8 +96,11 @@ static const struct cli_option init_options[] = {
 
 const struct cli_command cmd_serve[] = {
     {"serve", "", serve_options, CLI_STORE,
-     "run the web server (--demo seeds the demo newsroom into an empty database)", command_serve},
+     "run the web server (--demo seeds the demo newsroom into an empty database and, on a demo "
+     "database, prints its three staff accounts with new passwords, for the demo only)",
+     command_serve},
     {"init", "", init_options, CLI_STORE,
-     "create or upgrade the database (and seed the demo newsroom)", command_init},
+     "create or upgrade the database (and seed the demo newsroom with its staff accounts)",
+     command_init},
     {NULL, NULL, NULL, 0, NULL, NULL},
 };
