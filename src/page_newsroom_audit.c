@@ -6,7 +6,6 @@
  * keyset paging, so an old page costs what the first does and entries written meanwhile shift
  * nothing.
  */
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -27,13 +26,8 @@ static int64_t query_id(struct req *r, const char *name)
     const char *text = req_query(r, name);
     if (!text || !*text)
         return 0;
-    if (strlen(text) > 18)
-        return -1;
-    for (const char *p = text; *p; p++)
-        if (*p < '0' || *p > '9')
-            return -1;
-    int64_t id = strtoll(text, NULL, 10);
-    return id > 0 ? id : -1;
+    int64_t id = util_parse_id(text);
+    return id ? id : -1;
 }
 
 /* 1 if prefix can be an action's beginning: lowercase letters, '.', '_' and '-'. */

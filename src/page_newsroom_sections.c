@@ -54,13 +54,7 @@ static const char *done_message(const char *code)
 /* The id in the path (params[0]), or 0 when it is not a positive number. */
 static int64_t path_id(struct req *r)
 {
-    const char *text = r->param_count > 0 ? r->params[0] : NULL;
-    if (!text || !*text || strlen(text) > 18)
-        return 0;
-    for (const char *p = text; *p; p++)
-        if (*p < '0' || *p > '9')
-            return 0;
-    return strtoll(text, NULL, 10);
+    return util_parse_id(r->param_count > 0 ? r->params[0] : NULL);
 }
 
 static int64_t actor(struct req *r)

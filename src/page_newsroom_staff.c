@@ -20,7 +20,6 @@
  * administration. Disabling ends every session of the account at once; its log-in is refused.
  * Every action writes an audit entry in its own transaction; no token or password goes into it.
  */
-#include <stdlib.h>
 #include <string.h>
 
 #include "account.h"
@@ -132,13 +131,7 @@ static const char *site_name(struct req *r)
 /* The account id in the path (params[0]), or 0 when it is not a positive number. */
 static int64_t path_id(struct req *r)
 {
-    const char *text = r->param_count > 0 ? r->params[0] : NULL;
-    if (!text || !*text || strlen(text) > 18)
-        return 0;
-    for (const char *p = text; *p; p++)
-        if (*p < '0' || *p > '9')
-            return 0;
-    return strtoll(text, NULL, 10);
+    return util_parse_id(r->param_count > 0 ? r->params[0] : NULL);
 }
 
 /* The acting admin's id, for the audit log. */

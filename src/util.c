@@ -150,6 +150,14 @@ char *util_utf8_repair(const char *s)
     return out;
 }
 
+int64_t util_parse_id(const char *text)
+{
+    size_t n = text ? strlen(text) : 0;
+    if (n == 0 || n > 18 || strspn(text, "0123456789") != n)
+        return 0;
+    return strtoll(text, NULL, 10);
+}
+
 int64_t util_now(void)
 {
     return (int64_t)time(NULL);

@@ -31,6 +31,11 @@ int util_utf8_valid(const char *s, size_t len);
  * it is. NULL gives "". */
 char *util_utf8_repair(const char *s);
 
+/* A row id typed in a URL or a form: the positive decimal number text is (digits only, at most
+ * 18 of them, so it fits an int64_t), else 0 (also for NULL, "", "0" and anything with a sign,
+ * a space or another character). */
+int64_t util_parse_id(const char *text);
+
 /* Wall-clock seconds / milliseconds since the epoch; monotonic milliseconds. */
 int64_t util_now(void);
 int64_t util_now_ms(void);

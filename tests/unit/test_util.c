@@ -271,6 +271,24 @@ static void test_host_port(void)
     CHECK_STR(small, "abc");
 }
 
+/* Ids typed in URLs and forms: a positive decimal that fits, or 0 for anything else. */
+static void test_parse_id(void)
+{
+    CHECK_INT(util_parse_id("1"), 1);
+    CHECK_INT(util_parse_id("0042"), 42);
+    CHECK_INT(util_parse_id("999999999999999999"), 999999999999999999LL); /* 18 digits */
+    CHECK_INT(util_parse_id("1000000000000000000"), 0);                   /* 19: might not fit */
+    CHECK_INT(util_parse_id(NULL), 0);
+    CHECK_INT(util_parse_id(""), 0);
+    CHECK_INT(util_parse_id("0"), 0);
+    CHECK_INT(util_parse_id("-1"), 0);
+    CHECK_INT(util_parse_id("+1"), 0);
+    CHECK_INT(util_parse_id(" 1"), 0);
+    CHECK_INT(util_parse_id("1 "), 0);
+    CHECK_INT(util_parse_id("1x"), 0);
+    CHECK_INT(util_parse_id("0x10"), 0);
+}
+
 void suite_util(void)
 {
     RUN(test_utf8_valid);
@@ -285,4 +303,5 @@ void suite_util(void)
     RUN(test_allocators);
     RUN(test_clocks);
     RUN(test_host_port);
+    RUN(test_parse_id);
 }
