@@ -37,6 +37,27 @@ static int audit(struct store *st, int64_t by, const char *action, const char *s
     return store_audit_add(st, &e);
 }
 
+/* The count statement id (?1 = row_id) answers into *count (what names it in a report).
+ * STORE_OK or STORE_ERROR. */
+static int count_of(struct store *st, enum statement id, int64_t row_id, const char *what,
+                    int64_t *count)
+{
+    struct db_conn *c = store_conn(st, NULL, 0);
+    struct db_stmt *s = NULL;
+    int rc = STORE_ERROR;
+    if (!c || !(s = store_stmt(c, id, NULL, 0)))
+        goto out;
+    db_bind_int64(s, 1, row_id);
+    rc = store_step_one(c, s, "%s", what);
+    if (rc == STORE_OK)
+        *count = db_column_int64(s, 0);
+    else if (rc == STORE_NOT_FOUND)
+        rc = STORE_ERROR; /* a count always has a row */
+out:
+    db_reset(s);
+    return rc;
+}
+
 /* --- Staff ------------------------------------------------------------------------------- */
 
 /* A user from the current row (STMT_STAFF's columns are USER_COLUMNS', but the password hash,
@@ -97,20 +118,9 @@ static int keeps_an_admin(struct store *st, const struct user *u)
 {
     if (u->role != ROLE_ADMIN || u->disabled_at)
         return STORE_OK;
-    struct db_conn *c = store_conn(st, NULL, 0);
-    struct db_stmt *s = NULL;
-    int rc = STORE_ERROR;
-    if (!c || !(s = store_stmt(c, STMT_STAFF_OTHER_ADMINS, NULL, 0)))
-        goto out;
-    db_bind_int64(s, 1, u->id);
-    rc = store_step_one(c, s, "counting the admins");
-    if (rc == STORE_OK)
-        rc = db_column_int64(s, 0) > 0 ? STORE_OK : STORE_CONFLICT;
-    else if (rc == STORE_NOT_FOUND)
-        rc = STORE_ERROR; /* a count always has a row */
-out:
-    db_reset(s);
-    return rc;
+    int64_t others = 0;
+    int rc = count_of(st, STMT_STAFF_OTHER_ADMINS, u->id, "counting the admins", &others);
+    return rc != STORE_OK ? rc : others > 0 ? STORE_OK : STORE_CONFLICT;
 }
 
 int store_staff_set_role(struct store *st, int64_t by, int64_t user_id, enum role role)
@@ -227,19 +237,17 @@ static int default_access_valid(const char *level)
     return level && (!*level || store_access_parse(level) >= 0);
 }
 
-/* Runs statement id with ?1 = path and, for STMT_REDIRECT_PATH_SET, ?2 = target, ?3 = now. */
-static int redirect_write(struct store *st, enum statement id, const char *path, const char *target)
+/* Points the old path at target (a path on this site) at now: STMT_REDIRECT_PATH_SET. */
+static int redirect_set(struct store *st, const char *path, const char *target)
 {
     struct db_conn *c = store_conn(st, NULL, 0);
     struct db_stmt *s = NULL;
     int rc = STORE_ERROR;
-    if (!c || !(s = store_stmt(c, id, NULL, 0)))
+    if (!c || !(s = store_stmt(c, STMT_REDIRECT_PATH_SET, NULL, 0)))
         goto out;
     db_bind_text(s, 1, path);
-    if (target) {
-        db_bind_text(s, 2, target);
-        db_bind_int64(s, 3, util_now());
-    }
+    db_bind_text(s, 2, target);
+    db_bind_int64(s, 3, util_now());
     rc = store_step_write(c, s, 0, "saving a redirect");
 out:
     db_reset(s);
@@ -249,17 +257,17 @@ out:
 /* In the transaction: the redirects for a slug that moved from old_slug to new_slug under
  * prefix ("/sections/"): the new path is no longer an old one (a redirect from it would never
  * be reached, and would loop if the slug moved back), and the old path answers 301 to the new.
- * Nothing when the slug did not change. */
+ * No redirect is added when the slug did not change. */
 static int slug_moved(struct store *st, struct arena *a, const char *prefix, const char *old_slug,
                       const char *new_slug)
 {
     const char *to = arena_printf(a, "%s%s", prefix, new_slug);
-    if (redirect_write(st, STMT_REDIRECT_PATH_DELETE, to, NULL) != STORE_OK)
+    if (store_write_texts(st, STMT_REDIRECT_PATH_DELETE, 1, to, NULL, 0, "dropping a redirect") !=
+        STORE_OK)
         return STORE_ERROR;
     if (!old_slug || !strcmp(old_slug, new_slug))
         return STORE_OK;
-    return redirect_write(st, STMT_REDIRECT_PATH_SET, arena_printf(a, "%s%s", prefix, old_slug),
-                          to);
+    return redirect_set(st, arena_printf(a, "%s%s", prefix, old_slug), to);
 }
 
 int store_redirect_target(struct store *st, struct arena *a, const char *path, const char **target)
@@ -273,26 +281,6 @@ int store_redirect_target(struct store *st, struct arena *a, const char *path, c
     rc = store_step_one(c, s, "looking up a redirect");
     if (rc == STORE_OK)
         *target = store_column_text(s, 0, a);
-out:
-    db_reset(s);
-    return rc;
-}
-
-/* Counts the articles (every state) of section or publication row_id with statement id into
- * *count. STORE_OK or STORE_ERROR. */
-static int count_articles(struct store *st, enum statement id, int64_t row_id, int64_t *count)
-{
-    struct db_conn *c = store_conn(st, NULL, 0);
-    struct db_stmt *s = NULL;
-    int rc = STORE_ERROR;
-    if (!c || !(s = store_stmt(c, id, NULL, 0)))
-        goto out;
-    db_bind_int64(s, 1, row_id);
-    rc = store_step_one(c, s, "counting articles");
-    if (rc == STORE_OK)
-        *count = db_column_int64(s, 0);
-    else if (rc == STORE_NOT_FOUND)
-        rc = STORE_ERROR;
 out:
     db_reset(s);
     return rc;
@@ -428,7 +416,7 @@ static int delete_empty(struct store *st, int64_t by, int64_t id, enum statement
 {
     struct arena *a = arena_new(0);
     int64_t count = 0;
-    int rc = count_articles(st, count_id, id, &count);
+    int rc = count_of(st, count_id, id, "counting articles", &count);
     if (rc == STORE_OK && count > 0)
         rc = STORE_CONFLICT;
     if (rc == STORE_OK)
