@@ -44,8 +44,10 @@ static int id_list(struct db_conn *c, enum statement id, int64_t article_id, str
     int step;
     while ((step = db_step(s)) == DB_ROW)
         buf_printf(out, "%s%lld", out->len ? "," : "", (long long)db_column_int64(s, 0));
+    /* the failure is read before the reset, which may clear it */
+    int rc = step == DB_DONE ? 0 : store_step_failed(c, "article's authors or tags");
     db_reset(s);
-    return step == DB_DONE ? 0 : store_step_failed(c, "article's authors or tags");
+    return rc;
 }
 
 int store_revision_snapshot(struct store *st, int64_t article_id, int64_t user_id, int64_t now,
