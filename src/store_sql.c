@@ -564,8 +564,10 @@ const char *const store_statements[STMT_COUNT] = {
         "JOIN authors au ON au.id = x.author_id WHERE x.article_id = ?1 UNION ALL "
         "SELECT 't', t.id, t.slug, t.name, y.position FROM article_tags y "
         "JOIN tags t ON t.id = y.tag_id WHERE y.article_id = ?1 ORDER BY 1, 5, 2",
-    /* Newsroom management (store_admin.c). The staff list and the admins' count read users by
-     * role, which no index covers: a scan of users (see the report: users_staff). */
+    /* Newsroom management (store_admin.c). The staff list and the admins' count say
+     * `u.role <> 'reader'`, the predicate of migration 013's partial index users_staff, so that
+     * both planners read the staff's rows only, never every reader's (the admins' count says
+     * it besides `u.role = 'admin'` for that reason alone). */
     [STMT_STAFF] =
         "SELECT u.id, u.email, u.display_name, "
         "CASE WHEN u.password_hash = '' THEN '' ELSE '*' END, u.role, u.email_verified_at, "
