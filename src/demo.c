@@ -768,7 +768,8 @@ static const struct {
     {"writer@demo.broadsheet.test", "Demo Writer", ROLE_WRITER},
 };
 
-/* A new random password: 20 characters of a 32-letter alphabet without look-alikes (100 bits). */
+/* A new random password: 20 characters of a 31-character alphabet without look-alikes (no i, l,
+ * o, 0 or 1): about 99 bits. */
 static void demo_password(char out[21])
 {
     static const char alphabet[] = "abcdefghjkmnpqrstuvwxyz23456789";

@@ -41,7 +41,7 @@ static int prefix_valid(const char *prefix)
     return 1;
 }
 
-/* "2014-06-13 14:30 UTC" */
+/* "2014-06-13 14:30:05 UTC" */
 static const char *when(struct req *r, int64_t t)
 {
     time_t tt = (time_t)t;
