@@ -376,13 +376,13 @@ static int place(struct req *r, struct article *a, int64_t publication_id, int64
     struct section s;
     int rc;
     if (publication_id && publication_id != a->publication.id) {
-        if ((rc = store_history_publication(st, r->arena, publication_id, &p)) == STORE_OK)
+        if ((rc = store_publication_by_id(st, r->arena, publication_id, &p)) == STORE_OK)
             a->publication = p;
         else if (rc != STORE_NOT_FOUND)
             return -1;
     }
     if (section_id && section_id != a->section.id) {
-        if ((rc = store_history_section(st, r->arena, section_id, &s)) == STORE_OK)
+        if ((rc = store_section_by_id(st, r->arena, section_id, &s)) == STORE_OK)
             a->section = s;
         else if (rc != STORE_NOT_FOUND)
             return -1;
@@ -430,13 +430,11 @@ enum MHD_Result page_newsroom_preview(struct req *r)
             return respond_error(r, 500);
         what = arena_printf(r->arena, "revision %lld (%s)", (long long)n, v.state);
     } else if (autosave && !strcmp(autosave, "1")) {
-        const char *text;
-        int64_t saved_at, base;
-        int rc = store_autosave_fields(r->app->store, r->arena, a.id, me(r)->id, &text, &saved_at,
-                                       &base);
+        struct autosave saved;
+        int rc = store_autosave_get(r->app->store, r->arena, a.id, me(r)->id, &saved);
         if (rc != STORE_OK)
             return respond_error(r, rc == STORE_NOT_FOUND ? 404 : 500);
-        json_t *fields = json_loads(text, 0, NULL);
+        json_t *fields = json_loads(saved.fields, 0, NULL);
         if (!json_is_object(fields)) {
             json_decref(fields);
             return respond_error(r, 404); /* nothing the editor could have written */
@@ -454,9 +452,9 @@ enum MHD_Result page_newsroom_preview(struct req *r)
         if (place(r, &a, publication_id, section_id) != 0)
             return respond_error(r, 500);
         char when[80];
-        display_time(saved_at, when, sizeof when);
+        display_time(saved.saved_at, when, sizeof when);
         what = arena_printf(r->arena, "your autosave of %s (based on version %lld)", when,
-                            (long long)base);
+                            (long long)saved.base_version);
     } else if (autosave) {
         return respond_error(r, 400);
     } else {
