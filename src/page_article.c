@@ -200,46 +200,6 @@ unsigned page_article_render(struct req *r, const struct article *art, const cha
     return render_page(r, "article", ctx, out);
 }
 
-/* Whether target is a path on this site to redirect to: "/…", not "//host" or "/\\host" (which
- * browsers take as another host), no backslash, control character or space anywhere. */
-static int local_path(const char *target)
-{
-    if (target[0] != '/' || target[1] == '/' || target[1] == '\\')
-        return 0;
-    for (const unsigned char *p = (const unsigned char *)target; *p; p++)
-        if (*p <= ' ' || *p == 0x7f || *p == '\\')
-            return 0;
-    return 1;
-}
-
-/* /articles/SLUG found no published article: an old path in redirects answers 301 to its
- * article's current URL while that article is published, or to its target path; anything else
- * is 404. Only this branch reads redirects, so a found article costs nothing more. */
-static enum MHD_Result redirect_or_404(struct req *r)
-{
-    char path[600];
-    snprintf(path, sizeof path, "/articles/%s", r->params[0]);
-    struct redirect to;
-    int rc = store_redirect_find(r->app->store, r->arena, path, &to);
-    if (rc == STORE_NOT_FOUND)
-        return respond_error(r, 404);
-    if (rc != STORE_OK)
-        return respond_error(r, 500);
-    struct buf location = BUF_INIT;
-    if (to.article_id && *to.slug && strcmp(to.slug, r->params[0]) != 0) {
-        buf_puts(&location, "/articles/");
-        html_url_path(&location, to.slug, strlen(to.slug));
-    } else if (!to.article_id && local_path(to.target) && strcmp(to.target, path) != 0) {
-        buf_puts(&location, to.target);
-    } else {
-        return respond_error(r, 404);
-    }
-    buf_putc(&location, '\0');
-    enum MHD_Result ret = respond_redirect(r, 301, location.data);
-    buf_free(&location);
-    return ret;
-}
-
 enum MHD_Result page_article(struct req *r)
 {
     struct page_cache *facts = r->app->facts;
@@ -251,7 +211,7 @@ enum MHD_Result page_article(struct req *r)
         enum access_level level;
         int rc = store_article_meta(r->app->store, r->params[0], &meta[0], &level);
         if (rc == STORE_NOT_FOUND)
-            return redirect_or_404(r);
+            return respond_not_found(r); /* an old slug answers 301: only this branch looks */
         if (rc != STORE_OK)
             return respond_error(r, 500);
         meta[1] = level;
