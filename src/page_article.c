@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "app.h"
 #include "html.h"
@@ -80,16 +79,6 @@ static json_t *json_ld(const struct article *a, const char *canonical, int64_t m
     return trusted;
 }
 
-/* "June 14, 2014, 14:30 UTC": a time as the article page shows an update (the site's dates are
- * UTC, as render_dates). */
-static void display_time(int64_t when, char *out, size_t size)
-{
-    time_t t = (time_t)when;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, size, "%B %-d, %Y, %H:%M UTC", &tm);
-}
-
 /* The article's corrections ("Correction, June 14, 2014: …") and its update into article and
  * *modified_at (0 when it was not updated after publication: store_article_modified_at), as
  * readers see them: none unless it is published. -1 when the store failed. */
@@ -116,7 +105,7 @@ static int corrections_and_update(struct req *r, const struct article *a, json_t
     if (*modified_at) {
         char iso[32], display[64], when[80];
         render_dates(*modified_at, iso, sizeof iso, display, sizeof display);
-        display_time(*modified_at, when, sizeof when);
+        render_time(*modified_at, when, sizeof when);
         json_object_set_new(article, "modified_iso", json_string(iso));
         json_object_set_new(article, "modified_display", json_string(when));
     }
@@ -163,10 +152,6 @@ unsigned page_article_render(struct req *r, const struct article *art, const cha
          * by the newsroom is no impression to count for an advertiser. */
         json_object_set_new(json_object_get(ctx, "ads"), "enabled", json_false());
     }
-    char updated_iso[32], updated_display[64];
-    render_dates(a.updated_at, updated_iso, sizeof updated_iso, updated_display,
-                 sizeof updated_display);
-    json_object_set_new(article, "updated_iso", json_string(updated_iso));
     json_object_set_new(article, "access", json_string(store_access_name(a.access)));
     int paywalled = a.access != ACCESS_FREE;
     json_object_set_new(article, "paywalled", json_boolean(paywalled));

@@ -28,7 +28,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "app.h"
 #include "diff.h"
@@ -56,15 +55,6 @@ static int64_t parse_id(const char *s)
     errno = 0;
     long long v = strtoll(s, NULL, 10);
     return errno || v <= 0 ? 0 : (int64_t)v;
-}
-
-/* "June 14, 2014, 14:30 UTC". */
-static void display_time(int64_t when, char *out, size_t size)
-{
-    time_t t = (time_t)when;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, size, "%B %-d, %Y, %H:%M UTC", &tm);
 }
 
 static const struct user *me(struct req *r)
@@ -110,7 +100,7 @@ static json_t *article_json(struct req *r, const struct history_article *h)
 {
     char base[64], when[80];
     snprintf(base, sizeof base, "/newsroom/articles/%lld", (long long)h->article.id);
-    display_time(h->article.updated_at, when, sizeof when);
+    render_time(h->article.updated_at, when, sizeof when);
     json_t *j = render_pack(
         "{s:I, s:s, s:s, s:I, s:s, s:s, s:b, s:b, s:b}", "id", (json_int_t)h->article.id,
         "headline", h->article.headline, "state", h->state, "version", (json_int_t)h->version,
@@ -138,7 +128,7 @@ static json_t *article_json(struct req *r, const struct history_article *h)
 static const char *conflict_message(struct req *r, const struct history_article *h)
 {
     char when[80];
-    display_time(h->article.updated_at, when, sizeof when);
+    render_time(h->article.updated_at, when, sizeof when);
     return arena_printf(r->arena, "Changed by %s at %s since you opened it.",
                         *h->updated_by_name ? h->updated_by_name : "someone", when);
 }
@@ -161,7 +151,7 @@ static enum MHD_Result revisions_page(struct req *r, const struct history_articl
     for (size_t i = 0; i < n; i++) {
         const struct revision *v = &list[i];
         char when[80];
-        display_time(v->created_at, when, sizeof when);
+        render_time(v->created_at, when, sizeof when);
         json_t *row = render_pack(
             "{s:I, s:s, s:s, s:s, s:s, s:b, s:b}", "version", (json_int_t)v->version, "user",
             *v->user_name ? v->user_name : NOBODY, "when", when, "state", v->state, "headline",
@@ -285,8 +275,8 @@ enum MHD_Result page_newsroom_diff(struct req *r)
     char title[200], when_a[80], when_b[80];
     snprintf(title, sizeof title, "Changes from version %lld to %lld", (long long)from,
              (long long)to);
-    display_time(a.created_at, when_a, sizeof when_a);
-    display_time(b.created_at, when_b, sizeof when_b);
+    render_time(a.created_at, when_a, sizeof when_a);
+    render_time(b.created_at, when_b, sizeof when_b);
     json_t *ctx = newsroom_context(r, "articles", title);
     ctx = render_set(ctx, "article", article_json(r, &h));
     ctx = render_set(ctx, "text_fields", text);
@@ -452,7 +442,7 @@ enum MHD_Result page_newsroom_preview(struct req *r)
         if (place(r, &a, publication_id, section_id) != 0)
             return respond_error(r, 500);
         char when[80];
-        display_time(saved.saved_at, when, sizeof when);
+        render_time(saved.saved_at, when, sizeof when);
         what = arena_printf(r->arena, "your autosave of %s (based on version %lld)", when,
                             (long long)saved.base_version);
     } else if (autosave) {
@@ -505,7 +495,7 @@ static enum MHD_Result corrections_page(struct req *r, const struct history_arti
     for (size_t i = 0; i < n; i++) {
         char iso[32], display[64], when[80];
         render_dates(list[i].created_at, iso, sizeof iso, display, sizeof display);
-        display_time(list[i].created_at, when, sizeof when);
+        render_time(list[i].created_at, when, sizeof when);
         rows =
             render_append(rows, render_pack("{s:s, s:s, s:s, s:s}", "iso", iso, "when", when,
                                             "user", *list[i].user_name ? list[i].user_name : NOBODY,
