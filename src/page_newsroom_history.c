@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "account.h"
 #include "app.h"
 #include "diff.h"
 #include "html.h"
@@ -525,16 +526,10 @@ enum MHD_Result page_newsroom_corrections(struct req *r)
                                 added ? "The correction is published under the article." : NULL);
     }
     const struct form_field *f = req_form_field(r, "text");
-    const char *text = f ? f->value : "";
-    size_t len = f ? f->len : 0;
-    int valid = util_utf8_valid(text, len) && strlen(text) == len;
-    const char *kept = valid ? text : "";
-    /* Trim the ends: a correction of blanks is none. */
-    while (len && (text[len - 1] == ' ' || text[len - 1] == '\n' || text[len - 1] == '\r' ||
-                   text[len - 1] == '\t'))
-        len--;
-    while (len && (*text == ' ' || *text == '\n' || *text == '\r' || *text == '\t'))
-        text++, len--;
+    int valid = !f || (util_utf8_valid(f->value, f->len) && strlen(f->value) == f->len);
+    const char *kept = f && valid ? f->value : "";
+    const char *text = account_trim(r, kept); /* a correction of blanks is none */
+    size_t len = strlen(text);
     if (!valid)
         return corrections_page(r, &h, 400, kept, "The correction is not valid text.", NULL);
     if (!len)
@@ -550,8 +545,7 @@ enum MHD_Result page_newsroom_corrections(struct req *r)
                                 "Only a published article takes corrections; edit a draft "
                                 "instead.",
                                 NULL);
-    int rc = store_correction_add(r->app->store, h.article.id, me(r)->id,
-                                  arena_strndup(r->arena, text, len), util_now(), NULL);
+    int rc = store_correction_add(r->app->store, h.article.id, me(r)->id, text, util_now(), NULL);
     if (rc == STORE_NOT_FOUND)
         return corrections_page(r, &h, 409, kept,
                                 "The article is no longer published: the correction was not "
