@@ -70,13 +70,14 @@ static int may_view(struct req *r, const struct history_article *h)
     return me(r)->role >= ROLE_EDITOR || (h->created_by && h->created_by == me(r)->id);
 }
 
-/* Whether they may restore onto it: an editor any; its writer while it is a draft or in
- * review (the same rule as the store's, which checks it again in the transaction). */
+/* Whether they may restore onto it: whoever may edit it (store_newsroom_may: an editor any;
+ * its writer while it is a draft or in review), the rule the store checks again in the
+ * transaction. */
 static int may_restore(struct req *r, const struct history_article *h)
 {
-    if (me(r)->role >= ROLE_EDITOR)
-        return 1;
-    return may_view(r, h) && (!strcmp(h->state, "draft") || !strcmp(h->state, "review"));
+    const struct newsroom_article as_edited = {.created_by = h->created_by,
+                                               .state = store_article_state_parse(h->state)};
+    return store_newsroom_may(&as_edited, me(r)->id, me(r)->role, NEWSROOM_EDIT);
 }
 
 /* Loads the article params[0] names into *h and checks the person may see it; on any failure
