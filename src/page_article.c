@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "app.h"
 #include "html.h"
@@ -80,16 +79,6 @@ static json_t *json_ld(const struct article *a, const char *canonical, int64_t m
     return trusted;
 }
 
-/* "June 14, 2014, 14:30 UTC": a time as the article page shows an update (the site's dates are
- * UTC, as render_dates). */
-static void display_time(int64_t when, char *out, size_t size)
-{
-    time_t t = (time_t)when;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, size, "%B %-d, %Y, %H:%M UTC", &tm);
-}
-
 /* The article's corrections ("Correction, June 14, 2014: …") and its update into article and
  * *modified_at (0 when it was not updated after publication: store_article_modified_at), as
  * readers see them: none unless it is published. -1 when the store failed. */
@@ -116,7 +105,7 @@ static int corrections_and_update(struct req *r, const struct article *a, json_t
     if (*modified_at) {
         char iso[32], display[64], when[80];
         render_dates(*modified_at, iso, sizeof iso, display, sizeof display);
-        display_time(*modified_at, when, sizeof when);
+        render_time(*modified_at, when, sizeof when);
         json_object_set_new(article, "modified_iso", json_string(iso));
         json_object_set_new(article, "modified_display", json_string(when));
     }
@@ -163,10 +152,6 @@ unsigned page_article_render(struct req *r, const struct article *art, const cha
          * by the newsroom is no impression to count for an advertiser. */
         json_object_set_new(json_object_get(ctx, "ads"), "enabled", json_false());
     }
-    char updated_iso[32], updated_display[64];
-    render_dates(a.updated_at, updated_iso, sizeof updated_iso, updated_display,
-                 sizeof updated_display);
-    json_object_set_new(article, "updated_iso", json_string(updated_iso));
     json_object_set_new(article, "access", json_string(store_access_name(a.access)));
     int paywalled = a.access != ACCESS_FREE;
     json_object_set_new(article, "paywalled", json_boolean(paywalled));
@@ -200,46 +185,6 @@ unsigned page_article_render(struct req *r, const struct article *art, const cha
     return render_page(r, "article", ctx, out);
 }
 
-/* Whether target is a path on this site to redirect to: "/…", not "//host" or "/\\host" (which
- * browsers take as another host), no backslash, control character or space anywhere. */
-static int local_path(const char *target)
-{
-    if (target[0] != '/' || target[1] == '/' || target[1] == '\\')
-        return 0;
-    for (const unsigned char *p = (const unsigned char *)target; *p; p++)
-        if (*p <= ' ' || *p == 0x7f || *p == '\\')
-            return 0;
-    return 1;
-}
-
-/* /articles/SLUG found no published article: an old path in redirects answers 301 to its
- * article's current URL while that article is published, or to its target path; anything else
- * is 404. Only this branch reads redirects, so a found article costs nothing more. */
-static enum MHD_Result redirect_or_404(struct req *r)
-{
-    char path[600];
-    snprintf(path, sizeof path, "/articles/%s", r->params[0]);
-    struct redirect to;
-    int rc = store_redirect_find(r->app->store, r->arena, path, &to);
-    if (rc == STORE_NOT_FOUND)
-        return respond_error(r, 404);
-    if (rc != STORE_OK)
-        return respond_error(r, 500);
-    struct buf location = BUF_INIT;
-    if (to.article_id && *to.slug && strcmp(to.slug, r->params[0]) != 0) {
-        buf_puts(&location, "/articles/");
-        html_url_path(&location, to.slug, strlen(to.slug));
-    } else if (!to.article_id && local_path(to.target) && strcmp(to.target, path) != 0) {
-        buf_puts(&location, to.target);
-    } else {
-        return respond_error(r, 404);
-    }
-    buf_putc(&location, '\0');
-    enum MHD_Result ret = respond_redirect(r, 301, location.data);
-    buf_free(&location);
-    return ret;
-}
-
 enum MHD_Result page_article(struct req *r)
 {
     struct page_cache *facts = r->app->facts;
@@ -251,7 +196,7 @@ enum MHD_Result page_article(struct req *r)
         enum access_level level;
         int rc = store_article_meta(r->app->store, r->params[0], &meta[0], &level);
         if (rc == STORE_NOT_FOUND)
-            return redirect_or_404(r);
+            return respond_not_found(r); /* an old slug answers 301: only this branch looks */
         if (rc != STORE_OK)
             return respond_error(r, 500);
         meta[1] = level;

@@ -28,8 +28,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "account.h"
 #include "app.h"
 #include "diff.h"
 #include "html.h"
@@ -58,15 +58,6 @@ static int64_t parse_id(const char *s)
     return errno || v <= 0 ? 0 : (int64_t)v;
 }
 
-/* "June 14, 2014, 14:30 UTC". */
-static void display_time(int64_t when, char *out, size_t size)
-{
-    time_t t = (time_t)when;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, size, "%B %-d, %Y, %H:%M UTC", &tm);
-}
-
 static const struct user *me(struct req *r)
 {
     return &r->reader->user;
@@ -79,13 +70,14 @@ static int may_view(struct req *r, const struct history_article *h)
     return me(r)->role >= ROLE_EDITOR || (h->created_by && h->created_by == me(r)->id);
 }
 
-/* Whether they may restore onto it: an editor any; its writer while it is a draft or in
- * review (the same rule as the store's, which checks it again in the transaction). */
+/* Whether they may restore onto it: whoever may edit it (store_newsroom_may: an editor any;
+ * its writer while it is a draft or in review), the rule the store checks again in the
+ * transaction. */
 static int may_restore(struct req *r, const struct history_article *h)
 {
-    if (me(r)->role >= ROLE_EDITOR)
-        return 1;
-    return may_view(r, h) && (!strcmp(h->state, "draft") || !strcmp(h->state, "review"));
+    const struct newsroom_article as_edited = {.created_by = h->created_by,
+                                               .state = store_article_state_parse(h->state)};
+    return store_newsroom_may(&as_edited, me(r)->id, me(r)->role, NEWSROOM_EDIT);
 }
 
 /* Loads the article params[0] names into *h and checks the person may see it; on any failure
@@ -110,7 +102,7 @@ static json_t *article_json(struct req *r, const struct history_article *h)
 {
     char base[64], when[80];
     snprintf(base, sizeof base, "/newsroom/articles/%lld", (long long)h->article.id);
-    display_time(h->article.updated_at, when, sizeof when);
+    render_time(h->article.updated_at, when, sizeof when);
     json_t *j = render_pack(
         "{s:I, s:s, s:s, s:I, s:s, s:s, s:b, s:b, s:b}", "id", (json_int_t)h->article.id,
         "headline", h->article.headline, "state", h->state, "version", (json_int_t)h->version,
@@ -138,7 +130,7 @@ static json_t *article_json(struct req *r, const struct history_article *h)
 static const char *conflict_message(struct req *r, const struct history_article *h)
 {
     char when[80];
-    display_time(h->article.updated_at, when, sizeof when);
+    render_time(h->article.updated_at, when, sizeof when);
     return arena_printf(r->arena, "Changed by %s at %s since you opened it.",
                         *h->updated_by_name ? h->updated_by_name : "someone", when);
 }
@@ -161,7 +153,7 @@ static enum MHD_Result revisions_page(struct req *r, const struct history_articl
     for (size_t i = 0; i < n; i++) {
         const struct revision *v = &list[i];
         char when[80];
-        display_time(v->created_at, when, sizeof when);
+        render_time(v->created_at, when, sizeof when);
         json_t *row = render_pack(
             "{s:I, s:s, s:s, s:s, s:s, s:b, s:b}", "version", (json_int_t)v->version, "user",
             *v->user_name ? v->user_name : NOBODY, "when", when, "state", v->state, "headline",
@@ -285,8 +277,8 @@ enum MHD_Result page_newsroom_diff(struct req *r)
     char title[200], when_a[80], when_b[80];
     snprintf(title, sizeof title, "Changes from version %lld to %lld", (long long)from,
              (long long)to);
-    display_time(a.created_at, when_a, sizeof when_a);
-    display_time(b.created_at, when_b, sizeof when_b);
+    render_time(a.created_at, when_a, sizeof when_a);
+    render_time(b.created_at, when_b, sizeof when_b);
     json_t *ctx = newsroom_context(r, "articles", title);
     ctx = render_set(ctx, "article", article_json(r, &h));
     ctx = render_set(ctx, "text_fields", text);
@@ -376,13 +368,13 @@ static int place(struct req *r, struct article *a, int64_t publication_id, int64
     struct section s;
     int rc;
     if (publication_id && publication_id != a->publication.id) {
-        if ((rc = store_history_publication(st, r->arena, publication_id, &p)) == STORE_OK)
+        if ((rc = store_publication_by_id(st, r->arena, publication_id, &p)) == STORE_OK)
             a->publication = p;
         else if (rc != STORE_NOT_FOUND)
             return -1;
     }
     if (section_id && section_id != a->section.id) {
-        if ((rc = store_history_section(st, r->arena, section_id, &s)) == STORE_OK)
+        if ((rc = store_section_by_id(st, r->arena, section_id, &s)) == STORE_OK)
             a->section = s;
         else if (rc != STORE_NOT_FOUND)
             return -1;
@@ -430,13 +422,11 @@ enum MHD_Result page_newsroom_preview(struct req *r)
             return respond_error(r, 500);
         what = arena_printf(r->arena, "revision %lld (%s)", (long long)n, v.state);
     } else if (autosave && !strcmp(autosave, "1")) {
-        const char *text;
-        int64_t saved_at, base;
-        int rc = store_autosave_fields(r->app->store, r->arena, a.id, me(r)->id, &text, &saved_at,
-                                       &base);
+        struct autosave saved;
+        int rc = store_autosave_get(r->app->store, r->arena, a.id, me(r)->id, &saved);
         if (rc != STORE_OK)
             return respond_error(r, rc == STORE_NOT_FOUND ? 404 : 500);
-        json_t *fields = json_loads(text, 0, NULL);
+        json_t *fields = json_loads(saved.fields, 0, NULL);
         if (!json_is_object(fields)) {
             json_decref(fields);
             return respond_error(r, 404); /* nothing the editor could have written */
@@ -454,9 +444,9 @@ enum MHD_Result page_newsroom_preview(struct req *r)
         if (place(r, &a, publication_id, section_id) != 0)
             return respond_error(r, 500);
         char when[80];
-        display_time(saved_at, when, sizeof when);
+        render_time(saved.saved_at, when, sizeof when);
         what = arena_printf(r->arena, "your autosave of %s (based on version %lld)", when,
-                            (long long)base);
+                            (long long)saved.base_version);
     } else if (autosave) {
         return respond_error(r, 400);
     } else {
@@ -507,7 +497,7 @@ static enum MHD_Result corrections_page(struct req *r, const struct history_arti
     for (size_t i = 0; i < n; i++) {
         char iso[32], display[64], when[80];
         render_dates(list[i].created_at, iso, sizeof iso, display, sizeof display);
-        display_time(list[i].created_at, when, sizeof when);
+        render_time(list[i].created_at, when, sizeof when);
         rows =
             render_append(rows, render_pack("{s:s, s:s, s:s, s:s}", "iso", iso, "when", when,
                                             "user", *list[i].user_name ? list[i].user_name : NOBODY,
@@ -537,16 +527,10 @@ enum MHD_Result page_newsroom_corrections(struct req *r)
                                 added ? "The correction is published under the article." : NULL);
     }
     const struct form_field *f = req_form_field(r, "text");
-    const char *text = f ? f->value : "";
-    size_t len = f ? f->len : 0;
-    int valid = util_utf8_valid(text, len) && strlen(text) == len;
-    const char *kept = valid ? text : "";
-    /* Trim the ends: a correction of blanks is none. */
-    while (len && (text[len - 1] == ' ' || text[len - 1] == '\n' || text[len - 1] == '\r' ||
-                   text[len - 1] == '\t'))
-        len--;
-    while (len && (*text == ' ' || *text == '\n' || *text == '\r' || *text == '\t'))
-        text++, len--;
+    int valid = !f || (util_utf8_valid(f->value, f->len) && strlen(f->value) == f->len);
+    const char *kept = f && valid ? f->value : "";
+    const char *text = account_trim(r, kept); /* a correction of blanks is none */
+    size_t len = strlen(text);
     if (!valid)
         return corrections_page(r, &h, 400, kept, "The correction is not valid text.", NULL);
     if (!len)
@@ -562,8 +546,7 @@ enum MHD_Result page_newsroom_corrections(struct req *r)
                                 "Only a published article takes corrections; edit a draft "
                                 "instead.",
                                 NULL);
-    int rc = store_correction_add(r->app->store, h.article.id, me(r)->id,
-                                  arena_strndup(r->arena, text, len), util_now(), NULL);
+    int rc = store_correction_add(r->app->store, h.article.id, me(r)->id, text, util_now(), NULL);
     if (rc == STORE_NOT_FOUND)
         return corrections_page(r, &h, 409, kept,
                                 "The article is no longer published: the correction was not "

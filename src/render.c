@@ -25,6 +25,14 @@ void render_dates(int64_t when, char *iso, size_t iso_size, char *display, size_
     strftime(display, display_size, "%B %-d, %Y", &tm);
 }
 
+void render_time(int64_t when, char *out, size_t size)
+{
+    time_t t = (time_t)when;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, size, "%B %-d, %Y, %H:%M UTC", &tm);
+}
+
 json_t *render_publication(const struct publication *p)
 {
     char url[300];

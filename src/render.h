@@ -60,6 +60,8 @@ json_t *render_append(json_t *array, json_t *value);
 
 /* ISO 8601 ("2014-06-13T14:30:00Z") and display ("June 13, 2014") forms of a time. */
 void render_dates(int64_t when, char *iso, size_t iso_size, char *display, size_t display_size);
+/* A date and time to show ("June 13, 2014, 14:30 UTC"): an article's update, a revision's save. */
+void render_time(int64_t when, char *out, size_t size);
 
 /* The publication fields the templates use (name, url, description, producer, partner…, and
  * syndicated: produced under contract with a partner). */

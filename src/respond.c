@@ -12,8 +12,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "account.h"
 #include "app.h"
 #include "cache.h"
+#include "html.h"
 #include "pages.h"
 #include "splice.h"
 #include "util.h"
@@ -376,6 +378,28 @@ static enum MHD_Result send_page(struct req *r, const char *key, struct entity *
     return personal ? send_personal(r, key, e) : respond_entity(r, e);
 }
 
+enum MHD_Result respond_not_found(struct req *r)
+{
+    struct redirect to;
+    int rc = store_redirect_find(r->app->store, r->arena, r->path, &to);
+    if (rc == STORE_ERROR)
+        return respond_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR);
+    const char *location = NULL;
+    if (rc == STORE_OK && to.article_id && *to.slug) {
+        struct buf url = BUF_INIT;
+        buf_puts(&url, "/articles/");
+        html_url_path(&url, to.slug, strlen(to.slug));
+        location = arena_strndup(r->arena, url.data, url.len);
+        buf_free(&url);
+    } else if (rc == STORE_OK && !to.article_id && account_safe_next(to.target) == to.target) {
+        location = to.target;
+    }
+    /* (a row naming its own path would answer 301 forever) */
+    if (!location || !strcmp(location, r->path))
+        return respond_error(r, MHD_HTTP_NOT_FOUND);
+    return respond_redirect(r, MHD_HTTP_MOVED_PERMANENTLY, location);
+}
+
 enum MHD_Result respond_cached(struct req *r, const char *key, route_render_fn render)
 {
     struct page_cache *cache = r->app->cache;
@@ -397,11 +421,8 @@ enum MHD_Result respond_cached(struct req *r, const char *key, route_render_fn r
         buf_free(&body);
         /* A page that is not there may have moved: a section's or publication's old slug
          * (store_section_update) answers 301 to its new path. Only a 404 looks. */
-        const char *target;
-        if (status == MHD_HTTP_NOT_FOUND &&
-            store_redirect_target(r->app->store, r->arena, r->path, &target) == STORE_OK &&
-            target[0] == '/' && target[1] != '/')
-            return respond_redirect(r, MHD_HTTP_MOVED_PERMANENTLY, target);
+        if (status == MHD_HTTP_NOT_FOUND)
+            return respond_not_found(r);
         return respond_error(r, status);
     }
     /* the reader's slots are found once, here, for every personal response of this page */

@@ -91,6 +91,12 @@ enum MHD_Result respond_entity(struct req *r, struct entity *e);
  * Retry-After: RESPOND_OUTAGE_RETRY seconds, as is any other 500 response then. */
 #define RESPOND_OUTAGE_RETRY "5"
 enum MHD_Result respond_error(struct req *r, unsigned status);
+/* The answer to a path that found no page: 301 when it is an old address in redirects
+ * (store_redirect_find), to its article's current address while that article is published or to
+ * the row's target when that is a path on this site (account_safe_next's rule: never "//host"
+ * or a backslash), else the 404 page (500 when the lookup failed). It reads the store: call it
+ * only once a page is known to be missing, never on the way to one that exists. */
+enum MHD_Result respond_not_found(struct req *r);
 /* The error page with one extra header (Allow, Retry-After) on a response of its own; close
  * asks the client to close the connection (for requests refused before their body was read). */
 enum MHD_Result respond_error_with(struct req *r, unsigned status, const char *header,

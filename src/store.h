@@ -1034,8 +1034,9 @@ int store_autosave_delete(struct store *st, int64_t article_id, int64_t user_id)
 /* --- Revisions, previews and corrections (store_newsroom_history.c) --------------------------
  *
  * What the newsroom reads of an article's past and adds to a published one: its revisions (the
- * list, one, restoring one as a new version), its corrections, the old paths that answer 301,
- * and a person's autosave (read only: the editor writes it). */
+ * list, one, restoring one as a new version), its corrections and the old paths that answer
+ * 301. (A preview reads an autosave with store_autosave_get, a revision's publication and
+ * section with store_publication_by_id and store_section_by_id.) */
 
 /* An article as the newsroom sees it, in any state (strings from the caller's arena). */
 struct history_article {
@@ -1131,17 +1132,6 @@ struct redirect {
 };
 /* The redirect for path into *out. STORE_OK, STORE_NOT_FOUND or STORE_ERROR. */
 int store_redirect_find(struct store *st, struct arena *a, const char *path, struct redirect *out);
-
-/* user_id's autosave of the article: its fields (JSON text, as the editor wrote them), when
- * it was saved and the version it was based on. STORE_OK, STORE_NOT_FOUND or STORE_ERROR. */
-int store_autosave_fields(struct store *st, struct arena *a, int64_t article_id, int64_t user_id,
-                          const char **fields, int64_t *saved_at, int64_t *base_version);
-
-/* The publication or section with this id into *out. STORE_OK, STORE_NOT_FOUND or
- * STORE_ERROR. */
-int store_history_publication(struct store *st, struct arena *a, int64_t id,
-                              struct publication *out);
-int store_history_section(struct store *st, struct arena *a, int64_t id, struct section *out);
 
 /* The names of the authors (tags: 0) or tags (1) whose ids are listed in ids ("3,7"), in
  * order, joined with ", " into *names (from a); ids deleted since are left out. STORE_OK or

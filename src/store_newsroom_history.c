@@ -1,8 +1,8 @@
 /*
  * store_newsroom_history.c: the part of store.h for an article's past and its corrections: the
  * newsroom's view of one article in any state, its revisions (list, one, restore as a new
- * version), corrections (add, list), when it was last updated after publication, the old paths
- * that redirect to it, and a person's autosave as the preview reads it.
+ * version), corrections (add, list), when it was last updated after publication, and the old
+ * paths that redirect to it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -346,60 +346,6 @@ int store_redirect_find(struct store *st, struct arena *a, const char *path, str
         out->target = store_column_text(s, 1, a);
         out->slug = store_column_text(s, 2, a);
     }
-out:
-    db_reset(s);
-    return rc;
-}
-
-int store_autosave_fields(struct store *st, struct arena *a, int64_t article_id, int64_t user_id,
-                          const char **fields, int64_t *saved_at, int64_t *base_version)
-{
-    struct db_conn *c = store_conn(st, NULL, 0);
-    struct db_stmt *s = NULL;
-    int rc = STORE_ERROR;
-    if (!c || !(s = store_stmt(c, STMT_HISTORY_AUTOSAVE, NULL, 0)))
-        goto out;
-    db_bind_int64(s, 1, article_id);
-    db_bind_int64(s, 2, user_id);
-    rc = store_step_one(c, s, "autosave");
-    if (rc == STORE_OK) {
-        *fields = store_column_text(s, 0, a);
-        *saved_at = db_column_int64(s, 1);
-        *base_version = db_column_int64(s, 2);
-    }
-out:
-    db_reset(s);
-    return rc;
-}
-
-int store_history_publication(struct store *st, struct arena *a, int64_t id,
-                              struct publication *out)
-{
-    struct db_conn *c = store_conn(st, NULL, 0);
-    struct db_stmt *s = NULL;
-    int rc = STORE_ERROR;
-    if (!c || !(s = store_stmt(c, STMT_HISTORY_PUBLICATION, NULL, 0)))
-        goto out;
-    db_bind_int64(s, 1, id);
-    rc = store_step_one(c, s, "publication %lld", (long long)id);
-    if (rc == STORE_OK)
-        store_read_publication(s, 0, a, out);
-out:
-    db_reset(s);
-    return rc;
-}
-
-int store_history_section(struct store *st, struct arena *a, int64_t id, struct section *out)
-{
-    struct db_conn *c = store_conn(st, NULL, 0);
-    struct db_stmt *s = NULL;
-    int rc = STORE_ERROR;
-    if (!c || !(s = store_stmt(c, STMT_HISTORY_SECTION, NULL, 0)))
-        goto out;
-    db_bind_int64(s, 1, id);
-    rc = store_step_one(c, s, "section %lld", (long long)id);
-    if (rc == STORE_OK)
-        store_read_section(s, 0, a, out);
 out:
     db_reset(s);
     return rc;

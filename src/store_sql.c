@@ -483,11 +483,6 @@ const char *const store_statements[STMT_COUNT] = {
     [STMT_HISTORY_REDIRECT] =
         "SELECT COALESCE(r.article_id, 0), r.target, COALESCE(a.slug, '') FROM redirects r "
         "LEFT JOIN articles a ON a.id = r.article_id AND " LIVE("a") " WHERE r.path = ?1",
-    [STMT_HISTORY_AUTOSAVE] = "SELECT fields, saved_at, base_version FROM autosaves "
-                              "WHERE article_id = ?1 AND user_id = ?2",
-    [STMT_HISTORY_PUBLICATION] =
-        "SELECT " PUBLICATION_COLUMNS("p") " FROM publications p WHERE p.id = ?1",
-    [STMT_HISTORY_SECTION] = "SELECT " SECTION_COLUMNS("s") " FROM sections s WHERE s.id = ?1",
     [STMT_HISTORY_AUTHOR_NAME] = "SELECT name FROM authors WHERE id = ?1",
     [STMT_HISTORY_TAG_NAME] = "SELECT name FROM tags WHERE id = ?1",
     // clang-format on

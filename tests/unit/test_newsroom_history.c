@@ -344,21 +344,20 @@ static void test_redirects_and_autosave(void)
              "(%lld, %lld, 1, 1700000500, '{\"headline\":\"Auto\"}')",
              (long long)hidden, (long long)uid);
     CHECK_INT(tdb_exec(&db, sql), 0);
-    const char *fields = NULL;
-    int64_t saved = 0, base = 0;
-    CHECK_INT(store_autosave_fields(st, a, hidden, uid, &fields, &saved, &base), STORE_OK);
-    CHECK_STR(fields, "{\"headline\":\"Auto\"}");
-    CHECK_INT(saved, 1700000500);
-    CHECK_INT(base, 1);
-    CHECK_INT(store_autosave_fields(st, a, live, uid, &fields, &saved, &base), STORE_NOT_FOUND);
+    struct autosave saved;
+    CHECK_INT(store_autosave_get(st, a, hidden, uid, &saved), STORE_OK);
+    CHECK_STR(saved.fields, "{\"headline\":\"Auto\"}");
+    CHECK_INT(saved.saved_at, 1700000500);
+    CHECK_INT(saved.base_version, 1);
+    CHECK_INT(store_autosave_get(st, a, live, uid, &saved), STORE_NOT_FOUND);
 
     struct publication p;
     struct section s;
-    CHECK_INT(store_history_publication(st, a, 1, &p), STORE_OK);
+    CHECK_INT(store_publication_by_id(st, a, 1, &p), STORE_OK);
     CHECK_STR(p.slug, "nj");
-    CHECK_INT(store_history_section(st, a, 1, &s), STORE_OK);
+    CHECK_INT(store_section_by_id(st, a, 1, &s), STORE_OK);
     CHECK_STR(s.name, "World");
-    CHECK_INT(store_history_section(st, a, 777, &s), STORE_NOT_FOUND);
+    CHECK_INT(store_section_by_id(st, a, 777, &s), STORE_NOT_FOUND);
     CHECK_INT(tdb_exec(&db, "INSERT INTO authors (slug, name, created_at) VALUES ('na', 'Ann', "
                             "1), ('nb', 'Bo', 1)"),
               0);
