@@ -670,11 +670,7 @@ enum MHD_Result page_newsroom(struct req *r)
         buf_printf(&keep, "&author=%lld", (long long)q.created_by);
     if (*words) {
         buf_puts(&keep, "&q=");
-        for (const unsigned char *p = (const unsigned char *)words; *p; p++)
-            if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9'))
-                buf_putc(&keep, (char)*p);
-            else
-                buf_printf(&keep, "%%%02X", *p);
+        html_url_arg(&keep, words, strlen(words));
     }
     const char *next = "";
     if (more && n) {
