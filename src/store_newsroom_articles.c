@@ -317,18 +317,25 @@ static int tag_ids(struct db_conn *c, const char *text, int64_t now, int64_t *id
         slug_make(name, slug, sizeof slug);
         if (!*slug)
             continue;
-        struct db_stmt *s = store_stmt(c, STMT_NR_TAG_INSERT, NULL, 0);
-        if (!s)
-            return STORE_ERROR;
-        db_bind_text(s, 1, slug);
-        db_bind_text(s, 2, name);
-        db_bind_int64(s, 3, now);
-        int rc = store_step_write(c, s, 0, "adding a tag");
-        db_reset(s);
-        if (rc != STORE_OK)
-            return STORE_ERROR;
+        /* Found first: a tag that exists (nearly every one, on nearly every save) costs a read,
+         * not an INSERT that does nothing (which still draws an id from PostgreSQL's sequence).
+         * A new one is inserted; another node may insert it first, so it is looked up again. */
         int64_t id;
-        if (store_id_by_slug(c, STMT_NR_TAG_ID, slug, &id, NULL, 0) != STORE_OK)
+        int found = store_id_by_slug(c, STMT_NR_TAG_ID, slug, &id, NULL, 0);
+        if (found == STORE_NOT_FOUND) {
+            struct db_stmt *s = store_stmt(c, STMT_NR_TAG_INSERT, NULL, 0);
+            if (!s)
+                return STORE_ERROR;
+            db_bind_text(s, 1, slug);
+            db_bind_text(s, 2, name);
+            db_bind_int64(s, 3, now);
+            int rc = store_step_write(c, s, 0, "adding a tag");
+            db_reset(s);
+            if (rc != STORE_OK)
+                return STORE_ERROR;
+            found = store_id_by_slug(c, STMT_NR_TAG_ID, slug, &id, NULL, 0);
+        }
+        if (found != STORE_OK)
             return STORE_ERROR;
         size_t j = 0;
         while (j < *n && ids[j] != id)
