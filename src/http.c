@@ -245,6 +245,14 @@ static unsigned validate(struct req *r, const char *url, const char *version)
 
 /* ---- the body ------------------------------------------------------------------------------ */
 
+/* 1 if r's signed-in reader has the role r's route needs (a need other than NEED_ANYONE): the
+ * one rule for both dispatch's 403 and begin_body's long-form limits, so that nobody the route
+ * would refuse is given its long limits. */
+static int reader_meets_need(const struct req *r)
+{
+    return r->reader && (int)r->reader->user.role >= (int)r->route->need - (int)NEED_READER;
+}
+
 /* The bytes one form field of r keeps: REQ_MAX_LONG_FIELD on a ROUTE_LONG_FORM route, for
  * someone the route admits (r->long_form). */
 static size_t field_limit(const struct req *r)
@@ -323,8 +331,7 @@ static void begin_body(struct req *r)
     if (r->route->flags & ROUTE_LONG_FORM) {
         if (req_cookie(r, READER_SESSION_COOKIE))
             reader_load(r);
-        r->long_form = r->reader && r->route->need != NEED_ANYONE &&
-                       (int)r->reader->user.role >= (int)r->route->need - (int)NEED_READER;
+        r->long_form = r->route->need != NEED_ANYONE && reader_meets_need(r);
     }
     switch (r->route->body) {
     case BODY_FORM:
@@ -438,7 +445,7 @@ static enum MHD_Result dispatch(struct req *r)
                 r->method == METHOD_POST ? (route->login_next ? route->login_next : "/") : r->path;
             return respond_redirect(r, MHD_HTTP_SEE_OTHER, login_location(r, next));
         }
-        if ((int)r->reader->user.role < (int)route->need - (int)NEED_READER)
+        if (!reader_meets_need(r))
             return respond_error(r, MHD_HTTP_FORBIDDEN);
     }
     if (route->render)

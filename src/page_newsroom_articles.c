@@ -576,7 +576,10 @@ enum MHD_Result page_newsroom(struct req *r)
             q.after_id = id;
         }
     }
-    q.offset = (int)parse_id(req_query(r, "offset"));
+    /* Any offset past the deepest page stays one (the store refuses it where it pages by
+     * offset): a plain cast would wrap 4294967297 round to 1. */
+    int64_t offset = parse_id(req_query(r, "offset"));
+    q.offset = offset > NEWSROOM_OFFSET_MAX ? NEWSROOM_OFFSET_MAX + 1 : (int)offset;
     int64_t per = parse_id(req_query(r, "per"));
     if (per > 0 && per <= NEWSROOM_PAGE_MAX)
         q.limit = (int)per;
@@ -667,11 +670,7 @@ enum MHD_Result page_newsroom(struct req *r)
         buf_printf(&keep, "&author=%lld", (long long)q.created_by);
     if (*words) {
         buf_puts(&keep, "&q=");
-        for (const unsigned char *p = (const unsigned char *)words; *p; p++)
-            if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9'))
-                buf_putc(&keep, (char)*p);
-            else
-                buf_printf(&keep, "%%%02X", *p);
+        html_url_arg(&keep, words, strlen(words));
     }
     const char *next = "";
     if (more && n) {

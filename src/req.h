@@ -35,7 +35,8 @@ enum method {
 #define REQ_MAX_FIELD 8192 /* bytes of one form field kept; longer ones are cut and flagged */
 #define REQ_MAX_FIELDS 64  /* fields of one form; a form with more is refused (413) */
 /* A route flagged ROUTE_LONG_FORM (an article's body, issue 11) keeps fields up to this many
- * bytes instead of REQ_MAX_FIELD, and takes a form body up to HTTP_MAX_LONG_FORM_BYTES. */
+ * bytes instead of REQ_MAX_FIELD, and takes a form body up to 4 MiB (http.c,
+ * MAX_LONG_FORM_BYTES). */
 #define REQ_MAX_LONG_FIELD (1024 * 1024)
 
 struct reader;

@@ -17,10 +17,10 @@
 #define READER_FORM(next) FORM_POLICY, .need = NEED_READER, .login_next = next
 /* The page a mailed link opens (its URL carries the link's token): GET shows it, and only its
  * form's POST, on the job pool, uses the link. */
+#define LINK_POLICY .body = BODY_FORM, .csrf = CSRF_CHECK, .flags = ROUTE_JOB_POST | ROUTE_TOKEN_URL
 /* A newsroom management form: for editors (sections) or admins (staff, publications). */
 #define EDITOR_FORM FORM_POLICY, .need = NEED_EDITOR
 #define STAFF_FORM FORM_POLICY, .need = NEED_ADMIN
-#define LINK_POLICY .body = BODY_FORM, .csrf = CSRF_CHECK, .flags = ROUTE_JOB_POST | ROUTE_TOKEN_URL
 /* A newsroom form (issue 11, "Articles"): a writer or above, CSRF-checked, its POSTs on the job
  * pool. */
 #define NEWSROOM_FORM FORM_POLICY, .need = NEED_WRITER

@@ -968,7 +968,9 @@ int store_newsroom_delete(struct store *st, int64_t id, int64_t base_version, in
  * the articles_due index first (an index probe when none is due: the server calls this every
  * tick), then one conditional UPDATE … WHERE state = 'scheduled' AND published_at <= now, so
  * that of several nodes doing it at once each article is published by exactly one, which
- * writes its revision and an audit entry "article.publish" (user: none, detail "scheduled").
+ * writes its revision and an audit entry "article.publish" (the user: whoever changed it last,
+ * usually who scheduled it; detail "its scheduled time came"), and stamps updated_at with its
+ * scheduled time, not now, so that a late publication (after a restart) is not an update.
  * *n (when not NULL) gets how many this call published. STORE_OK or STORE_ERROR. */
 int store_articles_publish_due(struct store *st, int64_t now, int *n);
 

@@ -317,18 +317,25 @@ static int tag_ids(struct db_conn *c, const char *text, int64_t now, int64_t *id
         slug_make(name, slug, sizeof slug);
         if (!*slug)
             continue;
-        struct db_stmt *s = store_stmt(c, STMT_NR_TAG_INSERT, NULL, 0);
-        if (!s)
-            return STORE_ERROR;
-        db_bind_text(s, 1, slug);
-        db_bind_text(s, 2, name);
-        db_bind_int64(s, 3, now);
-        int rc = store_step_write(c, s, 0, "adding a tag");
-        db_reset(s);
-        if (rc != STORE_OK)
-            return STORE_ERROR;
+        /* Found first: a tag that exists (nearly every one, on nearly every save) costs a read,
+         * not an INSERT that does nothing (which still draws an id from PostgreSQL's sequence).
+         * A new one is inserted; another node may insert it first, so it is looked up again. */
         int64_t id;
-        if (store_id_by_slug(c, STMT_NR_TAG_ID, slug, &id, NULL, 0) != STORE_OK)
+        int found = store_id_by_slug(c, STMT_NR_TAG_ID, slug, &id, NULL, 0);
+        if (found == STORE_NOT_FOUND) {
+            struct db_stmt *s = store_stmt(c, STMT_NR_TAG_INSERT, NULL, 0);
+            if (!s)
+                return STORE_ERROR;
+            db_bind_text(s, 1, slug);
+            db_bind_text(s, 2, name);
+            db_bind_int64(s, 3, now);
+            int rc = store_step_write(c, s, 0, "adding a tag");
+            db_reset(s);
+            if (rc != STORE_OK)
+                return STORE_ERROR;
+            found = store_id_by_slug(c, STMT_NR_TAG_ID, slug, &id, NULL, 0);
+        }
+        if (found != STORE_OK)
             return STORE_ERROR;
         size_t j = 0;
         while (j < *n && ids[j] != id)
@@ -589,7 +596,9 @@ out:
 }
 
 /* A change of state of article id at base_version to `to`, from one of from[0..nfrom) (up to
- * 4), published_at set to published_at unless it is -1; audited as action. */
+ * 4), published_at set to published_at unless it is -1; audited as action. A scheduled article
+ * sent back to draft forgets its time (published_at 0), decided here from the row read in the
+ * transaction: it is the state at base_version, or the UPDATE finds no row (a conflict). */
 static int transition(struct store *st, int64_t id, int64_t base_version, int64_t user_id,
                       int64_t now, enum article_state to, const enum article_state *from,
                       size_t nfrom, int64_t published_at, const char *action, const char *detail,
@@ -607,6 +616,8 @@ static int transition(struct store *st, int64_t id, int64_t base_version, int64_
     }
     if ((rc = load(c, a, id, &old)) != STORE_OK)
         goto out;
+    if (to == ARTICLE_DRAFT && old.state == ARTICLE_SCHEDULED)
+        published_at = 0; /* an unpublished one keeps its date */
     struct db_stmt *s = store_stmt(c, STMT_NR_TRANSITION, NULL, 0);
     if (!s) {
         rc = STORE_ERROR;
@@ -682,15 +693,7 @@ int store_newsroom_to_draft(struct store *st, int64_t id, int64_t base_version, 
 {
     static const enum article_state from[] = {ARTICLE_REVIEW, ARTICLE_SCHEDULED,
                                               ARTICLE_UNPUBLISHED};
-    struct newsroom_article art;
-    struct arena *a = arena_new(0);
-    int rc = store_newsroom_article(st, a, id, &art);
-    /* A scheduled article back to draft forgets its time; an unpublished one keeps its date. */
-    int64_t published_at = rc == STORE_OK && art.state == ARTICLE_SCHEDULED ? 0 : -1;
-    arena_free(a);
-    if (rc != STORE_OK)
-        return rc;
-    return transition(st, id, base_version, user_id, now, ARTICLE_DRAFT, from, 3, published_at,
+    return transition(st, id, base_version, user_id, now, ARTICLE_DRAFT, from, 3, -1,
                       "article.draft", "", conflict);
 }
 
