@@ -111,8 +111,9 @@ unsigned page_author(struct req *r, struct buf *out)
     render_depends(r, "author:%lld", (long long)au.id);
     render_depends(r, "list:author:%lld", (long long)au.id);
     render_depends(r, "list:all");
-    char description[300];
-    snprintf(description, sizeof description, "Articles by %s.", au.name);
+    /* Not a fixed buffer: a name of 100 characters is up to 400 bytes, and text cut inside a
+     * character is not UTF-8, which fails the whole page. */
+    const char *description = arena_printf(r->arena, "Articles by %s.", au.name);
     json_t *ctx = render_context(r, "author", au.name, description, r->path, NULL);
     unsigned status = list_part(r, &ctx, "authors", au.id, au.slug);
     if (status != 200) {
@@ -140,8 +141,7 @@ unsigned page_tag(struct req *r, struct buf *out)
     render_depends(r, "tag:%lld", (long long)t.id);
     render_depends(r, "list:tag:%lld", (long long)t.id);
     render_depends(r, "list:all");
-    char description[300];
-    snprintf(description, sizeof description, "Articles about %s.", t.name);
+    const char *description = arena_printf(r->arena, "Articles about %s.", t.name);
     json_t *ctx = render_context(r, "tag", t.name, description, r->path, NULL);
     unsigned status = list_part(r, &ctx, "tags", t.id, t.slug);
     if (status != 200) {

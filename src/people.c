@@ -4,36 +4,16 @@
 #include <string.h>
 #include <strings.h>
 
+#include "account.h"
 #include "people.h"
 #include "slug.h"
 #include "util.h"
-
-/* Code points in the UTF-8 string s (valid), and whether it holds a control character. */
-static size_t characters(const char *s, int *control)
-{
-    size_t n = 0;
-    *control = 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if ((*p & 0xC0) != 0x80)
-            n++;
-        if (*p < 0x20 || *p == 0x7F)
-            *control = 1;
-    }
-    return n;
-}
 
 const char *people_name_problem(const char *name)
 {
     if (!name || !*name)
         return "Enter the name.";
-    if (!util_utf8_valid(name, strlen(name)))
-        return "Use letters, numbers and punctuation only.";
-    int control;
-    if (characters(name, &control) > PEOPLE_NAME_MAX)
-        return "Use at most 100 characters.";
-    if (control)
-        return "Use letters, numbers and punctuation only.";
-    return NULL;
+    return account_name_problem(name); /* the rule of every name the site's forms take */
 }
 
 const char *people_slug_problem(const char *slug)

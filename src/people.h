@@ -10,15 +10,14 @@
 #include "arena.h"
 
 #define PEOPLE_SLUG_MAX 80  /* bytes, as an article's */
-#define PEOPLE_NAME_MAX 100 /* characters */
 #define PEOPLE_BIO_MAX 5000 /* bytes of Markdown */
 #define PEOPLE_LINKS_MAX 10 /* links an author may list */
 #define PEOPLE_LINK_MAX 500 /* bytes of one link */
 
 /* Slugs are slug.h's: made by slug_make, checked by slug_valid(s, PEOPLE_SLUG_MAX). */
 
-/* A name (trimmed by the caller): required, UTF-8, at most PEOPLE_NAME_MAX characters, no
- * control characters. */
+/* A name (trimmed by the caller): required, then account_name_problem's rule (UTF-8, at most
+ * ACCOUNT_NAME_MAX characters, no control characters), as a staff member's own name. */
 const char *people_name_problem(const char *name);
 /* A typed slug (trimmed; "" means "make it from the name", which the caller does first). */
 const char *people_slug_problem(const char *slug);

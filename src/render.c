@@ -216,18 +216,15 @@ json_t *render_context(struct req *r, const char *kind, const char *title, const
                      render_pack("{s:s, s:o}", "site_name", site_name, "browsers",
                                  render_browsers(cfg->supported_browsers)));
 
-    char full_title[600];
-    if (title)
-        snprintf(full_title, sizeof full_title, "%s | %s", title, site_name);
-    else
-        snprintf(full_title, sizeof full_title, "%s", site_name);
+    /* In the arena, not a fixed buffer: a headline may have 300 characters (up to 1,200 bytes),
+     * and text cut inside a character is not UTF-8, which render_pack refuses (a 500). */
+    const char *full_title =
+        title ? arena_printf(r->arena, "%s | %s", title, site_name) : site_name;
     json_t *page = render_pack("{s:s, s:s, s:s}", "title", full_title, "description",
                                description ? description : site_description, "kind", kind);
-    if (path) { /* a page without a path of its own (an error page) has no canonical link */
-        char canonical[1200];
-        snprintf(canonical, sizeof canonical, "%s%s", app->site_url, path);
-        page = render_set(page, "canonical", json_string(canonical));
-    }
+    if (path) /* a page without a path of its own (an error page) has no canonical link */
+        page = render_set(page, "canonical",
+                          json_string(arena_printf(r->arena, "%s%s", app->site_url, path)));
     ctx = render_set(ctx, "page", page);
     time_t now = time(NULL);
     struct tm tm;

@@ -423,13 +423,21 @@ int store_tag_article_cursor(struct store *st, int64_t tag_id, int64_t article_i
     return cursor_of(st, STMT_TAG_ARTICLE_KEY, tag_id, article_id, out);
 }
 
-/* Reads an article_person row ('a' or 't', id, slug, name, position). */
+/* A row of STMT_ARTICLE_PEOPLE: an author's or a tag's, which its kind says. */
+struct person_row {
+    struct article_person person;
+    char kind; /* 'a' an author, 't' a tag */
+};
+
+/* Reads a person_row ('a' or 't', id, slug, name, position): a store_row_reader. */
 static void person_row(struct db_stmt *s, struct arena *a, void *item)
 {
-    struct article_person *p = item;
-    p->id = db_column_int64(s, 1);
-    p->slug = store_column_text(s, 2, a);
-    p->name = store_column_text(s, 3, a);
+    struct person_row *row = item;
+    const char *kind = db_column_text(s, 0);
+    row->kind = kind ? kind[0] : 'a';
+    row->person.id = db_column_int64(s, 1);
+    row->person.slug = store_column_text(s, 2, a);
+    row->person.name = store_column_text(s, 3, a);
 }
 
 int store_article_people(struct store *st, struct arena *a, int64_t article_id, int any_state,
@@ -443,39 +451,25 @@ int store_article_people(struct store *st, struct arena *a, int64_t article_id, 
     if (!c || !(s = store_stmt(c, id, NULL, 0)))
         goto out;
     db_bind_int64(s, 1, article_id);
-    /* The rows come authors ('a') first, then tags ('t'), each kind in its order: one array,
-     * split where the kind changes. */
-    struct article_person *all = NULL;
-    char *kinds = NULL; /* each row's kind */
-    size_t count = 0, cap = 0;
-    int step;
-    while ((step = db_step(s)) == DB_ROW) {
-        if (count == cap) {
-            size_t bigger = cap ? cap * 2 : 8;
-            struct article_person *grown = arena_alloc(a, bigger * sizeof *grown);
-            char *grown_kinds = arena_alloc(a, bigger);
-            if (count) {
-                memcpy(grown, all, count * sizeof *grown);
-                memcpy(grown_kinds, kinds, count);
-            }
-            all = grown, kinds = grown_kinds, cap = bigger;
-        }
-        const char *kind = db_column_text(s, 0);
-        kinds[count] = kind ? kind[0] : 'a';
-        person_row(s, a, &all[count++]);
-    }
-    if (step != DB_DONE) {
-        store_report(NULL, 0, "reading an article's authors and tags: %s", db_errmsg(c));
+    struct person_row *rows;
+    size_t count;
+    rc = store_read_rows(c, s, a, sizeof *rows, person_row, "reading an article's authors and tags",
+                         (void **)&rows, &count);
+    if (rc != STORE_OK)
         goto out;
-    }
+    /* The rows come authors first, then tags, each kind in its order: one array, split where
+     * the kind changes. */
+    struct article_person *all = count ? arena_alloc(a, count * sizeof *all) : NULL;
     size_t split = 0;
-    while (split < count && kinds[split] == 'a')
-        split++;
+    for (size_t i = 0; i < count; i++) {
+        all[i] = rows[i].person;
+        if (rows[i].kind == 'a')
+            split = i + 1;
+    }
     *authors = split ? all : NULL;
     *n_authors = split;
     *tags = count > split ? all + split : NULL;
     *n_tags = count - split;
-    rc = STORE_OK;
 out:
     db_reset(s);
     return rc;

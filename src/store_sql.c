@@ -41,11 +41,41 @@
     "SELECT au.id, au.slug, au.name, au.bio, au.bio_html, au.links, COALESCE(au.user_id, 0), "     \
     "COALESCE(u.email, ''), au.created_at FROM authors au LEFT JOIN users u ON u.id = au.user_id "
 
+/* A tag's columns, in the order store_people.c's tag_row expects. */
+#define TAG_SELECT "SELECT t.id, t.slug, t.name, t.created_at FROM tags t "
+
 /* The rest of a reader's list of an author's or a tag's articles (store_people.c), after its
  * filter: published, after the cursor (?2, ?3), newest first, ?4 rows. */
 #define PEOPLE_LIST_REST                                                                           \
     " AND " LIVE("a") " AND (a.published_at, a.id) < (?2, ?3) "                                    \
                       "ORDER BY a.published_at DESC, a.id DESC LIMIT ?4"
+
+/* An author's list and a tag's are the same statements over a different link table: LINKS
+ * (article_authors, article_tags) and its column KEY (author_id, tag_id) naming the author or
+ * tag, ?1. See STMT_AUTHOR_ARTICLES below for the two plans. */
+// clang-format off
+#define PEOPLE_ARTICLE_KEY(LINKS, KEY)                                                             \
+    "SELECT a.published_at, a.id FROM " LINKS " x JOIN articles a ON a.id = x.article_id "         \
+    "WHERE x." KEY " = ?1 AND x.article_id = ?2 AND " LIVE("a")
+#define PEOPLE_ARTICLES(LINKS, KEY)                                                                \
+    ARTICLE_SELECT("'', ''") "JOIN " LINKS " x ON x.article_id = a.id WHERE x." KEY " = ?1"       \
+    PEOPLE_LIST_REST
+#define PEOPLE_ARTICLES_LATEST(LINKS, KEY)                                                         \
+    ARTICLE_SELECT("'', ''") "WHERE EXISTS (SELECT 1 FROM " LINKS " x WHERE x.article_id = a.id " \
+    "AND x." KEY " = ?1)" PEOPLE_LIST_REST
+#define PEOPLE_ARTICLES_PGSQL(LINKS, KEY)                                                          \
+    "WITH mine AS MATERIALIZED (SELECT x.article_id FROM " LINKS " x WHERE x." KEY " = ?1) "      \
+    ARTICLE_SELECT("'', ''") "JOIN mine ON mine.article_id = a.id WHERE true" PEOPLE_LIST_REST
+#define PEOPLE_LINKS_UP_TO(LINKS, KEY)                                                             \
+    "SELECT count(*) FROM (SELECT 1 FROM " LINKS " WHERE " KEY " = ?1 LIMIT ?2) x"
+/* An article's (?1) authors ('a' rows), then its tags ('t' rows), each in their order, in one
+ * round trip; ONLY either joins the article to keep only a published one, or is "". */
+#define PEOPLE_OF_ARTICLE(ONLY)                                                                    \
+    "SELECT 'a', au.id, au.slug, au.name, x.position FROM article_authors x "                      \
+    "JOIN authors au ON au.id = x.author_id" ONLY " WHERE x.article_id = ?1 UNION ALL "            \
+    "SELECT 't', t.id, t.slug, t.name, x.position FROM article_tags x "                            \
+    "JOIN tags t ON t.id = x.tag_id" ONLY " WHERE x.article_id = ?1 ORDER BY 1, 5, 2"
+// clang-format on
 
 /* Indexed by enum statement. The latest-article statements take the ids they filter by
  * (publication, then section), then the limit and the offset, one statement per filter so that
@@ -500,10 +530,9 @@ const char *const store_statements[STMT_COUNT] = {
     /* Every article naming the author, whatever its state: a draft's byline needs it too. */
     [STMT_AUTHOR_USES] = "SELECT count(*) FROM article_authors WHERE author_id = ?1",
     [STMT_AUTHOR_DELETE] = "DELETE FROM authors WHERE id = ?1",
-    [STMT_TAGS_PAGE] = "SELECT t.id, t.slug, t.name, t.created_at FROM tags t WHERE t.slug > ?1 "
-                       "ORDER BY t.slug LIMIT ?2",
-    [STMT_TAG_BY_ID] = "SELECT t.id, t.slug, t.name, t.created_at FROM tags t WHERE t.id = ?1",
-    [STMT_TAG_BY_SLUG] = "SELECT t.id, t.slug, t.name, t.created_at FROM tags t WHERE t.slug = ?1",
+    [STMT_TAGS_PAGE] = TAG_SELECT "WHERE t.slug > ?1 ORDER BY t.slug LIMIT ?2",
+    [STMT_TAG_BY_ID] = TAG_SELECT "WHERE t.id = ?1",
+    [STMT_TAG_BY_SLUG] = TAG_SELECT "WHERE t.slug = ?1",
     [STMT_TAG_INSERT] =
         "INSERT INTO tags (slug, name, created_at) VALUES (?1, ?2, ?3) RETURNING id",
     [STMT_TAG_UPDATE] = "UPDATE tags SET slug = ?2, name = ?3 WHERE id = ?1",
@@ -517,48 +546,21 @@ const char *const store_statements[STMT_COUNT] = {
      * cheap for a few; the *_LATEST ones walk articles_latest from the cursor and probe each
      * article's links by primary key until the page is full, cheap for many. The key of a
      * cursor article is read only if it is one of the list's own (published, theirs). */
-    [STMT_AUTHOR_ARTICLE_KEY] =
-        "SELECT a.published_at, a.id FROM article_authors x JOIN articles a ON a.id = x.article_id "
-        "WHERE x.author_id = ?1 AND x.article_id = ?2 AND " LIVE("a"),
-    [STMT_AUTHOR_ARTICLES] =
-        ARTICLE_SELECT("'', ''") "JOIN article_authors x ON "
-                                 "x.article_id = a.id WHERE x.author_id = ?1" PEOPLE_LIST_REST,
-    [STMT_TAG_ARTICLE_KEY] =
-        "SELECT a.published_at, a.id FROM article_tags x JOIN articles a ON a.id = x.article_id "
-        "WHERE x.tag_id = ?1 AND x.article_id = ?2 AND " LIVE("a"),
-    [STMT_TAG_ARTICLES] =
-        ARTICLE_SELECT("'', ''") "JOIN article_tags x ON "
-                                 "x.article_id = a.id WHERE x.tag_id = ?1" PEOPLE_LIST_REST,
-    /* A published article's authors and tags, each in their order, in one round trip: 'a'
-     * rows, then 't' rows. */
-    [STMT_ARTICLE_PEOPLE] =
-        "SELECT 'a', au.id, au.slug, au.name, x.position FROM article_authors x "
-        "JOIN authors au ON au.id = x.author_id JOIN articles a ON a.id = x.article_id "
-        "WHERE x.article_id = ?1 AND " LIVE(
-            "a") " UNION ALL "
-                 "SELECT 't', t.id, t.slug, t.name, y.position FROM article_tags y "
-                 "JOIN tags t ON t.id = y.tag_id JOIN articles a ON a.id = y.article_id "
-                 "WHERE y.article_id = ?1 AND " LIVE("a") " ORDER BY 1, 5, 2",
-    [STMT_AUTHOR_ARTICLES_LATEST] =
-        ARTICLE_SELECT("'', ''") "WHERE EXISTS (SELECT 1 FROM "
-                                 "article_authors x WHERE x.article_id = a.id AND "
-                                 "x.author_id = ?1)" PEOPLE_LIST_REST,
-    [STMT_TAG_ARTICLES_LATEST] =
-        ARTICLE_SELECT("'', ''") "WHERE EXISTS (SELECT 1 FROM "
-                                 "article_tags x WHERE x.article_id = a.id AND "
-                                 "x.tag_id = ?1)" PEOPLE_LIST_REST,
+    [STMT_AUTHOR_ARTICLE_KEY] = PEOPLE_ARTICLE_KEY("article_authors", "author_id"),
+    [STMT_AUTHOR_ARTICLES] = PEOPLE_ARTICLES("article_authors", "author_id"),
+    [STMT_AUTHOR_ARTICLES_LATEST] = PEOPLE_ARTICLES_LATEST("article_authors", "author_id"),
+    [STMT_TAG_ARTICLE_KEY] = PEOPLE_ARTICLE_KEY("article_tags", "tag_id"),
+    [STMT_TAG_ARTICLES] = PEOPLE_ARTICLES("article_tags", "tag_id"),
+    [STMT_TAG_ARTICLES_LATEST] = PEOPLE_ARTICLES_LATEST("article_tags", "tag_id"),
     /* How many articles name the author (tag), counted up to ?2 only: what chooses the plan
      * above, at a bounded cost whatever the author's output. */
-    [STMT_AUTHOR_LINKS_UP_TO] = "SELECT count(*) FROM (SELECT 1 FROM article_authors "
-                                "WHERE author_id = ?1 LIMIT ?2) x",
-    [STMT_TAG_LINKS_UP_TO] =
-        "SELECT count(*) FROM (SELECT 1 FROM article_tags WHERE tag_id = ?1 LIMIT ?2) x",
-    /* STMT_ARTICLE_PEOPLE for an article of any state: the newsroom's preview of a draft. */
-    [STMT_ARTICLE_PEOPLE_ANY] =
-        "SELECT 'a', au.id, au.slug, au.name, x.position FROM article_authors x "
-        "JOIN authors au ON au.id = x.author_id WHERE x.article_id = ?1 UNION ALL "
-        "SELECT 't', t.id, t.slug, t.name, y.position FROM article_tags y "
-        "JOIN tags t ON t.id = y.tag_id WHERE y.article_id = ?1 ORDER BY 1, 5, 2",
+    [STMT_AUTHOR_LINKS_UP_TO] = PEOPLE_LINKS_UP_TO("article_authors", "author_id"),
+    [STMT_TAG_LINKS_UP_TO] = PEOPLE_LINKS_UP_TO("article_tags", "tag_id"),
+    /* A published article's authors and tags (readers), and those of an article of any state
+     * (the newsroom's preview of a draft). */
+    [STMT_ARTICLE_PEOPLE] =
+        PEOPLE_OF_ARTICLE(" JOIN articles a ON a.id = x.article_id AND " LIVE("a")),
+    [STMT_ARTICLE_PEOPLE_ANY] = PEOPLE_OF_ARTICLE(""),
     /* Newsroom management (store_admin.c). The staff list and the admins' count say
      * `u.role <> 'reader'`, the predicate of migration 013's partial index users_staff, so that
      * both planners read the staff's rows only, never every reader's (the admins' count says
@@ -633,14 +635,8 @@ const char *const store_statements_pgsql[STMT_COUNT] = {
     /* Authors and tags: from the links first, which PostgreSQL's planner would otherwise turn
      * into a walk of every published article for a rare author (a materialized CTE is its
      * fence). SQLite plans the plain join that way by itself. */
-    [STMT_AUTHOR_ARTICLES] =
-        "WITH mine AS MATERIALIZED (SELECT x.article_id FROM "
-        "article_authors x WHERE x.author_id = ?1) " ARTICLE_SELECT(
-            "'', ''") "JOIN mine ON mine.article_id = a.id WHERE true" PEOPLE_LIST_REST,
-    [STMT_TAG_ARTICLES] =
-        "WITH mine AS MATERIALIZED (SELECT x.article_id FROM "
-        "article_tags x WHERE x.tag_id = ?1) " ARTICLE_SELECT(
-            "'', ''") "JOIN mine ON mine.article_id = a.id WHERE true" PEOPLE_LIST_REST,
+    [STMT_AUTHOR_ARTICLES] = PEOPLE_ARTICLES_PGSQL("article_authors", "author_id"),
+    [STMT_TAG_ARTICLES] = PEOPLE_ARTICLES_PGSQL("article_tags", "tag_id"),
     /* Locks every enabled admin's row (READ COMMITTED re-reads them once a concurrent change
      * commits), so two admins demoting or disabling each other at once cannot both succeed. */
     [STMT_STAFF_OTHER_ADMINS] =

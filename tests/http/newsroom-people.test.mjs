@@ -286,6 +286,30 @@ test('people: /authors/SLUG and /tags/SLUG list the published articles only, new
 const bylineOf = (html) => textOf(/<span class="byline">([\s\S]*?)<\/span> <span class="sep"/.exec(html)?.[1] ?? '');
 const ldOf = (html) => JSON.parse(/<script type="application\/ld\+json">([\s\S]*?)<\/script>/.exec(html)[1]);
 
+test('people: an author and a tag whose 100-character names, and an article whose 300-character headline, are 3 or 4 bytes a character have their pages (the title and description are never cut inside a character)', async () => {
+  const [art] = published(1);
+  const was = q(`SELECT headline FROM articles WHERE id = ${art.id}`);
+  for (const [ch, slug] of [['\u6587', 'wide-three'], ['\u{1F4F0}', 'wide-four']]) {
+    const name = ch.repeat(100);
+    await newAuthor(editor, { name, slug });
+    const a = await editor.get(`/authors/${slug}`);
+    assert.equal(a.status, 200, `/authors/${slug}: ${a.status}`);
+    assert.ok(a.body.includes(`Articles by ${name}.`));
+    await newTag(editor, { name, slug });
+    const t = await editor.get(`/tags/${slug}`);
+    assert.equal(t.status, 200, `/tags/${slug}: ${t.status}`);
+    assert.ok(t.body.includes(`Articles about ${name}.`));
+    const headline = ch.repeat(300);
+    q(`UPDATE articles SET headline = '${headline}' WHERE id = ${art.id}`);
+    const r = await poll(async () => {
+      const p = await editor.get(`/articles/${art.slug}`);
+      return p.status !== 200 || p.body.includes(`<title>${headline} | `) ? p : null;
+    });
+    assert.equal(r?.status, 200, `/articles/${art.slug}: ${r?.status}`);
+  }
+  q(`UPDATE articles SET headline = '${was.replace(/'/g, "''")}' WHERE id = ${art.id}`);
+});
+
 test('people: the article page builds its byline from the authors ("By A", "By A and B", "By A, B and C"), shows the tags, and names Person authors in its JSON-LD', async () => {
   const [one, two, three, none] = published(4).map((a) => a);
   const ids = {};

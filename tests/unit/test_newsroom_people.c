@@ -85,6 +85,7 @@ static void test_checks(void)
     CHECK(people_name_problem("") != NULL);
     CHECK(people_name_problem("Tab\there") != NULL);
     CHECK(people_name_problem("Bad\xff") != NULL);
+    CHECK(people_name_problem("Next\xc2\x85line") != NULL); /* a C1 control, U+0085 */
     CHECK(people_bio_problem("Fine *bio*") == NULL);
     CHECK(people_bio_problem("Bad\xff") != NULL);
     const char *clean = NULL;
