@@ -78,14 +78,17 @@ enum MHD_Result page_newsroom_audit(struct req *r)
     json_t *entries = json_array();
     for (size_t i = 0; i < n; i++) {
         const struct audit_row *e = &rows[i];
+        /* A deleted article has no headline (""): null, so that the template's {{^headline}}
+         * names it "#ID (deleted)" (an empty string would be truthy, tmpl.c, and leave an empty
+         * link). */
         entries = render_append(
             entries,
-            render_pack("{s:I, s:s, s:s, s:s, s:I, s:b, s:s, s:s, s:s}", "id", (json_int_t)e->id,
+            render_pack("{s:I, s:s, s:s, s:s, s:I, s:b, s:s?, s:s, s:s}", "id", (json_int_t)e->id,
                         "when", when(r, e->at), "who", account_refill(e->user_name), "action",
                         account_refill(e->action), "article_id", (json_int_t)e->article_id,
-                        "has_article", e->article_id != 0, "headline", account_refill(e->headline),
-                        "subject", account_refill(e->subject), "detail",
-                        account_refill(e->detail)));
+                        "has_article", e->article_id != 0, "headline",
+                        *e->headline ? e->headline : NULL, "subject", account_refill(e->subject),
+                        "detail", account_refill(e->detail)));
     }
     ctx = render_set(ctx, "entries", entries);
     ctx = render_set(ctx, "filter",

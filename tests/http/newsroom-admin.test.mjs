@@ -570,6 +570,11 @@ test('audit log: an entry for every action, newest first, filters by action and 
   assert.ok(Math.max(...secondIds) < Math.min(...firstIds));
   assert.doesNotMatch(second.body, /rel="next"/);
 
+  // An entry whose article has been deleted since names it by number, not with an empty link.
+  q("INSERT INTO audit_log (at, user_name, action, article_id, subject, detail) VALUES (1700000100, 'Test Desk', 'article.delete', 987654321, 'gone', '')");
+  const gone = await staff.admin.client.get('/newsroom/audit?article=987654321');
+  assert.match(gone.body, /<a href="\/newsroom\/articles\/987654321">#987654321 \(deleted\)<\/a>/);
+
   // No password and no token anywhere in the log.
   const log = q('SELECT subject || detail FROM audit_log');
   for (const p of [PASSWORD, staff.admin.password, staff.editor.password, staff.writer.password]) {
