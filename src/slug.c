@@ -43,6 +43,9 @@ void slug_make(const char *text, char *out, size_t size)
         } else if ((*p & 0xE0) == 0xC0 && (p[1] & 0xC0) == 0x80) {
             cp = ((unsigned)(*p & 0x1F) << 6) | (p[1] & 0x3F);
             p += 2;
+        } else if (p[0] == 0xE2 && p[1] == 0x80 && p[2] == 0x99) { /* U+2019, "don’t" → "dont" */
+            p += 3;
+            continue;
         } else { /* longer sequences (or broken bytes): dropped, as a separator */
             p++;
             while ((*p & 0xC0) == 0x80)
@@ -60,7 +63,7 @@ void slug_make(const char *text, char *out, size_t size)
             one[0] = fold_extended[cp - 0x100];
             if (one[0] >= 'A' && one[0] <= 'Z')
                 one[0] = (char)(one[0] - 'A' + 'a');
-        } else if (cp == '\'' || cp == 0x2019) { /* "don't" → "dont" */
+        } else if (cp == '\'') { /* "don't" → "dont" (U+2019 above) */
             continue;
         }
         if (one[0])

@@ -80,6 +80,8 @@ static void test_slugify(void)
     CHECK_STR(out, "uber-cafe-naive-lodz");
     slug_make("Don't stop 2024", out, sizeof out);
     CHECK_STR(out, "dont-stop-2024");
+    slug_make("Don\u2019t stop", out, sizeof out); /* the typographic apostrophe too */
+    CHECK_STR(out, "dont-stop");
     slug_make("日本語", out, sizeof out);
     CHECK_STR(out, "");
     slug_make("Straße Æsir", out, sizeof out);
