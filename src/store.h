@@ -1312,11 +1312,6 @@ int store_publication_create(struct store *st, int64_t by, const struct publicat
 int store_publication_update(struct store *st, int64_t by, const struct publication *p);
 int store_publication_delete(struct store *st, int64_t by, int64_t id, int64_t *articles);
 
-/* The path an old path (a section's or publication's former "/sections/OLD") now redirects to,
- * into *target (from a): STORE_OK, STORE_NOT_FOUND (no such redirect; an article's old slug is
- * not one of these) or STORE_ERROR. */
-int store_redirect_target(struct store *st, struct arena *a, const char *path, const char **target);
-
 /* One entry of the audit log as the audit page shows it. */
 struct audit_row {
     int64_t id;

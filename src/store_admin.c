@@ -270,22 +270,6 @@ static int slug_moved(struct store *st, struct arena *a, const char *prefix, con
     return redirect_set(st, arena_printf(a, "%s%s", prefix, old_slug), to);
 }
 
-int store_redirect_target(struct store *st, struct arena *a, const char *path, const char **target)
-{
-    struct db_conn *c = store_conn(st, NULL, 0);
-    struct db_stmt *s = NULL;
-    int rc = STORE_ERROR;
-    if (!c || !(s = store_stmt(c, STMT_REDIRECT_TARGET, NULL, 0)))
-        goto out;
-    db_bind_text(s, 1, path);
-    rc = store_step_one(c, s, "looking up a redirect");
-    if (rc == STORE_OK)
-        *target = store_column_text(s, 0, a);
-out:
-    db_reset(s);
-    return rc;
-}
-
 /* Binds a section's fields from ?first: slug, name, position, default_access. */
 static void bind_section(struct db_stmt *s, int first, const struct section *sec)
 {

@@ -622,9 +622,6 @@ const char *const store_statements[STMT_COUNT] = {
         "SELECT " AUDIT_COLUMNS " WHERE l.article_id = ?4 AND l.id < ?1 AND (CAST(?2 AS TEXT) = "
         "'' OR substr(l.action, 1, length(CAST(?2 AS TEXT))) = CAST(?2 AS TEXT)) "
         "ORDER BY l.id DESC LIMIT ?3",
-    /* Where an old path that names no article now points (by the primary key). */
-    [STMT_REDIRECT_TARGET] = "SELECT target FROM redirects WHERE path = ?1 AND article_id IS NULL "
-                             "AND target <> ''",
 };
 
 /* PostgreSQL's own text where the two differ (db.h: struct db_sql). */
