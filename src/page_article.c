@@ -1,6 +1,7 @@
 /*
  * page_article.c: /articles/SLUG, one story: headline, dek, byline and date, the body, and the
- * syndication footer built from the publication's record, with schema.org NewsArticle JSON-LD.
+ * syndication footer built from the publication's record; in its head, the share metadata
+ * (OpenGraph, Twitter card, canonical link, NewsArticle and BreadcrumbList JSON-LD: issue 12).
  *
  * The paywall is decided here, per request, before the page: the article's id and access level
  * come from the cache's metadata (no query once cached), paywall_decide says full or preview,
@@ -15,36 +16,72 @@
 #include <string.h>
 
 #include "app.h"
+#include "assets.h"
 #include "html.h"
 #include "markdown.h"
 #include "pages.h"
 #include "paywall.h"
 #include "render.h"
 #include "respond.h"
+#include "share.h"
 #include "util.h"
 
-/* The JSON-LD <script> element for a, as trusted HTML. jansson writes the JSON; every '<' is
- * escaped as \u003c so no value can close the script element early. people (consumed), when
- * not NULL, is the author: its Person objects (page_people_article). NULL when it could not be
- * built (logged). */
-static json_t *json_ld(const struct article *a, const char *canonical, int64_t modified_at,
+/* ---- Share metadata (issue 12): the head's OpenGraph and Twitter tags, the canonical link and
+ * the JSON-LD (docs/architecture.md, "Share metadata"; docs/theme.md, "share"). Everything here
+ * is the same for every reader and in both variants: the description is the newsroom's SEO
+ * description or the dek, and the picture is the first one of the part of the body that the
+ * preview variant shows too, so no withheld word or picture is ever named in the head. ---- */
+
+#define SITE_LANGUAGE "en" /* the theme's <html lang> (header.mustache): JSON-LD's inLanguage */
+
+/* What the share metadata says besides the article's own fields. */
+struct share_facts {
+    const char *url;         /* the page's own absolute URL: og:url, mainEntityOfPage, url */
+    const char *original;    /* where a carried article was first published, or "" */
+    const char *description; /* the page's description (page.description) */
+    const char *image;       /* the first picture the page shows, absolute; NULL for none */
+    const char *site_name;   /* the publisher: the host publication's name, else site_name */
+    const char *site_url;    /* the configured base URL, without a trailing slash */
+    const char *logo;        /* the theme's static/logo.png, absolute; NULL when it has none */
+    char published[32], modified[32]; /* ISO 8601 */
+};
+
+/* The NewsArticle and BreadcrumbList of a, as a JSON array of the two (NULL when it could not
+ * be built: logged). people (consumed), when not NULL, is the authors' Person objects
+ * (page_people_article). Never the body: a paywalled article's JSON-LD names only what its
+ * preview shows, and says which part is withheld (Google's paywalled-content markup: the
+ * elements of class "paywalled", the withheld part in the full variant and the prompt in the
+ * preview). */
+static json_t *json_ld(struct req *r, const struct article *a, const struct share_facts *f,
                        const struct correction *corrections, size_t ncorrections, json_t *people)
 {
-    char published[32], modified[32], display[64];
-    render_dates(a->published_at, published, sizeof published, display, sizeof display);
-    render_dates(modified_at ? modified_at : a->published_at, modified, sizeof modified, display,
-                 sizeof display);
-    const char *site_name = a->publication.name;
+    const char *site = f->site_url;
+    json_t *publisher = render_pack("{s:s, s:s, s:s}", "@type", "Organization", "name",
+                                    f->site_name, "url", arena_printf(r->arena, "%s/", site));
+    if (f->logo)
+        publisher = render_set(publisher, "logo",
+                               render_pack("{s:s, s:s}", "@type", "ImageObject", "url", f->logo));
+    json_t *author = people;
+    if (!author && *a->byline)
+        author = render_pack("{s:s, s:s}", "@type", "Person", "name", a->byline);
+    else if (!author)
+        author = render_pack("{s:s, s:s}", "@type", "Organization", "name", a->publication.name);
+    const char *section_url = arena_printf(r->arena, "%s/sections/%s", site, a->section.slug);
     json_t *ld = render_pack(
-        "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s}, s:{s:s, s:s}, s:b}",
-        "@context", "https://schema.org", "@type", "NewsArticle", "headline", a->headline,
-        "description", a->dek, "datePublished", published, "dateModified", modified,
-        "articleSection", a->section.name, "mainEntityOfPage", "@type", "WebPage", "@id", canonical,
-        "author", "@type", "Organization", "name", *a->byline ? a->byline : site_name, "publisher",
-        "@type", "Organization", "name", site_name, "isAccessibleForFree",
+        "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s}, s:o, s:o, s:b}", "@context",
+        "https://schema.org", "@type", "NewsArticle", "headline", a->headline, "description",
+        f->description, "url", f->url, "datePublished", f->published, "dateModified", f->modified,
+        "articleSection", a->section.name, "inLanguage", SITE_LANGUAGE, "mainEntityOfPage", "@type",
+        "WebPage", "@id", f->url, "author", author, "publisher", publisher, "isAccessibleForFree",
         a->access == ACCESS_FREE);
-    if (people)
-        ld = render_set(ld, "author", people);
+    ld = render_set(
+        ld, "isPartOf",
+        render_pack("{s:s, s:s, s:s}", "@type", "Periodical", "name", a->publication.name, "url",
+                    arena_printf(r->arena, "%s/publications/%s", site, a->publication.slug)));
+    if (f->image)
+        ld = render_set(ld, "image", render_pack("[s]", f->image));
+    if (*f->original)
+        ld = render_set(ld, "isBasedOn", json_string(f->original));
     if (a->access != ACCESS_FREE)
         ld = render_set(ld, "hasPart",
                         render_pack("{s:s, s:b, s:s}", "@type", "WebPageElement",
@@ -52,7 +89,7 @@ static json_t *json_ld(const struct article *a, const char *canonical, int64_t m
     if (ncorrections) {
         json_t *list = json_array();
         for (size_t i = 0; i < ncorrections; i++) {
-            char iso[32];
+            char iso[32], display[64];
             render_dates(corrections[i].created_at, iso, sizeof iso, display, sizeof display);
             list =
                 render_append(list, render_pack("{s:s, s:s, s:s}", "@type", "CorrectionComment",
@@ -60,24 +97,42 @@ static json_t *json_ld(const struct article *a, const char *canonical, int64_t m
         }
         ld = render_set(ld, "correction", list);
     }
-    char *text = ld ? json_dumps(ld, JSON_COMPACT | JSON_ESCAPE_SLASH) : NULL;
-    json_decref(ld);
-    if (!text)
-        return NULL;
-    struct buf html = BUF_INIT;
-    buf_puts(&html, "<script type=\"application/ld+json\">");
-    for (const char *p = text; p && *p; p++) {
-        if (*p == '<')
-            buf_puts(&html, "\\u003c");
-        else
-            buf_putc(&html, *p);
-    }
-    buf_puts(&html, "</script>");
-    free(text);
-    json_t *trusted = html_trusted(html.data);
-    buf_free(&html);
-    return trusted;
+    /* Home › Section › Article */
+    json_t *crumbs = render_pack(
+        "{s:s, s:s, s:[{s:s, s:i, s:s, s:s}, {s:s, s:i, s:s, s:s}, {s:s, s:i, s:s, s:s}]}",
+        "@context", "https://schema.org", "@type", "BreadcrumbList", "itemListElement", "@type",
+        "ListItem", "position", 1, "name", f->site_name, "item",
+        arena_printf(r->arena, "%s/", site), "@type", "ListItem", "position", 2, "name",
+        a->section.name, "item", section_url, "@type", "ListItem", "position", 3, "name",
+        a->headline, "item", f->url);
+    return render_append(render_append(json_array(), ld), crumbs);
 }
+
+/* The share object of the page's context (docs/theme.md): OpenGraph's article fields and the
+ * Twitter card's. author_urls is the authors' page URLs (from people, which stays the
+ * caller's). NULL when it could not be built (logged). */
+static json_t *share_context(const struct article *a, const struct share_facts *f,
+                             const json_t *people)
+{
+    json_t *authors = json_array();
+    size_t i;
+    json_t *person;
+    json_array_foreach(people, i, person)
+    {
+        const char *url = json_string_value(json_object_get(person, "url"));
+        if (url)
+            authors = render_append(authors, json_string(url));
+    }
+    json_t *share = render_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:s}", "title", a->headline, "url",
+                                f->url, "published", f->published, "modified", f->modified,
+                                "section", a->section.name, "authors", authors, "twitter_card",
+                                f->image ? "summary_large_image" : "summary");
+    if (f->image)
+        share = render_set(share, "image", json_string(f->image));
+    return share;
+}
+
+/* ---- end of share metadata ---- */
 
 /* The article's corrections ("Correction, June 14, 2014: …") and its update into article and
  * *modified_at (0 when it was not updated after publication: store_article_modified_at), as
@@ -131,8 +186,18 @@ unsigned page_article_render(struct req *r, const struct article *art, const cha
     const struct article a = *art;
     char path[300];
     snprintf(path, sizeof path, "/articles/%s", a.slug);
+    /* Share metadata: a staff preview (banner) is of an article as it may not be stored, and
+     * is no reader's page: it reads nothing more. */
+    struct article_share stored = {.seo_description = "", .original_url = ""};
+    int share_rc =
+        banner ? STORE_NOT_FOUND : store_article_share(r->app->store, r->arena, a.id, &stored);
+    if (share_rc == STORE_ERROR)
+        return 500;
+    const char *description = *stored.seo_description ? stored.seo_description
+                              : *a.dek                ? a.dek
+                                                      : NULL; /* the site's */
     struct render_current current = {.section_slug = a.section.slug};
-    json_t *ctx = render_context(r, "article", a.headline, a.dek, path, &current);
+    json_t *ctx = render_context(r, "article", a.headline, description, path, &current);
 
     json_t *article = render_card(&a);
     struct correction *corrections = NULL;
@@ -156,13 +221,16 @@ unsigned page_article_render(struct req *r, const struct article *art, const cha
     int paywalled = a.access != ACCESS_FREE;
     json_object_set_new(article, "paywalled", json_boolean(paywalled));
     /* Bodies are cmark's output in safe mode: markup Broadsheet produced, so trusted. */
+    const char *image = NULL; /* the first picture of what both variants show (share.h) */
     if (!paywalled) {
         json_object_set_new(article, "body", html_trusted(a.body_html));
+        image = share_first_image(r->arena, a.body_html);
     } else {
         char *head, *tail;
         markdown_split_html(a.body_markdown, strlen(a.body_markdown),
                             r->app->config->preview_paragraphs, &head, &tail);
         json_object_set_new(article, "body_preview", html_trusted(head));
+        image = share_first_image(r->arena, head);
         /* The withheld part exists only in the full variant. */
         json_object_set_new(article, "body_rest", html_trusted(r->preview ? "" : tail));
         free(head);
@@ -177,11 +245,31 @@ unsigned page_article_render(struct req *r, const struct article *art, const cha
     snprintf(login, sizeof login, "/login?next=%s", path);
     json_object_set_new(ctx, "login_url", json_string(login));
 
-    const char *canonical =
-        json_string_value(json_object_get(json_object_get(ctx, "page"), "canonical"));
-    ctx = render_set(
-        ctx, "json_ld",
-        json_ld(&a, canonical ? canonical : path, modified_at, corrections, ncorrections, people));
+    /* Share metadata (see above): the facts, the canonical link, the share object, JSON-LD. */
+    struct share_facts facts = {.original = "",
+                                .site_url = r->app->site_url ? r->app->site_url : ""};
+    json_t *page = json_object_get(ctx, "page");
+    facts.url = arena_printf(r->arena, "%s%s", facts.site_url, path);
+    if (share_url_is_absolute(stored.original_url)) {
+        facts.original = stored.original_url;
+        /* Google's guidance: a page carried from another publisher names the original as its
+         * canonical. og:url stays this page's (a share links to where it was shared from). */
+        json_object_set_new(page, "canonical", json_string(facts.original));
+    }
+    const char *page_description = json_string_value(json_object_get(page, "description"));
+    facts.description = page_description ? page_description : "";
+    facts.image = share_absolute(r->arena, facts.site_url, image);
+    const char *site_name =
+        json_string_value(json_object_get(json_object_get(ctx, "site"), "name"));
+    facts.site_name = site_name ? site_name : r->app->config->site_name;
+    facts.logo = share_absolute(r->arena, facts.site_url, assets_url(r->app->assets, "logo.png"));
+    char display[64];
+    render_dates(a.published_at, facts.published, sizeof facts.published, display, sizeof display);
+    render_dates(modified_at ? modified_at : a.published_at, facts.modified, sizeof facts.modified,
+                 display, sizeof display);
+    ctx = render_set(ctx, "share", share_context(&a, &facts, people));
+    ctx = render_set(ctx, "json_ld",
+                     share_ld_script(json_ld(r, &a, &facts, corrections, ncorrections, people)));
     return render_page(r, "article", ctx, out);
 }
 

@@ -19,7 +19,8 @@
  * Autosaves (static/newsroom.js posts the form every few seconds when it changed) go to the
  * autosaves table as a JSON object with the keys headline, dek, byline, body_markdown, slug,
  * section_id, publication_id (numbers), access, authors (an array of ids), tags (as typed),
- * seo_title, seo_description, editor_note; never to the article. The preview of nr-history
+ * seo_title, seo_description, editor_note, original_url; never to the article. The preview of
+ * nr-history
  * (/newsroom/articles/ID/preview?autosave=1) reads the same keys.
  */
 #include <errno.h>
@@ -37,11 +38,13 @@
 #include "reader.h"
 #include "render.h"
 #include "respond.h"
+#include "share.h"
 #include "util.h"
 
 #define AUTHOR_SLOTS 3          /* author pickers the editor shows (more when an article has) */
 #define AUTOSAVES_PER_MINUTE 20 /* per person: a burst of 20, then one every 3 s */
 #define FIELD_TEXT_MAX 300      /* characters of a headline, slug, SEO title… */
+#define ORIGINAL_URL_MAX 2000   /* bytes of "Originally published at" (issue 12) */
 
 /* ---- small helpers ------------------------------------------------------------------------- */
 
@@ -142,6 +145,7 @@ static enum MHD_Result store_failed(struct req *r, int rc)
 struct editor_form {
     const char *headline, *dek, *byline, *body, *slug, *tags;
     const char *seo_title, *seo_description, *editor_note;
+    const char *original_url; /* "Originally published at": "" or an absolute http(s) URL */
     int64_t section_id, publication_id;
     int access;
     int64_t authors[64];
@@ -164,6 +168,7 @@ static void form_from_article(const struct newsroom_article *art, struct editor_
     f->seo_title = art->seo_title;
     f->seo_description = art->seo_description;
     f->editor_note = art->editor_note;
+    f->original_url = art->original_url;
     f->section_id = art->section_id;
     f->publication_id = art->publication_id;
     f->access = (int)art->access;
@@ -192,8 +197,29 @@ static const char *field(struct req *r, const char *name, size_t max, const char
     return f->value;
 }
 
-/* The editor's form from the posted fields into *f. Returns NULL, or what is wrong with it. */
-static const char *form_from_post(struct req *r, struct editor_form *f)
+/* What is wrong with url as an article's "Originally published at" (issue 12), or NULL: it is
+ * "" or an absolute http or https URL with a host, of at most ORIGINAL_URL_MAX bytes, with no
+ * control character or space (its canonical link and JSON-LD name it to every reader, so a
+ * javascript: or relative URL, or one a header could be split with, never gets in). */
+static const char *original_url_problem(const char *url)
+{
+    if (!*url)
+        return NULL;
+    if (strlen(url) > ORIGINAL_URL_MAX)
+        return "The original's address is too long (at most 2,000 bytes).";
+    for (const unsigned char *p = (const unsigned char *)url; *p; p++)
+        if (*p <= ' ' || *p == 0x7f)
+            return "The original's address may not contain spaces or control characters.";
+    if (!share_url_is_absolute(url))
+        return "The original's address must be a full http:// or https:// address, such as "
+               "https://example.com/news/story.";
+    return NULL;
+}
+
+/* The editor's form from the posted fields into *f, for a save (autosave 0) or an autosave (1,
+ * which keeps an "Originally published at" that is not a URL yet: it is being typed). Returns
+ * NULL, or what is wrong with it. */
+static const char *form_read_post(struct req *r, struct editor_form *f, int autosave)
 {
     const char *problem = NULL;
     memset(f, 0, sizeof *f);
@@ -207,6 +233,8 @@ static const char *form_from_post(struct req *r, struct editor_form *f)
     f->seo_description =
         field(r, "seo_description", 2000, &problem, "The search-engine description");
     f->editor_note = field(r, "editor_note", 4000, &problem, "The editor's note");
+    f->original_url =
+        field(r, "original_url", ORIGINAL_URL_MAX, &problem, "The original's address");
     f->publish_at = field(r, "publish_at", 40, &problem, "The time");
     f->section_id = parse_id(req_form(r, "section_id"));
     f->publication_id = parse_id(req_form(r, "publication_id"));
@@ -226,7 +254,15 @@ static const char *form_from_post(struct req *r, struct editor_form *f)
         return "Choose an access level.";
     if (!f->section_id || !f->publication_id)
         return "Choose a section and a publication.";
+    if (!autosave)
+        return original_url_problem(f->original_url);
     return NULL;
+}
+
+/* The editor's form as posted for a save: form_read_post. */
+static const char *form_from_post(struct req *r, struct editor_form *f)
+{
+    return form_read_post(r, f, 0);
 }
 
 /* The store's input for f, with the body rendered (*html: the caller frees it). */
@@ -246,6 +282,7 @@ static void input_from_form(const struct editor_form *f, struct newsroom_article
                                           .seo_title = f->seo_title,
                                           .seo_description = f->seo_description,
                                           .editor_note = f->editor_note,
+                                          .original_url = f->original_url,
                                           .author_ids = f->authors,
                                           .author_count = f->author_count,
                                           .tags = f->tags};
@@ -260,7 +297,8 @@ static int form_differs(const struct editor_form *f, const struct newsroom_artic
         strcmp(f->byline, stored.byline) || strcmp(f->body, stored.body) ||
         strcmp(f->seo_title, stored.seo_title) ||
         strcmp(f->seo_description, stored.seo_description) ||
-        strcmp(f->editor_note, stored.editor_note) || f->section_id != stored.section_id ||
+        strcmp(f->editor_note, stored.editor_note) ||
+        strcmp(f->original_url, stored.original_url) || f->section_id != stored.section_id ||
         f->publication_id != stored.publication_id || f->access != stored.access ||
         f->author_count != stored.author_count ||
         memcmp(f->authors, stored.authors, f->author_count * sizeof f->authors[0]))
@@ -303,7 +341,8 @@ static int form_from_autosave(struct req *r, const struct autosave *as,
                  {"tags", &f->tags},
                  {"seo_title", &f->seo_title},
                  {"seo_description", &f->seo_description},
-                 {"editor_note", &f->editor_note}};
+                 {"editor_note", &f->editor_note},
+                 {"original_url", &f->original_url}};
     for (size_t i = 0; i < ARRAY_LEN(texts); i++) {
         const char *v = json_string_value(json_object_get(j, texts[i].key));
         if (v)
@@ -339,12 +378,12 @@ static char *autosave_json(const struct editor_form *f)
     for (size_t i = 0; i < f->author_count; i++)
         json_array_append_new(authors, json_integer(f->authors[i]));
     json_t *j = json_pack(
-        "{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:o, s:s, s:s, s:s, s:s}", "headline",
+        "{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:o, s:s, s:s, s:s, s:s, s:s}", "headline",
         f->headline, "dek", f->dek, "byline", f->byline, "body_markdown", f->body, "slug", f->slug,
         "section_id", (json_int_t)f->section_id, "publication_id", (json_int_t)f->publication_id,
         "access", f->access >= 0 ? store_access_name((enum access_level)f->access) : "", "authors",
         authors, "tags", f->tags, "seo_title", f->seo_title, "seo_description", f->seo_description,
-        "editor_note", f->editor_note);
+        "editor_note", f->editor_note, "original_url", f->original_url);
     if (!j)
         return NULL;
     char *out = json_dumps(j, JSON_COMPACT);
@@ -443,11 +482,11 @@ static enum MHD_Result editor_page(struct req *r, unsigned status, const struct 
 
     ctx = render_set(
         ctx, "form",
-        render_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s}", "headline",
+        render_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s}", "headline",
                     f->headline, "dek", f->dek, "byline", f->byline, "body_markdown", f->body,
                     "slug", f->slug, "tags", f->tags, "seo_title", f->seo_title, "seo_description",
-                    f->seo_description, "editor_note", f->editor_note, "version",
-                    (json_int_t)f->version, "publish_at",
+                    f->seo_description, "editor_note", f->editor_note, "original_url",
+                    f->original_url, "version", (json_int_t)f->version, "publish_at",
                     *f->publish_at
                         ? f->publish_at
                         : datetime_value(
@@ -705,7 +744,7 @@ static void new_form(struct req *r, struct editor_form *f)
 {
     memset(f, 0, sizeof *f);
     f->headline = f->dek = f->byline = f->body = f->slug = f->tags = "";
-    f->seo_title = f->seo_description = f->editor_note = f->publish_at = "";
+    f->seo_title = f->seo_description = f->editor_note = f->publish_at = f->original_url = "";
     f->access = ACCESS_METERED;
     struct section *sections;
     struct publication *publications;
@@ -963,7 +1002,7 @@ enum MHD_Result page_newsroom_autosave(struct req *r)
     if (hit < 0)
         return respond_unavailable(r, 5);
     struct editor_form f;
-    const char *problem = form_from_post(r, &f);
+    const char *problem = form_read_post(r, &f, 1);
     if (problem) {
         json_t *j = json_pack("{s:b, s:s}", "ok", 0, "error", problem);
         enum MHD_Result ret = respond_json(r, 422, j);

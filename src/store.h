@@ -861,6 +861,7 @@ struct newsroom_article {
     const char *seo_title;
     const char *seo_description;
     const char *editor_note;
+    const char *original_url;  /* where it was first published ("" for ours): migration 014 */
     const int64_t *author_ids; /* in order; not in list results */
     size_t author_count;
     const int64_t *tag_ids; /* in order; not in list results */
@@ -882,6 +883,7 @@ struct newsroom_article_input {
     const char *seo_title;
     const char *seo_description;
     const char *editor_note;
+    const char *original_url;  /* "" or an absolute http(s) URL, checked by the caller */
     const int64_t *author_ids; /* existing authors, in order; duplicates count once */
     size_t author_count;
     const char *tags; /* names as typed, comma-separated: found by slug or created, in order */
@@ -1335,5 +1337,19 @@ struct audit_row {
 int store_audit_page(struct store *st, struct arena *a, int64_t before_id, int64_t article_id,
                      const char *action_prefix, int limit, struct audit_row **out, size_t *n,
                      int *more);
+
+/* --- Share metadata (issue 12: store_share.c) ------------------------------------------------
+ *
+ * What the article page's head says besides the article itself (docs/architecture.md, "Share
+ * metadata"). */
+
+/* A published article's share fields. */
+struct article_share {
+    const char *seo_description; /* the newsroom's search-engine description; "" for none */
+    const char *original_url;    /* where a carried article was first published; "" for ours */
+};
+/* The published article id's share fields into *out (strings from a). STORE_OK,
+ * STORE_NOT_FOUND (no such published article) or STORE_ERROR. */
+int store_article_share(struct store *st, struct arena *a, int64_t id, struct article_share *out);
 
 #endif

@@ -348,6 +348,8 @@ enum statement {
     STMT_REDIRECT_PATH_DELETE,
     STMT_AUDIT_PAGE,
     STMT_AUDIT_PAGE_ARTICLE,
+    /* share metadata (issue 12) */
+    STMT_ARTICLE_SHARE,
     STMT_COUNT
 };
 

@@ -165,6 +165,7 @@ static void read_row(struct db_stmt *s, struct arena *a, void *item)
     art->seo_title = store_column_text(s, 21, a);
     art->seo_description = store_column_text(s, 22, a);
     art->editor_note = store_column_text(s, 23, a);
+    art->original_url = store_column_text(s, 24, a);
     art->tags = "";
 }
 
@@ -435,6 +436,7 @@ int store_newsroom_create(struct store *st, const struct newsroom_article_input 
         db_bind_text(s, 12, in->editor_note);
         db_bind_text(s, 13, in->body_markdown);
         db_bind_text(s, 14, in->body_html);
+        db_bind_text(s, 15, in->original_url ? in->original_url : "");
         rc = store_step_insert(c, s, &new_id, "creating an article");
         db_reset(s);
         if (rc != STORE_CONFLICT)
@@ -554,6 +556,7 @@ int store_newsroom_save(struct store *st, int64_t id, int64_t base_version,
     db_bind_text(s, 14, in->body_html);
     db_bind_int64(s, 15, now);
     db_bind_int64(s, 16, user_id);
+    db_bind_text(s, 17, in->original_url ? in->original_url : "");
     rc = store_step_write(c, s, 0, "saving an article");
     int changed = rc == STORE_OK && db_changes(c) > 0;
     db_reset(s);

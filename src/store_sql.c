@@ -22,7 +22,8 @@
     "SELECT a.id, a.slug, a.headline, a.dek, a.byline, " BODY ", a.publication_id, p.name, "       \
     "a.section_id, s.name, a.access, a.state, a.version, a.published_at, a.created_at, "           \
     "a.updated_at, COALESCE(a.created_by, 0), COALESCE(a.updated_by, 0), " NR_USER_NAME("cu")    \
-    ", " NR_USER_NAME("uu") ", a.seo_title, a.seo_description, a.editor_note FROM articles a "     \
+    ", " NR_USER_NAME("uu") ", a.seo_title, a.seo_description, a.editor_note, a.original_url "     \
+    "FROM articles a "                                                                             \
     "JOIN publications p ON p.id = a.publication_id JOIN sections s ON s.id = a.section_id "       \
     "LEFT JOIN users cu ON cu.id = a.created_by LEFT JOIN users uu ON uu.id = a.updated_by "
 /* The list's filters, each off when its parameter is '' or 0: ?1 state, ?2 section, ?3
@@ -358,10 +359,11 @@ const char *const store_statements[STMT_COUNT] = {
     [STMT_REVISION_SNAPSHOT] =
         "INSERT INTO article_revisions (article_id, version, user_id, created_at, state, slug, "
         "publication_id, section_id, access, headline, dek, byline, author_ids, tag_ids, "
-        "seo_title, seo_description, editor_note, body_markdown) "
+        "seo_title, seo_description, editor_note, body_markdown, original_url) "
         "SELECT a.id, a.version, (SELECT u.id FROM users u WHERE u.id = ?2), ?3, a.state, "
         "a.slug, a.publication_id, a.section_id, a.access, a.headline, a.dek, a.byline, ?4, ?5, "
-        "a.seo_title, a.seo_description, a.editor_note, a.body_markdown FROM articles a "
+        "a.seo_title, a.seo_description, a.editor_note, a.body_markdown, a.original_url "
+        "FROM articles a "
         "WHERE a.id = ?1 RETURNING id",
     /* --- The newsroom's articles (issue 11, "Articles": store_newsroom_articles.c) --- */
     // clang-format off
@@ -376,14 +378,14 @@ const char *const store_statements[STMT_COUNT] = {
     [STMT_NR_INSERT] =
         "INSERT INTO articles (slug, publication_id, section_id, published_at, updated_at, "
         "access, headline, dek, byline, state, version, created_at, created_by, updated_by, "
-        "seo_title, seo_description, editor_note, body_markdown, body_html) VALUES (?1, ?2, ?3, "
-        "0, ?4, ?5, ?6, ?7, ?8, 'draft', 1, ?4, NULLIF(CAST(?9 AS BIGINT), 0), "
-        "NULLIF(CAST(?9 AS BIGINT), 0), ?10, ?11, ?12, ?13, ?14) RETURNING id",
+        "seo_title, seo_description, editor_note, body_markdown, body_html, original_url) "
+        "VALUES (?1, ?2, ?3, 0, ?4, ?5, ?6, ?7, ?8, 'draft', 1, ?4, NULLIF(CAST(?9 AS BIGINT), 0), "
+        "NULLIF(CAST(?9 AS BIGINT), 0), ?10, ?11, ?12, ?13, ?14, ?15) RETURNING id",
     [STMT_NR_UPDATE] =
         "UPDATE articles SET slug = ?3, publication_id = ?4, section_id = ?5, access = ?6, "
         "headline = ?7, dek = ?8, byline = ?9, seo_title = ?10, seo_description = ?11, "
         "editor_note = ?12, body_markdown = ?13, body_html = ?14, version = version + 1, "
-        "updated_at = ?15, updated_by = NULLIF(CAST(?16 AS BIGINT), 0) "
+        "updated_at = ?15, updated_by = NULLIF(CAST(?16 AS BIGINT), 0), original_url = ?17 "
         "WHERE id = ?1 AND version = ?2",
     [STMT_NR_AUTHORS_CLEAR] = "DELETE FROM article_authors WHERE article_id = ?1",
     [STMT_NR_AUTHOR_LINK] =
@@ -468,6 +470,7 @@ const char *const store_statements[STMT_COUNT] = {
         "UPDATE articles SET headline = r.headline, dek = r.dek, byline = r.byline, "
         "access = r.access, seo_title = r.seo_title, seo_description = r.seo_description, "
         "editor_note = r.editor_note, body_markdown = r.body_markdown, body_html = ?6, "
+        "original_url = r.original_url, "
         "publication_id = COALESCE((SELECT p.id FROM publications p WHERE p.id = "
         "r.publication_id), articles.publication_id), section_id = COALESCE((SELECT s.id FROM "
         "sections s WHERE s.id = r.section_id), articles.section_id), "
@@ -622,6 +625,11 @@ const char *const store_statements[STMT_COUNT] = {
         "SELECT " AUDIT_COLUMNS " WHERE l.article_id = ?4 AND l.id < ?1 AND (CAST(?2 AS TEXT) = "
         "'' OR substr(l.action, 1, length(CAST(?2 AS TEXT))) = CAST(?2 AS TEXT)) "
         "ORDER BY l.id DESC LIMIT ?3",
+    /* --- Share metadata (issue 12: store_share.c) --- */
+    /* What the article page's head says besides the article: its search-engine description
+     * and the original it was carried from. One row by primary key, a reader's: LIVE. */
+    [STMT_ARTICLE_SHARE] = "SELECT a.seo_description, a.original_url FROM articles a "
+                           "WHERE a.id = ?1 AND " LIVE("a"),
 };
 
 /* PostgreSQL's own text where the two differ (db.h: struct db_sql). */

@@ -435,7 +435,7 @@ test('autosave: stored apart with the agreed keys, never changes the article, re
   assert.equal(sql(srv.db, `SELECT version, headline, body_markdown, updated_at FROM articles WHERE id = ${id}`), before);
   const stored = JSON.parse(sql(srv.db, `SELECT fields FROM autosaves WHERE article_id = ${id}`));
   assert.deepEqual(Object.keys(stored).sort(), ['access', 'authors', 'body_markdown', 'byline', 'dek', 'editor_note',
-    'headline', 'publication_id', 'section_id', 'seo_description', 'seo_title', 'slug', 'tags'].sort());
+    'headline', 'original_url', 'publication_id', 'section_id', 'seo_description', 'seo_title', 'slug', 'tags'].sort());
   assert.equal(stored.headline, 'Half-typed headline');
   assert.equal(stored.tags, 'a, b');
   assert.deepEqual(stored.authors, []);
