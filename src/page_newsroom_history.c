@@ -267,6 +267,7 @@ enum MHD_Result page_newsroom_diff(struct req *r)
         {"Tags", tags_a, tags_b},
         {"Search-engine title", a.seo_title, b.seo_title},
         {"Search-engine description", a.seo_description, b.seo_description},
+        {"Originally published at", a.original_url, b.original_url},
         {"Editor's note", a.editor_note, b.editor_note},
     };
     json_t *changed = json_array();

@@ -1069,6 +1069,7 @@ struct revision {
     const char *author_ids, *tag_ids; /* comma-separated ids in order: "3,7" */
     const char *seo_title, *seo_description, *editor_note;
     const char *body_markdown; /* "" in lists */
+    const char *original_url;  /* "Originally published at" (migration 014) */
 };
 /* The article's revisions older than version before (0: from the newest), newest first, at
  * most limit (1..MAX_LIST_LIMIT; 0: 50), as an array of *n from a. STORE_OK or STORE_ERROR. */
@@ -1079,9 +1080,10 @@ int store_revision(struct store *st, struct arena *a, int64_t article_id, int64_
                    struct revision *out);
 
 /* Restoring a revision: the article's content becomes revision `version`'s (headline, dek,
- * byline, body, publication, section, access, search-engine title and description, editor's
- * note, and its authors and tags, skipping those deleted since; its slug and state stay) as a
- * new version, with body_html the caller's safe rendering of the revision's Markdown. */
+ * byline, body, publication, section, access, search-engine title and description, original
+ * address (migration 014), editor's note, and its authors and tags, skipping those deleted since;
+ * its slug and state stay) as a new version, with body_html the caller's safe rendering of the
+ * revision's Markdown. */
 struct revision_restore {
     int64_t article_id, version;
     int64_t seen_version; /* the article's version the person saw */

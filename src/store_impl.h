@@ -149,7 +149,8 @@
     "SELECT r.id, r.article_id, r.version, COALESCE(r.user_id, 0), " HISTORY_USER_NAME ", "       \
     "r.created_at, r.state, r.slug, r.publication_id, r.section_id, COALESCE(p.name, ''), "       \
     "COALESCE(s.name, ''), r.access, r.headline, r.dek, r.byline, r.author_ids, r.tag_ids, "      \
-    "r.seo_title, r.seo_description, r.editor_note, " BODY " FROM article_revisions r "           \
+    "r.seo_title, r.seo_description, r.editor_note, " BODY ", r.original_url "                    \
+    "FROM article_revisions r "                                                                    \
     "LEFT JOIN users u ON u.id = r.user_id LEFT JOIN publications p ON p.id = r.publication_id "  \
     "LEFT JOIN sections s ON s.id = r.section_id "
 // clang-format on

@@ -67,6 +67,7 @@ static void read_revision(struct db_stmt *s, struct arena *a, void *item)
     r->seo_description = store_column_text(s, 19, a);
     r->editor_note = store_column_text(s, 20, a);
     r->body_markdown = store_column_text(s, 21, a);
+    r->original_url = store_column_text(s, 22, a);
 }
 
 int store_revisions(struct store *st, struct arena *a, int64_t article_id, int64_t before,

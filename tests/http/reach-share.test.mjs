@@ -266,6 +266,18 @@ test('an article carried from another publisher names its original as canonical;
   h = await eventually(a.path, (x) => x.canonical[0] === url);
   assert.deepEqual(h.canonical, [url]);
   assert.equal(h.ld[0].isBasedOn, undefined);
+  // The revisions' diff shows the change; restoring the revision brings the original back.
+  const cleared = version + 1;
+  const diff = await editor.get(`/newsroom/articles/${a.id}/revisions/diff?from=${version}&to=${cleared}`);
+  assert.equal(diff.status, 200);
+  assert.match(textOf(diff.body), /Originally published at/);
+  assert.ok(textOf(diff.body).includes(original), 'the diff shows the old address');
+  const token = await editor.csrf(`/newsroom/articles/${a.id}`);
+  const restored = await editor.post(`/newsroom/articles/${a.id}/revisions/${version}/restore`, { version: String(cleared) }, { csrf: token });
+  assert.equal(restored.status, 303, `restore: ${restored.status} ${textOf(restored.body).slice(0, 300)}`);
+  assert.equal(sql(srv.db, `SELECT original_url FROM articles WHERE id = ${a.id}`), original);
+  h = await eventually(a.path, (x) => x.canonical[0] === original);
+  assert.deepEqual(h.canonical, [original]);
 });
 
 test('the editor refuses an "Originally published at" that is not an absolute http(s) URL: the form again with the error, nothing saved', { timeout: 60_000 }, async () => {
