@@ -23,6 +23,9 @@
  * Every statement that serves a reader says it, in these words, which are also the predicate of
  * the readers' partial indexes (so the planners use them). */
 #define LIVE(T) T ".state = 'published'"
+/* A number macro as SQL text: "LIMIT " STORE_SQL_NUMBER(STORE_AUTHOR_CHOICES). */
+#define STORE_SQL_NUMBER_(n) #n
+#define STORE_SQL_NUMBER(n) STORE_SQL_NUMBER_(n)
 /* The columns of a joined article row, in the order read_article expects. BODY is either the two
  * body columns or two empty strings (lists do not need the bodies: they are most of a row). */
 // clang-format off

@@ -436,7 +436,9 @@ const char *const store_statements[STMT_COUNT] = {
                                 "AND a.state = 'draft' AND a.state <> 'published'",
     [STMT_NR_COUNT_REVIEW] =
         "SELECT count(*) FROM articles a WHERE a.state = 'review' AND a.state <> 'published'",
-    [STMT_NR_AUTHOR_CHOICES] = "SELECT id, name FROM authors ORDER BY name, id LIMIT 1000",
+    [STMT_NR_AUTHOR_CHOICES] =
+        "SELECT id, name FROM authors ORDER BY name, id LIMIT " STORE_SQL_NUMBER(
+            STORE_AUTHOR_CHOICES),
     [STMT_AUTOSAVE_PUT] =
         "INSERT INTO autosaves (article_id, user_id, base_version, saved_at, fields) "
         "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (article_id, user_id) DO UPDATE SET "
