@@ -609,6 +609,9 @@ const char *const store_statements[STMT_COUNT] = {
              "(SELECT count(*) FROM articles a WHERE a.state <> 'published' "
              "AND a.publication_id = ?1)",
     [STMT_PUBLICATION_DELETE] = "DELETE FROM publications WHERE id = ?1",
+    /* The site has one host publication: saving one as the host makes it the only one. */
+    [STMT_PUBLICATION_UNHOST] =
+        "UPDATE publications SET is_host = 0 WHERE is_host = 1 AND id <> ?1",
     /* A redirect from an old path that names no article (a section's or publication's). */
     [STMT_REDIRECT_PATH_SET] =
         "INSERT INTO redirects (path, article_id, target, created_at) VALUES (?1, NULL, ?2, ?3) "
