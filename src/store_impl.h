@@ -352,6 +352,8 @@ enum statement {
     STMT_REDIRECT_PATH_DELETE,
     STMT_AUDIT_PAGE,
     STMT_AUDIT_PAGE_ARTICLE,
+    /* Feeds (issue 12, store_feeds.c) */
+    STMT_FEED_ARTICLE_BODY,
     STMT_COUNT
 };
 

@@ -627,6 +627,10 @@ const char *const store_statements[STMT_COUNT] = {
         "SELECT " AUDIT_COLUMNS " WHERE l.article_id = ?4 AND l.id < ?1 AND (CAST(?2 AS TEXT) = "
         "'' OR substr(l.action, 1, length(CAST(?2 AS TEXT))) = CAST(?2 AS TEXT)) "
         "ORDER BY l.id DESC LIMIT ?3",
+    /* Feeds (issue 12): a published article's bodies by its id (the primary key), one per item
+     * of a feed (lists carry none). */
+    [STMT_FEED_ARTICLE_BODY] =
+        "SELECT a.body_html, a.body_markdown FROM articles a WHERE a.id = ?1 AND " LIVE("a"),
 };
 
 /* PostgreSQL's own text where the two differ (db.h: struct db_sql). */
