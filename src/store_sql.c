@@ -366,6 +366,9 @@ const char *const store_statements[STMT_COUNT] = {
     /* --- The newsroom's articles (issue 11, "Articles": store_newsroom_articles.c) --- */
     // clang-format off
     [STMT_NR_ARTICLE] = NR_SELECT("a.body_markdown, a.body_html") "WHERE a.id = ?1",
+    /* The article's own tag called ?2 (by its primary key's prefix: a few rows). */
+    [STMT_NR_ARTICLE_TAG_NAMED] = "SELECT t.id FROM article_tags x JOIN tags t ON t.id = x.tag_id "
+                                  "WHERE x.article_id = ?1 AND t.name = ?2 ORDER BY x.position",
     [STMT_NR_ARTICLE_TAGS] =
         "SELECT t.id, t.name FROM article_tags x JOIN tags t ON t.id = x.tag_id "
         "WHERE x.article_id = ?1 ORDER BY x.position, t.id",
