@@ -115,6 +115,7 @@ unsigned page_author(struct req *r, struct buf *out)
      * character is not UTF-8, which fails the whole page. */
     const char *description = arena_printf(r->arena, "Articles by %s.", au.name);
     json_t *ctx = render_context(r, "author", au.name, description, r->path, NULL);
+    ctx = page_feed_links(ctx, arena_printf(r->arena, "/authors/%s", au.slug)); /* issue 12 */
     unsigned status = list_part(r, &ctx, "authors", au.id, au.slug);
     if (status != 200) {
         json_decref(ctx);
@@ -143,6 +144,7 @@ unsigned page_tag(struct req *r, struct buf *out)
     render_depends(r, "list:all");
     const char *description = arena_printf(r->arena, "Articles about %s.", t.name);
     json_t *ctx = render_context(r, "tag", t.name, description, r->path, NULL);
+    ctx = page_feed_links(ctx, arena_printf(r->arena, "/tags/%s", t.slug)); /* issue 12 */
     unsigned status = list_part(r, &ctx, "tags", t.id, t.slug);
     if (status != 200) {
         json_decref(ctx);

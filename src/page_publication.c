@@ -29,6 +29,7 @@ unsigned page_publication(struct req *r, struct buf *out)
     snprintf(path, sizeof path, "/publications/%s", p.slug);
     struct render_current current = {.publication_slug = p.slug};
     json_t *ctx = render_context(r, "publication", p.name, p.description, path, &current);
+    ctx = page_feed_links(ctx, path); /* the feeds' discovery links (issue 12) */
     ctx = render_set(ctx, "publication", render_publication(&p));
     ctx = render_set(ctx, "articles", render_cards(list, n));
     json_object_set_new(ctx, "empty", json_boolean(n == 0));

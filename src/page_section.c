@@ -29,6 +29,7 @@ unsigned page_section(struct req *r, struct buf *out)
     snprintf(description, sizeof description, "The latest %s news.", section.name);
     struct render_current current = {.section_slug = section.slug};
     json_t *ctx = render_context(r, "section", section.name, description, path, &current);
+    ctx = page_feed_links(ctx, path); /* the feeds' discovery links (issue 12) */
     ctx = render_set(
         ctx, "section",
         render_pack("{s:s, s:s, s:s}", "name", section.name, "slug", section.slug, "url", path));

@@ -136,4 +136,15 @@ enum MHD_Result page_newsroom_publication(struct req *r);
 enum MHD_Result page_newsroom_publication_delete(struct req *r);
 enum MHD_Result page_newsroom_audit(struct req *r);
 
+/* Feeds (issue 12, page_feed.c): RSS 2.0, Atom 1.0 and JSON Feed 1.1 of the site (no params)
+ * or of a section, publication, author or tag (params[0]: its slug; which one is the path's
+ * first segment). Cached; they set r->render_type and r->render_modified. */
+unsigned page_feed_rss(struct req *r, struct buf *out);
+unsigned page_feed_atom(struct req *r, struct buf *out);
+unsigned page_feed_json(struct req *r, struct buf *out);
+/* Sets ctx's page.feeds to the discovery links of the three feeds under base (a page's path,
+ * "" for the site's): [{type, title, href}], title being the page's title and the format's
+ * name. Returns ctx, or NULL (ctx freed) when a part failed, as render_set; NULL stays NULL. */
+json_t *page_feed_links(json_t *ctx, const char *base);
+
 #endif

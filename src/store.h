@@ -1249,6 +1249,14 @@ int store_tag_article_cursor(struct store *st, int64_t tag_id, int64_t article_i
 int store_article_people(struct store *st, struct arena *a, int64_t article_id, int any_state,
                          struct article_person **authors, size_t *n_authors,
                          struct article_person **tags, size_t *n_tags);
+/* --- Feeds (issue 12, store_feeds.c) -------------------------------------------------------- */
+
+/* The bodies of published article id (which lists leave out: struct article), into *html
+ * (cmark's safe rendering) and *markdown, strings from a. STORE_OK, STORE_NOT_FOUND (no such
+ * article, or not published) or STORE_ERROR. */
+int store_article_body(struct store *st, struct arena *a, int64_t id, const char **html,
+                       const char **markdown);
+
 /* --- Newsroom management: staff, sections, publications, the audit log (store_admin.c) -------
  *
  * Every function here that changes something is one transaction (joining the caller's, if one

@@ -23,6 +23,9 @@
  * Every statement that serves a reader says it, in these words, which are also the predicate of
  * the readers' partial indexes (so the planners use them). */
 #define LIVE(T) T ".state = 'published'"
+/* A number macro as SQL text: "LIMIT " STORE_SQL_NUMBER(STORE_AUTHOR_CHOICES). */
+#define STORE_SQL_NUMBER_(n) #n
+#define STORE_SQL_NUMBER(n) STORE_SQL_NUMBER_(n)
 /* The columns of a joined article row, in the order read_article expects. BODY is either the two
  * body columns or two empty strings (lists do not need the bodies: they are most of a row). */
 // clang-format off
@@ -345,10 +348,14 @@ enum statement {
     STMT_PUBLICATION_UPDATE,
     STMT_PUBLICATION_ARTICLES,
     STMT_PUBLICATION_DELETE,
+    STMT_PUBLICATION_UNHOST,
+    STMT_NR_ARTICLE_TAG_NAMED,
     STMT_REDIRECT_PATH_SET,
     STMT_REDIRECT_PATH_DELETE,
     STMT_AUDIT_PAGE,
     STMT_AUDIT_PAGE_ARTICLE,
+    /* Feeds (issue 12, store_feeds.c) */
+    STMT_FEED_ARTICLE_BODY,
     /* share metadata (issue 12) */
     STMT_ARTICLE_SHARE,
     STMT_COUNT

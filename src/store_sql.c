@@ -368,6 +368,9 @@ const char *const store_statements[STMT_COUNT] = {
     /* --- The newsroom's articles (issue 11, "Articles": store_newsroom_articles.c) --- */
     // clang-format off
     [STMT_NR_ARTICLE] = NR_SELECT("a.body_markdown, a.body_html") "WHERE a.id = ?1",
+    /* The article's own tag called ?2 (by its primary key's prefix: a few rows). */
+    [STMT_NR_ARTICLE_TAG_NAMED] = "SELECT t.id FROM article_tags x JOIN tags t ON t.id = x.tag_id "
+                                  "WHERE x.article_id = ?1 AND t.name = ?2 ORDER BY x.position",
     [STMT_NR_ARTICLE_TAGS] =
         "SELECT t.id, t.name FROM article_tags x JOIN tags t ON t.id = x.tag_id "
         "WHERE x.article_id = ?1 ORDER BY x.position, t.id",
@@ -438,7 +441,9 @@ const char *const store_statements[STMT_COUNT] = {
                                 "AND a.state = 'draft' AND a.state <> 'published'",
     [STMT_NR_COUNT_REVIEW] =
         "SELECT count(*) FROM articles a WHERE a.state = 'review' AND a.state <> 'published'",
-    [STMT_NR_AUTHOR_CHOICES] = "SELECT id, name FROM authors ORDER BY name, id LIMIT 1000",
+    [STMT_NR_AUTHOR_CHOICES] =
+        "SELECT id, name FROM authors ORDER BY name, id LIMIT " STORE_SQL_NUMBER(
+            STORE_AUTHOR_CHOICES),
     [STMT_AUTOSAVE_PUT] =
         "INSERT INTO autosaves (article_id, user_id, base_version, saved_at, fields) "
         "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (article_id, user_id) DO UPDATE SET "
@@ -610,6 +615,9 @@ const char *const store_statements[STMT_COUNT] = {
              "(SELECT count(*) FROM articles a WHERE a.state <> 'published' "
              "AND a.publication_id = ?1)",
     [STMT_PUBLICATION_DELETE] = "DELETE FROM publications WHERE id = ?1",
+    /* The site has one host publication: saving one as the host makes it the only one. */
+    [STMT_PUBLICATION_UNHOST] =
+        "UPDATE publications SET is_host = 0 WHERE is_host = 1 AND id <> ?1",
     /* A redirect from an old path that names no article (a section's or publication's). */
     [STMT_REDIRECT_PATH_SET] =
         "INSERT INTO redirects (path, article_id, target, created_at) VALUES (?1, NULL, ?2, ?3) "
@@ -625,6 +633,10 @@ const char *const store_statements[STMT_COUNT] = {
         "SELECT " AUDIT_COLUMNS " WHERE l.article_id = ?4 AND l.id < ?1 AND (CAST(?2 AS TEXT) = "
         "'' OR substr(l.action, 1, length(CAST(?2 AS TEXT))) = CAST(?2 AS TEXT)) "
         "ORDER BY l.id DESC LIMIT ?3",
+    /* Feeds (issue 12): a published article's bodies by its id (the primary key), one per item
+     * of a feed (lists carry none). */
+    [STMT_FEED_ARTICLE_BODY] =
+        "SELECT a.body_html, a.body_markdown FROM articles a WHERE a.id = ?1 AND " LIVE("a"),
     /* --- Share metadata (issue 12: store_share.c) --- */
     /* What the article page's head says besides the article: its search-engine description
      * and the original it was carried from. One row by primary key, a reader's: LIVE. */
