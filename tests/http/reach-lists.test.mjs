@@ -108,6 +108,11 @@ test('lists: a section is paged forward and back by keyset, 30 a page, with rel 
   assert.match(last, new RegExp(`<a href="/sections/${SECTION}">Newest articles</a>`));
   assert.match(last, /<span aria-hidden="true">&laquo;<\/span> Newer articles<\/a>/);
   assert.ok(!/Older articles/.test(last));
+  // The home page stays bounded: the lead, six latest and four a section, however many there are.
+  const home = (await new Client(srv.url).get('/')).body;
+  const sections = Number(q('SELECT count(*) FROM sections'));
+  assert.ok(cardSlugs(home).length <= 6 + 4 * sections, `${cardSlugs(home).length} cards on the home page`);
+  assert.ok(!/rel="next"/.test(home), 'the home page is not paged');
 });
 
 test('lists: a publication and a tag are paged the same way; the tag in pages of 20', async () => {
