@@ -443,6 +443,14 @@ void entity_set_keys(struct entity *e, const char *keys)
     atomic_fetch_add_explicit(&e->bytes, 4 * 2 * strlen(keys), memory_order_relaxed);
 }
 
+int entity_has_hole(const struct entity *e, int slot)
+{
+    for (size_t i = 0; i < e->npieces; i++)
+        if (e->pieces[i].slot == slot)
+            return 1;
+    return 0;
+}
+
 const char *entity_etag(const struct entity *e)
 {
     return e->identity.etag;

@@ -135,6 +135,9 @@ void entity_parts(struct entity *e, const struct entity_fill *fills, size_t nfil
 struct MHD_Response *entity_parts_response(struct entity *e, const struct entity_parts *parts,
                                            struct arena *arena);
 
+/* 1 if e was made with a hole for slot (entity_new_holes), else 0. */
+int entity_has_hole(const struct entity *e, int slot);
+
 /* The identity body and its length; the ETag of the identity variant. */
 const char *entity_body(const struct entity *e, size_t *len);
 const char *entity_etag(const struct entity *e);

@@ -348,6 +348,10 @@ enum statement {
     STMT_REDIRECT_PATH_DELETE,
     STMT_AUDIT_PAGE,
     STMT_AUDIT_PAGE_ARTICLE,
+    /* Most read (issue 12): article views by hour (store_most_read.c) */
+    STMT_ARTICLE_VIEWS_ADD,
+    STMT_ARTICLE_VIEWS_PURGE,
+    STMT_MOST_READ,
     STMT_COUNT
 };
 
