@@ -378,7 +378,9 @@ static enum MHD_Result send_personal(struct req *r, const char *key, struct enti
  * page) with an ETag of its own, the page variant's with the box's tag appended: the bytes
  * change when either does, and so does the ETag. A conditional request naming it is answered
  * 304 without a body. Built like a personal response (entity_parts: the page's pieces around
- * the box, nothing compressed per request), but with the page's headers. */
+ * the box, nothing compressed per request), but with the page's headers. A page read more
+ * often is sent from its filled variant instead (entity_filled, send_page): the same bytes and
+ * headers, made once per box. */
 static enum MHD_Result send_boxed(struct req *r, const char *key, struct entity *e,
                                   const struct entity_fill fills[SPLICE_SLOTS], const char *box_tag)
 {
@@ -430,8 +432,18 @@ static enum MHD_Result send_page(struct req *r, const char *key, struct entity *
     if (entity_has_hole(e, SPLICE_MOST_READ)) {
         struct entity_fill fills[SPLICE_SLOTS] = {{0}};
         char box_tag[MOST_READ_TAG_LEN + 1];
-        if (splice_most_read_fill(r, fills, box_tag))
-            return send_boxed(r, key, e, fills, box_tag);
+        if (splice_most_read_fill(r, fills, box_tag)) {
+            /* A page read often enough has the variant for this box: sent as it is. */
+            size_t made;
+            struct entity *filled = entity_filled(e, fills, SPLICE_SLOTS, box_tag, r->arena, &made);
+            if (made)
+                cache_charge(r->app->cache, key, e, made);
+            if (!filled)
+                return send_boxed(r, key, e, fills, box_tag);
+            enum MHD_Result result = respond_entity(r, filled);
+            entity_free(filled);
+            return result;
+        }
     }
     return respond_entity(r, e);
 }

@@ -134,6 +134,16 @@ test('the pages stay cached while the box changes, and the ETag follows the box'
   assert.equal(box(await stale.text())[0].href, e);
   const fresh = await get(`${srv.url}/`, { headers: { 'If-None-Match': etag2 } });
   assert.equal(fresh.status, 304);
+  // Repeated responses are one, gzip or not (past the first few of a box they are the page's
+  // filled variant, entity_filled; tests/unit/test_most_read.c compares it with the parts).
+  for (const encoding of ['gzip', 'identity']) {
+    const seen = new Set();
+    for (let i = 0; i < 5; i++) {
+      const res = await get(`${srv.url}/`, { headers: { 'Accept-Encoding': encoding } });
+      seen.add(`${res.headers.get('etag')} ${res.headers.get('content-encoding')} ${await res.text()}`);
+    }
+    assert.equal(seen.size, 1, `five ${encoding} responses are one`);
+  }
 });
 
 test('an unpublished article leaves the box; headlines are escaped', { timeout: 60_000 }, async () => {

@@ -4,16 +4,19 @@
  * full goes on in another, no view lost or counted twice when threads count while another takes
  * the counts), the flush into article_views (adds up, per hour, deleted articles dropped, old
  * hours purged), the top list (order, published articles only, the 24-hour window), the box's
- * rendering (escaped headlines, the tag changes with the bytes), and the splice slot's holes in
- * every order of a page's three slots.
+ * rendering (escaped headlines, the tag changes with the bytes), the splice slot's holes in
+ * every order of a page's three slots, and a page's filled variant (entity_filled).
  */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "arena.h"
+#include "buf.h"
 #include "check.h"
+#include "entity.h"
 #include "most_read.h"
 #include "splice.h"
 #include "store.h"
@@ -332,6 +335,111 @@ static void test_holes_in_any_order(void)
     CHECK_INT(holes[0].slot, SPLICE_MOST_READ);
 }
 
+/* inflate's whole output of gzip data[0..len) into out. 0 or -1. */
+static int gunzip(const void *data, size_t len, struct buf *out)
+{
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK)
+        return -1;
+    zs.next_in = (Bytef *)(uintptr_t)data;
+    zs.avail_in = (uInt)len;
+    int rc;
+    do {
+        unsigned char chunk[4096];
+        zs.next_out = chunk;
+        zs.avail_out = sizeof chunk;
+        rc = inflate(&zs, Z_NO_FLUSH);
+        buf_append(out, (const char *)chunk, sizeof chunk - zs.avail_out);
+    } while (rc == Z_OK);
+    inflateEnd(&zs);
+    return rc == Z_STREAM_END ? 0 : -1;
+}
+
+/* The filled variant of a page (entity_filled): none before the ENTITY_FILLED_AFTER-th request
+ * for a tag, then one whose bodies are the page with the box (identity, and gzip that inflates
+ * to it) and whose ETags carry the tag; the same one while the tag stays, a new one after. */
+static void test_filled_variant(void)
+{
+    struct buf page = BUF_INIT;
+    for (int i = 0; i < 60; i++)
+        buf_puts(&page, "<p>Padding paragraph of the page, for gzip.</p>\n");
+    buf_puts(&page, "<aside><!--most-read--><!--/most-read--></aside><p>end</p>");
+    struct entity_hole holes[SPLICE_SLOTS];
+    size_t nholes = splice_find_holes(page.data, page.len, holes);
+    CHECK_INT(nholes, 1);
+    struct entity *e = entity_new_holes(200, "text/html; charset=utf-8", "no-cache", page.data,
+                                        page.len, 1, holes, nholes);
+    entity_set_keys(e, "article:1 nav");
+    struct arena *a = arena_new(0);
+    struct entity_fill fills[SPLICE_SLOTS] = {{0}};
+    fills[SPLICE_MOST_READ] = (struct entity_fill){"<ol><li>Box</li></ol>", 21, 1};
+    size_t made, charged = 0;
+    for (int i = 1; i < ENTITY_FILLED_AFTER; i++) {
+        CHECK(entity_filled(e, fills, SPLICE_SLOTS, "0123456789abcdef", a, &made) == NULL);
+        charged += made;
+    }
+    struct entity *f = entity_filled(e, fills, SPLICE_SLOTS, "0123456789abcdef", a, &made);
+    charged += made;
+    CHECK(f != NULL);
+    CHECK(charged > 0);
+    if (f) {
+        size_t len;
+        const char *body = entity_body(f, &len);
+        char *want = arena_printf(a, "%.*s<ol><li>Box</li></ol>%s",
+                                  (int)(strstr(page.data, "<!--/most-read-->") - page.data),
+                                  page.data, strstr(page.data, "<!--/most-read-->"));
+        CHECK_INT(len, strlen(want));
+        CHECK(len == strlen(want) && !memcmp(body, want, len));
+        char *page_etag = arena_strndup(a, entity_etag(e), strlen(entity_etag(e)) - 1);
+        CHECK_STR(entity_etag(f), arena_printf(a, "%s-mr0123456789abcdef\"", page_etag));
+        /* the gzip variant inflates to the same bytes */
+        struct req r;
+        memset(&r, 0, sizeof r);
+        r.accept_gzip = 1;
+        struct entity_choice c;
+        entity_choose(f, &r, &c);
+        CHECK(c.gzip);
+        struct buf plain = BUF_INIT;
+        CHECK_INT(gunzip(c.body, c.len, &plain), 0);
+        CHECK(plain.len == strlen(want) && !memcmp(plain.data, want, plain.len));
+        buf_free(&plain);
+        CHECK_STR(MHD_get_response_header(c.response, "ETag"),
+                  arena_printf(a, "%s-gz-mr0123456789abcdef\"", page_etag));
+        CHECK_STR(MHD_get_response_header(c.response, "Surrogate-Key"), "article:1 nav");
+        /* 304 for its own ETag */
+        r.if_none_match = entity_etag(f);
+        r.accept_gzip = 0;
+        entity_choose(f, &r, &c);
+        CHECK_INT(c.status, 304);
+    }
+    /* the same tag: the same variant, nothing more charged */
+    struct entity *again = entity_filled(e, fills, SPLICE_SLOTS, "0123456789abcdef", a, &made);
+    CHECK(again == f);
+    CHECK_INT(made, 0);
+    entity_free(again);
+    /* another tag: none until its own ENTITY_FILLED_AFTER-th request; f stays valid for whoever
+     * holds it */
+    fills[SPLICE_MOST_READ] = (struct entity_fill){"<ol><li>New</li></ol>", 21, 1};
+    CHECK(entity_filled(e, fills, SPLICE_SLOTS, "fedcba9876543210", a, &made) == NULL);
+    size_t len;
+    CHECK(strstr(entity_body(f, &len), "<li>Box</li>") != NULL);
+    entity_free(f);
+    for (int i = 2; i < ENTITY_FILLED_AFTER; i++)
+        CHECK(entity_filled(e, fills, SPLICE_SLOTS, "fedcba9876543210", a, &made) == NULL);
+    struct entity *g = entity_filled(e, fills, SPLICE_SLOTS, "fedcba9876543210", a, &made);
+    CHECK(g != NULL);
+    CHECK_INT(made, 0); /* charged once per page */
+    if (g)
+        CHECK(strstr(entity_body(g, &len), "<li>New</li>") != NULL);
+    entity_free(g);
+    /* a tag too long for the entity: never a variant */
+    CHECK(entity_filled(e, fills, SPLICE_SLOTS, "0123456789abcdef0123456789", a, &made) == NULL);
+    entity_free(e);
+    arena_free(a);
+    buf_free(&page);
+}
+
 void suite_most_read(void)
 {
     RUN(test_counts_exact);
@@ -341,4 +449,5 @@ void suite_most_read(void)
     RUN(test_threads_lose_nothing);
     RUN(test_flush_and_top);
     RUN(test_holes_in_any_order);
+    RUN(test_filled_variant);
 }
