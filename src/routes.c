@@ -34,6 +34,14 @@ const struct route routes[] = {
     {GET_HEAD, "/articles/:slug", .handle = page_article},
     {GET_HEAD, "/sections/:slug", .render = page_section},
     {GET_HEAD, "/publications/:slug", .render = page_publication},
+    /* Archives and paging (issue 12: page_section.c, page_publication.c, page_archive.c): the
+     * older pages of sections and publications by keyset in the path, and the date archive. */
+    {GET_HEAD, "/sections/:slug/before/:id", .render = page_section},
+    {GET_HEAD, "/publications/:slug/before/:id", .render = page_publication},
+    {GET_HEAD, "/archive/", .render = page_archive},
+    {GET_HEAD, "/archive/:year/", .render = page_archive_year},
+    {GET_HEAD, "/archive/:year/:month/", .render = page_archive_month},
+    {GET_HEAD, "/archive/:year/:month/before/:id", .render = page_archive_month},
     {GET_HEAD, "/static/:file", .handle = page_static, .flags = ROUTE_NO_SESSION},
     {GET_HEAD, "/healthz", .handle = page_health, .flags = ROUTE_NO_SESSION},
     {GET_HEAD, "/offers", .handle = page_offers},

@@ -861,7 +861,7 @@ struct newsroom_article {
     const char *seo_title;
     const char *seo_description;
     const char *editor_note;
-    const char *original_url;  /* where it was first published ("" for ours): migration 014 */
+    const char *original_url;  /* where it was first published ("" for ours): migration 016 */
     const int64_t *author_ids; /* in order; not in list results */
     size_t author_count;
     const int64_t *tag_ids; /* in order; not in list results */
@@ -1069,7 +1069,7 @@ struct revision {
     const char *author_ids, *tag_ids; /* comma-separated ids in order: "3,7" */
     const char *seo_title, *seo_description, *editor_note;
     const char *body_markdown; /* "" in lists */
-    const char *original_url;  /* "Originally published at" (migration 014) */
+    const char *original_url;  /* "Originally published at" (migration 016) */
 };
 /* The article's revisions older than version before (0: from the newest), newest first, at
  * most limit (1..MAX_LIST_LIMIT; 0: 50), as an array of *n from a. STORE_OK or STORE_ERROR. */
@@ -1081,7 +1081,7 @@ int store_revision(struct store *st, struct arena *a, int64_t article_id, int64_
 
 /* Restoring a revision: the article's content becomes revision `version`'s (headline, dek,
  * byline, body, publication, section, access, search-engine title and description, original
- * address (migration 014), editor's note, and its authors and tags, skipping those deleted since;
+ * address (migration 016), editor's note, and its authors and tags, skipping those deleted since;
  * its slug and state stay) as a new version, with body_html the caller's safe rendering of the
  * revision's Markdown. */
 struct revision_restore {
@@ -1347,6 +1347,78 @@ struct audit_row {
 int store_audit_page(struct store *st, struct arena *a, int64_t before_id, int64_t article_id,
                      const char *action_prefix, int limit, struct audit_row **out, size_t *n,
                      int *more);
+
+/* --- Readers' lists in keyset pages (issue 12, "Archives and paging": store_lists.c) -----------
+ *
+ * A list is the published articles of a section, a publication, an author, a tag or a period
+ * (a month of the archive), newest first (published_at, then id). Its pages are keyset pages,
+ * as store_articles_page's: each starts after the cursor of the page before, searched from in
+ * the list's own index, so page 5,000 costs what page 1 costs. */
+enum store_list_kind {
+    STORE_LIST_SECTION,
+    STORE_LIST_PUBLICATION,
+    STORE_LIST_AUTHOR,
+    STORE_LIST_TAG,
+    STORE_LIST_PERIOD,
+};
+
+struct store_list {
+    enum store_list_kind kind;
+    int64_t id;       /* the section's, publication's, author's or tag's */
+    int64_t from, to; /* STORE_LIST_PERIOD: published_at in [from, to) */
+};
+
+/* One page of list: up to limit (1 to STORE_ARTICLE_PAGE_MAX; clamped) articles after the
+ * cursor (NULL: from the newest), as store_articles_page: *out (from a; NULL when none), *n,
+ * *more whether any come after. STORE_OK or STORE_ERROR. */
+int store_list_page(struct store *st, struct arena *a, const struct store_list *list,
+                    const struct article_cursor *after, int limit, struct article **out, size_t *n,
+                    int *more);
+/* The cursor of article_id in list into *out: STORE_OK, STORE_NOT_FOUND when it is not one of
+ * the list's (another list's, not published, no such article), or STORE_ERROR. */
+int store_list_cursor(struct store *st, const struct store_list *list, int64_t article_id,
+                      struct article_cursor *out);
+/* What a page's "newer" link needs: the id of the count-th (1 to STORE_ARTICLE_PAGE_MAX)
+ * article of list before the cursor at (newer than it) into *id, or 0 when fewer than count
+ * are newer: then the page before at's page is the list's first. One indexed search of count
+ * rows up from the cursor. STORE_OK or STORE_ERROR. */
+int store_list_newer(struct store *st, const struct store_list *list,
+                     const struct article_cursor *at, int count, int64_t *id);
+/* The months (each as the unix time of its first second, UTC) in [from, to) that have a
+ * published article, newest first, at most max of them, into months[0..*n). One indexed seek
+ * per month found, never a scan of the articles. STORE_OK or STORE_ERROR. */
+int store_list_months(struct store *st, int64_t from, int64_t to, int64_t *months, size_t max,
+                      size_t *n);
+/* Most read (issue 12): article views by hour (store_most_read.c, migration 015). */
+
+/* Views to add to an article's hour (store_article_views_add). */
+struct article_view_count {
+    int64_t article_id;
+    int64_t hour; /* the hour's start, Unix seconds, UTC */
+    int64_t views;
+};
+
+/* One article of the most-read list. */
+struct most_read_item {
+    int64_t id;
+    const char *slug;
+    const char *headline;
+    int64_t views; /* in the hours summed */
+};
+
+/* Adds counts[0..n) (any order; not modified; an (article, hour) may come more than once) to
+ * article_views in one transaction, in (hour, article) order so that several nodes' flushes
+ * onto the same rows never deadlock, and deletes the hours before purge_before (0: none). An
+ * article deleted since it was counted adds nothing. STORE_OK or STORE_ERROR (nothing
+ * written). */
+int store_article_views_add(struct store *st, const struct article_view_count *counts, size_t n,
+                            int64_t purge_before);
+
+/* The published articles with the most views in the hours from since_hour on, at most limit,
+ * most views first (then the newer article), as an array of *n from a. STORE_OK or
+ * STORE_ERROR. */
+int store_most_read(struct store *st, struct arena *a, int64_t since_hour, int limit,
+                    struct most_read_item **out, size_t *n);
 
 /* --- Share metadata (issue 12: store_share.c) ------------------------------------------------
  *

@@ -18,6 +18,13 @@
 #define BUSY_TIMEOUT_MS 5000
 #define DEFAULT_LIST_LIMIT 20
 #define MAX_LIST_LIMIT 1000 /* a list request larger than this is a bug; cap the allocation */
+/* From how many articles naming an author (or tag), of any state, its list walks the newest
+ * articles (STMT_*_ARTICLES_LATEST) instead of sorting its own (STMT_*_ARTICLES). A page costs
+ * about `links` rows by the links, and about 21 × published / links by the walk: even at a
+ * million articles, a walk for an author of 3,000 probes some 7,000 links by primary key, while
+ * sorting 50,000 took 0.2 s (docs/architecture.md has what was measured). store_people.c's
+ * pages and store_lists.c's "newer" lookups choose the same way. */
+#define WALK_FROM 3000
 
 /* What readers may see of articles T: the published ones (migrations/sqlite/012_newsroom.sql).
  * Every statement that serves a reader says it, in these words, which are also the predicate of
@@ -356,6 +363,23 @@ enum statement {
     STMT_AUDIT_PAGE_ARTICLE,
     /* Feeds (issue 12, store_feeds.c) */
     STMT_FEED_ARTICLE_BODY,
+    /* Readers' lists in keyset pages: sections, publications, months (store_lists.c) */
+    STMT_LIST_KEY,
+    STMT_LIST_SECTION_PAGE,
+    STMT_LIST_SECTION_NEWER,
+    STMT_LIST_PUBLICATION_PAGE,
+    STMT_LIST_PUBLICATION_NEWER,
+    STMT_LIST_PERIOD_PAGE,
+    STMT_LIST_PERIOD_NEWER,
+    STMT_LIST_AUTHOR_NEWER,
+    STMT_LIST_AUTHOR_NEWER_LATEST,
+    STMT_LIST_TAG_NEWER,
+    STMT_LIST_TAG_NEWER_LATEST,
+    STMT_LIST_NEWEST_BEFORE,
+    /* Most read (issue 12): article views by hour (store_most_read.c) */
+    STMT_ARTICLE_VIEWS_ADD,
+    STMT_ARTICLE_VIEWS_PURGE,
+    STMT_MOST_READ,
     /* share metadata (issue 12) */
     STMT_ARTICLE_SHARE,
     STMT_COUNT

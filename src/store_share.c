@@ -1,7 +1,7 @@
 /*
  * store_share.c: what the article page's share metadata reads of an article beyond the reader's
  * record (issue 12, "Share metadata"): its search-engine description and the URL of the
- * original it was carried from (migration 014). See store.h.
+ * original it was carried from (migration 016). See store.h.
  */
 #include "store_impl.h"
 

@@ -78,6 +78,31 @@
     "JOIN tags t ON t.id = x.tag_id" ONLY " WHERE x.article_id = ?1 ORDER BY 1, 5, 2"
 // clang-format on
 
+/* Readers' lists in keyset pages (store_lists.c). A page: the list's published articles after
+ * the cursor (?2, ?3), newest first, ?4 rows, FILTER on ?1. Newer: the ids of the ?4 articles
+ * just before the cursor, oldest first (what finds a page's true previous page). Both search
+ * from the cursor in the list's partial index (articles_section_latest,
+ * articles_publication_latest, articles_latest), forwards or backwards. */
+// clang-format off
+#define LIST_PAGE(FILTER)                                                                          \
+    ARTICLE_SELECT("'', ''") "WHERE " LIVE("a") " AND " FILTER                                     \
+    " AND (a.published_at, a.id) < (?2, ?3) ORDER BY a.published_at DESC, a.id DESC LIMIT ?4"
+#define LIST_NEWER_REST                                                                            \
+    " AND " LIVE("a") " AND (a.published_at, a.id) > (?2, ?3) "                                    \
+    "ORDER BY a.published_at, a.id LIMIT ?4"
+#define LIST_NEWER(FILTER) "SELECT a.id FROM articles a WHERE " FILTER LIST_NEWER_REST
+/* An author's (tag's) newer articles, by the two plans of their pages (STMT_AUTHOR_ARTICLES,
+ * STMT_AUTHOR_ARTICLES_LATEST): from the links, or walking articles_latest up from the cursor. */
+#define LIST_PEOPLE_NEWER(LINKS, KEY)                                                              \
+    "SELECT a.id FROM " LINKS " x JOIN articles a ON a.id = x.article_id WHERE x." KEY " = ?1"    \
+    LIST_NEWER_REST
+#define LIST_PEOPLE_NEWER_LATEST(LINKS, KEY)                                                       \
+    LIST_NEWER("EXISTS (SELECT 1 FROM " LINKS " x WHERE x.article_id = a.id AND x." KEY " = ?1)")
+#define LIST_PEOPLE_NEWER_PGSQL(LINKS, KEY)                                                        \
+    "WITH mine AS MATERIALIZED (SELECT x.article_id FROM " LINKS " x WHERE x." KEY " = ?1) "      \
+    "SELECT a.id FROM articles a JOIN mine ON mine.article_id = a.id WHERE true" LIST_NEWER_REST
+// clang-format on
+
 /* Indexed by enum statement. The latest-article statements take the ids they filter by
  * (publication, then section), then the limit and the offset, one statement per filter so that
  * each can use its own index. */
@@ -637,6 +662,41 @@ const char *const store_statements[STMT_COUNT] = {
      * of a feed (lists carry none). */
     [STMT_FEED_ARTICLE_BODY] =
         "SELECT a.body_html, a.body_markdown FROM articles a WHERE a.id = ?1 AND " LIVE("a"),
+    /* Readers' lists in keyset pages (store_lists.c; the macros above). A cursor's key: the
+     * article's, if it is published (store_lists.c checks that it is in the list). A period
+     * (a month) is published_at in [?1, its end): its first page starts from the cursor (end,
+     * 0), and its newer articles stop before the end, ?1. */
+    [STMT_LIST_KEY] = "SELECT a.published_at, a.id, a.section_id, a.publication_id "
+                      "FROM articles a WHERE a.id = ?1 AND " LIVE("a"),
+    [STMT_LIST_SECTION_PAGE] = LIST_PAGE("a.section_id = ?1"),
+    [STMT_LIST_SECTION_NEWER] = LIST_NEWER("a.section_id = ?1"),
+    [STMT_LIST_PUBLICATION_PAGE] = LIST_PAGE("a.publication_id = ?1"),
+    [STMT_LIST_PUBLICATION_NEWER] = LIST_NEWER("a.publication_id = ?1"),
+    [STMT_LIST_PERIOD_PAGE] = LIST_PAGE("a.published_at >= ?1"),
+    [STMT_LIST_PERIOD_NEWER] = LIST_NEWER("a.published_at < ?1"),
+    [STMT_LIST_AUTHOR_NEWER] = LIST_PEOPLE_NEWER("article_authors", "author_id"),
+    [STMT_LIST_AUTHOR_NEWER_LATEST] = LIST_PEOPLE_NEWER_LATEST("article_authors", "author_id"),
+    [STMT_LIST_TAG_NEWER] = LIST_PEOPLE_NEWER("article_tags", "tag_id"),
+    [STMT_LIST_TAG_NEWER_LATEST] = LIST_PEOPLE_NEWER_LATEST("article_tags", "tag_id"),
+    /* The newest published time before ?1: the archive's months, one seek each. */
+    [STMT_LIST_NEWEST_BEFORE] = "SELECT a.published_at FROM articles a WHERE " LIVE(
+        "a") " AND a.published_at < ?1 ORDER BY a.published_at DESC, a.id DESC LIMIT 1",
+    /* Most read (issue 12; migrations/sqlite/015_article_views.sql). ?1 hour, ?2 article id,
+     * ?3 views: the views add up; an article deleted since it was counted inserts nothing (on
+     * PostgreSQL a failed statement would abort the flush's whole transaction). */
+    [STMT_ARTICLE_VIEWS_ADD] =
+        "INSERT INTO article_views (hour, article_id, views) SELECT ?1, ?2, ?3 "
+        "WHERE EXISTS (SELECT 1 FROM articles WHERE id = ?2) "
+        "ON CONFLICT (hour, article_id) DO UPDATE SET views = article_views.views + excluded.views",
+    /* The hours before ?1: a range of the primary key. */
+    [STMT_ARTICLE_VIEWS_PURGE] = "DELETE FROM article_views WHERE hour < ?1",
+    /* The ?2 published articles most viewed in the hours from ?1 on (a range of the primary
+     * key, summed per article), most views first, then the newer article. */
+    [STMT_MOST_READ] = "SELECT a.id, a.slug, a.headline, v.total FROM "
+                       "(SELECT article_id, sum(views) AS total FROM article_views "
+                       "WHERE hour >= ?1 GROUP BY article_id) v "
+                       "JOIN articles a ON a.id = v.article_id WHERE " LIVE(
+                           "a") " ORDER BY v.total DESC, a.id DESC LIMIT ?2",
     /* --- Share metadata (issue 12: store_share.c) --- */
     /* What the article page's head says besides the article: its search-engine description
      * and the original it was carried from. One row by primary key, a reader's: LIVE. */
@@ -661,4 +721,8 @@ const char *const store_statements_pgsql[STMT_COUNT] = {
         "WHERE u.role <> 'reader' AND u.role = 'admin' AND u.disabled_at IS NULL "
         "FOR UPDATE) x "
         "WHERE x.id <> ?1",
+    /* Readers' lists (store_lists.c): an author's (tag's) newer articles from the links, fenced
+     * as STMT_AUTHOR_ARTICLES is. */
+    [STMT_LIST_AUTHOR_NEWER] = LIST_PEOPLE_NEWER_PGSQL("article_authors", "author_id"),
+    [STMT_LIST_TAG_NEWER] = LIST_PEOPLE_NEWER_PGSQL("article_tags", "tag_id"),
 };
