@@ -136,4 +136,10 @@ enum MHD_Result page_newsroom_publication(struct req *r);
 enum MHD_Result page_newsroom_publication_delete(struct req *r);
 enum MHD_Result page_newsroom_audit(struct req *r);
 
+/* Sitemaps and robots.txt (issue 12: page_sitemap.c): /robots.txt, the sitemap index
+ * /sitemap.xml and /sitemaps/FILE (params[0]: the file's name, sitemap.h). */
+unsigned page_robots(struct req *r, struct buf *out);
+unsigned page_sitemap_index(struct req *r, struct buf *out);
+unsigned page_sitemap(struct req *r, struct buf *out);
+
 #endif

@@ -347,6 +347,12 @@ enum MHD_Result respond_unavailable(struct req *r, int seconds)
 
 /* ---- cached pages -------------------------------------------------------------------------- */
 
+/* The Content-Type of the cached page r asks for: its route's (a sitemap's XML), else HTML. */
+static const char *page_type(const struct req *r)
+{
+    return r->route && r->route->content_type ? r->route->content_type : "text/html; charset=utf-8";
+}
+
 /* Sends the page e with the reader's bytes in its holes (splice.h), its gzip variant when the
  * client takes gzip: a private response of its own, never cached or shared, made of e's
  * precompressed pieces around the reader's bytes (entity_parts): nothing of the page is searched
@@ -363,7 +369,7 @@ static enum MHD_Result send_personal(struct req *r, const char *key, struct enti
     if (!resp)
         return MHD_NO;
     respond_security_headers(resp, NULL, wants_no_referrer(r));
-    MHD_add_response_header(resp, "Content-Type", "text/html; charset=utf-8");
+    MHD_add_response_header(resp, "Content-Type", page_type(r));
     if (parts.gzip)
         MHD_add_response_header(resp, "Content-Encoding", "gzip");
     MHD_add_response_header(resp, "Cache-Control", "private, no-store");
@@ -428,8 +434,8 @@ enum MHD_Result respond_cached(struct req *r, const char *key, route_render_fn r
     /* the reader's slots are found once, here, for every personal response of this page */
     struct entity_hole holes[SPLICE_SLOTS];
     size_t nholes = splice_find_holes(body.data ? body.data : "", body.len, holes);
-    e = entity_new_holes(MHD_HTTP_OK, "text/html; charset=utf-8", "no-cache", body.data, body.len,
-                         1, holes, nholes);
+    e = entity_new_holes(MHD_HTTP_OK, page_type(r), "no-cache", body.data, body.len, 1, holes,
+                         nholes);
     buf_free(&body);
     if (r->deps_len)
         entity_set_keys(e, r->deps);

@@ -148,6 +148,13 @@ const struct route routes[] = {
     {METHOD_POST, "/newsroom/publications/:id/delete", .handle = page_newsroom_publication_delete,
      STAFF_FORM},
     {GET_HEAD, "/newsroom/audit", .handle = page_newsroom_audit, .need = NEED_ADMIN},
+
+    /* Sitemaps and robots.txt (issue 12: page_sitemap.c), cached like pages, for crawlers. */
+    {GET_HEAD, "/robots.txt", .render = page_robots, .content_type = "text/plain; charset=utf-8"},
+    {GET_HEAD, "/sitemap.xml", .render = page_sitemap_index,
+     .content_type = "application/xml; charset=utf-8"},
+    {GET_HEAD, "/sitemaps/:file", .render = page_sitemap,
+     .content_type = "application/xml; charset=utf-8"},
 };
 
 const size_t route_count = sizeof routes / sizeof routes[0];
