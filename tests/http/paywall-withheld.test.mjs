@@ -148,8 +148,11 @@ test('other channels: home, sections, publications, offers, log-in and error pag
     ...PUBLICATION_SLUGS.map((p) => `/publications/${p}`), '/offers', '/login',
     `/login?next=${REFERENCE_ARTICLE.path}`, '/register', '/healthz', '/no-such-page',
     '/articles/no-such-article'];
-  // Where feeds, search, sitemaps and APIs usually live: none exists yet.
-  const absent = ['/feed', '/rss', '/rss.xml', '/atom.xml', '/feed.xml', '/index.xml', '/sitemap.xml',
+  // Sitemaps and robots.txt (issue 12): URLs and headlines only (the demo's articles are of
+  // June 2014).
+  paths.push('/robots.txt', '/sitemap.xml', '/sitemaps/articles-2014-06.xml', '/sitemaps/news.xml');
+  // Where feeds, search and APIs usually live: none exists yet.
+  const absent = ['/feed', '/rss', '/rss.xml', '/atom.xml', '/feed.xml', '/index.xml',
     '/news-sitemap.xml', `/search?q=${encodeURIComponent('Egypt has sent several hundred troops')}`,
     '/api/articles', `/api/articles/${REFERENCE_ARTICLE.slug}`, `/amp${REFERENCE_ARTICLE.path}`,
     `${REFERENCE_ARTICLE.path}.json`, `${REFERENCE_ARTICLE.path}.md`, '/wp-json/wp/v2/posts'];
