@@ -214,11 +214,11 @@ void app_tick(struct app *app)
     if (!app->listener || tick % LISTEN_POLL_TICKS == 0)
         follow_changes(app);
     /* Pages whose content follows the clock (issue 12: the news sitemap's last 48 hours) carry
-     * clock:minute, dropped as each minute begins. */
+     * clock:minute, dropped as each minute begins (cache_expire: no epoch moves). */
     int64_t minute = util_now() / 60;
     if (minute != app->clock_minute) {
         static const char *const clock[] = {"clock:minute"};
-        cache_invalidate(app->cache, clock, 1);
+        cache_expire(app->cache, clock, 1);
         app->clock_minute = minute;
     }
     if (tick % 5 || store_unavailable(app->store))
