@@ -2,7 +2,8 @@
 -- with list:authors and list:tags added to an author's and a tag's tags; the inserts of authors
 -- and tags note them too (their flush triggers, 012's, already fire on INSERT).
 
-CREATE INDEX articles_sitemap ON articles (published_at, updated_at) WHERE state = 'published';
+CREATE INDEX articles_sitemap ON articles (published_at, updated_at, state)
+    WHERE state = 'published';
 
 CREATE OR REPLACE FUNCTION changes_note() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
