@@ -6,7 +6,8 @@
  * (in parts by ranges of id), and the Google News sitemap (news.xml: the last 48 hours). Every
  * URL is absolute (the site URL, as canonical links have it), every value XML-escaped.
  *
- * All of them are cached pages (route render functions, keyed by path) with their tags: the
+ * All of them are cached pages (route render functions, keyed by path; r->render_type gives
+ * them their Content-Type, and they are sent whole, never spliced) with their tags: the
  * article sitemaps and the index list:all (any published article's change; a finer tag per
  * month would need the change log to know months), the name lists list:authors and list:tags
  * (migration 014), sections and publications nav; the news sitemap list:all and clock:minute,
@@ -37,6 +38,7 @@
 /* news:language, ISO 639: the site has no setting for it (docs/architecture.md, "Sitemaps"). */
 #define NEWS_LANGUAGE "en"
 
+#define XML_TYPE "application/xml; charset=utf-8"
 #define XML_HEAD "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 #define SITEMAP_NS "http://www.sitemaps.org/schemas/sitemap/0.9"
 #define NEWS_NS "http://www.google.com/schemas/sitemap-news/0.9"
@@ -201,6 +203,7 @@ static int index_months(struct req *r, struct buf *out)
 unsigned page_sitemap_index(struct req *r, struct buf *out)
 {
     size_t start = out->len;
+    r->render_type = XML_TYPE;
     render_depends(r, "list:all");
     render_depends(r, "list:authors");
     render_depends(r, "list:tags");
@@ -311,6 +314,7 @@ unsigned page_sitemap(struct req *r, struct buf *out)
     struct sitemap_file f;
     if (r->param_count < 1 || sitemap_parse_file(r->params[0], &f) != 0)
         return 404;
+    r->render_type = XML_TYPE;
     switch (f.kind) {
     case SITEMAP_ARTICLES: return month_sitemap(r, out, &f);
     case SITEMAP_NEWS: return news_sitemap(r, out);
@@ -330,6 +334,7 @@ unsigned page_robots(struct req *r, struct buf *out)
         "/newsroom", "/account",       "/login",     "/logout",  "/register", "/verify", "/forgot",
         "/reset",    "/restore-email", "/subscribe", "/stripe/", "/ads/",     "/search", "/healthz",
     };
+    r->render_type = "text/plain; charset=utf-8";
     buf_puts(out, "User-agent: *\nAllow: /\n");
     for (size_t i = 0; i < sizeof disallow / sizeof disallow[0]; i++)
         buf_printf(out, "Disallow: %s\n", disallow[i]);

@@ -75,8 +75,6 @@ struct route {
     const char *csrf_exempt_why; /* with CSRF_EXEMPT: what authenticates the POST instead */
     const char *login_next;      /* NEED_*: where log-in returns to for a POST ("/account") */
     unsigned flags;              /* enum route_flags */
-    /* A render route's Content-Type (robots.txt, sitemaps: issue 12); NULL for an HTML page. */
-    const char *content_type;
 };
 
 extern const struct route routes[];

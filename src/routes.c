@@ -34,6 +34,14 @@ const struct route routes[] = {
     {GET_HEAD, "/articles/:slug", .handle = page_article},
     {GET_HEAD, "/sections/:slug", .render = page_section},
     {GET_HEAD, "/publications/:slug", .render = page_publication},
+    /* Archives and paging (issue 12: page_section.c, page_publication.c, page_archive.c): the
+     * older pages of sections and publications by keyset in the path, and the date archive. */
+    {GET_HEAD, "/sections/:slug/before/:id", .render = page_section},
+    {GET_HEAD, "/publications/:slug/before/:id", .render = page_publication},
+    {GET_HEAD, "/archive/", .render = page_archive},
+    {GET_HEAD, "/archive/:year/", .render = page_archive_year},
+    {GET_HEAD, "/archive/:year/:month/", .render = page_archive_month},
+    {GET_HEAD, "/archive/:year/:month/before/:id", .render = page_archive_month},
     {GET_HEAD, "/static/:file", .handle = page_static, .flags = ROUTE_NO_SESSION},
     {GET_HEAD, "/healthz", .handle = page_health, .flags = ROUTE_NO_SESSION},
     {GET_HEAD, "/offers", .handle = page_offers},
@@ -115,6 +123,22 @@ const struct route routes[] = {
     {GET_HEAD, "/authors/:slug/before/:id", .render = page_author},
     {GET_HEAD, "/tags/:slug", .render = page_tag},
     {GET_HEAD, "/tags/:slug/before/:id", .render = page_tag},
+    /* Feeds (issue 12, page_feed.c): cached like pages, each with its own Content-Type. */
+    {GET_HEAD, "/feed.xml", .render = page_feed_rss},
+    {GET_HEAD, "/atom.xml", .render = page_feed_atom},
+    {GET_HEAD, "/feed.json", .render = page_feed_json},
+    {GET_HEAD, "/sections/:slug/feed.xml", .render = page_feed_rss},
+    {GET_HEAD, "/sections/:slug/atom.xml", .render = page_feed_atom},
+    {GET_HEAD, "/sections/:slug/feed.json", .render = page_feed_json},
+    {GET_HEAD, "/publications/:slug/feed.xml", .render = page_feed_rss},
+    {GET_HEAD, "/publications/:slug/atom.xml", .render = page_feed_atom},
+    {GET_HEAD, "/publications/:slug/feed.json", .render = page_feed_json},
+    {GET_HEAD, "/authors/:slug/feed.xml", .render = page_feed_rss},
+    {GET_HEAD, "/authors/:slug/atom.xml", .render = page_feed_atom},
+    {GET_HEAD, "/authors/:slug/feed.json", .render = page_feed_json},
+    {GET_HEAD, "/tags/:slug/feed.xml", .render = page_feed_rss},
+    {GET_HEAD, "/tags/:slug/atom.xml", .render = page_feed_atom},
+    {GET_HEAD, "/tags/:slug/feed.json", .render = page_feed_json},
     {GET_HEAD, "/newsroom/authors", .handle = page_newsroom_authors, .need = NEED_EDITOR},
     {FORM, "/newsroom/authors/new", .handle = page_newsroom_author_new, FORM_POLICY,
      .need = NEED_EDITOR, .login_next = "/newsroom/authors"},
@@ -150,11 +174,9 @@ const struct route routes[] = {
     {GET_HEAD, "/newsroom/audit", .handle = page_newsroom_audit, .need = NEED_ADMIN},
 
     /* Sitemaps and robots.txt (issue 12: page_sitemap.c), cached like pages, for crawlers. */
-    {GET_HEAD, "/robots.txt", .render = page_robots, .content_type = "text/plain; charset=utf-8"},
-    {GET_HEAD, "/sitemap.xml", .render = page_sitemap_index,
-     .content_type = "application/xml; charset=utf-8"},
-    {GET_HEAD, "/sitemaps/:file", .render = page_sitemap,
-     .content_type = "application/xml; charset=utf-8"},
+    {GET_HEAD, "/robots.txt", .render = page_robots},
+    {GET_HEAD, "/sitemap.xml", .render = page_sitemap_index},
+    {GET_HEAD, "/sitemaps/:file", .render = page_sitemap},
 };
 
 const size_t route_count = sizeof routes / sizeof routes[0];
