@@ -15,6 +15,7 @@
 #include "http.h"
 #include "jobs.h"
 #include "mailer.h"
+#include "most_read.h"
 #include "paywall.h"
 #include "splice.h"
 #include "util.h"
@@ -118,6 +119,7 @@ int app_init(struct app *app, const struct config *config, struct store *store)
     }
     if (*config->metrics_address) /* counted only when someone can read them */
         app->metrics = http_metrics_new();
+    app->most_read = most_read_new(0, config->most_read_count);
     return 0;
 }
 
@@ -139,6 +141,7 @@ void app_free(struct app *app)
     free(app->site_url);
     arena_free(app->scratch);
     metrics_free(app->metrics);
+    most_read_free(app->most_read);
     if (app->log_fd > STDERR_FILENO)
         close(app->log_fd);
     memset(app, 0, sizeof *app);
@@ -202,6 +205,9 @@ static void follow_changes(struct app *app)
  *     (paywall_refresh);
  *   - the ad impressions and clicks counted in memory since are added to the database
  *     (ads_flush);
+ *   - the article views counted in memory are added to the database and the "Most read" box
+ *     is made again, every most_read_refresh_seconds (most_read_tick; sooner, the flush
+ *     alone, when the counter table is half full);
  * and once an hour, expired sessions and single-use links are deleted, and the rate limits whose
  * buckets are full again (store_limits_purge). */
 void app_tick(struct app *app)
@@ -231,6 +237,8 @@ void app_tick(struct app *app)
     }
     paywall_refresh(app->paywall, app->store);
     ads_flush(app->store);
+    most_read_tick(app->most_read, app->store, app->templates,
+                   app->config->most_read_refresh_seconds, util_monotonic_ms(), util_now());
 }
 
 int app_listen_fd(struct app *app)
@@ -284,4 +292,5 @@ void app_listen_ready(struct app *app)
 void app_flush(struct app *app)
 {
     ads_flush(app->store); /* the last requests' counts */
+    most_read_flush(app->most_read, app->store, util_now());
 }

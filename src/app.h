@@ -41,6 +41,8 @@ struct app {
     struct db_listener *listener; /* the change log's notifications (app_listen_fd), or NULL */
     int64_t listen_at_ms;         /* when to try opening the listener next (monotonic) */
     int listen_lost;              /* the listener was lost and its loss logged: log its return */
+    /* Most read (issue 12): views counted in memory and the box (most_read.h) */
+    struct most_read *most_read;
 };
 
 /* Loads the theme, the cache and secrets, and starts the job pool and the mailer, into

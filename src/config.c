@@ -121,6 +121,11 @@ static const struct directive directives[] = {
     {"supported_browsers", TYPE_STRING, FIELD(supported_browsers),
      "chrome 131, edge 131, firefox 133, safari 18", 0, 0,
      "browsers and minimum versions; older ones see the outdated-browser notice"},
+    /* most read (issue 12) */
+    {"most_read_count", TYPE_INT, FIELD(most_read_count), "5", 0, 20,
+     "articles in the \"Most read\" box of the last 24 hours (0: no box, no views counted)"},
+    {"most_read_refresh_seconds", TYPE_INT, FIELD(most_read_refresh_seconds), "60", 1, 3600,
+     "seconds between flushes of the counted article views and refreshes of the box"},
 };
 
 /* Checks a listen address: HOST:PORT, an IPv6 host in brackets. */

@@ -69,6 +69,10 @@ struct config {
     int ad_cap_clicks;             /* … and clicks (0: no cap) */
     char *uploads;                 /* uploaded files (ad images) */
     char *supported_browsers;      /* "chrome 131, edge 131, firefox 133, safari 18" */
+
+    /* most read (issue 12) */
+    int most_read_count;           /* articles in the "Most read" box; 0: no box, no counting */
+    int most_read_refresh_seconds; /* views flushed and the box made again this often */
 };
 
 /* Fills in every default (heap strings the config owns). */

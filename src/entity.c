@@ -36,7 +36,7 @@
 struct variant {
     struct MHD_Response *full;         /* the body */
     struct MHD_Response *not_modified; /* 304 with the same validators */
-    char etag[40];                     /* quoted */
+    char etag[64];                     /* quoted (a filled variant's is longer: entity_filled) */
     size_t len;
     const void *gzip_body; /* the gzip variant's bytes (owned by full); NULL for identity */
 };
@@ -65,6 +65,13 @@ struct entity {
      * pages are only ever sent whole: compressing twice on every miss was half a miss's CPU);
      * published once with a compare-and-swap, NULL until then */
     _Atomic(struct pieces_gz *) pieces_gz;
+    /* The shared variant with its holes filled (entity_filled), for one tag at a time; all four
+     * guarded by filled_lock. */
+    pthread_mutex_t filled_lock;
+    struct entity *filled;                /* NULL until made for filled_tag */
+    char filled_tag[ENTITY_FILL_TAG_MAX]; /* "" at first */
+    unsigned filled_uses;                 /* requests for filled_tag so far */
+    int filled_charged;                   /* a variant's bytes were reported once */
 };
 
 /* The pieces' gzip member: each piece's deflate segment in it, in piece order. */
@@ -303,15 +310,24 @@ struct entity *entity_new(unsigned status, const char *content_type, const char 
     return entity_new_holes(status, content_type, cache_control, body, len, compress, NULL, 0);
 }
 
-struct entity *entity_new_holes(unsigned status, const char *content_type,
-                                const char *cache_control, const void *body, size_t len,
-                                int compress, const struct entity_hole *holes, size_t n)
+/* A new entity with one reference and no bodies yet. */
+static struct entity *entity_alloc(unsigned status, const char *content_type,
+                                   const char *cache_control)
 {
     struct entity *e = xcalloc(1, sizeof *e);
     atomic_init(&e->refs, 1);
     e->status = status;
     e->content_type = xstrdup(content_type);
     e->cache_control = xstrdup(cache_control);
+    pthread_mutex_init(&e->filled_lock, NULL);
+    return e;
+}
+
+struct entity *entity_new_holes(unsigned status, const char *content_type,
+                                const char *cache_control, const void *body, size_t len,
+                                int compress, const struct entity_hole *holes, size_t n)
+{
+    struct entity *e = entity_alloc(status, content_type, cache_control);
 
     /* A strong validator from the content: 64 bits of BLAKE2b are plenty to tell versions of
      * one URL apart. */
@@ -319,7 +335,7 @@ struct entity *entity_new_holes(unsigned status, const char *content_type,
     crypto_generichash(digest, sizeof digest, body, len, NULL, 0);
     char hex[sizeof digest * 2 + 1];
     sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
-    char etag[40];
+    char etag[64];
 
     e->identity_body = xmalloc(len ? len : 1);
     memcpy(e->identity_body, body, len);
@@ -368,6 +384,8 @@ void entity_free(struct entity *e)
         return;
     variant_free(&e->identity);
     variant_free(&e->gzip);
+    entity_free(e->filled);
+    pthread_mutex_destroy(&e->filled_lock);
     free(e->content_type);
     free(e->cache_control);
     free(e->pieces);
@@ -538,6 +556,93 @@ void entity_set_keys(struct entity *e, const char *keys)
     }
     free(commas);
     atomic_fetch_add_explicit(&e->bytes, 4 * 2 * strlen(keys), memory_order_relaxed);
+}
+
+/* parts' bytes gathered into one heap buffer (at least 1 byte), its length in *len. */
+static char *gather(const struct entity_parts *parts, size_t *len)
+{
+    char *out = xmalloc(parts->len ? parts->len : 1), *p = out;
+    for (size_t i = 0; i < parts->count; i++) {
+        memcpy(p, parts->iov[i].iov_base, parts->iov[i].iov_len);
+        p += parts->iov[i].iov_len;
+    }
+    *len = parts->len;
+    return out;
+}
+
+struct entity *entity_filled(struct entity *e, const struct entity_fill *fills, size_t nfills,
+                             const char *tag, struct arena *arena, size_t *made)
+{
+    *made = 0;
+    if (!e->pieces || strlen(tag) >= sizeof e->filled_tag || e->status != MHD_HTTP_OK)
+        return NULL;
+    struct entity *old = NULL, *f = NULL;
+    pthread_mutex_lock(&e->filled_lock);
+    if (strcmp(e->filled_tag, tag) != 0) { /* new fills: the variant of the old ones goes */
+        old = e->filled;
+        e->filled = NULL;
+        snprintf(e->filled_tag, sizeof e->filled_tag, "%s", tag);
+        e->filled_uses = 0;
+    }
+    if (e->filled)
+        f = entity_ref(e->filled);
+    unsigned uses = ++e->filled_uses;
+    pthread_mutex_unlock(&e->filled_lock);
+    entity_free(old); /* a response still sending it holds its own reference */
+    if (f || uses != ENTITY_FILLED_AFTER)
+        return f;
+
+    /* The ENTITY_FILLED_AFTER-th request with this tag makes the variant: both bodies gathered
+     * from the parts (the gzip one from the pieces' segments with the fills as stored blocks:
+     * nothing is compressed here), with the ETags a response of parts carries. */
+    const char *page_etag = e->identity.etag; /* "HEX" */
+    int base = (int)strlen(page_etag) - 1;    /* without its closing quote */
+    char etag[64];
+    struct entity_parts parts;
+    size_t len;
+    struct entity *n = entity_alloc(e->status, e->content_type, e->cache_control);
+    entity_parts(e, fills, nfills, 0, arena, &parts);
+    n->identity_body = gather(&parts, &len);
+    snprintf(etag, sizeof etag, "%.*s-mr%s\"", base, page_etag, tag);
+    variant_init(&n->identity, e->status, n->identity_body, len, e->content_type, e->cache_control,
+                 NULL, etag);
+    if (e->gzip.full) {
+        entity_parts(e, fills, nfills, 1, arena, &parts);
+        *made += parts.made;
+        if (parts.gzip) {
+            char *gz = gather(&parts, &len);
+            snprintf(etag, sizeof etag, "%.*s-gz-mr%s\"", base, page_etag, tag);
+            variant_init(&n->gzip, e->status, gz, len, e->content_type, e->cache_control, "gzip",
+                         etag);
+            n->gzip.gzip_body = (const unsigned char *)gz;
+        }
+    }
+    atomic_init(&n->bytes,
+                sizeof *n + n->identity.len + n->gzip.len + 4 * ENTITY_RESPONSE_OVERHEAD);
+    const char *keys = MHD_get_response_header(e->identity.full, "Surrogate-Key");
+    if (keys)
+        entity_set_keys(n, keys);
+    pthread_mutex_lock(&e->filled_lock);
+    if (!e->filled && !strcmp(e->filled_tag, tag)) {
+        e->filled = entity_ref(n);
+        /* Reported once per page: each tag's variant is about the same size, and the cache's
+         * count of an entry only grows (cache_charge), so charging every refresh would make a
+         * long-lived page look ever larger. */
+        if (!e->filled_charged) {
+            e->filled_charged = 1;
+            *made += entity_bytes(n);
+        }
+    }
+    pthread_mutex_unlock(&e->filled_lock);
+    return n;
+}
+
+int entity_has_hole(const struct entity *e, int slot)
+{
+    for (size_t i = 0; i < e->npieces; i++)
+        if (e->pieces[i].slot == slot)
+            return 1;
+    return 0;
 }
 
 const char *entity_etag(const struct entity *e)

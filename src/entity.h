@@ -150,6 +150,25 @@ void entity_parts(struct entity *e, const struct entity_fill *fills, size_t nfil
 struct MHD_Response *entity_parts_response(struct entity *e, const struct entity_parts *parts,
                                            struct arena *arena);
 
+/* A shared variant of e with fills in its holes, for the fills that tag names (a short text:
+ * the same tag, the same fills; at most ENTITY_FILL_TAG_MAX - 1 bytes): what the "Most read"
+ * box (most_read.h) makes of a cached page, the same for every reader until the box changes.
+ * The variant is made on the ENTITY_FILLED_AFTER-th request for a tag (so a page read less
+ * often than that per refresh never holds one: the caller sends entity_parts instead), kept in
+ * e, and dropped when a request brings another tag. Its bodies are gathered from e's parts,
+ * nothing compressed; its ETags are e's with "-mr" TAG appended ("HEX-mrTAG", "HEX-gz-mrTAG"),
+ * what a response of parts must carry too; its headers and Surrogate-Key are e's. Returns a new
+ * reference (entity_free), or NULL when there is none yet. *made: bytes to charge to e's cache
+ * entry (cache_charge): the pieces' gzip segments if this made them, and the first variant's
+ * size, once per entity. arena: for the parts, during the call. Thread-safe. */
+#define ENTITY_FILL_TAG_MAX 24
+#define ENTITY_FILLED_AFTER 3
+struct entity *entity_filled(struct entity *e, const struct entity_fill *fills, size_t nfills,
+                             const char *tag, struct arena *arena, size_t *made);
+
+/* 1 if e was made with a hole for slot (entity_new_holes), else 0. */
+int entity_has_hole(const struct entity *e, int slot);
+
 /* The identity body and its length; the ETag of the identity variant; the Content-Type. */
 const char *entity_body(const struct entity *e, size_t *len);
 const char *entity_etag(const struct entity *e);

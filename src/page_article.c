@@ -17,6 +17,7 @@
 #include "app.h"
 #include "html.h"
 #include "markdown.h"
+#include "most_read.h"
 #include "pages.h"
 #include "paywall.h"
 #include "render.h"
@@ -216,5 +217,10 @@ enum MHD_Result page_article(struct req *r)
         return respond_error(r, 500); /* nothing was recorded (paywall_decide) */
     r->preview = d.outcome == ACCESS_PREVIEW;
     snprintf(key, sizeof key, "%s\x1f%s", r->path, r->preview ? "preview" : "full");
-    return respond_cached(r, key, render_article);
+    enum MHD_Result result = respond_cached(r, key, render_article);
+    /* Most read (issue 12): a view of a page served (a 304 is one the reader already had);
+     * counted after the answer, so a failed render counts nothing. HEAD reads no page. */
+    if (r->method == METHOD_GET && (r->status == MHD_HTTP_OK || r->status == MHD_HTTP_NOT_MODIFIED))
+        most_read_count(r->app->most_read, meta[0]);
+    return result;
 }

@@ -10,7 +10,7 @@
  * them their Content-Type, and they are sent whole, never spliced) with their tags: the
  * article sitemaps and the index list:all (any published article's change; a finer tag per
  * month would need the change log to know months), the name lists list:authors and list:tags
- * (migration 014), sections and publications nav; the news sitemap list:all and clock:minute,
+ * (migration 017), sections and publications nav; the news sitemap list:all and clock:minute,
  * which the app's tick drops every minute (app.c), so that an article leaves it within a minute
  * of its 48 hours even when nothing is written.
  *

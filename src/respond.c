@@ -16,6 +16,7 @@
 #include "app.h"
 #include "cache.h"
 #include "html.h"
+#include "most_read.h"
 #include "pages.h"
 #include "splice.h"
 #include "util.h"
@@ -354,7 +355,7 @@ enum MHD_Result respond_unavailable(struct req *r, int seconds)
 static enum MHD_Result send_personal(struct req *r, const char *key, struct entity *e)
 {
     struct entity_fill fills[SPLICE_SLOTS];
-    splice_fills(r, fills);
+    splice_fills(r, fills, NULL);
     struct entity_parts parts;
     entity_parts(e, fills, SPLICE_SLOTS, r->accept_gzip, r->arena, &parts);
     if (parts.made)
@@ -371,11 +372,80 @@ static enum MHD_Result send_personal(struct req *r, const char *key, struct enti
     return queue(r, MHD_HTTP_OK, resp, parts.len, 1);
 }
 
-/* Sends the page e, cached under key: as it is to a reader who gets the shared page, else with
- * the reader's bytes spliced in. */
+/* Most read (issue 12): sends the page e, cached under key, to a reader who gets the shared
+ * page, with the most-read box (fills, its tag box_tag) in its slot: the same bytes for every
+ * such reader until the box's next refresh, so the response is public ("no-cache", as the
+ * page) with an ETag of its own, the page variant's with the box's tag appended: the bytes
+ * change when either does, and so does the ETag. A conditional request naming it is answered
+ * 304 without a body. Built like a personal response (entity_parts: the page's pieces around
+ * the box, nothing compressed per request), but with the page's headers. A page read more
+ * often is sent from its filled variant instead (entity_filled, send_page): the same bytes and
+ * headers, made once per box. */
+static enum MHD_Result send_boxed(struct req *r, const char *key, struct entity *e,
+                                  const struct entity_fill fills[SPLICE_SLOTS], const char *box_tag)
+{
+    struct entity_choice c;
+    entity_choose(e, r, &c); /* for the variant (gzip or not) and the shared headers */
+    const char *page_etag = entity_etag(e); /* "HEX" (quoted) */
+    size_t base = strlen(page_etag) - 1;    /* without its closing quote */
+    const char *etag =
+        arena_printf(r->arena, "%.*s%s-mr%s\"", (int)base, page_etag, c.gzip ? "-gz" : "", box_tag);
+    const char *surrogate = MHD_get_response_header(c.response, "Surrogate-Key");
+    const char *cache_tag = MHD_get_response_header(c.response, "Cache-Tag");
+    if (r->if_none_match && req_etag_matches(r->if_none_match, etag)) {
+        respond_header(r, "ETag", etag);
+        respond_header(r, "Vary", "Accept-Encoding");
+        if (surrogate)
+            respond_header(r, "Surrogate-Key", surrogate);
+        if (cache_tag)
+            respond_header(r, "Cache-Tag", cache_tag);
+        return respond_empty(r, MHD_HTTP_NOT_MODIFIED, "no-cache");
+    }
+    struct entity_parts parts;
+    entity_parts(e, fills, SPLICE_SLOTS, c.gzip, r->arena, &parts);
+    if (parts.made)
+        cache_charge(r->app->cache, key, e, parts.made);
+    struct MHD_Response *resp = entity_parts_response(e, &parts, r->arena);
+    if (!resp)
+        return MHD_NO;
+    respond_security_headers(resp, NULL, wants_no_referrer(r));
+    MHD_add_response_header(resp, "Content-Type", "text/html; charset=utf-8");
+    if (parts.gzip)
+        MHD_add_response_header(resp, "Content-Encoding", "gzip");
+    MHD_add_response_header(resp, "Cache-Control", "no-cache");
+    MHD_add_response_header(resp, "Vary", "Accept-Encoding");
+    MHD_add_response_header(resp, "ETag", etag);
+    if (surrogate)
+        MHD_add_response_header(resp, "Surrogate-Key", surrogate);
+    if (cache_tag)
+        MHD_add_response_header(resp, "Cache-Tag", cache_tag);
+    return queue(r, MHD_HTTP_OK, resp, parts.len, 1);
+}
+
+/* Sends the page e, cached under key: as it is to a reader who gets the shared page (with the
+ * most-read box in it when it has the slot and there is a box), else with the reader's bytes
+ * spliced in. */
 static enum MHD_Result send_page(struct req *r, const char *key, struct entity *e, int personal)
 {
-    return personal ? send_personal(r, key, e) : respond_entity(r, e);
+    if (personal)
+        return send_personal(r, key, e);
+    if (entity_has_hole(e, SPLICE_MOST_READ)) {
+        struct entity_fill fills[SPLICE_SLOTS] = {{0}};
+        char box_tag[MOST_READ_TAG_LEN + 1];
+        if (splice_most_read_fill(r, fills, box_tag)) {
+            /* A page read often enough has the variant for this box: sent as it is. */
+            size_t made;
+            struct entity *filled = entity_filled(e, fills, SPLICE_SLOTS, box_tag, r->arena, &made);
+            if (made)
+                cache_charge(r->app->cache, key, e, made);
+            if (!filled)
+                return send_boxed(r, key, e, fills, box_tag);
+            enum MHD_Result result = respond_entity(r, filled);
+            entity_free(filled);
+            return result;
+        }
+    }
+    return respond_entity(r, e);
 }
 
 enum MHD_Result respond_not_found(struct req *r)

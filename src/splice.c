@@ -11,6 +11,7 @@
 #include "access.h"
 #include "app.h"
 #include "buf.h"
+#include "most_read.h"
 #include "paywall.h"
 #include "reader.h"
 #include "tmpl.h"
@@ -191,7 +192,7 @@ static const struct note_text *kept_note(struct req *r, int kind, int count)
 }
 
 /* The slots' names, by enum splice_slot. */
-static const char *const slot_names[SPLICE_SLOTS] = {"account", "reader-note"};
+static const char *const slot_names[SPLICE_SLOTS] = {"account", "reader-note", "most-read"};
 
 /* The offset of the first "<!--NAME-->" (close: "<!--/NAME-->") in page[from..len), or len; its
  * length in *marker_len. */
@@ -225,12 +226,16 @@ size_t splice_find_holes(const char *page, size_t len, struct entity_hole holes[
     /* The slots in the order of their first opening markers (a theme may put the reader note
      * above the masthead); each after the one before it, searched from that one's closing
      * marker, so that holes never overlap. */
-    int order[SPLICE_SLOTS] = {SPLICE_ACCOUNT, SPLICE_NOTE};
-    size_t ignored;
-    if (marker_at(page, len, 0, slot_names[SPLICE_NOTE], 0, &ignored) <
-        marker_at(page, len, 0, slot_names[SPLICE_ACCOUNT], 0, &ignored)) {
-        order[0] = SPLICE_NOTE;
-        order[1] = SPLICE_ACCOUNT;
+    int order[SPLICE_SLOTS];
+    size_t first[SPLICE_SLOTS], ignored;
+    for (int i = 0; i < SPLICE_SLOTS; i++) {
+        first[i] = marker_at(page, len, 0, slot_names[i], 0, &ignored);
+        int j = i; /* insertion by first marker; a tie (both missing) keeps the enum's order */
+        while (j > 0 && first[order[j - 1]] > first[i]) {
+            order[j] = order[j - 1];
+            j--;
+        }
+        order[j] = i;
     }
     size_t n = 0, from = 0;
     for (int i = 0; i < SPLICE_SLOTS; i++)
@@ -251,9 +256,25 @@ static void render_fill(struct req *r, void (*fill)(struct req *r, struct buf *o
     buf_free(&out);
 }
 
-void splice_fills(struct req *r, struct entity_fill fills[SPLICE_SLOTS])
+int splice_most_read_fill(struct req *r, struct entity_fill fills[SPLICE_SLOTS], char *box_tag)
+{
+    const char *html;
+    size_t len;
+    char tag[MOST_READ_TAG_LEN + 1];
+    if (box_tag)
+        *box_tag = '\0';
+    if (most_read_box(r->app ? r->app->most_read : NULL, r->arena, &html, &len, tag) != 0)
+        return 0;
+    fills[SPLICE_MOST_READ] = (struct entity_fill){.data = html, .len = len, .set = 1};
+    if (box_tag)
+        memcpy(box_tag, tag, sizeof tag);
+    return 1;
+}
+
+void splice_fills(struct req *r, struct entity_fill fills[SPLICE_SLOTS], char *box_tag)
 {
     memset(fills, 0, SPLICE_SLOTS * sizeof *fills);
+    splice_most_read_fill(r, fills, box_tag);
     if (r->reader)
         render_fill(r, fill_account, &fills[SPLICE_ACCOUNT]);
     if (r->note) {

@@ -1385,6 +1385,37 @@ int store_list_newer(struct store *st, const struct store_list *list,
  * per month found, never a scan of the articles. STORE_OK or STORE_ERROR. */
 int store_list_months(struct store *st, int64_t from, int64_t to, int64_t *months, size_t max,
                       size_t *n);
+/* Most read (issue 12): article views by hour (store_most_read.c, migration 015). */
+
+/* Views to add to an article's hour (store_article_views_add). */
+struct article_view_count {
+    int64_t article_id;
+    int64_t hour; /* the hour's start, Unix seconds, UTC */
+    int64_t views;
+};
+
+/* One article of the most-read list. */
+struct most_read_item {
+    int64_t id;
+    const char *slug;
+    const char *headline;
+    int64_t views; /* in the hours summed */
+};
+
+/* Adds counts[0..n) (any order; not modified; an (article, hour) may come more than once) to
+ * article_views in one transaction, in (hour, article) order so that several nodes' flushes
+ * onto the same rows never deadlock, and deletes the hours before purge_before (0: none). An
+ * article deleted since it was counted adds nothing. STORE_OK or STORE_ERROR (nothing
+ * written). */
+int store_article_views_add(struct store *st, const struct article_view_count *counts, size_t n,
+                            int64_t purge_before);
+
+/* The published articles with the most views in the hours from since_hour on, at most limit,
+ * most views first (then the newer article), as an array of *n from a. STORE_OK or
+ * STORE_ERROR. */
+int store_most_read(struct store *st, struct arena *a, int64_t since_hour, int limit,
+                    struct most_read_item **out, size_t *n);
+
 /* Sitemaps (issue 12: store_sitemap.c, for page_sitemap.c). Published articles only. Rows are
  * streamed: each is handed to fn as it is read, its strings valid only during the call, and
  * nothing is kept; fn must not use the store (the statement is running on the thread's

@@ -375,6 +375,10 @@ enum statement {
     STMT_LIST_TAG_NEWER,
     STMT_LIST_TAG_NEWER_LATEST,
     STMT_LIST_NEWEST_BEFORE,
+    /* Most read (issue 12): article views by hour (store_most_read.c) */
+    STMT_ARTICLE_VIEWS_ADD,
+    STMT_ARTICLE_VIEWS_PURGE,
+    STMT_MOST_READ,
     /* Sitemaps (issue 12: store_sitemap.c) */
     STMT_SITEMAP_NEXT_PUBLISHED,
     STMT_SITEMAP_RANGE,

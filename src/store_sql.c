@@ -683,9 +683,25 @@ const char *const store_statements[STMT_COUNT] = {
     /* The newest published time before ?1: the archive's months, one seek each. */
     [STMT_LIST_NEWEST_BEFORE] = "SELECT a.published_at FROM articles a WHERE " LIVE(
         "a") " AND a.published_at < ?1 ORDER BY a.published_at DESC, a.id DESC LIMIT 1",
+    /* Most read (issue 12; migrations/sqlite/015_article_views.sql). ?1 hour, ?2 article id,
+     * ?3 views: the views add up; an article deleted since it was counted inserts nothing (on
+     * PostgreSQL a failed statement would abort the flush's whole transaction). */
+    [STMT_ARTICLE_VIEWS_ADD] =
+        "INSERT INTO article_views (hour, article_id, views) SELECT ?1, ?2, ?3 "
+        "WHERE EXISTS (SELECT 1 FROM articles WHERE id = ?2) "
+        "ON CONFLICT (hour, article_id) DO UPDATE SET views = article_views.views + excluded.views",
+    /* The hours before ?1: a range of the primary key. */
+    [STMT_ARTICLE_VIEWS_PURGE] = "DELETE FROM article_views WHERE hour < ?1",
+    /* The ?2 published articles most viewed in the hours from ?1 on (a range of the primary
+     * key, summed per article), most views first, then the newer article. */
+    [STMT_MOST_READ] = "SELECT a.id, a.slug, a.headline, v.total FROM "
+                       "(SELECT article_id, sum(views) AS total FROM article_views "
+                       "WHERE hour >= ?1 GROUP BY article_id) v "
+                       "JOIN articles a ON a.id = v.article_id WHERE " LIVE(
+                           "a") " ORDER BY v.total DESC, a.id DESC LIMIT ?2",
 
     /* Sitemaps (issue 12: store_sitemap.c). Every one reads published articles only, over
-     * articles_latest or articles_sitemap (migration 014), a range of published_at each; an
+     * articles_latest or articles_sitemap (migration 017), a range of published_at each; an
      * article's lastmod is the later of its update and its publication. */
     [STMT_SITEMAP_NEXT_PUBLISHED] =
         "SELECT MIN(a.published_at) FROM articles a WHERE " LIVE("a") " AND a.published_at >= ?1",

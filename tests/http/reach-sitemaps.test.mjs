@@ -6,7 +6,7 @@
 // the month's edges; an article unpublished leaves its month (and the month the index) at once,
 // one published joins it, through the cache; the news sitemap holds the last 48 hours only and a
 // cached copy loses an article within about a minute of its window ending; authors and tags
-// follow inserts, renames and deletions (migration 014's list:authors and list:tags); headlines
+// follow inserts, renames and deletions (migration 017's list:authors and list:tags); headlines
 // with & < > quotes and non-ASCII come out right; every answer is well-formed XML (parsed by
 // python3's xml.etree) with absolute URLs, as XML to a personal response too; malformed and
 // empty names are 404.

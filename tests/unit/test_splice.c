@@ -58,7 +58,7 @@ static const char *spliced(struct req *r, const char *page)
     struct entity *e =
         entity_new_holes(200, "text/html", "no-cache", page, strlen(page), 0, holes, n);
     struct entity_fill fills[SPLICE_SLOTS];
-    splice_fills(r, fills);
+    splice_fills(r, fills, NULL);
     struct entity_parts parts;
     entity_parts(e, fills, SPLICE_SLOTS, 0, r->arena, &parts);
     char *result = arena_alloc(r->arena, parts.len + 1);

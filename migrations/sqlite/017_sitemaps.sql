@@ -1,4 +1,4 @@
--- 014_sitemaps.sql: what the sitemaps (issue 12, src/page_sitemap.c) need of the schema.
+-- 017_sitemaps.sql: what the sitemaps (issue 12, src/page_sitemap.c) need of the schema.
 --
 -- articles_sitemap: the sitemap index finds each month's published articles and their newest
 -- updated_at (the month sitemap's lastmod) by a range of published_at. Both columns are in the

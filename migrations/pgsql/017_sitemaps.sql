@@ -1,4 +1,4 @@
--- 014_sitemaps.sql (PostgreSQL): see migrations/sqlite/014_sitemaps.sql. changes_note is 012's
+-- 017_sitemaps.sql (PostgreSQL): see migrations/sqlite/017_sitemaps.sql. changes_note is 012's
 -- with list:authors and list:tags added to an author's and a tag's tags; the inserts of authors
 -- and tags note them too (their flush triggers, 012's, already fire on INSERT).
 
