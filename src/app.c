@@ -199,6 +199,7 @@ static void follow_changes(struct app *app)
  *   - scheduled articles whose time has come are published (store_articles_publish_due: an
  *     index probe when none is due), so one is on the site within a tick of its time, and the
  *     first tick after a restart publishes what came due while the server was down;
+ *   - as each minute begins, the pages tagged clock:minute are dropped (the news sitemap);
  * every fifth tick, unless the database is unavailable (nothing is lost: they wait for it):
  *   - the organisations' address ranges are reloaded when the paywall version changed
  *     (paywall_refresh);
@@ -218,6 +219,14 @@ void app_tick(struct app *app)
         store_articles_publish_due(app->store, util_now(), NULL);
     if (!app->listener || tick % LISTEN_POLL_TICKS == 0)
         follow_changes(app);
+    /* Pages whose content follows the clock (issue 12: the news sitemap's last 48 hours) carry
+     * clock:minute, dropped as each minute begins (cache_expire: no epoch moves). */
+    int64_t minute = util_now() / 60;
+    if (minute != app->clock_minute) {
+        static const char *const clock[] = {"clock:minute"};
+        cache_expire(app->cache, clock, 1);
+        app->clock_minute = minute;
+    }
     if (tick % 5 || store_unavailable(app->store))
         return;
     int64_t now = util_now();

@@ -27,6 +27,7 @@ struct app {
     int64_t change_seq;           /* the store's change log, followed up to here (stored
                                    * atomically: the metrics thread reads it) */
     unsigned long ticks;          /* app_tick calls so far */
+    int64_t clock_minute;         /* the minute of the last clock:minute invalidation (app.c) */
     int64_t next_purge;           /* when expired sessions, links and limits are purged next */
     unsigned char csrf_key[32];   /* server secret for CSRF tokens (store_secret "csrf") */
     struct jobs *jobs;            /* work off the HTTP threads: password hashing */

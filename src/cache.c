@@ -439,7 +439,8 @@ static size_t invalidate_queue(struct page_cache *c, struct fifo *q, const uint6
     return dropped;
 }
 
-size_t cache_invalidate(struct page_cache *c, const char *const *tags, size_t n)
+/* Drops every entry tagged with one of tags[0..n), moving the epoch when move_epoch is set. */
+static size_t drop_tagged(struct page_cache *c, const char *const *tags, size_t n, int move_epoch)
 {
     if (!n)
         return 0;
@@ -451,13 +452,24 @@ size_t cache_invalidate(struct page_cache *c, const char *const *tags, size_t n)
         sorted[i] = hash_key(tags[i]);
     qsort(sorted, n, sizeof *sorted, compare_u64);
     pthread_rwlock_wrlock(&c->lock);
-    atomic_fetch_add(&c->epoch, 1);
+    if (move_epoch)
+        atomic_fetch_add(&c->epoch, 1);
     size_t dropped =
         invalidate_queue(c, &c->small, sorted, n) + invalidate_queue(c, &c->main, sorted, n);
     pthread_rwlock_unlock(&c->lock);
     free(sorted);
     atomic_fetch_add_explicit(&c->invalidations, dropped, memory_order_relaxed);
     return dropped;
+}
+
+size_t cache_invalidate(struct page_cache *c, const char *const *tags, size_t n)
+{
+    return drop_tagged(c, tags, n, 1);
+}
+
+size_t cache_expire(struct page_cache *c, const char *const *tags, size_t n)
+{
+    return drop_tagged(c, tags, n, 0);
 }
 
 /* Drops every entry. Caller holds the write lock. */

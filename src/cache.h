@@ -87,6 +87,13 @@ void cache_put_facts(struct page_cache *c, const char *key, const int64_t facts[
 /* Drops every entry tagged with one of tags[0..n) and moves the epoch. Returns how many. */
 size_t cache_invalidate(struct page_cache *c, const char *const *tags, size_t n);
 
+/* Drops every entry tagged with one of tags[0..n) without moving the epoch: for pages that age
+ * with the clock (the news sitemap's clock:minute, app.c) rather than show content that changed,
+ * so that a render already under way, which read current content, is still kept (a page that
+ * was a moment early lives one period more) and the ticks never cost other pages their puts.
+ * Returns how many. */
+size_t cache_expire(struct page_cache *c, const char *const *tags, size_t n);
+
 /* Drops every entry and moves the epoch. */
 void cache_flush(struct page_cache *c);
 

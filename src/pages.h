@@ -164,4 +164,11 @@ unsigned page_feed_json(struct req *r, struct buf *out);
  * name. Returns ctx, or NULL (ctx freed) when a part failed, as render_set; NULL stays NULL. */
 json_t *page_feed_links(json_t *ctx, const char *base);
 
+/* Sitemaps and robots.txt (issue 12: page_sitemap.c): /robots.txt, the sitemap index
+ * /sitemap.xml and /sitemaps/FILE (params[0]: the file's name, sitemap.h). Cached; they set
+ * r->render_type. */
+unsigned page_robots(struct req *r, struct buf *out);
+unsigned page_sitemap_index(struct req *r, struct buf *out);
+unsigned page_sitemap(struct req *r, struct buf *out);
+
 #endif

@@ -172,6 +172,11 @@ const struct route routes[] = {
     {METHOD_POST, "/newsroom/publications/:id/delete", .handle = page_newsroom_publication_delete,
      STAFF_FORM},
     {GET_HEAD, "/newsroom/audit", .handle = page_newsroom_audit, .need = NEED_ADMIN},
+
+    /* Sitemaps and robots.txt (issue 12: page_sitemap.c), cached like pages, for crawlers. */
+    {GET_HEAD, "/robots.txt", .render = page_robots},
+    {GET_HEAD, "/sitemap.xml", .render = page_sitemap_index},
+    {GET_HEAD, "/sitemaps/:file", .render = page_sitemap},
 };
 
 const size_t route_count = sizeof routes / sizeof routes[0];

@@ -1433,5 +1433,43 @@ struct article_share {
 /* The published article id's share fields into *out (strings from a). STORE_OK,
  * STORE_NOT_FOUND (no such published article) or STORE_ERROR. */
 int store_article_share(struct store *st, struct arena *a, int64_t id, struct article_share *out);
+/* Sitemaps (issue 12: store_sitemap.c, for page_sitemap.c). Published articles only. Rows are
+ * streamed: each is handed to fn as it is read, its strings valid only during the call, and
+ * nothing is kept; fn must not use the store (the statement is running on the thread's
+ * connection) and returns 0 to go on or -1 to stop (the function then returns STORE_ERROR). */
+struct sitemap_row {
+    const char *slug;
+    const char *headline; /* the news sitemap's; NULL in the others */
+    int64_t published_at;
+    int64_t lastmod; /* the later of the article's update and publication (0 for slugs) */
+};
+typedef int (*store_sitemap_fn)(void *ctx, const struct sitemap_row *row);
+/* Which list of names a sitemap of slugs reads. */
+enum store_sitemap_names { STORE_SITEMAP_AUTHORS, STORE_SITEMAP_TAGS };
+
+/* The earliest published_at at or after from into *at: STORE_OK, STORE_NOT_FOUND (none) or
+ * STORE_ERROR. An index probe. */
+int store_sitemap_next_published(struct store *st, int64_t from, int64_t *at);
+/* How many articles were published in [from, to) and the newest lastmod among them (0 for
+ * none): an index-only range scan (articles_sitemap). STORE_OK or STORE_ERROR. */
+int store_sitemap_range(struct store *st, int64_t from, int64_t to, int64_t *count,
+                        int64_t *lastmod);
+/* The articles published in [from, to), in (published_at, id) order, from the offset-th for at
+ * most limit, to fn (slug, published_at unset, lastmod); *n: how many. STORE_OK or
+ * STORE_ERROR. */
+int store_sitemap_articles(struct store *st, int64_t from, int64_t to, int64_t offset,
+                           int64_t limit, store_sitemap_fn fn, void *ctx, size_t *n);
+/* The articles published in (since, until], newest first, at most limit, to fn (slug,
+ * headline, published_at); *n: how many. STORE_OK or STORE_ERROR. */
+int store_sitemap_news(struct store *st, int64_t since, int64_t until, int64_t limit,
+                       store_sitemap_fn fn, void *ctx, size_t *n);
+/* The smallest author's (tag's) id at or after from into *id: STORE_OK, STORE_NOT_FOUND or
+ * STORE_ERROR. */
+int store_sitemap_next_id(struct store *st, enum store_sitemap_names which, int64_t from,
+                          int64_t *id);
+/* The slugs of the authors (tags) whose id is in [from, to), by id, to fn; *n: how many.
+ * STORE_OK or STORE_ERROR. */
+int store_sitemap_slugs(struct store *st, enum store_sitemap_names which, int64_t from, int64_t to,
+                        store_sitemap_fn fn, void *ctx, size_t *n);
 
 #endif

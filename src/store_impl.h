@@ -382,6 +382,15 @@ enum statement {
     STMT_MOST_READ,
     /* share metadata (issue 12) */
     STMT_ARTICLE_SHARE,
+    /* Sitemaps (issue 12: store_sitemap.c) */
+    STMT_SITEMAP_NEXT_PUBLISHED,
+    STMT_SITEMAP_RANGE,
+    STMT_SITEMAP_ARTICLES,
+    STMT_SITEMAP_NEWS,
+    STMT_SITEMAP_NEXT_AUTHOR,
+    STMT_SITEMAP_AUTHORS,
+    STMT_SITEMAP_NEXT_TAG,
+    STMT_SITEMAP_TAGS,
     STMT_COUNT
 };
 

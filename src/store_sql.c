@@ -12,6 +12,11 @@
     "rate_limits.window_ms = excluded.window_ms AND rate_limits.tat > ?6 "                         \
     "THEN rate_limits.tat + excluded.window_ms ELSE excluded.tat END)"
 
+/* A published article's lastmod in the sitemaps: the later of its last update and its
+ * publication (a scheduled article is published after its last save). */
+#define SITEMAP_LASTMOD                                                                            \
+    "CASE WHEN a.updated_at > a.published_at THEN a.updated_at ELSE a.published_at END"
+
 /* The newsroom's article row (store_newsroom_articles.c's read_row order), any state; BODY is
  * the two body columns or two empty strings. A person's name is their display name, else their
  * email. */
@@ -702,6 +707,26 @@ const char *const store_statements[STMT_COUNT] = {
      * and the original it was carried from. One row by primary key, a reader's: LIVE. */
     [STMT_ARTICLE_SHARE] = "SELECT a.seo_description, a.original_url FROM articles a "
                            "WHERE a.id = ?1 AND " LIVE("a"),
+
+    /* Sitemaps (issue 12: store_sitemap.c). Every one reads published articles only, over
+     * articles_latest or articles_sitemap (migration 017), a range of published_at each; an
+     * article's lastmod is the later of its update and its publication. */
+    [STMT_SITEMAP_NEXT_PUBLISHED] =
+        "SELECT MIN(a.published_at) FROM articles a WHERE " LIVE("a") " AND a.published_at >= ?1",
+    [STMT_SITEMAP_RANGE] = "SELECT count(*), COALESCE(MAX(" SITEMAP_LASTMOD "), 0) FROM articles a "
+                           "WHERE " LIVE("a") " AND a.published_at >= ?1 AND a.published_at < ?2",
+    [STMT_SITEMAP_ARTICLES] =
+        "SELECT a.slug, " SITEMAP_LASTMOD
+        " FROM articles a WHERE " LIVE("a") " AND a.published_at >= ?1 AND a.published_at < ?2 "
+                                            "ORDER BY a.published_at, a.id LIMIT ?3 OFFSET ?4",
+    [STMT_SITEMAP_NEWS] = "SELECT a.slug, a.headline, a.published_at FROM articles a WHERE " LIVE(
+        "a") " AND a.published_at > ?1 AND a.published_at <= ?2 "
+             "ORDER BY a.published_at DESC, a.id DESC LIMIT ?3",
+    /* Authors and tags in parts by ranges of id, by their primary keys. */
+    [STMT_SITEMAP_NEXT_AUTHOR] = "SELECT MIN(id) FROM authors WHERE id >= ?1",
+    [STMT_SITEMAP_AUTHORS] = "SELECT slug FROM authors WHERE id >= ?1 AND id < ?2 ORDER BY id",
+    [STMT_SITEMAP_NEXT_TAG] = "SELECT MIN(id) FROM tags WHERE id >= ?1",
+    [STMT_SITEMAP_TAGS] = "SELECT slug FROM tags WHERE id >= ?1 AND id < ?2 ORDER BY id",
 };
 
 /* PostgreSQL's own text where the two differ (db.h: struct db_sql). */

@@ -151,8 +151,11 @@ test('other channels: home, sections, publications, their feeds, offers, log-in 
   // The feeds (issue 12: reach-feeds.test.mjs) of the site, every section and publication.
   paths.push(...['', ...SECTION_SLUGS.map((s) => `/sections/${s}`), ...PUBLICATION_SLUGS.map((p) => `/publications/${p}`)]
     .flatMap((base) => ['feed.xml', 'atom.xml', 'feed.json'].map((file) => `${base}/${file}`)));
-  // Where other feeds, search, sitemaps and APIs usually live: none exists yet.
-  const absent = ['/feed', '/rss', '/rss.xml', '/index.xml', '/sitemap.xml',
+  // Sitemaps and robots.txt (issue 12: reach-sitemaps.test.mjs): URLs and headlines only (the
+  // demo's articles are of June 2014).
+  paths.push('/robots.txt', '/sitemap.xml', '/sitemaps/articles-2014-06.xml', '/sitemaps/news.xml');
+  // Where other feeds, search and APIs usually live: none exists yet.
+  const absent = ['/feed', '/rss', '/rss.xml', '/index.xml',
     '/news-sitemap.xml', `/search?q=${encodeURIComponent('Egypt has sent several hundred troops')}`,
     '/api/articles', `/api/articles/${REFERENCE_ARTICLE.slug}`, `/amp${REFERENCE_ARTICLE.path}`,
     `${REFERENCE_ARTICLE.path}.json`, `${REFERENCE_ARTICLE.path}.md`, '/wp-json/wp/v2/posts'];

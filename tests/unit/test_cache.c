@@ -247,6 +247,26 @@ static void test_stale_put_refused(void)
     cache_free(c);
 }
 
+/* cache_expire (the clock's pages, issue 12) drops exactly the entries with the tag, as
+ * cache_invalidate does, but moves no epoch: a page rendered before it is still kept. */
+static void test_expire_keeps_epoch(void)
+{
+    struct page_cache *c = cache_new(1 << 20);
+    struct entity *e = page(1000, 'n');
+    cache_put(c, "/sitemaps/news.xml", e, "list:all clock:minute", cache_epoch(c));
+    cache_put(c, "/", e, "list:all nav", cache_epoch(c));
+    uint64_t before = cache_epoch(c);
+    const char *clock[] = {"clock:minute"};
+    CHECK_INT(cache_expire(c, clock, 1), 1);
+    CHECK(!cache_has(c, "/sitemaps/news.xml"));
+    CHECK(cache_has(c, "/"));
+    CHECK(cache_epoch(c) == before);
+    cache_put(c, "/sitemaps/news.xml", e, "list:all clock:minute", before);
+    CHECK(cache_has(c, "/sitemaps/news.xml"));
+    entity_free(e);
+    cache_free(c);
+}
+
 /* An entity of more than an eighth of the budget is not kept: it would push out too much. */
 static void test_oversize_not_kept(void)
 {
@@ -342,6 +362,7 @@ void suite_cache(void)
     RUN(test_ghost_readmits_to_main);
     RUN(test_invalidate_by_tag);
     RUN(test_stale_put_refused);
+    RUN(test_expire_keeps_epoch);
     RUN(test_oversize_not_kept);
     RUN(test_facts);
     RUN(test_concurrent);

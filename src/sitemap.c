@@ -1,0 +1,214 @@
+/*
+ * sitemap.c: the sitemaps' arithmetic and text (sitemap.h). Pure functions: no store, no
+ * request.
+ */
+#include "sitemap.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define YEAR_MIN 1970
+#define YEAR_MAX 9999
+#define PART_DIGITS_MAX 12 /* a part number longer than this names nothing that can exist */
+
+/* Days from 1970-01-01 to the civil date y-m-d (proleptic Gregorian; Howard Hinnant's
+ * days_from_civil), so that a month's range needs no time zone and no timegm. */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+void sitemap_month_range(int year, int month, int64_t *start, int64_t *end)
+{
+    *start = days_from_civil(year, month, 1) * 86400;
+    *end = month == 12 ? days_from_civil(year + 1, 1, 1) * 86400
+                       : days_from_civil(year, month + 1, 1) * 86400;
+}
+
+void sitemap_month_of(int64_t t, int *year, int *month)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    if (!gmtime_r(&tt, &tm)) {
+        *year = YEAR_MAX + 1;
+        *month = 1;
+        return;
+    }
+    *year = tm.tm_year + 1900;
+    *month = tm.tm_mon + 1;
+}
+
+int64_t sitemap_parts(int64_t count)
+{
+    return count <= 0 ? 0 : (count - 1) / SITEMAP_MAX_URLS + 1;
+}
+
+int64_t sitemap_part_offset(int64_t part)
+{
+    return (part - 1) * SITEMAP_MAX_URLS;
+}
+
+void sitemap_id_range(int64_t part, int64_t *from, int64_t *to)
+{
+    *from = (part - 1) * SITEMAP_MAX_URLS + 1;
+    *to = part * SITEMAP_MAX_URLS + 1;
+}
+
+int64_t sitemap_id_part(int64_t id)
+{
+    return (id - 1) / SITEMAP_MAX_URLS + 1;
+}
+
+/* Reads exactly n digits at *p into *value (no sign, no space): 0 or -1. */
+static int fixed_digits(const char **p, int n, int *value)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        char c = (*p)[i];
+        if (c < '0' || c > '9')
+            return -1;
+        v = v * 10 + (c - '0');
+    }
+    *p += n;
+    *value = v;
+    return 0;
+}
+
+/* Reads a part number at *p (1 to PART_DIGITS_MAX digits, no leading zero, not 0) into *part:
+ * 0 or -1. */
+static int part_number(const char **p, int64_t *part)
+{
+    size_t n = strspn(*p, "0123456789");
+    if (n == 0 || n > PART_DIGITS_MAX || **p == '0')
+        return -1;
+    int64_t v = 0;
+    for (size_t i = 0; i < n; i++)
+        v = v * 10 + ((*p)[i] - '0');
+    *p += n;
+    *part = v;
+    return 0;
+}
+
+int sitemap_parse_file(const char *name, struct sitemap_file *f)
+{
+    memset(f, 0, sizeof *f);
+    if (!name)
+        return -1;
+    if (!strcmp(name, "news.xml")) {
+        f->kind = SITEMAP_NEWS;
+        return 0;
+    }
+    if (!strcmp(name, "sections.xml")) {
+        f->kind = SITEMAP_SECTIONS;
+        return 0;
+    }
+    if (!strcmp(name, "publications.xml")) {
+        f->kind = SITEMAP_PUBLICATIONS;
+        return 0;
+    }
+    const char *p;
+    if (!strncmp(name, "authors-", 8) || !strncmp(name, "tags-", 5)) {
+        f->kind = name[0] == 'a' ? SITEMAP_AUTHORS : SITEMAP_TAGS;
+        p = name + (name[0] == 'a' ? 8 : 5);
+        if (part_number(&p, &f->part) != 0)
+            return -1;
+        return strcmp(p, ".xml") ? -1 : 0;
+    }
+    if (strncmp(name, "articles-", 9))
+        return -1;
+    p = name + 9;
+    f->kind = SITEMAP_ARTICLES;
+    if (fixed_digits(&p, 4, &f->year) != 0 || *p++ != '-' || fixed_digits(&p, 2, &f->month) != 0)
+        return -1;
+    if (f->year < YEAR_MIN || f->year > YEAR_MAX || f->month < 1 || f->month > 12)
+        return -1;
+    f->part = 1;
+    if (*p == '-') {
+        p++;
+        if (part_number(&p, &f->part) != 0 || f->part < 2) /* part 1 has no number */
+            return -1;
+    }
+    return strcmp(p, ".xml") ? -1 : 0;
+}
+
+void sitemap_month_name(int year, int month, int64_t part, char *out, size_t size)
+{
+    if (part > 1)
+        snprintf(out, size, "articles-%04d-%02d-%lld.xml", year, month, (long long)part);
+    else
+        snprintf(out, size, "articles-%04d-%02d.xml", year, month);
+}
+
+void sitemap_time(int64_t t, char *out, size_t size)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    if (!gmtime_r(&tt, &tm) || !strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
+        snprintf(out, size, "1970-01-01T00:00:00Z");
+}
+
+/* The length of the well-formed UTF-8 sequence at s[0..len) of a character XML 1.0 allows, or
+ * 0 when there is none (a stray byte, an overlong form, a surrogate, U+FFFE, U+FFFF, past
+ * U+10FFFF). s[0] >= 0x80. */
+static size_t xml_char_length(const unsigned char *s, size_t len)
+{
+    size_t n;
+    uint32_t cp;
+    if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+        n = 2;
+        cp = s[0] & 0x1f;
+    } else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+        n = 3;
+        cp = s[0] & 0x0f;
+    } else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+        n = 4;
+        cp = s[0] & 0x07;
+    } else {
+        return 0;
+    }
+    if (len < n)
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = cp << 6 | (s[i] & 0x3f);
+    }
+    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+        (cp >= 0xd800 && cp <= 0xdfff) || cp == 0xfffe || cp == 0xffff)
+        return 0;
+    return n;
+}
+
+void sitemap_xml_text(struct buf *out, const char *s, size_t len)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = u[i];
+        if (c >= 0x80) {
+            size_t n = xml_char_length(u + i, len - i);
+            if (n)
+                buf_append(out, s + i, n);
+            i += n ? n : 1;
+            continue;
+        }
+        switch (c) {
+        case '&': buf_puts(out, "&amp;"); break;
+        case '<': buf_puts(out, "&lt;"); break;
+        case '>': buf_puts(out, "&gt;"); break;
+        case '"': buf_puts(out, "&quot;"); break;
+        case '\'': buf_puts(out, "&apos;"); break;
+        default:
+            if (c >= 0x20 || c == '\t' || c == '\n' || c == '\r')
+                buf_putc(out, (char)c);
+        }
+        i++;
+    }
+}
