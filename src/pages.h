@@ -136,4 +136,8 @@ enum MHD_Result page_newsroom_publication(struct req *r);
 enum MHD_Result page_newsroom_publication_delete(struct req *r);
 enum MHD_Result page_newsroom_audit(struct req *r);
 
+/* /search?q=… (issue 12, "Search": page_search.c): the readers' search, not cached (it varies
+ * by query and by reader). */
+enum MHD_Result page_search(struct req *r);
+
 #endif

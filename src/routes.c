@@ -148,6 +148,11 @@ const struct route routes[] = {
     {METHOD_POST, "/newsroom/publications/:id/delete", .handle = page_newsroom_publication_delete,
      STAFF_FORM},
     {GET_HEAD, "/newsroom/audit", .handle = page_newsroom_audit, .need = NEED_ADMIN},
+
+    /* Readers' search (issue 12, "Search": page_search.c). Not a cached page: its results
+     * depend on the query string and the reader. Only reads, but a query can keep the database
+     * busy for a while: on the job pool, as the diff is. */
+    {GET_HEAD, "/search", .handle = page_search, .flags = ROUTE_JOB},
 };
 
 const size_t route_count = sizeof routes / sizeof routes[0];

@@ -148,9 +148,10 @@ test('other channels: home, sections, publications, offers, log-in and error pag
     ...PUBLICATION_SLUGS.map((p) => `/publications/${p}`), '/offers', '/login',
     `/login?next=${REFERENCE_ARTICLE.path}`, '/register', '/healthz', '/no-such-page',
     '/articles/no-such-article'];
-  // Where feeds, search, sitemaps and APIs usually live: none exists yet.
+  // Where feeds, search, sitemaps and APIs usually live: none exists yet. (Search does, issue
+  // 12: tests/http/reach-search.test.mjs searches for every withheld paragraph.)
   const absent = ['/feed', '/rss', '/rss.xml', '/atom.xml', '/feed.xml', '/index.xml', '/sitemap.xml',
-    '/news-sitemap.xml', `/search?q=${encodeURIComponent('Egypt has sent several hundred troops')}`,
+    '/news-sitemap.xml',
     '/api/articles', `/api/articles/${REFERENCE_ARTICLE.slug}`, `/amp${REFERENCE_ARTICLE.path}`,
     `${REFERENCE_ARTICLE.path}.json`, `${REFERENCE_ARTICLE.path}.md`, '/wp-json/wp/v2/posts'];
   for (const p of [...paths, ...absent]) {
