@@ -98,11 +98,17 @@
  * reader who is not entitled). bm25 weighs a match in the headline most, then the dek. */
 #define SEARCH_SNIPPET(COLUMN)                                                                     \
     "snippet(search_index, " COLUMN ", char(2), char(3), '…', 40)"
+#define SEARCH_BM25(T) "bm25(" T ", 10.0, 4.0, 1.0, 1.0)"
+/* The page's rows are chosen first (the inner SELECT, ranked over every match), and snippet(),
+ * which reads a row's text, runs for those 20 alone: in one SELECT, SQLite computes every
+ * column of every match before its sort keeps 20. */
 #define SEARCH_SQLITE(REST)                                                                        \
     "SELECT " SEARCH_COLUMNS ", " SEARCH_SNIPPET("2") ", " REST " FROM search_index "             \
-    "JOIN articles a ON a.id = search_index.rowid" SEARCH_JOINS "WHERE search_index MATCH ?1"    \
-    SEARCH_FILTER " ORDER BY bm25(search_index, 10.0, 4.0, 1.0, 1.0), a.published_at DESC, "      \
-    "a.id DESC LIMIT ?6 OFFSET ?7"
+    "JOIN articles a ON a.id = search_index.rowid" SEARCH_JOINS "WHERE search_index MATCH ?1 "   \
+    "AND search_index.rowid IN (SELECT f.rowid FROM search_index f JOIN articles a "              \
+    "ON a.id = f.rowid WHERE f.search_index MATCH ?1" SEARCH_FILTER " ORDER BY "                  \
+    SEARCH_BM25("f.search_index") ", a.published_at DESC, a.id DESC LIMIT ?6 OFFSET ?7) "         \
+    "ORDER BY " SEARCH_BM25("search_index") ", a.published_at DESC, a.id DESC"
 #define SEARCH_COUNT_SQLITE                                                                        \
     "SELECT count(*) FROM (SELECT 1 FROM search_index JOIN articles a "                           \
     "ON a.id = search_index.rowid WHERE search_index MATCH ?1" SEARCH_FILTER " LIMIT ?6) x"
