@@ -185,3 +185,26 @@ bench_reader() {
   awk -F'\t' 'NF >= 7 && $1 !~ /^# / { printf "%s%s=%s", n++ ? "; " : "", $6, $7 }' "$jar"
   rm -f "$jar"
 }
+
+# bench_section_cursors DB PAGE COUNT OUT (issue 12, "Archives and paging"): writes to OUT the
+# paths of COUNT keyset pages of the biggest section of the SQLite database DB, around page PAGE
+# (30 articles a page, as src/page_section.c): /sections/SLUG/before/ID for COUNT adjacent
+# cursors, starting at page PAGE's own cursor (page 1: the first pages, from the cursor of the
+# newest article), or, when the section is not that deep, its deepest COUNT cursors that still
+# have a full page after them. Prints the page number the first of them opens. Distinct paths,
+# so that a server with a small cache renders nearly every request: what a page costs the
+# database, not the cache.
+bench_section_cursors() {
+  local db=$1 page=$2 count=$3 out=$4 slug id total start
+  read -r slug id total < <(sqlite3 -separator ' ' "$db" "SELECT s.slug, s.id, (SELECT count(*) FROM articles a
+    WHERE a.state = 'published' AND a.section_id = s.id) AS n FROM sections s ORDER BY n DESC LIMIT 1")
+  # cursors 0 .. total - 31 (positions in the list, newest first) have a full page after them
+  [ "$total" -gt 30 ] || { echo "bench: the section $slug has one page only" >&2; return 1; }
+  start=$(( page > 1 ? (page - 1) * 30 - 1 : 0 ))
+  [ $(( start + count )) -le $(( total - 30 )) ] || start=$(( total - 30 - count > 0 ? total - 30 - count : 0 ))
+  [ $(( start + count )) -le $(( total - 30 )) ] || count=$(( total - 30 - start ))
+  sqlite3 "$db" "SELECT '/sections/$slug/before/' || a.id FROM articles a WHERE a.state = 'published'
+    AND a.section_id = $id ORDER BY a.published_at DESC, a.id DESC LIMIT $count OFFSET $start" >"$out"
+  [ -s "$out" ] || { echo "bench: the section $slug has no articles to page through" >&2; return 1; }
+  echo $(( (start + 1) / 30 + 1 ))
+}

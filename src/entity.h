@@ -61,8 +61,23 @@ size_t entity_bytes(const struct entity *e);
  * very set our own cache drops on a change. Only before e is first sent or shared. */
 void entity_set_keys(struct entity *e, const char *keys);
 
-/* What e answers r with: the gzip variant when r accepts it, 304 when r's If-None-Match names
- * the chosen variant's ETag (only for a 200 entity). respond_entity (respond.h) queues it. */
+/* Gives e a Last-Modified time (unix seconds, > 0): every response of e carries it as the header
+ * (an HTTP date), and entity_choose answers If-Modified-Since with it. Only before e is first
+ * sent or shared, as entity_set_keys. Entities without one (pages) send no Last-Modified and
+ * ignore If-Modified-Since. */
+void entity_set_last_modified(struct entity *e, int64_t when);
+
+/* The HTTP date (IMF-fixdate, "Sun, 06 Nov 1994 08:49:37 GMT") of when into out (at least 30
+ * bytes). */
+void entity_http_date(int64_t when, char *out, size_t size);
+/* Parses an HTTP date in IMF-fixdate form into *when: 0, or -1 when text is not one (the
+ * obsolete RFC 850 and asctime forms too, which RFC 9110 lets a server ignore). */
+int entity_http_date_parse(const char *text, int64_t *when);
+
+/* What e answers r with: the gzip variant when r accepts it; 304 (only for a 200 entity) when
+ * r's If-None-Match names the chosen variant's ETag or, when r sends no If-None-Match (RFC 9110
+ * 13.2.2: it takes precedence), when e has a Last-Modified time no later than r's valid
+ * If-Modified-Since. respond_entity (respond.h) queues it. */
 struct entity_choice {
     struct MHD_Response *response; /* the shared response object (owned by e) */
     unsigned status;               /* e's status, or 304 */
@@ -71,7 +86,7 @@ struct entity_choice {
     int gzip; /* the gzip variant was chosen */
 };
 void entity_choose(struct entity *e, const struct req *r, struct entity_choice *c);
-/* Adds the headers c's response carries (Content-Type, Cache-Control, Vary, ETag,
+/* Adds the headers c's response carries (Content-Type, Cache-Control, Vary, ETag, Last-Modified,
  * Content-Encoding), without the security headers, to resp: for a copy of it made for one
  * request. */
 void entity_copy_headers(const struct entity *e, const struct entity_choice *c,
@@ -135,8 +150,9 @@ void entity_parts(struct entity *e, const struct entity_fill *fills, size_t nfil
 struct MHD_Response *entity_parts_response(struct entity *e, const struct entity_parts *parts,
                                            struct arena *arena);
 
-/* The identity body and its length; the ETag of the identity variant. */
+/* The identity body and its length; the ETag of the identity variant; the Content-Type. */
 const char *entity_body(const struct entity *e, size_t *len);
 const char *entity_etag(const struct entity *e);
+const char *entity_content_type(const struct entity *e);
 
 #endif

@@ -240,6 +240,7 @@ static unsigned validate(struct req *r, const char *url, const char *version)
         return 400;
     r->accept_gzip = req_accepts_gzip(req_header(r, MHD_HTTP_HEADER_ACCEPT_ENCODING));
     r->if_none_match = req_header(r, MHD_HTTP_HEADER_IF_NONE_MATCH);
+    r->if_modified_since = req_header(r, MHD_HTTP_HEADER_IF_MODIFIED_SINCE);
     return 0;
 }
 

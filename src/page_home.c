@@ -13,6 +13,7 @@ unsigned page_home(struct req *r, struct buf *out)
 {
     struct store *st = r->app->store;
     json_t *ctx = render_context(r, "home", NULL, NULL, "/", NULL);
+    ctx = page_feed_links(ctx, ""); /* the feeds' discovery links (issue 12) */
     struct article *latest;
     size_t n;
     struct article_query q = {.limit = LATEST_COUNT + 1};

@@ -386,6 +386,40 @@ static const char *done_message(const char *code)
     return NULL;
 }
 
+/* The picker offers the first STORE_AUTHOR_CHOICES authors by name; an author the form has
+ * chosen who is not among them (the 1001st by name) is added to *choices, so that the pickers
+ * show them selected and a save keeps them (before, they were dropped from the article on the
+ * next save). 0, or -1 when a lookup failed (logged by the store). */
+static int with_chosen_authors(struct req *r, const struct editor_form *f,
+                               struct author_choice **choices, size_t *n)
+{
+    struct author_choice *all = NULL;
+    size_t count = *n;
+    for (size_t k = 0; k < f->author_count; k++) {
+        int present = 0;
+        for (size_t i = 0; i < count && !present; i++)
+            present = (all ? all : *choices)[i].id == f->authors[k];
+        if (present)
+            continue;
+        struct author au;
+        int rc = store_author_by_id(r->app->store, r->arena, f->authors[k], &au);
+        if (rc == STORE_NOT_FOUND)
+            continue; /* deleted since: the save says so */
+        if (rc != STORE_OK)
+            return -1;
+        if (!all) {
+            all = arena_alloc(r->arena, (*n + f->author_count) * sizeof *all);
+            memcpy(all, *choices, *n * sizeof *all);
+        }
+        all[count++] = (struct author_choice){.id = au.id, .name = au.name};
+    }
+    if (all) {
+        *choices = all;
+        *n = count;
+    }
+    return 0;
+}
+
 /* The editor page for the form f. */
 static enum MHD_Result editor_page(struct req *r, unsigned status, const struct editor_form *f,
                                    const struct editor_view *v)
@@ -403,6 +437,10 @@ static enum MHD_Result editor_page(struct req *r, unsigned status, const struct 
     if (store_sections(st, r->arena, &sections, &nsections) != STORE_OK ||
         store_publications(st, r->arena, &publications, &npublications) != STORE_OK ||
         store_newsroom_author_choices(st, r->arena, &authors, &nauthors) != STORE_OK) {
+        json_decref(ctx);
+        return respond_error(r, 500);
+    }
+    if (with_chosen_authors(r, f, &authors, &nauthors) != 0) {
         json_decref(ctx);
         return respond_error(r, 500);
     }

@@ -143,8 +143,15 @@ static enum MHD_Result revisions_page(struct req *r, const struct history_articl
     int64_t before = parse_id(req_query(r, "before"));
     struct revision *list = NULL;
     size_t n = 0;
-    if (store_revisions(st, r->arena, h->article.id, before, REVISIONS_PAGE, &list, &n) != STORE_OK)
+    /* One more than a page: whether there are older ones, and whether the last one shown has
+     * its previous version stored (an imported article's history starts where it was
+     * imported, so "Changes" is offered only where there is something to compare with). */
+    if (store_revisions(st, r->arena, h->article.id, before, REVISIONS_PAGE + 1, &list, &n) !=
+        STORE_OK)
         return respond_error(r, 500);
+    size_t fetched = n;
+    if (n > REVISIONS_PAGE)
+        n = REVISIONS_PAGE;
     char title[200];
     snprintf(title, sizeof title, "Revisions: %s", h->article.headline);
     json_t *ctx = newsroom_context(r, "articles", title);
@@ -154,10 +161,11 @@ static enum MHD_Result revisions_page(struct req *r, const struct history_articl
         const struct revision *v = &list[i];
         char when[80];
         render_time(v->created_at, when, sizeof when);
-        json_t *row = render_pack(
-            "{s:I, s:s, s:s, s:s, s:s, s:b, s:b}", "version", (json_int_t)v->version, "user",
-            *v->user_name ? v->user_name : NOBODY, "when", when, "state", v->state, "headline",
-            v->headline, "current", v->version == h->version, "has_previous", v->version > 1);
+        json_t *row =
+            render_pack("{s:I, s:s, s:s, s:s, s:s, s:b, s:b}", "version", (json_int_t)v->version,
+                        "user", *v->user_name ? v->user_name : NOBODY, "when", when, "state",
+                        v->state, "headline", v->headline, "current", v->version == h->version,
+                        "has_previous", i + 1 < fetched && list[i + 1].version == v->version - 1);
         if (row) {
             json_object_set_new(
                 row, "preview_url",
@@ -176,7 +184,7 @@ static enum MHD_Result revisions_page(struct req *r, const struct history_articl
         rows = render_append(rows, row);
     }
     ctx = render_set(ctx, "revisions", rows);
-    if (ctx && n == REVISIONS_PAGE)
+    if (ctx && fetched > REVISIONS_PAGE)
         json_object_set_new(
             ctx, "older_url",
             json_string(arena_printf(r->arena, "/newsroom/articles/%lld/revisions?before=%lld",

@@ -8,7 +8,8 @@
  * come after article ID in the list (the last one of the page before), so every page is a
  * cacheable path of its own (the page cache is keyed by path, never by the query) and the
  * thousandth page costs what the first does. A cursor that is not one of the list's articles
- * (not theirs, not published, not a number) and a page with nothing on it are 404.
+ * (not theirs, not published, not a number) and a page with nothing on it are 404. The pager,
+ * with its "newer" link to the true previous page, is page_list.c's.
  *
  * Cache tags: author:ID (tag:ID) for the record shown, list:author:ID (list:tag:ID), which the
  * triggers of migration 012 note when an article gains or loses the author, and list:all: an
@@ -26,61 +27,17 @@
 
 #define PEOPLE_PAGE_COUNT 20
 
-/* The id in text (digits only, 1 to 18 of them, not 0) into *id: 0, or -1. */
-static int parse_id(const char *text, int64_t *id)
-{
-    size_t n = text ? strlen(text) : 0;
-    if (n == 0 || n > 18 || strspn(text, "0123456789") != n)
-        return -1;
-    *id = strtoll(text, NULL, 10);
-    return *id > 0 ? 0 : -1;
-}
-
 /* What the author's and the tag's pages share: the list of kind ("authors", "tags") for the
- * record with this id and slug, from the cursor in params[1] if any, into ctx's articles,
- * empty, older_url and newest_url. Returns 200 or the status to answer. */
+ * record with this id and slug, from the cursor in params[1] if any, through page_list.c's
+ * pager (articles, empty, the pager's links). Returns 200 or the status to answer. */
 static unsigned list_part(struct req *r, json_t **ctx, const char *kind, int64_t id,
                           const char *slug)
 {
-    struct store *st = r->app->store;
-    int is_author = kind[0] == 'a';
-    struct article_cursor cursor, *after = NULL;
-    if (r->param_count > 1) {
-        int64_t article_id;
-        if (parse_id(r->params[1], &article_id) != 0)
-            return 404;
-        int rc = is_author ? store_author_article_cursor(st, id, article_id, &cursor)
-                           : store_tag_article_cursor(st, id, article_id, &cursor);
-        if (rc == STORE_NOT_FOUND)
-            return 404;
-        if (rc != STORE_OK)
-            return 500;
-        after = &cursor;
-    }
-    struct article *list;
-    size_t n;
-    int more;
-    int rc =
-        is_author
-            ? store_author_articles(st, r->arena, id, after, PEOPLE_PAGE_COUNT, &list, &n, &more)
-            : store_tag_articles(st, r->arena, id, after, PEOPLE_PAGE_COUNT, &list, &n, &more);
-    if (rc != STORE_OK)
-        return 500;
-    if (after && n == 0)
-        return 404; /* past the end */
-    *ctx = render_set(*ctx, "articles", render_cards(list, n));
-    json_object_set_new(*ctx, "empty", json_boolean(n == 0));
-    json_object_set_new(*ctx, "paged", json_boolean(after != NULL || more));
-    json_object_set_new(*ctx, "has_older", json_boolean(more));
-    json_object_set_new(*ctx, "has_newer", json_boolean(after != NULL));
-    char url[300];
-    snprintf(url, sizeof url, "/%s/%s", kind, slug);
-    json_object_set_new(*ctx, "newest_url", json_string(url));
-    if (more) {
-        snprintf(url, sizeof url, "/%s/%s/before/%lld", kind, slug, (long long)list[n - 1].id);
-        json_object_set_new(*ctx, "older_url", json_string(url));
-    }
-    return 200;
+    struct store_list list = {.kind = kind[0] == 'a' ? STORE_LIST_AUTHOR : STORE_LIST_TAG,
+                              .id = id};
+    const char *base = arena_printf(r->arena, "/%s/%s", kind, slug);
+    return page_list_part(r, ctx, &list, base, r->param_count > 1 ? r->params[1] : NULL,
+                          PEOPLE_PAGE_COUNT);
 }
 
 /* The author's links as [{url, text}]: text is the URL without its scheme. */
@@ -115,6 +72,7 @@ unsigned page_author(struct req *r, struct buf *out)
      * character is not UTF-8, which fails the whole page. */
     const char *description = arena_printf(r->arena, "Articles by %s.", au.name);
     json_t *ctx = render_context(r, "author", au.name, description, r->path, NULL);
+    ctx = page_feed_links(ctx, arena_printf(r->arena, "/authors/%s", au.slug)); /* issue 12 */
     unsigned status = list_part(r, &ctx, "authors", au.id, au.slug);
     if (status != 200) {
         json_decref(ctx);
@@ -143,6 +101,7 @@ unsigned page_tag(struct req *r, struct buf *out)
     render_depends(r, "list:all");
     const char *description = arena_printf(r->arena, "Articles about %s.", t.name);
     json_t *ctx = render_context(r, "tag", t.name, description, r->path, NULL);
+    ctx = page_feed_links(ctx, arena_printf(r->arena, "/tags/%s", t.slug)); /* issue 12 */
     unsigned status = list_part(r, &ctx, "tags", t.id, t.slug);
     if (status != 200) {
         json_decref(ctx);

@@ -1,6 +1,10 @@
 /*
  * page_publication.c: /publications/SLUG, a publication's masthead (who produces it, under
- * contract with whom) and its newest stories.
+ * contract with whom) and its newest stories, and its older pages /publications/SLUG/before/ID
+ * in keyset pages of PUBLICATION_PAGE_COUNT (page_list.c).
+ *
+ * Cache tags: list:publication:ID (migration 012's triggers note it for every change to one of
+ * its articles); the publication's own record is on every page's nav ("nav").
  */
 #include <stdio.h>
 
@@ -19,18 +23,19 @@ unsigned page_publication(struct req *r, struct buf *out)
         return 404;
     if (rc != STORE_OK)
         return 500;
-    struct article *list;
-    size_t n;
-    struct article_query q = {.publication_id = p.id, .limit = PUBLICATION_PAGE_COUNT};
     render_depends(r, "list:publication:%lld", (long long)p.id);
-    if (store_articles_latest(st, r->arena, &q, &list, &n) != STORE_OK)
-        return 500;
     char path[300];
     snprintf(path, sizeof path, "/publications/%s", p.slug);
     struct render_current current = {.publication_slug = p.slug};
-    json_t *ctx = render_context(r, "publication", p.name, p.description, path, &current);
+    json_t *ctx = render_context(r, "publication", p.name, p.description, r->path, &current);
+    ctx = page_feed_links(ctx, path); /* the feeds' discovery links (issue 12) */
+    struct store_list list = {.kind = STORE_LIST_PUBLICATION, .id = p.id};
+    unsigned status = page_list_part(r, &ctx, &list, path, r->param_count > 1 ? r->params[1] : NULL,
+                                     PUBLICATION_PAGE_COUNT);
+    if (status != 200) {
+        json_decref(ctx);
+        return status;
+    }
     ctx = render_set(ctx, "publication", render_publication(&p));
-    ctx = render_set(ctx, "articles", render_cards(list, n));
-    json_object_set_new(ctx, "empty", json_boolean(n == 0));
     return render_page(r, "publication", ctx, out);
 }

@@ -1,5 +1,10 @@
 /*
- * page_section.c: /sections/SLUG, the newest stories filed under one section.
+ * page_section.c: /sections/SLUG, the newest stories filed under one section, and its older
+ * pages /sections/SLUG/before/ID in keyset pages of SECTION_PAGE_COUNT (page_list.c).
+ *
+ * Cache tags: list:section:ID, which every article of the section that is published, edited,
+ * moved or taken down notes (migration 012's triggers): each page, and the true previous page
+ * each links to, depends on that list alone.
  */
 #include <stdio.h>
 
@@ -18,21 +23,22 @@ unsigned page_section(struct req *r, struct buf *out)
         return 404;
     if (rc != STORE_OK)
         return 500;
-    struct article *list;
-    size_t n;
-    struct article_query q = {.section_id = section.id, .limit = SECTION_PAGE_COUNT};
     render_depends(r, "list:section:%lld", (long long)section.id);
-    if (store_articles_latest(st, r->arena, &q, &list, &n) != STORE_OK)
-        return 500;
     char path[300], description[400];
     snprintf(path, sizeof path, "/sections/%s", section.slug);
     snprintf(description, sizeof description, "The latest %s news.", section.name);
     struct render_current current = {.section_slug = section.slug};
-    json_t *ctx = render_context(r, "section", section.name, description, path, &current);
+    json_t *ctx = render_context(r, "section", section.name, description, r->path, &current);
+    ctx = page_feed_links(ctx, path); /* the feeds' discovery links (issue 12) */
+    struct store_list list = {.kind = STORE_LIST_SECTION, .id = section.id};
+    unsigned status = page_list_part(r, &ctx, &list, path, r->param_count > 1 ? r->params[1] : NULL,
+                                     SECTION_PAGE_COUNT);
+    if (status != 200) {
+        json_decref(ctx);
+        return status;
+    }
     ctx = render_set(
         ctx, "section",
         render_pack("{s:s, s:s, s:s}", "name", section.name, "slug", section.slug, "url", path));
-    ctx = render_set(ctx, "articles", render_cards(list, n));
-    json_object_set_new(ctx, "empty", json_boolean(n == 0));
     return render_page(r, "section", ctx, out);
 }

@@ -17,6 +17,23 @@ unsigned page_home(struct req *r, struct buf *out);
 unsigned page_section(struct req *r, struct buf *out);     /* params[0]: section slug */
 unsigned page_publication(struct req *r, struct buf *out); /* params[0]: publication slug */
 
+/* Archives and paging (issue 12). page_section and page_publication also answer their older
+ * pages /sections/SLUG/before/ID (params[1]: the article the page starts after). The date
+ * archive (page_archive.c): page_archive /archive/ (the months that have articles),
+ * page_archive_year /archive/YYYY/ (params[0]), page_archive_month /archive/YYYY/MM/ (params[0],
+ * params[1]) and its older pages /archive/YYYY/MM/before/ID (params[2]). */
+unsigned page_archive(struct req *r, struct buf *out);
+unsigned page_archive_year(struct req *r, struct buf *out);
+unsigned page_archive_month(struct req *r, struct buf *out);
+struct store_list;
+/* The keyset pager every reader's list shares (page_list.c): the page of list (count articles)
+ * after the cursor article cursor_text (NULL: the first page) into *ctx (articles, empty, and
+ * the pager: paged, has_newer + newer_url, show_newest + newest_url, has_older + older_url,
+ * and page.prev / page.next for the head), with base the first page's path. 200, 404 (a bad
+ * cursor, or past the end) or 500; on 500 *ctx may be NULL (freed). */
+unsigned page_list_part(struct req *r, json_t **ctx, const struct store_list *list,
+                        const char *base, const char *cursor_text, int count);
+
 /* The error page for status, titled title, into out. Never fails. */
 void page_error(struct req *r, unsigned status, const char *title, struct buf *out);
 
@@ -135,6 +152,17 @@ enum MHD_Result page_newsroom_publications(struct req *r);
 enum MHD_Result page_newsroom_publication(struct req *r);
 enum MHD_Result page_newsroom_publication_delete(struct req *r);
 enum MHD_Result page_newsroom_audit(struct req *r);
+
+/* Feeds (issue 12, page_feed.c): RSS 2.0, Atom 1.0 and JSON Feed 1.1 of the site (no params)
+ * or of a section, publication, author or tag (params[0]: its slug; which one is the path's
+ * first segment). Cached; they set r->render_type and r->render_modified. */
+unsigned page_feed_rss(struct req *r, struct buf *out);
+unsigned page_feed_atom(struct req *r, struct buf *out);
+unsigned page_feed_json(struct req *r, struct buf *out);
+/* Sets ctx's page.feeds to the discovery links of the three feeds under base (a page's path,
+ * "" for the site's): [{type, title, href}], title being the page's title and the format's
+ * name. Returns ctx, or NULL (ctx freed) when a part failed, as render_set; NULL stays NULL. */
+json_t *page_feed_links(json_t *ctx, const char *base);
 
 /* /search?q=… (issue 12, "Search": page_search.c): the readers' search, not cached (it varies
  * by query and by reader). */

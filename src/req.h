@@ -60,8 +60,9 @@ struct req_extra_header {
     const char *name, *value;
 };
 
-/* Room for a page's cache tags (render_depends): a page shows a handful. */
-#define REQ_MAX_DEPS 256
+/* Room for a page's cache tags (render_depends): a page shows a handful; a feed (issue 12) names
+ * each of its 50 items (article:ID) and their authors (author:ID). */
+#define REQ_MAX_DEPS 4096
 
 struct req {
     struct app *app;
@@ -106,6 +107,14 @@ struct req {
     char deps[REQ_MAX_DEPS];
     size_t deps_len;
     int deps_full;
+    /* What a page renderer may say of its output besides the bytes (respond_cached resets both
+     * before it renders): its Content-Type (NULL: HTML; anything else is sent whole, never
+     * spliced per reader) and its Last-Modified time (unix seconds; 0: none), e.g. a feed's. */
+    const char *render_type;
+    int64_t render_modified;
+    /* The If-Modified-Since header's value or NULL: entity_choose answers it for an entity with
+     * a Last-Modified time (a feed's). */
+    const char *if_modified_since;
     struct req_extra_header headers[REQ_MAX_HEADERS]; /* respond_header's */
     int header_count;
 

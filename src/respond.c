@@ -400,14 +400,22 @@ enum MHD_Result respond_not_found(struct req *r)
     return respond_redirect(r, MHD_HTTP_MOVED_PERMANENTLY, location);
 }
 
+/* 1 if e is an HTML page (its Content-Type says so), which may have per-reader holes. */
+static int is_html(const struct entity *e)
+{
+    return !strncmp(entity_content_type(e), "text/html", 9);
+}
+
 enum MHD_Result respond_cached(struct req *r, const char *key, route_render_fn render)
 {
     struct page_cache *cache = r->app->cache;
+    /* A route whose renderer is not HTML (a feed: render_type) has nothing per reader: sent
+     * whole (respond_entity still copies it for a request with headers of its own). */
     int personal = r->reader || r->header_count || r->note || r->on_job;
     enum MHD_Result result;
     struct entity *e = cache_get(cache, key);
     if (e) {
-        result = send_page(r, key, e, personal);
+        result = send_page(r, key, e, personal && is_html(e));
         entity_free(e);
         return result;
     }
@@ -415,6 +423,8 @@ enum MHD_Result respond_cached(struct req *r, const char *key, route_render_fn r
     r->deps_len = 0;
     r->deps[0] = '\0';
     r->deps_full = 0;
+    r->render_type = NULL;
+    r->render_modified = 0;
     struct buf body = BUF_INIT;
     unsigned status = render(r, &body);
     if (status != MHD_HTTP_OK) {
@@ -425,14 +435,21 @@ enum MHD_Result respond_cached(struct req *r, const char *key, route_render_fn r
             return respond_not_found(r);
         return respond_error(r, status);
     }
-    /* the reader's slots are found once, here, for every personal response of this page */
-    struct entity_hole holes[SPLICE_SLOTS];
-    size_t nholes = splice_find_holes(body.data ? body.data : "", body.len, holes);
-    e = entity_new_holes(MHD_HTTP_OK, "text/html; charset=utf-8", "no-cache", body.data, body.len,
-                         1, holes, nholes);
+    if (r->render_type) {
+        e = entity_new(MHD_HTTP_OK, r->render_type, "no-cache", body.data ? body.data : "",
+                       body.len, 1);
+        personal = 0;
+    } else {
+        /* the reader's slots are found once, here, for every personal response of this page */
+        struct entity_hole holes[SPLICE_SLOTS];
+        size_t nholes = splice_find_holes(body.data ? body.data : "", body.len, holes);
+        e = entity_new_holes(MHD_HTTP_OK, "text/html; charset=utf-8", "no-cache", body.data,
+                             body.len, 1, holes, nholes);
+    }
     buf_free(&body);
     if (r->deps_len)
         entity_set_keys(e, r->deps);
+    entity_set_last_modified(e, r->render_modified);
     /* A page whose tags did not all fit could not be invalidated precisely: it is sent, not
      * kept. */
     if (!r->deps_full)

@@ -107,7 +107,9 @@ enum MHD_Result respond_unavailable(struct req *r, int retry_after);
 
 /* The page cached under key, rendered with render (route.h) on a miss and cached; sent shared
  * to an anonymous reader with nothing personal, else with the reader's account links and note
- * spliced in (splice.h) as a private response. */
+ * spliced in (splice.h) as a private response. A renderer that sets r->render_type (a feed)
+ * is cached with that Content-Type and sent whole to everyone, never spliced; one that sets
+ * r->render_modified gives its entity that Last-Modified (entity_set_last_modified). */
 enum MHD_Result respond_cached(struct req *r, const char *key, route_render_fn render);
 
 /* The reason phrase for status ("Bad request"). */

@@ -1245,6 +1245,14 @@ int store_tag_article_cursor(struct store *st, int64_t tag_id, int64_t article_i
 int store_article_people(struct store *st, struct arena *a, int64_t article_id, int any_state,
                          struct article_person **authors, size_t *n_authors,
                          struct article_person **tags, size_t *n_tags);
+/* --- Feeds (issue 12, store_feeds.c) -------------------------------------------------------- */
+
+/* The bodies of published article id (which lists leave out: struct article), into *html
+ * (cmark's safe rendering) and *markdown, strings from a. STORE_OK, STORE_NOT_FOUND (no such
+ * article, or not published) or STORE_ERROR. */
+int store_article_body(struct store *st, struct arena *a, int64_t id, const char **html,
+                       const char **markdown);
+
 /* --- Newsroom management: staff, sections, publications, the audit log (store_admin.c) -------
  *
  * Every function here that changes something is one transaction (joining the caller's, if one
@@ -1335,6 +1343,48 @@ struct audit_row {
 int store_audit_page(struct store *st, struct arena *a, int64_t before_id, int64_t article_id,
                      const char *action_prefix, int limit, struct audit_row **out, size_t *n,
                      int *more);
+
+/* --- Readers' lists in keyset pages (issue 12, "Archives and paging": store_lists.c) -----------
+ *
+ * A list is the published articles of a section, a publication, an author, a tag or a period
+ * (a month of the archive), newest first (published_at, then id). Its pages are keyset pages,
+ * as store_articles_page's: each starts after the cursor of the page before, searched from in
+ * the list's own index, so page 5,000 costs what page 1 costs. */
+enum store_list_kind {
+    STORE_LIST_SECTION,
+    STORE_LIST_PUBLICATION,
+    STORE_LIST_AUTHOR,
+    STORE_LIST_TAG,
+    STORE_LIST_PERIOD,
+};
+
+struct store_list {
+    enum store_list_kind kind;
+    int64_t id;       /* the section's, publication's, author's or tag's */
+    int64_t from, to; /* STORE_LIST_PERIOD: published_at in [from, to) */
+};
+
+/* One page of list: up to limit (1 to STORE_ARTICLE_PAGE_MAX; clamped) articles after the
+ * cursor (NULL: from the newest), as store_articles_page: *out (from a; NULL when none), *n,
+ * *more whether any come after. STORE_OK or STORE_ERROR. */
+int store_list_page(struct store *st, struct arena *a, const struct store_list *list,
+                    const struct article_cursor *after, int limit, struct article **out, size_t *n,
+                    int *more);
+/* The cursor of article_id in list into *out: STORE_OK, STORE_NOT_FOUND when it is not one of
+ * the list's (another list's, not published, no such article), or STORE_ERROR. */
+int store_list_cursor(struct store *st, const struct store_list *list, int64_t article_id,
+                      struct article_cursor *out);
+/* What a page's "newer" link needs: the id of the count-th (1 to STORE_ARTICLE_PAGE_MAX)
+ * article of list before the cursor at (newer than it) into *id, or 0 when fewer than count
+ * are newer: then the page before at's page is the list's first. One indexed search of count
+ * rows up from the cursor. STORE_OK or STORE_ERROR. */
+int store_list_newer(struct store *st, const struct store_list *list,
+                     const struct article_cursor *at, int count, int64_t *id);
+/* The months (each as the unix time of its first second, UTC) in [from, to) that have a
+ * published article, newest first, at most max of them, into months[0..*n). One indexed seek
+ * per month found, never a scan of the articles. STORE_OK or STORE_ERROR. */
+int store_list_months(struct store *st, int64_t from, int64_t to, int64_t *months, size_t max,
+                      size_t *n);
 
 /* Readers' search (issue 12, "Search": store_search.c, migration 014). The index holds, per
  * article, its headline, dek, the text the paywall lets anyone read (the whole body of a free

@@ -444,6 +444,15 @@ static void bind_publication(struct db_stmt *s, int first, const struct publicat
     db_bind_text(s, first + 9, p->default_access ? p->default_access : "");
 }
 
+/* The site has one host publication (its name is the site's, render.c): when is_host, every
+ * other publication stops being the host, in the caller's transaction. */
+static int only_host(struct store *st, int is_host, int64_t id)
+{
+    if (!is_host)
+        return STORE_OK;
+    return store_write_ids(st, STMT_PUBLICATION_UNHOST, 1, id, 0, 0, "making one host publication");
+}
+
 static int publication_valid(const struct publication *p)
 {
     if (store_present(p->slug) && store_present(p->name) &&
@@ -470,6 +479,8 @@ int store_publication_create(struct store *st, int64_t by, const struct publicat
     db_reset(s);
     if (rc == STORE_NOT_FOUND)
         rc = STORE_ERROR;
+    if (rc == STORE_OK)
+        rc = only_host(st, p->is_host, new_id);
     if (rc == STORE_OK)
         rc = slug_moved(st, a, "/publications/", NULL, p->slug);
     if (rc == STORE_OK)
@@ -502,6 +513,8 @@ int store_publication_update(struct store *st, int64_t by, const struct publicat
     bind_publication(s, 2, p);
     rc = store_step_write(c, s, 1, "saving a publication");
     db_reset(s);
+    if (rc == STORE_OK)
+        rc = only_host(st, p->is_host, p->id);
     if (rc == STORE_OK)
         rc = slug_moved(st, a, "/publications/", old.slug, p->slug);
     if (rc == STORE_OK)

@@ -18,11 +18,21 @@
 #define BUSY_TIMEOUT_MS 5000
 #define DEFAULT_LIST_LIMIT 20
 #define MAX_LIST_LIMIT 1000 /* a list request larger than this is a bug; cap the allocation */
+/* From how many articles naming an author (or tag), of any state, its list walks the newest
+ * articles (STMT_*_ARTICLES_LATEST) instead of sorting its own (STMT_*_ARTICLES). A page costs
+ * about `links` rows by the links, and about 21 × published / links by the walk: even at a
+ * million articles, a walk for an author of 3,000 probes some 7,000 links by primary key, while
+ * sorting 50,000 took 0.2 s (docs/architecture.md has what was measured). store_people.c's
+ * pages and store_lists.c's "newer" lookups choose the same way. */
+#define WALK_FROM 3000
 
 /* What readers may see of articles T: the published ones (migrations/sqlite/012_newsroom.sql).
  * Every statement that serves a reader says it, in these words, which are also the predicate of
  * the readers' partial indexes (so the planners use them). */
 #define LIVE(T) T ".state = 'published'"
+/* A number macro as SQL text: "LIMIT " STORE_SQL_NUMBER(STORE_AUTHOR_CHOICES). */
+#define STORE_SQL_NUMBER_(n) #n
+#define STORE_SQL_NUMBER(n) STORE_SQL_NUMBER_(n)
 /* The columns of a joined article row, in the order read_article expects. BODY is either the two
  * body columns or two empty strings (lists do not need the bodies: they are most of a row). */
 // clang-format off
@@ -344,10 +354,27 @@ enum statement {
     STMT_PUBLICATION_UPDATE,
     STMT_PUBLICATION_ARTICLES,
     STMT_PUBLICATION_DELETE,
+    STMT_PUBLICATION_UNHOST,
+    STMT_NR_ARTICLE_TAG_NAMED,
     STMT_REDIRECT_PATH_SET,
     STMT_REDIRECT_PATH_DELETE,
     STMT_AUDIT_PAGE,
     STMT_AUDIT_PAGE_ARTICLE,
+    /* Feeds (issue 12, store_feeds.c) */
+    STMT_FEED_ARTICLE_BODY,
+    /* Readers' lists in keyset pages: sections, publications, months (store_lists.c) */
+    STMT_LIST_KEY,
+    STMT_LIST_SECTION_PAGE,
+    STMT_LIST_SECTION_NEWER,
+    STMT_LIST_PUBLICATION_PAGE,
+    STMT_LIST_PUBLICATION_NEWER,
+    STMT_LIST_PERIOD_PAGE,
+    STMT_LIST_PERIOD_NEWER,
+    STMT_LIST_AUTHOR_NEWER,
+    STMT_LIST_AUTHOR_NEWER_LATEST,
+    STMT_LIST_TAG_NEWER,
+    STMT_LIST_TAG_NEWER_LATEST,
+    STMT_LIST_NEWEST_BEFORE,
     /* Readers' search (issue 12, "Search": store_search.c) */
     STMT_SEARCH_SOURCE,
     STMT_SEARCH_SOURCES,

@@ -294,9 +294,31 @@ static int relink(struct db_conn *c, enum statement clear, enum statement link, 
     return rc;
 }
 
-/* The ids of the tags named in text (comma-separated), found by slug or created at now, in
- * order without repeats, into ids (room for TAGS_MAX); their count in *n. 0 or STORE_ERROR. */
-static int tag_ids(struct db_conn *c, const char *text, int64_t now, int64_t *ids, size_t *n)
+/* Whether the article (0: a new one) already has a tag called name: its id into *id. A tag
+ * renamed in the newsroom keeps its slug, so the editor, which shows it by its new name, would
+ * otherwise make it a new tag from that name on the article's next save. STORE_OK,
+ * STORE_NOT_FOUND or STORE_ERROR. */
+static int own_tag(struct db_conn *c, int64_t article_id, const char *name, int64_t *id)
+{
+    if (!article_id)
+        return STORE_NOT_FOUND;
+    struct db_stmt *s = store_stmt(c, STMT_NR_ARTICLE_TAG_NAMED, NULL, 0);
+    if (!s)
+        return STORE_ERROR;
+    db_bind_int64(s, 1, article_id);
+    db_bind_text(s, 2, name);
+    int rc = store_step_one(c, s, "looking up an article's tag");
+    if (rc == STORE_OK)
+        *id = db_column_int64(s, 0);
+    db_reset(s);
+    return rc;
+}
+
+/* The ids of the tags named in text (comma-separated) for article article_id (0: a new one):
+ * one it has by that name, else found by slug or created at now; in order without repeats, into
+ * ids (room for TAGS_MAX); their count in *n. 0 or STORE_ERROR. */
+static int tag_ids(struct db_conn *c, int64_t article_id, const char *text, int64_t now,
+                   int64_t *ids, size_t *n)
 {
     *n = 0;
     const char *p = text ? text : "";
@@ -321,7 +343,9 @@ static int tag_ids(struct db_conn *c, const char *text, int64_t now, int64_t *id
          * not an INSERT that does nothing (which still draws an id from PostgreSQL's sequence).
          * A new one is inserted; another node may insert it first, so it is looked up again. */
         int64_t id;
-        int found = store_id_by_slug(c, STMT_NR_TAG_ID, slug, &id, NULL, 0);
+        int found = own_tag(c, article_id, name, &id);
+        if (found == STORE_NOT_FOUND)
+            found = store_id_by_slug(c, STMT_NR_TAG_ID, slug, &id, NULL, 0);
         if (found == STORE_NOT_FOUND) {
             struct db_stmt *s = store_stmt(c, STMT_NR_TAG_INSERT, NULL, 0);
             if (!s)
@@ -364,7 +388,7 @@ static int write_links(struct db_conn *c, int64_t id, const struct newsroom_arti
         return STORE_ERROR;
     int64_t tags[TAGS_MAX];
     size_t tag_n;
-    if (tag_ids(c, in->tags, now, tags, &tag_n) != 0)
+    if (tag_ids(c, old ? id : 0, in->tags, now, tags, &tag_n) != 0)
         return STORE_ERROR;
     rc = relink(c, STMT_NR_TAGS_CLEAR, STMT_NR_TAG_LINK, id, tags, tag_n, old ? old->tag_ids : NULL,
                 old ? old->tag_count : 0);

@@ -11,13 +11,6 @@
 #include "store_impl.h"
 #include "util.h"
 
-/* From how many articles naming an author (or tag), of any state, its list walks the newest
- * articles (STMT_*_ARTICLES_LATEST) instead of sorting its own (STMT_*_ARTICLES). A page costs
- * about `links` rows by the links, and about 21 × published / links by the walk: even at a
- * million articles, a walk for an author of 3,000 probes some 7,000 links by primary key, while
- * sorting 50,000 took 0.2 s (docs/architecture.md has what was measured). */
-#define WALK_FROM 3000
-
 /* Reads an author row (AUTHOR_SELECT order) from s. */
 static void read_author(struct db_stmt *s, struct arena *a, struct author *au)
 {

@@ -77,6 +77,31 @@
     "JOIN tags t ON t.id = x.tag_id" ONLY " WHERE x.article_id = ?1 ORDER BY 1, 5, 2"
 // clang-format on
 
+/* Readers' lists in keyset pages (store_lists.c). A page: the list's published articles after
+ * the cursor (?2, ?3), newest first, ?4 rows, FILTER on ?1. Newer: the ids of the ?4 articles
+ * just before the cursor, oldest first (what finds a page's true previous page). Both search
+ * from the cursor in the list's partial index (articles_section_latest,
+ * articles_publication_latest, articles_latest), forwards or backwards. */
+// clang-format off
+#define LIST_PAGE(FILTER)                                                                          \
+    ARTICLE_SELECT("'', ''") "WHERE " LIVE("a") " AND " FILTER                                     \
+    " AND (a.published_at, a.id) < (?2, ?3) ORDER BY a.published_at DESC, a.id DESC LIMIT ?4"
+#define LIST_NEWER_REST                                                                            \
+    " AND " LIVE("a") " AND (a.published_at, a.id) > (?2, ?3) "                                    \
+    "ORDER BY a.published_at, a.id LIMIT ?4"
+#define LIST_NEWER(FILTER) "SELECT a.id FROM articles a WHERE " FILTER LIST_NEWER_REST
+/* An author's (tag's) newer articles, by the two plans of their pages (STMT_AUTHOR_ARTICLES,
+ * STMT_AUTHOR_ARTICLES_LATEST): from the links, or walking articles_latest up from the cursor. */
+#define LIST_PEOPLE_NEWER(LINKS, KEY)                                                              \
+    "SELECT a.id FROM " LINKS " x JOIN articles a ON a.id = x.article_id WHERE x." KEY " = ?1"    \
+    LIST_NEWER_REST
+#define LIST_PEOPLE_NEWER_LATEST(LINKS, KEY)                                                       \
+    LIST_NEWER("EXISTS (SELECT 1 FROM " LINKS " x WHERE x.article_id = a.id AND x." KEY " = ?1)")
+#define LIST_PEOPLE_NEWER_PGSQL(LINKS, KEY)                                                        \
+    "WITH mine AS MATERIALIZED (SELECT x.article_id FROM " LINKS " x WHERE x." KEY " = ?1) "      \
+    "SELECT a.id FROM articles a JOIN mine ON mine.article_id = a.id WHERE true" LIST_NEWER_REST
+// clang-format on
+
 /* Readers' search (store_search.c). A hit is an article joined to its index row, published
  * (LIVE: the index does not know what is published, so publishing and taking down write
  * nothing there), in section ?2 and publication ?3 (0: any), published in [?4, ?5]; a page is
@@ -428,6 +453,9 @@ const char *const store_statements[STMT_COUNT] = {
     /* --- The newsroom's articles (issue 11, "Articles": store_newsroom_articles.c) --- */
     // clang-format off
     [STMT_NR_ARTICLE] = NR_SELECT("a.body_markdown, a.body_html") "WHERE a.id = ?1",
+    /* The article's own tag called ?2 (by its primary key's prefix: a few rows). */
+    [STMT_NR_ARTICLE_TAG_NAMED] = "SELECT t.id FROM article_tags x JOIN tags t ON t.id = x.tag_id "
+                                  "WHERE x.article_id = ?1 AND t.name = ?2 ORDER BY x.position",
     [STMT_NR_ARTICLE_TAGS] =
         "SELECT t.id, t.name FROM article_tags x JOIN tags t ON t.id = x.tag_id "
         "WHERE x.article_id = ?1 ORDER BY x.position, t.id",
@@ -498,7 +526,9 @@ const char *const store_statements[STMT_COUNT] = {
                                 "AND a.state = 'draft' AND a.state <> 'published'",
     [STMT_NR_COUNT_REVIEW] =
         "SELECT count(*) FROM articles a WHERE a.state = 'review' AND a.state <> 'published'",
-    [STMT_NR_AUTHOR_CHOICES] = "SELECT id, name FROM authors ORDER BY name, id LIMIT 1000",
+    [STMT_NR_AUTHOR_CHOICES] =
+        "SELECT id, name FROM authors ORDER BY name, id LIMIT " STORE_SQL_NUMBER(
+            STORE_AUTHOR_CHOICES),
     [STMT_AUTOSAVE_PUT] =
         "INSERT INTO autosaves (article_id, user_id, base_version, saved_at, fields) "
         "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (article_id, user_id) DO UPDATE SET "
@@ -669,6 +699,9 @@ const char *const store_statements[STMT_COUNT] = {
              "(SELECT count(*) FROM articles a WHERE a.state <> 'published' "
              "AND a.publication_id = ?1)",
     [STMT_PUBLICATION_DELETE] = "DELETE FROM publications WHERE id = ?1",
+    /* The site has one host publication: saving one as the host makes it the only one. */
+    [STMT_PUBLICATION_UNHOST] =
+        "UPDATE publications SET is_host = 0 WHERE is_host = 1 AND id <> ?1",
     /* A redirect from an old path that names no article (a section's or publication's). */
     [STMT_REDIRECT_PATH_SET] =
         "INSERT INTO redirects (path, article_id, target, created_at) VALUES (?1, NULL, ?2, ?3) "
@@ -684,6 +717,29 @@ const char *const store_statements[STMT_COUNT] = {
         "SELECT " AUDIT_COLUMNS " WHERE l.article_id = ?4 AND l.id < ?1 AND (CAST(?2 AS TEXT) = "
         "'' OR substr(l.action, 1, length(CAST(?2 AS TEXT))) = CAST(?2 AS TEXT)) "
         "ORDER BY l.id DESC LIMIT ?3",
+    /* Feeds (issue 12): a published article's bodies by its id (the primary key), one per item
+     * of a feed (lists carry none). */
+    [STMT_FEED_ARTICLE_BODY] =
+        "SELECT a.body_html, a.body_markdown FROM articles a WHERE a.id = ?1 AND " LIVE("a"),
+    /* Readers' lists in keyset pages (store_lists.c; the macros above). A cursor's key: the
+     * article's, if it is published (store_lists.c checks that it is in the list). A period
+     * (a month) is published_at in [?1, its end): its first page starts from the cursor (end,
+     * 0), and its newer articles stop before the end, ?1. */
+    [STMT_LIST_KEY] = "SELECT a.published_at, a.id, a.section_id, a.publication_id "
+                      "FROM articles a WHERE a.id = ?1 AND " LIVE("a"),
+    [STMT_LIST_SECTION_PAGE] = LIST_PAGE("a.section_id = ?1"),
+    [STMT_LIST_SECTION_NEWER] = LIST_NEWER("a.section_id = ?1"),
+    [STMT_LIST_PUBLICATION_PAGE] = LIST_PAGE("a.publication_id = ?1"),
+    [STMT_LIST_PUBLICATION_NEWER] = LIST_NEWER("a.publication_id = ?1"),
+    [STMT_LIST_PERIOD_PAGE] = LIST_PAGE("a.published_at >= ?1"),
+    [STMT_LIST_PERIOD_NEWER] = LIST_NEWER("a.published_at < ?1"),
+    [STMT_LIST_AUTHOR_NEWER] = LIST_PEOPLE_NEWER("article_authors", "author_id"),
+    [STMT_LIST_AUTHOR_NEWER_LATEST] = LIST_PEOPLE_NEWER_LATEST("article_authors", "author_id"),
+    [STMT_LIST_TAG_NEWER] = LIST_PEOPLE_NEWER("article_tags", "tag_id"),
+    [STMT_LIST_TAG_NEWER_LATEST] = LIST_PEOPLE_NEWER_LATEST("article_tags", "tag_id"),
+    /* The newest published time before ?1: the archive's months, one seek each. */
+    [STMT_LIST_NEWEST_BEFORE] = "SELECT a.published_at FROM articles a WHERE " LIVE(
+        "a") " AND a.published_at < ?1 ORDER BY a.published_at DESC, a.id DESC LIMIT 1",
     /* Readers' search (issue 12, "Search": store_search.c). What an article's index row is
      * made from: one article (?1), or a batch of ?2 from after id ?1 (a rebuild). */
     [STMT_SEARCH_SOURCE] =
@@ -722,6 +778,10 @@ const char *const store_statements_pgsql[STMT_COUNT] = {
         "WHERE u.role <> 'reader' AND u.role = 'admin' AND u.disabled_at IS NULL "
         "FOR UPDATE) x "
         "WHERE x.id <> ?1",
+    /* Readers' lists (store_lists.c): an author's (tag's) newer articles from the links, fenced
+     * as STMT_AUTHOR_ARTICLES is. */
+    [STMT_LIST_AUTHOR_NEWER] = LIST_PEOPLE_NEWER_PGSQL("article_authors", "author_id"),
+    [STMT_LIST_TAG_NEWER] = LIST_PEOPLE_NEWER_PGSQL("article_tags", "tag_id"),
     /* Readers' search: search_docs, with the tsvectors computed here from the same texts. */
     [STMT_SEARCH_PUT] =
         "INSERT INTO search_docs (article_id, visible_text, rest_text, visible_tsv, rest_tsv) "

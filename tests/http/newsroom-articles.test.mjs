@@ -559,3 +559,31 @@ test('the newsroom pages are valid HTML (html-validate)', { timeout: 60_000 }, a
     assert.equal(report.valid, true, `${name}:\n${messages.join('\n')}`);
   }
 });
+
+// The pickers offer the first 1,000 authors by name; before, an article's author who was not
+// among them showed unselected, so the next save dropped them from the article.
+test('an author past the pickers\' first 1,000 by name stays chosen, and a save keeps them', { timeout: 60_000 }, async () => {
+  sql(srv.db, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1001) " +
+    "INSERT INTO authors (slug, name, created_at) SELECT 'aaa-' || i, 'Aaa ' || i, 1 FROM n WHERE true ON CONFLICT DO NOTHING");
+  sql(srv.db, "INSERT INTO authors (slug, name, created_at) VALUES ('zz-last', 'Zz Last', 1) ON CONFLICT DO NOTHING");
+  const zz = sql(srv.db, "SELECT id FROM authors WHERE slug = 'zz-last'");
+  const id = await create('writer', { headline: unique('Far author'), author_1: zz });
+  assert.equal(sql(srv.db, `SELECT author_id FROM article_authors WHERE article_id = ${id}`), zz);
+  const page = await clients.writer.get(`/newsroom/articles/${id}`);
+  assert.equal(page.status, 200);
+  const picked = [...page.body.matchAll(/<option value="(\d+)" selected>/g)].map((m) => m[1]);
+  assert.ok(picked.includes(zz), `the far author is not selected in the picker (selected: ${picked.join(',')})`);
+  // saved again as the page shows it: the author is still there
+  const saved = await act('writer', id, 'save', { headline: unique('Far author again'), author_1: zz });
+  assert.equal(saved.status, 303);
+  assert.equal(sql(srv.db, `SELECT author_id FROM article_authors WHERE article_id = ${id}`), zz);
+  // an author among the first 1,000 appears once, not twice
+  const aaa1 = sql(srv.db, "SELECT id FROM authors WHERE slug = 'aaa-1'");
+  const again = await act('writer', id, 'save', { headline: unique('Near author'), author_1: aaa1, version: row(id).version });
+  assert.equal(again.status, 303);
+  const near = await clients.writer.get(`/newsroom/articles/${id}`);
+  const firstSlot = /<select[^>]*author_1[^>]*>([\s\S]*?)<\/select>/.exec(near.body);
+  assert.ok(firstSlot, 'no first author picker');
+  assert.equal([...firstSlot[1].matchAll(new RegExp(`value="${aaa1}"`, 'g'))].length, 1);
+  assert.ok(!firstSlot[1].includes(`value="${zz}"`), 'an author no longer chosen is still offered past the first 1,000');
+});

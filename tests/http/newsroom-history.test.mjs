@@ -129,6 +129,32 @@ test('revisions: the writer lists their draft\'s revisions, newest first, with w
   assert.match(r.body, /The third headline/);
 });
 
+test('revisions paging: "Older revisions" only when there are more than a page (50); "Changes" only where the previous version is stored', async () => {
+  const id = importArticle('history-long', { headline: 'Long history' });
+  sql(srv.db, `UPDATE articles SET version = 5, created_by = ${userId(WRITER)} WHERE id = ${id}`);
+  snapshot(id, null, 1700000000); // its history starts at version 5, as an imported one's does
+  for (let i = 1; i < 50; i++) save(id, EDITOR, 1700000000 + i, { headline: `Long history ${i}` });
+  assert.equal(revisions(id), 50);
+  const versionsOn = (html) => [...html.matchAll(/<tr>\s*<td>(\d+)/g)].map((m) => Number(m[1]));
+  const page = await clients.editor.get(`${base(id)}/revisions`);
+  assert.equal(page.status, 200);
+  assert.equal(versionsOn(page.body).length, 50);
+  assert.ok(!page.body.includes('Older revisions'), 'exactly a page offered an empty older page');
+  // version 5 has nothing before it to compare with; version 6 has
+  assert.ok(!page.body.includes(`diff?from=4&amp;to=5`), 'a Changes link to a version never stored');
+  assert.ok(page.body.includes(`diff?from=5&amp;to=6`));
+  save(id, EDITOR, 1700000100, { headline: 'Long history 50' });
+  const first = await clients.editor.get(`${base(id)}/revisions`);
+  assert.deepEqual(versionsOn(first.body), Array.from({ length: 50 }, (_, i) => 55 - i));
+  const older = /href="([^"]*before=[^"]*)">Older revisions/.exec(first.body);
+  assert.ok(older, 'no Older revisions link with 51 revisions');
+  // the last row shown (version 6) still links its Changes: its previous version is on the next page
+  assert.ok(first.body.includes(`diff?from=5&amp;to=6`));
+  const next = await clients.editor.get(decodeEntities(older[1]));
+  assert.deepEqual(versionsOn(next.body), [5]);
+  assert.ok(!next.body.includes('Older revisions'));
+});
+
 test('diff: a word diff of headline and body between any two versions, every token escaped, and other fields before/after', async () => {
   const r = await clients.writer.get(`${base(draft)}/revisions/diff?from=2&to=3`);
   assert.equal(r.status, 200, textOf(r.body).slice(0, 400));

@@ -259,7 +259,7 @@ test('people: /authors/SLUG and /tags/SLUG list the published articles only, new
     assert.equal(second.status, 200);
     assert.deepEqual(cardSlugs(second.body), want.slice(20));
     assert.ok(!/rel="next"/.test(second.body), 'a next link on the last page');
-    assert.match(second.body, new RegExp(`<a href="${base}"><span aria-hidden="true">&laquo;</span> Newest articles</a>`));
+    assert.match(second.body, new RegExp(`<a href="${base}" rel="prev"><span aria-hidden="true">&laquo;</span> Newer articles</a>`));
     // 404: past the end, a cursor that is not this list's (a draft, someone else's, none), junk.
     const draftId = q("SELECT id FROM articles WHERE slug = 'secret-draft'");
     const notTheirs = q("SELECT id FROM articles WHERE slug NOT LIKE 'paged-%' AND state = 'published' LIMIT 1");

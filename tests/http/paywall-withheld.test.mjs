@@ -4,8 +4,8 @@
 // exact text and by every run of seven words, so a partial excerpt is caught too); the cached
 // whole variant never leaks into a preview whichever is cached first; and the other pages of the
 // site (home, sections, publications, offers, log-in, errors) carry none of them either.
-// Channels: the site has no feeds, no search and no API yet (their URLs are checked to be 404s
-// without the text); when they come, they belong here.
+// Channels: the feeds (issue 12) are checked here too; the site has no search and no API yet
+// (their URLs are checked to be 404s without the text); when they come, they belong here.
 // A positive control checks that the detector finds every paragraph in the whole article.
 
 import { test, before, after } from 'node:test';
@@ -143,14 +143,17 @@ test('no bypass through the URL: query strings, a trailing slash, case or encodi
   }
 });
 
-test('other channels: home, sections, publications, offers, log-in and error pages carry no withheld paragraph; no feeds, search or API yet', { timeout: 60_000 }, async () => {
+test('other channels: home, sections, publications, their feeds, offers, log-in and error pages carry no withheld paragraph; no search or API yet', { timeout: 60_000 }, async () => {
   const paths = ['/', ...SECTION_SLUGS.map((s) => `/sections/${s}`),
     ...PUBLICATION_SLUGS.map((p) => `/publications/${p}`), '/offers', '/login',
     `/login?next=${REFERENCE_ARTICLE.path}`, '/register', '/healthz', '/no-such-page',
     '/articles/no-such-article'];
-  // Where feeds, search, sitemaps and APIs usually live: none exists yet. (Search does, issue
-  // 12: tests/http/reach-search.test.mjs searches for every withheld paragraph.)
-  const absent = ['/feed', '/rss', '/rss.xml', '/atom.xml', '/feed.xml', '/index.xml', '/sitemap.xml',
+  // The feeds (issue 12: reach-feeds.test.mjs) of the site, every section and publication.
+  paths.push(...['', ...SECTION_SLUGS.map((s) => `/sections/${s}`), ...PUBLICATION_SLUGS.map((p) => `/publications/${p}`)]
+    .flatMap((base) => ['feed.xml', 'atom.xml', 'feed.json'].map((file) => `${base}/${file}`)));
+  // Where other feeds, sitemaps and APIs usually live: none exists yet. (Search does, issue 12:
+  // tests/http/reach-search.test.mjs searches for every withheld paragraph.)
+  const absent = ['/feed', '/rss', '/rss.xml', '/index.xml', '/sitemap.xml',
     '/news-sitemap.xml',
     '/api/articles', `/api/articles/${REFERENCE_ARTICLE.slug}`, `/amp${REFERENCE_ARTICLE.path}`,
     `${REFERENCE_ARTICLE.path}.json`, `${REFERENCE_ARTICLE.path}.md`, '/wp-json/wp/v2/posts'];

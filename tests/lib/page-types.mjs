@@ -111,6 +111,14 @@ export async function collectPageTypes(env) {
   await page('section', 'section', anon, `/sections/${SECTION_SLUGS[0]}`);
   await page('publication (host)', 'publication', anon, '/publications/national-journal');
   await page('publication (syndicated)', 'publication', anon, '/publications/gsn');
+  // The date archive (issue 12): its months, a year's, and a month's articles.
+  {
+    const month = /<a href="(\/archive\/\d{4}\/\d{2}\/)">/.exec((await anon.get('/archive/')).body)?.[1];
+    assert.ok(month, 'the archive lists no month');
+    await page('archive', 'archive', anon, '/archive/');
+    await page('archive, a year', 'archive', anon, month.slice(0, '/archive/YYYY/'.length));
+    await page('archive, a month', 'archive-month', anon, month);
+  }
   await page('article, free', 'article', anon, FREE[0].path);
   await page('offers', 'offers', anon, '/offers');
   await page('offers, checkout canceled', 'offers', anon, '/offers?done=canceled');

@@ -152,6 +152,78 @@ static void test_etag_roundtrips_through_if_none_match(void)
     entity_free(other);
 }
 
+/* HTTP dates (Last-Modified, If-Modified-Since): IMF-fixdate out, and only IMF-fixdate in. */
+static void test_http_dates(void)
+{
+    char date[40];
+    entity_http_date(784111777, date, sizeof date);
+    CHECK_STR(date, "Sun, 06 Nov 1994 08:49:37 GMT");
+    int64_t when = 0;
+    CHECK_INT(entity_http_date_parse("Sun, 06 Nov 1994 08:49:37 GMT", &when), 0);
+    CHECK_INT(when, 784111777);
+    CHECK_INT(entity_http_date_parse("Thu, 01 Jan 1970 00:00:00 GMT", &when), 0);
+    CHECK_INT(when, 0);
+    const char *bad[] = {
+        "Sunday, 06-Nov-94 08:49:37 GMT", /* RFC 850: obsolete, ignored */
+        "Sun Nov  6 08:49:37 1994",       /* asctime */
+        "Sun, 06 Nov 1994 08:49:37 UTC",
+        "Sun, 31 Feb 1994 08:49:37 GMT",
+        "Sun, 06 Nov 1994 24:49:37 GMT",
+        "Sun, 06 Xyz 1994 08:49:37 GMT",
+        "Sun, 06 Nov 1994 08:49:37 GMT ",
+        "Sun, 0a Nov 1994 08:49:37 GMT",
+        "",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        when = 42;
+        CHECK_INT(entity_http_date_parse(bad[i], &when), -1);
+        CHECK_INT(when, 42);
+    }
+    CHECK_INT(entity_http_date_parse(NULL, &when), -1);
+}
+
+/* If-Modified-Since: 304 when the entity's Last-Modified is no later; ignored when the entity
+ * has none, when the date is not one, and whenever If-None-Match is sent (it decides). */
+static void test_if_modified_since(void)
+{
+    struct entity *e = text_entity("<rss>feed</rss>");
+    struct entity *page = text_entity("<p>page</p>");
+    entity_set_last_modified(e, 784111777);
+    struct req r;
+    memset(&r, 0, sizeof r);
+    struct entity_choice c;
+    struct {
+        const char *since, *none_match;
+        unsigned want;
+    } cases[] = {
+        {"Sun, 06 Nov 1994 08:49:37 GMT", NULL, 304},    /* the same second */
+        {"Mon, 07 Nov 1994 00:00:00 GMT", NULL, 304},    /* later */
+        {"Sun, 06 Nov 1994 08:49:36 GMT", NULL, 200},    /* a second earlier */
+        {"Sunday, 06-Nov-94 08:49:37 GMT", NULL, 200},   /* not IMF-fixdate */
+        {"Mon, 07 Nov 1994 00:00:00 GMT", "\"x\"", 200}, /* If-None-Match decides: no match */
+        {NULL, NULL, 200},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        r.if_modified_since = cases[i].since;
+        r.if_none_match = cases[i].none_match;
+        entity_choose(e, &r, &c);
+        CHECK_INT(c.status, cases[i].want);
+    }
+    r.if_none_match = entity_etag(e); /* and a matching one: 304 whatever the date */
+    r.if_modified_since = "Sat, 05 Nov 1994 00:00:00 GMT";
+    entity_choose(e, &r, &c);
+    CHECK_INT(c.status, 304);
+    r.if_none_match = NULL;
+    r.if_modified_since = "Mon, 07 Nov 1994 00:00:00 GMT";
+    entity_choose(page, &r, &c); /* no Last-Modified: a page answers in full */
+    CHECK_INT(c.status, 200);
+    entity_set_last_modified(page, 0); /* 0: none */
+    entity_choose(page, &r, &c);
+    CHECK_INT(c.status, 200);
+    entity_free(e);
+    entity_free(page);
+}
+
 /* Decompresses a gzip body and compares it with want. */
 static int gunzips_to(const unsigned char *gz, size_t len, const char *want)
 {
@@ -259,6 +331,8 @@ static void test_bytes_count_the_heap(void)
             page[len - 20] = (char)('a' + i % 26); /* another body, as another page */
             kept[i] = entity_new_holes(200, "text/html; charset=utf-8", "no-cache", page, len, 1,
                                        with_holes ? holes : NULL, with_holes ? nholes : 0);
+            if (i % 2) /* a feed's Last-Modified header on every response, counted too */
+                entity_set_last_modified(kept[i], 784111777);
             size_t bytes = entity_bytes(kept[i]);
             /* a personal response in gzip makes the pieces' segments, and counts them; the
              * second makes nothing */
@@ -296,4 +370,6 @@ void suite_entity(void)
     RUN(test_etag_differs_with_body);
     RUN(test_etag_roundtrips_through_if_none_match);
     RUN(test_gzip_reuses_thread_state);
+    RUN(test_http_dates);
+    RUN(test_if_modified_since);
 }

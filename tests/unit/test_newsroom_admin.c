@@ -363,6 +363,15 @@ static void test_publications(void)
     CHECK_STR(tdb_text(&db, "SELECT target FROM redirects WHERE path = '/publications/wire'", out,
                        sizeof out),
               "/publications/new-wire");
+    /* One host: the edit made new-wire the host, so no other publication is any more; a new
+     * host publication takes it over in turn. */
+    CHECK_INT(count("SELECT count(*) FROM publications WHERE is_host = 1"), 1);
+    struct publication host = {.slug = "other-host", .name = "Other Host", .is_host = 1};
+    int64_t host_id = 0;
+    CHECK_INT(store_publication_create(st, admin, &host, &host_id), STORE_OK);
+    CHECK_INT(count("SELECT count(*) FROM publications WHERE is_host = 1"), 1);
+    CHECK_STR(tdb_text(&db, "SELECT slug FROM publications WHERE is_host = 1", out, sizeof out),
+              "other-host");
     /* Refused with the count while an article is in it. */
     struct section s = {.slug = "pubs-section", .name = "S"};
     char err[256] = "";
@@ -384,7 +393,7 @@ static void test_publications(void)
     CHECK_INT(store_publication_by_id(st, a, id, &got), STORE_NOT_FOUND);
     CHECK_INT(count("SELECT count(*) FROM audit_log WHERE action LIKE 'publication.%' AND "
                     "user_name = 'pubs@example.test'"),
-              3);
+              4); /* create, edit, the other host's create, delete */
     arena_free(a);
     store_close(st);
 }

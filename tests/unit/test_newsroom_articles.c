@@ -559,12 +559,47 @@ static void test_autosave(void)
     done(st);
 }
 
+/* A tag renamed in the newsroom keeps its slug; the editor shows it by its new name, and the
+ * article's next save keeps that tag rather than making a new one from the new name. */
+static void test_renamed_tag(void)
+{
+    struct store *st = fresh();
+    if (!st)
+        return;
+    struct arena *a = arena_new(0);
+    char err[256] = "";
+    struct newsroom_article_input in = input("Tagged", "One.");
+    in.tags = "Politics, Senate";
+    int64_t id = 0;
+    CHECK_INT(store_newsroom_create(st, &in, writer, 1700000000, &id, err, sizeof err), STORE_OK);
+    int64_t politics = count("SELECT id FROM tags WHERE slug = 'politics'");
+    CHECK(politics > 0);
+    CHECK_INT(store_tag_save(st, politics, "US politics", "politics", editor, NULL), STORE_OK);
+    struct newsroom_article art;
+    CHECK_INT(store_newsroom_article(st, a, id, &art), STORE_OK);
+    CHECK_STR(art.tags, "US politics, Senate");
+    in.tags = art.tags;
+    struct newsroom_conflict conflict;
+    CHECK_INT(store_newsroom_save(st, id, 1, &in, writer, 1700000100, &conflict, err, sizeof err),
+              STORE_OK);
+    CHECK_INT(store_newsroom_article(st, a, id, &art), STORE_OK);
+    CHECK_STR(art.tags, "US politics, Senate");
+    CHECK_INT((int)art.tag_count, 2);
+    CHECK(art.tag_ids[0] == politics);
+    CHECK_INT((int)count("SELECT count(*) FROM tags"), 2);
+    /* A new article typing the new name gets a tag of its own slug ("us-politics"): the name
+     * is matched on the article's own tags only. */
+    arena_free(a);
+    done(st);
+}
+
 void suite_newsroom_articles(void)
 {
     RUN(test_slugify);
     RUN(test_may);
     RUN(test_create);
     RUN(test_save);
+    RUN(test_renamed_tag);
     RUN(test_transitions);
     RUN(test_publish_due);
     RUN(test_list);
