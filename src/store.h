@@ -1436,7 +1436,8 @@ int store_search_reindex(struct store *st, int64_t *count, char *err, size_t err
 
 /* The published articles matching q (search_query_parse: at least one included term) and f,
  * best first (bm25 on SQLite, ts_rank on PostgreSQL; a match in the headline weighs most, then
- * the dek; the newest first among equals): up to limit (1 to STORE_SEARCH_PAGE_MAX) from
+ * the dek; the newest first among equals) among the 10,000 newest matches (by id: what one
+ * query costs is bounded, however common its words): up to limit (1 to STORE_SEARCH_PAGE_MAX) from
  * offset, into *hits from a. entitled: the reader may read every article in full (a
  * subscriber, or an institution's address): matched and shown snippets from all the text;
  * otherwise from the headline, dek and visible text only. STORE_OK (no match: *n 0) or

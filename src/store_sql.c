@@ -124,15 +124,20 @@
 #define SEARCH_SNIPPET(COLUMN)                                                                     \
     "snippet(search_index, " COLUMN ", char(2), char(3), '…', 40)"
 #define SEARCH_BM25(T) "bm25(" T ", 10.0, 4.0, 1.0, 1.0)"
-/* The page's rows are chosen first (the inner SELECT, ranked over every match), and snippet(),
- * which reads a row's text, runs for those 20 alone: in one SELECT, SQLite computes every
- * column of every match before its sort keeps 20. */
+/* What a query costs is bounded: the matches ranked are the SEARCH_WINDOW newest (by id, the
+ * order articles were made in), walked from the index in that order, so a word in most of a
+ * million articles ranks 10,000 of them, not 700,000 (README "Search"). The page's rows are
+ * chosen first (the inner SELECTs), and snippet(), which reads a row's text, runs for those 20
+ * alone: in one SELECT, SQLite computes every column of every match before its sort keeps 20. */
+#define SEARCH_WINDOW "10000"
 #define SEARCH_SQLITE(REST)                                                                        \
     "SELECT " SEARCH_COLUMNS ", " SEARCH_SNIPPET("2") ", " REST " FROM search_index "             \
     "JOIN articles a ON a.id = search_index.rowid" SEARCH_JOINS "WHERE search_index MATCH ?1 "   \
-    "AND search_index.rowid IN (SELECT f.rowid FROM search_index f JOIN articles a "              \
-    "ON a.id = f.rowid WHERE f.search_index MATCH ?1" SEARCH_FILTER " ORDER BY "                  \
-    SEARCH_BM25("f.search_index") ", a.published_at DESC, a.id DESC LIMIT ?6 OFFSET ?7) "         \
+    "AND search_index.rowid IN (SELECT w.rowid FROM (SELECT f.rowid AS rowid, "                   \
+    SEARCH_BM25("f.search_index") " AS score, a.published_at AS published_at, a.id AS id "        \
+    "FROM search_index f JOIN articles a ON a.id = f.rowid WHERE f.search_index MATCH ?1"         \
+    SEARCH_FILTER " ORDER BY f.rowid DESC LIMIT " SEARCH_WINDOW ") w ORDER BY w.score, "         \
+    "w.published_at DESC, w.id DESC LIMIT ?6 OFFSET ?7) "                                          \
     "ORDER BY " SEARCH_BM25("search_index") ", a.published_at DESC, a.id DESC"
 #define SEARCH_COUNT_SQLITE                                                                        \
     "SELECT count(*) FROM (SELECT 1 FROM search_index JOIN articles a "                           \
@@ -150,11 +155,13 @@
     "ts_headline('english', " TEXT ", q.q, 'StartSel=' || chr(2) || ', StopSel=' || chr(3) || "  \
     "', MaxWords=40, MinWords=20, ShortWord=2, MaxFragments=2, FragmentDelimiter=\" … \"')"
 #define SEARCH_PGSQL(TSV, REST)                                                                    \
-    "WITH q AS (SELECT " SEARCH_TSQUERY " AS q), hits AS (SELECT d.article_id, "                   \
-    "ts_rank(" TSV ", q.q) AS rank, a.published_at, a.id FROM q, search_docs d "                  \
-    "JOIN articles a ON a.id = d.article_id WHERE " SEARCH_INDEXABLE TSV " @@ " SEARCH_TSQUERY    \
-    SEARCH_FILTER                                                                                  \
-    " ORDER BY rank DESC, a.published_at DESC, a.id DESC LIMIT ?6 OFFSET ?7) "                    \
+    "WITH q AS (SELECT " SEARCH_TSQUERY " AS q), recent AS (SELECT d.article_id "                  \
+    "FROM search_docs d JOIN articles a ON a.id = d.article_id WHERE " SEARCH_INDEXABLE TSV " @@ " \
+    SEARCH_TSQUERY SEARCH_FILTER " ORDER BY d.article_id DESC LIMIT " SEARCH_WINDOW "), "          \
+    "hits AS (SELECT d.article_id, ts_rank(" TSV ", q.q) AS rank, a.published_at, a.id "          \
+    "FROM q, recent r JOIN search_docs d ON d.article_id = r.article_id "                          \
+    "JOIN articles a ON a.id = d.article_id "                                                      \
+    "ORDER BY rank DESC, a.published_at DESC, a.id DESC LIMIT ?6 OFFSET ?7) "                     \
     "SELECT " SEARCH_COLUMNS ", " SEARCH_HEADLINE("d.visible_text") ", " REST " FROM hits "       \
     "JOIN articles a ON a.id = hits.article_id JOIN search_docs d ON d.article_id = a.id"         \
     SEARCH_JOINS "CROSS JOIN q ORDER BY hits.rank DESC, hits.published_at DESC, hits.id DESC"
