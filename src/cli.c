@@ -498,6 +498,8 @@ struct store *cli_store(struct cli_call *call)
     if (!call->store) {
         char err[512];
         call->store = store_open(call->config.db, err, sizeof err);
+        if (call->store) /* the paywall's split, which the search index follows (store.h) */
+            store_search_configure(call->store, call->config.preview_paragraphs);
         if (!call->store) {
             char *shown = store_shown_target(call->config.db); /* never a password */
             fprintf(call->err, "broadsheet: %s: %s\n", shown, err);

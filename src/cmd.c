@@ -12,7 +12,9 @@
 #include "slug.h"
 
 const struct cli_command *const cmd_tables[] = {
-    cmd_serve, cmd_article, cmd_publication, cmd_user, cmd_paywall, cmd_ads, cmd_db, NULL,
+    cmd_serve,   cmd_article, cmd_publication, cmd_user,
+    cmd_paywall, cmd_ads,     cmd_db,          cmd_search, /* issue 12, "Search" */
+    NULL,
 };
 
 /* Plan slugs travel in forms and the others in commands, so they are kept plain. */

@@ -118,15 +118,19 @@ static void quote(struct buf *b, const char *name)
  * bookkeeping (db_pgsql.c), as SQLite's PRAGMA user_version is, so it is not copied: each side
  * keeps its own, which the migrations set. Generated columns are left out (neither lists them
  * for insertion). */
+/* The search index (migration 014: search_* tables, an FTS5 table and its shadow tables on
+ * SQLite, search_docs on PostgreSQL) is not copied either: it differs between the backends and
+ * is derived from the articles, so copy_all rebuilds it on the target, in the copy's
+ * transaction, at the target's configured preview_paragraphs. */
 static const char sqlite_tables[] =
     "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite!_%' ESCAPE '!'"
-    " ORDER BY name";
+    " AND name NOT LIKE 'search!_%' ESCAPE '!' ORDER BY name";
 static const char sqlite_columns[] = "SELECT name, 0, 0 FROM pragma_table_info(?1) ORDER BY cid";
 static const char sqlite_parents[] = "SELECT DISTINCT \"table\" FROM pragma_foreign_key_list(?1)";
 static const char pgsql_tables[] =
     "SELECT relname FROM pg_class WHERE relnamespace = current_schema()::regnamespace"
     " AND relkind IN ('r', 'p') AND NOT relispartition AND relname <> 'schema_version'"
-    " ORDER BY relname";
+    " AND relname NOT LIKE 'search!_%' ESCAPE '!' ORDER BY relname";
 #define PG_TABLE "(quote_ident(current_schema()) || '.' || quote_ident(?1))"
 static const char pgsql_columns[] =
     "SELECT attname, attidentity <> '', pg_get_serial_sequence(" PG_TABLE ", attname) IS NOT NULL"
@@ -566,7 +570,8 @@ struct copy {
     struct db_conn *sc, *tc;
     struct tables tables; /* the target's, in copy order */
     struct triggers triggers;
-    int64_t total; /* rows copied */
+    int64_t total;          /* rows copied */
+    int preview_paragraphs; /* the configuration's: the target's search index splits there */
 };
 
 /* 1 if a and b name the same database: the same text, or two paths of one file. */
@@ -733,6 +738,8 @@ static int open_target(struct copy *k, char *err, size_t errlen)
     }
     char msg[1024];
     k->target = store_open(k->temp ? k->temp : k->to, msg, sizeof msg);
+    if (k->target)
+        store_search_configure(k->target, k->preview_paragraphs);
     k->tc = k->target ? db_conn(store_db(k->target), msg, sizeof msg) : NULL;
     if (!k->tc) {
         snprintf(err, errlen, "cannot open the target: %s", msg);
@@ -822,7 +829,9 @@ static int copy_all(struct copy *k, char *err, size_t errlen)
             return -1;
         }
     }
-    return 0;
+    /* The search index, from the articles just copied (see sqlite_tables above). */
+    int64_t indexed;
+    return store_search_reindex(k->target, &indexed, err, errlen) == STORE_OK ? 0 : -1;
 }
 
 /* A SQLite target: the new file, complete, takes the target's name (an empty file there is
@@ -846,7 +855,9 @@ static int put_in_place(struct copy *k, char *err, size_t errlen)
 
 static int command_copy(struct cli_call *call)
 {
-    struct copy k = {.from = cli_value(call, "from"), .to = cli_value(call, "to")};
+    struct copy k = {.from = cli_value(call, "from"),
+                     .to = cli_value(call, "to"),
+                     .preview_paragraphs = call->config.preview_paragraphs};
     char err[2048] = "";
     int rc = 1;
     if (!*k.from || !*k.to)

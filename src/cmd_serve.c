@@ -62,12 +62,31 @@ static int seed_demo(struct store *st, const struct config *c)
     return seed_demo_ads(st, c);
 }
 
+/* Rebuilds the readers' search index when it was built with another preview_paragraphs or
+ * misses articles (store_search_check), saying so. 0 or -1 (said). */
+static int search_ready(struct store *st, const struct config *c)
+{
+    char err[512] = "";
+    int64_t rebuilt = 0;
+    if (store_search_check(st, &rebuilt, err, sizeof err) != STORE_OK) {
+        fprintf(stderr, "broadsheet: search index: %s\n", err);
+        return -1;
+    }
+    if (rebuilt)
+        fprintf(stderr,
+                "broadsheet: rebuilt the search index: %lld articles (preview_paragraphs %d)\n",
+                (long long)rebuilt, c->preview_paragraphs);
+    return 0;
+}
+
 static int command_serve(struct cli_call *call)
 {
     struct store *st = cli_store(call);
     if (!st)
         return 1;
     if (cli_value(call, "demo") && seed_demo(st, &call->config) < 0)
+        return 1;
+    if (search_ready(st, &call->config) < 0)
         return 1;
     return server_run(&call->config, st) < 0 ? 1 : 0;
 }
@@ -78,6 +97,8 @@ static int command_init(struct cli_call *call)
     if (!st)
         return 1;
     if (cli_value(call, "demo") && seed_demo(st, &call->config) < 0)
+        return 1;
+    if (search_ready(st, &call->config) < 0)
         return 1;
     printf("database ready: %s\n", store_shown(st));
     return 0;

@@ -170,5 +170,8 @@ json_t *page_feed_links(json_t *ctx, const char *base);
 unsigned page_robots(struct req *r, struct buf *out);
 unsigned page_sitemap_index(struct req *r, struct buf *out);
 unsigned page_sitemap(struct req *r, struct buf *out);
+/* /search?q=… (issue 12, "Search": page_search.c): the readers' search, not cached (it varies
+ * by query and by reader). */
+enum MHD_Result page_search(struct req *r);
 
 #endif

@@ -177,6 +177,10 @@ const struct route routes[] = {
     {GET_HEAD, "/robots.txt", .render = page_robots},
     {GET_HEAD, "/sitemap.xml", .render = page_sitemap_index},
     {GET_HEAD, "/sitemaps/:file", .render = page_sitemap},
+    /* Readers' search (issue 12, "Search": page_search.c). Not a cached page: its results
+     * depend on the query string and the reader. Only reads, but a query can keep the database
+     * busy for a while: on the job pool, as the diff is. */
+    {GET_HEAD, "/search", .handle = page_search, .flags = ROUTE_JOB},
 };
 
 const size_t route_count = sizeof routes / sizeof routes[0];

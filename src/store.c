@@ -385,6 +385,7 @@ int store_access_parse(const char *name)
 struct store *store_open(const char *path, char *err, size_t errlen)
 {
     struct store *st = xcalloc(1, sizeof *st);
+    st->search_preview_paragraphs = 1; /* config.c's default, until store_search_configure */
     for (size_t i = 0; i < STMT_COUNT; i++)
         st->sql[i] = (struct db_sql){store_statements[i], store_statements_pgsql[i]};
     char why[768];

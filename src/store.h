@@ -1472,4 +1472,70 @@ int store_sitemap_next_id(struct store *st, enum store_sitemap_names which, int6
 int store_sitemap_slugs(struct store *st, enum store_sitemap_names which, int64_t from, int64_t to,
                         store_sitemap_fn fn, void *ctx, size_t *n);
 
+/* Readers' search (issue 12, "Search": store_search.c, migration 014). The index holds, per
+ * article, its headline, dek, the text the paywall lets anyone read (the whole body of a free
+ * article; the preview_paragraphs first blocks of a metered or subscribers-only one, as the
+ * article page sends them) and the rest, kept apart, so that a reader who is not entitled is
+ * matched, and shown snippets, from the visible text only. Every write of an article's
+ * headline, dek, body or access rewrites its row in the same transaction; searches keep the
+ * published articles by joining articles (LIVE), so publishing and taking down need no index
+ * write and a taken-down article is gone from results at once. The interface takes a parsed
+ * query (search_query.h) and never the engine's syntax: the store builds FTS5 MATCH text on
+ * SQLite and to_tsquery text on PostgreSQL, every term quoted. */
+struct search_query;
+
+/* Which published articles a search keeps; zero fields mean "any". */
+struct search_filter {
+    int64_t section_id;
+    int64_t publication_id;
+    int64_t from; /* published at or after (unix seconds); 0: any */
+    int64_t to;   /* published at or before; 0: any */
+};
+
+/* One result: the article (bodies "") and a snippet of its text as plain text (not HTML: the
+ * caller escapes it) in which each match is between the bytes STORE_SEARCH_MARK_START and
+ * STORE_SEARCH_MARK_END, which the indexed text never holds. */
+struct search_hit {
+    struct article article;
+    const char *snippet;
+};
+#define STORE_SEARCH_MARK_START '\x02'
+#define STORE_SEARCH_MARK_END '\x03'
+#define STORE_SEARCH_PAGE_MAX 100 /* rows per store_search call, at most */
+
+/* Sets the paywall's preview (config preview_paragraphs, 0 to 20) the index splits articles
+ * at from now on. Call before any write (cli.c does, right after store_open); the default is
+ * config.c's, 1. */
+void store_search_configure(struct store *st, int preview_paragraphs);
+
+/* Rebuilds the index if it was built with another preview (meta.search_preview_paragraphs;
+ * -1 after migration 014: never built) or an article has no row (a database written by an
+ * older binary). *rebuilt: the articles indexed (0: nothing to do). STORE_OK or STORE_ERROR
+ * (the reason in err). */
+int store_search_check(struct store *st, int64_t *rebuilt, char *err, size_t errlen);
+
+/* Rewrites every article's row from the articles, in batches of a few hundred rows, each in a
+ * transaction of its own (the whole table is never in memory, and readers and writers wait
+ * for one batch at most), then records the preview it was built with. *count: the articles
+ * indexed. STORE_OK or STORE_ERROR (the reason in err). */
+int store_search_reindex(struct store *st, int64_t *count, char *err, size_t errlen);
+
+/* The published articles matching q (search_query_parse: at least one included term) and f,
+ * best first (bm25 on SQLite, ts_rank on PostgreSQL; a match in the headline weighs most, then
+ * the dek; the newest first among equals) among the 10,000 newest matches (by id: what one
+ * query costs is bounded, however common its words): up to limit (1 to STORE_SEARCH_PAGE_MAX) from
+ * offset, into *hits from a. entitled: the reader may read every article in full (a
+ * subscriber, or an institution's address): matched and shown snippets from all the text;
+ * otherwise from the headline, dek and visible text only. STORE_OK (no match: *n 0) or
+ * STORE_ERROR. */
+int store_search(struct store *st, struct arena *a, const struct search_query *q,
+                 const struct search_filter *f, int entitled, int offset, int limit,
+                 struct search_hit **hits, size_t *n);
+
+/* How many articles store_search would find for q, f and entitled, counted up to cap (a
+ * larger number reads as cap): a page says "more than N" rather than count a million
+ * matches. STORE_OK or STORE_ERROR. */
+int store_search_count(struct store *st, const struct search_query *q,
+                       const struct search_filter *f, int entitled, int64_t cap, int64_t *count);
+
 #endif

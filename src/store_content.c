@@ -137,8 +137,8 @@ out:
 
 /* Saves article in (index i of the batch) inside the caller's transaction, stamped updated_at
  * now. Returns 0, or -1 with "article I: reason" reported. */
-static int article_upsert(struct db_conn *c, const struct article_input *in, size_t i, int64_t now,
-                          char *err, size_t errlen)
+static int article_upsert(struct store *st, struct db_conn *c, const struct article_input *in,
+                          size_t i, int64_t now, char *err, size_t errlen)
 {
     struct db_stmt *s = NULL;
     int64_t publication_id, section_id;
@@ -188,10 +188,16 @@ static int article_upsert(struct db_conn *c, const struct article_input *in, siz
     db_bind_int64(s, 9, in->published_at);
     db_bind_int64(s, 10, now);
     db_bind_text(s, 11, store_access_name(in->access));
-    if (db_step(s) != DB_DONE) {
+    if (db_step(s) != DB_ROW) {
         store_report(err, errlen, "article %zu: %s", i, db_errmsg(c));
         goto out;
     }
+    int64_t id = db_column_int64(s, 0);
+    db_reset(s);
+    s = NULL;
+    /* Its search index row, in this transaction (store.h, "Readers' search"). */
+    if (store_search_put(st, c, id, err, errlen) != 0)
+        goto out;
     rc = 0;
 out:
     db_reset(s);
@@ -213,7 +219,7 @@ int store_articles_save(struct store *st, const struct article_input *in, size_t
     in_tx = 1;
     int64_t now = util_now();
     for (size_t i = 0; i < n; i++)
-        if (article_upsert(c, &in[i], i, now, err, errlen) != 0)
+        if (article_upsert(st, c, &in[i], i, now, err, errlen) != 0)
             goto out;
     in_tx = 0;
     if (store_tx_commit(c, err, errlen) != 0)

@@ -391,6 +391,17 @@ enum statement {
     STMT_SITEMAP_AUTHORS,
     STMT_SITEMAP_NEXT_TAG,
     STMT_SITEMAP_TAGS,
+    /* Readers' search (issue 12, "Search": store_search.c) */
+    STMT_SEARCH_SOURCE,
+    STMT_SEARCH_SOURCES,
+    STMT_SEARCH_PUT,
+    STMT_SEARCH_MISSING,
+    STMT_SEARCH_BUILT_WITH,
+    STMT_SEARCH_SET_BUILT_WITH,
+    STMT_SEARCH_PUBLIC,
+    STMT_SEARCH_FULL,
+    STMT_SEARCH_COUNT_PUBLIC,
+    STMT_SEARCH_COUNT_FULL,
     STMT_COUNT
 };
 
@@ -402,6 +413,7 @@ extern const char *const store_statements_pgsql[STMT_COUNT];
 struct store {
     struct db *db;
     struct db_sql sql[STMT_COUNT]; /* store_statements, as db_open takes them */
+    int search_preview_paragraphs; /* the paywall's preview the search index splits at */
 };
 
 /* Reads the current row of a statement into item, one element of the caller's array (strings
@@ -436,6 +448,12 @@ int store_write_texts(struct store *st, enum statement id, int nparams, const ch
 int store_id_by_slug(struct db_conn *c, enum statement id, const char *slug, int64_t *row_id,
                      char *err, size_t errlen);
 int store_meta_value(struct store *st, enum statement id, int64_t *value, const char *what);
+
+/* Readers' search (store_search.c): rewrites article id's row of the search index from the
+ * article as it now is, on c, inside the caller's transaction (every write that changes an
+ * article's headline, dek, body or access calls it before it commits). 0, or -1 with the
+ * reason reported and in err. */
+int store_search_put(struct store *st, struct db_conn *c, int64_t id, char *err, size_t errlen);
 
 /* Rows of publications, sections and articles (store_content.c), which other parts join. */
 void store_read_publication(struct db_stmt *s, int col, struct arena *a, struct publication *p);

@@ -472,6 +472,9 @@ int store_newsroom_create(struct store *st, const struct newsroom_article_input 
     }
     if (rc != STORE_OK)
         goto out;
+    rc = STORE_ERROR;
+    if (store_search_put(st, c, new_id, err, errlen) != 0) /* its search index row */
+        goto out;
     if ((rc = write_links(c, new_id, in, NULL, now, err, errlen)) != STORE_OK)
         goto out;
     if ((rc = record(st, new_id, user_id, now, "article.create", in->headline ? in->headline : "",
@@ -600,6 +603,9 @@ int store_newsroom_save(struct store *st, int64_t id, int64_t base_version,
         goto out;
     }
     if (rc != STORE_OK)
+        goto out;
+    rc = STORE_ERROR;
+    if (store_search_put(st, c, id, err, errlen) != 0) /* its search index row */
         goto out;
     if ((rc = write_links(c, id, in, &old, now, err, errlen)) != STORE_OK)
         goto out;

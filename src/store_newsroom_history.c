@@ -185,6 +185,8 @@ int store_revision_restore(struct store *st, const struct revision_restore *q, i
     if (rc != STORE_OK)
         goto out;
     rc = STORE_ERROR;
+    if (store_search_put(st, c, q->article_id, NULL, 0) != 0) /* its search index row */
+        goto out;
     if (relink(c, STMT_HISTORY_AUTHORS_CLEAR, STMT_HISTORY_AUTHOR_LINK, q->article_id,
                rev.author_ids) != 0 ||
         relink(c, STMT_HISTORY_TAGS_CLEAR, STMT_HISTORY_TAG_LINK, q->article_id, rev.tag_ids) != 0)

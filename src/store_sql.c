@@ -108,6 +108,75 @@
     "SELECT a.id FROM articles a JOIN mine ON mine.article_id = a.id WHERE true" LIST_NEWER_REST
 // clang-format on
 
+/* Readers' search (store_search.c). A hit is an article joined to its index row, published
+ * (LIVE: the index does not know what is published, so publishing and taking down write
+ * nothing there), in section ?2 and publication ?3 (0: any), published in [?4, ?5]; a page is
+ * ?6 rows from ?7. The columns are read_article's (without the bodies), then the snippet of the
+ * visible text and that of the withheld text ('' for a reader who is not entitled: it is never
+ * computed for them). Snippets mark matches with the control characters 2 and 3, which the
+ * index's text never holds (store_search.c strips them), for the page to turn into <mark>. */
+// clang-format off
+#define SEARCH_FILTER                                                                              \
+    " AND " LIVE("a") " AND (CAST(?2 AS BIGINT) = 0 OR a.section_id = ?2) "                       \
+    "AND (CAST(?3 AS BIGINT) = 0 OR a.publication_id = ?3) "                                       \
+    "AND a.published_at >= ?4 AND a.published_at <= ?5"
+#define SEARCH_COLUMNS                                                                             \
+    "a.id, a.slug, a.headline, a.dek, a.byline, '', '', a.published_at, a.updated_at, "            \
+    "a.access, " PUBLICATION_COLUMNS("p") ", " SECTION_COLUMNS("s")
+#define SEARCH_JOINS                                                                               \
+    " JOIN publications p ON p.id = a.publication_id JOIN sections s ON s.id = a.section_id "
+/* SQLite: ?1 is FTS5 MATCH text the store built (every term quoted; a column filter for a
+ * reader who is not entitled). bm25 weighs a match in the headline most, then the dek. */
+#define SEARCH_SNIPPET(COLUMN)                                                                     \
+    "snippet(search_index, " COLUMN ", char(2), char(3), '…', 40)"
+#define SEARCH_BM25(T) "bm25(" T ", 10.0, 4.0, 1.0, 1.0)"
+/* What a query costs is bounded: the matches ranked are the SEARCH_WINDOW newest (by id, the
+ * order articles were made in), walked from the index in that order, so a word in most of a
+ * million articles ranks 10,000 of them, not 700,000 (README "Search"). The page's rows are
+ * chosen first (the inner SELECTs), and snippet(), which reads a row's text, runs for those 20
+ * alone: in one SELECT, SQLite computes every column of every match before its sort keeps 20. */
+#define SEARCH_WINDOW "10000"
+#define SEARCH_SQLITE(REST)                                                                        \
+    "SELECT " SEARCH_COLUMNS ", " SEARCH_SNIPPET("2") ", " REST " FROM search_index "             \
+    "JOIN articles a ON a.id = search_index.rowid" SEARCH_JOINS "WHERE search_index MATCH ?1 "   \
+    "AND search_index.rowid IN (SELECT w.rowid FROM (SELECT f.rowid AS rowid, "                   \
+    SEARCH_BM25("f.search_index") " AS score, a.published_at AS published_at, a.id AS id "        \
+    "FROM search_index f JOIN articles a ON a.id = f.rowid WHERE f.search_index MATCH ?1"         \
+    SEARCH_FILTER " ORDER BY f.rowid DESC LIMIT " SEARCH_WINDOW ") w ORDER BY w.score, "         \
+    "w.published_at DESC, w.id DESC LIMIT ?6 OFFSET ?7) "                                          \
+    "ORDER BY " SEARCH_BM25("search_index") ", a.published_at DESC, a.id DESC"
+#define SEARCH_COUNT_SQLITE                                                                        \
+    "SELECT count(*) FROM (SELECT 1 FROM search_index JOIN articles a "                           \
+    "ON a.id = search_index.rowid WHERE search_index MATCH ?1" SEARCH_FILTER " LIMIT ?6) x"
+/* PostgreSQL: ?1 is to_tsquery text the store built (quoted lexemes). TSV is what the reader
+ * may match: visible_tsv, or visible_tsv || rest_tsv (each has its GIN index, migration 014).
+ * The page's rows are found and ranked first; ts_headline, which reads the whole text, runs for
+ * them alone. */
+#define SEARCH_TSQUERY "to_tsquery('english', CAST(?1 AS TEXT))"
+/* A query that is only negations once the english stop words are gone ("the -iran" is !'iran')
+ * would match nearly every row by a scan: querytree() says 'T' for one the index cannot
+ * answer, and it finds nothing instead, as a query of stop words alone does. */
+#define SEARCH_INDEXABLE "querytree(" SEARCH_TSQUERY ") <> 'T' AND "
+#define SEARCH_HEADLINE(TEXT)                                                                      \
+    "ts_headline('english', " TEXT ", q.q, 'StartSel=' || chr(2) || ', StopSel=' || chr(3) || "  \
+    "', MaxWords=40, MinWords=20, ShortWord=2, MaxFragments=2, FragmentDelimiter=\" … \"')"
+#define SEARCH_PGSQL(TSV, REST)                                                                    \
+    "WITH q AS (SELECT " SEARCH_TSQUERY " AS q), recent AS (SELECT d.article_id "                  \
+    "FROM search_docs d JOIN articles a ON a.id = d.article_id WHERE " SEARCH_INDEXABLE TSV " @@ " \
+    SEARCH_TSQUERY SEARCH_FILTER " ORDER BY d.article_id DESC LIMIT " SEARCH_WINDOW "), "          \
+    "hits AS (SELECT d.article_id, ts_rank(" TSV ", q.q) AS rank, a.published_at, a.id "          \
+    "FROM q, recent r JOIN search_docs d ON d.article_id = r.article_id "                          \
+    "JOIN articles a ON a.id = d.article_id "                                                      \
+    "ORDER BY rank DESC, a.published_at DESC, a.id DESC LIMIT ?6 OFFSET ?7) "                     \
+    "SELECT " SEARCH_COLUMNS ", " SEARCH_HEADLINE("d.visible_text") ", " REST " FROM hits "       \
+    "JOIN articles a ON a.id = hits.article_id JOIN search_docs d ON d.article_id = a.id"         \
+    SEARCH_JOINS "CROSS JOIN q ORDER BY hits.rank DESC, hits.published_at DESC, hits.id DESC"
+#define SEARCH_COUNT_PGSQL(TSV)                                                                    \
+    "SELECT count(*) FROM (SELECT 1 FROM search_docs d JOIN articles a ON a.id = d.article_id "   \
+    "WHERE " SEARCH_INDEXABLE TSV " @@ " SEARCH_TSQUERY SEARCH_FILTER " LIMIT ?6) x"
+#define SEARCH_TSV_ALL "(d.visible_tsv || d.rest_tsv)"
+// clang-format on
+
 /* Indexed by enum statement. The latest-article statements take the ids they filter by
  * (publication, then section), then the limit and the offset, one statement per filter so that
  * each can use its own index. */
@@ -140,7 +209,7 @@ const char *const store_statements[STMT_COUNT] = {
         "byline = excluded.byline, body_markdown = excluded.body_markdown, "
         "body_html = excluded.body_html, published_at = excluded.published_at, "
         "updated_at = excluded.updated_at, access = excluded.access, version = articles.version + "
-        "1",
+        "1 RETURNING id",
     [STMT_PUBLICATION_BY_SLUG] =
         "SELECT " PUBLICATION_COLUMNS("p") " FROM publications p WHERE p.slug = ?1",
     [STMT_SECTION_BY_SLUG] = "SELECT " SECTION_COLUMNS("s") " FROM sections s WHERE s.slug = ?1",
@@ -727,6 +796,25 @@ const char *const store_statements[STMT_COUNT] = {
     [STMT_SITEMAP_AUTHORS] = "SELECT slug FROM authors WHERE id >= ?1 AND id < ?2 ORDER BY id",
     [STMT_SITEMAP_NEXT_TAG] = "SELECT MIN(id) FROM tags WHERE id >= ?1",
     [STMT_SITEMAP_TAGS] = "SELECT slug FROM tags WHERE id >= ?1 AND id < ?2 ORDER BY id",
+    /* Readers' search (issue 12, "Search": store_search.c). What an article's index row is
+     * made from: one article (?1), or a batch of ?2 from after id ?1 (a rebuild). */
+    [STMT_SEARCH_SOURCE] =
+        "SELECT a.headline, a.dek, a.body_markdown, a.access FROM articles a WHERE a.id = ?1",
+    [STMT_SEARCH_SOURCES] = "SELECT a.id, a.headline, a.dek, a.body_markdown, a.access "
+                            "FROM articles a WHERE a.id > ?1 ORDER BY a.id LIMIT ?2",
+    /* ?1 id, ?2 headline, ?3 dek, ?4 visible text, ?5 withheld text. */
+    [STMT_SEARCH_PUT] = "INSERT OR REPLACE INTO search_index (rowid, headline, dek, visible, rest) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5)",
+    /* Whether an article has no index row (a database the index was not built for). */
+    [STMT_SEARCH_MISSING] = "SELECT 1 FROM articles a WHERE NOT EXISTS (SELECT 1 FROM "
+                            "search_index f WHERE f.rowid = a.id) LIMIT 1",
+    [STMT_SEARCH_BUILT_WITH] = "SELECT value FROM meta WHERE key = 'search_preview_paragraphs'",
+    [STMT_SEARCH_SET_BUILT_WITH] =
+        "UPDATE meta SET value = ?1 WHERE key = 'search_preview_paragraphs'",
+    [STMT_SEARCH_PUBLIC] = SEARCH_SQLITE("''"),
+    [STMT_SEARCH_FULL] = SEARCH_SQLITE(SEARCH_SNIPPET("3")),
+    [STMT_SEARCH_COUNT_PUBLIC] = SEARCH_COUNT_SQLITE,
+    [STMT_SEARCH_COUNT_FULL] = SEARCH_COUNT_SQLITE,
 };
 
 /* PostgreSQL's own text where the two differ (db.h: struct db_sql). */
@@ -750,4 +838,18 @@ const char *const store_statements_pgsql[STMT_COUNT] = {
      * as STMT_AUTHOR_ARTICLES is. */
     [STMT_LIST_AUTHOR_NEWER] = LIST_PEOPLE_NEWER_PGSQL("article_authors", "author_id"),
     [STMT_LIST_TAG_NEWER] = LIST_PEOPLE_NEWER_PGSQL("article_tags", "tag_id"),
+    /* Readers' search: search_docs, with the tsvectors computed here from the same texts. */
+    [STMT_SEARCH_PUT] =
+        "INSERT INTO search_docs (article_id, visible_text, rest_text, visible_tsv, rest_tsv) "
+        "VALUES (?1, ?4, ?5, setweight(to_tsvector('english', ?2), 'A') || "
+        "setweight(to_tsvector('english', ?3), 'B') || setweight(to_tsvector('english', ?4), "
+        "'C'), setweight(to_tsvector('english', ?5), 'D')) ON CONFLICT (article_id) DO UPDATE "
+        "SET visible_text = excluded.visible_text, rest_text = excluded.rest_text, "
+        "visible_tsv = excluded.visible_tsv, rest_tsv = excluded.rest_tsv",
+    [STMT_SEARCH_MISSING] = "SELECT 1 FROM articles a WHERE NOT EXISTS (SELECT 1 FROM "
+                            "search_docs d WHERE d.article_id = a.id) LIMIT 1",
+    [STMT_SEARCH_PUBLIC] = SEARCH_PGSQL("d.visible_tsv", "''"),
+    [STMT_SEARCH_FULL] = SEARCH_PGSQL(SEARCH_TSV_ALL, SEARCH_HEADLINE("d.rest_text")),
+    [STMT_SEARCH_COUNT_PUBLIC] = SEARCH_COUNT_PGSQL("d.visible_tsv"),
+    [STMT_SEARCH_COUNT_FULL] = SEARCH_COUNT_PGSQL(SEARCH_TSV_ALL),
 };

@@ -144,6 +144,12 @@ export async function collectPageTypes(env) {
   await page('tag', 'tag', anon, '/tags/page-types-tag');
   await page('article, free, with authors and tags', 'article', anon, tagged.path);
 
+  // Readers' search (issue 12): the form, results with snippets and a pager, a message, a 400.
+  await page('search, the form', 'search', anon, '/search');
+  await page('search, results', 'search', anon, '/search?q=the&section=' + SECTION_SLUGS[0]);
+  await page('search, nothing to search for', 'search', anon, '/search?q=%22');
+  await page('search, a bad filter', 'search', anon, '/search?q=iran&from=2014-13-01', 400);
+
   // --- the account pages -------------------------------------------------------------------------
   await page('log in', 'login', anon, '/login');
   await page('log in, after a password reset', 'login', anon, '/login?done=reset&next=/account');

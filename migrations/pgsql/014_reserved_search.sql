@@ -1,2 +1,0 @@
--- 014_reserved_search.sql (PostgreSQL): a placeholder; see migrations/sqlite/014_reserved_search.sql.
-SELECT 1;
