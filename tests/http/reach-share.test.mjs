@@ -323,9 +323,10 @@ test('the editor refuses an "Originally published at" that is not an absolute ht
 test('html-validate: the article page with all its share metadata is valid HTML', { timeout: 60_000 }, async () => {
   const a = await publish({
     author_1: author.id, access: 'subscribers', original_url: 'https://example.org/x?a=1&b=2',
-    // No picture in the body: cmark writes <img … /> in the body, which the validator's
-    // void-style rule refuses whatever the head says (the body is not this part's).
-    headline: unique('Valid </script> & "quoted"'), body_markdown: 'A paragraph here.\n\nWithheld.',
+    // A picture (og:image, twitter:image, the JSON-LD image) and cmark's XHTML-style void
+    // elements in the body (<img … />, <br />, <hr />).
+    headline: unique('Valid </script> & "quoted"'),
+    body_markdown: '![A chart](/static/logo.png "Chart") A paragraph here,  \nwith a break.\n\n***\n\nWithheld.',
   });
   const validator = new HtmlValidate(new FileSystemConfigLoader());
   const config = path.join(repoRoot, 'tests', '.htmlvalidate.mjs');
