@@ -62,9 +62,12 @@ static json_t *json_ld(struct req *r, const struct article *a, const struct shar
     if (f->logo)
         publisher = render_set(publisher, "logo",
                                render_pack("{s:s, s:s}", "@type", "ImageObject", "url", f->logo));
+    /* Authors with pages are Persons; an article without them (wire copy, "Global Security
+     * Newswire Staff") is credited by its byline's text as an Organization, as it was before
+     * authors existed (README "Authors and tags"). */
     json_t *author = people;
     if (!author && *a->byline)
-        author = render_pack("{s:s, s:s}", "@type", "Person", "name", a->byline);
+        author = render_pack("{s:s, s:s}", "@type", "Organization", "name", a->byline);
     else if (!author)
         author = render_pack("{s:s, s:s}", "@type", "Organization", "name", a->publication.name);
     const char *section_url = arena_printf(r->arena, "%s/sections/%s", site, a->section.slug);

@@ -165,14 +165,14 @@ test('an article: OpenGraph, Twitter card, canonical and complete NewsArticle JS
   });
 });
 
-test('an article with no author, no picture and no SEO description: the byline as a Person, the dek, the summary card', { timeout: 60_000 }, async () => {
+test('an article with no author, no picture and no SEO description: the byline as an Organization, the dek, the summary card', { timeout: 60_000 }, async () => {
   const a = await publish({ byline: 'By Line Person', dek: 'Just the dek.', body_markdown: 'No pictures here.' });
   const h = head((await page(a.path)).body);
   assert.equal(one(h.meta, 'og:description'), 'Just the dek.');
   assert.equal(h.meta['og:image'], undefined);
   assert.equal(h.meta['article:author'], undefined, 'no author pages: no article:author');
   assert.equal(one(h.meta, 'twitter:card'), 'summary');
-  assert.deepEqual(h.ld[0].author, { '@type': 'Person', name: 'By Line Person' });
+  assert.deepEqual(h.ld[0].author, { '@type': 'Organization', name: 'By Line Person' });
   assert.equal(h.ld[0].description, 'Just the dek.');
   assert.equal(h.ld[0].image, undefined);
 });
