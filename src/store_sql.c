@@ -134,19 +134,22 @@
  * order articles were made in), walked from the index in that order, so a word in most of a
  * million articles ranks 10,000 of them, not 700,000 (README "Search"). The page's rows are
  * chosen first (the inner SELECTs), and snippet(), which reads a row's text, runs for those 20
- * alone: in one SELECT, SQLite computes every column of every match before its sort keeps 20. */
+ * alone: in one SELECT, SQLite computes every column of every match before its sort keeps 20.
+ * A match is checked against migration 018's articles_search (INDEXED BY: the planner would
+ * take the primary key and read each article's row, body and all, for its state). */
 #define SEARCH_WINDOW "10000"
 #define SEARCH_SQLITE(REST)                                                                        \
     "SELECT " SEARCH_COLUMNS ", " SEARCH_SNIPPET("2") ", " REST " FROM search_index "             \
     "JOIN articles a ON a.id = search_index.rowid" SEARCH_JOINS "WHERE search_index MATCH ?1 "   \
     "AND search_index.rowid IN (SELECT w.rowid FROM (SELECT f.rowid AS rowid, "                   \
     SEARCH_BM25("f.search_index") " AS score, a.published_at AS published_at, a.id AS id "        \
-    "FROM search_index f JOIN articles a ON a.id = f.rowid WHERE f.search_index MATCH ?1"         \
+    "FROM search_index f JOIN articles a INDEXED BY articles_search ON a.id = f.rowid "          \
+    "WHERE f.search_index MATCH ?1"                                                                \
     SEARCH_FILTER " ORDER BY f.rowid DESC LIMIT " SEARCH_WINDOW ") w ORDER BY w.score, "         \
     "w.published_at DESC, w.id DESC LIMIT ?6 OFFSET ?7) "                                          \
     "ORDER BY " SEARCH_BM25("search_index") ", a.published_at DESC, a.id DESC"
 #define SEARCH_COUNT_SQLITE                                                                        \
-    "SELECT count(*) FROM (SELECT 1 FROM search_index JOIN articles a "                           \
+    "SELECT count(*) FROM (SELECT 1 FROM search_index JOIN articles a INDEXED BY articles_search " \
     "ON a.id = search_index.rowid WHERE search_index MATCH ?1" SEARCH_FILTER " LIMIT ?6) x"
 /* PostgreSQL: ?1 is to_tsquery text the store built (quoted lexemes). TSV is what the reader
  * may match: visible_tsv, or visible_tsv || rest_tsv (each has its GIN index, migration 014).
