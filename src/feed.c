@@ -2,7 +2,7 @@
  * feed.c: RSS 2.0, Atom 1.0 and JSON Feed 1.1 writers. See feed.h.
  *
  * The XML is written by hand, as html.c writes pages: every piece of markup is a literal and
- * every value goes through feed_xml_text. An item's HTML goes out as escaped text (RSS's
+ * every value goes through xml_text (xml.h). An item's HTML goes out as escaped text (RSS's
  * description, Atom's content type="html", JSON Feed's content_html), as the three formats
  * specify, never as markup of the feed itself.
  */
@@ -14,78 +14,13 @@
 
 #include "entity.h"
 #include "util.h"
+#include "xml.h"
 
-/* The length of the well-formed UTF-8 sequence at s[0..len) and its code point in *cp, or 0
- * when there is none there (a stray byte, an overlong form, a surrogate, beyond U+10FFFF, or a
- * sequence cut short). */
-static size_t utf8_next(const unsigned char *s, size_t len, unsigned *cp)
-{
-    unsigned c = s[0];
-    size_t n;
-    unsigned min;
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    } else if (c >= 0xC2 && c <= 0xDF) {
-        n = 2, min = 0x80, c &= 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3, min = 0x800, c &= 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4, min = 0x10000, c &= 0x07;
-    } else {
-        return 0;
-    }
-    if (len < n)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        c = (c << 6) | (s[i] & 0x3F);
-    }
-    if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-        return 0;
-    *cp = c;
-    return n;
-}
-
-/* 1 if XML 1.0 allows code point cp in a document (its Char production). */
-static int xml_char(unsigned cp)
-{
-    return cp == 0x9 || cp == 0xA || cp == 0xD || (cp >= 0x20 && cp <= 0xD7FF) ||
-           (cp >= 0xE000 && cp <= 0xFFFD) || (cp >= 0x10000 && cp <= 0x10FFFF);
-}
-
-void feed_xml_text(struct buf *out, const char *s, size_t len)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    buf_grow(out, len);
-    for (size_t i = 0; i < len;) {
-        unsigned cp;
-        size_t n = utf8_next(p + i, len - i, &cp);
-        if (n == 0) {
-            buf_puts(out, "\xEF\xBF\xBD"); /* U+FFFD for a byte that starts nothing */
-            i++;
-            continue;
-        }
-        switch (cp) {
-        case '&': buf_puts(out, "&amp;"); break;
-        case '<': buf_puts(out, "&lt;"); break;
-        case '>': buf_puts(out, "&gt;"); break;
-        case '"': buf_puts(out, "&quot;"); break;
-        case '\'': buf_puts(out, "&apos;"); break;
-        default:
-            if (xml_char(cp))
-                buf_append(out, s + i, n);
-        }
-        i += n;
-    }
-}
-
-/* s (NUL-terminated; NULL as "") through feed_xml_text. */
+/* s (NUL-terminated; NULL as "") through xml_text. */
 static void xml(struct buf *out, const char *s)
 {
     if (s)
-        feed_xml_text(out, s, strlen(s));
+        xml_text(out, s, strlen(s));
 }
 
 /* <NAME>s</NAME>, escaped, on a line of its own. */
@@ -94,14 +29,6 @@ static void element(struct buf *out, const char *name, const char *s)
     buf_printf(out, "<%s>", name);
     xml(out, s);
     buf_printf(out, "</%s>\n", name);
-}
-
-void feed_rfc3339(int64_t when, char *out, size_t size)
-{
-    time_t t = (time_t)when;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 void feed_rss(const struct feed *f, struct buf *out)
@@ -157,7 +84,7 @@ void feed_atom(const struct feed *f, struct buf *out)
     element(out, "id", f->self_url);
     element(out, "title", f->title);
     element(out, "subtitle", f->description);
-    feed_rfc3339(f->updated, date, sizeof date);
+    xml_time(f->updated, date, sizeof date);
     element(out, "updated", date);
     atom_link(out, "alternate", "text/html", f->home_url);
     atom_link(out, "self", "application/atom+xml", f->self_url);
@@ -173,9 +100,9 @@ void feed_atom(const struct feed *f, struct buf *out)
         xml(out, it->title);
         buf_puts(out, "</title>\n");
         atom_link(out, "alternate", "text/html", it->url);
-        feed_rfc3339(it->published, date, sizeof date);
+        xml_time(it->published, date, sizeof date);
         element(out, "published", date);
-        feed_rfc3339(it->updated, date, sizeof date);
+        xml_time(it->updated, date, sizeof date);
         element(out, "updated", date);
         for (size_t j = 0; j < it->n_authors; j++) {
             buf_puts(out, "<author><name>");
@@ -238,9 +165,9 @@ static json_t *json_item(const struct feed_item *it)
               set(item, "content_html", text(it->content_html));
     if (*it->summary)
         bad |= set(item, "summary", text(it->summary));
-    feed_rfc3339(it->published, date, sizeof date);
+    xml_time(it->published, date, sizeof date);
     bad |= set(item, "date_published", text(date));
-    feed_rfc3339(it->updated, date, sizeof date);
+    xml_time(it->updated, date, sizeof date);
     bad |= set(item, "date_modified", text(date));
     if (it->n_authors) {
         json_t *authors = json_array();

@@ -1,12 +1,8 @@
 /*
  * feed.h: a feed in RSS 2.0, Atom 1.0 and JSON Feed 1.1 (issue 12, "Feeds"). Pure formatting:
  * the caller (page_feed.c) gathers the items, decides what of each article a reader may see
- * (the paywall's rule) and builds every URL; this module only writes the three formats, with
- * XML escaping that also drops what XML 1.0 cannot carry, and JSON through jansson.
- *
- * Every text is UTF-8. XML text is escaped (& < > " ') and any character XML 1.0 forbids (C0
- * controls other than tab, newline and return; U+FFFE, U+FFFF) is dropped; a byte that does not
- * start a well-formed UTF-8 sequence becomes U+FFFD, so what goes out is always well-formed.
+ * (the paywall's rule) and builds every URL; this module only writes the three formats, the
+ * XML ones with xml.h's text and dates, JSON through jansson.
  */
 #ifndef BROADSHEET_FEED_H
 #define BROADSHEET_FEED_H
@@ -53,12 +49,5 @@ struct feed {
 void feed_rss(const struct feed *f, struct buf *out);
 void feed_atom(const struct feed *f, struct buf *out);
 int feed_json(const struct feed *f, struct buf *out);
-
-/* s[0..len) as XML character data or attribute value (the rules above), appended to out. */
-void feed_xml_text(struct buf *out, const char *s, size_t len);
-
-/* when as RFC 3339 in UTC ("2026-12-06T16:58:19Z") into out (at least 21 bytes). RSS's RFC 822
- * date is entity_http_date's (entity.h), which is one. */
-void feed_rfc3339(int64_t when, char *out, size_t size);
 
 #endif

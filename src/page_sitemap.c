@@ -27,6 +27,7 @@
 #include "render.h"
 #include "sitemap.h"
 #include "util.h"
+#include "xml.h"
 
 /* sitemaps.org's limit on one sitemap, uncompressed (50 MiB). A month's part of
  * SITEMAP_MAX_URLS URLs of slugs of at most 80 bytes is far below it; the check is there for a
@@ -47,7 +48,7 @@
 static void put_site(struct req *r, struct buf *out)
 {
     const char *site = r->app->site_url ? r->app->site_url : "";
-    sitemap_xml_text(out, site, strlen(site));
+    xml_text(out, site, strlen(site));
 }
 
 /* <loc>SITE PREFIX SLUG</loc>: the slug percent-encoded as a path segment (html_url_path
@@ -78,7 +79,7 @@ static int write_url(void *ctx, const struct sitemap_row *row)
     put_loc(w->r, w->out, w->prefix, row->slug);
     if (row->lastmod > 0) {
         char when[32];
-        sitemap_time(row->lastmod, when, sizeof when);
+        xml_time(row->lastmod, when, sizeof when);
         buf_printf(w->out, "<lastmod>%s</lastmod>", when);
     }
     buf_puts(w->out, "</url>\n");
@@ -95,16 +96,16 @@ static int write_news(void *ctx, const struct sitemap_row *row)
 {
     struct writer *w = ctx;
     char when[32];
-    sitemap_time(row->published_at, when, sizeof when);
+    xml_time(row->published_at, when, sizeof when);
     buf_puts(w->out, "<url>");
     put_loc(w->r, w->out, "/articles/", row->slug);
     buf_puts(w->out, "<news:news><news:publication><news:name>");
-    sitemap_xml_text(w->out, w->site_name, strlen(w->site_name));
+    xml_text(w->out, w->site_name, strlen(w->site_name));
     buf_printf(w->out,
                "</news:name><news:language>%s</news:language></news:publication>"
                "<news:publication_date>%s</news:publication_date><news:title>",
                NEWS_LANGUAGE, when);
-    sitemap_xml_text(w->out, row->headline, strlen(row->headline));
+    xml_text(w->out, row->headline, strlen(row->headline));
     buf_puts(w->out, "</news:title></news:news></url>\n");
     return 0;
 }
@@ -138,11 +139,11 @@ static void index_entry(struct req *r, struct buf *out, const char *name, int64_
     buf_puts(out, "<sitemap><loc>");
     put_site(r, out);
     buf_puts(out, "/sitemaps/");
-    sitemap_xml_text(out, name, strlen(name));
+    xml_text(out, name, strlen(name));
     buf_puts(out, "</loc>");
     if (lastmod > 0) {
         char when[32];
-        sitemap_time(lastmod, when, sizeof when);
+        xml_time(lastmod, when, sizeof when);
         buf_printf(out, "<lastmod>%s</lastmod>", when);
     }
     buf_puts(out, "</sitemap>\n");

@@ -1,5 +1,5 @@
 /*
- * sitemap.c: the sitemaps' arithmetic and text (sitemap.h). Pure functions: no store, no
+ * sitemap.c: the sitemaps' arithmetic (sitemap.h). Pure functions: no store, no
  * request.
  */
 #include "sitemap.h"
@@ -144,71 +144,4 @@ void sitemap_month_name(int year, int month, int64_t part, char *out, size_t siz
         snprintf(out, size, "articles-%04d-%02d-%lld.xml", year, month, (long long)part);
     else
         snprintf(out, size, "articles-%04d-%02d.xml", year, month);
-}
-
-void sitemap_time(int64_t t, char *out, size_t size)
-{
-    time_t tt = (time_t)t;
-    struct tm tm;
-    if (!gmtime_r(&tt, &tm) || !strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
-        snprintf(out, size, "1970-01-01T00:00:00Z");
-}
-
-/* The length of the well-formed UTF-8 sequence at s[0..len) of a character XML 1.0 allows, or
- * 0 when there is none (a stray byte, an overlong form, a surrogate, U+FFFE, U+FFFF, past
- * U+10FFFF). s[0] >= 0x80. */
-static size_t xml_char_length(const unsigned char *s, size_t len)
-{
-    size_t n;
-    uint32_t cp;
-    if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-        n = 2;
-        cp = s[0] & 0x1f;
-    } else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-        n = 3;
-        cp = s[0] & 0x0f;
-    } else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-        n = 4;
-        cp = s[0] & 0x07;
-    } else {
-        return 0;
-    }
-    if (len < n)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = cp << 6 | (s[i] & 0x3f);
-    }
-    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-        (cp >= 0xd800 && cp <= 0xdfff) || cp == 0xfffe || cp == 0xffff)
-        return 0;
-    return n;
-}
-
-void sitemap_xml_text(struct buf *out, const char *s, size_t len)
-{
-    const unsigned char *u = (const unsigned char *)s;
-    size_t i = 0;
-    while (i < len) {
-        unsigned char c = u[i];
-        if (c >= 0x80) {
-            size_t n = xml_char_length(u + i, len - i);
-            if (n)
-                buf_append(out, s + i, n);
-            i += n ? n : 1;
-            continue;
-        }
-        switch (c) {
-        case '&': buf_puts(out, "&amp;"); break;
-        case '<': buf_puts(out, "&lt;"); break;
-        case '>': buf_puts(out, "&gt;"); break;
-        case '"': buf_puts(out, "&quot;"); break;
-        case '\'': buf_puts(out, "&apos;"); break;
-        default:
-            if (c >= 0x20 || c == '\t' || c == '\n' || c == '\r')
-                buf_putc(out, (char)c);
-        }
-        i++;
-    }
 }

@@ -2,15 +2,13 @@
  * sitemap.h: the arithmetic and the text of the sitemaps (issue 12), apart from the pages and
  * the store so that a unit test can check it: which file a /sitemaps/NAME names, a month's
  * range of unix times, how a month is split into parts of at most SITEMAP_MAX_URLS, an
- * author's or tag's part by id, the W3C datetime, and XML text. page_sitemap.c uses it.
+ * author's or tag's part by id. page_sitemap.c uses it, with xml.h for the text and dates.
  */
 #ifndef BROADSHEET_SITEMAP_H
 #define BROADSHEET_SITEMAP_H
 
 #include <stddef.h>
 #include <stdint.h>
-
-#include "buf.h"
 
 /* URLs in one sitemap at most (sitemaps.org): a month with more is split into parts, and the
  * authors and tags are listed in parts of this many ids. */
@@ -54,13 +52,5 @@ int64_t sitemap_part_offset(int64_t part);
 void sitemap_id_range(int64_t part, int64_t *from, int64_t *to);
 /* The part that holds id (>= 1). */
 int64_t sitemap_id_part(int64_t id);
-
-/* t as a W3C datetime (RFC 3339, UTC: "2026-12-06T17:15:00Z") into out (at least 21 bytes). */
-void sitemap_time(int64_t t, char *out, size_t size);
-
-/* s[0..len) as XML character data or attribute text: & < > " ' escaped, and the characters
- * XML 1.0 does not allow (C0 controls other than tab, newline and return; bytes that are not
- * UTF-8) left out. UTF-8 text passes as it is. */
-void sitemap_xml_text(struct buf *out, const char *s, size_t len);
 
 #endif
