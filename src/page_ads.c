@@ -48,22 +48,12 @@
 #define FRAME_CSP                                                                                  \
     "sandbox allow-scripts allow-popups allow-popups-to-escape-sandbox; frame-ancestors 'self'"
 
-/* Parses a route's ID: 1 to 18 digits, no leading zero. Returns 0 with *id set, or -1. */
-static int parse_id(const char *text, int64_t *id)
-{
-    size_t n = text ? strlen(text) : 0;
-    if (n == 0 || n > 18 || text[0] == '0' || strspn(text, "0123456789") != n)
-        return -1;
-    *id = (int64_t)strtoll(text, NULL, 10);
-    return 0;
-}
-
 /* The creative named by the route's ID into *out. Returns 0, or the status to answer with (404
  * for a malformed or unknown id, 500 when the database fails). */
 static unsigned find_creative(struct req *r, struct creative *out)
 {
-    int64_t id;
-    if (parse_id(r->params[0], &id) != 0)
+    int64_t id = util_parse_path_id(r->params[0]);
+    if (!id)
         return 404;
     switch (store_creative_by_id(r->app->store, r->arena, id, out)) {
     case STORE_OK: return 0;

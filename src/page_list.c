@@ -22,17 +22,7 @@
 #include "app.h"
 #include "pages.h"
 #include "render.h"
-
-/* The id in text (digits only, 1 to 18 of them, no leading zero) into *id: 0, or -1. One
- * spelling per id, so that no page is cached under a second path ("/before/012"). */
-static int parse_id(const char *text, int64_t *id)
-{
-    size_t n = text ? strlen(text) : 0;
-    if (n == 0 || n > 18 || text[0] == '0' || strspn(text, "0123456789") != n)
-        return -1;
-    *id = strtoll(text, NULL, 10);
-    return *id > 0 ? 0 : -1;
-}
+#include "util.h"
 
 /* Sets the head's link rel (page.prev, page.next) to the site's URL + path. */
 static json_t *set_head_link(struct req *r, json_t *ctx, const char *rel, const char *path)
@@ -52,8 +42,8 @@ unsigned page_list_part(struct req *r, json_t **ctx, const struct store_list *li
     struct store *st = r->app->store;
     struct article_cursor cursor, *after = NULL;
     if (cursor_text) {
-        int64_t article_id;
-        if (parse_id(cursor_text, &article_id) != 0)
+        int64_t article_id = util_parse_path_id(cursor_text);
+        if (!article_id)
             return 404;
         int rc = store_list_cursor(st, list, article_id, &cursor);
         if (rc == STORE_NOT_FOUND)

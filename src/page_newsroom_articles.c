@@ -101,14 +101,6 @@ static int parse_datetime(const char *s, int64_t *t)
     return 0;
 }
 
-/* A positive decimal id from s, or 0. */
-static int64_t parse_id(const char *s)
-{
-    if (!s || !*s || strspn(s, "0123456789") != strlen(s) || strlen(s) > 18)
-        return 0;
-    return strtoll(s, NULL, 10);
-}
-
 /* obj without its members that are the empty string, so that a template's {{#name}} section
  * (which shows for "": tmpl.h) shows only what has a value. Returns obj. */
 static json_t *prune_empty(json_t *obj)
@@ -128,7 +120,7 @@ static json_t *prune_empty(json_t *obj)
  * STORE_ERROR. */
 static int load_article(struct req *r, struct newsroom_article *art)
 {
-    int64_t id = parse_id(r->params[0]);
+    int64_t id = util_parse_id(r->params[0]);
     if (!id)
         return STORE_NOT_FOUND;
     return store_newsroom_article(r->app->store, r->arena, id, art);
@@ -236,15 +228,15 @@ static const char *form_read_post(struct req *r, struct editor_form *f, int auto
     f->original_url =
         field(r, "original_url", ORIGINAL_URL_MAX, &problem, "The original's address");
     f->publish_at = field(r, "publish_at", 40, &problem, "The time");
-    f->section_id = parse_id(req_form(r, "section_id"));
-    f->publication_id = parse_id(req_form(r, "publication_id"));
+    f->section_id = util_parse_id(req_form(r, "section_id"));
+    f->publication_id = util_parse_id(req_form(r, "publication_id"));
     f->access = store_access_parse(req_form(r, "access"));
-    f->version = parse_id(req_form(r, "version"));
+    f->version = util_parse_id(req_form(r, "version"));
     /* The author pickers, author_1, author_2 … in the page's order ("" for none). */
     for (size_t i = 1; i <= ARRAY_LEN(f->authors); i++) {
         char name[32];
         snprintf(name, sizeof name, "author_%zu", i);
-        int64_t id = parse_id(req_form(r, name));
+        int64_t id = util_parse_id(req_form(r, name));
         if (id)
             f->authors[f->author_count++] = id;
     }
@@ -634,12 +626,12 @@ enum MHD_Result page_newsroom(struct req *r)
     struct store *st = r->app->store;
     const struct user *u = &r->reader->user;
     struct newsroom_query q = {.state = store_article_state_parse(req_query(r, "state")),
-                               .section_id = parse_id(req_query(r, "section")),
-                               .publication_id = parse_id(req_query(r, "publication")),
+                               .section_id = util_parse_id(req_query(r, "section")),
+                               .publication_id = util_parse_id(req_query(r, "publication")),
                                .words = req_query(r, "q"),
                                .limit = 25};
     const char *author = req_query(r, "author");
-    q.created_by = author && !strcmp(author, "me") ? u->id : parse_id(author);
+    q.created_by = author && !strcmp(author, "me") ? u->id : util_parse_id(author);
     const char *sort = req_query(r, "sort");
     for (size_t i = 0; sort && i < ARRAY_LEN(sort_names); i++)
         if (!strcmp(sort, sort_names[i]))
@@ -655,9 +647,9 @@ enum MHD_Result page_newsroom(struct req *r)
     }
     /* Any offset past the deepest page stays one (the store refuses it where it pages by
      * offset): a plain cast would wrap 4294967297 round to 1. */
-    int64_t offset = parse_id(req_query(r, "offset"));
+    int64_t offset = util_parse_id(req_query(r, "offset"));
     q.offset = offset > NEWSROOM_OFFSET_MAX ? NEWSROOM_OFFSET_MAX + 1 : (int)offset;
-    int64_t per = parse_id(req_query(r, "per"));
+    int64_t per = util_parse_id(req_query(r, "per"));
     if (per > 0 && per <= NEWSROOM_PAGE_MAX)
         q.limit = (int)per;
     if (q.words && strlen(q.words) > 200)
@@ -906,7 +898,7 @@ static enum MHD_Result change_state(struct req *r, enum newsroom_action act)
         return store_failed(r, rc);
     if (!store_newsroom_may(&art, u->id, u->role, act))
         return respond_error(r, 403);
-    int64_t version = parse_id(req_form(r, "version"));
+    int64_t version = util_parse_id(req_form(r, "version"));
     if (!version)
         return respond_error(r, 400);
     int with_form = req_form_field(r, "headline") != NULL && act != NEWSROOM_DELETE;

@@ -24,6 +24,7 @@
 #include "render.h"
 #include "respond.h"
 #include "slug.h"
+#include "util.h"
 
 #define LIST_COUNT 100
 
@@ -49,11 +50,7 @@ static int64_t actor(struct req *r)
 /* The id in params[0] (digits, not 0) into *id: 0, or -1. */
 static int param_id(struct req *r, int64_t *id)
 {
-    const char *text = r->param_count > 0 ? r->params[0] : "";
-    size_t n = strlen(text);
-    if (n == 0 || n > 18 || strspn(text, "0123456789") != n)
-        return -1;
-    *id = strtoll(text, NULL, 10);
+    *id = util_parse_id(r->param_count > 0 ? r->params[0] : NULL);
     return *id > 0 ? 0 : -1;
 }
 

@@ -158,6 +158,11 @@ int64_t util_parse_id(const char *text)
     return strtoll(text, NULL, 10);
 }
 
+int64_t util_parse_path_id(const char *text)
+{
+    return text && text[0] == '0' ? 0 : util_parse_id(text);
+}
+
 int64_t util_now(void)
 {
     return (int64_t)time(NULL);

@@ -35,6 +35,9 @@ char *util_utf8_repair(const char *s);
  * 18 of them, so it fits an int64_t), else 0 (also for NULL, "", "0" and anything with a sign,
  * a space or another character). */
 int64_t util_parse_id(const char *text);
+/* A row id in a URL's path: as util_parse_id, but without a leading zero ("/before/012" is 0),
+ * so that each id has one path and one page in the cache. */
+int64_t util_parse_path_id(const char *text);
 
 /* Wall-clock seconds / milliseconds since the epoch; monotonic milliseconds. */
 int64_t util_now(void);

@@ -287,6 +287,13 @@ static void test_parse_id(void)
     CHECK_INT(util_parse_id("1 "), 0);
     CHECK_INT(util_parse_id("1x"), 0);
     CHECK_INT(util_parse_id("0x10"), 0);
+    /* in a path, one spelling per id */
+    CHECK_INT(util_parse_path_id("42"), 42);
+    CHECK_INT(util_parse_path_id("0042"), 0);
+    CHECK_INT(util_parse_path_id("0"), 0);
+    CHECK_INT(util_parse_path_id(NULL), 0);
+    CHECK_INT(util_parse_path_id("999999999999999999"), 999999999999999999LL);
+    CHECK_INT(util_parse_path_id("1x"), 0);
 }
 
 void suite_util(void)
