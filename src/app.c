@@ -179,11 +179,13 @@ static void follow_changes(struct app *app)
         if (store_change_seq(app->store, &seq) == STORE_OK) {
             cache_flush(app->cache);
             cache_flush(app->facts);
+            most_read_follow(app->most_read, NULL, 0);
             __atomic_store_n(&app->change_seq, seq, __ATOMIC_RELAXED);
         }
     } else if (n > 0) {
         cache_invalidate(app->cache, (const char *const *)c.tags, c.n);
         cache_invalidate(app->facts, (const char *const *)c.tags, c.n);
+        most_read_follow(app->most_read, (const char *const *)c.tags, c.n);
         __atomic_store_n(&app->change_seq, c.last, __ATOMIC_RELAXED);
     }
     for (size_t i = 0; i < c.n; i++)
@@ -200,14 +202,16 @@ static void follow_changes(struct app *app)
  *     index probe when none is due), so one is on the site within a tick of its time, and the
  *     first tick after a restart publishes what came due while the server was down;
  *   - as each minute begins, the pages tagged clock:minute are dropped (the news sitemap);
+ *   - unless the database is unavailable, the article views counted in memory are added to
+ *     it and the "Most read" box is made again, every most_read_refresh_seconds
+ *     (most_read_tick; sooner, the flush alone, when the counter table is half full; the box
+ *     alone, from the database, when the change log named one of its articles:
+ *     most_read_follow);
  * every fifth tick, unless the database is unavailable (nothing is lost: they wait for it):
  *   - the organisations' address ranges are reloaded when the paywall version changed
  *     (paywall_refresh);
  *   - the ad impressions and clicks counted in memory since are added to the database
  *     (ads_flush);
- *   - the article views counted in memory are added to the database and the "Most read" box
- *     is made again, every most_read_refresh_seconds (most_read_tick; sooner, the flush
- *     alone, when the counter table is half full);
  * and once an hour, expired sessions and single-use links are deleted, and the rate limits whose
  * buckets are full again (store_limits_purge). */
 void app_tick(struct app *app)
@@ -227,7 +231,11 @@ void app_tick(struct app *app)
         cache_expire(app->cache, clock, 1);
         app->clock_minute = minute;
     }
-    if (tick % 5 || store_unavailable(app->store))
+    if (store_unavailable(app->store))
+        return;
+    most_read_tick(app->most_read, app->store, app->templates,
+                   app->config->most_read_refresh_seconds, util_monotonic_ms(), util_now());
+    if (tick % 5)
         return;
     int64_t now = util_now();
     if (now >= app->next_purge) {
@@ -237,8 +245,6 @@ void app_tick(struct app *app)
     }
     paywall_refresh(app->paywall, app->store);
     ads_flush(app->store);
-    most_read_tick(app->most_read, app->store, app->templates,
-                   app->config->most_read_refresh_seconds, util_monotonic_ms(), util_now());
 }
 
 int app_listen_fd(struct app *app)

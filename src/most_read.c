@@ -28,6 +28,9 @@ struct most_read {
     struct article_view_count *pending; /* taken, not yet written */
     size_t pending_n, pending_cap;
     int64_t next_refresh_ms; /* monotonic; 0: at the first tick */
+    int64_t *shown;          /* the ids of the box's articles (limit of them at most) */
+    size_t shown_n;
+    int stale; /* most_read_follow saw one of them change: refresh at the next tick */
 
     /* The published box, read by the HTTP threads (most_read_box) under box_lock: held for a
      * copy of a kilobyte, never for the database or the template. */
@@ -51,6 +54,7 @@ struct most_read *most_read_new(size_t slots, int limit)
     m->limit = limit > 0 ? limit : 0;
     m->mask = slots - 1;
     m->slots = xcalloc(slots, sizeof *m->slots);
+    m->shown = xcalloc(m->limit ? (size_t)m->limit : 1, sizeof *m->shown);
     for (size_t i = 0; i < slots; i++)
         atomic_init(&m->slots[i], 0);
     atomic_init(&m->used, 0);
@@ -66,6 +70,7 @@ void most_read_free(struct most_read *m)
     pthread_mutex_destroy(&m->box_lock);
     free(m->box);
     free(m->pending);
+    free(m->shown);
     free(m->slots);
     free(m);
 }
@@ -232,8 +237,12 @@ int most_read_refresh(struct most_read *m, struct store *st, struct tmpl_set *te
     size_t n;
     int rc = -1;
     int64_t since = hour_of(now) - (MOST_READ_HOURS - 1) * 3600;
+    m->stale = 0; /* a change after this read is followed again */
     if (store_most_read(st, a, since, m->limit, &items, &n) != STORE_OK)
         goto out;
+    m->shown_n = 0;
+    for (size_t i = 0; i < n && i < (size_t)m->limit; i++)
+        m->shown[m->shown_n++] = items[i].id;
     if (n == 0 || !tmpl_set_has(templates, "most-read")) { /* nothing read, or a theme
                                                             * without the box */
         publish(m, NULL, 0);
@@ -259,6 +268,26 @@ out:
     return rc;
 }
 
+void most_read_follow(struct most_read *m, const char *const *tags, size_t n)
+{
+    if (!m || m->limit == 0 || m->stale)
+        return;
+    if (!tags) {
+        m->stale = 1;
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (strncmp(tags[i], "article:", 8) != 0)
+            continue;
+        int64_t id = util_parse_id(tags[i] + 8);
+        for (size_t k = 0; id && k < m->shown_n; k++)
+            if (m->shown[k] == id) {
+                m->stale = 1;
+                return;
+            }
+    }
+}
+
 void most_read_tick(struct most_read *m, struct store *st, struct tmpl_set *templates,
                     int refresh_seconds, int64_t now_ms, int64_t now)
 {
@@ -268,6 +297,8 @@ void most_read_tick(struct most_read *m, struct store *st, struct tmpl_set *temp
         most_read_flush(m, st, now);
         most_read_refresh(m, st, templates, now);
         m->next_refresh_ms = now_ms + (int64_t)refresh_seconds * 1000;
+    } else if (m->stale) {
+        most_read_refresh(m, st, templates, now);
     } else if (most_read_used(m) > (m->mask + 1) / 2) {
         most_read_flush(m, st, now);
     }

@@ -22,11 +22,13 @@
  * most MOST_READ_PENDING_MAX of them; more are dropped with a log line). On PostgreSQL every
  * node adds its own counts to the same rows, so the table is the sum over nodes.
  *
- * The box: most_read_refresh reads the top articles of the last 24 hours (published ones only,
- * so an unpublished or killed article leaves at the next refresh), renders the theme's
- * most-read template with them and publishes the bytes with a short tag (a hash of them) that
- * goes into the ETag of the pages that carry it (respond.c). most_read_tick does both, from the
- * server's main thread, every most_read_refresh_seconds.
+ * The box: most_read_refresh reads the top articles of the last 24 hours (published ones only),
+ * renders the theme's most-read template with them and publishes the bytes with a short tag (a
+ * hash of them) that goes into the ETag of the pages that carry it (respond.c). most_read_tick
+ * does both, from the server's main thread, every most_read_refresh_seconds; and at once, with
+ * the counts already in the database, when the change log names an article the box shows
+ * (most_read_follow): an edited headline, an unpublished or killed story is not left in the box
+ * for a minute on pages that are otherwise current.
  */
 #ifndef BROADSHEET_MOST_READ_H
 #define BROADSHEET_MOST_READ_H
@@ -81,9 +83,17 @@ void most_read_flush(struct most_read *m, struct store *st, int64_t now);
 int most_read_refresh(struct most_read *m, struct store *st, struct tmpl_set *templates,
                       int64_t now);
 
-/* The server's periodic work, from app_tick: flushes and refreshes every refresh_seconds (the
- * first call at once), and flushes sooner when the table is half full. now_ms: a monotonic
- * clock (util_monotonic_ms); now: the wall clock's seconds. */
+/* Tells the box what the change log named (the cache tags of app.c's follow_changes): when one
+ * is "article:ID" of an article the box shows, the box is refreshed at the next most_read_tick.
+ * tags NULL: anything may have changed (the caches were flushed), so it is refreshed too. From
+ * the thread that calls most_read_tick. m may be NULL. */
+void most_read_follow(struct most_read *m, const char *const *tags, size_t n);
+
+/* The server's periodic work, from app_tick (every tick: it is a comparison of times unless
+ * there is work): flushes and refreshes every refresh_seconds (the first call at once),
+ * refreshes without flushing when most_read_follow saw a change to the box's articles, and
+ * flushes sooner when the table is half full. now_ms: a monotonic clock (util_monotonic_ms);
+ * now: the wall clock's seconds. */
 void most_read_tick(struct most_read *m, struct store *st, struct tmpl_set *templates,
                     int refresh_seconds, int64_t now_ms, int64_t now);
 

@@ -120,11 +120,15 @@ test('a running server shows an article imported by the CLI, and its changes', {
       articleFile('live.md', { headline, slug, published })]);
     assert.equal(r.status, 0, show(r));
 
+    let seen = ''; // what the last poll saw, for the failure's message
     const onHome = await poll(async () => {
       const res = await get(`${srv.url}/`);
-      return decodeEntities(await res.text()).includes(headline);
+      const text = decodeEntities(await res.text());
+      seen = `${res.status} ${res.headers.get('etag')}: ${textOf(text).slice(0, 600)}`;
+      return text.includes(headline);
     }, { ms: 5000, every: 100 });
-    assert.ok(onHome, 'the imported headline did not appear on GET / within 5 s');
+    assert.ok(onHome, `the imported headline did not appear on GET / within 5 s; last seen ${seen}\n` +
+      `${srv.stderr?.() ?? ''}`);
 
     const page = await get(`${srv.url}/articles/${slug}`);
     const html = await page.text();
@@ -139,12 +143,13 @@ test('a running server shows an article imported by the CLI, and its changes', {
     const updated = await poll(async () => {
       const res = await get(`${srv.url}/articles/${slug}`);
       const text = textOf(await res.text());
+      seen = `${res.status} ${res.headers.get('etag')}: ${text.slice(0, 2000)}`;
       return res.status === 200 && text.includes(changed) && text.includes('a rewritten body paragraph') &&
         !text.includes(headline);
     }, { ms: 15_000, every: 100 });
     // 15 s: once, on PostgreSQL in a loaded `make test`, 5 s were not enough (a tick follows
     // a change within about a second: cache.test.mjs checks that on an idle server).
-    assert.ok(updated, `/articles/${slug} did not change to the re-imported version within 15 s`);
+    assert.ok(updated, `/articles/${slug} did not change to the re-imported version within 15 s; last seen ${seen}`);
   } finally {
     await srv.stop();
   }

@@ -7,13 +7,15 @@
 //   - the pages stay in the page cache while the box changes (/metrics: hits, no misses), and
 //     the ETag changes with the box (a stale one gets 200, the current one 304);
 //   - HEAD reads no page and counts no view; an unpublished article leaves at the next refresh;
+//   - between refreshes (most_read_refresh_seconds 3600) the box follows the change log: an
+//     edited headline and an unpublished article in the box change it within a tick or two;
 //   - a signed-in reader's personal page carries the same box beside their own account links;
 //   - the views are in article_views, per hour, and nothing about a reader is.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { startServer } from '../lib/server.mjs';
+import { startServer, tmpDir, freshDatabase } from '../lib/server.mjs';
 import { sql, addUser, freshEmail, Client } from '../lib/accounts.mjs';
 import { scrape, value } from '../lib/metrics.mjs';
 import { get, poll, decodeEntities } from '../lib/util.mjs';
@@ -170,6 +172,43 @@ test('an unpublished article leaves the box; headlines are escaped', { timeout: 
   const status = async () => (await get(`${srv.url}${e}`)).status;
   assert.equal(await poll(async () => (await status()) === 404, { ms: 5000, every: 50 }), true,
     `${e} is still served after the unpublish`);
+});
+
+test('between its refreshes the box follows an edit and an unpublish of its articles', { timeout: 60_000 }, async () => {
+  // Views already in the database, so that the first refresh (the first tick) fills the box;
+  // the next periodic one is an hour away: only the change log can change the box in this test.
+  const dir = tmpDir();
+  const db = freshDatabase(dir);
+  let s = await startServer({ db });
+  const home = await (await get(`${s.url}/`)).text();
+  await s.stop();
+  const [p1, p2] = [...new Set([...home.matchAll(/href="(\/articles\/[^"]+)"/g)].map((m) => m[1]))];
+  const slug = (p) => p.slice('/articles/'.length);
+  const hour = Math.floor(Date.now() / 3_600_000) * 3600;
+  for (const [p, views] of [[p1, 9], [p2, 4]]) {
+    sql(db, `INSERT INTO article_views (hour, article_id, views) SELECT ${hour}, id, ${views} FROM articles WHERE slug = '${slug(p)}'`);
+  }
+  s = await startServer({ db, demo: false, args: ['--most-read-refresh-seconds', '3600'] });
+  try {
+    const boxOf = async (path) => box(await (await get(`${s.url}${path}`)).text());
+    let last;
+    const becomes = async (want, what) => {
+      const ok = await poll(async () => {
+        last = await boxOf(p2);
+        return JSON.stringify(last?.map((x) => x.headline)) === JSON.stringify(want);
+      }, { ms: 5000, every: 100 });
+      assert.ok(ok, `${what}: the box is ${JSON.stringify(last)}; want ${JSON.stringify(want)}`);
+    };
+    const headline = (p) => sql(db, `SELECT headline FROM articles WHERE slug = '${slug(p)}'`);
+    await becomes([headline(p1), headline(p2)], 'from the database at the first tick');
+    // an edit of an article in the box
+    sql(db, `UPDATE articles SET headline = 'Second story, edited' WHERE slug = '${slug(p2)}'`);
+    await becomes([headline(p1), 'Second story, edited'], 'after the edit');
+    sql(db, `UPDATE articles SET state = 'unpublished' WHERE slug = '${slug(p1)}'`);
+    await becomes(['Second story, edited'], 'after the unpublish');
+  } finally {
+    await s.stop();
+  }
 });
 
 test('a signed-in reader\'s own page has the same box, and stays private', { timeout: 60_000 }, async () => {

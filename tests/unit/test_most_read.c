@@ -4,7 +4,8 @@
  * full goes on in another, no view lost or counted twice when threads count while another takes
  * the counts), the flush into article_views (adds up, per hour, deleted articles dropped, old
  * hours purged), the top list (order, published articles only, the 24-hour window), the box's
- * rendering (escaped headlines, the tag changes with the bytes), the splice slot's holes in
+ * rendering (escaped headlines, the tag changes with the bytes), the box remade at once when the
+ * change log names one of its articles (and only then), the splice slot's holes in
  * every order of a page's three slots, and a page's filled variant (entity_filled).
  */
 #include <pthread.h>
@@ -298,6 +299,87 @@ out:
     tmpdb_remove(&t);
 }
 
+/* The box follows the change log between its refreshes: a change to an article it shows (an
+ * edited headline, an unpublished story) remakes it at the next tick, from the counts already in
+ * the database; a change to anything else leaves it as it is until its time. */
+static void test_follows_changes(void)
+{
+    struct tmpdb t;
+    if (tmpdb_make(&t, "most-read-follow") != 0) {
+        CHECK(0);
+        return;
+    }
+    struct store *st = open_store(&t);
+    if (!st)
+        goto out;
+    int64_t ids[4];
+    save_articles(st, ids);
+    struct arena *a = arena_new(0);
+    struct most_read *m = most_read_new(64, 2);
+    struct tmpl_set *templates = tmpl_set_new(0);
+    char err[256], sql[200], tag[MOST_READ_TAG_LEN + 1];
+    const char *source = "{{#articles}}[{{headline}}]{{/articles}}";
+    CHECK_INT(tmpl_set_add(templates, "most-read", source, strlen(source), err, sizeof err), 0);
+    const char *html;
+    size_t len;
+
+    most_read_count(m, ids[0]);
+    for (int i = 0; i < 2; i++)
+        most_read_count(m, ids[1]);
+    most_read_tick(m, st, templates, 60, 1000, NOW); /* the first tick: flush and refresh */
+    CHECK_INT(most_read_box(m, a, &html, &len, tag), 0);
+    CHECK_STR(html, "[Two][One]");
+
+    snprintf(sql, sizeof sql, "UPDATE articles SET headline = 'Two, edited' WHERE id = %lld",
+             (long long)ids[1]);
+    CHECK_INT(tdb_exec(&t, sql), 0);
+    /* tags of other things: the box stays until its minute is up */
+    char other[32];
+    snprintf(other, sizeof other, "article:%lld", (long long)ids[2]);
+    const char *unrelated[] = {"list:all", "nav", other, "article:x", "articles:1"};
+    most_read_follow(m, unrelated, 5);
+    most_read_tick(m, st, templates, 60, 2000, NOW + 1);
+    CHECK_INT(most_read_box(m, a, &html, &len, tag), 0);
+    CHECK_STR(html, "[Two][One]");
+
+    /* one of its articles: remade at the next tick */
+    char mine[32];
+    snprintf(mine, sizeof mine, "article:%lld", (long long)ids[1]);
+    const char *changed[] = {"list:all", mine};
+    most_read_follow(m, changed, 2);
+    most_read_tick(m, st, templates, 60, 3000, NOW + 2);
+    CHECK_INT(most_read_box(m, a, &html, &len, tag), 0);
+    CHECK_STR(html, "[Two, edited][One]");
+
+    /* an unpublished one leaves at once; a3, never read, does not take its place */
+    snprintf(sql, sizeof sql, "UPDATE articles SET state = 'unpublished' WHERE id = %lld",
+             (long long)ids[0]);
+    CHECK_INT(tdb_exec(&t, sql), 0);
+    snprintf(mine, sizeof mine, "article:%lld", (long long)ids[0]);
+    const char *gone[] = {mine};
+    most_read_follow(m, gone, 1);
+    most_read_tick(m, st, templates, 60, 4000, NOW + 3);
+    CHECK_INT(most_read_box(m, a, &html, &len, tag), 0);
+    CHECK_STR(html, "[Two, edited]");
+
+    /* the caches flushed (a large import): anything may have changed */
+    snprintf(sql, sizeof sql, "UPDATE articles SET headline = 'Two again' WHERE id = %lld",
+             (long long)ids[1]);
+    CHECK_INT(tdb_exec(&t, sql), 0);
+    most_read_follow(m, NULL, 0);
+    most_read_tick(m, st, templates, 60, 5000, NOW + 4);
+    CHECK_INT(most_read_box(m, a, &html, &len, tag), 0);
+    CHECK_STR(html, "[Two again]");
+    most_read_follow(NULL, NULL, 0); /* no box: nothing */
+
+    tmpl_set_free(templates);
+    most_read_free(m);
+    arena_free(a);
+    store_close(st);
+out:
+    tmpdb_remove(&t);
+}
+
 /* The three slots are found in whatever order a theme puts them. */
 static void test_holes_in_any_order(void)
 {
@@ -448,6 +530,7 @@ void suite_most_read(void)
     RUN(test_count_overflow);
     RUN(test_threads_lose_nothing);
     RUN(test_flush_and_top);
+    RUN(test_follows_changes);
     RUN(test_holes_in_any_order);
     RUN(test_filled_variant);
 }
