@@ -27,7 +27,7 @@ FUZZ_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined
 
 PORT ?= 8080
 
-.PHONY: all run test unit-test http-test browser-test asan-test pg-test bench deps deps-build clean format \
+.PHONY: all run test unit-test http-test browser-test asan-test asan-unit-test pg-test bench deps deps-build clean format \
         fuzz fuzz-build fuzz-smoke
 
 all: $(OUT)/broadsheet
@@ -99,15 +99,36 @@ run: deps-build
 
 # Four lanes at once (scripts/test-lanes): the tests spend most of their time waiting for
 # servers and clocks (two lanes kept two cores about half busy), so two cores serve all four.
-# Within an HTTP lane HTTP_JOBS test files may run at once (each starts servers of its own on
-# free ports, with databases of its own); 1 by default: at 2 in every lane the machine's two
-# cores were overloaded (load 12) and the rate-limit tests' argon2id log-ins timed out.
-HTTP_JOBS ?= 1
+# The HTTP suites (on SQLite, under the sanitizers, on PostgreSQL) are queues of test files
+# (scripts/test-queue), each worked by its own lane; the fourth lane, once the browser tests and
+# the fuzz smoke run are done (a third of an HTTP suite's time), takes files from the
+# PostgreSQL queue (on a PostgreSQL server of its own), then the sanitizers' and SQLite's, so
+# the run ends when the longest queue is empty rather than when one lane has run it alone.
+# One file at a time per lane: at two in every lane the machine's two cores were overloaded
+# (load 12) and the rate-limit tests' argon2id log-ins timed out.
+QUEUES := build/test-queues
+HTTP_FILES := $(patsubst tests/%,%,$(wildcard tests/http/*.test.mjs))
+PGSQL_FILES := $(patsubst tests/%,%,$(wildcard tests/pgsql/*.test.mjs))
+SANITIZERS := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+SQLITE_QUEUE = scripts/test-queue run $(QUEUES)/sqlite -- \
+    env BROADSHEET_BIN=$(CURDIR)/build/broadsheet node --test --test-concurrency=1
+ASAN_QUEUE = scripts/test-queue run $(QUEUES)/asan -- env BROADSHEET_SANITIZED=1 \
+    BROADSHEET_BIN=$(CURDIR)/build/asan/broadsheet $(SANITIZERS) node --test --test-concurrency=1
 test: deps
 	$(MAKE) build/broadsheet build/unit-tests build/asan/broadsheet build/asan/unit-tests
-	scripts/test-lanes '$(MAKE) --no-print-directory unit-test http-test' \
-	    '$(MAKE) --no-print-directory asan-test' '$(MAKE) --no-print-directory pg-test' \
-	    '$(MAKE) --no-print-directory browser-test fuzz-smoke'
+	scripts/test-queue make $(QUEUES)/sqlite $(HTTP_FILES)
+	scripts/test-queue make $(QUEUES)/asan $(HTTP_FILES)
+	scripts/test-queue make $(QUEUES)/pg $(PGSQL_FILES) $(HTTP_FILES)
+	scripts/test-lanes '$(MAKE) --no-print-directory unit-test && $(SQLITE_QUEUE)' \
+	    '$(MAKE) --no-print-directory asan-unit-test && $(ASAN_QUEUE)' \
+	    'scripts/pg-test build/unit-tests build/broadsheet --queue $(QUEUES)/pg' \
+	    '$(MAKE) --no-print-directory browser-test fuzz-smoke && \
+	     scripts/pg-test build/unit-tests build/broadsheet --queue $(QUEUES)/pg --helper && \
+	     $(ASAN_QUEUE) && $(SQLITE_QUEUE)'
+
+# Each part on its own (HTTP_JOBS: test files at once in http-test, pg-test and asan-test).
+HTTP_JOBS ?= 1
 
 unit-test: build/unit-tests
 	build/unit-tests
@@ -124,12 +145,12 @@ browser-test: build/broadsheet
 
 # The unit and HTTP tests once more under AddressSanitizer and UndefinedBehaviorSanitizer; any
 # report aborts the process, which fails the test.
-asan-test: build/asan/broadsheet build/asan/unit-tests
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	    build/asan/unit-tests
+asan-test: asan-unit-test build/asan/broadsheet
 	cd tests && BROADSHEET_SANITIZED=1 BROADSHEET_BIN=$(CURDIR)/build/asan/broadsheet \
-	    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	    node --test --test-concurrency=$(HTTP_JOBS) http/
+	    $(SANITIZERS) node --test --test-concurrency=$(HTTP_JOBS) http/
+
+asan-unit-test: build/asan/unit-tests
+	$(SANITIZERS) build/asan/unit-tests
 
 bench:
 	scripts/install-deps --bench
