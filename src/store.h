@@ -52,6 +52,11 @@ struct publication {
     const char *partner_description; /* "NTI is a nonprofit, nonpartisan group working to…" */
     int is_host;                     /* 1 for the site's own publication */
     const char *default_access;      /* "" inherit */
+    /* Rights a partner's copy carries (issue 13, src/ninjs.h; "" not set: the item's defaults) */
+    const char *copyright_holder;
+    const char *copyright_notice;
+    const char *usage_terms;
+    const char *rights_url; /* "" or http(s):// */
 };
 
 struct section {
@@ -1537,5 +1542,12 @@ int store_search(struct store *st, struct arena *a, const struct search_query *q
  * matches. STORE_OK or STORE_ERROR. */
 int store_search_count(struct store *st, const struct search_query *q,
                        const struct search_filter *f, int entitled, int64_t cap, int64_t *count);
+
+/* --- Publication rights (issue 13, store_content.c) ------------------------------------------ */
+
+/* Sets the rights of publication slug (copyright_holder, copyright_notice, usage_terms and
+ * rights_url of p; NULL counts as "", not set) after checking them (ninjs_rights_problem:
+ * refused with nothing changed, STORE_ERROR). STORE_OK, STORE_NOT_FOUND or STORE_ERROR. */
+int store_publication_set_rights(struct store *st, const char *slug, const struct publication *p);
 
 #endif

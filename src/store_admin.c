@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ninjs.h"
 #include "store_impl.h"
 #include "util.h"
 
@@ -442,6 +443,10 @@ static void bind_publication(struct db_stmt *s, int first, const struct publicat
         db_bind_text(s, first + (int)i, texts[i] ? texts[i] : "");
     db_bind_int64(s, first + 8, p->is_host ? 1 : 0);
     db_bind_text(s, first + 9, p->default_access ? p->default_access : "");
+    const char *rights[] = {p->copyright_holder, p->copyright_notice, p->usage_terms,
+                            p->rights_url};
+    for (size_t i = 0; i < ARRAY_LEN(rights); i++)
+        db_bind_text(s, first + 10 + (int)i, rights[i] ? rights[i] : "");
 }
 
 /* The site has one host publication (its name is the site's, render.c): when is_host, every
@@ -455,6 +460,11 @@ static int only_host(struct store *st, int is_host, int64_t id)
 
 static int publication_valid(const struct publication *p)
 {
+    const char *rights = ninjs_rights_problem(p);
+    if (rights) {
+        store_report(NULL, 0, "saving a publication: %s", rights);
+        return 0;
+    }
     if (store_present(p->slug) && store_present(p->name) &&
         default_access_valid(p->default_access ? p->default_access : ""))
         return 1;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ninjs.h"
 #include "store_impl.h"
 #include "util.h"
 
@@ -24,6 +25,10 @@ void store_read_publication(struct db_stmt *s, int col, struct arena *a, struct 
     p->partner_description = store_column_text(s, col + 8, a);
     p->is_host = (int)db_column_int64(s, col + 9) != 0;
     p->default_access = store_column_text(s, col + 10, a);
+    p->copyright_holder = store_column_text(s, col + 11, a);
+    p->copyright_notice = store_column_text(s, col + 12, a);
+    p->usage_terms = store_column_text(s, col + 13, a);
+    p->rights_url = store_column_text(s, col + 14, a);
 }
 
 /* Reads a section from the current row of s, starting at column col (SECTION_COLUMNS order). */
@@ -464,6 +469,29 @@ int store_articles_count(struct store *st, int64_t *count)
     }
     *count = db_column_int64(s, 0);
     rc = STORE_OK;
+out:
+    db_reset(s);
+    return rc;
+}
+
+/* Publication rights (issue 13). */
+int store_publication_set_rights(struct store *st, const char *slug, const struct publication *p)
+{
+    const char *problem = ninjs_rights_problem(p);
+    if (problem) {
+        store_report(NULL, 0, "publication '%s': %s", slug ? slug : "", problem);
+        return STORE_ERROR;
+    }
+    struct db_conn *c = store_conn(st, NULL, 0);
+    struct db_stmt *s = NULL;
+    int rc = STORE_ERROR;
+    if (!c || !(s = store_stmt(c, STMT_PUBLICATION_SET_RIGHTS, NULL, 0)))
+        goto out;
+    const char *texts[] = {slug, p->copyright_holder, p->copyright_notice, p->usage_terms,
+                           p->rights_url};
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+        db_bind_text(s, (int)i + 1, texts[i] ? texts[i] : "");
+    rc = store_step_write(c, s, 1, "setting a publication's rights");
 out:
     db_reset(s);
     return rc;

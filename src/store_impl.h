@@ -43,8 +43,9 @@
 #define PUBLICATION_COLUMNS(T)                                                                     \
     T ".id, " T ".slug, " T ".name, " T ".description, " T ".producer, " T ".partner, " T          \
       ".partner_short, " T ".partner_url, " T ".partner_description, " T ".is_host, " T           \
-      ".default_access"
-#define PUBLICATION_NCOLUMNS 11
+      ".default_access, " T ".copyright_holder, " T ".copyright_notice, " T ".usage_terms, " T     \
+      ".rights_url"
+#define PUBLICATION_NCOLUMNS 15
 #define SECTION_COLUMNS(T) T ".id, " T ".slug, " T ".name, " T ".position, " T ".default_access"
 #define SECTION_NCOLUMNS 5
 #define ARTICLE_NCOLUMNS 10 /* before the joined publication and section */
@@ -402,6 +403,8 @@ enum statement {
     STMT_SEARCH_FULL,
     STMT_SEARCH_COUNT_PUBLIC,
     STMT_SEARCH_COUNT_FULL,
+    /* Publication rights (issue 13, store_content.c). */
+    STMT_PUBLICATION_SET_RIGHTS,
     STMT_COUNT
 };
 

@@ -706,12 +706,14 @@ const char *const store_statements[STMT_COUNT] = {
     [STMT_SECTION_DELETE] = "DELETE FROM sections WHERE id = ?1",
     [STMT_PUBLICATION_INSERT] =
         "INSERT INTO publications (slug, name, description, producer, partner, partner_short, "
-        "partner_url, partner_description, is_host, default_access) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id",
+        "partner_url, partner_description, is_host, default_access, copyright_holder, "
+        "copyright_notice, usage_terms, rights_url) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) RETURNING id",
     [STMT_PUBLICATION_UPDATE] =
         "UPDATE publications SET slug = ?2, name = ?3, description = ?4, producer = ?5, "
         "partner = ?6, partner_short = ?7, partner_url = ?8, partner_description = ?9, "
-        "is_host = ?10, default_access = ?11 WHERE id = ?1",
+        "is_host = ?10, default_access = ?11, copyright_holder = ?12, copyright_notice = ?13, "
+        "usage_terms = ?14, rights_url = ?15 WHERE id = ?1",
     [STMT_PUBLICATION_ARTICLES] = "SELECT (SELECT count(*) FROM articles a WHERE " LIVE(
         "a") " AND a.publication_id = ?1) + "
              "(SELECT count(*) FROM articles a WHERE a.state <> 'published' "
@@ -818,6 +820,10 @@ const char *const store_statements[STMT_COUNT] = {
     [STMT_SEARCH_FULL] = SEARCH_SQLITE(SEARCH_SNIPPET("3")),
     [STMT_SEARCH_COUNT_PUBLIC] = SEARCH_COUNT_SQLITE,
     [STMT_SEARCH_COUNT_FULL] = SEARCH_COUNT_SQLITE,
+    /* Publication rights (issue 13, store_content.c): ?1 slug, then holder, notice, terms, URL. */
+    [STMT_PUBLICATION_SET_RIGHTS] =
+        "UPDATE publications SET copyright_holder = ?2, copyright_notice = ?3, usage_terms = ?4, "
+        "rights_url = ?5 WHERE slug = ?1",
 };
 
 /* PostgreSQL's own text where the two differ (db.h: struct db_sql). */
