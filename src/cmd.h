@@ -13,8 +13,8 @@
 
 /* Each ends with a row whose words are NULL. */
 extern const struct cli_command cmd_serve[];       /* serve, init */
-extern const struct cli_command cmd_article[];     /* article import, article list */
-extern const struct cli_command cmd_publication[]; /* publication and section access, list */
+extern const struct cli_command cmd_article[];     /* article import, list, ninjs */
+extern const struct cli_command cmd_publication[]; /* publication access, list, rights; section */
 extern const struct cli_command cmd_user[];        /* user add, role, list */
 extern const struct cli_command cmd_paywall[];     /* plan, subscription, org */
 extern const struct cli_command cmd_ads[];         /* ads campaign, creative, report */

@@ -2,12 +2,13 @@
  * cmd_article.c: `broadsheet article import` (Markdown files with a front-matter header, named,
  * found under directories or listed in a file; all checked, then written in one transaction or
  * in batches: import.h) and `broadsheet article list` (newest first, a page at a time, with
- * the total).
+ * the total), and `broadsheet article ninjs` (a published article as a partner's ninjs item).
  */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -15,6 +16,7 @@
 #include "cmd.h"
 #include "import.h"
 #include "import_list.h"
+#include "ninjs.h"
 #include "store.h"
 
 /* Lists the files (arguments, then --files-from), checks them all, then writes them: in one
@@ -157,6 +159,90 @@ out:
     return rc;
 }
 
+/* The site's base URL as `serve` makes it: site_url, else http://ADDRESS:PORT, without a
+ * trailing slash (the item's URIs are absolute). */
+static const char *site_base(const struct config *config, struct arena *a)
+{
+    char *base = *config->site_url ? arena_printf(a, "%s", config->site_url)
+                                   : arena_printf(a, "http://%s:%d", config->address, config->port);
+    size_t len = strlen(base);
+    while (len && base[len - 1] == '/')
+        base[--len] = '\0';
+    return base;
+}
+
+/* article ninjs: the item of published article SLUG at its current version, in full or as the
+ * paywall's preview, pretty JSON on stdout. */
+static int command_article_ninjs(struct cli_call *call)
+{
+    const char *slug = call->arguments[0];
+    struct store *st = cli_store(call);
+    if (!st)
+        return 1;
+    struct arena *a = arena_new(0);
+    struct article art;
+    struct newsroom_article na;
+    struct article_person *authors, *tags;
+    size_t n_authors, n_tags;
+    int rc = 1, found = store_article_by_slug(st, a, slug, &art);
+    if (found == STORE_NOT_FOUND) {
+        fprintf(stderr, "broadsheet: no published article %s (see `broadsheet article list`)\n",
+                slug);
+        goto out;
+    }
+    if (found != STORE_OK || store_newsroom_article(st, a, art.id, &na) != STORE_OK ||
+        store_article_people(st, a, art.id, 0, &authors, &n_authors, &tags, &n_tags) != STORE_OK) {
+        fprintf(stderr, "broadsheet: cannot read the article %s\n", slug);
+        goto out;
+    }
+    struct ninjs_subject section = {art.section.name, art.section.slug};
+    struct ninjs_subject *subjects = arena_alloc(a, (n_tags ? n_tags : 1) * sizeof *subjects);
+    for (size_t i = 0; i < n_tags; i++)
+        subjects[i] = (struct ninjs_subject){tags[i].name, tags[i].slug};
+    struct ninjs_input in = {
+        .id = art.id,
+        .slug = art.slug,
+        .headline = art.headline,
+        .dek = art.dek,
+        .summary = *na.seo_description ? na.seo_description : art.dek,
+        .byline = art.byline,
+        .body_html = art.body_html,
+        .body_markdown = art.body_markdown,
+        .created_at = na.created_at,
+        .published_at = art.published_at,
+        .version = na.version,
+        .version_at = art.updated_at > art.published_at ? art.updated_at : art.published_at,
+        .pubstatus = NINJS_USABLE,
+        .section = &section,
+        .tags = subjects,
+        .tag_count = n_tags,
+        .publication = &art.publication,
+        .site_name = call->config.site_name,
+        .site_url = site_base(&call->config, a),
+        .language = "en",
+        .preview = cli_value(call, "preview") != NULL,
+        .preview_paragraphs = call->config.preview_paragraphs,
+    };
+    json_t *item = ninjs_item(&in);
+    char *text = json_dumps(item, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(item);
+    if (!text) {
+        fprintf(stderr, "broadsheet: cannot format the item of %s\n", slug);
+        goto out;
+    }
+    printf("%s\n", text);
+    free(text);
+    rc = 0;
+out:
+    arena_free(a);
+    return rc;
+}
+
+static const struct cli_option ninjs_options[] = {
+    {"preview", NULL, 0},
+    {NULL, NULL, 0},
+};
+
 static const struct cli_option list_options[] = {
     {"limit", "N", 0},
     {"before", "CURSOR", 0},
@@ -176,5 +262,11 @@ const struct cli_command cmd_article[] = {
      "there are in all (drafts and the rest are in the newsroom); when more follow, it prints the "
      "--before CURSOR that shows the next page",
      command_article_list},
+    {"article ninjs", "SLUG", ninjs_options, CLI_STORE,
+     "print a published article as a contract partner receives it: an IPTC ninjs 2.2 item of "
+     "its current version (pretty JSON; URIs from site_url), its whole body, or with --preview "
+     "only the paywall's preview (preview_paragraphs blocks), as a partner licensed for teasers "
+     "gets it",
+     command_article_ninjs},
     {NULL, NULL, NULL, 0, NULL, NULL},
 };

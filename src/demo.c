@@ -18,6 +18,10 @@
  * it is set (store_*_set_default_access) before the articles are imported. Without the field
  * (or with ""), the record's default is left as it is: inherit on a fresh database.
  *
+ * A publication may carry its rights for partners (issue 13, ninjs.h): "copyright_holder",
+ * "copyright_notice", "usage_terms" and "rights_url", checked with ninjs_rights_problem and
+ * set with store_publication_set_rights when any is given.
+ *
  * "ads" holds the house campaigns: {"campaigns": [{"slug", "name", "start" and "end"
  * ("YYYY-MM-DD", UTC days, both included), "weight" (default 1), "publication" and "section"
  * (targeting slugs, "" or absent for any), "creatives": [{"placement", "image" (a file relative
@@ -43,6 +47,7 @@
 #include "auth.h"
 #include "buf.h"
 #include "import.h"
+#include "ninjs.h"
 #include "util.h"
 
 /* FIELD_CENTS: a price in minor units, 0 to 10^12, into an int64_t. FIELD_LINES: an array of
@@ -77,6 +82,11 @@ static const struct field publication_fields[] = {
     {"partner_description", FIELD_STRING, 0, offsetof(struct publication, partner_description)},
     {"is_host", FIELD_BOOLEAN, 0, offsetof(struct publication, is_host)},
     {"default_access", FIELD_STRING, 0, offsetof(struct publication, default_access)},
+    /* Rights for partners (issue 13, migration 019). */
+    {"copyright_holder", FIELD_STRING, 0, offsetof(struct publication, copyright_holder)},
+    {"copyright_notice", FIELD_STRING, 0, offsetof(struct publication, copyright_notice)},
+    {"usage_terms", FIELD_STRING, 0, offsetof(struct publication, usage_terms)},
+    {"rights_url", FIELD_STRING, 0, offsetof(struct publication, rights_url)},
 };
 
 static const struct field section_fields[] = {
@@ -352,6 +362,12 @@ static int check_defaults(const char *path, const struct publication *pubs, size
         if (!default_access_valid(pubs[i].default_access)) {
             snprintf(where, sizeof where, "%s: publications[%zu]", path, i);
             fail(err, errlen, where, "%s", expected);
+            return -1;
+        }
+        const char *rights = ninjs_rights_problem(&pubs[i]);
+        if (rights) {
+            snprintf(where, sizeof where, "%s: publications[%zu]", path, i);
+            fail(err, errlen, where, "rights: %s", rights);
             return -1;
         }
     }
@@ -723,6 +739,12 @@ int demo_seed(struct store *st, const char *demo_dir, char *err, size_t errlen)
         if (level && store_publication_set_default_access(st, pubs[i].slug, level) != STORE_OK) {
             fail(err, errlen, path, "saving publication '%s': its default access failed",
                  pubs[i].slug);
+            goto out;
+        }
+        const struct publication *r = &pubs[i];
+        if ((r->copyright_holder || r->copyright_notice || r->usage_terms || r->rights_url) &&
+            store_publication_set_rights(st, r->slug, r) != STORE_OK) {
+            fail(err, errlen, path, "saving publication '%s': its rights failed", r->slug);
             goto out;
         }
     }

@@ -22,6 +22,7 @@
 #include "account.h"
 #include "app.h"
 #include "newsroom.h"
+#include "ninjs.h"
 #include "pages.h"
 #include "reader.h"
 #include "render.h"
@@ -296,7 +297,7 @@ enum MHD_Result page_newsroom_section_delete(struct req *r)
 /* A publication's fields for a form (id 0 for a new one). */
 static json_t *publication_json(const struct publication *p)
 {
-    return render_pack(
+    json_t *o = render_pack(
         "{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:o}", "id", (json_int_t)p->id, "slug",
         account_refill(p->slug), "name", account_refill(p->name), "description",
         account_refill(p->description), "producer", account_refill(p->producer), "partner",
@@ -304,6 +305,11 @@ static json_t *publication_json(const struct publication *p)
         "partner_url", account_refill(p->partner_url), "partner_description",
         account_refill(p->partner_description), "is_host", p->is_host, "access",
         access_options(p->default_access));
+    /* Its rights for partners (issue 13, migration 019). */
+    o = render_set(o, "copyright_holder", render_pack("s", account_refill(p->copyright_holder)));
+    o = render_set(o, "copyright_notice", render_pack("s", account_refill(p->copyright_notice)));
+    o = render_set(o, "usage_terms", render_pack("s", account_refill(p->usage_terms)));
+    return render_set(o, "rights_url", render_pack("s", account_refill(p->rights_url)));
 }
 
 /* A problem with a partner's site, or NULL: "" or an http:// or https:// address with a host
@@ -338,6 +344,10 @@ static const char *publication_form(struct req *r, struct publication *p)
     p->partner_url = field(r, "partner_url");
     p->partner_description = field(r, "partner_description");
     p->default_access = field(r, "default_access");
+    p->copyright_holder = field(r, "copyright_holder");
+    p->copyright_notice = field(r, "copyright_notice");
+    p->usage_terms = field(r, "usage_terms");
+    p->rights_url = field(r, "rights_url");
     const char *host = req_form(r, "is_host");
     p->is_host = host && !strcmp(host, "1");
     const char *problem = text_problem(r, "name", p->name, NAME_MAX_BYTES, 1, 0);
@@ -358,6 +368,8 @@ static const char *publication_form(struct req *r, struct publication *p)
             text_problem(r, "partner's description", p->partner_description, TEXT_MAX_BYTES, 0, 1);
     if (!problem)
         problem = access_problem(p->default_access);
+    if (!problem) /* the rights a partner's copy carries (ninjs.h) */
+        problem = ninjs_rights_problem(p);
     if (access_problem(p->default_access))
         p->default_access = "";
     return problem;
@@ -389,7 +401,11 @@ static enum MHD_Result publications_page(struct req *r, unsigned status,
                                 .partner_short = "",
                                 .partner_url = "",
                                 .partner_description = "",
-                                .default_access = ""};
+                                .default_access = "",
+                                .copyright_holder = "",
+                                .copyright_notice = "",
+                                .usage_terms = "",
+                                .rights_url = ""};
     ctx = render_set(ctx, "publication", publication_json(form ? form : &empty));
     ctx = messages(ctx, r, error);
     return newsroom_send(r, status, "newsroom-publications", ctx);
