@@ -59,6 +59,11 @@ static int seed_demo(struct store *st, const struct config *c)
         fprintf(stderr, "broadsheet: demo: %s\n", err);
         return -1;
     }
+    /* issue 13: the demo's partners (NTI, GSN's), each with a new key printed */
+    if (demo_seed_partners(st, c->demo_dir, empty, stderr, err, sizeof err) < 0) {
+        fprintf(stderr, "broadsheet: demo: %s\n", err);
+        return -1;
+    }
     return seed_demo_ads(st, c);
 }
 
