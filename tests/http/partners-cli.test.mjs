@@ -142,6 +142,19 @@ test('key rotate prints a new key once; the old hash is gone at once', () => {
   assert.equal(partnerTables(db), tables);
 });
 
+test('a publication named twice is one row of the product; a 200-byte name is fine', () => {
+  const { db } = initDemoDb();
+  const name = 'n'.repeat(200);
+  const r = cli(db, ['partner', 'add', 'twice', '--name', name, '--publications', 'gsn,gsn',
+    '--sections', 'security, security']);
+  printedKey(r);
+  assert.match(r.stdout, /publications gsn; sections security; content preview/);
+  assert.equal(sql(db, "SELECT count(*) FROM partner_publications x JOIN partners p ON p.id = " +
+    "x.partner_id WHERE p.slug = 'twice'"), '1');
+  assert.equal(sql(db, 'SELECT count(*) FROM partner_sections'), '1');
+  assert.equal(sql(db, "SELECT name FROM partners WHERE slug = 'twice'"), name);
+});
+
 test('partner remove removes the partner and its product', () => {
   const { db } = initDemoDb();
   cli(db, ['partner', 'add', 'wire', '--name', 'Wire', '--publications', 'gsn,national-journal',
@@ -174,6 +187,8 @@ test('every bad input is refused with a clear message and changes nothing', () =
     [['partner', 'add', 'x', '--name', '   ', '--publications', 'gsn'], 2,
       'broadsheet: partner add: a partner needs a --name (up to 200 bytes of text, no control characters)'],
     [['partner', 'add', 'x', '--name', 'Two\nLines', '--publications', 'gsn'], 2,
+      'broadsheet: partner add: a partner needs a --name (up to 200 bytes of text, no control characters)'],
+    [['partner', 'add', 'x', '--name', 'n'.repeat(201), '--publications', 'gsn'], 2,
       'broadsheet: partner add: a partner needs a --name (up to 200 bytes of text, no control characters)'],
     [['partner', 'add', 'x', '--publications', 'gsn'], 2, null], // --name is required
     [['partner', 'add', 'x', '--name', 'X'], 2, null],            // --publications is required
