@@ -14,6 +14,7 @@
 const struct cli_command *const cmd_tables[] = {
     cmd_serve,   cmd_article, cmd_publication, cmd_user,
     cmd_paywall, cmd_ads,     cmd_db,          cmd_search, /* issue 12, "Search" */
+    cmd_partner,                                           /* issue 13, "Partners" */
     NULL,
 };
 

@@ -20,6 +20,7 @@ extern const struct cli_command cmd_paywall[];     /* plan, subscription, org */
 extern const struct cli_command cmd_ads[];         /* ads campaign, creative, report */
 extern const struct cli_command cmd_db[];          /* db copy */
 extern const struct cli_command cmd_search[];      /* search reindex (issue 12) */
+extern const struct cli_command cmd_partner[];     /* partner add, list, key rotate, remove */
 
 /* Every subject, ending with NULL: what main() hands to cli_run. */
 extern const struct cli_command *const cmd_tables[];

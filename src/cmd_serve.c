@@ -37,7 +37,8 @@ out:
 }
 
 /* Seeds the demo newsroom when the database is empty, the demo's staff accounts with new
- * passwords, which it prints (demo_seed_staff: a demo database only), and the house ad
+ * passwords, which it prints (demo_seed_staff: a demo database only), its partners with new API
+ * keys, which it prints too (demo_seed_partners), and the house ad
  * campaigns when it has none. Returns 0 or -1 (printed). */
 static int seed_demo(struct store *st, const struct config *c)
 {
@@ -56,6 +57,11 @@ static int seed_demo(struct store *st, const struct config *c)
     }
     char err[256];
     if (demo_seed_staff(st, empty, stderr, err, sizeof err) < 0) {
+        fprintf(stderr, "broadsheet: demo: %s\n", err);
+        return -1;
+    }
+    /* issue 13: the demo's partners (NTI, GSN's), each with a new key printed */
+    if (demo_seed_partners(st, c->demo_dir, empty, stderr, err, sizeof err) < 0) {
         fprintf(stderr, "broadsheet: demo: %s\n", err);
         return -1;
     }
@@ -118,7 +124,8 @@ static const struct cli_option init_options[] = {
 const struct cli_command cmd_serve[] = {
     {"serve", "", serve_options, CLI_STORE,
      "run the web server (--demo seeds the demo newsroom into an empty database and, on a demo "
-     "database, prints its three staff accounts with new passwords, for the demo only)",
+     "database, prints its three staff accounts with new passwords and its partner's new API "
+     "key, for the demo only)",
      command_serve},
     {"init", "", init_options, CLI_STORE,
      "create or upgrade the database (and seed the demo newsroom with its staff accounts)",

@@ -48,6 +48,8 @@
 #include "buf.h"
 #include "import.h"
 #include "ninjs.h"
+#include "partner.h"
+#include "slug.h"
 #include "util.h"
 
 /* FIELD_CENTS: a price in minor units, 0 to 10^12, into an int64_t. FIELD_LINES: an array of
@@ -669,6 +671,11 @@ out:
     return rc;
 }
 
+struct demo_partner;
+static int read_partners(const char *path, json_t *root, const struct publication *pubs, size_t np,
+                         const struct section *secs, size_t ns, struct demo_partner **out,
+                         size_t *n, struct arena *a, char *err, size_t errlen);
+
 int demo_seed(struct store *st, const char *demo_dir, char *err, size_t errlen)
 {
     struct arena *a = arena_new(0);
@@ -699,7 +706,7 @@ int demo_seed(struct store *st, const char *demo_dir, char *err, size_t errlen)
     json_object_foreach(root, key, member)
     {
         if (strcmp(key, "publications") != 0 && strcmp(key, "sections") != 0 &&
-            strcmp(key, "plans") != 0 && strcmp(key, "ads") != 0) {
+            strcmp(key, "plans") != 0 && strcmp(key, "ads") != 0 && strcmp(key, "partners") != 0) {
             fail(err, errlen, path, "unknown field '%s'", key);
             goto out;
         }
@@ -722,6 +729,9 @@ int demo_seed(struct store *st, const char *demo_dir, char *err, size_t errlen)
     struct demo_campaign *campaigns;
     size_t ncampaigns;
     if (read_ads(path, demo_dir, root, &campaigns, &ncampaigns, a, err, errlen) != 0)
+        goto out;
+    /* The partners too (issue 13): saved by demo_seed_partners. */
+    if (read_partners(path, root, pubs, np, secs, ns, NULL, NULL, a, err, errlen) != 0)
         goto out;
     if (list_articles(arena_printf(a, "%s/articles", demo_dir), a, &articles, &narticles, err,
                       errlen) != 0)
@@ -851,6 +861,197 @@ int demo_seed_staff(struct store *st, int fresh, FILE *out, char *err, size_t er
     fflush(out);
     rc = 0;
 out:
+    arena_free(a);
+    return rc;
+}
+
+/* --- The demo's partners (issue 13, "Partners") ---------------------------------------------
+ *
+ * newsroom.json's "partners": [{"slug", "name", "publications" (an array of publication slugs,
+ * at least one), "sections" (an array of section slugs; absent or empty: every section),
+ * "content" ("full" or "preview"; absent: partner_default_content's rule, as `broadsheet
+ * partner add`)}, …]. Every slug must be one of newsroom.json's own. demo_seed checks them
+ * with the rest; demo_seed_partners saves them. */
+struct demo_partner {
+    const char *slug, *name, *content;
+    json_t *publications, *sections; /* borrowed from the document */
+};
+
+static const struct field partner_fields[] = {
+    {"slug", FIELD_STRING, 1, offsetof(struct demo_partner, slug)},
+    {"name", FIELD_STRING, 1, offsetof(struct demo_partner, name)},
+    {"publications", FIELD_ARRAY, 1, offsetof(struct demo_partner, publications)},
+    {"sections", FIELD_ARRAY, 0, offsetof(struct demo_partner, sections)},
+    {"content", FIELD_STRING, 0, offsetof(struct demo_partner, content)},
+};
+
+/* 1 if the JSON array list holds only strings that are slugs of the n records (publications
+ * when pubs is not NULL, else sections), and at least one if required. */
+static int partner_slugs_known(json_t *list, const struct publication *pubs,
+                               const struct section *secs, size_t n, int required)
+{
+    size_t i;
+    json_t *v;
+    if (!list)
+        return !required;
+    if (required && json_array_size(list) == 0)
+        return 0;
+    json_array_foreach(list, i, v)
+    {
+        const char *slug = json_string_value(v);
+        int known = 0;
+        for (size_t j = 0; slug && j < n && !known; j++)
+            known = !strcmp(slug, pubs ? pubs[j].slug : secs[j].slug);
+        if (!known)
+            return 0;
+    }
+    return 1;
+}
+
+/* Reads and checks root's "partners" (in file path; absent: none) against newsroom.json's
+ * publications and sections, into *out and *n when out is not NULL. 0, or -1 with the reason
+ * in err. */
+static int read_partners(const char *path, json_t *root, const struct publication *pubs, size_t np,
+                         const struct section *secs, size_t ns, struct demo_partner **out,
+                         size_t *n, struct arena *a, char *err, size_t errlen)
+{
+    struct demo_partner *list = NULL;
+    size_t count = 0;
+    if (json_object_get(root, "partners") &&
+        read_records(path, root, "partners", partner_fields, ARRAY_LEN(partner_fields),
+                     sizeof *list, (void **)&list, &count, a, err, errlen) != 0)
+        return -1;
+    for (size_t i = 0; i < count; i++) {
+        const struct demo_partner *p = &list[i];
+        const char *why = NULL;
+        if (!slug_valid(p->slug, 64))
+            why = "slug: not a slug";
+        else if (!*p->name)
+            why = "name: empty";
+        else if (*p->content && strcmp(p->content, "full") && strcmp(p->content, "preview"))
+            why = "content: expected full or preview";
+        else if (!partner_slugs_known(p->publications, pubs, NULL, np, 1))
+            why = "publications: expected an array of this file's publication slugs";
+        else if (!partner_slugs_known(p->sections, NULL, secs, ns, 0))
+            why = "sections: expected an array of this file's section slugs";
+        for (size_t j = 0; j < i && !why; j++)
+            if (!strcmp(list[j].slug, p->slug))
+                why = "slug: listed twice";
+        if (why) {
+            fail(err, errlen, path, "partners[%zu]: %s", i, why);
+            return -1;
+        }
+    }
+    if (out) {
+        *out = list;
+        *n = count;
+    }
+    return 0;
+}
+
+/* Looks up the slugs of the JSON array list (publications when pubs is not NULL, else
+ * sections) into ids (and pubs). STORE_OK, or the failing lookup's status. */
+static int partner_ids(struct store *st, struct arena *a, json_t *list, int64_t *ids,
+                       struct publication *pubs)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(list, i, v)
+    {
+        struct section sec;
+        int status = pubs ? store_publication_by_slug(st, a, json_string_value(v), &pubs[i])
+                          : store_section_by_slug(st, a, json_string_value(v), &sec);
+        if (status != STORE_OK)
+            return status;
+        ids[i] = pubs ? pubs[i].id : sec.id;
+    }
+    return STORE_OK;
+}
+
+/* Creates demo partner p with a new key, or gives it one when it exists. 0 or -1 (err). */
+static int seed_partner(struct store *st, struct arena *a, const struct demo_partner *p, FILE *out,
+                        char *err, size_t errlen)
+{
+    char key[PARTNER_KEY_LEN + 1];
+    struct partner existing;
+    int rc = -1;
+    if (partner_key_new(key) < 0) {
+        snprintf(err, errlen, "cannot make a partner key (libsodium)");
+        return -1;
+    }
+    int status = store_partner_by_slug(st, a, p->slug, &existing);
+    if (status == STORE_OK) {
+        status = store_partner_set_key(st, p->slug, key);
+    } else if (status == STORE_NOT_FOUND) {
+        size_t np = json_array_size(p->publications), ns = json_array_size(p->sections);
+        struct publication *pubs = arena_calloc(a, np, sizeof *pubs);
+        int64_t *pub_ids = arena_calloc(a, np, sizeof *pub_ids);
+        int64_t *sec_ids = arena_calloc(a, ns ? ns : 1, sizeof *sec_ids);
+        status = partner_ids(st, a, p->publications, pub_ids, pubs);
+        if (status == STORE_OK && ns)
+            status = partner_ids(st, a, p->sections, sec_ids, NULL);
+        struct partner row = {.slug = p->slug, .name = p->name, .content = p->content};
+        if (!*row.content)
+            row.content = partner_default_content(p->name, pubs, np);
+        if (status == STORE_OK)
+            status = store_partner_add(st, &row, key, pub_ids, np, sec_ids, ns, NULL);
+        if (status == STORE_CONFLICT) /* another node starting at once made it */
+            status = store_partner_set_key(st, p->slug, key);
+    }
+    if (status != STORE_OK) {
+        snprintf(err, errlen, "cannot save the demo partner %s", p->slug);
+        goto out;
+    }
+    fprintf(out,
+            "broadsheet: demo partner %s: API key %s (FOR THE DEMO ONLY: a new key at every "
+            "start)\n",
+            p->slug, key);
+    rc = 0;
+out:
+    sodium_memzero(key, sizeof key);
+    return rc;
+}
+
+int demo_seed_partners(struct store *st, const char *demo_dir, int fresh, FILE *out, char *err,
+                       size_t errlen)
+{
+    struct arena *a = arena_new(0);
+    const char *path = arena_printf(a, "%s/newsroom.json", demo_dir);
+    json_t *root = NULL;
+    json_error_t jerr;
+    struct publication *pubs;
+    struct section *secs;
+    struct demo_partner *partners;
+    size_t np, ns, n = 0;
+    struct user u;
+    int rc = -1;
+    int found = store_user_by_email(st, a, demo_staff[0].email, &u);
+    if (found == STORE_ERROR) {
+        snprintf(err, errlen, "cannot read the demo's staff accounts");
+        goto out;
+    }
+    if (!fresh && found == STORE_NOT_FOUND) { /* not a demo database: leave it alone */
+        rc = 0;
+        goto out;
+    }
+    root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root) {
+        fail(err, errlen, path, "%s", jerr.text);
+        goto out;
+    }
+    if (read_records(path, root, "publications", publication_fields, ARRAY_LEN(publication_fields),
+                     sizeof *pubs, (void **)&pubs, &np, a, err, errlen) != 0 ||
+        read_records(path, root, "sections", section_fields, ARRAY_LEN(section_fields),
+                     sizeof *secs, (void **)&secs, &ns, a, err, errlen) != 0 ||
+        read_partners(path, root, pubs, np, secs, ns, &partners, &n, a, err, errlen) != 0)
+        goto out;
+    for (size_t i = 0; i < n; i++)
+        if (seed_partner(st, a, &partners[i], out, err, errlen) < 0)
+            goto out;
+    fflush(out);
+    rc = 0;
+out:
+    json_decref(root);
     arena_free(a);
     return rc;
 }

@@ -43,4 +43,13 @@ int demo_seed_ads(struct store *st, const char *demo_dir, const char *uploads, c
  * Broadsheet ever prints a password. Returns 0, or -1 with the reason in err. */
 int demo_seed_staff(struct store *st, int fresh, FILE *out, char *err, size_t errlen);
 
+/* The demo's contract-publishing partners (newsroom.json's "partners", demo.c; issue 13), on a
+ * demo database only (fresh is 1, or the demo admin's account exists, as demo_seed_staff): each
+ * is created with its product, or kept, and given a new random API key, printed on out as
+ * "broadsheet: demo partner SLUG: API key bsk_…", for the demo only: the one place Broadsheet
+ * prints a key it did not just make at an operator's command. Returns 0, or -1 with the reason
+ * in err. */
+int demo_seed_partners(struct store *st, const char *demo_dir, int fresh, FILE *out, char *err,
+                       size_t errlen);
+
 #endif

@@ -1549,5 +1549,77 @@ int store_search_count(struct store *st, const struct search_query *q,
  * rights_url of p; NULL counts as "", not set) after checking them (ninjs_rights_problem:
  * refused with nothing changed, STORE_ERROR). STORE_OK, STORE_NOT_FOUND or STORE_ERROR. */
 int store_publication_set_rights(struct store *st, const char *slug, const struct publication *p);
+/* --- Partners (issue 13, "Contract publishing": store_partners.c) ------------------------------
+ *
+ * A partner receives the publications we produce for it (or license to it): its product is a
+ * set of publications and, optionally, of sections. The product rule: a partner receives an
+ * article when the article's publication is one of the partner's publications and, if the
+ * partner lists sections, the article's section is one of them; in full, or as the paywall's
+ * preview only, per content. A partner authenticates with an API key (partner.h), of which
+ * only the hash is kept. */
+struct partner {
+    int64_t id;
+    const char *slug;       /* "nti" */
+    const char *name;       /* "Nuclear Threat Initiative" */
+    const char *content;    /* "full" or "preview" (the paywall's preview only) */
+    const char *key_prefix; /* the key's first 8 characters, "bsk_" and 4 more */
+    int64_t created_at;
+    int64_t key_created_at; /* when the current key was made */
+};
+
+/* A partner's product as slugs, for lists (an empty sections list: every section). */
+struct partner_product {
+    const char **publications;
+    size_t npublications;
+    const char **sections;
+    size_t nsections;
+};
+
+/* Creates partner p (slug, name, content; id, key_prefix and the times are ignored) with the
+ * API key key (partner_key_valid; only its hash and prefix are stored) and its product: the
+ * publications publication_ids[0..npublications) (at least one) and the sections
+ * section_ids[0..nsections) (none: every section), in one transaction. *id (if not NULL): the
+ * new partner's. Returns STORE_OK; STORE_CONFLICT when the slug (or, never in practice, the
+ * key) is taken; STORE_NOT_FOUND when a publication or section id does not exist; STORE_ERROR
+ * (reported, never with the key) otherwise. Nothing is written unless STORE_OK. */
+int store_partner_add(struct store *st, const struct partner *p, const char *key,
+                      const int64_t *publication_ids, size_t npublications,
+                      const int64_t *section_ids, size_t nsections, int64_t *id);
+
+/* The partner named slug into *out (strings from a). STORE_OK, STORE_NOT_FOUND or
+ * STORE_ERROR. */
+int store_partner_by_slug(struct store *st, struct arena *a, const char *slug,
+                          struct partner *out);
+
+/* The partner whose API key is key, into *out (strings from a): the key is hashed (BLAKE2b,
+ * partner.h) and the hash looked up in one unique index. STORE_NOT_FOUND for a key that is
+ * unknown, rotated away, of a removed partner or not shaped like a key (then without a
+ * query); STORE_ERROR (reported, never with the key). For the partner API (next round). */
+int store_partner_by_key(struct store *st, struct arena *a, const char *key, struct partner *out);
+
+/* Every partner, by slug, into *out (n of them, from a). STORE_OK or STORE_ERROR. */
+int store_partners(struct store *st, struct arena *a, struct partner **out, size_t *n);
+
+/* Partner partner_id's product as publication and section slugs, each sorted, into *out (from
+ * a). STORE_OK (a partner that does not exist has an empty product) or STORE_ERROR. */
+int store_partner_product(struct store *st, struct arena *a, int64_t partner_id,
+                          struct partner_product *out);
+
+/* Gives the partner named slug the new API key key (partner_key_valid): the old one stops
+ * working at once. STORE_OK, STORE_NOT_FOUND (no such partner), STORE_CONFLICT (the key is
+ * another's: never in practice) or STORE_ERROR. */
+int store_partner_set_key(struct store *st, const char *slug, const char *key);
+
+/* Removes the partner named slug with its product; its key stops working. STORE_OK,
+ * STORE_NOT_FOUND or STORE_ERROR. */
+int store_partner_remove(struct store *st, const char *slug);
+
+/* Whether article article_id is in partner partner_id's product (the product rule above, in
+ * one query of a few primary-key probes): STORE_OK if it is, STORE_NOT_FOUND if it is not (or
+ * either does not exist), STORE_ERROR. It says nothing of the article's state (published,
+ * embargoed, killed): which states a partner receives is the API's rule, applied beside it.
+ * The same rule is a SQL predicate (store_impl.h PARTNER_SEES) for statements that list
+ * articles, so a partner's list is filtered in SQL rather than article by article. */
+int store_partner_sees(struct store *st, int64_t partner_id, int64_t article_id);
 
 #endif

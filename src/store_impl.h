@@ -166,6 +166,24 @@
     "LEFT JOIN sections s ON s.id = r.section_id "
 // clang-format on
 
+/* Partners (issue 13, store_partners.c). A partner row's columns (read_partner's order), and
+ * the product rule as a predicate on article A for the partner whose id is the SQL expression
+ * PARTNER: its publication is one of the partner's and, when the partner lists sections, its
+ * section is one of them. Each EXISTS is a lookup by partner_publications' or partner_sections'
+ * primary key, so a statement that walks articles (the partner API's change log, next round)
+ * can apply the product in SQL per row at the cost of two or three index probes. It says
+ * nothing of the article's state: which states a partner receives is the API's rule. */
+// clang-format off
+#define PARTNER_COLUMNS                                                                            \
+    "id, slug, name, content, key_prefix, created_at, key_created_at"
+#define PARTNER_SEES(PARTNER, A)                                                                   \
+    "(EXISTS (SELECT 1 FROM partner_publications pp WHERE pp.partner_id = " PARTNER               \
+    " AND pp.publication_id = " A ".publication_id) AND (NOT EXISTS (SELECT 1 FROM "              \
+    "partner_sections ps WHERE ps.partner_id = " PARTNER ") OR EXISTS (SELECT 1 FROM "            \
+    "partner_sections ps WHERE ps.partner_id = " PARTNER " AND ps.section_id = " A                \
+    ".section_id)))"
+// clang-format on
+
 #define SECRET_BYTES 32         /* store_secret's size (store.h) */
 #define TOKEN_PURGE_GRACE 86400 /* keep expired tokens a day, so a late click hears "expired" */
 
@@ -405,6 +423,18 @@ enum statement {
     STMT_SEARCH_COUNT_FULL,
     /* Publication rights (issue 13, store_content.c). */
     STMT_PUBLICATION_SET_RIGHTS,
+    /* Partners and their products (issue 13, "Partners": store_partners.c) */
+    STMT_PARTNER_INSERT,
+    STMT_PARTNER_PUBLICATION_ADD,
+    STMT_PARTNER_SECTION_ADD,
+    STMT_PARTNER_BY_SLUG,
+    STMT_PARTNER_BY_KEY_HASH,
+    STMT_PARTNERS,
+    STMT_PARTNER_PUBLICATIONS,
+    STMT_PARTNER_SECTIONS,
+    STMT_PARTNER_SET_KEY,
+    STMT_PARTNER_DELETE,
+    STMT_PARTNER_SEES,
     STMT_COUNT
 };
 

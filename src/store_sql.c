@@ -824,6 +824,32 @@ const char *const store_statements[STMT_COUNT] = {
     [STMT_PUBLICATION_SET_RIGHTS] =
         "UPDATE publications SET copyright_holder = ?2, copyright_notice = ?3, usage_terms = ?4, "
         "rights_url = ?5 WHERE slug = ?1",
+
+    /* Partners and their products (issue 13, "Partners": store_partners.c). A partner is found
+     * by slug or by its key's hash, each a unique index; its product by the primary keys of
+     * partner_publications and partner_sections. A product's rows are added with ON CONFLICT
+     * DO NOTHING, so a publication named twice is one row. */
+    [STMT_PARTNER_INSERT] = "INSERT INTO partners (slug, name, content, key_hash, key_prefix, "
+                            "created_at, key_created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) "
+                            "RETURNING id",
+    [STMT_PARTNER_PUBLICATION_ADD] = "INSERT INTO partner_publications (partner_id, "
+                                     "publication_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+    [STMT_PARTNER_SECTION_ADD] = "INSERT INTO partner_sections (partner_id, section_id) "
+                                 "VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+    [STMT_PARTNER_BY_SLUG] = "SELECT " PARTNER_COLUMNS " FROM partners WHERE slug = ?1",
+    [STMT_PARTNER_BY_KEY_HASH] = "SELECT " PARTNER_COLUMNS " FROM partners WHERE key_hash = ?1",
+    [STMT_PARTNERS] = "SELECT " PARTNER_COLUMNS " FROM partners ORDER BY slug",
+    [STMT_PARTNER_PUBLICATIONS] = "SELECT p.slug FROM partner_publications pp JOIN publications p "
+                                  "ON p.id = pp.publication_id WHERE pp.partner_id = ?1 "
+                                  "ORDER BY p.slug",
+    [STMT_PARTNER_SECTIONS] = "SELECT s.slug FROM partner_sections ps JOIN sections s "
+                              "ON s.id = ps.section_id WHERE ps.partner_id = ?1 ORDER BY s.slug",
+    /* ?1 slug, ?2 the new key's hash, ?3 its prefix, ?4 now */
+    [STMT_PARTNER_SET_KEY] = "UPDATE partners SET key_hash = ?2, key_prefix = ?3, "
+                             "key_created_at = ?4 WHERE slug = ?1",
+    [STMT_PARTNER_DELETE] = "DELETE FROM partners WHERE slug = ?1",
+    /* ?1 partner id, ?2 article id: a row when the article is in the partner's product. */
+    [STMT_PARTNER_SEES] = "SELECT 1 FROM articles a WHERE a.id = ?2 AND " PARTNER_SEES("?1", "a"),
 };
 
 /* PostgreSQL's own text where the two differ (db.h: struct db_sql). */

@@ -926,6 +926,21 @@ static void test_demo_seed_errors(void)
         {"{\"publications\": [], \"sections\": [], \"plans\": [{\"slug\": \"i\", \"name\": \"I\", "
          "\"period\": \"contact\"}, {\"slug\": \"i\", \"name\": \"J\", \"period\": \"contact\"}]}",
          NULL, "newsroom.json: plans[1]: slug 'i' is also plans[0]'s"},
+        /* issue 13: the demo's partners */
+        {"{\"publications\": [{\"slug\": \"gsn\", \"name\": \"G\"}], \"sections\": [], "
+         "\"partners\": [{\"slug\": \"nti\", \"name\": \"NTI\", \"publications\": [\"nj\"]}]}",
+         NULL,
+         "newsroom.json: partners[0]: publications: expected an array of this file's publication "
+         "slugs"},
+        {"{\"publications\": [{\"slug\": \"gsn\", \"name\": \"G\"}], \"sections\": [], "
+         "\"partners\": [{\"slug\": \"nti\", \"name\": \"NTI\", \"publications\": [\"gsn\"], "
+         "\"content\": \"half\"}]}",
+         NULL, "newsroom.json: partners[0]: content: expected full or preview"},
+        {"{\"publications\": [{\"slug\": \"gsn\", \"name\": \"G\"}], \"sections\": [], "
+         "\"partners\": [{\"slug\": \"nti\", \"name\": \"NTI\", \"publications\": [\"gsn\"], "
+         "\"sections\": [\"sports\"]}]}",
+         NULL,
+         "newsroom.json: partners[0]: sections: expected an array of this file's section slugs"},
         {NULL,
          "---\nheadline: Elsewhere\npublication: gsn\nsection: sports\n"
          "published: 2014-06-13\n---\nBody.\n",
