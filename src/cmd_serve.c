@@ -69,7 +69,7 @@ static int seed_demo(struct store *st, const struct config *c)
 }
 
 /* Rebuilds the readers' search index when it was built with another preview_paragraphs or
- * misses articles (store_search_check), saying so. 0 or -1 (said). */
+ * misses the newest article (store_search_check), saying so. 0 or -1 (said). */
 static int search_ready(struct store *st, const struct config *c)
 {
     char err[512] = "";

@@ -1514,8 +1514,9 @@ struct search_hit {
 void store_search_configure(struct store *st, int preview_paragraphs);
 
 /* Rebuilds the index if it was built with another preview (meta.search_preview_paragraphs;
- * -1 after migration 014: never built) or an article has no row (a database written by an
- * older binary). *rebuilt: the articles indexed (0: nothing to do). STORE_OK or STORE_ERROR
+ * -1 after migration 014: never built) or the newest article has no row (one written behind
+ * the store's back: found in two index lookups, not a scan, since it runs at every start).
+ * *rebuilt: the articles indexed (0: nothing to do). STORE_OK or STORE_ERROR
  * (the reason in err). */
 int store_search_check(struct store *st, int64_t *rebuilt, char *err, size_t errlen);
 
@@ -1588,8 +1589,7 @@ int store_partner_add(struct store *st, const struct partner *p, const char *key
 
 /* The partner named slug into *out (strings from a). STORE_OK, STORE_NOT_FOUND or
  * STORE_ERROR. */
-int store_partner_by_slug(struct store *st, struct arena *a, const char *slug,
-                          struct partner *out);
+int store_partner_by_slug(struct store *st, struct arena *a, const char *slug, struct partner *out);
 
 /* The partner whose API key is key, into *out (strings from a): the key is hashed (BLAKE2b,
  * partner.h) and the hash looked up in one unique index. STORE_NOT_FOUND for a key that is

@@ -810,9 +810,11 @@ const char *const store_statements[STMT_COUNT] = {
     /* ?1 id, ?2 headline, ?3 dek, ?4 visible text, ?5 withheld text. */
     [STMT_SEARCH_PUT] = "INSERT OR REPLACE INTO search_index (rowid, headline, dek, visible, rest) "
                         "VALUES (?1, ?2, ?3, ?4, ?5)",
-    /* Whether an article has no index row (a database the index was not built for). */
-    [STMT_SEARCH_MISSING] = "SELECT 1 FROM articles a WHERE NOT EXISTS (SELECT 1 FROM "
-                            "search_index f WHERE f.rowid = a.id) LIMIT 1",
+    /* Whether the newest article has no index row (one written behind the store's back, by
+     * SQL or by a binary from before the index): the last entry of two indexes, read at every
+     * start, where a scan for any article without a row took 7 s at 1,000,000 articles. */
+    [STMT_SEARCH_MISSING] = "SELECT 1 WHERE (SELECT max(id) FROM articles) > "
+                            "coalesce((SELECT max(rowid) FROM search_index), 0)",
     [STMT_SEARCH_BUILT_WITH] = "SELECT value FROM meta WHERE key = 'search_preview_paragraphs'",
     [STMT_SEARCH_SET_BUILT_WITH] =
         "UPDATE meta SET value = ?1 WHERE key = 'search_preview_paragraphs'",
@@ -881,8 +883,8 @@ const char *const store_statements_pgsql[STMT_COUNT] = {
         "'C'), setweight(to_tsvector('english', ?5), 'D')) ON CONFLICT (article_id) DO UPDATE "
         "SET visible_text = excluded.visible_text, rest_text = excluded.rest_text, "
         "visible_tsv = excluded.visible_tsv, rest_tsv = excluded.rest_tsv",
-    [STMT_SEARCH_MISSING] = "SELECT 1 FROM articles a WHERE NOT EXISTS (SELECT 1 FROM "
-                            "search_docs d WHERE d.article_id = a.id) LIMIT 1",
+    [STMT_SEARCH_MISSING] = "SELECT 1 WHERE (SELECT max(id) FROM articles) > "
+                            "coalesce((SELECT max(article_id) FROM search_docs), 0)",
     [STMT_SEARCH_PUBLIC] = SEARCH_PGSQL("d.visible_tsv", "''"),
     [STMT_SEARCH_FULL] = SEARCH_PGSQL(SEARCH_TSV_ALL, SEARCH_HEADLINE("d.rest_text")),
     [STMT_SEARCH_COUNT_PUBLIC] = SEARCH_COUNT_PGSQL("d.visible_tsv"),

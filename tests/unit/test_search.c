@@ -323,7 +323,7 @@ static void test_newsroom_paths(void)
 
 /* The index follows preview_paragraphs: a store configured with 3 finds the withheld word (in
  * the third paragraph and the second) for everyone once store_search_check has rebuilt; a
- * missing row is rebuilt too. */
+ * newest article without a row is rebuilt too. */
 static void test_rebuild(void)
 {
     struct store *st = seeded();
