@@ -9,9 +9,11 @@
 
 #include <string.h>
 
-/* A prefix shorter than this is searched as a whole word: "a*" would expand to most of the
- * vocabulary, which costs both engines a scan of their index for one reader's request. */
-#define MIN_PREFIX_BYTES 2
+/* A prefix shorter than this is searched as a whole word: a short one expands to much of the
+ * vocabulary, and the engine merges every expansion's list of articles before it can return
+ * one. At 1,000,000 articles on SQLite "th*" took 75 s and "pro*" 13 s of one job thread, a
+ * prefix of four letters ("prop*", "fram*") about 1.5 s, of five ("natio*") 0.4 s. */
+#define MIN_PREFIX_BYTES 4
 
 /* The length of the UTF-8 sequence at s[0..n) if it is a well-formed one of 2 to 4 bytes
  * (no overlong forms, no surrogates, nothing past U+10FFFF), else 0. */

@@ -7,7 +7,9 @@
  * of letters and digits, any script; everything else separates them), and gives each a role:
  *
  *   word       a term the article must contain (stemmed by the engine: "talks" finds "talk")
- *   word*      a prefix term: any word that begins with it ("nucl*" finds "nuclear")
+ *   word*      a prefix term: any word that begins with it ("nucl*" finds "nuclear"); a
+ *              prefix of fewer than four bytes is a whole word ("th*" is "th": see
+ *              search_query.c)
  *   "a b c"    a phrase: the words next to each other, in this order
  *   -word      an excluded term (also -"a phrase" and -word*): the article must not contain it
  *

@@ -57,6 +57,12 @@ static void test_parse_terms(void)
     CHECK(!q.terms[1].phrase);
     CHECK_STR(q.terms[2].text, "a");
     CHECK(!q.terms[2].prefix);
+    /* Three letters are still a word, four a prefix. */
+    CHECK_INT((int)parse("pro* prop*", &q), 2);
+    CHECK_STR(q.terms[0].text, "pro");
+    CHECK(!q.terms[0].prefix);
+    CHECK_STR(q.terms[1].text, "prop");
+    CHECK(q.terms[1].prefix);
 }
 
 static void test_parse_hostile(void)
