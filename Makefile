@@ -100,10 +100,11 @@ run: deps-build
 # Four lanes at once (scripts/test-lanes): the tests spend most of their time waiting for
 # servers and clocks (two lanes kept two cores about half busy), so two cores serve all four.
 # The HTTP suites (on SQLite, under the sanitizers, on PostgreSQL) are queues of test files
-# (scripts/test-queue), each worked by its own lane; the fourth lane, once the browser tests and
-# the fuzz smoke run are done (a third of an HTTP suite's time), takes files from the
-# PostgreSQL queue (on a PostgreSQL server of its own), then the sanitizers' and SQLite's, so
-# the run ends when the longest queue is empty rather than when one lane has run it alone.
+# (scripts/test-queue), each worked by its own lane; a lane done with its own work takes files
+# from the others' queues: the fourth, once the browser tests and the fuzz smoke run are done,
+# from PostgreSQL's (on a PostgreSQL server of its own), then the sanitizers' and SQLite's; the
+# SQLite and PostgreSQL lanes from the sanitizers' (the slowest: every request under ASan), so
+# the run ends when the last queue is empty rather than when one lane has run it alone.
 # One file at a time per lane: at two in every lane the machine's two cores were overloaded
 # (load 12) and the rate-limit tests' argon2id log-ins timed out.
 QUEUES := build/test-queues
@@ -120,9 +121,9 @@ test: deps
 	scripts/test-queue make $(QUEUES)/sqlite $(HTTP_FILES)
 	scripts/test-queue make $(QUEUES)/asan $(HTTP_FILES)
 	scripts/test-queue make $(QUEUES)/pg $(PGSQL_FILES) $(HTTP_FILES)
-	scripts/test-lanes '$(MAKE) --no-print-directory unit-test && $(SQLITE_QUEUE)' \
+	scripts/test-lanes '$(MAKE) --no-print-directory unit-test && $(SQLITE_QUEUE) && $(ASAN_QUEUE)' \
 	    '$(MAKE) --no-print-directory asan-unit-test && $(ASAN_QUEUE)' \
-	    'scripts/pg-test build/unit-tests build/broadsheet --queue $(QUEUES)/pg' \
+	    'scripts/pg-test build/unit-tests build/broadsheet --queue $(QUEUES)/pg && $(ASAN_QUEUE)' \
 	    '$(MAKE) --no-print-directory browser-test fuzz-smoke && \
 	     scripts/pg-test build/unit-tests build/broadsheet --queue $(QUEUES)/pg --helper && \
 	     $(ASAN_QUEUE) && $(SQLITE_QUEUE)'
