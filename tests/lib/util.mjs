@@ -67,9 +67,28 @@ export function attr(tag, name) {
   return decodeEntities(m[1] ?? m[2] ?? m[3]);
 }
 
-// fetch with a bound: no request in these tests may wait forever.
-export function get(url, init = {}) {
-  return fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(10_000), ...init });
+// fetch with a bound: no request in these tests may wait forever. A GET or HEAD that fails
+// because the kept-alive connection it went out on had been closed by the server is sent once
+// more on a new one, as browsers do: while a test blocks the event loop (spawnSync of the CLI,
+// sqlite3 or psql, 28 s in one test under load), undici's 4-second idle timer cannot run, and
+// the next request reuses a socket the server closed meanwhile ("fetch failed", seen once in
+// CI). A server that is down fails the second attempt too.
+export async function get(url, init = {}) {
+  const opts = () => ({ redirect: 'manual', signal: AbortSignal.timeout(10_000), ...init });
+  try {
+    return await fetch(url, opts());
+  } catch (err) {
+    const method = (init.method ?? 'GET').toUpperCase();
+    if ((method === 'GET' || method === 'HEAD') && closedConnection(err)) return fetch(url, opts());
+    throw err;
+  }
+}
+
+// Whether a fetch failed because the server had closed the connection it was sent on.
+function closedConnection(err) {
+  const cause = err?.cause;
+  return err?.name === 'TypeError' && cause != null &&
+    ['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE'].includes(cause.code);
 }
 
 // Calls `fn` until it returns a truthy value or `ms` pass; resolves with the last value.
