@@ -178,6 +178,15 @@ void store_rollback(struct store *st)
         store_tx_rollback(c);
 }
 
+int store_finish(struct store *st, int rc)
+{
+    if (rc != STORE_OK) {
+        store_rollback(st);
+        return rc;
+    }
+    return store_commit(st) == STORE_OK ? STORE_OK : STORE_ERROR;
+}
+
 /* Column col of the current row as a string in a ("" for NULL). */
 const char *store_column_text(struct db_stmt *s, int col, struct arena *a)
 {

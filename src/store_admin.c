@@ -18,17 +18,6 @@
 #include "store_impl.h"
 #include "util.h"
 
-/* Ends the transaction begun for a change: commits when rc is STORE_OK (STORE_ERROR if the
- * commit fails), else rolls back. Returns the outcome. */
-static int finish(struct store *st, int rc)
-{
-    if (rc != STORE_OK) {
-        store_rollback(st);
-        return rc;
-    }
-    return store_commit(st) == STORE_OK ? STORE_OK : STORE_ERROR;
-}
-
 /* Writes the audit entry (by, action, subject, detail; no article). */
 static int audit(struct store *st, int64_t by, const char *action, const char *subject,
                  const char *detail)
@@ -106,7 +95,7 @@ int store_staff_invite(struct store *st, int64_t by, const char *email, const ch
                        arena_printf(a, "invited as %s", store_role_name(role)));
         arena_free(a);
     }
-    rc = finish(st, rc == STORE_NOT_FOUND ? STORE_ERROR : rc);
+    rc = store_finish(st, rc == STORE_NOT_FOUND ? STORE_ERROR : rc);
     if (rc == STORE_OK && id)
         *id = user_id;
     return rc;
@@ -148,7 +137,7 @@ int store_staff_set_role(struct store *st, int64_t by, int64_t user_id, enum rol
                    arena_printf(a, "%s to %s", store_role_name(u.role), store_role_name(role)));
 out:
     arena_free(a);
-    return finish(st, rc);
+    return store_finish(st, rc);
 }
 
 int store_staff_set_disabled(struct store *st, int64_t by, int64_t user_id, int disable,
@@ -186,7 +175,7 @@ int store_staff_set_disabled(struct store *st, int64_t by, int64_t user_id, int 
 out:
     db_reset(s);
     arena_free(a);
-    return finish(st, rc);
+    return store_finish(st, rc);
 }
 
 /* --- Sections and publications ------------------------------------------------------------- */
@@ -312,7 +301,7 @@ int store_section_create(struct store *st, int64_t by, const struct section *sec
         rc = audit(st, by, "section.create", arena_printf(a, "section %s", sec->slug), sec->name);
 out:
     arena_free(a);
-    rc = finish(st, rc);
+    rc = store_finish(st, rc);
     if (rc == STORE_OK && id)
         *id = new_id;
     return rc;
@@ -347,7 +336,7 @@ int store_section_update(struct store *st, int64_t by, const struct section *sec
                        : "");
 out:
     arena_free(a);
-    return finish(st, rc);
+    return store_finish(st, rc);
 }
 
 int store_section_move(struct store *st, int64_t by, int64_t id, int direction)
@@ -390,7 +379,7 @@ int store_section_move(struct store *st, int64_t by, int64_t id, int direction)
             arena_printf(a, "%s, to place %zu of %zu", direction < 0 ? "up" : "down", to + 1, n));
 out:
     arena_free(a);
-    return finish(st, rc);
+    return store_finish(st, rc);
 }
 
 /* Deletes row id (a section or a publication) with delete_id unless count_id counts articles in
@@ -431,7 +420,7 @@ int store_section_delete(struct store *st, int64_t by, int64_t id, int64_t *arti
         rc = delete_empty(st, by, id, STMT_SECTION_ARTICLES, STMT_SECTION_DELETE, "section.delete",
                           "section", sec.slug, articles);
     arena_free(a);
-    return finish(st, rc);
+    return store_finish(st, rc);
 }
 
 /* Binds a publication's fields from ?first, in STMT_PUBLICATION_INSERT's order. */
@@ -498,7 +487,7 @@ int store_publication_create(struct store *st, int64_t by, const struct publicat
                    p->name);
 out:
     arena_free(a);
-    rc = finish(st, rc);
+    rc = store_finish(st, rc);
     if (rc == STORE_OK && id)
         *id = new_id;
     return rc;
@@ -535,7 +524,7 @@ int store_publication_update(struct store *st, int64_t by, const struct publicat
                        : "");
 out:
     arena_free(a);
-    return finish(st, rc);
+    return store_finish(st, rc);
 }
 
 int store_publication_delete(struct store *st, int64_t by, int64_t id, int64_t *articles)
@@ -551,7 +540,7 @@ int store_publication_delete(struct store *st, int64_t by, int64_t id, int64_t *
         rc = delete_empty(st, by, id, STMT_PUBLICATION_ARTICLES, STMT_PUBLICATION_DELETE,
                           "publication.delete", "publication", p.slug, articles);
     arena_free(a);
-    return finish(st, rc);
+    return store_finish(st, rc);
 }
 
 /* --- The audit log ------------------------------------------------------------------------- */

@@ -471,6 +471,9 @@ int store_list_all(struct store *st, enum statement id, struct arena *a, size_t 
 __attribute__((format(printf, 3, 4))) int store_step_one(struct db_conn *c, struct db_stmt *s,
                                                          const char *fmt, ...);
 int store_step_failed(struct db_conn *c, const char *what);
+/* Ends the transaction store_begin began for a change: commits when rc is STORE_OK
+ * (STORE_ERROR if the commit fails), else rolls back. Returns the outcome. */
+int store_finish(struct store *st, int rc);
 int store_step_write(struct db_conn *c, struct db_stmt *s, int must_change, const char *what);
 int store_step_insert(struct db_conn *c, struct db_stmt *s, int64_t *id, const char *what);
 int store_present(const char *s);

@@ -37,17 +37,6 @@ static void slug_row(struct db_stmt *s, struct arena *a, void *item)
     *(const char **)item = store_column_text(s, 0, a);
 }
 
-/* Ends the transaction store_partner_add began: commits when rc is STORE_OK, else rolls back.
- * Returns rc, or STORE_ERROR when the commit failed. */
-static int finish(struct store *st, int rc)
-{
-    if (rc != STORE_OK) {
-        store_rollback(st);
-        return rc;
-    }
-    return store_commit(st) == STORE_OK ? STORE_OK : STORE_ERROR;
-}
-
 /* Adds the rows (partner_id, ids[i]) by statement id (a product's publications or sections).
  * STORE_OK, STORE_NOT_FOUND for an id that does not exist (the foreign key), or STORE_ERROR. */
 static int add_product_rows(struct db_conn *c, enum statement id, int64_t partner_id,
@@ -105,7 +94,7 @@ int store_partner_add(struct store *st, const struct partner *p, const char *key
                               "adding a partner's section");
 out:
     sodium_memzero(hash, sizeof hash);
-    rc = finish(st, rc);
+    rc = store_finish(st, rc);
     if (rc == STORE_OK && id)
         *id = new_id;
     return rc;

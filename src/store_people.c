@@ -144,17 +144,6 @@ static int audit(struct store *st, int64_t actor, const char *action, const char
     return store_audit_add(st, &e);
 }
 
-/* Ends the transaction begun for a change: commits when rc is STORE_OK (STORE_ERROR if the
- * commit fails), else rolls back. Returns the outcome. */
-static int finish(struct store *st, int rc)
-{
-    if (rc != STORE_OK) {
-        store_rollback(st);
-        return rc;
-    }
-    return store_commit(st) == STORE_OK ? STORE_OK : STORE_ERROR;
-}
-
 int store_author_save(struct store *st, int64_t id, const struct author_input *in, int64_t actor,
                       int64_t *new_id, const char **taken)
 {
@@ -171,7 +160,7 @@ int store_author_save(struct store *st, int64_t id, const struct author_input *i
     struct db_stmt *s = store_stmt(c, id ? STMT_AUTHOR_UPDATE : STMT_AUTHOR_INSERT, NULL, 0);
     int rc = STORE_ERROR;
     if (!s)
-        return finish(st, STORE_ERROR);
+        return store_finish(st, STORE_ERROR);
     int k = id ? 2 : 1; /* the update names the author first */
     if (id)
         db_bind_int64(s, 1, id);
@@ -202,7 +191,7 @@ int store_author_save(struct store *st, int64_t id, const struct author_input *i
     if (rc == STORE_OK)
         rc = audit(st, actor, creating ? "author.create" : "author.edit", "author", in->slug,
                    in->name);
-    return finish(st, rc);
+    return store_finish(st, rc);
 }
 
 /* How many articles statement id (?1 = the author's or tag's id) counts, into *uses. */
@@ -266,7 +255,7 @@ static int delete_unused(struct store *st, int64_t id, int64_t actor, int64_t *u
     if (uses)
         *uses = count;
     arena_free(a);
-    return finish(st, rc);
+    return store_finish(st, rc);
 }
 
 int store_author_delete(struct store *st, int64_t id, int64_t actor, int64_t *uses)
@@ -319,7 +308,7 @@ int store_tag_save(struct store *st, int64_t id, const char *name, const char *s
     if (rc == STORE_OK)
         rc = audit(st, actor, id ? "tag.edit" : "tag.create", "tag", slug, detail);
     arena_free(a);
-    return finish(st, rc);
+    return store_finish(st, rc);
 }
 
 /* One page of the list of key (?1 the author's or tag's id, ?2 ?3 the cursor, ?4 the limit):
