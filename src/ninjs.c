@@ -207,18 +207,17 @@ const char *ninjs_rights_problem(const struct publication *p)
     const char *url = text(p->rights_url);
     if (!*url)
         return NULL;
-    const char *rest = !strncmp(url, "https://", 8)  ? url + 8
-                       : !strncmp(url, "http://", 7) ? url + 7
-                                                     : NULL;
-    if (!rest)
+    switch (util_http_url_check(url, NINJS_URL_MAX)) {
+    case UTIL_URL_SCHEME:
         return "Enter the rights URL as an address starting with https:// or http://.";
-    if (!*rest || *rest == '/' || strlen(url) > NINJS_URL_MAX)
+    case UTIL_URL_WHOLE:
         return "Enter the rights URL as a whole address (at most 500 bytes), like "
                "https://www.example.org/rights.";
-    for (const unsigned char *c = (const unsigned char *)url; *c; c++)
-        if (*c <= 0x20 || *c >= 0x7f || *c == '"' || *c == '<' || *c == '>' || *c == '\\')
-            return "Enter the rights URL without spaces or special characters (encode them as "
-                   "%XX).";
+    case UTIL_URL_CHARACTER:
+        return "Enter the rights URL without spaces or special characters (encode them as "
+               "%XX).";
+    case UTIL_URL_OK: break;
+    }
     return NULL;
 }
 

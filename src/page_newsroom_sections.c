@@ -318,17 +318,16 @@ static const char *url_problem(const char *url)
 {
     if (!*url)
         return NULL;
-    const char *rest = !strncmp(url, "https://", 8)  ? url + 8
-                       : !strncmp(url, "http://", 7) ? url + 7
-                                                     : NULL;
-    if (!rest)
+    switch (util_http_url_check(url, 500)) {
+    case UTIL_URL_SCHEME:
         return "Enter the partner's site as an address starting with https:// or http://.";
-    if (!*rest || *rest == '/' || strlen(url) > 500)
+    case UTIL_URL_WHOLE:
         return "Enter the partner's site as a whole address, like https://www.example.org/.";
-    for (const unsigned char *p = (const unsigned char *)url; *p; p++)
-        if (*p <= 0x20 || *p >= 0x7f || *p == '"' || *p == '<' || *p == '>' || *p == '\\')
-            return "Enter the partner's site without spaces or special characters (encode them "
-                   "as %XX).";
+    case UTIL_URL_CHARACTER:
+        return "Enter the partner's site without spaces or special characters (encode them "
+               "as %XX).";
+    case UTIL_URL_OK: break;
+    }
     return NULL;
 }
 

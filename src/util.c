@@ -163,6 +163,21 @@ int64_t util_parse_path_id(const char *text)
     return text && text[0] == '0' ? 0 : util_parse_id(text);
 }
 
+enum util_url_problem util_http_url_check(const char *url, size_t max)
+{
+    const char *rest = !strncmp(url, "https://", 8)  ? url + 8
+                       : !strncmp(url, "http://", 7) ? url + 7
+                                                     : NULL;
+    if (!rest)
+        return UTIL_URL_SCHEME;
+    if (!*rest || *rest == '/' || strlen(url) > max)
+        return UTIL_URL_WHOLE;
+    for (const unsigned char *p = (const unsigned char *)url; *p; p++)
+        if (*p <= 0x20 || *p >= 0x7f || *p == '"' || *p == '<' || *p == '>' || *p == '\\')
+            return UTIL_URL_CHARACTER;
+    return UTIL_URL_OK;
+}
+
 int64_t util_now(void)
 {
     return (int64_t)time(NULL);

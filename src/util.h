@@ -39,6 +39,13 @@ int64_t util_parse_id(const char *text);
  * so that each id has one path and one page in the cache. */
 int64_t util_parse_path_id(const char *text);
 
+/* What is wrong with url as an absolute http:// or https:// address of at most max bytes that
+ * names a host, in printable ASCII without spaces, quotes, < > or backslashes (a link the site
+ * prints or hands on): UTIL_URL_OK, UTIL_URL_SCHEME (not http or https), UTIL_URL_WHOLE (no
+ * host, or longer than max), UTIL_URL_CHARACTER. Callers word the problem for their field. */
+enum util_url_problem { UTIL_URL_OK, UTIL_URL_SCHEME, UTIL_URL_WHOLE, UTIL_URL_CHARACTER };
+enum util_url_problem util_http_url_check(const char *url, size_t max);
+
 /* Wall-clock seconds / milliseconds since the epoch; monotonic milliseconds. */
 int64_t util_now(void);
 int64_t util_now_ms(void);

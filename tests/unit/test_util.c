@@ -287,6 +287,17 @@ static void test_parse_id(void)
     CHECK_INT(util_parse_id("1 "), 0);
     CHECK_INT(util_parse_id("1x"), 0);
     CHECK_INT(util_parse_id("0x10"), 0);
+    /* an http(s) link the site prints */
+    CHECK_INT(util_http_url_check("https://www.example.org/terms", 500), UTIL_URL_OK);
+    CHECK_INT(util_http_url_check("http://example.org", 500), UTIL_URL_OK);
+    CHECK_INT(util_http_url_check("ftp://example.org/", 500), UTIL_URL_SCHEME);
+    CHECK_INT(util_http_url_check("javascript:alert(1)", 500), UTIL_URL_SCHEME);
+    CHECK_INT(util_http_url_check("https://", 500), UTIL_URL_WHOLE);
+    CHECK_INT(util_http_url_check("https:///path", 500), UTIL_URL_WHOLE);
+    CHECK_INT(util_http_url_check("https://example.org/long", 20), UTIL_URL_WHOLE);
+    CHECK_INT(util_http_url_check("https://exa mple.org/", 500), UTIL_URL_CHARACTER);
+    CHECK_INT(util_http_url_check("https://example.org/\"<x>", 500), UTIL_URL_CHARACTER);
+    CHECK_INT(util_http_url_check("https://example.org/caf\xc3\xa9", 500), UTIL_URL_CHARACTER);
     /* in a path, one spelling per id */
     CHECK_INT(util_parse_path_id("42"), 42);
     CHECK_INT(util_parse_path_id("0042"), 0);
