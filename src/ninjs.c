@@ -176,7 +176,7 @@ void ninjs_rights_free(struct ninjs_rights *r)
 /* What is wrong with the text s of a right named what, or NULL. */
 static const char *text_problem(const char *s, size_t max, int lines, const char *what)
 {
-    static char why[160];
+    static __thread char why[160]; /* the newsroom's form checks on any HTTP thread */
     size_t len = strlen(text(s));
     if (len > max) {
         snprintf(why, sizeof why, "The %s is too long (at most %zu bytes).", what, max);

@@ -78,7 +78,9 @@ void ninjs_rights_free(struct ninjs_rights *r);
 
 /* What is wrong with a publication's rights as the operator typed them, or NULL: each must be
  * valid UTF-8 without control characters (terms may hold line breaks) and within its bound,
- * and the URL "" or an http:// or https:// address with a host and no spaces. */
+ * and the URL "" or an http:// or https:// address with a host and no spaces. The text is the
+ * calling thread's own (the newsroom's form runs on every HTTP thread), valid until its next
+ * call there. */
 const char *ninjs_rights_problem(const struct publication *p);
 
 /* The characters and words of html's text (tags left out, entities as one character, runs of
