@@ -159,18 +159,6 @@ out:
     return rc;
 }
 
-/* The site's base URL as `serve` makes it: site_url, else http://ADDRESS:PORT, without a
- * trailing slash (the item's URIs are absolute). */
-static const char *site_base(const struct config *config, struct arena *a)
-{
-    char *base = *config->site_url ? arena_printf(a, "%s", config->site_url)
-                                   : arena_printf(a, "http://%s:%d", config->address, config->port);
-    size_t len = strlen(base);
-    while (len && base[len - 1] == '/')
-        base[--len] = '\0';
-    return base;
-}
-
 /* article ninjs: the item of published article SLUG at its current version, in full or as the
  * paywall's preview, pretty JSON on stdout. */
 static int command_article_ninjs(struct cli_call *call)
@@ -195,6 +183,10 @@ static int command_article_ninjs(struct cli_call *call)
         fprintf(stderr, "broadsheet: cannot read the article %s\n", slug);
         goto out;
     }
+    /* the item's URIs are absolute: the site's base URL as `serve` makes it */
+    char site[512];
+    config_site_base(&call->config, (unsigned)call->config.port,
+                     strchr(call->config.address, ':') != NULL, site, sizeof site);
     struct ninjs_subject section = {art.section.name, art.section.slug};
     struct ninjs_subject *subjects = arena_alloc(a, (n_tags ? n_tags : 1) * sizeof *subjects);
     for (size_t i = 0; i < n_tags; i++)
@@ -218,7 +210,7 @@ static int command_article_ninjs(struct cli_call *call)
         .tag_count = n_tags,
         .publication = &art.publication,
         .site_name = call->config.site_name,
-        .site_url = site_base(&call->config, a),
+        .site_url = site,
         .language = "en",
         .preview = cli_value(call, "preview") != NULL,
         .preview_paragraphs = call->config.preview_paragraphs,

@@ -351,3 +351,14 @@ void config_print_help(FILE *out)
                 *directives[i].fallback ? directives[i].fallback : "\"\"");
     }
 }
+
+void config_site_base(const struct config *c, unsigned port, int ipv6, char *out, size_t size)
+{
+    if (*c->site_url)
+        snprintf(out, size, "%s", c->site_url);
+    else
+        snprintf(out, size, ipv6 ? "http://[%s]:%u" : "http://%s:%u", c->address, port);
+    size_t len = strlen(out);
+    while (len && out[len - 1] == '/')
+        out[--len] = '\0';
+}

@@ -102,4 +102,8 @@ int config_load_env(struct config *c, char *err, size_t errlen);
 /* Prints the directives with their defaults and help, for --help. */
 void config_print_help(FILE *out);
 
+/* The site's base URL (canonical links, feeds, partners' URIs) into out: site_url, else
+ * http://ADDRESS:PORT (http://[ADDRESS]:PORT when ipv6), without a trailing slash. */
+void config_site_base(const struct config *c, unsigned port, int ipv6, char *out, size_t size);
+
 #endif

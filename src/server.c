@@ -151,16 +151,7 @@ int server_run(const struct config *config, struct store *store)
     /* The site's URL (canonical links) is known once the port is: set before anything renders. */
     unsigned port = listener_port(listener);
     char base[512];
-    if (*config->site_url) {
-        snprintf(base, sizeof base, "%s", config->site_url);
-    } else if (ss.ss_family == AF_INET6) {
-        snprintf(base, sizeof base, "http://[%s]:%u", config->address, port);
-    } else {
-        snprintf(base, sizeof base, "http://%s:%u", config->address, port);
-    }
-    size_t base_len = strlen(base);
-    while (base_len && base[base_len - 1] == '/')
-        base[--base_len] = '\0';
+    config_site_base(config, port, ss.ss_family == AF_INET6, base, sizeof base);
     app.site_url = xstrdup(base);
     if (screen_io_init(&app) < 0) /* renders the refusals: after site_url */
         goto out;

@@ -453,8 +453,25 @@ static void test_metrics_address(void)
     config_free(&c);
 }
 
+/* The site's base URL: site_url without its trailing slashes, else the listen address. */
+static void test_site_base(void)
+{
+    struct config c;
+    char err[256], base[512];
+    config_init(&c);
+    config_site_base(&c, 8080, 0, base, sizeof base);
+    CHECK_STR(base, "http://127.0.0.1:8080");
+    config_site_base(&c, 8080, 1, base, sizeof base);
+    CHECK_STR(base, "http://[127.0.0.1]:8080");
+    CHECK_INT(config_set(&c, "site_url", "https://news.example.com//", err, sizeof err), 0);
+    config_site_base(&c, 8080, 0, base, sizeof base);
+    CHECK_STR(base, "https://news.example.com");
+    config_free(&c);
+}
+
 void suite_config(void)
 {
+    RUN(test_site_base);
     RUN(test_defaults);
     RUN(test_set_ints);
     RUN(test_set_bad_ints);
