@@ -89,6 +89,9 @@ static const struct directive directives[] = {
      "the meter's rolling period, days"},
     {"preview_paragraphs", TYPE_INT, FIELD(preview_paragraphs), "1", 0, 20,
      "paragraphs of a paywalled article shown to readers who are not entitled"},
+    {"partner_rate_limit", TYPE_INT, FIELD(partner_rate_limit), "600", 1, 1000000,
+     "requests each partner's API key may make per minute (a burst of that many, then steadily; "
+     "429 with Retry-After beyond)"},
     {"trusted_proxies", TYPE_STRING, FIELD(trusted_proxies), "", 0, 0,
      "proxies whose X-Forwarded-For is believed (comma-separated CIDR ranges)"},
     {"stripe_secret_key", TYPE_STRING, FIELD(stripe_secret_key), "", 0, 0,

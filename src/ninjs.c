@@ -274,6 +274,8 @@ json_t *ninjs_item(const struct ninjs_input *in)
      * page cuts it (page_article.c): the withheld rest is rendered and freed, never used. */
     char *head = NULL, *tail = NULL;
     const char *html = text(in->body_html);
+    if (in->no_body)
+        goto after_body;
     if (in->preview) {
         const char *md = text(in->body_markdown);
         markdown_split_html(md, strlen(md), in->preview_paragraphs, &head, &tail);
@@ -292,7 +294,7 @@ json_t *ninjs_item(const struct ninjs_input *in)
     json_object_set_new(item, "bodies", bodies);
     free(head);
     free(tail);
-
+after_body:
     if (*text(in->byline))
         set_string(item, "by", in->byline);
     json_t *subjects = json_array();
@@ -324,5 +326,51 @@ json_t *ninjs_item(const struct ninjs_input *in)
     json_array_append_new(altids, role_value("slug", in->slug));
     json_object_set_new(item, "altids", altids);
     /* "associations" (pictures, with renditions) come with a later issue. */
+    return item;
+}
+
+json_t *ninjs_version_item(const struct item_version *v, const struct publication *pub,
+                           const struct ninjs_site *site, int preview)
+{
+    static const enum ninjs_pubstatus statuses[] = {[ITEM_USABLE] = NINJS_USABLE,
+                                                    [ITEM_WITHHELD] = NINJS_WITHHELD,
+                                                    [ITEM_CANCELED] = NINJS_CANCELED};
+    int no_body = v->status != ITEM_USABLE;
+    char *html =
+        no_body || preview ? NULL : markdown_to_html(v->body_markdown, strlen(v->body_markdown));
+    struct ninjs_subject section = {v->section_name, v->section_slug};
+    struct ninjs_subject *tags = v->tag_count ? xcalloc(v->tag_count, sizeof *tags) : NULL;
+    for (size_t i = 0; i < v->tag_count; i++)
+        tags[i] = (struct ninjs_subject){v->tags[i].name, v->tags[i].slug};
+    struct ninjs_input in = {
+        .id = v->article_id,
+        .slug = v->slug,
+        .headline = v->headline,
+        .dek = v->dek,
+        .summary = v->summary,
+        .byline = v->byline,
+        .body_html = html,
+        .body_markdown = v->body_markdown,
+        .created_at = v->created_at,
+        .published_at = v->published_at,
+        .version = v->version,
+        .version_at = v->noted_at,
+        .pubstatus = (unsigned)v->status <= ITEM_CANCELED ? statuses[v->status] : NINJS_WITHHELD,
+        .embargoed = v->embargoed,
+        .ednote = v->ednote,
+        .section = &section,
+        .tags = tags,
+        .tag_count = v->tag_count,
+        .publication = pub,
+        .site_name = site->name,
+        .site_url = site->url,
+        .language = "en",
+        .no_body = no_body,
+        .preview = preview,
+        .preview_paragraphs = site->preview_paragraphs,
+    };
+    json_t *item = ninjs_item(&in);
+    free(tags);
+    free(html);
     return item;
 }

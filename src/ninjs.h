@@ -54,6 +54,7 @@ struct ninjs_input {
     const char *site_name;                 /* the holder when the publication has no producer */
     const char *site_url; /* absolute, no trailing slash: "https://www.example.com" */
     const char *language; /* BCP 47; NULL or "": "en" */
+    int no_body;          /* 1: no bodies (a withheld or canceled item: nothing to run) */
     int preview;          /* 1: only the paywall's preview (preview_paragraphs blocks) */
     int preview_paragraphs;
 };
@@ -62,6 +63,21 @@ struct ninjs_input {
  * body is markdown_split_html's head at preview_paragraphs blocks, exactly what the site shows a
  * reader who is not entitled: the rest is never rendered into the item. */
 json_t *ninjs_item(const struct ninjs_input *in);
+
+/* What every item of a site shares: its name and base URL (absolute, no trailing slash), and
+ * the paywall's preview length. */
+struct ninjs_site {
+    const char *name;
+    const char *url;
+    int preview_paragraphs;
+};
+
+/* The item for a version from the item log (store.h, struct item_version) of publication pub
+ * (its rights), in full or as the preview. A withheld or canceled version carries no body:
+ * partners are told to take it down, and a kill may be for what the text says. A new JSON
+ * object, never NULL. */
+json_t *ninjs_version_item(const struct item_version *v, const struct publication *pub,
+                           const struct ninjs_site *site, int preview);
 
 /* A publication's rights with the defaults filled in, heap strings (ninjs_rights_free):
  * holder: copyright_holder, else the producer, else site_name; notice: copyright_notice, else

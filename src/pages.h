@@ -77,6 +77,10 @@ enum MHD_Result page_account_delete(struct req *r);
 /* Stripe (page_stripe.c): the signed webhook, starting a Checkout for a plan, and the billing
  * portal. */
 enum MHD_Result page_stripe_webhook(struct req *r);
+/* The partners' API (page_partner_api.c, issue 13): items as IPTC ninjs 2.2, by Bearer key. */
+enum MHD_Result page_api_items(struct req *r);
+enum MHD_Result page_api_item(struct req *r);
+enum MHD_Result page_api_item_version(struct req *r);
 enum MHD_Result page_subscribe(struct req *r);
 enum MHD_Result page_account_billing(struct req *r);
 

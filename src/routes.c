@@ -72,6 +72,15 @@ const struct route routes[] = {
     {METHOD_POST, "/subscribe", .handle = page_subscribe, READER_FORM("/offers")},
     {METHOD_POST, "/account/billing", .handle = page_account_billing, READER_FORM("/account")},
 
+    /* The partners' API (issue 13, page_partner_api.c): a Bearer key, no cookies, no forms;
+     * on the job pool (each request reads the database and counts against the key's limit). */
+    {GET_HEAD, "/api/ninjs/2.2/items", .handle = page_api_items,
+     .flags = ROUTE_NO_SESSION | ROUTE_JOB},
+    {GET_HEAD, "/api/ninjs/2.2/items/:id", .handle = page_api_item,
+     .flags = ROUTE_NO_SESSION | ROUTE_JOB},
+    {GET_HEAD, "/api/ninjs/2.2/items/:id/versions/:version", .handle = page_api_item_version,
+     .flags = ROUTE_NO_SESSION | ROUTE_JOB},
+
     /* advertising (page_ads.c) */
     {GET_HEAD, "/ads/slots", .handle = page_ads_slots},
     {GET_HEAD, "/ads/image/:id", .handle = page_ads_image, .flags = ROUTE_NO_SESSION},

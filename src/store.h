@@ -867,6 +867,9 @@ struct newsroom_article {
     const char *seo_description;
     const char *editor_note;
     const char *original_url;  /* where it was first published ("" for ours): migration 016 */
+    int embargoed;             /* scheduled and sent to partners ahead (migration 021) */
+    int64_t killed_at;         /* when it was killed (unpublished for good); 0: not killed */
+    const char *kill_note;     /* why, as partners were told */
     const int64_t *author_ids; /* in order; not in list results */
     size_t author_count;
     const int64_t *tag_ids; /* in order; not in list results */
@@ -961,6 +964,10 @@ int store_newsroom_publish(struct store *st, int64_t id, int64_t base_version, i
                            int64_t now, struct newsroom_conflict *conflict);
 int store_newsroom_schedule(struct store *st, int64_t id, int64_t base_version, int64_t user_id,
                             int64_t now, int64_t at, struct newsroom_conflict *conflict);
+/* store_newsroom_schedule, under embargo: partners receive the article now, with ninjs
+ * `embargoed` set to at, while readers see nothing of it until the scheduler publishes it. */
+int store_newsroom_embargo(struct store *st, int64_t id, int64_t base_version, int64_t user_id,
+                           int64_t now, int64_t at, struct newsroom_conflict *conflict);
 int store_newsroom_unpublish(struct store *st, int64_t id, int64_t base_version, int64_t user_id,
                              int64_t now, struct newsroom_conflict *conflict);
 int store_newsroom_to_draft(struct store *st, int64_t id, int64_t base_version, int64_t user_id,
@@ -1621,5 +1628,67 @@ int store_partner_remove(struct store *st, const char *slug);
  * The same rule is a SQL predicate (store_impl.h PARTNER_SEES) for statements that list
  * articles, so a partner's list is filtered in SQL rather than article by article. */
 int store_partner_sees(struct store *st, int64_t partner_id, int64_t article_id);
+
+/* --- The item log (issue 13, "Contract publishing": store_items.c) ----------------------------
+ *
+ * One row per version of an article a partner may see, in commit order (migration 021): what
+ * the partners' API pages through and the webhooks deliver. A version is noted when it is
+ * published (a new story, a save, a correction, a restore, the scheduler), sent ahead under
+ * embargo (scheduled with embargoed = 1), killed (canceled, once partners had it), or taken
+ * down after partners had it (withheld, once). Imports note their published articles too. */
+
+enum item_status { ITEM_USABLE, ITEM_WITHHELD, ITEM_CANCELED };
+/* "usable", "withheld", "canceled" (ninjs pubstatus); and back (-1 for another name). */
+const char *store_item_status_name(enum item_status status);
+
+struct item_tag {
+    const char *name, *slug;
+};
+
+/* One version of an article as a partner receives it: the log's row and the version's content
+ * (its revision, or the article while the version is its current one). */
+struct item_version {
+    int64_t seq; /* its place in the log: the partners' cursor */
+    int64_t article_id, version;
+    enum item_status status;
+    int64_t embargoed;  /* not before then (unix seconds); 0: none */
+    const char *ednote; /* for the partner's editors: a correction, a kill; "" none */
+    int64_t noted_at;   /* when the version was made: ninjs versioncreated */
+    int64_t publication_id;
+    const char *section_name, *section_slug;
+    const char *slug, *headline, *dek, *byline, *summary, *body_markdown;
+    const struct item_tag *tags;
+    size_t tag_count;
+    int64_t created_at;   /* the article's: firstcreated (0: published_at) */
+    int64_t published_at; /* the article's: contentcreated (the embargo's time while embargoed) */
+};
+
+#define ITEMS_PAGE_MAX 100 /* store_items_after's limit, at most */
+
+/* The versions after seq `after` (0: from the start) that partner_id's product holds (0: any
+ * partner's: every version), oldest first, at most limit (1..ITEMS_PAGE_MAX), into *out (from
+ * a) and *n; *more is 1 when the log holds more of them after the last. A version whose content
+ * is no longer kept (an imported version replaced since: imports record no revisions) is
+ * skipped: a later version of that article follows it in the log. STORE_OK or STORE_ERROR. */
+int store_items_after(struct store *st, struct arena *a, int64_t partner_id, int64_t after,
+                      int limit, struct item_version **out, size_t *n, int *more);
+/* Article article_id's latest version in partner_id's product (0: any), or version `version`
+ * of it when version > 0: STORE_OK, STORE_NOT_FOUND (no such version in the log, outside the
+ * product, or its content gone), or STORE_ERROR. */
+int store_item_get(struct store *st, struct arena *a, int64_t partner_id, int64_t article_id,
+                   int64_t version, struct item_version *out);
+/* The log's last seq (0 when empty) into *seq. STORE_OK or STORE_ERROR. */
+int store_item_log_last(struct store *st, int64_t *seq);
+
+/* Kills article id at base_version (published, scheduled or unpublished, not killed already):
+ * it becomes unpublished with killed_at = now and note (1..KILL_NOTE_MAX bytes of UTF-8, why:
+ * sent to partners), its page answers 410, and partners that had it get a canceled version.
+ * The caller checks that the person is an editor. STORE_OK, STORE_CONFLICT, STORE_NOT_FOUND,
+ * STORE_INVALID (no note, or already killed) or STORE_ERROR. */
+#define KILL_NOTE_MAX 1000
+int store_newsroom_kill(struct store *st, int64_t id, int64_t base_version, int64_t user_id,
+                        int64_t now, const char *note, struct newsroom_conflict *conflict);
+/* Whether slug names a killed article (its page answers 410): 1, 0, or STORE_ERROR. */
+int store_article_killed(struct store *st, const char *slug);
 
 #endif

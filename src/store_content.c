@@ -203,6 +203,11 @@ static int article_upsert(struct store *st, struct db_conn *c, const struct arti
     /* Its search index row, in this transaction (store.h, "Readers' search"). */
     if (store_search_put(st, c, id, err, errlen) != 0)
         goto out;
+    /* and its version in the item log, for partners (store_items.c) */
+    if (item_log_note(c, id, now, NULL) != 0) {
+        store_report(err, errlen, "article %zu: cannot note it in the item log", i);
+        goto out;
+    }
     rc = 0;
 out:
     db_reset(s);
@@ -222,6 +227,10 @@ int store_articles_save(struct store *st, const struct article_input *in, size_t
     if (store_tx_begin(c, err, errlen) != 0)
         goto out;
     in_tx = 1;
+    if (item_log_lock(c) != 0) {
+        store_report(err, errlen, "cannot lock the item log");
+        goto out;
+    }
     int64_t now = util_now();
     for (size_t i = 0; i < n; i++)
         if (article_upsert(st, c, &in[i], i, now, err, errlen) != 0)

@@ -184,6 +184,17 @@
     ".section_id)))"
 // clang-format on
 
+/* The item log (store_items.c). item_log_lock: on PostgreSQL, takes the log's write lock
+ * (migration 021: seq in commit order), a no-op on SQLite; call it first in every transaction
+ * that may note a version, before it locks any article row. item_log_note: notes article
+ * article_id's current version in the log when a partner may see it (ednote: the editors' note
+ * for it, NULL or "" for none; a kill's is made from its kill_note). 0 or STORE_ERROR. */
+int item_log_lock(struct db_conn *c);
+int item_log_note(struct db_conn *c, int64_t article_id, int64_t now, const char *ednote);
+/* store_revision_snapshot, noting the version with ednote (a correction's). */
+int store_revision_snapshot_noted(struct store *st, int64_t article_id, int64_t user_id,
+                                  int64_t now, int64_t *revision_id, const char *ednote);
+
 #define SECRET_BYTES 32         /* store_secret's size (store.h) */
 #define TOKEN_PURGE_GRACE 86400 /* keep expired tokens a day, so a late click hears "expired" */
 
@@ -435,6 +446,17 @@ enum statement {
     STMT_PARTNER_SET_KEY,
     STMT_PARTNER_DELETE,
     STMT_PARTNER_SEES,
+    /* The item log (issue 13, store_items.c) and kills */
+    STMT_ITEM_LOG_STATE,
+    STMT_ITEM_LOG_ADD,
+    STMT_ITEMS_AFTER,
+    STMT_ITEM_LATEST,
+    STMT_ITEM_VERSION,
+    STMT_ITEM_LOG_LAST,
+    STMT_ITEM_TAG,
+    STMT_ITEM_TAGS_NOW,
+    STMT_NR_KILL,
+    STMT_ARTICLE_KILLED,
     STMT_COUNT
 };
 

@@ -1,6 +1,6 @@
 /*
  * store_newsroom.c: the part of store.h the newsroom's pieces share: the audit log's writes and
- * an article's revisions as they are made.
+ * an article's revisions as they are made (each noted in the item log, store_items.c).
  */
 #include <stdio.h>
 #include <string.h>
@@ -53,6 +53,12 @@ static int id_list(struct db_conn *c, enum statement id, int64_t article_id, str
 int store_revision_snapshot(struct store *st, int64_t article_id, int64_t user_id, int64_t now,
                             int64_t *revision_id)
 {
+    return store_revision_snapshot_noted(st, article_id, user_id, now, revision_id, NULL);
+}
+
+int store_revision_snapshot_noted(struct store *st, int64_t article_id, int64_t user_id,
+                                  int64_t now, int64_t *revision_id, const char *ednote)
+{
     struct db_conn *c = store_conn(st, NULL, 0);
     struct db_stmt *s = NULL;
     struct buf authors = BUF_INIT, tags = BUF_INIT;
@@ -68,6 +74,9 @@ int store_revision_snapshot(struct store *st, int64_t article_id, int64_t user_i
     db_bind_text(s, 4, authors.len ? authors.data : "");
     db_bind_text(s, 5, tags.len ? tags.data : "");
     rc = store_step_insert(c, s, revision_id, "article revision");
+    /* the version, for partners when they may see it (store_items.c) */
+    if (rc == STORE_OK && item_log_note(c, article_id, now, ednote) != 0)
+        rc = STORE_ERROR;
 out:
     db_reset(s);
     buf_free(&authors);

@@ -166,6 +166,9 @@ static void read_row(struct db_stmt *s, struct arena *a, void *item)
     art->seo_description = store_column_text(s, 22, a);
     art->editor_note = store_column_text(s, 23, a);
     art->original_url = store_column_text(s, 24, a);
+    art->embargoed = (int)db_column_int64(s, 25);
+    art->killed_at = db_column_int64(s, 26);
+    art->kill_note = store_column_text(s, 27, a);
     art->tags = "";
 }
 
@@ -528,8 +531,13 @@ int store_newsroom_save(struct store *st, int64_t id, int64_t base_version,
         arena_free(a);
         return STORE_ERROR;
     }
-    if ((rc = load(c, a, id, &old)) != STORE_OK)
+    if (item_log_lock(c) != 0 || (rc = load(c, a, id, &old)) != STORE_OK)
         goto out;
+    if (old.killed_at > 0) {
+        refuse(err, errlen, "This article was killed: it stays as it was.");
+        rc = STORE_INVALID;
+        goto out;
+    }
     if (old.version != base_version) {
         tell_conflict(c, a, id, conflict);
         rc = STORE_CONFLICT;
@@ -634,8 +642,8 @@ out:
  * transaction: it is the state at base_version, or the UPDATE finds no row (a conflict). */
 static int transition(struct store *st, int64_t id, int64_t base_version, int64_t user_id,
                       int64_t now, enum article_state to, const enum article_state *from,
-                      size_t nfrom, int64_t published_at, const char *action, const char *detail,
-                      struct newsroom_conflict *conflict)
+                      size_t nfrom, int64_t published_at, int embargo, const char *action,
+                      const char *detail, struct newsroom_conflict *conflict)
 {
     struct db_conn *c = store_conn(st, NULL, 0);
     if (!c)
@@ -647,7 +655,7 @@ static int transition(struct store *st, int64_t id, int64_t base_version, int64_
         arena_free(a);
         return STORE_ERROR;
     }
-    if ((rc = load(c, a, id, &old)) != STORE_OK)
+    if (item_log_lock(c) != 0 || (rc = load(c, a, id, &old)) != STORE_OK)
         goto out;
     if (to == ARTICLE_DRAFT && old.state == ARTICLE_SCHEDULED)
         published_at = 0; /* an unpublished one keeps its date */
@@ -664,6 +672,7 @@ static int transition(struct store *st, int64_t id, int64_t base_version, int64_
     db_bind_int64(s, 6, user_id);
     for (size_t i = 0; i < 4; i++)
         db_bind_text(s, 7 + (int)i, i < nfrom ? store_article_state_name(from[i]) : "");
+    db_bind_int64(s, 11, embargo);
     rc = store_step_write(c, s, 1, "changing an article's state");
     db_reset(s);
     if (rc == STORE_NOT_FOUND) { /* another version, or a state this change is not from */
@@ -687,7 +696,7 @@ int store_newsroom_submit(struct store *st, int64_t id, int64_t base_version, in
                           int64_t now, struct newsroom_conflict *conflict)
 {
     static const enum article_state from[] = {ARTICLE_DRAFT};
-    return transition(st, id, base_version, user_id, now, ARTICLE_REVIEW, from, 1, -1,
+    return transition(st, id, base_version, user_id, now, ARTICLE_REVIEW, from, 1, -1, 0,
                       "article.submit", "", conflict);
 }
 
@@ -696,7 +705,7 @@ int store_newsroom_publish(struct store *st, int64_t id, int64_t base_version, i
 {
     static const enum article_state from[] = {ARTICLE_DRAFT, ARTICLE_REVIEW, ARTICLE_SCHEDULED,
                                               ARTICLE_UNPUBLISHED};
-    return transition(st, id, base_version, user_id, now, ARTICLE_PUBLISHED, from, 4, now,
+    return transition(st, id, base_version, user_id, now, ARTICLE_PUBLISHED, from, 4, now, 0,
                       "article.publish", "", conflict);
 }
 
@@ -709,15 +718,79 @@ int store_newsroom_schedule(struct store *st, int64_t id, int64_t base_version, 
         return STORE_INVALID;
     char detail[32];
     snprintf(detail, sizeof detail, "at %lld", (long long)at);
-    return transition(st, id, base_version, user_id, now, ARTICLE_SCHEDULED, from, 4, at,
+    return transition(st, id, base_version, user_id, now, ARTICLE_SCHEDULED, from, 4, at, 0,
                       "article.schedule", detail, conflict);
+}
+
+int store_newsroom_embargo(struct store *st, int64_t id, int64_t base_version, int64_t user_id,
+                           int64_t now, int64_t at, struct newsroom_conflict *conflict)
+{
+    static const enum article_state from[] = {ARTICLE_DRAFT, ARTICLE_REVIEW, ARTICLE_SCHEDULED,
+                                              ARTICLE_UNPUBLISHED};
+    if (at <= now)
+        return STORE_INVALID;
+    char detail[48];
+    snprintf(detail, sizeof detail, "embargoed until %lld", (long long)at);
+    return transition(st, id, base_version, user_id, now, ARTICLE_SCHEDULED, from, 4, at, 1,
+                      "article.embargo", detail, conflict);
+}
+
+int store_newsroom_kill(struct store *st, int64_t id, int64_t base_version, int64_t user_id,
+                        int64_t now, const char *note, struct newsroom_conflict *conflict)
+{
+    size_t len = note ? strlen(note) : 0;
+    if (!store_present(note) || len > KILL_NOTE_MAX || !util_utf8_valid(note, len))
+        return STORE_INVALID;
+    struct db_conn *c = store_conn(st, NULL, 0);
+    if (!c)
+        return STORE_ERROR;
+    struct arena *a = arena_new(0);
+    struct newsroom_article old;
+    int rc = STORE_ERROR;
+    if (store_tx_begin(c, NULL, 0) != 0) {
+        arena_free(a);
+        return STORE_ERROR;
+    }
+    if (item_log_lock(c) != 0 || (rc = load(c, a, id, &old)) != STORE_OK)
+        goto out;
+    if (old.killed_at > 0) {
+        rc = STORE_INVALID;
+        goto out;
+    }
+    struct db_stmt *s = store_stmt(c, STMT_NR_KILL, NULL, 0);
+    if (!s) {
+        rc = STORE_ERROR;
+        goto out;
+    }
+    db_bind_int64(s, 1, id);
+    db_bind_int64(s, 2, base_version);
+    db_bind_int64(s, 3, now);
+    db_bind_text(s, 4, note);
+    db_bind_int64(s, 5, user_id);
+    rc = store_step_write(c, s, 1, "killing an article");
+    db_reset(s);
+    if (rc == STORE_NOT_FOUND) { /* another version, or a draft never published */
+        tell_conflict(c, a, id, conflict);
+        rc = STORE_CONFLICT;
+        goto out;
+    }
+    if (rc != STORE_OK)
+        goto out;
+    if ((rc = record(st, id, user_id, now, "article.kill", old.headline, note)) != STORE_OK)
+        goto out;
+    arena_free(a);
+    return store_tx_commit(c, NULL, 0) == 0 ? STORE_OK : STORE_ERROR;
+out:
+    store_tx_rollback(c);
+    arena_free(a);
+    return rc;
 }
 
 int store_newsroom_unpublish(struct store *st, int64_t id, int64_t base_version, int64_t user_id,
                              int64_t now, struct newsroom_conflict *conflict)
 {
     static const enum article_state from[] = {ARTICLE_PUBLISHED};
-    return transition(st, id, base_version, user_id, now, ARTICLE_UNPUBLISHED, from, 1, -1,
+    return transition(st, id, base_version, user_id, now, ARTICLE_UNPUBLISHED, from, 1, -1, 0,
                       "article.unpublish", "", conflict);
 }
 
@@ -726,7 +799,7 @@ int store_newsroom_to_draft(struct store *st, int64_t id, int64_t base_version, 
 {
     static const enum article_state from[] = {ARTICLE_REVIEW, ARTICLE_SCHEDULED,
                                               ARTICLE_UNPUBLISHED};
-    return transition(st, id, base_version, user_id, now, ARTICLE_DRAFT, from, 3, -1,
+    return transition(st, id, base_version, user_id, now, ARTICLE_DRAFT, from, 3, -1, 0,
                       "article.draft", "", conflict);
 }
 
@@ -802,7 +875,7 @@ int store_articles_publish_due(struct store *st, int64_t now, int *n)
     if (store_tx_begin(c, NULL, 0) != 0)
         goto out;
     began = 1;
-    if (!(s = store_stmt(c, STMT_NR_PUBLISH_DUE, NULL, 0)))
+    if (item_log_lock(c) != 0 || !(s = store_stmt(c, STMT_NR_PUBLISH_DUE, NULL, 0)))
         goto out;
     db_bind_int64(s, 1, now);
     int step;

@@ -159,6 +159,8 @@ int store_revision_restore(struct store *st, const struct revision_restore *q, i
     if (store_tx_begin(c, NULL, 0) != 0)
         goto out;
     began = 1;
+    if (item_log_lock(c) != 0)
+        goto out;
     if ((rc = store_revision(st, a, q->article_id, q->version, &rev)) != STORE_OK)
         goto out;
     rc = STORE_ERROR;
@@ -238,7 +240,7 @@ int store_correction_add(struct store *st, int64_t article_id, int64_t user_id, 
     if (store_tx_begin(c, NULL, 0) != 0)
         goto out;
     began = 1;
-    if (!(s = store_stmt(c, STMT_HISTORY_CORRECTION_ADD, NULL, 0)))
+    if (item_log_lock(c) != 0 || !(s = store_stmt(c, STMT_HISTORY_CORRECTION_ADD, NULL, 0)))
         goto out;
     db_bind_int64(s, 1, article_id);
     db_bind_int64(s, 2, user_id);
@@ -260,7 +262,8 @@ int store_correction_add(struct store *st, int64_t article_id, int64_t user_id, 
     rc = STORE_ERROR;
     struct history_article art;
     if (store_history_article(st, a, article_id, &art) != STORE_OK ||
-        store_revision_snapshot(st, article_id, user_id, now, NULL) != STORE_OK)
+        store_revision_snapshot_noted(st, article_id, user_id, now, NULL,
+                                      arena_printf(a, "Correction: %s", body)) != STORE_OK)
         goto out;
     struct audit_entry e = {.at = now,
                             .user_id = user_id,

@@ -27,8 +27,8 @@
     "SELECT a.id, a.slug, a.headline, a.dek, a.byline, " BODY ", a.publication_id, p.name, "       \
     "a.section_id, s.name, a.access, a.state, a.version, a.published_at, a.created_at, "           \
     "a.updated_at, COALESCE(a.created_by, 0), COALESCE(a.updated_by, 0), " NR_USER_NAME("cu")    \
-    ", " NR_USER_NAME("uu") ", a.seo_title, a.seo_description, a.editor_note, a.original_url "     \
-    "FROM articles a "                                                                             \
+    ", " NR_USER_NAME("uu") ", a.seo_title, a.seo_description, a.editor_note, a.original_url, "    \
+    "a.embargoed, a.killed_at, a.kill_note FROM articles a "                                                                             \
     "JOIN publications p ON p.id = a.publication_id JOIN sections s ON s.id = a.section_id "       \
     "LEFT JOIN users cu ON cu.id = a.created_by LEFT JOIN users uu ON uu.id = a.updated_by "
 /* The list's filters, each off when its parameter is '' or 0: ?1 state, ?2 section, ?3
@@ -186,6 +186,24 @@
 /* Indexed by enum statement. The latest-article statements take the ids they filter by
  * (publication, then section), then the limit and the offset, one statement per filter so that
  * each can use its own index. */
+/* The item log's rows with their version's content (store_items.c, read_item's order): the
+ * version's revision, else the article while the version is its current one. ?1 the partner
+ * (0: any). */
+// clang-format off
+#define ITEM_SELECT                                                                                \
+    "SELECT l.seq, l.article_id, l.version, l.pubstatus, l.embargoed, l.ednote, l.created_at, "    \
+    "l.publication_id, s.name, s.slug, COALESCE(r.slug, a.slug), COALESCE(r.headline, a.headline), " \
+    "COALESCE(r.dek, a.dek), COALESCE(r.byline, a.byline), "                                       \
+    "COALESCE(r.seo_description, a.seo_description), COALESCE(r.body_markdown, a.body_markdown), " \
+    "CASE WHEN r.id IS NULL THEN 1 ELSE 0 END, r.tag_ids, a.created_at, a.published_at "           \
+    "FROM item_log l JOIN articles a ON a.id = l.article_id "                                      \
+    "LEFT JOIN article_revisions r ON r.article_id = l.article_id AND r.version = l.version "       \
+    "JOIN sections s ON s.id = l.section_id "
+#define ITEM_WHERE                                                                                 \
+    "(r.id IS NOT NULL OR a.version = l.version) AND (CAST(?1 AS BIGINT) = 0 OR "                  \
+    PARTNER_SEES("?1", "l") ")"
+// clang-format on
+
 const char *const store_statements[STMT_COUNT] = {
     /* SQLite only: after a migration, a row whose foreign key points nowhere */
     [STMT_FOREIGN_KEY_CHECK] = "PRAGMA foreign_key_check",
@@ -494,7 +512,7 @@ const char *const store_statements[STMT_COUNT] = {
         "headline = ?7, dek = ?8, byline = ?9, seo_title = ?10, seo_description = ?11, "
         "editor_note = ?12, body_markdown = ?13, body_html = ?14, version = version + 1, "
         "updated_at = ?15, updated_by = NULLIF(CAST(?16 AS BIGINT), 0), original_url = ?17 "
-        "WHERE id = ?1 AND version = ?2",
+        "WHERE id = ?1 AND version = ?2 AND killed_at = 0",
     [STMT_NR_AUTHORS_CLEAR] = "DELETE FROM article_authors WHERE article_id = ?1",
     [STMT_NR_AUTHOR_LINK] =
         "INSERT INTO article_authors (article_id, author_id, position) VALUES (?1, ?2, ?3)",
@@ -513,10 +531,10 @@ const char *const store_statements[STMT_COUNT] = {
     [STMT_NR_TRANSITION] =
         "UPDATE articles SET state = ?3, published_at = CASE WHEN CAST(?4 AS BIGINT) < 0 THEN "
         "published_at ELSE ?4 END, version = version + 1, updated_at = ?5, "
-        "updated_by = NULLIF(CAST(?6 AS BIGINT), 0) "
-        "WHERE id = ?1 AND version = ?2 AND state IN (?7, ?8, ?9, ?10)",
+        "updated_by = NULLIF(CAST(?6 AS BIGINT), 0), embargoed = ?11 "
+        "WHERE id = ?1 AND version = ?2 AND state IN (?7, ?8, ?9, ?10) AND killed_at = 0",
     [STMT_NR_DELETE] = "DELETE FROM articles WHERE id = ?1 AND version = ?2 "
-                       "AND state IN ('draft', 'review', 'unpublished')",
+                       "AND state IN ('draft', 'review', 'unpublished') AND killed_at = 0",
     /* The scheduler (articles_due): is anything due, and publishing what is. Its change is
      * dated at its scheduled time (published_at), also when a restart publishes it late, so
      * that readers' pages do not call it updated. */
@@ -524,7 +542,7 @@ const char *const store_statements[STMT_COUNT] = {
         "SELECT 1 FROM articles WHERE state = 'scheduled' AND published_at <= ?1 LIMIT 1",
     [STMT_NR_PUBLISH_DUE] =
         "UPDATE articles SET state = 'published', version = version + 1, "
-        "updated_at = published_at "
+        "updated_at = published_at, embargoed = 0 "
         "WHERE state = 'scheduled' AND published_at <= ?1 "
         "RETURNING id, COALESCE(updated_by, 0), headline",
     /* The list: one statement per index it walks (see store_newsroom_articles). */
@@ -855,6 +873,33 @@ const char *const store_statements[STMT_COUNT] = {
     [STMT_PARTNER_DELETE] = "DELETE FROM partners WHERE slug = ?1",
     /* ?1 partner id, ?2 article id: a row when the article is in the partner's product. */
     [STMT_PARTNER_SEES] = "SELECT 1 FROM articles a WHERE a.id = ?2 AND " PARTNER_SEES("?1", "a"),
+    /* The item log (issue 13, store_items.c). What item_log_note decides from: the article's
+     * state and the status of its latest noted version (NULL: none). */
+    [STMT_ITEM_LOG_STATE] =
+        "SELECT a.state, a.version, a.publication_id, a.section_id, a.embargoed, a.killed_at, "
+        "a.kill_note, a.published_at, (SELECT l.pubstatus FROM item_log l WHERE l.article_id = "
+        "a.id "
+        "ORDER BY l.version DESC LIMIT 1) FROM articles a WHERE a.id = ?1",
+    [STMT_ITEM_LOG_ADD] =
+        "INSERT INTO item_log (article_id, version, publication_id, section_id, pubstatus, "
+        "embargoed, ednote, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+        "ON CONFLICT (article_id, version) DO NOTHING",
+    [STMT_ITEMS_AFTER] = ITEM_SELECT "WHERE l.seq > ?2 AND " ITEM_WHERE " ORDER BY l.seq LIMIT ?3",
+    [STMT_ITEM_LATEST] =
+        ITEM_SELECT "WHERE l.article_id = ?2 AND " ITEM_WHERE " ORDER BY l.version DESC LIMIT 1",
+    [STMT_ITEM_VERSION] = ITEM_SELECT "WHERE l.article_id = ?2 AND l.version = ?3 AND " ITEM_WHERE,
+    [STMT_ITEM_LOG_LAST] = "SELECT COALESCE(MAX(seq), 0) FROM item_log",
+    [STMT_ITEM_TAG] = "SELECT name, slug FROM tags WHERE id = ?1",
+    [STMT_ITEM_TAGS_NOW] =
+        "SELECT t.name, t.slug FROM article_tags x JOIN tags t ON t.id = x.tag_id "
+        "WHERE x.article_id = ?1 ORDER BY x.position, t.id",
+    /* A kill (store_newsroom_kill): ?3 now, ?4 the note, ?5 who. */
+    [STMT_NR_KILL] =
+        "UPDATE articles SET state = 'unpublished', killed_at = ?3, kill_note = ?4, embargoed = 0, "
+        "version = version + 1, updated_at = ?3, updated_by = NULLIF(CAST(?5 AS BIGINT), 0) "
+        "WHERE id = ?1 AND version = ?2 AND killed_at = 0 "
+        "AND state IN ('published', 'scheduled', 'unpublished')",
+    [STMT_ARTICLE_KILLED] = "SELECT 1 FROM articles WHERE slug = ?1 AND killed_at > 0",
 };
 
 /* PostgreSQL's own text where the two differ (db.h: struct db_sql). */
