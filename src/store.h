@@ -1684,7 +1684,7 @@ int store_item_log_last(struct store *st, int64_t *seq);
  * it becomes unpublished with killed_at = now and note (1..KILL_NOTE_MAX bytes of UTF-8, why:
  * sent to partners), its page answers 410, and partners that had it get a canceled version.
  * The caller checks that the person is an editor. STORE_OK, STORE_CONFLICT, STORE_NOT_FOUND,
- * STORE_INVALID (no note, or already killed) or STORE_ERROR. */
+ * STORE_INVALID (no note, a draft or one in review, or killed already) or STORE_ERROR. */
 #define KILL_NOTE_MAX 1000
 int store_newsroom_kill(struct store *st, int64_t id, int64_t base_version, int64_t user_id,
                         int64_t now, const char *note, struct newsroom_conflict *conflict);

@@ -753,8 +753,8 @@ int store_newsroom_kill(struct store *st, int64_t id, int64_t base_version, int6
     }
     if (item_log_lock(c) != 0 || (rc = load(c, a, id, &old)) != STORE_OK)
         goto out;
-    if (old.killed_at > 0) {
-        rc = STORE_INVALID;
+    if (old.killed_at > 0 || old.state == ARTICLE_DRAFT || old.state == ARTICLE_REVIEW) {
+        rc = STORE_INVALID; /* killed already, or never out: nothing to withdraw */
         goto out;
     }
     struct db_stmt *s = store_stmt(c, STMT_NR_KILL, NULL, 0);
@@ -769,7 +769,7 @@ int store_newsroom_kill(struct store *st, int64_t id, int64_t base_version, int6
     db_bind_int64(s, 5, user_id);
     rc = store_step_write(c, s, 1, "killing an article");
     db_reset(s);
-    if (rc == STORE_NOT_FOUND) { /* another version, or a draft never published */
+    if (rc == STORE_NOT_FOUND) { /* another version */
         tell_conflict(c, a, id, conflict);
         rc = STORE_CONFLICT;
         goto out;
