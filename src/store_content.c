@@ -180,6 +180,11 @@ static int article_upsert(struct store *st, struct db_conn *c, const struct arti
             store_report(err, errlen, "article %zu: %s", i, why);
         goto out;
     }
+    /* an article imported before keeps the version it is replacing (partners may have it) */
+    if (revision_keep(c, 0, in->slug) != 0) {
+        store_report(err, errlen, "article %zu: cannot keep its current version", i);
+        goto out;
+    }
     if (!(s = store_stmt(c, STMT_ARTICLE_UPSERT, err, errlen)))
         goto out;
     db_bind_text(s, 1, in->slug);

@@ -191,6 +191,11 @@
  * for it, NULL or "" for none; a kill's is made from its kill_note). 0 or STORE_ERROR. */
 int item_log_lock(struct db_conn *c);
 int item_log_note(struct db_conn *c, int64_t article_id, int64_t now, const char *ednote);
+/* Before article article_id (or the one called slug, when slug is not NULL) is overwritten:
+ * records its current version as a revision (dated when it was made) when it has none, as an
+ * imported version has none, so that every version partners were sent keeps its content.
+ * 0 or STORE_ERROR. */
+int revision_keep(struct db_conn *c, int64_t article_id, const char *slug);
 /* store_revision_snapshot, noting the version with ednote (a correction's). */
 int store_revision_snapshot_noted(struct store *st, int64_t article_id, int64_t user_id,
                                   int64_t now, int64_t *revision_id, const char *ednote);
@@ -457,6 +462,8 @@ enum statement {
     STMT_ITEM_TAGS_NOW,
     STMT_NR_KILL,
     STMT_ARTICLE_KILLED,
+    STMT_REVISION_MISSING,
+    STMT_REVISION_MISSING_SLUG,
     STMT_COUNT
 };
 

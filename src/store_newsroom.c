@@ -56,30 +56,60 @@ int store_revision_snapshot(struct store *st, int64_t article_id, int64_t user_i
     return store_revision_snapshot_noted(st, article_id, user_id, now, revision_id, NULL);
 }
 
-int store_revision_snapshot_noted(struct store *st, int64_t article_id, int64_t user_id,
-                                  int64_t now, int64_t *revision_id, const char *ednote)
+/* The revision of article_id's current version, at `at` by user_id (0: none), its id into
+ * *revision_id. STORE_OK, STORE_NOT_FOUND, STORE_CONFLICT or STORE_ERROR. */
+static int revision_insert(struct db_conn *c, int64_t article_id, int64_t user_id, int64_t at,
+                           int64_t *revision_id)
 {
-    struct db_conn *c = store_conn(st, NULL, 0);
     struct db_stmt *s = NULL;
     struct buf authors = BUF_INIT, tags = BUF_INIT;
     int rc = STORE_ERROR;
-    if (!c || id_list(c, STMT_ARTICLE_AUTHOR_IDS, article_id, &authors) != 0 ||
+    if (id_list(c, STMT_ARTICLE_AUTHOR_IDS, article_id, &authors) != 0 ||
         id_list(c, STMT_ARTICLE_TAG_IDS, article_id, &tags) != 0)
         goto out;
     if (!(s = store_stmt(c, STMT_REVISION_SNAPSHOT, NULL, 0)))
         goto out;
     db_bind_int64(s, 1, article_id);
     db_bind_int64(s, 2, user_id);
-    db_bind_int64(s, 3, now);
+    db_bind_int64(s, 3, at);
     db_bind_text(s, 4, authors.len ? authors.data : "");
     db_bind_text(s, 5, tags.len ? tags.data : "");
     rc = store_step_insert(c, s, revision_id, "article revision");
-    /* the version, for partners when they may see it (store_items.c) */
-    if (rc == STORE_OK && item_log_note(c, article_id, now, ednote) != 0)
-        rc = STORE_ERROR;
 out:
     db_reset(s);
     buf_free(&authors);
     buf_free(&tags);
+    return rc;
+}
+
+int revision_keep(struct db_conn *c, int64_t article_id, const char *slug)
+{
+    struct db_stmt *s =
+        store_stmt(c, slug ? STMT_REVISION_MISSING_SLUG : STMT_REVISION_MISSING, NULL, 0);
+    if (!s)
+        return STORE_ERROR;
+    if (slug)
+        db_bind_text(s, 1, slug);
+    else
+        db_bind_int64(s, 1, article_id);
+    int rc = store_step_one(c, s, "looking for an article's revision");
+    int64_t id = rc == STORE_OK ? db_column_int64(s, 0) : 0;
+    int64_t at = rc == STORE_OK ? db_column_int64(s, 1) : 0;
+    db_reset(s);
+    if (rc != STORE_OK) /* none to keep: a new article, or its version has its revision */
+        return rc == STORE_NOT_FOUND ? 0 : STORE_ERROR;
+    return revision_insert(c, id, 0, at, NULL) == STORE_OK ? 0 : STORE_ERROR;
+}
+
+int store_revision_snapshot_noted(struct store *st, int64_t article_id, int64_t user_id,
+                                  int64_t now, int64_t *revision_id, const char *ednote)
+{
+    struct db_conn *c = store_conn(st, NULL, 0);
+    if (!c)
+        return STORE_ERROR;
+    int rc = revision_insert(c, article_id, user_id, now, revision_id);
+    /* the version, for partners when they may see it (store_items.c) */
+    if (rc == STORE_OK && item_log_note(c, article_id, now, ednote) != 0)
+        rc = STORE_ERROR;
     return rc;
 }

@@ -572,6 +572,8 @@ int store_newsroom_save(struct store *st, int64_t id, int64_t base_version,
         snprintf(slug, sizeof slug, "%s", old.slug);
     }
 
+    if (revision_keep(c, id, NULL) != 0)
+        goto out;
     struct db_stmt *s = store_stmt(c, STMT_NR_UPDATE, err, errlen);
     if (!s)
         goto out;
@@ -659,7 +661,8 @@ static int transition(struct store *st, int64_t id, int64_t base_version, int64_
         goto out;
     if (to == ARTICLE_DRAFT && old.state == ARTICLE_SCHEDULED)
         published_at = 0; /* an unpublished one keeps its date */
-    struct db_stmt *s = store_stmt(c, STMT_NR_TRANSITION, NULL, 0);
+    struct db_stmt *s =
+        revision_keep(c, id, NULL) == 0 ? store_stmt(c, STMT_NR_TRANSITION, NULL, 0) : NULL;
     if (!s) {
         rc = STORE_ERROR;
         goto out;
@@ -757,7 +760,8 @@ int store_newsroom_kill(struct store *st, int64_t id, int64_t base_version, int6
         rc = STORE_INVALID; /* killed already, or never out: nothing to withdraw */
         goto out;
     }
-    struct db_stmt *s = store_stmt(c, STMT_NR_KILL, NULL, 0);
+    struct db_stmt *s =
+        revision_keep(c, id, NULL) == 0 ? store_stmt(c, STMT_NR_KILL, NULL, 0) : NULL;
     if (!s) {
         rc = STORE_ERROR;
         goto out;

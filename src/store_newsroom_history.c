@@ -164,7 +164,8 @@ int store_revision_restore(struct store *st, const struct revision_restore *q, i
     if ((rc = store_revision(st, a, q->article_id, q->version, &rev)) != STORE_OK)
         goto out;
     rc = STORE_ERROR;
-    if (!(s = store_stmt(c, STMT_HISTORY_RESTORE, NULL, 0)))
+    if (revision_keep(c, q->article_id, NULL) != 0 ||
+        !(s = store_stmt(c, STMT_HISTORY_RESTORE, NULL, 0)))
         goto out;
     db_bind_int64(s, 1, q->article_id);
     db_bind_int64(s, 2, q->version);
@@ -250,7 +251,8 @@ int store_correction_add(struct store *st, int64_t article_id, int64_t user_id, 
         goto out;
     db_reset(s);
     rc = STORE_ERROR;
-    if (!(s = store_stmt(c, STMT_HISTORY_CORRECTION_BUMP, NULL, 0)))
+    if (revision_keep(c, article_id, NULL) != 0 ||
+        !(s = store_stmt(c, STMT_HISTORY_CORRECTION_BUMP, NULL, 0)))
         goto out;
     db_bind_int64(s, 1, article_id);
     db_bind_int64(s, 2, user_id);

@@ -900,6 +900,13 @@ const char *const store_statements[STMT_COUNT] = {
         "WHERE id = ?1 AND version = ?2 AND killed_at = 0 "
         "AND state IN ('published', 'scheduled', 'unpublished')",
     [STMT_ARTICLE_KILLED] = "SELECT 1 FROM articles WHERE slug = ?1 AND killed_at > 0",
+    /* An article whose current version has no revision (revision_keep): its id and when. */
+    [STMT_REVISION_MISSING] = "SELECT a.id, a.updated_at FROM articles a WHERE a.id = ?1 AND "
+                              "NOT EXISTS (SELECT 1 FROM article_revisions r WHERE "
+                              "r.article_id = a.id AND r.version = a.version)",
+    [STMT_REVISION_MISSING_SLUG] = "SELECT a.id, a.updated_at FROM articles a WHERE a.slug = ?1 "
+                                   "AND NOT EXISTS (SELECT 1 FROM article_revisions r WHERE "
+                                   "r.article_id = a.id AND r.version = a.version)",
 };
 
 /* PostgreSQL's own text where the two differ (db.h: struct db_sql). */

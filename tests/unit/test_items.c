@@ -4,7 +4,7 @@
  * what status (imports, a draft's life through publish, save, correction, unpublish, embargo,
  * the scheduler, kill), that readers never see an embargoed or killed article, that a killed
  * one can no longer change, a partner's product and paging (store_items_after), a version's
- * content as it was (store_item_get), and an imported version replaced since being skipped.
+ * content as it was (store_item_get), also an imported version replaced since (kept).
  */
 #include <stdio.h>
 #include <string.h>
@@ -302,18 +302,24 @@ static void test_products_and_paging(void)
     CHECK_INT(store_items_after(st, a, nti, 0, 0, &items, &n, &more), STORE_ERROR);
     CHECK_INT(store_items_after(st, a, nti, 0, ITEMS_PAGE_MAX + 1, &items, &n, &more), STORE_ERROR);
 
-    /* A re-import: a new version; the replaced one (no revision) is skipped, not served. */
+    /* A re-import: a new version, and the replaced one (an import's: no revision) is kept
+     * before it is overwritten, so both are served, each as it was. */
     int64_t last = 0;
     CHECK_INT(store_item_log_last(st, &last), STORE_OK);
     CHECK(last >= cursor);
     import_one(st, "story-0", "gsn", "Story zero, again");
     CHECK_INT(store_items_after(st, a, nti, 0, 10, &items, &n, &more), STORE_OK);
-    CHECK_INT((int)n, 5); /* story-0's first version is gone from the walk, its second is last */
+    CHECK_INT((int)n, 6);
+    CHECK_INT(items[0].article_id, ids[0]);
+    CHECK_STR(items[0].headline, "story-0");
     CHECK_INT(items[n - 1].article_id, ids[0]);
     CHECK_STR(items[n - 1].headline, "Story zero, again");
     CHECK_INT(items[n - 1].version, 2);
-    CHECK_INT(store_item_get(st, a, nti, ids[0], 1, &v), STORE_NOT_FOUND);
+    CHECK_INT(store_item_get(st, a, nti, ids[0], 1, &v), STORE_OK);
+    CHECK_STR(v.headline, "story-0");
     CHECK_INT(store_item_get(st, a, nti, ids[0], 2, &v), STORE_OK);
+    CHECK_STR(v.headline, "Story zero, again");
+    CHECK_INT(tdb_int(&t, "SELECT count(*) FROM article_revisions"), 1); /* only the kept one */
     int64_t end = 0;
     CHECK_INT(store_item_log_last(st, &end), STORE_OK);
     CHECK_INT(end, items[n - 1].seq);
