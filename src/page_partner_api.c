@@ -172,8 +172,9 @@ enum MHD_Result page_api_items(struct req *r)
     struct item_version *items;
     size_t n;
     int more;
-    if (store_items_after(r->app->store, r->arena, p.id, after, limit, &items, &n, &more) !=
-        STORE_OK)
+    int64_t next_seq;
+    if (store_items_after(r->app->store, r->arena, p.id, after, limit, &items, &n, &next_seq,
+                          &more) != STORE_OK)
         return api_unavailable(r);
     struct ninjs_site site = api_site(r);
     int preview = !strcmp(p.content, "preview");
@@ -186,7 +187,7 @@ enum MHD_Result page_api_items(struct req *r)
         json_array_append_new(list, ninjs_version_item(&items[i], pub, &site, preview));
     }
     char next[24];
-    snprintf(next, sizeof next, "%lld", (long long)(n ? items[n - 1].seq : after));
+    snprintf(next, sizeof next, "%lld", (long long)next_seq);
     json_t *page = json_object();
     json_object_set_new(page, "items", list);
     json_object_set_new(page, "next", json_string(next));

@@ -1664,14 +1664,19 @@ struct item_version {
 };
 
 #define ITEMS_PAGE_MAX 100 /* store_items_after's limit, at most */
+#define ITEMS_WINDOW 5000  /* rows of the log one call of store_items_after looks at, at most */
 
 /* The versions after seq `after` (0: from the start) that partner_id's product holds (0: any
  * partner's: every version), oldest first, at most limit (1..ITEMS_PAGE_MAX), into *out (from
- * a) and *n; *more is 1 when the log holds more of them after the last. A version whose content
- * is no longer kept (an imported version replaced since: imports record no revisions) is
- * skipped: a later version of that article follows it in the log. STORE_OK or STORE_ERROR. */
+ * a) and *n. One call looks at the next ITEMS_WINDOW rows of the log at most, whatever the
+ * product, so its cost is bounded also for a partner whose product is a sliver of a long log:
+ * *next is the cursor to go on from (the last version returned, or the end of the rows looked
+ * at, which may be past it when none of them is the partner's) and *more is 1 while the log
+ * goes on after *next (a page may then hold fewer than limit versions, even none). A version
+ * whose content is no longer at hand is skipped (revision_keep makes that not happen).
+ * STORE_OK or STORE_ERROR. */
 int store_items_after(struct store *st, struct arena *a, int64_t partner_id, int64_t after,
-                      int limit, struct item_version **out, size_t *n, int *more);
+                      int limit, struct item_version **out, size_t *n, int64_t *next, int *more);
 /* Article article_id's latest version in partner_id's product (0: any), or version `version`
  * of it when version > 0: STORE_OK, STORE_NOT_FOUND (no such version in the log, outside the
  * product, or its content gone), or STORE_ERROR. */

@@ -215,25 +215,43 @@ static int read_items(struct db_conn *c, struct db_stmt *s, struct arena *a, siz
 }
 
 int store_items_after(struct store *st, struct arena *a, int64_t partner_id, int64_t after,
-                      int limit, struct item_version **out, size_t *n, int *more)
+                      int limit, struct item_version **out, size_t *n, int64_t *next, int *more)
 {
     struct db_conn *c = store_conn(st, NULL, 0);
     struct db_stmt *s = NULL;
     *n = 0;
     *more = 0;
+    *next = after;
     if (limit < 1 || limit > ITEMS_PAGE_MAX || after < 0)
         return STORE_ERROR;
-    if (!c || !(s = store_stmt(c, STMT_ITEMS_AFTER, NULL, 0)))
+    int64_t window_end = after, last = 0;
+    if (!c || !(s = store_stmt(c, STMT_ITEMS_WINDOW, NULL, 0)))
+        return STORE_ERROR;
+    db_bind_int64(s, 1, after);
+    db_bind_int64(s, 2, ITEMS_WINDOW);
+    int rc = store_step_one(c, s, "reading the item log's window");
+    if (rc == STORE_OK)
+        window_end = db_column_int64(s, 0);
+    db_reset(s);
+    if (rc != STORE_OK || store_item_log_last(st, &last) != STORE_OK)
+        return STORE_ERROR;
+    if (!(s = store_stmt(c, STMT_ITEMS_AFTER, NULL, 0)))
         return STORE_ERROR;
     db_bind_int64(s, 1, partner_id);
     db_bind_int64(s, 2, after);
-    db_bind_int64(s, 3, limit + 1); /* one more: is there a next page */
-    int rc = read_items(c, s, a, (size_t)limit + 1, out, n);
-    if (rc == STORE_OK && *n > (size_t)limit) {
+    db_bind_int64(s, 3, limit + 1); /* one more: does the window hold more */
+    db_bind_int64(s, 4, window_end);
+    if ((rc = read_items(c, s, a, (size_t)limit + 1, out, n)) != STORE_OK)
+        return rc;
+    if (*n > (size_t)limit) { /* the window goes on past this page */
         *n = (size_t)limit;
+        *next = (*out)[*n - 1].seq;
         *more = 1;
+    } else { /* the window is done: go on after it */
+        *next = window_end;
+        *more = window_end < last;
     }
-    return rc;
+    return STORE_OK;
 }
 
 int store_item_get(struct store *st, struct arena *a, int64_t partner_id, int64_t article_id,

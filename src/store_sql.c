@@ -884,7 +884,11 @@ const char *const store_statements[STMT_COUNT] = {
         "INSERT INTO item_log (article_id, version, publication_id, section_id, pubstatus, "
         "embargoed, ednote, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
         "ON CONFLICT (article_id, version) DO NOTHING",
-    [STMT_ITEMS_AFTER] = ITEM_SELECT "WHERE l.seq > ?2 AND " ITEM_WHERE " ORDER BY l.seq LIMIT ?3",
+    [STMT_ITEMS_AFTER] =
+        ITEM_SELECT "WHERE l.seq > ?2 AND l.seq <= ?4 AND " ITEM_WHERE " ORDER BY l.seq LIMIT ?3",
+    /* The end of the window store_items_after looks in: the ?2-th seq after ?1 (or the last). */
+    [STMT_ITEMS_WINDOW] = "SELECT COALESCE(MAX(seq), ?1) FROM (SELECT seq FROM item_log "
+                          "WHERE seq > ?1 ORDER BY seq LIMIT ?2) w",
     [STMT_ITEM_LATEST] =
         ITEM_SELECT "WHERE l.article_id = ?2 AND " ITEM_WHERE " ORDER BY l.version DESC LIMIT 1",
     [STMT_ITEM_VERSION] = ITEM_SELECT "WHERE l.article_id = ?2 AND l.version = ?3 AND " ITEM_WHERE,

@@ -80,7 +80,8 @@ static size_t log_all(struct store *st, struct arena *a, struct item_version **i
 {
     size_t n = 0;
     int more = 0;
-    CHECK_INT(store_items_after(st, a, 0, 0, ITEMS_PAGE_MAX, items, &n, &more), STORE_OK);
+    int64_t next = 0;
+    CHECK_INT(store_items_after(st, a, 0, 0, ITEMS_PAGE_MAX, items, &n, &next, &more), STORE_OK);
     CHECK_INT(more, 0);
     return n;
 }
@@ -275,9 +276,9 @@ static void test_products_and_paging(void)
     struct item_version *items;
     size_t n;
     int more;
-    int64_t cursor = 0, seen = 0;
+    int64_t cursor = 0, seen = 0, next = 0;
     for (int page = 0; page < 3; page++) {
-        CHECK_INT(store_items_after(st, a, nti, cursor, 2, &items, &n, &more), STORE_OK);
+        CHECK_INT(store_items_after(st, a, nti, cursor, 2, &items, &n, &next, &more), STORE_OK);
         CHECK_INT((int)n, page < 2 ? 2 : 1);
         CHECK_INT(more, page < 2);
         for (size_t i = 0; i < n; i++) {
@@ -289,18 +290,19 @@ static void test_products_and_paging(void)
         }
     }
     CHECK_INT(seen, 5);
-    CHECK_INT(store_items_after(st, a, nti, cursor, 2, &items, &n, &more), STORE_OK);
+    CHECK_INT(store_items_after(st, a, nti, cursor, 2, &items, &n, &next, &more), STORE_OK);
     CHECK_INT((int)n, 0);
     struct item_version v;
     CHECK_INT(store_item_get(st, a, nti, ids[0], 0, &v), STORE_OK);
     CHECK_INT(store_item_get(st, a, nti, ids[1], 0, &v), STORE_NOT_FOUND); /* nj's */
     /* pol: nj's politics section only; these are all in security */
-    CHECK_INT(store_items_after(st, a, none, 0, 10, &items, &n, &more), STORE_OK);
+    CHECK_INT(store_items_after(st, a, none, 0, 10, &items, &n, &next, &more), STORE_OK);
     CHECK_INT((int)n, 0);
     CHECK_INT(store_item_get(st, a, none, ids[1], 0, &v), STORE_NOT_FOUND);
     /* bad limits */
-    CHECK_INT(store_items_after(st, a, nti, 0, 0, &items, &n, &more), STORE_ERROR);
-    CHECK_INT(store_items_after(st, a, nti, 0, ITEMS_PAGE_MAX + 1, &items, &n, &more), STORE_ERROR);
+    CHECK_INT(store_items_after(st, a, nti, 0, 0, &items, &n, &next, &more), STORE_ERROR);
+    CHECK_INT(store_items_after(st, a, nti, 0, ITEMS_PAGE_MAX + 1, &items, &n, &next, &more),
+              STORE_ERROR);
 
     /* A re-import: a new version, and the replaced one (an import's: no revision) is kept
      * before it is overwritten, so both are served, each as it was. */
@@ -308,7 +310,7 @@ static void test_products_and_paging(void)
     CHECK_INT(store_item_log_last(st, &last), STORE_OK);
     CHECK(last >= cursor);
     import_one(st, "story-0", "gsn", "Story zero, again");
-    CHECK_INT(store_items_after(st, a, nti, 0, 10, &items, &n, &more), STORE_OK);
+    CHECK_INT(store_items_after(st, a, nti, 0, 10, &items, &n, &next, &more), STORE_OK);
     CHECK_INT((int)n, 6);
     CHECK_INT(items[0].article_id, ids[0]);
     CHECK_STR(items[0].headline, "story-0");
@@ -328,8 +330,67 @@ static void test_products_and_paging(void)
     tmpdb_remove(&t);
 }
 
+/* A partner whose product is a sliver of a long log: each call looks at ITEMS_WINDOW rows at
+ * most and says where to go on, so two calls find both of its versions among 5,200 others. */
+static void test_window(void)
+{
+    struct tmpdb t;
+    struct store *st = open_items(&t);
+    if (!st)
+        return;
+    struct arena *a = arena_new(0);
+    int64_t gsn = id_of(st, "gsn", 0);
+    enum { OTHERS = ITEMS_WINDOW + 200 };
+    int64_t first = import_one(st, "gsn-first", "gsn", "First");
+    struct article_input *in = arena_alloc(a, OTHERS * sizeof *in);
+    for (int i = 0; i < OTHERS; i++)
+        in[i] = (struct article_input){.slug = arena_printf(a, "nj-%d", i),
+                                       .headline = "Other",
+                                       .dek = "",
+                                       .byline = "",
+                                       .publication_slug = "nj",
+                                       .section_slug = "politics",
+                                       .body_markdown = "Body.",
+                                       .body_html = "<p>Body.</p>\n",
+                                       .published_at = T0,
+                                       .access = ACCESS_FREE};
+    char err[256] = "";
+    CHECK_INT(store_articles_save(st, in, OTHERS, err, sizeof err), STORE_OK);
+    int64_t second = import_one(st, "gsn-second", "gsn", "Second");
+    char key[PARTNER_KEY_LEN + 1];
+    CHECK_INT(partner_key_new(key), 0);
+    struct partner p = {.slug = "nti", .name = "NTI", .content = "full"};
+    int64_t nti = 0;
+    CHECK_INT(store_partner_add(st, &p, key, &gsn, 1, NULL, 0, &nti), STORE_OK);
+
+    struct item_version *items;
+    size_t n;
+    int more;
+    int64_t next = 0, last = 0;
+    CHECK_INT(store_item_log_last(st, &last), STORE_OK);
+    CHECK_INT(store_items_after(st, a, nti, 0, 10, &items, &n, &next, &more), STORE_OK);
+    CHECK_INT((int)n, 1);
+    CHECK_INT(n ? items[0].article_id : 0, first);
+    CHECK_INT(more, 1);
+    CHECK_INT(next, ITEMS_WINDOW); /* the window's end: the log's seqs here are 1, 2, 3 … */
+    CHECK_INT(store_items_after(st, a, nti, next, 10, &items, &n, &next, &more), STORE_OK);
+    CHECK_INT((int)n, 1);
+    CHECK_INT(n ? items[0].article_id : 0, second);
+    CHECK_INT(more, 0);
+    CHECK_INT(next, last);
+    /* nothing after the end, and the cursor stays */
+    CHECK_INT(store_items_after(st, a, nti, next, 10, &items, &n, &next, &more), STORE_OK);
+    CHECK_INT((int)n, 0);
+    CHECK_INT(more, 0);
+    CHECK_INT(next, last);
+    arena_free(a);
+    store_close(st);
+    tmpdb_remove(&t);
+}
+
 void suite_items(void)
 {
     RUN(test_newsroom_life);
     RUN(test_products_and_paging);
+    RUN(test_window);
 }
