@@ -138,11 +138,11 @@ static enum MHD_Result api_send(struct req *r, json_t *value)
     return result;
 }
 
-/* A cursor: absent or "0" is the start (0); else decimal digits without a leading zero that
- * fit the log's seq. -1 when it is not one (also ""). */
+/* A cursor: absent, "" or "0" is the start (0); else decimal digits without a leading zero that
+ * fit the log's seq. -1 when it is not one. */
 static int64_t parse_cursor(const char *text)
 {
-    if (!text || !strcmp(text, "0"))
+    if (!text || !*text || !strcmp(text, "0"))
         return 0;
     int64_t seq = util_parse_path_id(text); /* 0: not one */
     return seq > 0 ? seq : -1;
