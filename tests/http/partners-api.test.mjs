@@ -4,8 +4,8 @@
 // product scoping (a partner without GSN sees nothing of it, by list or by id, and cannot tell
 // it from an id that does not exist), the preview product carrying no withheld word, items by
 // id and by version, ETag and 304, the per-key rate limit (429 and Retry-After), bad cursors and
-// limits refused, and a partner paging through 1,000 new changes, in small pages, while they
-// are still being written, without missing or repeating one. On SQLite, or on PostgreSQL when
+// limits refused, and a partner paging through 1,300 new changes, in small pages, while two
+// processes are still writing them, without missing or repeating one. On SQLite, or on PostgreSQL when
 // BROADSHEET_TEST_PG_DIR is set.
 
 import { test, before, after } from 'node:test';
@@ -209,16 +209,23 @@ function importAsync(folder, batch) {
   });
 }
 
-test('paging through 1,000 changes while they are written: none missed, none repeated', { timeout: 300_000 }, async () => {
+test('paging through 1,300 changes while two writers write them: none missed, none repeated', { timeout: 300_000 }, async () => {
   const start = (await walk(server.url, key)).next;
   // 1,000 changes: 700 new stories, then 300 new versions of the first 300, written in
   // batches of 25 (many in one second) while the partner pages 7 at a time.
+  // A second writer meanwhile, in another process, adds 300 more in batches of 10: two
+  // transactions at once, whose versions must come out in the order they were committed (on
+  // PostgreSQL, the item log's lock: migration 021).
   const fresh = articleFiles('paging-new', 'paging', 700);
   const again = articleFiles('paging-again', 'paging', 300, (i) => `Paging story ${i}, updated`);
-  const writing = (async () => {
-    await importAsync(fresh, 25);
-    await importAsync(again, 25);
-  })();
+  const other = articleFiles('paging-other', 'other', 300);
+  const writing = Promise.all([
+    (async () => {
+      await importAsync(fresh, 25);
+      await importAsync(again, 25);
+    })(),
+    importAsync(other, 10),
+  ]);
   let done = false;
   writing.finally(() => { done = true; });
   const got = [];
@@ -241,6 +248,8 @@ test('paging through 1,000 changes while they are written: none missed, none rep
   assert.equal(new Set(keys).size, keys.length, 'an item was repeated');
   const ours = keys.filter((k) => k.startsWith('paging-'));
   assert.equal(ours.length, 1000, `${ours.length} of the 1,000 changes, in ${pages} pages`);
+  const others = keys.filter((k) => k.startsWith('other-'));
+  assert.equal(others.length, 300, `${others.length} of the second writer's 300`);
   for (let i = 0; i < 700; i++) assert.ok(keys.includes(`paging-${i}@1`), `paging-${i}@1 missed`);
   for (let i = 0; i < 300; i++) assert.ok(keys.includes(`paging-${i}@2`), `paging-${i}@2 missed`);
   // Each article's versions in order, and the updated headline on the second.
