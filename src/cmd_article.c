@@ -159,8 +159,8 @@ out:
     return rc;
 }
 
-/* article ninjs: the item of published article SLUG at its current version, in full or as the
- * paywall's preview, pretty JSON on stdout. */
+/* article ninjs: the item of published article SLUG as partners receive it now (its latest
+ * version in the item log), in full or as the paywall's preview, pretty JSON on stdout. */
 static int command_article_ninjs(struct cli_call *call)
 {
     const char *slug = call->arguments[0];
@@ -169,53 +169,24 @@ static int command_article_ninjs(struct cli_call *call)
         return 1;
     struct arena *a = arena_new(0);
     struct article art;
-    struct newsroom_article na;
-    struct article_person *authors, *tags;
-    size_t n_authors, n_tags;
+    struct item_version v;
     int rc = 1, found = store_article_by_slug(st, a, slug, &art);
     if (found == STORE_NOT_FOUND) {
         fprintf(stderr, "broadsheet: no published article %s (see `broadsheet article list`)\n",
                 slug);
         goto out;
     }
-    if (found != STORE_OK || store_newsroom_article(st, a, art.id, &na) != STORE_OK ||
-        store_article_people(st, a, art.id, 0, &authors, &n_authors, &tags, &n_tags) != STORE_OK) {
+    if (found != STORE_OK || store_item_get(st, a, 0, art.id, 0, &v) != STORE_OK) {
         fprintf(stderr, "broadsheet: cannot read the article %s\n", slug);
         goto out;
     }
     /* the item's URIs are absolute: the site's base URL as `serve` makes it */
-    char site[512];
+    char site_url[512];
     config_site_base(&call->config, (unsigned)call->config.port,
-                     strchr(call->config.address, ':') != NULL, site, sizeof site);
-    struct ninjs_subject section = {art.section.name, art.section.slug};
-    struct ninjs_subject *subjects = arena_alloc(a, (n_tags ? n_tags : 1) * sizeof *subjects);
-    for (size_t i = 0; i < n_tags; i++)
-        subjects[i] = (struct ninjs_subject){tags[i].name, tags[i].slug};
-    struct ninjs_input in = {
-        .id = art.id,
-        .slug = art.slug,
-        .headline = art.headline,
-        .dek = art.dek,
-        .summary = *na.seo_description ? na.seo_description : art.dek,
-        .byline = art.byline,
-        .body_html = art.body_html,
-        .body_markdown = art.body_markdown,
-        .created_at = na.created_at,
-        .published_at = art.published_at,
-        .version = na.version,
-        .version_at = art.updated_at > art.published_at ? art.updated_at : art.published_at,
-        .pubstatus = NINJS_USABLE,
-        .section = &section,
-        .tags = subjects,
-        .tag_count = n_tags,
-        .publication = &art.publication,
-        .site_name = call->config.site_name,
-        .site_url = site,
-        .language = "en",
-        .preview = cli_value(call, "preview") != NULL,
-        .preview_paragraphs = call->config.preview_paragraphs,
-    };
-    json_t *item = ninjs_item(&in);
+                     strchr(call->config.address, ':') != NULL, site_url, sizeof site_url);
+    struct ninjs_site site = {call->config.site_name, site_url, call->config.preview_paragraphs};
+    json_t *item =
+        ninjs_version_item(&v, &art.publication, &site, cli_value(call, "preview") != NULL);
     char *text = json_dumps(item, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     json_decref(item);
     if (!text) {
