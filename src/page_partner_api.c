@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "app.h"
 #include "entity.h"
@@ -110,17 +111,20 @@ static struct ninjs_site api_site(struct req *r)
     return (struct ninjs_site){c->site_name, r->app->site_url, c->preview_paragraphs};
 }
 
-/* The publication pub_id, from the n already read (pubs) or the store: NULL when gone. */
+/* The publication pub_id, from the n already read (pubs, room for max) or the store (kept in
+ * pubs while there is room, else read into r's arena each time): NULL when it is gone. */
 static const struct publication *api_publication(struct req *r, int64_t pub_id,
                                                  struct publication *pubs, size_t *n, size_t max)
 {
     for (size_t i = 0; i < *n; i++)
         if (pubs[i].id == pub_id)
             return &pubs[i];
-    if (*n == max ||
-        store_publication_by_id(r->app->store, r->arena, pub_id, &pubs[*n]) != STORE_OK)
+    struct publication *p = *n < max ? &pubs[*n] : arena_alloc(r->arena, sizeof *p);
+    if (store_publication_by_id(r->app->store, r->arena, pub_id, p) != STORE_OK)
         return NULL;
-    return &pubs[(*n)++];
+    if (*n < max)
+        (*n)++;
+    return p;
 }
 
 /* Sends value as the answer: 200 with a strong ETag over its bytes, or 304. */
