@@ -953,7 +953,8 @@ static enum MHD_Result change_state(struct req *r, enum newsroom_action act)
         rc = store_newsroom_delete(st, art.id, version, u->id, now, &conflict);
         done = "deleted";
         break;
-    case NEWSROOM_EDIT: return respond_error(r, 500);
+    case NEWSROOM_EDIT:
+    case NEWSROOM_KILL: return respond_error(r, 500); /* not a change of state's (see below) */
     }
     if (rc == STORE_CONFLICT) {
         struct newsroom_article stored;
