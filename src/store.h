@@ -1065,6 +1065,7 @@ struct history_article {
     int64_t created_by, updated_by; /* users; 0 for none (or deleted) */
     const char *updated_by_name;    /* display name, else email; "" for none */
     const char *seo_title, *seo_description, *editor_note;
+    int64_t killed_at; /* issue 13: when it was killed (nothing may be restored onto it); 0 */
 };
 /* The article id into *out. STORE_OK, STORE_NOT_FOUND or STORE_ERROR. */
 int store_history_article(struct store *st, struct arena *a, int64_t id,

@@ -193,6 +193,14 @@ test('a kill: 410 at once and for good, gone from every list and the most-read b
     assert.equal(refused.status, 403, `${action} of a killed article: ${refused.status}`);
     assert.equal(snapshot(srv.db, art.id), dead, `${action} changed the killed article`);
   }
+  // Nor is an older revision restored onto it: no restore button, and the POST refused.
+  const revisions = await editor.get(`/newsroom/articles/${art.id}/revisions`);
+  assert.equal(revisions.status, 200);
+  assert.doesNotMatch(revisions.body, /\/restore"/);
+  r = await editor.post(`/newsroom/articles/${art.id}/revisions/1/restore`, { version: String(killed.version) },
+    { csrf: await editor.csrf('/newsroom') });
+  assert.equal(r.status, 403, `restore onto a killed article: ${r.status}`);
+  assert.equal(snapshot(srv.db, art.id), dead);
   // A correction is for a published article only.
   r = await editor.post(`/newsroom/articles/${art.id}/corrections`, { text: 'Fixed a name.' },
     { from: `/newsroom/articles/${art.id}/corrections` });
