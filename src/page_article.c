@@ -10,6 +10,10 @@
  * withheld part is never rendered into it, so it cannot leak through any cache, copy or
  * channel. Both variants of a paywalled article carry Google's paywall markup
  * (isAccessibleForFree false, hasPart with cssSelector ".paywalled").
+ *
+ * A killed article (issue 13: withdrawn for good) answers 410 Gone with a short notice in the
+ * site's layout and nothing of its content; an embargoed one is scheduled, so 404 like any
+ * article that is not published.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -171,13 +175,25 @@ static int corrections_and_update(struct req *r, const struct article *a, json_t
     return 0;
 }
 
+/* What a slug no reader's article has answers: 410 Gone when it names a killed article (issue
+ * 13: withdrawn for good; respond_error's page says so and nothing of the article, and it is
+ * shared by every killed article, so it is cached once as any error page), else 404 (which may
+ * still be an old slug's redirect: respond_not_found), or 500 when the store failed. Never
+ * cached under the path: a kill reaches every node's readers with the change log's tick (the
+ * kill drops the article's page and facts, article:ID), and this is read again each time. */
+static unsigned gone(struct req *r)
+{
+    int killed = store_article_killed(r->app->store, r->params[0]);
+    return killed == 1 ? 410 : killed == 0 ? 404 : 500;
+}
+
 /* Renders the article's page in the variant r->preview asks for. */
 static unsigned render_article(struct req *r, struct buf *out)
 {
     struct article a;
     int rc = store_article_by_slug(r->app->store, r->arena, r->params[0], &a);
-    if (rc == STORE_NOT_FOUND)
-        return 404;
+    if (rc == STORE_NOT_FOUND) /* killed since its facts were cached: 410 (see gone) */
+        return gone(r);
     if (rc != STORE_OK)
         return 500;
     render_depends(r, "article:%lld", (long long)a.id);
@@ -287,8 +303,12 @@ enum MHD_Result page_article(struct req *r)
         uint64_t epoch = cache_epoch(facts);
         enum access_level level;
         int rc = store_article_meta(r->app->store, r->params[0], &meta[0], &level);
-        if (rc == STORE_NOT_FOUND)
-            return respond_not_found(r); /* an old slug answers 301: only this branch looks */
+        if (rc == STORE_NOT_FOUND) {
+            unsigned status = gone(r); /* a killed article: 410 */
+            if (status == 404)
+                return respond_not_found(r); /* an old slug answers 301: only this branch looks */
+            return respond_error(r, status);
+        }
         if (rc != STORE_OK)
             return respond_error(r, 500);
         meta[1] = level;

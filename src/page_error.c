@@ -16,6 +16,9 @@ static const char *explain(unsigned status)
     case 400: return "The request could not be understood.";
     case 405: return "That kind of request is not accepted at this address.";
     case 408: return "The request took too long to arrive. Please try again.";
+    /* Only a killed article answers respond_error(410) (issue 13: page_article.c); the mailed
+     * links that expire answer 410 with a message page of their own. Nothing of the article. */
+    case 410: return "This article has been withdrawn by its publisher and is no longer available.";
     case 414: return "The address is too long.";
     case 431: return "The request's headers are too large.";
     case 505: return "That version of HTTP is not supported.";

@@ -4,6 +4,16 @@
  * and /newsroom/articles/ID; the changes of state (/newsroom/articles/ID/submit, publish,
  * schedule, unpublish, draft, delete); and the editor's autosave (…/autosave, …/autosave/discard).
  *
+ * Embargo and kill (issue 13, "Embargo, corrections, kills"). Scheduling with the editor's
+ * "Embargo" box ticked (field embargo=1) embargoes instead (store_newsroom_embargo): partners
+ * receive the article at once, marked not for use before the time, while readers see nothing of
+ * it until the scheduler publishes it; the list and the editor say "Embargoed until TIME". A
+ * kill (/newsroom/articles/ID/kill: GET a confirmation that says what a kill does and asks why,
+ * POST kill_note and version) withdraws an article for good (store_newsroom_kill): its page
+ * answers 410, it leaves every listing, partners get a canceled version with the reason; the
+ * list and the editor then show "Killed" with when, by whom and why, and the editor is
+ * read-only (store_newsroom_may allows nothing on a killed article).
+ *
  * Every page works with plain forms. The editor's buttons for the changes of state post the
  * whole form to the change's own address (formaction), which first saves what was typed (when
  * it differs from the stored article) and then changes the state, each step under the
@@ -144,6 +154,7 @@ struct editor_form {
     size_t author_count;
     int64_t version;
     const char *publish_at; /* the schedule field, as typed */
+    int embargo;            /* the schedule's "Embargo" box (issue 13): ticked, or embargoed */
 };
 
 /* The form of a stored article. A placeholder slug ("draft-…", given to a draft autosaved
@@ -168,6 +179,7 @@ static void form_from_article(const struct newsroom_article *art, struct editor_
         f->authors[f->author_count++] = art->author_ids[i];
     f->version = art->version;
     f->publish_at = "";
+    f->embargo = art->state == ARTICLE_SCHEDULED && art->embargoed;
 }
 
 /* A field as posted, checked: NULL (absent) becomes "", and a value that is not UTF-8, was cut
@@ -187,6 +199,13 @@ static const char *field(struct req *r, const char *name, size_t max, const char
         return "";
     }
     return f->value;
+}
+
+/* 1 if the posted form ticks the schedule's "Embargo" box (embargo=1), else 0. */
+static int embargo_ticked(struct req *r)
+{
+    const char *v = req_form(r, "embargo");
+    return v && !strcmp(v, "1");
 }
 
 /* What is wrong with url as an article's "Originally published at" (issue 12), or NULL: it is
@@ -228,6 +247,7 @@ static const char *form_read_post(struct req *r, struct editor_form *f, int auto
     f->original_url =
         field(r, "original_url", ORIGINAL_URL_MAX, &problem, "The original's address");
     f->publish_at = field(r, "publish_at", 40, &problem, "The time");
+    f->embargo = embargo_ticked(r);
     f->section_id = util_parse_id(req_form(r, "section_id"));
     f->publication_id = util_parse_id(req_form(r, "publication_id"));
     f->access = store_access_parse(req_form(r, "access"));
@@ -410,6 +430,10 @@ static const char *done_message(const char *code)
         {"draft", "Moved back to draft."},
         {"discarded", "Your unsaved changes have been discarded."},
         {"deleted", "The article has been deleted."},
+        {"embargoed", "Embargoed: partners have it now, not for use before the time set; readers "
+                      "see it when it is published then."},
+        {"killed", "Killed: its page answers 410 Gone, it has left every listing, and partners "
+                   "have been told to take it down."},
     };
     for (size_t i = 0; code && i < ARRAY_LEN(messages); i++)
         if (!strcmp(code, messages[i].code))
@@ -449,6 +473,24 @@ static int with_chosen_authors(struct req *r, const struct editor_form *f,
         *n = count;
     }
     return 0;
+}
+
+/* Adds to obj (an article's context in the list or the editor) what issue 13 tells of it:
+ * embargoed_until ("June 13, 2014, 14:30 UTC") while it is scheduled under embargo, and killed
+ * {when, by?, why} once it is killed (by: who last changed it, which the kill was; absent when
+ * unknown). Nothing for any other article. */
+static void article_fates(struct req *r, json_t *obj, const struct newsroom_article *art)
+{
+    if (!obj)
+        return;
+    if (art->killed_at > 0) {
+        json_object_set_new(
+            obj, "killed",
+            prune_empty(render_pack("{s:s, s:s, s:s}", "when", when(r, art->killed_at), "by",
+                                    art->updated_by_name, "why", art->kill_note)));
+    } else if (art->state == ARTICLE_SCHEDULED && art->embargoed) {
+        json_object_set_new(obj, "embargoed_until", json_string(when(r, art->published_at)));
+    }
 }
 
 /* The editor page for the form f. */
@@ -521,6 +563,7 @@ static enum MHD_Result editor_page(struct req *r, unsigned status, const struct 
                         ? f->publish_at
                         : datetime_value(
                               r, art && art->state == ARTICLE_SCHEDULED ? art->published_at : 0)));
+    json_object_set_new(json_object_get(ctx, "form"), "embargo", json_boolean(f->embargo));
 
     enum role role = u->role;
     const char *base = art ? arena_printf(r->arena, "/newsroom/articles/%lld", (long long)art->id)
@@ -536,15 +579,17 @@ static enum MHD_Result editor_page(struct req *r, unsigned status, const struct 
                 "published", when(r, art->published_at), "created_by", art->created_by_name,
                 "is_published", art->state == ARTICLE_PUBLISHED, "is_scheduled",
                 art->state == ARTICLE_SCHEDULED)));
+        article_fates(r, json_object_get(ctx, "article"), art);
         ctx = render_set(
             ctx, "may",
-            render_pack("{s:b, s:b, s:b, s:b, s:b, s:b, s:b}", "edit", editable, "submit",
+            render_pack("{s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b}", "edit", editable, "submit",
                         store_newsroom_may(art, u->id, role, NEWSROOM_SUBMIT), "publish",
                         store_newsroom_may(art, u->id, role, NEWSROOM_PUBLISH), "schedule",
                         store_newsroom_may(art, u->id, role, NEWSROOM_SCHEDULE), "unpublish",
                         store_newsroom_may(art, u->id, role, NEWSROOM_UNPUBLISH), "draft",
                         store_newsroom_may(art, u->id, role, NEWSROOM_TO_DRAFT), "delete",
-                        store_newsroom_may(art, u->id, role, NEWSROOM_DELETE)));
+                        store_newsroom_may(art, u->id, role, NEWSROOM_DELETE), "kill",
+                        store_newsroom_may(art, u->id, role, NEWSROOM_KILL)));
         json_object_set_new(ctx, "read_only", json_boolean(!editable));
     } else {
         ctx = render_set(ctx, "may", render_pack("{s:b}", "edit", 1));
@@ -688,6 +733,7 @@ enum MHD_Result page_newsroom(struct req *r)
                                     : "",
                       "version", (json_int_t)a->version, "updated", when(r, a->updated_at),
                       "updated_by", a->updated_by_name, "published", when(r, a->published_at))));
+        article_fates(r, json_array_get(list, json_array_size(list) - 1), a);
     }
     ctx = render_set(ctx, "articles", list);
     json_object_set_new(ctx, "empty", json_boolean(n == 0));
@@ -938,8 +984,13 @@ static enum MHD_Result change_state(struct req *r, enum newsroom_action act)
         done = "published";
         break;
     case NEWSROOM_SCHEDULE:
-        rc = store_newsroom_schedule(st, art.id, version, u->id, now, at, &conflict);
-        done = "scheduled";
+        if (embargo_ticked(r)) { /* issue 13: to partners now, to readers at the time */
+            rc = store_newsroom_embargo(st, art.id, version, u->id, now, at, &conflict);
+            done = "embargoed";
+        } else {
+            rc = store_newsroom_schedule(st, art.id, version, u->id, now, at, &conflict);
+            done = "scheduled";
+        }
         break;
     case NEWSROOM_UNPUBLISH:
         rc = store_newsroom_unpublish(st, art.id, version, u->id, now, &conflict);
@@ -953,7 +1004,8 @@ static enum MHD_Result change_state(struct req *r, enum newsroom_action act)
         rc = store_newsroom_delete(st, art.id, version, u->id, now, &conflict);
         done = "deleted";
         break;
-    case NEWSROOM_EDIT: return respond_error(r, 500);
+    case NEWSROOM_EDIT:
+    case NEWSROOM_KILL: return respond_error(r, 500); /* not a change of state's (see below) */
     }
     if (rc == STORE_CONFLICT) {
         struct newsroom_article stored;
@@ -1083,4 +1135,94 @@ enum MHD_Result page_newsroom_autosave_discard(struct req *r)
     return respond_redirect(
         r, 303,
         arena_printf(r->arena, "/newsroom/articles/%lld?done=discarded", (long long)art.id));
+}
+
+/* ---- the kill (issue 13) -------------------------------------------------------------------- */
+
+/* 1 if s has a character other than white space. */
+static int has_words(const char *s)
+{
+    for (; *s; s++)
+        if (!strchr(" \t\r\n\f\v", *s))
+            return 1;
+    return 0;
+}
+
+/* The kill's page for art: what a kill does, and the form (may: the person may kill it as it
+ * is) asking why, with note (as typed) and version (what the kill is based on); error, when
+ * not NULL, says what is wrong. */
+static enum MHD_Result kill_page(struct req *r, unsigned status, const struct newsroom_article *art,
+                                 int may, int64_t version, const char *note, const char *error)
+{
+    const char *headline = *art->headline ? art->headline : "Untitled draft";
+    const char *base = arena_printf(r->arena, "/newsroom/articles/%lld", (long long)art->id);
+    json_t *ctx = newsroom_context(r, "articles", arena_printf(r->arena, "Kill: %s", headline));
+    ctx = render_set(ctx, "kill",
+                     render_pack("{s:I, s:s, s:s, s:s, s:s, s:I, s:s, s:b, s:i}", "id",
+                                 (json_int_t)art->id, "headline", headline, "state",
+                                 store_article_state_name(art->state), "editor_url", base, "action",
+                                 arena_printf(r->arena, "%s/kill", base), "version",
+                                 (json_int_t)version, "note", note, "may", may, "note_max",
+                                 KILL_NOTE_MAX));
+    if (error)
+        json_object_set_new(ctx, "error", json_string(error));
+    return newsroom_send(r, status, "newsroom-kill", ctx);
+}
+
+enum MHD_Result page_newsroom_kill(struct req *r)
+{
+    struct store *st = r->app->store;
+    const struct user *u = &r->reader->user;
+    struct newsroom_article art;
+    int rc = load_article(r, &art);
+    if (rc != STORE_OK)
+        return store_failed(r, rc);
+    if (!store_newsroom_may(&art, u->id, u->role, NEWSROOM_KILL))
+        return respond_error(r, 403); /* a writer's, a draft, or killed already */
+    if (r->method != METHOD_POST)
+        return kill_page(r, 200, &art, 1, art.version, "", NULL);
+    int64_t version = util_parse_id(req_form(r, "version"));
+    if (!version)
+        return respond_error(r, 400);
+    /* The reason, checked here for the page's words (the store checks the same rule). */
+    const struct form_field *field = req_form_field(r, "kill_note");
+    const char *note = field ? field->value : "";
+    size_t len = field ? field->len : 0;
+    const char *problem = NULL;
+    if (!util_utf8_valid(note, len)) {
+        problem = "The reason is not valid text.";
+        note = "";
+    } else if ((field && field->too_long) || len > KILL_NOTE_MAX) {
+        problem = "The reason is too long: at most 1,000 bytes (partners receive it whole).";
+    } else if (!has_words(note)) {
+        problem = "Say why it is killed: partners are told the reason with the kill.";
+    }
+    if (problem)
+        return kill_page(r, 422, &art, 1, version, note, problem);
+    struct newsroom_conflict conflict;
+    rc = store_newsroom_kill(st, art.id, version, u->id, util_now(), note, &conflict);
+    if (rc == STORE_CONFLICT) {
+        struct newsroom_article stored;
+        if (store_newsroom_article(st, r->arena, art.id, &stored) != STORE_OK)
+            return respond_error(r, 500);
+        int may = store_newsroom_may(&stored, u->id, u->role, NEWSROOM_KILL);
+        const char *who = *conflict.updated_by_name ? conflict.updated_by_name : "someone";
+        const char *error =
+            may ? arena_printf(r->arena,
+                               "Changed by %s at %s since you opened it: nothing was done. "
+                               "Check the article, then kill it if you still mean to.",
+                               who, when(r, conflict.updated_at))
+                : arena_printf(r->arena,
+                               "Changed by %s at %s since you opened it, and it can no longer "
+                               "be killed as it is: nothing was done.",
+                               who, when(r, conflict.updated_at));
+        return kill_page(r, 409, &stored, may, stored.version, note, error);
+    }
+    if (rc == STORE_INVALID)
+        return kill_page(r, 422, &art, 1, version, note,
+                         "Say why it is killed: partners are told the reason with the kill.");
+    if (rc != STORE_OK)
+        return store_failed(r, rc);
+    return respond_redirect(
+        r, 303, arena_printf(r->arena, "/newsroom/articles/%lld?done=killed", (long long)art.id));
 }

@@ -76,7 +76,8 @@ static int may_view(struct req *r, const struct history_article *h)
 static int may_restore(struct req *r, const struct history_article *h)
 {
     const struct newsroom_article as_edited = {.created_by = h->created_by,
-                                               .state = store_article_state_parse(h->state)};
+                                               .state = store_article_state_parse(h->state),
+                                               .killed_at = h->killed_at}; /* killed: none */
     return store_newsroom_may(&as_edited, me(r)->id, me(r)->role, NEWSROOM_EDIT);
 }
 

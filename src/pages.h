@@ -109,6 +109,8 @@ enum MHD_Result page_newsroom_to_draft(struct req *r);
 enum MHD_Result page_newsroom_delete(struct req *r);
 enum MHD_Result page_newsroom_autosave(struct req *r);
 enum MHD_Result page_newsroom_autosave_discard(struct req *r);
+/* Killing an article (issue 13): the confirmation (GET) and the kill (POST), editors only. */
+enum MHD_Result page_newsroom_kill(struct req *r);
 
 /* Revisions, previews and corrections (page_newsroom_history.c): /newsroom/articles/ID/…
  * params[0]: the article's id; params[1]: a revision's version. */

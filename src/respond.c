@@ -245,6 +245,7 @@ const char *respond_status_title(unsigned status)
     case 404: return "Page not found";
     case 405: return "Method not allowed";
     case 408: return "Request timeout";
+    case 410: return "This article has been withdrawn"; /* a killed article (page_article.c) */
     case 413: return "Request too large";
     case 414: return "Address too long";
     case 415: return "Unsupported form encoding";

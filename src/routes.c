@@ -190,6 +190,10 @@ const struct route routes[] = {
      * depend on the query string and the reader. Only reads, but a query can keep the database
      * busy for a while: on the job pool, as the diff is. */
     {GET_HEAD, "/search", .handle = page_search, .flags = ROUTE_JOB},
+
+    /* Killing an article (issue 13, page_newsroom_articles.c): GET the confirmation, which says
+     * what a kill does and asks why; POST kills. Editors (store_newsroom_may's NEWSROOM_KILL). */
+    {FORM, "/newsroom/articles/:id/kill", .handle = page_newsroom_kill, NEWSROOM_FORM},
 };
 
 const size_t route_count = sizeof routes / sizeof routes[0];

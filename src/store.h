@@ -913,13 +913,16 @@ enum newsroom_action {
     NEWSROOM_UNPUBLISH, /* published → unpublished */
     NEWSROOM_TO_DRAFT,  /* review, scheduled, unpublished → draft */
     NEWSROOM_DELETE,    /* draft, review, unpublished → gone */
+    NEWSROOM_KILL,      /* published, scheduled, unpublished → killed for good (issue 13) */
 };
 
 /* 1 if user_id with role may do act to art as it is, else 0. The rules: a writer edits only
  * their own article (created_by) and only while it is a draft or in review, submits their own
  * draft, and takes their own article back from review to draft; an editor or admin does
  * everything to any article, where the state allows the action (see enum newsroom_action):
- * a published article is never deleted, only unpublished first. Readers may do nothing. */
+ * a published article is never deleted, only unpublished first. Readers may do nothing. Only
+ * editors and admins kill (as they unpublish), and a killed article (killed_at > 0) allows
+ * nothing more: it stays as the record of the kill (issue 13). */
 int store_newsroom_may(const struct newsroom_article *art, int64_t user_id, enum role role,
                        enum newsroom_action act);
 
@@ -1062,6 +1065,7 @@ struct history_article {
     int64_t created_by, updated_by; /* users; 0 for none (or deleted) */
     const char *updated_by_name;    /* display name, else email; "" for none */
     const char *seo_title, *seo_description, *editor_note;
+    int64_t killed_at; /* issue 13: when it was killed (nothing may be restored onto it); 0 */
 };
 /* The article id into *out. STORE_OK, STORE_NOT_FOUND or STORE_ERROR. */
 int store_history_article(struct store *st, struct arena *a, int64_t id,

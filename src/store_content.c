@@ -198,7 +198,12 @@ static int article_upsert(struct store *st, struct db_conn *c, const struct arti
     db_bind_int64(s, 9, in->published_at);
     db_bind_int64(s, 10, now);
     db_bind_text(s, 11, store_access_name(in->access));
-    if (db_step(s) != DB_ROW) {
+    int step = db_step(s);
+    if (step == DB_DONE) { /* a killed article of that slug: it stays as it was (migration 021) */
+        rc = 0;
+        goto out;
+    }
+    if (step != DB_ROW) {
         store_report(err, errlen, "article %zu: %s", i, db_errmsg(c));
         goto out;
     }

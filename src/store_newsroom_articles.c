@@ -59,6 +59,8 @@ int store_newsroom_may(const struct newsroom_article *art, int64_t user_id, enum
     enum article_state s = art->state;
     int editor = role >= ROLE_EDITOR;
     int own = role >= ROLE_WRITER && user_id != 0 && art->created_by == user_id;
+    if (art->killed_at > 0)
+        return 0; /* killed: read-only for good (the SQL says killed_at = 0 too) */
     switch (act) {
     case NEWSROOM_EDIT: return editor || (own && (s == ARTICLE_DRAFT || s == ARTICLE_REVIEW));
     case NEWSROOM_SUBMIT: return s == ARTICLE_DRAFT && (editor || own);
@@ -71,6 +73,9 @@ int store_newsroom_may(const struct newsroom_article *art, int64_t user_id, enum
                (own && s == ARTICLE_REVIEW);
     case NEWSROOM_DELETE:
         return editor && (s == ARTICLE_DRAFT || s == ARTICLE_REVIEW || s == ARTICLE_UNPUBLISHED);
+    case NEWSROOM_KILL:
+        return editor &&
+               (s == ARTICLE_PUBLISHED || s == ARTICLE_SCHEDULED || s == ARTICLE_UNPUBLISHED);
     }
     return 0;
 }

@@ -36,6 +36,7 @@ int store_history_article(struct store *st, struct arena *a, int64_t id,
     out->seo_title = store_column_text(s, col + 5, a);
     out->seo_description = store_column_text(s, col + 6, a);
     out->editor_note = store_column_text(s, col + 7, a);
+    out->killed_at = db_column_int64(s, col + 8);
 out:
     db_reset(s);
     return rc;

@@ -233,7 +233,7 @@ const char *const store_statements[STMT_COUNT] = {
         "byline = excluded.byline, body_markdown = excluded.body_markdown, "
         "body_html = excluded.body_html, published_at = excluded.published_at, "
         "updated_at = excluded.updated_at, access = excluded.access, version = articles.version + "
-        "1 RETURNING id",
+        "1 WHERE articles.killed_at = 0 RETURNING id",
     [STMT_PUBLICATION_BY_SLUG] =
         "SELECT " PUBLICATION_COLUMNS("p") " FROM publications p WHERE p.slug = ?1",
     [STMT_SECTION_BY_SLUG] = "SELECT " SECTION_COLUMNS("s") " FROM sections s WHERE s.slug = ?1",
@@ -581,7 +581,8 @@ const char *const store_statements[STMT_COUNT] = {
         "SELECT a.id, a.slug, a.headline, a.dek, a.byline, a.body_html, a.body_markdown, "
         "a.published_at, a.updated_at, a.access, " PUBLICATION_COLUMNS("p") ", " SECTION_COLUMNS(
             "s") ", a.state, a.version, COALESCE(a.created_by, 0), COALESCE(a.updated_by, 0), "
-        HISTORY_USER_NAME ", a.seo_title, a.seo_description, a.editor_note FROM articles a "
+        HISTORY_USER_NAME ", a.seo_title, a.seo_description, a.editor_note, a.killed_at "
+        "FROM articles a "
         "JOIN publications p ON p.id = a.publication_id JOIN sections s ON s.id = a.section_id "
         "LEFT JOIN users u ON u.id = a.updated_by WHERE a.id = ?1",
     /* A page of an article's revisions, newest first, before version ?2 (keyset paging over
@@ -591,9 +592,10 @@ const char *const store_statements[STMT_COUNT] = {
     [STMT_HISTORY_REVISION] =
         HISTORY_REVISION_SELECT("r.body_markdown") "WHERE r.article_id = ?1 AND r.version = ?2",
     /* The article's content becomes revision ?2's, as a new version, only when it is still at
-     * the version the person saw (?3) and they may edit it (?5 = 1: an editor; else its writer
-     * while it is a draft or in review). Its slug and state stay; a publication or section
-     * deleted since keeps the current one. */
+     * the version the person saw (?3), is not killed (issue 13: a killed article stays as it
+     * was) and they may edit it (?5 = 1: an editor; else its writer while it is a draft or in
+     * review). Its slug and state stay; a publication or section deleted since keeps the
+     * current one. */
     [STMT_HISTORY_RESTORE] =
         "UPDATE articles SET headline = r.headline, dek = r.dek, byline = r.byline, "
         "access = r.access, seo_title = r.seo_title, seo_description = r.seo_description, "
@@ -605,8 +607,9 @@ const char *const store_statements[STMT_COUNT] = {
         "version = articles.version + 1, updated_at = ?7, "
         "updated_by = (SELECT u.id FROM users u WHERE u.id = ?4) FROM article_revisions r "
         "WHERE articles.id = ?1 AND r.article_id = articles.id AND r.version = ?2 AND "
-        "articles.version = ?3 AND (CAST(?5 AS BIGINT) = 1 OR (articles.created_by = ?4 AND "
-        "articles.state IN ('draft', 'review'))) RETURNING articles.version",
+        "articles.version = ?3 AND articles.killed_at = 0 AND (CAST(?5 AS BIGINT) = 1 OR "
+        "(articles.created_by = ?4 AND articles.state IN ('draft', 'review'))) "
+        "RETURNING articles.version",
     [STMT_HISTORY_AUTHORS_CLEAR] = "DELETE FROM article_authors WHERE article_id = ?1",
     /* Links author ?2 at position ?3, unless it was deleted since (no row). */
     [STMT_HISTORY_AUTHOR_LINK] =

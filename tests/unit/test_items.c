@@ -238,6 +238,22 @@ static void test_newsroom_life(void)
     CHECK_INT(store_newsroom_delete(st, id, k, 0, T0 + 130, NULL), STORE_CONFLICT);
     CHECK_INT(store_newsroom_kill(st, id, k, 0, T0 + 130, "again", NULL), STORE_INVALID);
     CHECK_INT(latest(st, a, id).version, k);
+    /* … nor by an import of its slug, which leaves it as it is and says nothing to partners */
+    struct article_input again = {.slug = na.slug,
+                                  .headline = "Imported over a kill",
+                                  .dek = "",
+                                  .byline = "",
+                                  .publication_slug = "gsn",
+                                  .section_slug = "security",
+                                  .body_markdown = "Body.",
+                                  .body_html = "<p>Body.</p>\n",
+                                  .published_at = T0,
+                                  .access = ACCESS_FREE};
+    CHECK_INT(store_articles_save(st, &again, 1, err, sizeof err), STORE_OK);
+    CHECK_INT(store_newsroom_article(st, a, id, &na), STORE_OK);
+    CHECK_INT(na.version, k);
+    CHECK(strcmp(na.headline, "Imported over a kill") != 0);
+    CHECK_INT(latest(st, a, id).version, k);
 
     /* The whole log, in order, every seq above the one before. */
     size_t n = log_all(st, a, &items);

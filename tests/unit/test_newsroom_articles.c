@@ -275,7 +275,8 @@ static void test_may(void)
         CHECK_INT(store_newsroom_may(&art, 7, ROLE_WRITER, NEWSROOM_UNPUBLISH), 0);
         CHECK_INT(store_newsroom_may(&art, 7, ROLE_WRITER, NEWSROOM_DELETE), 0);
         /* another writer, and a reader */
-        for (int act = NEWSROOM_EDIT; act <= NEWSROOM_DELETE; act++) {
+        CHECK_INT(store_newsroom_may(&art, 7, ROLE_WRITER, NEWSROOM_KILL), 0);
+        for (int act = NEWSROOM_EDIT; act <= NEWSROOM_KILL; act++) {
             CHECK_INT(store_newsroom_may(&art, 8, ROLE_WRITER, (enum newsroom_action)act), 0);
             CHECK_INT(store_newsroom_may(&art, 7, ROLE_READER, (enum newsroom_action)act), 0);
         }
@@ -290,7 +291,19 @@ static void test_may(void)
                       review || s == ARTICLE_SCHEDULED || s == ARTICLE_UNPUBLISHED);
             CHECK_INT(store_newsroom_may(&art, 8, (enum role)role, NEWSROOM_DELETE),
                       draft || review || s == ARTICLE_UNPUBLISHED);
+            CHECK_INT(store_newsroom_may(&art, 8, (enum role)role, NEWSROOM_KILL),
+                      published || s == ARTICLE_SCHEDULED || s == ARTICLE_UNPUBLISHED);
         }
+        /* killed (issue 13): nothing more, for anyone, its writer included */
+        art.killed_at = 1400000000;
+        for (int act = NEWSROOM_EDIT; act <= NEWSROOM_KILL; act++)
+            for (int role = ROLE_READER; role <= ROLE_ADMIN; role++) {
+                CHECK_INT(store_newsroom_may(&art, 7, (enum role)role, (enum newsroom_action)act),
+                          0);
+                CHECK_INT(store_newsroom_may(&art, 8, (enum role)role, (enum newsroom_action)act),
+                          0);
+            }
+        art.killed_at = 0;
     }
     art.created_by = 0; /* an imported article: nobody's own */
     art.state = ARTICLE_DRAFT;
