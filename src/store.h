@@ -1700,4 +1700,82 @@ int store_newsroom_kill(struct store *st, int64_t id, int64_t base_version, int6
 /* Whether slug names a killed article (its page answers 410): 1, 0, or STORE_ERROR. */
 int store_article_killed(struct store *st, const char *slug);
 
+/* --- Webhooks: push to partners (issue 13, "Push": store_webhooks.c, webhook.h) -------------
+ *
+ * A partner may have one webhook: a URL its items are POSTed to, signed with a secret kept
+ * here (the HMAC needs it; never logged or shown after creation), and a cursor in the item log:
+ * the seq delivered up to. The delivery worker claims a due webhook by a lease (owner, until),
+ * delivers the versions of the partner's product after the cursor in order, and moves the
+ * cursor after each 2xx; a failure ends the lease and puts the next attempt a delay ahead.
+ * Every attempt is written to the partner's delivery log. */
+
+struct partner_webhook {
+    int64_t partner_id;
+    const char *partner_slug, *content; /* the partner's: "full" or "preview" */
+    const char *url;
+    const char *secret;      /* the signing secret: never log or print it */
+    int64_t cursor;          /* the item log's seq delivered up to */
+    int attempts;            /* failed attempts since the last 2xx */
+    int64_t next_attempt_at; /* not before then (unix seconds) */
+    const char *lease_owner; /* "" when not leased */
+    int64_t lease_until;
+    int last_status;        /* the latest attempt's HTTP status; 0: none came */
+    const char *last_error; /* the latest failure's reason; "" after a 2xx */
+    int64_t created_at;
+};
+
+/* One attempt in a partner's delivery log. */
+struct webhook_delivery {
+    int64_t id, seq, article_id, version;
+    int attempt;       /* 1 for the first attempt at this version */
+    int status;        /* the HTTP status; 0 when no answer came */
+    const char *error; /* "" after a 2xx */
+    int64_t duration_ms, at;
+};
+
+/* Partner partner_id's webhook into *out (strings from a): STORE_OK, STORE_NOT_FOUND or
+ * STORE_ERROR. */
+int store_webhook_get(struct store *st, struct arena *a, int64_t partner_id,
+                      struct partner_webhook *out);
+/* Gives partner partner_id a webhook to url signed with secret, starting at the item log's
+ * end (older items are the API's): STORE_OK, STORE_CONFLICT when it has one already (nothing
+ * changed), STORE_NOT_FOUND when the partner is gone, or STORE_ERROR. The caller checks url. */
+int store_webhook_add(struct store *st, int64_t partner_id, const char *url, const char *secret,
+                      int64_t now);
+/* Moves partner_id's webhook to url (its cursor and secret kept; due at once, its failures
+ * forgotten), or gives it the new signing secret: STORE_OK, STORE_NOT_FOUND (no webhook) or
+ * STORE_ERROR. */
+int store_webhook_set_url(struct store *st, int64_t partner_id, const char *url);
+int store_webhook_set_secret(struct store *st, int64_t partner_id, const char *secret);
+/* Removes partner_id's webhook (its delivery log stays until the partner goes): STORE_OK,
+ * STORE_NOT_FOUND or STORE_ERROR. */
+int store_webhook_remove(struct store *st, int64_t partner_id);
+
+/* Claims up to max webhooks due at now, unleased, with versions in the log past their cursor,
+ * for owner until lease_until: each claimed one's row into a new array *out (from a; n of
+ * them, 0 when none). STORE_OK or STORE_ERROR. */
+int store_webhooks_claim(struct store *st, struct arena *a, const char *owner, int64_t now,
+                         int64_t lease_until, size_t max, struct partner_webhook **out, size_t *n);
+/* The lease's owner records: version seq delivered with HTTP status (the cursor moves there,
+ * attempts back to 0) and the lease extended to lease_until; a failed attempt (the lease
+ * ends; next attempt at next_attempt_at, status 0 when none came, error why); or that nothing
+ * more is due (the lease ends; the cursor moves to cursor when that is further: past versions
+ * outside the product). Each: STORE_OK, STORE_NOT_FOUND when the lease is no longer owner's
+ * (or the webhook was removed), or STORE_ERROR. */
+int store_webhook_delivered(struct store *st, int64_t partner_id, const char *owner, int64_t seq,
+                            int status, int64_t lease_until);
+int store_webhook_failed(struct store *st, int64_t partner_id, const char *owner,
+                         int64_t next_attempt_at, int status, const char *error);
+int store_webhook_release(struct store *st, int64_t partner_id, const char *owner, int64_t cursor);
+/* Appends attempt d (its id ignored) to partner_id's delivery log (nothing if the partner was
+ * removed). STORE_OK or STORE_ERROR. */
+int store_webhook_log(struct store *st, int64_t partner_id, const struct webhook_delivery *d);
+/* The newest limit (1..1000) attempts of partner_id's log, newest first, into *out (from a)
+ * and *n. STORE_OK or STORE_ERROR. */
+int store_webhook_deliveries(struct store *st, struct arena *a, int64_t partner_id, int limit,
+                             struct webhook_delivery **out, size_t *n);
+/* Deletes from every webhook's delivery log all but its newest keep attempts: STORE_OK or
+ * STORE_ERROR. */
+int store_webhook_prune(struct store *st, int keep);
+
 #endif

@@ -914,6 +914,64 @@ const char *const store_statements[STMT_COUNT] = {
     [STMT_REVISION_MISSING_SLUG] = "SELECT a.id, a.updated_at FROM articles a WHERE a.slug = ?1 "
                                    "AND NOT EXISTS (SELECT 1 FROM article_revisions r WHERE "
                                    "r.article_id = a.id AND r.version = a.version)",
+    /* Webhooks: push to partners (issue 13, "Push": store_webhooks.c, migration 022). A
+     * webhook's row with its partner's slug and content (read_webhook's order). */
+    [STMT_WEBHOOK_GET] =
+        "SELECT w.partner_id, p.slug, p.content, w.url, w.secret, w.cursor_seq, w.attempts, "
+        "w.next_attempt_at, w.lease_owner, w.lease_until, w.last_status, w.last_error, "
+        "w.created_at FROM partner_webhooks w JOIN partners p ON p.id = w.partner_id "
+        "WHERE w.partner_id = ?1",
+    /* ?1 partner, ?2 url, ?3 secret, ?4 now: a new webhook starts at the log's end (an index
+     * probe); no row when the partner has one already. */
+    [STMT_WEBHOOK_INSERT] =
+        "INSERT INTO partner_webhooks (partner_id, url, secret, cursor_seq, created_at) "
+        "VALUES (?1, ?2, ?3, (SELECT COALESCE(MAX(seq), 0) FROM item_log), ?4) "
+        "ON CONFLICT (partner_id) DO NOTHING RETURNING partner_id",
+    /* A new URL is tried at once: the failures counted were the old one's. */
+    [STMT_WEBHOOK_SET_URL] = "UPDATE partner_webhooks SET url = ?2, attempts = 0, "
+                             "next_attempt_at = 0, last_error = '' WHERE partner_id = ?1",
+    [STMT_WEBHOOK_SET_SECRET] = "UPDATE partner_webhooks SET secret = ?2 WHERE partner_id = ?1",
+    [STMT_WEBHOOK_DELETE] = "DELETE FROM partner_webhooks WHERE partner_id = ?1",
+    /* ?1 now, ?2 the log's last seq, ?3 how many: webhooks due, not leased, with something in
+     * the log past their cursor (an idle partner's cursor is at the log's end: it is not
+     * claimed, so an idle site writes nothing). By partner_webhooks_due. */
+    [STMT_WEBHOOK_DUE] = "SELECT partner_id FROM partner_webhooks WHERE next_attempt_at <= ?1 "
+                         "AND lease_until <= ?1 AND cursor_seq < ?2 "
+                         "ORDER BY next_attempt_at, partner_id LIMIT ?3",
+    /* ?1 partner, ?2 now, ?3 owner, ?4 lease end: changes the row only while it is still due
+     * and unleased, so of two workers that chose it only one takes it (as STMT_MAIL_CLAIM). */
+    [STMT_WEBHOOK_CLAIM] = "UPDATE partner_webhooks SET lease_owner = ?3, lease_until = ?4 "
+                           "WHERE partner_id = ?1 AND next_attempt_at <= ?2 AND lease_until <= ?2",
+    /* ?1 partner, ?2 owner, ?3 seq delivered, ?4 the lease's new end, ?5 HTTP status. Only the
+     * lease's owner moves the cursor, and never back. */
+    [STMT_WEBHOOK_DELIVERED] =
+        "UPDATE partner_webhooks SET cursor_seq = CASE WHEN ?3 > cursor_seq THEN ?3 "
+        "ELSE cursor_seq END, attempts = 0, next_attempt_at = 0, lease_until = ?4, "
+        "last_status = ?5, last_error = '' WHERE partner_id = ?1 AND lease_owner = ?2",
+    /* ?1 partner, ?2 owner, ?3 next attempt, ?4 status (0: none), ?5 why: the lease ends. */
+    [STMT_WEBHOOK_FAILED] =
+        "UPDATE partner_webhooks SET attempts = attempts + 1, next_attempt_at = ?3, "
+        "lease_owner = '', lease_until = 0, last_status = ?4, last_error = ?5 "
+        "WHERE partner_id = ?1 AND lease_owner = ?2",
+    /* ?1 partner, ?2 owner, ?3 a cursor past versions outside the product: the lease ends. */
+    [STMT_WEBHOOK_RELEASE] =
+        "UPDATE partner_webhooks SET cursor_seq = CASE WHEN ?3 > cursor_seq THEN ?3 "
+        "ELSE cursor_seq END, lease_owner = '', lease_until = 0 "
+        "WHERE partner_id = ?1 AND lease_owner = ?2",
+    /* An attempt, unless the partner was removed meanwhile. */
+    [STMT_WEBHOOK_LOG_ADD] =
+        "INSERT INTO webhook_deliveries (partner_id, seq, article_id, version, attempt, status, "
+        "error, duration_ms, at) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 "
+        "WHERE EXISTS (SELECT 1 FROM partners WHERE id = ?1)",
+    [STMT_WEBHOOK_DELIVERIES] =
+        "SELECT id, seq, article_id, version, attempt, status, error, duration_ms, at "
+        "FROM webhook_deliveries WHERE partner_id = ?1 ORDER BY id DESC LIMIT ?2",
+    [STMT_WEBHOOK_PARTNERS_AFTER] = "SELECT partner_id FROM partner_webhooks "
+                                    "WHERE partner_id > ?1 ORDER BY partner_id LIMIT 100",
+    /* The newest attempt a partner's log no longer keeps (?2: how many it keeps). */
+    [STMT_WEBHOOK_PRUNE_CUT] = "SELECT id FROM webhook_deliveries WHERE partner_id = ?1 "
+                               "ORDER BY id DESC LIMIT 1 OFFSET ?2",
+    [STMT_WEBHOOK_PRUNE] = "DELETE FROM webhook_deliveries WHERE partner_id = ?1 AND id <= ?2",
 };
 
 /* PostgreSQL's own text where the two differ (db.h: struct db_sql). */
