@@ -19,6 +19,7 @@
 #include "paywall.h"
 #include "splice.h"
 #include "util.h"
+#include "webhook.h"
 
 #define PURGE_INTERVAL 3600 /* seconds between purges of expired sessions and links */
 #define FOLLOW_MAX 20000    /* changed tags one tick invalidates one by one; more flush */
@@ -131,6 +132,8 @@ void app_free(struct app *app)
     app->jobs = NULL;
     mailer_stop(app->mailer);
     app->mailer = NULL;
+    webhooks_stop(app->webhooks); /* before the store closes: it gives up its leases */
+    app->webhooks = NULL;
     paywall_free(app->paywall);
     splice_notes_free(app->notes);
     free(app->trusted_proxies);

@@ -43,6 +43,9 @@ struct app {
     int listen_lost;              /* the listener was lost and its loss logged: log its return */
     /* Most read (issue 12): views counted in memory and the box (most_read.h) */
     struct most_read *most_read;
+    /* Push to partners (issue 13): the webhooks' delivery worker (webhook.h), started once
+     * site_url is known (server.c); NULL before */
+    struct webhooks *webhooks;
 };
 
 /* Loads the theme, the cache and secrets, and starts the job pool and the mailer, into

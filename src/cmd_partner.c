@@ -1,6 +1,7 @@
 /*
  * cmd_partner.c: contract publishing's operator commands (issue 13): `broadsheet partner add`,
- * `partner list`, `partner key rotate` and `partner remove`.
+ * `partner list`, `partner key rotate` and `partner remove`; and its webhooks (`partner webhook
+ * set`, `remove`, `rotate-secret`, `partner deliveries`: their own block below).
  *
  * A partner's API key is printed once, by `add` and `key rotate`, on stdout, and said so: only
  * its hash is kept (partner.h), so no command can show it again, and a lost key is replaced by
@@ -16,6 +17,7 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "arena.h"
 #include "buf.h"
@@ -24,6 +26,7 @@
 #include "slug.h"
 #include "store.h"
 #include "util.h"
+#include "webhook.h"
 
 #define NAME_MAX_BYTES 200 /* a partner's name, as the operator types it */
 #define LIST_MAX 100       /* publications or sections in one product */
@@ -297,6 +300,246 @@ static int command_partner_remove(struct cli_call *call)
     return 0;
 }
 
+/* ---- webhooks: push to partners (issue 13, "Push"; webhook.h) ---------------------------
+ *
+ * `partner webhook set SLUG URL` registers a partner's webhook and prints its signing secret
+ * once (kept for the HMAC, never shown again: `rotate-secret` makes a new one); on a partner
+ * that has one, it moves it to URL and keeps the secret and the cursor. `partner webhook
+ * remove` stops the pushes. `partner deliveries SLUG` prints the webhook's state and its
+ * delivery log, newest first. The URL is checked before anything is written
+ * (webhook_url_check: http or https, no credentials, at most 2000 bytes, no literal internal
+ * address unless webhook_allow_private). */
+
+#define DELIVERIES_DEFAULT 20 /* attempts `partner deliveries` shows unless --limit says */
+
+/* The partner named slug (checked) into *p, or an exit status (printed) in *rc: 0 or 1. */
+static int webhook_partner(struct cli_call *call, struct arena *a, const char *slug,
+                           struct partner *p, int *rc)
+{
+    struct store *st = cli_store(call);
+    *rc = 1;
+    if (!st)
+        return 0;
+    int status = store_partner_by_slug(st, a, slug, p);
+    if (status == STORE_NOT_FOUND)
+        fprintf(call->err, "broadsheet: no partner %s (see `broadsheet partner list`)\n", slug);
+    else if (status != STORE_OK)
+        fprintf(call->err, "broadsheet: cannot read the partners\n");
+    return status == STORE_OK;
+}
+
+/* Prints a new signing secret for the partner slug, once, and says it will not be shown again. */
+static void print_secret(FILE *out, const char *slug, const char *secret)
+{
+    fprintf(out, "Signing secret: %s\n", secret);
+    fprintf(out,
+            "This secret is shown once: give it to the partner now, to verify the "
+            "Broadsheet-Signature of each delivery (docs/partners.md, \"Webhooks\"). "
+            "`broadsheet partner webhook rotate-secret %s` replaces a lost one.\n",
+            slug);
+}
+
+static int command_partner_webhook_set(struct cli_call *call)
+{
+    const char *slug = call->arguments[0], *url = call->arguments[1];
+    char why[WEBHOOK_URL_MAX + 200];
+    if (!cmd_slug_valid(slug))
+        return cli_usage_error(call, "'%s' is not a valid partner slug", slug);
+    if (webhook_url_check(url, call->config.webhook_allow_private, why, sizeof why) < 0)
+        return cli_usage_error(call, "%s", why);
+    struct arena *a = arena_new(0);
+    struct partner p;
+    struct partner_webhook w;
+    int rc;
+    if (!webhook_partner(call, a, slug, &p, &rc))
+        goto out;
+    struct store *st = cli_store(call);
+    int status = store_webhook_get(st, a, p.id, &w);
+    if (status == STORE_OK) {
+        status = store_webhook_set_url(st, p.id, url);
+        if (status == STORE_OK) {
+            fprintf(call->out,
+                    "partner %s: webhook moved to %s; its signing secret and its place in the "
+                    "log are kept\n",
+                    slug, url);
+            rc = 0;
+        } else {
+            fprintf(call->err, "broadsheet: cannot change the webhook of %s\n", slug);
+        }
+        goto out;
+    } else if (status != STORE_NOT_FOUND) {
+        fprintf(call->err, "broadsheet: cannot read the webhook of %s\n", slug);
+        goto out;
+    }
+    char secret[WEBHOOK_SECRET_LEN + 1];
+    if (webhook_secret_new(secret) < 0) {
+        fprintf(call->err, "broadsheet: cannot make a secret (libsodium)\n");
+        goto out;
+    }
+    status = store_webhook_add(st, p.id, url, secret, util_now());
+    if (status == STORE_OK) {
+        fprintf(call->out,
+                "partner %s: webhook set to %s; every change of its product from now on is "
+                "POSTed there (earlier ones: the API)\n",
+                slug, url);
+        print_secret(call->out, slug, secret);
+        rc = 0;
+    } else if (status == STORE_CONFLICT) {
+        fprintf(call->err,
+                "broadsheet: partner %s was given a webhook meanwhile; nothing "
+                "was changed (run the command again to move it)\n",
+                slug);
+    } else if (status == STORE_NOT_FOUND) {
+        fprintf(call->err, "broadsheet: partner %s was removed meanwhile\n", slug);
+    } else {
+        fprintf(call->err, "broadsheet: cannot save the webhook of %s\n", slug);
+    }
+    sodium_memzero(secret, sizeof secret);
+out:
+    arena_free(a);
+    return rc;
+}
+
+static int command_partner_webhook_remove(struct cli_call *call)
+{
+    const char *slug = call->arguments[0];
+    if (!cmd_slug_valid(slug))
+        return cli_usage_error(call, "'%s' is not a valid partner slug", slug);
+    struct arena *a = arena_new(0);
+    struct partner p;
+    int rc;
+    if (!webhook_partner(call, a, slug, &p, &rc))
+        goto out;
+    int status = store_webhook_remove(cli_store(call), p.id);
+    if (status == STORE_NOT_FOUND) {
+        fprintf(call->err, "broadsheet: partner %s has no webhook\n", slug);
+    } else if (status != STORE_OK) {
+        fprintf(call->err, "broadsheet: cannot remove the webhook of %s\n", slug);
+    } else {
+        fprintf(call->out,
+                "partner %s: webhook removed; nothing more is pushed to it (its "
+                "delivery log is kept)\n",
+                slug);
+        rc = 0;
+    }
+out:
+    arena_free(a);
+    return rc;
+}
+
+static int command_partner_webhook_rotate_secret(struct cli_call *call)
+{
+    const char *slug = call->arguments[0];
+    if (!cmd_slug_valid(slug))
+        return cli_usage_error(call, "'%s' is not a valid partner slug", slug);
+    struct arena *a = arena_new(0);
+    struct partner p;
+    int rc;
+    if (!webhook_partner(call, a, slug, &p, &rc))
+        goto out;
+    char secret[WEBHOOK_SECRET_LEN + 1];
+    if (webhook_secret_new(secret) < 0) {
+        fprintf(call->err, "broadsheet: cannot make a secret (libsodium)\n");
+        goto out;
+    }
+    int status = store_webhook_set_secret(cli_store(call), p.id, secret);
+    if (status == STORE_NOT_FOUND) {
+        fprintf(call->err,
+                "broadsheet: partner %s has no webhook (`broadsheet partner webhook "
+                "set %s URL` makes one)\n",
+                slug, slug);
+    } else if (status != STORE_OK) {
+        fprintf(call->err, "broadsheet: cannot change the secret of %s\n", slug);
+    } else {
+        fprintf(call->out,
+                "partner %s: a new signing secret; deliveries from now on are "
+                "signed with it, not the old one\n",
+                slug);
+        print_secret(call->out, slug, secret);
+        rc = 0;
+    }
+    sodium_memzero(secret, sizeof secret);
+out:
+    arena_free(a);
+    return rc;
+}
+
+/* A time as "YYYY-MM-DD HH:MM:SS" UTC. */
+static void format_time(int64_t t, char *out, size_t size)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    strftime(out, size, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+static int command_partner_deliveries(struct cli_call *call)
+{
+    const char *slug = call->arguments[0], *limit_text = cli_value(call, "limit");
+    long limit = DELIVERIES_DEFAULT;
+    if (!cmd_slug_valid(slug))
+        return cli_usage_error(call, "'%s' is not a valid partner slug", slug);
+    if (limit_text && cmd_parse_whole(limit_text, 1, WEBHOOK_LOG_KEEP, &limit) < 0)
+        return cli_usage_error(call, "'%s' is not a limit (a whole number from 1 to %d)",
+                               limit_text, WEBHOOK_LOG_KEEP);
+    struct arena *a = arena_new(0);
+    struct partner p;
+    struct partner_webhook w;
+    struct webhook_delivery *list = NULL;
+    size_t n = 0;
+    int rc;
+    if (!webhook_partner(call, a, slug, &p, &rc))
+        goto out;
+    rc = 1;
+    struct store *st = cli_store(call);
+    int status = store_webhook_get(st, a, p.id, &w);
+    if (status == STORE_ERROR ||
+        store_webhook_deliveries(st, a, p.id, (int)limit, &list, &n) != STORE_OK) {
+        fprintf(call->err, "broadsheet: cannot read the webhook of %s\n", slug);
+        goto out;
+    }
+    char when[32];
+    if (status == STORE_NOT_FOUND) {
+        fprintf(call->out, "partner %s: no webhook\n", slug);
+    } else {
+        fprintf(call->out, "partner %s: webhook %s; delivered up to %lld in the log", slug, w.url,
+                (long long)w.cursor);
+        if (w.attempts) {
+            format_time(w.next_attempt_at, when, sizeof when);
+            fprintf(call->out, "; %d failed attempt%s, the next at %s UTC: %s", w.attempts,
+                    w.attempts == 1 ? "" : "s", when, w.last_error);
+        }
+        fputc('\n', call->out);
+    }
+    if (n)
+        fprintf(call->out, "%-19s %-8s %-7s %-8s %-7s %-6s %-7s %s\n", "when (UTC)", "item",
+                "version", "delivery", "attempt", "status", "ms", "error");
+    for (size_t i = 0; i < n; i++) {
+        format_time(list[i].at, when, sizeof when);
+        char code[8];
+        snprintf(code, sizeof code, "%d", list[i].status);
+        fprintf(call->out, "%-19s %-8lld %-7lld %-8lld %-7d %-6s %-7lld %s\n", when,
+                (long long)list[i].article_id, (long long)list[i].version, (long long)list[i].seq,
+                list[i].attempt, list[i].status ? code : "-", (long long)list[i].duration_ms,
+                *list[i].error ? list[i].error : "delivered");
+    }
+    fprintf(call->out, "%zu attempt%s shown\n", n, n == 1 ? "" : "s");
+    rc = 0;
+out:
+    arena_free(a);
+    return rc;
+}
+
+static const struct cli_option partner_deliveries_options[] = {
+    {"limit", "N", 0},
+    {NULL, NULL, 0},
+};
+
+static const struct cli_option partner_webhook_set_options[] = {
+    {"webhook-allow-private", "0|1", CLI_CONFIG},
+    {NULL, NULL, 0},
+};
+
 static const struct cli_option partner_add_options[] = {
     {"name", "NAME", CLI_REQUIRED},
     {"publications", "P[,P...]", CLI_REQUIRED},
@@ -320,5 +563,22 @@ const struct cli_command cmd_partner[] = {
      command_partner_key_rotate},
     {"partner remove", "SLUG", NULL, CLI_STORE,
      "remove a partner and its product; its key stops working", command_partner_remove},
+    /* Webhooks: push to partners (issue 13, "Push") */
+    {"partner webhook set", "SLUG URL", partner_webhook_set_options, CLI_STORE,
+     "POST every change of a partner's product from now on to URL, signed (http or https; "
+     "internal addresses only with webhook_allow_private); prints the signing secret once; on "
+     "a partner that has a webhook, moves it to URL keeping its secret",
+     command_partner_webhook_set},
+    {"partner webhook remove", "SLUG", NULL, CLI_STORE,
+     "stop pushing to a partner's webhook (its delivery log is kept)",
+     command_partner_webhook_remove},
+    {"partner webhook rotate-secret", "SLUG", NULL, CLI_STORE,
+     "give a partner's webhook a new signing secret, printed once; the old one signs nothing "
+     "more",
+     command_partner_webhook_rotate_secret},
+    {"partner deliveries", "SLUG", partner_deliveries_options, CLI_STORE,
+     "show a partner's webhook and its delivery log, newest first (--limit: up to 1000): when, "
+     "item, version, delivery, attempt, status, error",
+     command_partner_deliveries},
     {NULL, NULL, NULL, 0, NULL, NULL},
 };

@@ -129,6 +129,15 @@ static const struct directive directives[] = {
      "articles in the \"Most read\" box of the last 24 hours (0: no box, no views counted)"},
     {"most_read_refresh_seconds", TYPE_INT, FIELD(most_read_refresh_seconds), "60", 1, 3600,
      "seconds between flushes of the counted article views and refreshes of the box"},
+    /* Webhooks: push to partners (issue 13, "Push": webhook.h) */
+    {"webhook_allow_private", TYPE_INT, FIELD(webhook_allow_private), "0", 0, 1,
+     "1: webhooks may reach loopback, private, link-local and other internal addresses (for "
+     "tests and private networks; off, they are refused)"},
+    {"webhook_timeout", TYPE_INT, FIELD(webhook_timeout), "10", 1, 120,
+     "seconds a partner's webhook may take to answer a delivery (and at most this to connect)"},
+    {"webhook_retry_base", TYPE_INT, FIELD(webhook_retry_base), "10", 1, 3600,
+     "seconds before the first retry of a failed webhook delivery; each further one waits "
+     "twice as long, at most an hour"},
 };
 
 /* Checks a listen address: HOST:PORT, an IPv6 host in brackets. */

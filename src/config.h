@@ -74,6 +74,11 @@ struct config {
     /* most read (issue 12) */
     int most_read_count;           /* articles in the "Most read" box; 0: no box, no counting */
     int most_read_refresh_seconds; /* views flushed and the box made again this often */
+
+    /* webhooks: push to partners (issue 13, webhook.h) */
+    int webhook_allow_private; /* 1: internal addresses may be reached (tests) */
+    int webhook_timeout;       /* seconds a delivery may take */
+    int webhook_retry_base;    /* seconds before the first retry; doubling, at most an hour */
 };
 
 /* Fills in every default (heap strings the config owns). */

@@ -30,6 +30,7 @@
 #include "route.h"
 #include "screen_io.h"
 #include "util.h"
+#include "webhook.h"
 
 #define DRAIN_SECONDS 10 /* how long shutdown waits for requests in flight */
 
@@ -153,6 +154,8 @@ int server_run(const struct config *config, struct store *store)
     char base[512];
     config_site_base(config, port, ss.ss_family == AF_INET6, base, sizeof base);
     app.site_url = xstrdup(base);
+    /* Partners' webhooks (issue 13): their items name the site, so after site_url. */
+    app.webhooks = webhooks_start(config, store, app.site_url);
     if (screen_io_init(&app) < 0) /* renders the refusals: after site_url */
         goto out;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
