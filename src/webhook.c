@@ -195,6 +195,12 @@ int webhook_url_check(const char *url, int allow_private, char *why, size_t size
         rc = problem(why, size, "a webhook URL is http or https, not %s", scheme);
         goto out;
     }
+    /* curl also reads "http:/host" and "http:host"; a registered URL is written out in full. */
+    size_t scheme_len = strlen(scheme);
+    if (strncasecmp(url, scheme, scheme_len) != 0 || strncmp(url + scheme_len, "://", 3) != 0) {
+        rc = problem(why, size, "'%s' is not an absolute URL (http://… or https://…)", url);
+        goto out;
+    }
     if (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK ||
         curl_url_get(u, CURLUPART_PASSWORD, &password, 0) == CURLUE_OK) {
         rc = problem(why, size,

@@ -146,6 +146,8 @@ static void test_urls(void)
         {"https://user:pw@hooks.example.com/", 0, 0, "user name or password"},
         {"https://user@hooks.example.com/", 0, 0, "user name or password"},
         {"hooks.example.com/x", 0, 0, "not an absolute URL"},
+        {"http:/hooks.example.com/x", 0, 0, "not an absolute URL"}, /* curl would take it */
+        {"http:hooks.example.com/x", 0, 0, "not an absolute URL"},
         {"", 0, 0, "empty"},
         {"https://hooks.example.com/a b", 0, 0, "space"},
         {"https://hooks.example.com/\n", 0, 0, "control"},
