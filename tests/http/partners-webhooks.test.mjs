@@ -408,6 +408,34 @@ test('webhook commands: bad input is refused with nothing changed; set moves a w
   assert.equal(sql(srv.db, `SELECT count(*) FROM partner_webhooks WHERE partner_id = ${id}`), '0');
 });
 
+test('a partner whose product is a sliver of a long log: 12,000 versions of others walked past, its own delivered', { timeout: 60_000 }, async () => {
+  const r = await receiver();
+  addPartner(srv.db, 'sliver', ['--publications', 'gsn', '--content', 'full']);
+  setWebhook(srv.db, 'sliver', r.url, r);
+  try {
+    // 12,000 versions of a national-journal article (more than two of the API's windows of
+    // 5,000 rows), none in the partner's product, then one GSN change.
+    const nj = sql(srv.db, "SELECT a.id, a.publication_id, a.section_id FROM articles a JOIN publications p " +
+      "ON p.id = a.publication_id WHERE p.slug = 'national-journal' ORDER BY a.id LIMIT 1").split('|');
+    sql(srv.db, 'INSERT INTO item_log (article_id, version, publication_id, section_id, pubstatus, created_at) ' +
+      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 12000) SELECT ${nj[0]}, ` +
+      `1000000 + i, ${nj[1]}, ${nj[2]}, 'usable', 1700000000 FROM n`);
+    const started = Date.now();
+    const { slug } = importArticle(srv.db, 'gsn');
+    const { id, version } = articleRow(srv.db, slug);
+    const [hit] = await r.waitFor(1, 15_000);
+    assert.ok(Date.now() - started < 10_000, `delivered after ${Date.now() - started} ms`);
+    assert.equal(Number(hit.headers['broadsheet-item']), id);
+    assert.equal(Number(hit.headers['broadsheet-delivery']), seqOf(srv.db, id, version));
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    assert.equal(r.hits.length, 1);
+    assert.deepEqual(deliveries(srv.db, 'sliver').map((d) => [d.item, d.status]), [[id, 200]]);
+  } finally {
+    removeWebhook(srv.db, 'sliver');
+    await r.close();
+  }
+});
+
 test('without webhook_allow_private a loopback address is refused at connect time, and the log says why', { timeout: 90_000 }, async () => {
   const guarded = await startServer({ args: ['--webhook-retry-base', '1'] });
   const r = await receiver();
