@@ -89,6 +89,9 @@ static const struct directive directives[] = {
      "the meter's rolling period, days"},
     {"preview_paragraphs", TYPE_INT, FIELD(preview_paragraphs), "1", 0, 20,
      "paragraphs of a paywalled article shown to readers who are not entitled"},
+    {"search_rate_limit", TYPE_INT, FIELD(search_rate_limit), "120", 0, 1000000,
+     "searches each client address may run per minute (a burst of that many, then steadily; "
+     "429 with Retry-After beyond; 0: no limit)"},
     {"partner_rate_limit", TYPE_INT, FIELD(partner_rate_limit), "600", 1, 1000000,
      "requests each partner's API key may make per minute (a burst of that many, then steadily; "
      "429 with Retry-After beyond)"},

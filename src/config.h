@@ -51,6 +51,7 @@ struct config {
     int meter_signed_in_limit; /* … signed-in readers without a subscription */
     int meter_period_days;     /* the rolling period */
     int partner_rate_limit;    /* partners' API requests per key per minute */
+    int search_rate_limit;     /* searches per client address per minute; 0: no limit */
     int preview_paragraphs;    /* blocks of the body a reader who is not entitled receives */
     char *trusted_proxies;     /* CIDR ranges whose X-Forwarded-For is believed, comma-separated */
     char *stripe_secret_key;   /* sk_…; "" disables online checkout */

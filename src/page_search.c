@@ -15,6 +15,10 @@
  * is a handler of its own, sent with Cache-Control no-store, on the job pool (the database's
  * work for a query can be long; the HTTP threads stay free).
  *
+ * Each client address may run search_rate_limit searches a minute (the account forms' token
+ * bucket in the database, key "search-ip:ADDRESS", so nodes share one allowance); beyond, 429
+ * with Retry-After. Only a search that runs counts: the empty form and a refused filter do not.
+ *
  * Nothing a reader types gives a 500: a text with nothing to search for shows the form with a
  * message (200), and a filter that is not one (an unknown section, a date that is not a date, a
  * page that is not a number or past the last) is a 400 with the form and what was wrong. The
@@ -271,6 +275,19 @@ enum MHD_Result page_search(struct req *r)
         message = "Type one or more words to search for (a word with - before it leaves "
                   "articles with that word out, and needs another word beside it).";
     } else if (q.included > 0) {
+        /* Each search costs the database real work (the page is not cached): a client address
+         * may run search_rate_limit a minute, so that a crawler of searches cannot fill the
+         * job pool the site's writes need. */
+        int limit = r->app->config->search_rate_limit;
+        if (limit > 0) {
+            char key[64];
+            account_client_key(r, key, sizeof key);
+            int wait = account_limited(r, "search-ip", key, limit, 60);
+            if (wait != 0) {
+                json_decref(ctx);
+                return account_refused(r, wait);
+            }
+        }
         int rc = results(r, &ctx, &f, &q);
         if (rc < 0) {
             json_decref(ctx);

@@ -27,7 +27,7 @@ before(async () => {
   const gen = spawnSync('python3', [path.join(repoRoot, 'bench', 'gen-articles'), String(COUNT), set,
     '--access', 'mix', '--prefix', 's', '--jobs', '2'], { encoding: 'utf8', timeout: 300_000 });
   assert.equal(gen.status, 0, `gen-articles: ${gen.stderr}`);
-  srv = await startQuietServer();
+  srv = await startQuietServer({ args: ['--search-rate-limit', '0'] });
   const imported = runCli(['article', 'import', set, '--db', srv.db, '--batch', '5000'], { timeout: 600_000 });
   assert.equal(imported.status, 0, imported.stderr);
   assert.ok(Number(q('SELECT count(*) FROM articles')) >= COUNT);

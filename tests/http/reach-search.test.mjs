@@ -55,7 +55,9 @@ function parsed(status, body, headers) {
 const WITHHELD_WORD = 'quixotical';
 
 before(async () => {
-  srv = await startServer();
+  // no search limit: this file runs hundreds of searches from one address in a minute (the
+  // limit has its own test, reach-search-limit.test.mjs)
+  srv = await startServer({ args: ['--search-rate-limit', '0'] });
   dir = tmpDir('broadsheet-search-');
   importFiles(
     articleFile('a.md', { slug: 'search-headline-heron', headline: 'Heron census finds more birds',
