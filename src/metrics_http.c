@@ -14,6 +14,7 @@
 #include "metrics.h"
 #include "store.h"
 #include "util.h"
+#include "webhook.h"
 
 #define SCRAPE_CONNECTIONS 16 /* a scraper or two, and an operator's curl */
 #define SCRAPE_TIMEOUT 10     /* seconds an idle scrape connection stays open */
@@ -102,6 +103,21 @@ void metrics_http_render(struct app *app, struct MHD_Daemon *site, struct buf *o
                        "Messages in the mail queue not yet delivered or given up.");
         metrics_sample(out, "broadsheet_mail_waiting", NULL, (uint64_t)waiting);
     } /* else left out: a scrape shows no figure rather than a wrong one (the error is counted) */
+
+    if (app->webhooks) { /* issue 13: push to partners (webhook.h) */
+        uint64_t delivered, failed, in_flight;
+        webhooks_counts(app->webhooks, &delivered, &failed, &in_flight);
+        metrics_family(out, "broadsheet_webhook_deliveries_total", "counter",
+                       "Webhook POSTs to partners since start, by outcome: delivered (2xx) or "
+                       "failed (anything else, a refused address, a time-out; retried later).");
+        static const char *const ok_labels[] = {"outcome", "delivered", NULL};
+        static const char *const failed_labels[] = {"outcome", "failed", NULL};
+        metrics_sample(out, "broadsheet_webhook_deliveries_total", ok_labels, delivered);
+        metrics_sample(out, "broadsheet_webhook_deliveries_total", failed_labels, failed);
+        metrics_family(out, "broadsheet_webhooks_in_flight", "gauge",
+                       "Webhook POSTs waiting for a partner's answer now.");
+        metrics_sample(out, "broadsheet_webhooks_in_flight", NULL, in_flight);
+    }
 
     metrics_family(out, "broadsheet_db_errors_total", "counter",
                    "Errors the store reported (logged): failed statements, connections, "

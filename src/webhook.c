@@ -295,6 +295,8 @@ struct webhooks {
     pthread_mutex_t lock;
     int stopping;  /* under lock */
     int db_failed; /* a database failure was logged and not yet followed by a success */
+    /* for /metrics (webhooks_counts): written by the worker, read by any thread, atomically */
+    uint64_t delivered, failed, in_flight;
 };
 
 static void transfer_free(struct transfer *t)
@@ -442,6 +444,7 @@ static int post_item(struct webhooks *w, struct transfer *t, struct arena *a,
         return -1;
     }
     w->active[w->nactive++] = t;
+    __atomic_store_n(&w->in_flight, (uint64_t)w->nactive, __ATOMIC_RELAXED);
     return 0;
 }
 
@@ -481,6 +484,7 @@ static void forget(struct webhooks *w, struct transfer *t)
     for (size_t i = 0; i < w->nactive; i++)
         if (w->active[i] == t) {
             w->active[i] = w->active[--w->nactive];
+            __atomic_store_n(&w->in_flight, (uint64_t)w->nactive, __ATOMIC_RELAXED);
             return;
         }
 }
@@ -497,6 +501,7 @@ static void finished(struct webhooks *w, struct transfer *t, CURLcode result, st
     int64_t now = util_now();
     char error[512] = "";
     int ok = result == CURLE_OK && status >= 200 && status < 300;
+    __atomic_add_fetch(ok ? &w->delivered : &w->failed, 1, __ATOMIC_RELAXED);
     if (ok)
         ;
     else if (*t->refused)
@@ -702,4 +707,11 @@ void webhooks_stop(struct webhooks *w)
     curl_multi_cleanup(w->multi);
     free(w->site_url);
     free(w);
+}
+
+void webhooks_counts(struct webhooks *w, uint64_t *delivered, uint64_t *failed, uint64_t *in_flight)
+{
+    *delivered = __atomic_load_n(&w->delivered, __ATOMIC_RELAXED);
+    *failed = __atomic_load_n(&w->failed, __ATOMIC_RELAXED);
+    *in_flight = __atomic_load_n(&w->in_flight, __ATOMIC_RELAXED);
 }

@@ -75,6 +75,11 @@ struct webhooks;
  * name (config outlives the worker). Never NULL (aborts when a thread cannot start). */
 struct webhooks *webhooks_start(const struct config *config, struct store *store,
                                 const char *site_url);
+/* What w has done since it started, for /metrics: attempts answered 2xx, attempts that failed
+ * (any other answer, a refused address, a time-out, no connection), and POSTs in flight now.
+ * Safe from any thread while w runs. */
+void webhooks_counts(struct webhooks *w, uint64_t *delivered, uint64_t *failed,
+                     uint64_t *in_flight);
 /* Stops the worker: deliveries in flight are abandoned and their partners' leases given up,
  * so that they are sent again (never lost). Frees w. NULL is fine. */
 void webhooks_stop(struct webhooks *w);

@@ -19,6 +19,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { readFileSync, writeFileSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { runCli, startServer, tmpDir, demoDir } from '../lib/server.mjs';
+import { scrape, value } from '../lib/metrics.mjs';
 import { sql } from '../lib/accounts.mjs';
 import { addPartner } from '../lib/partner.mjs';
 import { assertNinjs } from '../lib/ninjs.mjs';
@@ -37,6 +38,7 @@ before(async () => {
   srv = await startServer({
     args: ['--webhook-allow-private', '1', '--webhook-retry-base', '1',
       '--webhook-timeout', String(TIMEOUT)],
+    metrics: true,
   });
 });
 after(async () => {
@@ -244,6 +246,12 @@ test('a change is POSTed, signed, as a valid ninjs item with its id, version and
 
 test('500 twice then 200: three attempts of the same version in the delivery log, then the cursor moves', { timeout: 60_000 }, async () => {
   const r = await receiver((hit, n) => { hit.res.statusCode = n <= 2 ? 500 : 200; hit.res.end(); });
+  const counted = async () => {
+    const m = await scrape(srv.metricsUrl);
+    return [value(m, 'broadsheet_webhook_deliveries_total', { outcome: 'delivered' }),
+      value(m, 'broadsheet_webhook_deliveries_total', { outcome: 'failed' })];
+  };
+  const [delivered0, failed0] = await counted();
   addPartner(srv.db, 'flaky', ['--publications', 'gsn', '--content', 'full']);
   setWebhook(srv.db, 'flaky', r.url, r);
   try {
@@ -271,6 +279,11 @@ test('500 twice then 200: three attempts of the same version in the delivery log
     assert.equal(log[2].error, 'delivered');
     const w = sql(srv.db, `SELECT attempts, last_status FROM partner_webhooks WHERE partner_id = ${partnerId(srv.db, 'flaky')}`);
     assert.equal(w, '0|200');
+    // /metrics counted them: two failed attempts and one delivered (other partners of this file
+    // are done with theirs, so the counters moved by these only)
+    const [delivered1, failed1] = await counted();
+    assert.equal(failed1 - failed0, 2, `failed ${failed0} → ${failed1}`);
+    assert.equal(delivered1 - delivered0, 1, `delivered ${delivered0} → ${delivered1}`);
   } finally {
     removeWebhook(srv.db, 'flaky');
     await r.close();
