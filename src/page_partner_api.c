@@ -10,9 +10,10 @@
  * key gets 401 (RFC 6750's WWW-Authenticate); an item outside the partner's product gets the
  * same 404 as one that does not exist, so a partner cannot learn what else the site holds. Each
  * key may make partner_rate_limit requests a minute (a token bucket in the database, so every
- * node counts against one allowance); beyond, 429 with Retry-After. Answers are JSON with a
- * strong ETag (If-None-Match: 304) and Cache-Control private, no-cache: a partner's answer is
- * its own, and a changed item changes it.
+ * node counts against one allowance); beyond, 429 with Retry-After (a request the database
+ * cannot count, its write lock held by a long import, is served uncounted). Answers are JSON
+ * with a strong ETag (If-None-Match: 304) and Cache-Control private, no-cache: a partner's
+ * answer is its own, and a changed item changes it.
  *
  * The cursor is the log's seq as decimal digits. Partners are told to treat it as opaque: a
  * later version may encode more in it, and the answer's `next` is always the cursor to send.
@@ -97,10 +98,10 @@ static int api_partner(struct req *r, struct partner *p, enum MHD_Result *answer
                               "Retry-After", value);
         return 0;
     }
-    if (allowed < 0) {
-        *answered = api_unavailable(r);
-        return 0;
-    }
+    /* The database could not count the request (its write lock held past the busy timeout,
+     * say by a long import on SQLite): serve it uncounted. The key is valid and what it asks
+     * for is a read, which needs no write lock; refusing would make every partner's poll fail
+     * for as long as an import runs. */
     return 1;
 }
 

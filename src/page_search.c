@@ -17,7 +17,8 @@
  *
  * Each client address may run search_rate_limit searches a minute (the account forms' token
  * bucket in the database, key "search-ip:ADDRESS", so nodes share one allowance); beyond, 429
- * with Retry-After. Only a search that runs counts: the empty form and a refused filter do not.
+ * with Retry-After. Only a search that runs counts: the empty form and a refused filter do not;
+ * a search the database cannot count (its write lock held past the store's wait) runs uncounted.
  *
  * Nothing a reader types gives a 500: a text with nothing to search for shows the form with a
  * message (200), and a filter that is not one (an unknown section, a date that is not a date, a
@@ -282,8 +283,10 @@ enum MHD_Result page_search(struct req *r)
         if (limit > 0) {
             char key[64];
             account_client_key(r, key, sizeof key);
+            /* wait < 0: the database could not count it (its write lock held by a long
+             * import): the search, a read, runs uncounted rather than fail */
             int wait = account_limited(r, "search-ip", key, limit, 60);
-            if (wait != 0) {
+            if (wait > 0) {
                 json_decref(ctx);
                 return account_refused(r, wait);
             }
