@@ -261,6 +261,11 @@ int64_t webhook_retry_delay(int attempts, int base, uint32_t random)
     return delay > 0 ? delay : 1;
 }
 
+int64_t webhook_retry_at(int64_t now_ms, int64_t delay)
+{
+    return (now_ms + delay * 1000 + 999) / 1000;
+}
+
 /* ---- the delivery worker ---------------------------------------------------------------- */
 
 /* One partner's delivery in flight (or about to be). Owned by the worker thread. */
@@ -552,8 +557,8 @@ static void finished(struct webhooks *w, struct transfer *t, CURLcode result, st
             "(attempt %d): %s; next attempt in %lld s\n",
             t->slug, (long long)t->article_id, (long long)t->version, (long long)t->seq,
             t->attempts + 1, error, (long long)delay);
-    int rc =
-        store_webhook_failed(w->store, t->partner_id, w->owner, now + delay, (int)status, error);
+    int rc = store_webhook_failed(w->store, t->partner_id, w->owner,
+                                  webhook_retry_at(util_now_ms(), delay), (int)status, error);
     if (rc == STORE_ERROR)
         database_failed(w, "recording a failed delivery");
     transfer_free(t);

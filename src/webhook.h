@@ -69,6 +69,11 @@ int webhook_url_check(const char *url, int allow_private, char *why, size_t size
  * partners that failed together do not come back together. At least 1. */
 int64_t webhook_retry_delay(int attempts, int base, uint32_t random);
 
+/* When (Unix seconds) a retry delay seconds after now_ms (Unix milliseconds) may start: the
+ * schedule is kept in whole seconds, so this rounds up, and a retry never comes sooner than
+ * its delay (rounding down, a failure at 12.9 s with a delay of 1 s would be retried at 13). */
+int64_t webhook_retry_at(int64_t now_ms, int64_t delay);
+
 struct webhooks;
 
 /* Starts the delivery worker for store, whose items name site_url (copied) and config's site

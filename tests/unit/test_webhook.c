@@ -184,6 +184,10 @@ static void test_retry_delay(void)
     CHECK_INT(webhook_retry_delay(1000, 10, 0), 3600);
     CHECK_INT(webhook_retry_delay(1, 1, 0), 1);
     CHECK_INT(webhook_retry_delay(1, 1, 12345), 1); /* never below 1 */
+    /* The retry's second is rounded up: never sooner than the delay. */
+    CHECK_INT(webhook_retry_at(12000, 1), 13);
+    CHECK_INT(webhook_retry_at(12001, 1), 14);
+    CHECK_INT(webhook_retry_at(12999, 10), 23);
     /* Jitter takes at most a quarter off, and does take some. */
     int64_t least = 3600;
     for (uint32_t r = 0; r < 5000; r += 7) {
