@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { startServer, tmpDir, runCli } from './server.mjs';
 import { startSmtpSink, linkIn } from './smtp.mjs';
 import { get, attr, decodeEntities, textOf } from './util.mjs';
+import { pgQuery } from './pgsql-query.mjs';
 
 export const SITE_NAME = 'National Journal';
 export const SQLITE = '/usr/bin/sqlite3';
@@ -55,11 +56,11 @@ export const isPg = (db) => /^postgres(ql)?:\/\//.test(db);
 
 // Runs a statement (or query) on the server's database, with the sqlite3 CLI for a file or
 // psql for a PostgreSQL URL; returns stdout, each row's columns joined by '|' either way.
+// On PostgreSQL through a session kept open (pgsql-query.mjs).
 export function sql(db, statement) {
   const pg = isPg(db);
   const r = pg
-    ? spawnSync('psql', ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-d', db, '-c', statement],
-      { encoding: 'utf8', timeout: 15_000 })
+    ? pgQuery(db, statement)
     : spawnSync(SQLITE, ['-batch', '-cmd', '.timeout 5000', db, statement],
       { encoding: 'utf8', timeout: 15_000 });
   if (r.error) throw r.error;
