@@ -1139,15 +1139,6 @@ enum MHD_Result page_newsroom_autosave_discard(struct req *r)
 
 /* ---- the kill (issue 13) -------------------------------------------------------------------- */
 
-/* 1 if s has a character other than white space. */
-static int has_words(const char *s)
-{
-    for (; *s; s++)
-        if (!strchr(" \t\r\n\f\v", *s))
-            return 1;
-    return 0;
-}
-
 /* The kill's page for art: what a kill does, and the form (may: the person may kill it as it
  * is) asking why, with note (as typed) and version (what the kill is based on); error, when
  * not NULL, says what is wrong. */
@@ -1184,18 +1175,23 @@ enum MHD_Result page_newsroom_kill(struct req *r)
     int64_t version = util_parse_id(req_form(r, "version"));
     if (!version)
         return respond_error(r, 400);
-    /* The reason, checked here for the page's words (the store checks the same rule). */
+    /* The reason, checked by the store's rule here for the page's words. */
     const struct form_field *field = req_form_field(r, "kill_note");
     const char *note = field ? field->value : "";
     size_t len = field ? field->len : 0;
     const char *problem = NULL;
-    if (!util_utf8_valid(note, len)) {
+    switch (field && field->too_long ? KILL_NOTE_LONG : store_kill_note_check(note, len)) {
+    case KILL_NOTE_OK: break;
+    case KILL_NOTE_NOT_TEXT:
         problem = "The reason is not valid text.";
         note = "";
-    } else if ((field && field->too_long) || len > KILL_NOTE_MAX) {
+        break;
+    case KILL_NOTE_LONG:
         problem = "The reason is too long: at most 1,000 bytes (partners receive it whole).";
-    } else if (!has_words(note)) {
+        break;
+    case KILL_NOTE_BLANK:
         problem = "Say why it is killed: partners are told the reason with the kill.";
+        break;
     }
     if (problem)
         return kill_page(r, 422, &art, 1, version, note, problem);

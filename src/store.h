@@ -1690,11 +1690,20 @@ int store_item_get(struct store *st, struct arena *a, int64_t partner_id, int64_
 int store_item_log_last(struct store *st, int64_t *seq);
 
 /* Kills article id at base_version (published, scheduled or unpublished, not killed already):
- * it becomes unpublished with killed_at = now and note (1..KILL_NOTE_MAX bytes of UTF-8, why:
- * sent to partners), its page answers 410, and partners that had it get a canceled version.
- * The caller checks that the person is an editor. STORE_OK, STORE_CONFLICT, STORE_NOT_FOUND,
- * STORE_INVALID (no note, a draft or one in review, or killed already) or STORE_ERROR. */
+ * it becomes unpublished with killed_at = now and note (why, sent to partners: a note that
+ * store_kill_note_check passes), its page answers 410, and partners that had it get a canceled
+ * version. The caller checks that the person is an editor. STORE_OK, STORE_CONFLICT,
+ * STORE_NOT_FOUND, STORE_INVALID (no note, a draft or one in review, or killed already) or
+ * STORE_ERROR. */
 #define KILL_NOTE_MAX 1000
+/* Whether note (len bytes) may be a kill's reason: the one rule, for the store and the page. */
+enum kill_note_check {
+    KILL_NOTE_OK,
+    KILL_NOTE_NOT_TEXT, /* not UTF-8, or a NUL inside */
+    KILL_NOTE_LONG,     /* over KILL_NOTE_MAX bytes */
+    KILL_NOTE_BLANK,    /* empty, or nothing but white space */
+};
+enum kill_note_check store_kill_note_check(const char *note, size_t len);
 int store_newsroom_kill(struct store *st, int64_t id, int64_t base_version, int64_t user_id,
                         int64_t now, const char *note, struct newsroom_conflict *conflict);
 /* Whether slug names a killed article (its page answers 410): 1, 0, or STORE_ERROR. */

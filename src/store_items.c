@@ -96,6 +96,21 @@ int item_log_note(struct db_conn *c, int64_t article_id, int64_t now, const char
     return rc == STORE_OK ? 0 : STORE_ERROR;
 }
 
+/* Appends the tag in s's current row (name, slug) to *tags (*n of *cap), growing it in a. */
+static void add_tag(struct arena *a, struct db_stmt *s, struct item_tag **tags, size_t *n,
+                    size_t *cap)
+{
+    if (*n == *cap) {
+        *cap = *cap ? *cap * 2 : 8;
+        struct item_tag *more = arena_alloc(a, *cap * sizeof *more);
+        if (*n)
+            memcpy(more, *tags, *n * sizeof *more);
+        *tags = more;
+    }
+    (*tags)[*n].name = store_column_text(s, 0, a);
+    (*tags)[(*n)++].slug = store_column_text(s, 1, a);
+}
+
 /* The tags of a version: its revision's ids ("3,7": tags deleted since are left out), or the
  * article's tags now (tag_ids NULL: the version is the article's current one). */
 static int read_tags(struct db_conn *c, struct arena *a, int64_t article_id, const char *tag_ids,
@@ -110,15 +125,7 @@ static int read_tags(struct db_conn *c, struct arena *a, int64_t article_id, con
             return STORE_ERROR;
         db_bind_int64(s, 1, article_id);
         while ((step = db_step(s)) == DB_ROW) {
-            if (n == cap) {
-                cap = cap ? cap * 2 : 8;
-                struct item_tag *more = arena_alloc(a, cap * sizeof *more);
-                if (n)
-                    memcpy(more, tags, n * sizeof *tags);
-                tags = more;
-            }
-            tags[n].name = store_column_text(s, 0, a);
-            tags[n++].slug = store_column_text(s, 1, a);
+            add_tag(a, s, &tags, &n, &cap);
         }
         int rc = step == DB_DONE ? 0 : store_step_failed(c, "reading an item's tags");
         db_reset(s);
@@ -136,15 +143,7 @@ static int read_tags(struct db_conn *c, struct arena *a, int64_t article_id, con
             db_bind_int64(s, 1, id);
             int rc = store_step_one(c, s, "reading an item's tag");
             if (rc == STORE_OK) {
-                if (n == cap) {
-                    cap = cap ? cap * 2 : 8;
-                    struct item_tag *more = arena_alloc(a, cap * sizeof *more);
-                    if (n)
-                        memcpy(more, tags, n * sizeof *tags);
-                    tags = more;
-                }
-                tags[n].name = store_column_text(s, 0, a);
-                tags[n++].slug = store_column_text(s, 1, a);
+                add_tag(a, s, &tags, &n, &cap);
             }
             db_reset(s);
             if (rc == STORE_ERROR)

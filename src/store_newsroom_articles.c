@@ -743,11 +743,22 @@ int store_newsroom_embargo(struct store *st, int64_t id, int64_t base_version, i
                       "article.embargo", detail, conflict);
 }
 
+enum kill_note_check store_kill_note_check(const char *note, size_t len)
+{
+    if (!note || !util_utf8_valid(note, len) || memchr(note, '\0', len))
+        return KILL_NOTE_NOT_TEXT;
+    if (len > KILL_NOTE_MAX)
+        return KILL_NOTE_LONG;
+    for (size_t i = 0; i < len; i++)
+        if (!strchr(" \t\r\n\f\v", note[i]))
+            return KILL_NOTE_OK;
+    return KILL_NOTE_BLANK;
+}
+
 int store_newsroom_kill(struct store *st, int64_t id, int64_t base_version, int64_t user_id,
                         int64_t now, const char *note, struct newsroom_conflict *conflict)
 {
-    size_t len = note ? strlen(note) : 0;
-    if (!store_present(note) || len > KILL_NOTE_MAX || !util_utf8_valid(note, len))
+    if (store_kill_note_check(note, note ? strlen(note) : 0) != KILL_NOTE_OK)
         return STORE_INVALID;
     struct db_conn *c = store_conn(st, NULL, 0);
     if (!c)

@@ -217,6 +217,12 @@ static void test_newsroom_life(void)
     /* Killed: canceled with the reason, gone for readers, and it can no longer change. */
     CHECK_INT(store_newsroom_article(st, a, id, &na), STORE_OK);
     CHECK_INT(store_newsroom_kill(st, id, na.version, 0, T0 + 120, "", NULL), STORE_INVALID);
+    CHECK_INT(store_newsroom_kill(st, id, na.version, 0, T0 + 120, " \t\r\n", NULL),
+              STORE_INVALID); /* the page's rule is the store's: a reason has words */
+    CHECK_INT(store_newsroom_kill(st, id, na.version, 0, T0 + 120, "\xff\xfe", NULL),
+              STORE_INVALID);
+    CHECK_INT(store_kill_note_check("a\0b", 3), KILL_NOTE_NOT_TEXT);
+    CHECK_INT(store_kill_note_check(" x ", 3), KILL_NOTE_OK);
     CHECK_INT(store_newsroom_kill(st, id, na.version - 1, 0, T0 + 120, "Legal", NULL),
               STORE_CONFLICT);
     CHECK_INT(store_newsroom_kill(st, id, na.version, 0, T0 + 120, "A court order.", NULL),
