@@ -25,7 +25,10 @@ before(async () => {
   dir = tmpDir('broadsheet-scale-');
   const set = path.join(dir, 'set');
   const gen = spawnSync('python3', [path.join(repoRoot, 'bench', 'gen-articles'), String(COUNT), set,
-    '--access', 'mix', '--prefix', 's', '--jobs', '2'], { encoding: 'utf8', timeout: 300_000 });
+    '--access', 'mix', '--prefix', 's', '--jobs', '2',
+    // many articles, not long ones: this is about lists, pages and the index, and a tenth of
+    // the words imports in a third of the time
+    '--words', '60-90'], { encoding: 'utf8', timeout: 300_000 });
   assert.equal(gen.status, 0, `gen-articles: ${gen.stderr}`);
   srv = await startQuietServer({ args: ['--search-rate-limit', '0'] });
   const imported = runCli(['article', 'import', set, '--db', srv.db, '--batch', '5000'], { timeout: 600_000 });
