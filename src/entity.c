@@ -571,10 +571,11 @@ static char *gather(const struct entity_parts *parts, size_t *len)
 }
 
 struct entity *entity_filled(struct entity *e, const struct entity_fill *fills, size_t nfills,
-                             const char *tag, struct arena *arena, size_t *made)
+                             const char *tag, int accept_gzip, struct arena *arena, size_t *made)
 {
     *made = 0;
-    if (!e->pieces || strlen(tag) >= sizeof e->filled_tag || e->status != MHD_HTTP_OK)
+    if (!e->pieces || strlen(tag) >= sizeof e->filled_tag || e->status != MHD_HTTP_OK ||
+        (!accept_gzip && e->gzip.full))
         return NULL;
     struct entity *old = NULL, *f = NULL;
     pthread_mutex_lock(&e->filled_lock);
@@ -592,33 +593,36 @@ struct entity *entity_filled(struct entity *e, const struct entity_fill *fills, 
     if (f || uses != ENTITY_FILLED_AFTER)
         return f;
 
-    /* The ENTITY_FILLED_AFTER-th request with this tag makes the variant: both bodies gathered
-     * from the parts (the gzip one from the pieces' segments with the fills as stored blocks:
-     * nothing is compressed here), with the ETags a response of parts carries. */
+    /* The ENTITY_FILLED_AFTER-th request with this tag makes the variant: one body, the one a
+     * reader who takes gzip is sent (the gzip one when e has it, gathered from the pieces'
+     * segments with the fills as stored blocks; else identity), nothing compressed here, with
+     * the ETag a response of parts carries. A reader who does not take gzip is sent the parts
+     * (entity_parts): a copy of the identity body for them would be the biggest thing in the
+     * entry, for a few requests. */
     const char *page_etag = e->identity.etag; /* "HEX" */
     int base = (int)strlen(page_etag) - 1;    /* without its closing quote */
     char etag[64];
     struct entity_parts parts;
     size_t len;
     struct entity *n = entity_alloc(e->status, e->content_type, e->cache_control);
-    entity_parts(e, fills, nfills, 0, arena, &parts);
-    n->identity_body = gather(&parts, &len);
-    snprintf(etag, sizeof etag, "%.*s-mr%s\"", base, page_etag, tag);
-    variant_init(&n->identity, e->status, n->identity_body, len, e->content_type, e->cache_control,
-                 NULL, etag);
     if (e->gzip.full) {
         entity_parts(e, fills, nfills, 1, arena, &parts);
         *made += parts.made;
-        if (parts.gzip) {
-            char *gz = gather(&parts, &len);
-            snprintf(etag, sizeof etag, "%.*s-gz-mr%s\"", base, page_etag, tag);
-            variant_init(&n->gzip, e->status, gz, len, e->content_type, e->cache_control, "gzip",
-                         etag);
-            n->gzip.gzip_body = (const unsigned char *)gz;
-        }
+    }
+    if (e->gzip.full && parts.gzip) {
+        char *gz = gather(&parts, &len);
+        snprintf(etag, sizeof etag, "%.*s-gz-mr%s\"", base, page_etag, tag);
+        variant_init(&n->gzip, e->status, gz, len, e->content_type, e->cache_control, "gzip", etag);
+        n->gzip.gzip_body = (const unsigned char *)gz;
+    } else {
+        entity_parts(e, fills, nfills, 0, arena, &parts);
+        n->identity_body = gather(&parts, &len);
+        snprintf(etag, sizeof etag, "%.*s-mr%s\"", base, page_etag, tag);
+        variant_init(&n->identity, e->status, n->identity_body, len, e->content_type,
+                     e->cache_control, NULL, etag);
     }
     atomic_init(&n->bytes,
-                sizeof *n + n->identity.len + n->gzip.len + 4 * ENTITY_RESPONSE_OVERHEAD);
+                sizeof *n + n->identity.len + n->gzip.len + 2 * ENTITY_RESPONSE_OVERHEAD);
     const char *keys = MHD_get_response_header(e->identity.full, "Surrogate-Key");
     if (keys)
         entity_set_keys(n, keys);

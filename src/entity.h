@@ -155,16 +155,20 @@ struct MHD_Response *entity_parts_response(struct entity *e, const struct entity
  * box (most_read.h) makes of a cached page, the same for every reader until the box changes.
  * The variant is made on the ENTITY_FILLED_AFTER-th request for a tag (so a page read less
  * often than that per refresh never holds one: the caller sends entity_parts instead), kept in
- * e, and dropped when a request brings another tag. Its bodies are gathered from e's parts,
- * nothing compressed; its ETags are e's with "-mr" TAG appended ("HEX-mrTAG", "HEX-gz-mrTAG"),
- * what a response of parts must carry too; its headers and Surrogate-Key are e's. Returns a new
- * reference (entity_free), or NULL when there is none yet. *made: bytes to charge to e's cache
- * entry (cache_charge): the pieces' gzip segments if this made them, and the first variant's
- * size, once per entity. arena: for the parts, during the call. Thread-safe. */
+ * e, and dropped when a request brings another tag. It holds one body, gathered from e's
+ * parts, nothing compressed: the gzip one when e has a gzip variant, else identity (the one a
+ * reader who takes gzip is sent; a copy of the identity body too would be the biggest thing
+ * in a cache entry, for the few readers who do not take gzip). Its ETag is e's with "-mr" TAG
+ * appended ("HEX-gz-mrTAG", or "HEX-mrTAG"), what a response of parts must carry too; its
+ * headers and Surrogate-Key are e's. Returns a new reference (entity_free), or NULL when there
+ * is none yet, or when accept_gzip is 0 and e has a gzip variant (not counted as a request:
+ * the caller sends entity_parts). *made: bytes to charge to e's cache entry (cache_charge): the
+ * pieces' gzip segments if this made them, and the first variant's size, once per entity.
+ * arena: for the parts, during the call. Thread-safe. */
 #define ENTITY_FILL_TAG_MAX 24
 #define ENTITY_FILLED_AFTER 3
 struct entity *entity_filled(struct entity *e, const struct entity_fill *fills, size_t nfills,
-                             const char *tag, struct arena *arena, size_t *made);
+                             const char *tag, int accept_gzip, struct arena *arena, size_t *made);
 
 /* 1 if e was made with a hole for slot (entity_new_holes), else 0. */
 int entity_has_hole(const struct entity *e, int slot);

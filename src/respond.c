@@ -434,9 +434,11 @@ static enum MHD_Result send_page(struct req *r, const char *key, struct entity *
         struct entity_fill fills[SPLICE_SLOTS] = {{0}};
         char box_tag[MOST_READ_TAG_LEN + 1];
         if (splice_most_read_fill(r, fills, box_tag)) {
-            /* A page read often enough has the variant for this box: sent as it is. */
+            /* A page read often enough has the variant for this box (for readers who take
+             * gzip, when the page has it): sent as it is. */
             size_t made;
-            struct entity *filled = entity_filled(e, fills, SPLICE_SLOTS, box_tag, r->arena, &made);
+            struct entity *filled =
+                entity_filled(e, fills, SPLICE_SLOTS, box_tag, r->accept_gzip, r->arena, &made);
             if (made)
                 cache_charge(r->app->cache, key, e, made);
             if (!filled)

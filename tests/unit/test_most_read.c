@@ -438,9 +438,25 @@ static int gunzip(const void *data, size_t len, struct buf *out)
     return rc == Z_STREAM_END ? 0 : -1;
 }
 
+/* What the filled variant f sends a reader who takes gzip, inflated when it is gzip, into out. */
+static void filled_text(struct entity *f, struct buf *out)
+{
+    struct req r;
+    memset(&r, 0, sizeof r);
+    r.accept_gzip = 1;
+    struct entity_choice c;
+    entity_choose(f, &r, &c);
+    if (c.gzip)
+        CHECK_INT(gunzip(c.body, c.len, out), 0);
+    else
+        buf_append(out, c.body, c.len);
+}
+
 /* The filled variant of a page (entity_filled): none before the ENTITY_FILLED_AFTER-th request
- * for a tag, then one whose bodies are the page with the box (identity, and gzip that inflates
- * to it) and whose ETags carry the tag; the same one while the tag stays, a new one after. */
+ * for a tag, then one whose body is the page with the box (gzip, which inflates to it; no
+ * identity copy: a reader who does not take gzip gets none, and is not counted) and whose ETag
+ * carries the tag; the same one while the tag stays, a new one after. A page without a gzip
+ * variant gets an identity one, for every reader. */
 static void test_filled_variant(void)
 {
     struct buf page = BUF_INIT;
@@ -458,24 +474,21 @@ static void test_filled_variant(void)
     fills[SPLICE_MOST_READ] = (struct entity_fill){"<ol><li>Box</li></ol>", 21, 1};
     size_t made, charged = 0;
     for (int i = 1; i < ENTITY_FILLED_AFTER; i++) {
-        CHECK(entity_filled(e, fills, SPLICE_SLOTS, "0123456789abcdef", a, &made) == NULL);
+        CHECK(entity_filled(e, fills, SPLICE_SLOTS, "0123456789abcdef", 1, a, &made) == NULL);
         charged += made;
+        /* readers who do not take gzip are not counted, and never get it */
+        CHECK(entity_filled(e, fills, SPLICE_SLOTS, "0123456789abcdef", 0, a, &made) == NULL);
+        CHECK_INT(made, 0);
     }
-    struct entity *f = entity_filled(e, fills, SPLICE_SLOTS, "0123456789abcdef", a, &made);
+    struct entity *f = entity_filled(e, fills, SPLICE_SLOTS, "0123456789abcdef", 1, a, &made);
     charged += made;
     CHECK(f != NULL);
     CHECK(charged > 0);
+    char *want = arena_printf(a, "%.*s<ol><li>Box</li></ol>%s",
+                              (int)(strstr(page.data, "<!--/most-read-->") - page.data), page.data,
+                              strstr(page.data, "<!--/most-read-->"));
+    char *page_etag = arena_strndup(a, entity_etag(e), strlen(entity_etag(e)) - 1);
     if (f) {
-        size_t len;
-        const char *body = entity_body(f, &len);
-        char *want = arena_printf(a, "%.*s<ol><li>Box</li></ol>%s",
-                                  (int)(strstr(page.data, "<!--/most-read-->") - page.data),
-                                  page.data, strstr(page.data, "<!--/most-read-->"));
-        CHECK_INT(len, strlen(want));
-        CHECK(len == strlen(want) && !memcmp(body, want, len));
-        char *page_etag = arena_strndup(a, entity_etag(e), strlen(entity_etag(e)) - 1);
-        CHECK_STR(entity_etag(f), arena_printf(a, "%s-mr0123456789abcdef\"", page_etag));
-        /* the gzip variant inflates to the same bytes */
         struct req r;
         memset(&r, 0, sizeof r);
         r.accept_gzip = 1;
@@ -483,40 +496,67 @@ static void test_filled_variant(void)
         entity_choose(f, &r, &c);
         CHECK(c.gzip);
         struct buf plain = BUF_INIT;
-        CHECK_INT(gunzip(c.body, c.len, &plain), 0);
+        filled_text(f, &plain);
         CHECK(plain.len == strlen(want) && !memcmp(plain.data, want, plain.len));
         buf_free(&plain);
         CHECK_STR(MHD_get_response_header(c.response, "ETag"),
                   arena_printf(a, "%s-gz-mr0123456789abcdef\"", page_etag));
         CHECK_STR(MHD_get_response_header(c.response, "Surrogate-Key"), "article:1 nav");
+        /* it holds the gzip body only: less than the page's own two */
+        CHECK(entity_bytes(f) < entity_bytes(e) - page.len);
+        CHECK(f == NULL ||
+              entity_filled(e, fills, SPLICE_SLOTS, "0123456789abcdef", 0, a, &made) == NULL);
         /* 304 for its own ETag */
-        r.if_none_match = entity_etag(f);
-        r.accept_gzip = 0;
+        r.if_none_match = MHD_get_response_header(c.response, "ETag");
         entity_choose(f, &r, &c);
         CHECK_INT(c.status, 304);
     }
     /* the same tag: the same variant, nothing more charged */
-    struct entity *again = entity_filled(e, fills, SPLICE_SLOTS, "0123456789abcdef", a, &made);
+    struct entity *again = entity_filled(e, fills, SPLICE_SLOTS, "0123456789abcdef", 1, a, &made);
     CHECK(again == f);
     CHECK_INT(made, 0);
     entity_free(again);
     /* another tag: none until its own ENTITY_FILLED_AFTER-th request; f stays valid for whoever
      * holds it */
     fills[SPLICE_MOST_READ] = (struct entity_fill){"<ol><li>New</li></ol>", 21, 1};
-    CHECK(entity_filled(e, fills, SPLICE_SLOTS, "fedcba9876543210", a, &made) == NULL);
-    size_t len;
-    CHECK(strstr(entity_body(f, &len), "<li>Box</li>") != NULL);
+    CHECK(entity_filled(e, fills, SPLICE_SLOTS, "fedcba9876543210", 1, a, &made) == NULL);
+    struct buf text = BUF_INIT;
+    filled_text(f, &text);
+    buf_putc(&text, '\0');
+    CHECK(strstr(text.data, "<li>Box</li>") != NULL);
+    buf_free(&text);
     entity_free(f);
     for (int i = 2; i < ENTITY_FILLED_AFTER; i++)
-        CHECK(entity_filled(e, fills, SPLICE_SLOTS, "fedcba9876543210", a, &made) == NULL);
-    struct entity *g = entity_filled(e, fills, SPLICE_SLOTS, "fedcba9876543210", a, &made);
+        CHECK(entity_filled(e, fills, SPLICE_SLOTS, "fedcba9876543210", 1, a, &made) == NULL);
+    struct entity *g = entity_filled(e, fills, SPLICE_SLOTS, "fedcba9876543210", 1, a, &made);
     CHECK(g != NULL);
     CHECK_INT(made, 0); /* charged once per page */
-    if (g)
-        CHECK(strstr(entity_body(g, &len), "<li>New</li>") != NULL);
+    if (g) {
+        filled_text(g, &text);
+        buf_putc(&text, '\0');
+        CHECK(strstr(text.data, "<li>New</li>") != NULL);
+        buf_free(&text);
+    }
     entity_free(g);
     /* a tag too long for the entity: never a variant */
-    CHECK(entity_filled(e, fills, SPLICE_SLOTS, "0123456789abcdef0123456789", a, &made) == NULL);
+    CHECK(entity_filled(e, fills, SPLICE_SLOTS, "0123456789abcdef0123456789", 1, a, &made) == NULL);
+    entity_free(e);
+
+    /* A page without a gzip variant (compress 0): an identity one, for any reader. */
+    e = entity_new_holes(200, "text/html; charset=utf-8", "no-cache", page.data, page.len, 0, holes,
+                         nholes);
+    fills[SPLICE_MOST_READ] = (struct entity_fill){"<ol><li>Box</li></ol>", 21, 1};
+    for (int i = 1; i < ENTITY_FILLED_AFTER; i++)
+        CHECK(entity_filled(e, fills, SPLICE_SLOTS, "0123456789abcdef", 0, a, &made) == NULL);
+    f = entity_filled(e, fills, SPLICE_SLOTS, "0123456789abcdef", 0, a, &made);
+    CHECK(f != NULL);
+    if (f) {
+        size_t len;
+        const char *body = entity_body(f, &len);
+        CHECK(len == strlen(want) && !memcmp(body, want, len));
+        CHECK_STR(entity_etag(f), arena_printf(a, "%s-mr0123456789abcdef\"", page_etag));
+    }
+    entity_free(f);
     entity_free(e);
     arena_free(a);
     buf_free(&page);
