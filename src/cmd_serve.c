@@ -37,10 +37,11 @@ out:
 }
 
 /* Seeds the demo newsroom when the database is empty, the demo's staff accounts with new
- * passwords, which it prints (demo_seed_staff: a demo database only), its partners with new API
- * keys, which it prints too (demo_seed_partners), and the house ad
- * campaigns when it has none. Returns 0 or -1 (printed). */
-static int seed_demo(struct store *st, const struct config *c)
+ * passwords, which it prints (demo_seed_staff: a demo database only; not with staff 0, which
+ * leaves them as they are and spends no password hashing), its partners with new API keys,
+ * which it prints too (demo_seed_partners), and the house ad campaigns when it has none.
+ * Returns 0 or -1 (printed). */
+static int seed_demo(struct store *st, const struct config *c, int staff)
 {
     int empty = store_is_empty(st);
     if (empty < 0) {
@@ -56,7 +57,7 @@ static int seed_demo(struct store *st, const struct config *c)
         fprintf(stderr, "broadsheet: seeded the demo newsroom from %s\n", c->demo_dir);
     }
     char err[256];
-    if (demo_seed_staff(st, empty, stderr, err, sizeof err) < 0) {
+    if (staff && demo_seed_staff(st, empty, stderr, err, sizeof err) < 0) {
         fprintf(stderr, "broadsheet: demo: %s\n", err);
         return -1;
     }
@@ -90,7 +91,8 @@ static int command_serve(struct cli_call *call)
     struct store *st = cli_store(call);
     if (!st)
         return 1;
-    if (cli_value(call, "demo") && seed_demo(st, &call->config) < 0)
+    if (cli_value(call, "demo") &&
+        seed_demo(st, &call->config, !cli_value(call, "demo-without-staff")) < 0)
         return 1;
     if (search_ready(st, &call->config) < 0)
         return 1;
@@ -102,7 +104,7 @@ static int command_init(struct cli_call *call)
     struct store *st = cli_store(call);
     if (!st)
         return 1;
-    if (cli_value(call, "demo") && seed_demo(st, &call->config) < 0)
+    if (cli_value(call, "demo") && seed_demo(st, &call->config, 1) < 0)
         return 1;
     if (search_ready(st, &call->config) < 0)
         return 1;
@@ -111,8 +113,13 @@ static int command_init(struct cli_call *call)
 }
 
 static const struct cli_option serve_options[] = {
-    {"address", "A", CLI_CONFIG}, {"port", "N", CLI_CONFIG}, {"db", "PATH", CLI_CONFIG},
-    {"theme", "DIR", CLI_CONFIG}, {"demo", NULL, 0},         {NULL, NULL, 0},
+    {"address", "A", CLI_CONFIG},
+    {"port", "N", CLI_CONFIG},
+    {"db", "PATH", CLI_CONFIG},
+    {"theme", "DIR", CLI_CONFIG},
+    {"demo", NULL, 0},
+    {"demo-without-staff", NULL, 0},
+    {NULL, NULL, 0},
 };
 
 static const struct cli_option init_options[] = {
@@ -125,7 +132,8 @@ const struct cli_command cmd_serve[] = {
     {"serve", "", serve_options, CLI_STORE,
      "run the web server (--demo seeds the demo newsroom into an empty database and, on a demo "
      "database, prints its three staff accounts with new passwords and its partner's new API "
-     "key, for the demo only)",
+     "key, for the demo only; --demo-without-staff leaves the staff accounts as they are: a "
+     "readers' demo, and no password hashing at start)",
      command_serve},
     {"init", "", init_options, CLI_STORE,
      "create or upgrade the database (and seed the demo newsroom with its staff accounts)",

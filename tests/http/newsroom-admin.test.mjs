@@ -35,7 +35,7 @@ function demoCredentials(stderr) {
 }
 
 before(async () => {
-  env = await startMailServer();
+  env = await startMailServer({ staff: true }); // signs in as the demo's staff
   db = env.srv.db;
   const creds = demoCredentials(env.srv.stderr());
   for (const role of ['admin', 'editor', 'writer']) {

@@ -21,7 +21,7 @@ let db;
 let admin;
 
 before(async () => {
-  env = await startMailServer();
+  env = await startMailServer({ staff: true }); // signs in as the demo's staff
   db = env.srv.db;
   const m = /broadsheet:\s+admin\s+(\S+@\S+)\s+password: (\S+)/.exec(env.srv.stderr());
   assert.ok(m, `the demo printed no admin account:\n${env.srv.stderr()}`);

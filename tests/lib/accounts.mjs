@@ -15,12 +15,12 @@ export const SQLITE = '/usr/bin/sqlite3';
 export const BAD_LOGIN = 'The email or password is incorrect.';
 
 // A server whose mail goes to a fresh SMTP sink. Resolves with {srv, sink, stop()}.
-export async function startMailServer({ args = [], env = {} } = {}) {
+export async function startMailServer({ args = [], env = {}, staff = false } = {}) {
   const sink = await startSmtpSink();
   let srv;
   try {
     srv = await startServer({ args: ['--smtp-url', sink.url, '--mail-from', 'news@example.test',
-      ...args], env });
+      ...args], env, staff });
   } catch (err) {
     await sink.stop();
     throw err;

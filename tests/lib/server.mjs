@@ -64,15 +64,18 @@ function sanitizerCheck(stderr) {
 // is a command and its arguments that run the server (e.g. setpriv, to drop capabilities).
 // `metrics`: also serve /metrics on a free port of its own (metrics_address 127.0.0.1:0, or the
 // address given as a string); the result's metricsUrl is where (from the server's own
-// `metrics on http://…/metrics` line), else null.
-export async function startServer({ demo = true, args = [], env = {}, db, wrapper = [],
-  metrics = false } = {}) {
+// `metrics on http://…/metrics` line), else null. `staff`: with demo, also make the demo's
+// staff accounts with new passwords (printed on stderr); without it the server starts with
+// --demo-without-staff, which spares three password hashes (most of a start's time).
+export async function startServer({ demo = true, staff = false, args = [], env = {}, db,
+  wrapper = [], metrics = false } = {}) {
   assertBinary();
   const dir = tmpDir();
   const dbPath = db ?? freshDatabase(dir);
   const argv = ['serve', '--address', '127.0.0.1', '--port', '0', '--db', dbPath,
     '--theme', themeDir, '--demo-dir', demoDir];
   if (demo) argv.push('--demo');
+  if (demo && !staff) argv.push('--demo-without-staff');
   // Uploads (ad images) and the mail outbox go to the test's own directory unless a test says
   // otherwise, so no test writes into the repository's data/.
   if (!args.includes('--uploads')) argv.push('--uploads', path.join(dir, 'uploads'));
