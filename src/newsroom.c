@@ -1,5 +1,6 @@
 /*
- * newsroom.c: the newsroom's shared page context and response (newsroom.h).
+ * newsroom.c: the newsroom's shared page context and response, and what its article pages
+ * share (newsroom.h).
  */
 #include <string.h>
 
@@ -10,6 +11,7 @@
 #include "render.h"
 #include "respond.h"
 #include "store.h"
+#include "util.h"
 
 static const struct {
     const char *key, *name, *url;
@@ -70,4 +72,57 @@ enum MHD_Result newsroom_send(struct req *r, unsigned status, const char *name, 
     enum MHD_Result ret = respond_buffer(r, status, &o, out.data ? out.data : "", out.len);
     buf_free(&out);
     return ret;
+}
+
+int newsroom_load_article(struct req *r, struct newsroom_article *art)
+{
+    int64_t id = util_parse_id(r->params[0]);
+    if (!id)
+        return STORE_NOT_FOUND;
+    return store_newsroom_article(r->app->store, r->arena, id, art);
+}
+
+enum MHD_Result newsroom_store_failed(struct req *r, int rc)
+{
+    return respond_error(r, rc == STORE_NOT_FOUND ? 404 : 500);
+}
+
+const char *newsroom_article_done_message(const char *code)
+{
+    static const struct {
+        const char *code, *message;
+    } messages[] = {
+        {"created", "The draft has been created."},
+        {"saved", "Saved."},
+        {"submitted", "Submitted for review."},
+        {"published", "Published: it is on the site now."},
+        {"scheduled", "Scheduled."},
+        {"unpublished", "Unpublished: readers no longer see it."},
+        {"draft", "Moved back to draft."},
+        {"discarded", "Your unsaved changes have been discarded."},
+        {"deleted", "The article has been deleted."},
+        {"embargoed", "Embargoed: partners have it now, not for use before the time set; readers "
+                      "see it when it is published then."},
+        {"killed", "Killed: its page answers 410 Gone, it has left every listing, and partners "
+                   "have been told to take it down."},
+    };
+    for (size_t i = 0; code && i < ARRAY_LEN(messages); i++)
+        if (!strcmp(code, messages[i].code))
+            return messages[i].message;
+    return NULL;
+}
+
+void newsroom_article_fates(struct req *r, json_t *obj, const struct newsroom_article *art)
+{
+    if (!obj)
+        return;
+    if (art->killed_at > 0) {
+        json_object_set_new(obj, "killed",
+                            render_prune_empty(render_pack(
+                                "{s:s, s:s, s:s}", "when", render_when(r->arena, art->killed_at),
+                                "by", art->updated_by_name, "why", art->kill_note)));
+    } else if (art->state == ARTICLE_SCHEDULED && art->embargoed) {
+        json_object_set_new(obj, "embargoed_until",
+                            json_string(render_when(r->arena, art->published_at)));
+    }
 }

@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "access.h"
 #include "account.h"
@@ -56,19 +55,6 @@ static const char *done_message(const char *code)
         if (!strcmp(code, messages[i].code))
             return messages[i].message;
     return NULL;
-}
-
-/* A display form of a time. */
-static const char *when(struct req *r, int64_t t)
-{
-    char iso[32], display[64];
-    render_dates(t, iso, sizeof iso, display, sizeof display);
-    time_t tt = (time_t)t;
-    struct tm tm;
-    gmtime_r(&tt, &tm);
-    char hm[16];
-    strftime(hm, sizeof hm, "%H:%M", &tm);
-    return arena_printf(r->arena, "%s, %s UTC", display, hm);
 }
 
 /* The reader's subscription for the account page: plan, status and dates, and whether Stripe's
@@ -115,7 +101,8 @@ static enum MHD_Result account_page(struct req *r, unsigned status,
     const struct user *u = &r->reader->user;
     json_t *ctx = account_context(r, "My account");
     json_t *reader = json_object_get(ctx, "reader");
-    json_object_set_new(reader, "created_display", json_string(when(r, u->created_at)));
+    json_object_set_new(reader, "created_display",
+                        json_string(render_when(r->arena, u->created_at)));
     if (errors && errors->name_value)
         json_object_set_new(reader, "name", json_string(account_refill(errors->name_value)));
     json_object_set_new(ctx, "verify_reminder", json_boolean(u->email_verified_at == 0));
@@ -156,8 +143,9 @@ static enum MHD_Result account_page(struct req *r, unsigned status,
                 render_pack("{s:I, s:s, s:s, s:s, s:b}", "id", (json_int_t)sessions[i].id,
                             "user_agent",
                             *sessions[i].user_agent ? sessions[i].user_agent : "Unknown browser",
-                            "created_display", when(r, sessions[i].created_at), "last_seen_display",
-                            when(r, sessions[i].last_seen_at), "current", current));
+                            "created_display", render_when(r->arena, sessions[i].created_at),
+                            "last_seen_display", render_when(r->arena, sessions[i].last_seen_at),
+                            "current", current));
         }
     }
     ctx = render_set(ctx, "sessions", list);

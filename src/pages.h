@@ -93,11 +93,12 @@ enum MHD_Result page_ads_frame(struct req *r);
 enum MHD_Result page_ads_impression(struct req *r);
 enum MHD_Result page_ads_click(struct req *r);
 
-/* The newsroom's articles (issue 11, "Articles": page_newsroom_articles.c): the list
- * (/newsroom), the editor (/newsroom/articles/new, /newsroom/articles/ID: GET shows, POST
- * saves), the changes of state (POST …/submit, …/publish, …/schedule, …/unpublish, …/draft,
- * …/delete), and the editor's autosave (POST …/autosave, answered in JSON; ID "new" makes the
- * draft) and its discarding (POST …/autosave/discard). params[0]: the article's id. */
+/* The newsroom's articles (issue 11, "Articles"): the list (/newsroom: page_newsroom_list.c),
+ * the editor (/newsroom/articles/new, /newsroom/articles/ID: GET shows, POST saves;
+ * page_newsroom_editor.c), the changes of state (POST …/submit, …/publish, …/schedule,
+ * …/unpublish, …/draft, …/delete: page_newsroom_states.c), and the editor's autosave (POST
+ * …/autosave, answered in JSON; ID "new" makes the draft) and its discarding (POST
+ * …/autosave/discard). params[0]: the article's id. */
 enum MHD_Result page_newsroom(struct req *r);
 enum MHD_Result page_newsroom_new(struct req *r);
 enum MHD_Result page_newsroom_article(struct req *r);
@@ -109,7 +110,8 @@ enum MHD_Result page_newsroom_to_draft(struct req *r);
 enum MHD_Result page_newsroom_delete(struct req *r);
 enum MHD_Result page_newsroom_autosave(struct req *r);
 enum MHD_Result page_newsroom_autosave_discard(struct req *r);
-/* Killing an article (issue 13): the confirmation (GET) and the kill (POST), editors only. */
+/* Killing an article (issue 13, page_newsroom_states.c): the confirmation (GET) and the kill
+ * (POST), editors only. */
 enum MHD_Result page_newsroom_kill(struct req *r);
 
 /* Revisions, previews and corrections (page_newsroom_history.c): /newsroom/articles/ID/…

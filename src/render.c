@@ -33,6 +33,15 @@ void render_time(int64_t when, char *out, size_t size)
     strftime(out, size, "%B %-d, %Y, %H:%M UTC", &tm);
 }
 
+const char *render_when(struct arena *a, int64_t t)
+{
+    if (!t)
+        return "";
+    char out[64];
+    render_time(t, out, sizeof out);
+    return arena_strdup(a, out);
+}
+
 json_t *render_publication(const struct publication *p)
 {
     char url[300];
@@ -288,6 +297,19 @@ json_t *render_append(json_t *array, json_t *value)
         return NULL;
     }
     return array;
+}
+
+json_t *render_prune_empty(json_t *obj)
+{
+    const char *key;
+    json_t *value;
+    void *tmp;
+    json_object_foreach_safe(obj, tmp, key, value)
+    {
+        if (json_is_string(value) && json_string_length(value) == 0)
+            json_object_del(obj, key);
+    }
+    return obj;
 }
 
 void render_depends(struct req *r, const char *fmt, ...)

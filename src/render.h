@@ -58,10 +58,16 @@ json_t *render_pack(const char *fmt, ...);
 json_t *render_set(json_t *object, const char *key, json_t *value);
 json_t *render_append(json_t *array, json_t *value);
 
+/* obj without its members that are the empty string, so that a template's {{#name}} section
+ * (which shows for "": tmpl.h) shows only what has a value. Returns obj. */
+json_t *render_prune_empty(json_t *obj);
+
 /* ISO 8601 ("2014-06-13T14:30:00Z") and display ("June 13, 2014") forms of a time. */
 void render_dates(int64_t when, char *iso, size_t iso_size, char *display, size_t display_size);
 /* A date and time to show ("June 13, 2014, 14:30 UTC"): an article's update, a revision's save. */
 void render_time(int64_t when, char *out, size_t size);
+/* The same ("June 13, 2014, 14:30 UTC") from the arena a, or "" for 0 (no time). */
+const char *render_when(struct arena *a, int64_t t);
 
 /* The publication fields the templates use (name, url, description, producer, partner…, and
  * syndicated: produced under contract with a partner). */

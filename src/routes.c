@@ -91,9 +91,9 @@ const struct route routes[] = {
      .csrf_exempt_why = "navigator.sendBeacon cannot carry a token; it changes no reader's "
                         "state, counts only in memory, and is capped per client",
      .flags = ROUTE_NO_SESSION},
-    /* The newsroom's articles (issue 11, "Articles": page_newsroom_articles.c). Staff only
-     * (NEED_WRITER); who may do what to which article is store_newsroom_may's, checked by the
-     * handlers. */
+    /* The newsroom's articles (issue 11, "Articles": page_newsroom_list.c,
+     * page_newsroom_editor.c, page_newsroom_states.c). Staff only (NEED_WRITER); who may do what
+     * to which article is store_newsroom_may's, checked by the handlers. */
     {GET_HEAD, "/newsroom", .handle = page_newsroom, .need = NEED_WRITER},
     {FORM, "/newsroom/articles/new", .handle = page_newsroom_new, NEWSROOM_LONG_FORM},
     {FORM, "/newsroom/articles/:id", .handle = page_newsroom_article, NEWSROOM_LONG_FORM},
@@ -191,7 +191,7 @@ const struct route routes[] = {
      * busy for a while: on the job pool, as the diff is. */
     {GET_HEAD, "/search", .handle = page_search, .flags = ROUTE_JOB},
 
-    /* Killing an article (issue 13, page_newsroom_articles.c): GET the confirmation, which says
+    /* Killing an article (issue 13, page_newsroom_states.c): GET the confirmation, which says
      * what a kill does and asks why; POST kills. Editors (store_newsroom_may's NEWSROOM_KILL). */
     {FORM, "/newsroom/articles/:id/kill", .handle = page_newsroom_kill, NEWSROOM_FORM},
 };

@@ -1035,7 +1035,7 @@ int store_newsroom_author_choices(struct store *st, struct arena *a, struct auth
                                   size_t *n);
 
 /* The editor's autosaves: one per article and person, never the article itself. fields is the
- * form as a JSON object (page_newsroom_articles.c names its keys), base_version the version
+ * form as a JSON object (page_newsroom_editor.c names its keys), base_version the version
  * the form was opened at. store_autosave_put replaces user_id's autosave of article_id;
  * store_autosave_get reads it (STORE_NOT_FOUND when there is none); store_autosave_delete drops
  * it (STORE_OK also when there was none). STORE_ERROR on failure. */

@@ -1,25 +1,17 @@
 /*
- * page_newsroom_articles.c: the newsroom's articles (issue 11, "Articles"): the list at
- * /newsroom with its filters, sorts, pages and counters; the editor at /newsroom/articles/new
- * and /newsroom/articles/ID; the changes of state (/newsroom/articles/ID/submit, publish,
- * schedule, unpublish, draft, delete); and the editor's autosave (…/autosave, …/autosave/discard).
+ * page_newsroom_editor.c: the newsroom's article editor (issue 11, "Articles") at
+ * /newsroom/articles/new and /newsroom/articles/ID (GET shows, POST saves), and its autosave
+ * (…/autosave, …/autosave/discard). The changes of state the editor's buttons post to are
+ * page_newsroom_states.c's, which use its form and page through newsroom_editor.h.
  *
- * Embargo and kill (issue 13, "Embargo, corrections, kills"). Scheduling with the editor's
- * "Embargo" box ticked (field embargo=1) embargoes instead (store_newsroom_embargo): partners
- * receive the article at once, marked not for use before the time, while readers see nothing of
- * it until the scheduler publishes it; the list and the editor say "Embargoed until TIME". A
- * kill (/newsroom/articles/ID/kill: GET a confirmation that says what a kill does and asks why,
- * POST kill_note and version) withdraws an article for good (store_newsroom_kill): its page
- * answers 410, it leaves every listing, partners get a canceled version with the reason; the
- * list and the editor then show "Killed" with when, by whom and why, and the editor is
- * read-only (store_newsroom_may allows nothing on a killed article).
+ * Embargo and kill (issue 13, "Embargo, corrections, kills"). The schedule's "Embargo" box
+ * (field embargo=1) makes scheduling embargo instead (page_newsroom_states.c); the editor then
+ * says "Embargoed until TIME". Once an article is killed the editor shows "Killed" with when, by
+ * whom and why, and is read-only (store_newsroom_may allows nothing on a killed article).
  *
- * Every page works with plain forms. The editor's buttons for the changes of state post the
- * whole form to the change's own address (formaction), which first saves what was typed (when
- * it differs from the stored article) and then changes the state, each step under the
- * article's version (store.h), so that what the person checked the rule against is what
- * changes. The permission rules are store_newsroom_may's, checked here on the article as
- * loaded, before anything is written: a refused action answers 403 and changes nothing.
+ * Every page works with plain forms. The permission rules are store_newsroom_may's, checked
+ * here on the article as loaded, before anything is written: a refused action answers 403 and
+ * changes nothing.
  *
  * A save based on an old version (someone else saved meanwhile) re-shows the form with the
  * person's text as typed, the stored version's headline, dek and body beside it, and "Changed
@@ -30,10 +22,9 @@
  * autosaves table as a JSON object with the keys headline, dek, byline, body_markdown, slug,
  * section_id, publication_id (numbers), access, authors (an array of ids), tags (as typed),
  * seo_title, seo_description, editor_note, original_url; never to the article. The preview of
- * nr-history
- * (/newsroom/articles/ID/preview?autosave=1) reads the same keys.
+ * an autosave (/newsroom/articles/ID/preview?autosave=1, page_newsroom_history.c) reads the
+ * same keys.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +35,7 @@
 #include "html.h"
 #include "markdown.h"
 #include "newsroom.h"
+#include "newsroom_editor.h"
 #include "pages.h"
 #include "reader.h"
 #include "render.h"
@@ -58,20 +50,6 @@
 
 /* ---- small helpers ------------------------------------------------------------------------- */
 
-/* "June 13, 2014, 14:30 UTC" for t, from r's arena; "" for 0. */
-static const char *when(struct req *r, int64_t t)
-{
-    if (!t)
-        return "";
-    char iso[32], display[64], hm[16];
-    render_dates(t, iso, sizeof iso, display, sizeof display);
-    time_t tt = (time_t)t;
-    struct tm tm;
-    gmtime_r(&tt, &tm);
-    strftime(hm, sizeof hm, "%H:%M", &tm);
-    return arena_printf(r->arena, "%s, %s UTC", display, hm);
-}
-
 /* t as a datetime-local value in UTC ("2014-06-13T14:30:05"), "" for 0. */
 static const char *datetime_value(struct req *r, int64_t t)
 {
@@ -85,81 +63,9 @@ static const char *datetime_value(struct req *r, int64_t t)
     return arena_strdup(r->arena, out);
 }
 
-/* Parses a datetime-local value in UTC ("YYYY-MM-DDTHH:MM" with optional ":SS"). 0 with *t
- * set, or -1. */
-static int parse_datetime(const char *s, int64_t *t)
-{
-    struct tm tm = {0};
-    int n = 0;
-    if (!s)
-        return -1;
-    if (sscanf(s, "%4d-%2d-%2dT%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-               &tm.tm_min, &n) != 5)
-        return -1;
-    if (s[n] == ':') {
-        int m = 0;
-        if (sscanf(s + n + 1, "%2d%n", &tm.tm_sec, &m) != 1)
-            return -1;
-        n += 1 + m;
-    }
-    if (s[n] || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
-        tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 59 || tm.tm_year < 1970)
-        return -1;
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
-    *t = (int64_t)timegm(&tm);
-    return 0;
-}
-
-/* obj without its members that are the empty string, so that a template's {{#name}} section
- * (which shows for "": tmpl.h) shows only what has a value. Returns obj. */
-static json_t *prune_empty(json_t *obj)
-{
-    const char *key;
-    json_t *value;
-    void *tmp;
-    json_object_foreach_safe(obj, tmp, key, value)
-    {
-        if (json_is_string(value) && json_string_length(value) == 0)
-            json_object_del(obj, key);
-    }
-    return obj;
-}
-
-/* The article this request's :id names into *art: STORE_OK, STORE_NOT_FOUND (no such id) or
- * STORE_ERROR. */
-static int load_article(struct req *r, struct newsroom_article *art)
-{
-    int64_t id = util_parse_id(r->params[0]);
-    if (!id)
-        return STORE_NOT_FOUND;
-    return store_newsroom_article(r->app->store, r->arena, id, art);
-}
-
-static enum MHD_Result store_failed(struct req *r, int rc)
-{
-    return respond_error(r, rc == STORE_NOT_FOUND ? 404 : 500);
-}
-
 /* ---- the editor's form --------------------------------------------------------------------- */
 
-/* What the editor's form holds: as typed (a POST), restored (an autosave) or stored. */
-struct editor_form {
-    const char *headline, *dek, *byline, *body, *slug, *tags;
-    const char *seo_title, *seo_description, *editor_note;
-    const char *original_url; /* "Originally published at": "" or an absolute http(s) URL */
-    int64_t section_id, publication_id;
-    int access;
-    int64_t authors[64];
-    size_t author_count;
-    int64_t version;
-    const char *publish_at; /* the schedule field, as typed */
-    int embargo;            /* the schedule's "Embargo" box (issue 13): ticked, or embargoed */
-};
-
-/* The form of a stored article. A placeholder slug ("draft-…", given to a draft autosaved
- * before it had a headline) shows as empty: the first save makes one from the headline. */
-static void form_from_article(const struct newsroom_article *art, struct editor_form *f)
+void editor_form_from_article(const struct newsroom_article *art, struct editor_form *f)
 {
     memset(f, 0, sizeof *f);
     f->headline = art->headline;
@@ -201,8 +107,7 @@ static const char *field(struct req *r, const char *name, size_t max, const char
     return f->value;
 }
 
-/* 1 if the posted form ticks the schedule's "Embargo" box (embargo=1), else 0. */
-static int embargo_ticked(struct req *r)
+int editor_embargo_ticked(struct req *r)
 {
     const char *v = req_form(r, "embargo");
     return v && !strcmp(v, "1");
@@ -247,7 +152,7 @@ static const char *form_read_post(struct req *r, struct editor_form *f, int auto
     f->original_url =
         field(r, "original_url", ORIGINAL_URL_MAX, &problem, "The original's address");
     f->publish_at = field(r, "publish_at", 40, &problem, "The time");
-    f->embargo = embargo_ticked(r);
+    f->embargo = editor_embargo_ticked(r);
     f->section_id = util_parse_id(req_form(r, "section_id"));
     f->publication_id = util_parse_id(req_form(r, "publication_id"));
     f->access = store_access_parse(req_form(r, "access"));
@@ -271,8 +176,7 @@ static const char *form_read_post(struct req *r, struct editor_form *f, int auto
     return NULL;
 }
 
-/* The editor's form as posted for a save: form_read_post. */
-static const char *form_from_post(struct req *r, struct editor_form *f)
+const char *editor_form_from_post(struct req *r, struct editor_form *f)
 {
     return form_read_post(r, f, 0);
 }
@@ -300,11 +204,10 @@ static void input_from_form(const struct editor_form *f, struct newsroom_article
                                           .tags = f->tags};
 }
 
-/* 1 if the form differs from the stored article (a save would change something). */
-static int form_differs(const struct editor_form *f, const struct newsroom_article *art)
+int editor_form_differs(const struct editor_form *f, const struct newsroom_article *art)
 {
     struct editor_form stored;
-    form_from_article(art, &stored);
+    editor_form_from_article(art, &stored);
     if (strcmp(f->headline, stored.headline) || strcmp(f->dek, stored.dek) ||
         strcmp(f->byline, stored.byline) || strcmp(f->body, stored.body) ||
         strcmp(f->seo_title, stored.seo_title) ||
@@ -341,7 +244,7 @@ static int form_from_autosave(struct req *r, const struct autosave *as,
         json_decref(j);
         return -1;
     }
-    form_from_article(art, f);
+    editor_form_from_article(art, f);
     struct {
         const char *key;
         const char **to;
@@ -405,42 +308,6 @@ static char *autosave_json(const struct editor_form *f)
 
 /* ---- the editor page ----------------------------------------------------------------------- */
 
-/* What the editor page shows besides the form. */
-struct editor_view {
-    const struct newsroom_article *art; /* NULL for a new article */
-    const char *notice;                 /* a done message, a restored autosave… */
-    int restored;                       /* the form is an autosave: offer to discard it */
-    const char *error;                  /* what is wrong (a refused save) */
-    const struct newsroom_conflict *conflict;
-    const struct newsroom_article *stored; /* with a conflict: the article as it is now */
-};
-
-/* What ?done=CODE says on the editor page: a fixed set, so a query cannot put text there. */
-static const char *done_message(const char *code)
-{
-    static const struct {
-        const char *code, *message;
-    } messages[] = {
-        {"created", "The draft has been created."},
-        {"saved", "Saved."},
-        {"submitted", "Submitted for review."},
-        {"published", "Published: it is on the site now."},
-        {"scheduled", "Scheduled."},
-        {"unpublished", "Unpublished: readers no longer see it."},
-        {"draft", "Moved back to draft."},
-        {"discarded", "Your unsaved changes have been discarded."},
-        {"deleted", "The article has been deleted."},
-        {"embargoed", "Embargoed: partners have it now, not for use before the time set; readers "
-                      "see it when it is published then."},
-        {"killed", "Killed: its page answers 410 Gone, it has left every listing, and partners "
-                   "have been told to take it down."},
-    };
-    for (size_t i = 0; code && i < ARRAY_LEN(messages); i++)
-        if (!strcmp(code, messages[i].code))
-            return messages[i].message;
-    return NULL;
-}
-
 /* The picker offers the first STORE_AUTHOR_CHOICES authors by name; an author the form has
  * chosen who is not among them (the 1001st by name) is added to *choices, so that the pickers
  * show them selected and a save keeps them (before, they were dropped from the article on the
@@ -475,27 +342,8 @@ static int with_chosen_authors(struct req *r, const struct editor_form *f,
     return 0;
 }
 
-/* Adds to obj (an article's context in the list or the editor) what issue 13 tells of it:
- * embargoed_until ("June 13, 2014, 14:30 UTC") while it is scheduled under embargo, and killed
- * {when, by?, why} once it is killed (by: who last changed it, which the kill was; absent when
- * unknown). Nothing for any other article. */
-static void article_fates(struct req *r, json_t *obj, const struct newsroom_article *art)
-{
-    if (!obj)
-        return;
-    if (art->killed_at > 0) {
-        json_object_set_new(
-            obj, "killed",
-            prune_empty(render_pack("{s:s, s:s, s:s}", "when", when(r, art->killed_at), "by",
-                                    art->updated_by_name, "why", art->kill_note)));
-    } else if (art->state == ARTICLE_SCHEDULED && art->embargoed) {
-        json_object_set_new(obj, "embargoed_until", json_string(when(r, art->published_at)));
-    }
-}
-
-/* The editor page for the form f. */
-static enum MHD_Result editor_page(struct req *r, unsigned status, const struct editor_form *f,
-                                   const struct editor_view *v)
+enum MHD_Result editor_page(struct req *r, unsigned status, const struct editor_form *f,
+                            const struct editor_view *v)
 {
     struct store *st = r->app->store;
     const struct user *u = &r->reader->user;
@@ -572,14 +420,14 @@ static enum MHD_Result editor_page(struct req *r, unsigned status, const struct 
         int editable = store_newsroom_may(art, u->id, role, NEWSROOM_EDIT);
         ctx = render_set(
             ctx, "article",
-            prune_empty(render_pack(
+            render_prune_empty(render_pack(
                 "{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:b}", "id", (json_int_t)art->id,
                 "url", base, "slug", art->slug, "state", store_article_state_name(art->state),
-                "updated", when(r, art->updated_at), "updated_by", art->updated_by_name,
-                "published", when(r, art->published_at), "created_by", art->created_by_name,
-                "is_published", art->state == ARTICLE_PUBLISHED, "is_scheduled",
-                art->state == ARTICLE_SCHEDULED)));
-        article_fates(r, json_object_get(ctx, "article"), art);
+                "updated", render_when(r->arena, art->updated_at), "updated_by",
+                art->updated_by_name, "published", render_when(r->arena, art->published_at),
+                "created_by", art->created_by_name, "is_published", art->state == ARTICLE_PUBLISHED,
+                "is_scheduled", art->state == ARTICLE_SCHEDULED)));
+        newsroom_article_fates(r, json_object_get(ctx, "article"), art);
         ctx = render_set(
             ctx, "may",
             render_pack("{s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b}", "edit", editable, "submit",
@@ -614,7 +462,7 @@ static enum MHD_Result editor_page(struct req *r, unsigned status, const struct 
                                      "Saving again replaces the stored version with yours.",
                                      *v->conflict->updated_by_name ? v->conflict->updated_by_name
                                                                    : "someone",
-                                     when(r, v->conflict->updated_at)),
+                                     render_when(r->arena, v->conflict->updated_at)),
                         "headline", v->stored->headline, "dek", v->stored->dek, "body_markdown",
                         v->stored->body_markdown));
         json_t *conflict = json_object_get(ctx, "conflict");
@@ -652,168 +500,16 @@ static enum MHD_Result editor_for_stored(struct req *r, const struct newsroom_ar
                                       "Restored your unsaved changes from %s. The article has "
                                       "been saved since you made them: saving will show you "
                                       "what changed.",
-                                      when(r, as.saved_at))
+                                      render_when(r->arena, as.saved_at))
                        : arena_printf(r->arena, "Restored your unsaved changes from %s.",
-                                      when(r, as.saved_at));
+                                      render_when(r->arena, as.saved_at));
     } else {
-        form_from_article(art, &f);
+        editor_form_from_article(art, &f);
     }
     return editor_page(r, 200, &f, &v);
 }
 
 /* ---- the handlers -------------------------------------------------------------------------- */
-
-/* The list's sort names, in enum newsroom_sort's order. */
-static const char *const sort_names[] = {"updated", "published", "headline"};
-
-enum MHD_Result page_newsroom(struct req *r)
-{
-    struct store *st = r->app->store;
-    const struct user *u = &r->reader->user;
-    struct newsroom_query q = {.state = store_article_state_parse(req_query(r, "state")),
-                               .section_id = util_parse_id(req_query(r, "section")),
-                               .publication_id = util_parse_id(req_query(r, "publication")),
-                               .words = req_query(r, "q"),
-                               .limit = 25};
-    const char *author = req_query(r, "author");
-    q.created_by = author && !strcmp(author, "me") ? u->id : util_parse_id(author);
-    const char *sort = req_query(r, "sort");
-    for (size_t i = 0; sort && i < ARRAY_LEN(sort_names); i++)
-        if (!strcmp(sort, sort_names[i]))
-            q.sort = (enum newsroom_sort)i;
-    const char *after = req_query(r, "after");
-    if (after) {
-        long long key, id;
-        int n = 0;
-        if (sscanf(after, "%lld.%lld%n", &key, &id, &n) == 2 && !after[n] && key >= 0 && id > 0) {
-            q.after_key = key;
-            q.after_id = id;
-        }
-    }
-    /* Any offset past the deepest page stays one (the store refuses it where it pages by
-     * offset): a plain cast would wrap 4294967297 round to 1. */
-    int64_t offset = util_parse_id(req_query(r, "offset"));
-    q.offset = offset > NEWSROOM_OFFSET_MAX ? NEWSROOM_OFFSET_MAX + 1 : (int)offset;
-    int64_t per = util_parse_id(req_query(r, "per"));
-    if (per > 0 && per <= NEWSROOM_PAGE_MAX)
-        q.limit = (int)per;
-    if (q.words && strlen(q.words) > 200)
-        return respond_error(r, 400);
-
-    struct newsroom_article *rows;
-    size_t n;
-    int more, keyset;
-    int rc = store_newsroom_articles(st, r->arena, &q, &rows, &n, &more, &keyset);
-    if (rc == STORE_INVALID)
-        return respond_error(r, 400);
-    int64_t my_drafts, waiting;
-    struct section *sections;
-    struct publication *publications;
-    size_t nsections, npublications;
-    if (rc != STORE_OK || store_newsroom_counts(st, u->id, &my_drafts, &waiting) != STORE_OK ||
-        store_sections(st, r->arena, &sections, &nsections) != STORE_OK ||
-        store_publications(st, r->arena, &publications, &npublications) != STORE_OK)
-        return respond_error(r, 500);
-
-    json_t *ctx = newsroom_context(r, "articles", "Articles");
-    json_t *list = json_array();
-    for (size_t i = 0; i < n; i++) {
-        const struct newsroom_article *a = &rows[i];
-        list = render_append(
-            list, prune_empty(render_pack(
-                      "{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:s}", "id",
-                      (json_int_t)a->id, "url",
-                      arena_printf(r->arena, "/newsroom/articles/%lld", (long long)a->id),
-                      "headline", *a->headline ? a->headline : "(no headline yet)", "state",
-                      store_article_state_name(a->state), "section", a->section_name, "publication",
-                      a->publication_name, "created_by",
-                      *a->created_by_name ? a->created_by_name : "—", "author_url",
-                      a->created_by ? arena_printf(r->arena, "/newsroom?author=%lld",
-                                                   (long long)a->created_by)
-                                    : "",
-                      "version", (json_int_t)a->version, "updated", when(r, a->updated_at),
-                      "updated_by", a->updated_by_name, "published", when(r, a->published_at))));
-        article_fates(r, json_array_get(list, json_array_size(list) - 1), a);
-    }
-    ctx = render_set(ctx, "articles", list);
-    json_object_set_new(ctx, "empty", json_boolean(n == 0));
-
-    /* The filters as chosen, and the links that keep them. */
-    const char *words = q.words ? q.words : "";
-    list = json_array();
-    list = render_append(list, render_pack("{s:s, s:s, s:b}", "value", "", "name", "Any state",
-                                           "selected", q.state < 0));
-    for (int s = ARTICLE_DRAFT; s <= ARTICLE_UNPUBLISHED; s++)
-        list =
-            render_append(list, render_pack("{s:s, s:s, s:b}", "value",
-                                            store_article_state_name((enum article_state)s), "name",
-                                            store_article_state_name((enum article_state)s),
-                                            "selected", q.state == s));
-    ctx = render_set(ctx, "states", list);
-    list = json_array();
-    for (size_t i = 0; i < nsections; i++)
-        list = render_append(list, render_pack("{s:I, s:s, s:b}", "id", (json_int_t)sections[i].id,
-                                               "name", sections[i].name, "selected",
-                                               sections[i].id == q.section_id));
-    ctx = render_set(ctx, "sections", list);
-    list = json_array();
-    for (size_t i = 0; i < npublications; i++)
-        list =
-            render_append(list, render_pack("{s:I, s:s, s:b}", "id", (json_int_t)publications[i].id,
-                                            "name", publications[i].name, "selected",
-                                            publications[i].id == q.publication_id));
-    ctx = render_set(ctx, "publications", list);
-    list = json_array();
-    for (size_t i = 0; i < ARRAY_LEN(sort_names); i++)
-        list = render_append(list, render_pack("{s:s, s:s, s:b}", "value", sort_names[i], "name",
-                                               i == 0   ? "Last changed"
-                                               : i == 1 ? "Published time"
-                                                        : "Headline (A–Z)",
-                                               "selected", (size_t)q.sort == i));
-    ctx = render_set(ctx, "sorts", list);
-    struct buf keep = BUF_INIT; /* the filters as a query, for the next page's link */
-    buf_printf(&keep, "sort=%s", sort_names[q.sort]);
-    if (per > 0 && per <= NEWSROOM_PAGE_MAX)
-        buf_printf(&keep, "&per=%lld", (long long)per);
-    if (q.state >= 0)
-        buf_printf(&keep, "&state=%s", store_article_state_name((enum article_state)q.state));
-    if (q.section_id)
-        buf_printf(&keep, "&section=%lld", (long long)q.section_id);
-    if (q.publication_id)
-        buf_printf(&keep, "&publication=%lld", (long long)q.publication_id);
-    if (q.created_by)
-        buf_printf(&keep, "&author=%lld", (long long)q.created_by);
-    if (*words) {
-        buf_puts(&keep, "&q=");
-        html_url_arg(&keep, words, strlen(words));
-    }
-    const char *next = "";
-    if (more && n) {
-        const struct newsroom_article *last = &rows[n - 1];
-        if (keyset)
-            next = arena_printf(r->arena, "/newsroom?%s&after=%lld.%lld", keep.data,
-                                (long long)(q.sort == NEWSROOM_SORT_PUBLISHED ? last->published_at
-                                                                              : last->updated_at),
-                                (long long)last->id);
-        else if (q.offset + (int)n <= NEWSROOM_OFFSET_MAX)
-            next = arena_printf(r->arena, "/newsroom?%s&offset=%d", keep.data, q.offset + (int)n);
-    }
-    const char *first =
-        q.after_id || q.offset ? arena_printf(r->arena, "/newsroom?%s", keep.data) : "";
-    buf_free(&keep);
-    ctx = render_set(ctx, "filters",
-                     prune_empty(render_pack("{s:s, s:b, s:s, s:s, s:b}", "q", words, "mine",
-                                             q.created_by == u->id && u->id, "next", next, "first",
-                                             first, "capped", more && !keyset && !*next)));
-    ctx = render_set(ctx, "counts",
-                     render_pack("{s:I, s:I}", "my_drafts", (json_int_t)my_drafts, "waiting",
-                                 (json_int_t)waiting));
-    json_object_set_new(ctx, "offset_max", json_integer(NEWSROOM_OFFSET_MAX));
-    const char *done = done_message(req_query(r, "done"));
-    if (done)
-        json_object_set_new(ctx, "notice", json_string(done));
-    return newsroom_send(r, 200, "newsroom-articles", ctx);
-}
 
 /* The defaults of a new article's form: the host publication, the first section, metered. */
 static void new_form(struct req *r, struct editor_form *f)
@@ -839,7 +535,7 @@ enum MHD_Result page_newsroom_new(struct req *r)
         new_form(r, &f);
         return editor_page(r, 200, &f, &v);
     }
-    const char *problem = form_from_post(r, &f);
+    const char *problem = editor_form_from_post(r, &f);
     if (problem) {
         v.error = problem;
         return editor_page(r, 422, &f, &v);
@@ -861,15 +557,12 @@ enum MHD_Result page_newsroom_new(struct req *r)
         r, 303, arena_printf(r->arena, "/newsroom/articles/%lld?done=created", (long long)id));
 }
 
-/* Saves the posted form f over art (based on f->version) when it differs, re-showing the
- * editor on a refusal. Returns 0 with *version the article's version after it (saved or not),
- * or 1 with *answer the response already queued. */
-static int save_form(struct req *r, const struct newsroom_article *art, struct editor_form *f,
+int editor_save_form(struct req *r, const struct newsroom_article *art, struct editor_form *f,
                      int64_t *version, enum MHD_Result *answer)
 {
     struct editor_view v = {.art = art};
     *version = f->version;
-    if (f->version == art->version && !form_differs(f, art))
+    if (f->version == art->version && !editor_form_differs(f, art))
         return 0;
     struct newsroom_article_input in;
     struct newsroom_conflict conflict;
@@ -901,7 +594,7 @@ static int save_form(struct req *r, const struct newsroom_article *art, struct e
                       "it: nothing was saved.";
         *answer = editor_page(r, 409, f, &v);
     } else {
-        *answer = store_failed(r, rc);
+        *answer = newsroom_store_failed(r, rc);
     }
     return 1;
 }
@@ -909,156 +602,27 @@ static int save_form(struct req *r, const struct newsroom_article *art, struct e
 enum MHD_Result page_newsroom_article(struct req *r)
 {
     struct newsroom_article art;
-    int rc = load_article(r, &art);
+    int rc = newsroom_load_article(r, &art);
     if (rc != STORE_OK)
-        return store_failed(r, rc);
+        return newsroom_store_failed(r, rc);
     if (r->method != METHOD_POST)
-        return editor_for_stored(r, &art, done_message(req_query(r, "done")));
+        return editor_for_stored(r, &art, newsroom_article_done_message(req_query(r, "done")));
     if (!store_newsroom_may(&art, r->reader->user.id, r->reader->user.role, NEWSROOM_EDIT))
         return respond_error(r, 403);
     struct editor_form f;
-    const char *problem = form_from_post(r, &f);
+    const char *problem = editor_form_from_post(r, &f);
     if (problem) {
         struct editor_view v = {.art = &art, .error = problem};
         return editor_page(r, 422, &f, &v);
     }
     int64_t version;
     enum MHD_Result answer;
-    if (save_form(r, &art, &f, &version, &answer))
+    if (editor_save_form(r, &art, &f, &version, &answer))
         return answer;
     if (version == f.version) /* nothing to save; the autosave the form replaced goes too */
         store_autosave_delete(r->app->store, art.id, r->reader->user.id);
     return respond_redirect(
         r, 303, arena_printf(r->arena, "/newsroom/articles/%lld?done=saved", (long long)art.id));
-}
-
-/* A change of state (act) of the article :id, posted from the editor (with its fields: saved
- * first when they differ) or alone (csrf and version). */
-static enum MHD_Result change_state(struct req *r, enum newsroom_action act)
-{
-    struct store *st = r->app->store;
-    const struct user *u = &r->reader->user;
-    struct newsroom_article art;
-    int rc = load_article(r, &art);
-    if (rc != STORE_OK)
-        return store_failed(r, rc);
-    if (!store_newsroom_may(&art, u->id, u->role, act))
-        return respond_error(r, 403);
-    int64_t version = util_parse_id(req_form(r, "version"));
-    if (!version)
-        return respond_error(r, 400);
-    int with_form = req_form_field(r, "headline") != NULL && act != NEWSROOM_DELETE;
-    struct editor_form f;
-    const char *problem = with_form ? form_from_post(r, &f) : NULL;
-    if (!with_form)
-        form_from_article(&art, &f);
-    /* The time to schedule at is checked before anything is saved. */
-    int64_t now = util_now(), at = 0;
-    if (!problem && act == NEWSROOM_SCHEDULE) {
-        if (parse_datetime(req_form(r, "publish_at"), &at) != 0)
-            problem = "Give the time to publish it at (UTC).";
-        else if (at <= now)
-            problem = "Choose a time in the future to schedule it.";
-    }
-    if (problem) {
-        struct editor_view v = {.art = &art, .error = problem};
-        return editor_page(r, 422, &f, &v);
-    }
-    if (with_form) {
-        int editable = store_newsroom_may(&art, u->id, u->role, NEWSROOM_EDIT);
-        if (!editable && (f.version != art.version || form_differs(&f, &art)))
-            return respond_error(r, 403);
-        enum MHD_Result answer;
-        if (editable && save_form(r, &art, &f, &version, &answer))
-            return answer;
-    }
-    struct newsroom_conflict conflict;
-    const char *done = "";
-    switch (act) {
-    case NEWSROOM_SUBMIT:
-        rc = store_newsroom_submit(st, art.id, version, u->id, now, &conflict);
-        done = "submitted";
-        break;
-    case NEWSROOM_PUBLISH:
-        rc = store_newsroom_publish(st, art.id, version, u->id, now, &conflict);
-        done = "published";
-        break;
-    case NEWSROOM_SCHEDULE:
-        if (embargo_ticked(r)) { /* issue 13: to partners now, to readers at the time */
-            rc = store_newsroom_embargo(st, art.id, version, u->id, now, at, &conflict);
-            done = "embargoed";
-        } else {
-            rc = store_newsroom_schedule(st, art.id, version, u->id, now, at, &conflict);
-            done = "scheduled";
-        }
-        break;
-    case NEWSROOM_UNPUBLISH:
-        rc = store_newsroom_unpublish(st, art.id, version, u->id, now, &conflict);
-        done = "unpublished";
-        break;
-    case NEWSROOM_TO_DRAFT:
-        rc = store_newsroom_to_draft(st, art.id, version, u->id, now, &conflict);
-        done = "draft";
-        break;
-    case NEWSROOM_DELETE:
-        rc = store_newsroom_delete(st, art.id, version, u->id, now, &conflict);
-        done = "deleted";
-        break;
-    case NEWSROOM_EDIT:
-    case NEWSROOM_KILL: return respond_error(r, 500); /* not a change of state's (see below) */
-    }
-    if (rc == STORE_CONFLICT) {
-        struct newsroom_article stored;
-        if (store_newsroom_article(st, r->arena, art.id, &stored) != STORE_OK)
-            return respond_error(r, 500);
-        if (!with_form)
-            form_from_article(&stored, &f);
-        f.version = stored.version;
-        struct editor_view v = {
-            .art = &stored,
-            .error = arena_printf(r->arena,
-                                  "Changed by %s at %s since you opened it: nothing was done. "
-                                  "Check the article and try again.",
-                                  *conflict.updated_by_name ? conflict.updated_by_name : "someone",
-                                  when(r, conflict.updated_at))};
-        return editor_page(r, 409, &f, &v);
-    }
-    if (rc != STORE_OK)
-        return store_failed(r, rc);
-    if (act == NEWSROOM_DELETE)
-        return respond_redirect(r, 303, "/newsroom?done=deleted");
-    return respond_redirect(
-        r, 303, arena_printf(r->arena, "/newsroom/articles/%lld?done=%s", (long long)art.id, done));
-}
-
-enum MHD_Result page_newsroom_submit(struct req *r)
-{
-    return change_state(r, NEWSROOM_SUBMIT);
-}
-
-enum MHD_Result page_newsroom_publish(struct req *r)
-{
-    return change_state(r, NEWSROOM_PUBLISH);
-}
-
-enum MHD_Result page_newsroom_schedule(struct req *r)
-{
-    return change_state(r, NEWSROOM_SCHEDULE);
-}
-
-enum MHD_Result page_newsroom_unpublish(struct req *r)
-{
-    return change_state(r, NEWSROOM_UNPUBLISH);
-}
-
-enum MHD_Result page_newsroom_to_draft(struct req *r)
-{
-    return change_state(r, NEWSROOM_TO_DRAFT);
-}
-
-enum MHD_Result page_newsroom_delete(struct req *r)
-{
-    return change_state(r, NEWSROOM_DELETE);
 }
 
 enum MHD_Result page_newsroom_autosave(struct req *r)
@@ -1069,9 +633,9 @@ enum MHD_Result page_newsroom_autosave(struct req *r)
     struct newsroom_article art;
     int rc = STORE_OK;
     if (!is_new) {
-        rc = load_article(r, &art);
+        rc = newsroom_load_article(r, &art);
         if (rc != STORE_OK)
-            return store_failed(r, rc);
+            return newsroom_store_failed(r, rc);
         if (!store_newsroom_may(&art, u->id, u->role, NEWSROOM_EDIT))
             return respond_error(r, 403);
     }
@@ -1115,10 +679,10 @@ enum MHD_Result page_newsroom_autosave(struct req *r)
     if (rc != STORE_OK)
         return respond_error(r, 500);
     const char *url = arena_printf(r->arena, "/newsroom/articles/%lld", (long long)id);
-    json_t *j =
-        json_pack("{s:b, s:I, s:s, s:s, s:I, s:I, s:s}", "ok", 1, "id", (json_int_t)id, "url", url,
-                  "autosave_url", arena_printf(r->arena, "%s/autosave", url), "version",
-                  (json_int_t)base, "saved_at", (json_int_t)now, "saved", when(r, now));
+    json_t *j = json_pack("{s:b, s:I, s:s, s:s, s:I, s:I, s:s}", "ok", 1, "id", (json_int_t)id,
+                          "url", url, "autosave_url", arena_printf(r->arena, "%s/autosave", url),
+                          "version", (json_int_t)base, "saved_at", (json_int_t)now, "saved",
+                          render_when(r->arena, now));
     enum MHD_Result ret = respond_json(r, 200, j);
     json_decref(j);
     return ret;
@@ -1127,98 +691,12 @@ enum MHD_Result page_newsroom_autosave(struct req *r)
 enum MHD_Result page_newsroom_autosave_discard(struct req *r)
 {
     struct newsroom_article art;
-    int rc = load_article(r, &art);
+    int rc = newsroom_load_article(r, &art);
     if (rc != STORE_OK)
-        return store_failed(r, rc);
+        return newsroom_store_failed(r, rc);
     if (store_autosave_delete(r->app->store, art.id, r->reader->user.id) != STORE_OK)
         return respond_error(r, 500);
     return respond_redirect(
         r, 303,
         arena_printf(r->arena, "/newsroom/articles/%lld?done=discarded", (long long)art.id));
-}
-
-/* ---- the kill (issue 13) -------------------------------------------------------------------- */
-
-/* The kill's page for art: what a kill does, and the form (may: the person may kill it as it
- * is) asking why, with note (as typed) and version (what the kill is based on); error, when
- * not NULL, says what is wrong. */
-static enum MHD_Result kill_page(struct req *r, unsigned status, const struct newsroom_article *art,
-                                 int may, int64_t version, const char *note, const char *error)
-{
-    const char *headline = *art->headline ? art->headline : "Untitled draft";
-    const char *base = arena_printf(r->arena, "/newsroom/articles/%lld", (long long)art->id);
-    json_t *ctx = newsroom_context(r, "articles", arena_printf(r->arena, "Kill: %s", headline));
-    ctx = render_set(ctx, "kill",
-                     render_pack("{s:I, s:s, s:s, s:s, s:s, s:I, s:s, s:b, s:i}", "id",
-                                 (json_int_t)art->id, "headline", headline, "state",
-                                 store_article_state_name(art->state), "editor_url", base, "action",
-                                 arena_printf(r->arena, "%s/kill", base), "version",
-                                 (json_int_t)version, "note", note, "may", may, "note_max",
-                                 KILL_NOTE_MAX));
-    if (error)
-        json_object_set_new(ctx, "error", json_string(error));
-    return newsroom_send(r, status, "newsroom-kill", ctx);
-}
-
-enum MHD_Result page_newsroom_kill(struct req *r)
-{
-    struct store *st = r->app->store;
-    const struct user *u = &r->reader->user;
-    struct newsroom_article art;
-    int rc = load_article(r, &art);
-    if (rc != STORE_OK)
-        return store_failed(r, rc);
-    if (!store_newsroom_may(&art, u->id, u->role, NEWSROOM_KILL))
-        return respond_error(r, 403); /* a writer's, a draft, or killed already */
-    if (r->method != METHOD_POST)
-        return kill_page(r, 200, &art, 1, art.version, "", NULL);
-    int64_t version = util_parse_id(req_form(r, "version"));
-    if (!version)
-        return respond_error(r, 400);
-    /* The reason, checked by the store's rule here for the page's words. */
-    const struct form_field *field = req_form_field(r, "kill_note");
-    const char *note = field ? field->value : "";
-    size_t len = field ? field->len : 0;
-    const char *problem = NULL;
-    switch (field && field->too_long ? KILL_NOTE_LONG : store_kill_note_check(note, len)) {
-    case KILL_NOTE_OK: break;
-    case KILL_NOTE_NOT_TEXT:
-        problem = "The reason is not valid text.";
-        note = "";
-        break;
-    case KILL_NOTE_LONG:
-        problem = "The reason is too long: at most 1,000 bytes (partners receive it whole).";
-        break;
-    case KILL_NOTE_BLANK:
-        problem = "Say why it is killed: partners are told the reason with the kill.";
-        break;
-    }
-    if (problem)
-        return kill_page(r, 422, &art, 1, version, note, problem);
-    struct newsroom_conflict conflict;
-    rc = store_newsroom_kill(st, art.id, version, u->id, util_now(), note, &conflict);
-    if (rc == STORE_CONFLICT) {
-        struct newsroom_article stored;
-        if (store_newsroom_article(st, r->arena, art.id, &stored) != STORE_OK)
-            return respond_error(r, 500);
-        int may = store_newsroom_may(&stored, u->id, u->role, NEWSROOM_KILL);
-        const char *who = *conflict.updated_by_name ? conflict.updated_by_name : "someone";
-        const char *error =
-            may ? arena_printf(r->arena,
-                               "Changed by %s at %s since you opened it: nothing was done. "
-                               "Check the article, then kill it if you still mean to.",
-                               who, when(r, conflict.updated_at))
-                : arena_printf(r->arena,
-                               "Changed by %s at %s since you opened it, and it can no longer "
-                               "be killed as it is: nothing was done.",
-                               who, when(r, conflict.updated_at));
-        return kill_page(r, 409, &stored, may, stored.version, note, error);
-    }
-    if (rc == STORE_INVALID)
-        return kill_page(r, 422, &art, 1, version, note,
-                         "Say why it is killed: partners are told the reason with the kill.");
-    if (rc != STORE_OK)
-        return store_failed(r, rc);
-    return respond_redirect(
-        r, 303, arena_printf(r->arena, "/newsroom/articles/%lld?done=killed", (long long)art.id));
 }
