@@ -140,13 +140,20 @@ test('shared pages carry their cache tags as Surrogate-Key and Cache-Tag', async
     assert.match(keys(section), /^list:section:\d+ nav$/);
     const pub = await get(`${srv.url}/publications/${PUBLICATIONS[0]}`);
     assert.match(keys(pub), /^list:publication:\d+ nav$/);
-    const article = await get(`${srv.url}/articles/${FREE[0].slug}`);
+    // A 304 carries them too (a CDN revalidating keeps its tags). The page's ETag names the
+    // most-read box in it, so a box made between the two requests (the server's first, a moment
+    // after it starts) changes it: then the pair is asked again.
+    let article;
+    let again;
+    for (let tries = 0; tries < 3; tries++) {
+      article = await get(`${srv.url}/articles/${FREE[0].slug}`);
+      again = await get(`${srv.url}/articles/${FREE[0].slug}`,
+        { headers: { 'If-None-Match': article.headers.get('etag') } });
+      if (again.status === 304 || again.headers.get('etag') === article.headers.get('etag')) break;
+    }
     assert.match(keys(article), /^article:\d+ nav$/);
     assert.equal(article.headers.get('cache-tag'),
       article.headers.get('surrogate-key').replace(' ', ','));
-    // A 304 carries them too (a CDN revalidating keeps its tags).
-    const again = await get(`${srv.url}/articles/${FREE[0].slug}`,
-      { headers: { 'If-None-Match': article.headers.get('etag') } });
     assert.equal(again.status, 304);
     assert.equal(again.headers.get('surrogate-key'), article.headers.get('surrogate-key'));
     // A personal response (an anonymous reader's first metered article sets the meter and says
