@@ -59,6 +59,7 @@ struct entity {
     struct variant identity;
     struct variant gzip;  /* full is NULL when not worth it */
     char *identity_body;  /* owned by the identity response (MUST_FREE); kept for entity_body */
+    int gzip_parts;       /* ENTITY_GZIP_PARTS: gzip from the pieces only (gzip.full NULL) */
     struct piece *pieces; /* 2 holes + 1, in body order; NULL for an entity without holes */
     size_t npieces;
     /* the pieces' gzip segments, made by the first personal response that takes gzip (most
@@ -345,7 +346,11 @@ struct entity *entity_new_holes(unsigned status, const char *content_type,
 
     if (holes)
         cut_pieces(e, body, len, holes, n);
-    if (compress && len >= MIN_COMPRESS) {
+    if (compress == ENTITY_GZIP_PARTS && e->pieces && len >= MIN_COMPRESS) {
+        /* no shared gzip body: the ETag a response of the parts in gzip carries */
+        e->gzip_parts = 1;
+        snprintf(e->gzip.etag, sizeof e->gzip.etag, "\"%s-gz\"", hex);
+    } else if (compress && len >= MIN_COMPRESS) {
         size_t gz_len;
         unsigned char *gz = entity_gzip(body, len, GZIP_LEVEL, &gz_len);
         if (gz && gz_len < len) {
@@ -356,10 +361,11 @@ struct entity *entity_new_holes(unsigned status, const char *content_type,
             free(gz);
         }
     }
-    /* the bodies, and for each of the four response objects its header list and bookkeeping;
-     * the pieces' gzip segments are added when they are made (entity_parts) */
+    /* the bodies, and for each response object (two a variant) its header list and
+     * bookkeeping; the pieces' gzip segments are added when they are made (entity_parts) */
     atomic_init(&e->bytes, sizeof *e + e->identity.len + e->gzip.len +
-                               4 * ENTITY_RESPONSE_OVERHEAD + e->npieces * sizeof *e->pieces);
+                               (e->gzip.full ? 4 : 2) * ENTITY_RESPONSE_OVERHEAD +
+                               e->npieces * sizeof *e->pieces);
     return e;
 }
 
@@ -525,6 +531,16 @@ void entity_copy_headers(const struct entity *e, const struct entity_choice *c,
     }
 }
 
+int entity_has_gzip(const struct entity *e)
+{
+    return e->gzip.full != NULL || e->gzip_parts;
+}
+
+const char *entity_header(const struct entity *e, const char *name)
+{
+    return MHD_get_response_header(e->identity.full, name);
+}
+
 const char *entity_body(const struct entity *e, size_t *len)
 {
     *len = e->identity.len;
@@ -575,7 +591,7 @@ struct entity *entity_filled(struct entity *e, const struct entity_fill *fills, 
 {
     *made = 0;
     if (!e->pieces || strlen(tag) >= sizeof e->filled_tag || e->status != MHD_HTTP_OK ||
-        (!accept_gzip && e->gzip.full))
+        (!accept_gzip && entity_has_gzip(e)))
         return NULL;
     struct entity *old = NULL, *f = NULL;
     pthread_mutex_lock(&e->filled_lock);
@@ -605,11 +621,12 @@ struct entity *entity_filled(struct entity *e, const struct entity_fill *fills, 
     struct entity_parts parts;
     size_t len;
     struct entity *n = entity_alloc(e->status, e->content_type, e->cache_control);
-    if (e->gzip.full) {
+    int gzip = entity_has_gzip(e);
+    if (gzip) {
         entity_parts(e, fills, nfills, 1, arena, &parts);
         *made += parts.made;
     }
-    if (e->gzip.full && parts.gzip) {
+    if (gzip && parts.gzip) {
         char *gz = gather(&parts, &len);
         snprintf(etag, sizeof etag, "%.*s-gz-mr%s\"", base, page_etag, tag);
         variant_init(&n->gzip, e->status, gz, len, e->content_type, e->cache_control, "gzip", etag);
@@ -693,9 +710,9 @@ void entity_parts(struct entity *e, const struct entity_fill *fills, size_t nfil
 {
     memset(parts, 0, sizeof *parts);
     /* without the pieces' segments (zlib failed) they go uncompressed */
-    const struct pieces_gz *pg =
-        gzip && e->gzip.full && e->pieces ? pieces_gz(e, &parts->made) : NULL;
-    parts->gzip = gzip && e->gzip.full && (!e->pieces || pg);
+    gzip = gzip && entity_has_gzip(e);
+    const struct pieces_gz *pg = gzip && e->pieces ? pieces_gz(e, &parts->made) : NULL;
+    parts->gzip = gzip && (!e->pieces || pg);
     if (!e->pieces) { /* no holes: the body as it is */
         parts->iov = arena_alloc(arena, sizeof *parts->iov);
         if (parts->gzip)

@@ -44,6 +44,17 @@ struct entity_hole {
 struct entity *entity_new_holes(unsigned status, const char *content_type,
                                 const char *cache_control, const void *body, size_t len,
                                 int compress, const struct entity_hole *holes, size_t n);
+/* compress for entity_new_holes: gzip from the pieces' segments only, with no shared gzip
+ * variant of the page as it is. For a page whose shared responses are always built from its
+ * parts (one with the "Most read" box's slot: send_page in respond.c), where that variant,
+ * compressed at every miss, would never be sent; a reader who takes gzip gets the parts
+ * (entity_parts) with the ETag the variant would have had ("HEX-gz"). */
+#define ENTITY_GZIP_PARTS 2
+
+/* 1 if e has a gzip encoding: its shared variant, or (ENTITY_GZIP_PARTS) its parts'. */
+int entity_has_gzip(const struct entity *e);
+/* The value of header name in e's shared responses (Surrogate-Key, Cache-Tag…), or NULL. */
+const char *entity_header(const struct entity *e, const char *name);
 
 /* Entities are reference-counted, so that the page cache can hand one out under its lock and
  * the request sends it after the lock is released, while an eviction may drop the cache's own

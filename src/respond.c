@@ -381,18 +381,19 @@ static enum MHD_Result send_personal(struct req *r, const char *key, struct enti
  * 304 without a body. Built like a personal response (entity_parts: the page's pieces around
  * the box, nothing compressed per request), but with the page's headers. A page read more
  * often is sent from its filled variant instead (entity_filled, send_page): the same bytes and
- * headers, made once per box. */
+ * headers, made once per box. box_tag NULL: there is no box, and the page goes as it is, with
+ * its own ETag (a page with the box's slot has no shared gzip body: ENTITY_GZIP_PARTS). */
 static enum MHD_Result send_boxed(struct req *r, const char *key, struct entity *e,
                                   const struct entity_fill fills[SPLICE_SLOTS], const char *box_tag)
 {
-    struct entity_choice c;
-    entity_choose(e, r, &c); /* for the variant (gzip or not) and the shared headers */
+    int gzip = r->accept_gzip && entity_has_gzip(e);
     const char *page_etag = entity_etag(e); /* "HEX" (quoted) */
     size_t base = strlen(page_etag) - 1;    /* without its closing quote */
     const char *etag =
-        arena_printf(r->arena, "%.*s%s-mr%s\"", (int)base, page_etag, c.gzip ? "-gz" : "", box_tag);
-    const char *surrogate = MHD_get_response_header(c.response, "Surrogate-Key");
-    const char *cache_tag = MHD_get_response_header(c.response, "Cache-Tag");
+        arena_printf(r->arena, "%.*s%s%s%s\"", (int)base, page_etag, gzip ? "-gz" : "",
+                     box_tag ? "-mr" : "", box_tag ? box_tag : "");
+    const char *surrogate = entity_header(e, "Surrogate-Key");
+    const char *cache_tag = entity_header(e, "Cache-Tag");
     if (r->if_none_match && req_etag_matches(r->if_none_match, etag)) {
         respond_header(r, "ETag", etag);
         respond_header(r, "Vary", "Accept-Encoding");
@@ -403,7 +404,7 @@ static enum MHD_Result send_boxed(struct req *r, const char *key, struct entity 
         return respond_empty(r, MHD_HTTP_NOT_MODIFIED, "no-cache");
     }
     struct entity_parts parts;
-    entity_parts(e, fills, SPLICE_SLOTS, c.gzip, r->arena, &parts);
+    entity_parts(e, fills, SPLICE_SLOTS, gzip, r->arena, &parts);
     if (parts.made)
         cache_charge(r->app->cache, key, e, parts.made);
     struct MHD_Response *resp = entity_parts_response(e, &parts, r->arena);
@@ -447,6 +448,9 @@ static enum MHD_Result send_page(struct req *r, const char *key, struct entity *
             entity_free(filled);
             return result;
         }
+        /* No box: the page as it is, its gzip from its parts (it has no shared gzip body). */
+        if (r->accept_gzip)
+            return send_boxed(r, key, e, fills, NULL);
     }
     return respond_entity(r, e);
 }
@@ -516,8 +520,14 @@ enum MHD_Result respond_cached(struct req *r, const char *key, route_render_fn r
         /* the reader's slots are found once, here, for every personal response of this page */
         struct entity_hole holes[SPLICE_SLOTS];
         size_t nholes = splice_find_holes(body.data ? body.data : "", body.len, holes);
+        /* A page with the box's slot is always sent from its parts (send_page): its gzip is
+         * made from them, once, when a reader first takes it, not also as a whole at every
+         * miss (a body never sent, which held a quarter of such a page's cache entry). */
+        int boxed = 0;
+        for (size_t i = 0; i < nholes; i++)
+            boxed |= holes[i].slot == SPLICE_MOST_READ;
         e = entity_new_holes(MHD_HTTP_OK, "text/html; charset=utf-8", "no-cache", body.data,
-                             body.len, 1, holes, nholes);
+                             body.len, boxed ? ENTITY_GZIP_PARTS : 1, holes, nholes);
     }
     buf_free(&body);
     if (r->deps_len)

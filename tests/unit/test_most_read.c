@@ -562,6 +562,69 @@ static void test_filled_variant(void)
     buf_free(&page);
 }
 
+/* A page with the box's slot is made with ENTITY_GZIP_PARTS: no shared gzip body (a gzip
+ * reader of the page as it is gets its parts), so it holds less than the same page made with
+ * one; its parts in gzip inflate to the page, and its filled variant is gzip as before. */
+static void test_gzip_from_parts_only(void)
+{
+    struct buf page = BUF_INIT;
+    for (int i = 0; i < 60; i++)
+        buf_puts(&page, "<p>Padding paragraph of the page, for gzip.</p>\n");
+    buf_puts(&page, "<aside><!--most-read--><!--/most-read--></aside><p>end</p>");
+    struct entity_hole holes[SPLICE_SLOTS];
+    size_t nholes = splice_find_holes(page.data, page.len, holes);
+    struct entity *whole = entity_new_holes(200, "text/html; charset=utf-8", "no-cache", page.data,
+                                            page.len, 1, holes, nholes);
+    struct entity *e = entity_new_holes(200, "text/html; charset=utf-8", "no-cache", page.data,
+                                        page.len, ENTITY_GZIP_PARTS, holes, nholes);
+    CHECK(entity_has_gzip(e));
+    CHECK(entity_has_gzip(whole));
+    CHECK(entity_bytes(e) + 200 < entity_bytes(whole)); /* no gzip body, no two responses */
+    CHECK_STR(entity_etag(e), entity_etag(whole));
+    struct req r;
+    memset(&r, 0, sizeof r);
+    r.accept_gzip = 1;
+    struct entity_choice c;
+    entity_choose(e, &r, &c);
+    CHECK(!c.gzip); /* the shared response is identity only */
+    struct arena *a = arena_new(0);
+    struct entity_parts parts;
+    entity_parts(e, NULL, 0, 1, a, &parts);
+    CHECK(parts.gzip);
+    CHECK(parts.made > 0); /* the segments, made on this first use */
+    struct buf gz = BUF_INIT, plain = BUF_INIT;
+    for (size_t i = 0; i < parts.count; i++)
+        buf_append(&gz, parts.iov[i].iov_base, parts.iov[i].iov_len);
+    CHECK_INT(gz.len, parts.len);
+    CHECK_INT(gunzip(gz.data, gz.len, &plain), 0);
+    CHECK(plain.len == page.len && !memcmp(plain.data, page.data, page.len));
+    /* the filled variant: gzip, as for a page with a shared gzip body */
+    struct entity_fill fills[SPLICE_SLOTS] = {{0}};
+    fills[SPLICE_MOST_READ] = (struct entity_fill){"<ol><li>Box</li></ol>", 21, 1};
+    size_t made;
+    for (int i = 1; i < ENTITY_FILLED_AFTER; i++)
+        CHECK(entity_filled(e, fills, SPLICE_SLOTS, "0123456789abcdef", 1, a, &made) == NULL);
+    CHECK(entity_filled(e, fills, SPLICE_SLOTS, "0123456789abcdef", 0, a, &made) == NULL);
+    struct entity *f = entity_filled(e, fills, SPLICE_SLOTS, "0123456789abcdef", 1, a, &made);
+    CHECK(f != NULL);
+    if (f) {
+        entity_choose(f, &r, &c);
+        CHECK(c.gzip);
+        struct buf text = BUF_INIT;
+        filled_text(f, &text);
+        buf_putc(&text, '\0');
+        CHECK(strstr(text.data, "<li>Box</li>") != NULL);
+        buf_free(&text);
+    }
+    entity_free(f);
+    buf_free(&gz);
+    buf_free(&plain);
+    arena_free(a);
+    entity_free(e);
+    entity_free(whole);
+    buf_free(&page);
+}
+
 void suite_most_read(void)
 {
     RUN(test_counts_exact);
@@ -573,4 +636,5 @@ void suite_most_read(void)
     RUN(test_follows_changes);
     RUN(test_holes_in_any_order);
     RUN(test_filled_variant);
+    RUN(test_gzip_from_parts_only);
 }
