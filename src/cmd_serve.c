@@ -104,7 +104,8 @@ static int command_init(struct cli_call *call)
     struct store *st = cli_store(call);
     if (!st)
         return 1;
-    if (cli_value(call, "demo") && seed_demo(st, &call->config, 1) < 0)
+    if (cli_value(call, "demo") &&
+        seed_demo(st, &call->config, !cli_value(call, "demo-without-staff")) < 0)
         return 1;
     if (search_ready(st, &call->config) < 0)
         return 1;
@@ -125,6 +126,7 @@ static const struct cli_option serve_options[] = {
 static const struct cli_option init_options[] = {
     {"db", "PATH", CLI_CONFIG},
     {"demo", NULL, 0},
+    {"demo-without-staff", NULL, 0},
     {NULL, NULL, 0},
 };
 
@@ -136,7 +138,8 @@ const struct cli_command cmd_serve[] = {
      "readers' demo, and no password hashing at start)",
      command_serve},
     {"init", "", init_options, CLI_STORE,
-     "create or upgrade the database (and seed the demo newsroom with its staff accounts)",
+     "create or upgrade the database (and seed the demo newsroom with its staff accounts; "
+     "--demo-without-staff: without them)",
      command_init},
     {NULL, NULL, NULL, 0, NULL, NULL},
 };

@@ -40,7 +40,7 @@ function article(name, { headline, slug, section = 'security', body = 'An import
 // A demo database at dir/name; returns its path.
 function initDemoDb(name) {
   const db = path.join(dir, name);
-  const r = runCli(['init', '--db', db, '--demo', '--demo-dir', demoDir]);
+  const r = runCli(['init', '--db', db, '--demo', '--demo-without-staff', '--demo-dir', demoDir]);
   assert.equal(r.status, 0, `init --demo: ${show(r)}`);
   return db;
 }

@@ -37,7 +37,7 @@ function articleFile(name, { headline, slug, extra = '', body = 'body paragraph'
 
 function initDemoDb(name) {
   const db = path.join(dir, name);
-  const r = runCli(['init', '--db', db, '--demo', '--demo-dir', demoDir]);
+  const r = runCli(['init', '--db', db, '--demo', '--demo-without-staff', '--demo-dir', demoDir]);
   assert.equal(r.status, 0, `init --demo: ${show(r)}`);
   return db;
 }

@@ -79,7 +79,7 @@ test('SIGTERM while a client is mid-request: the server exits 0 within 10 s', { 
 
 test('a server started on an existing database stops with exit code 0', async () => {
   const db = path.join(dir, 'existing.db');
-  const init = runCli(['init', '--db', db, '--demo', '--demo-dir', demoDir]);
+  const init = runCli(['init', '--db', db, '--demo', '--demo-without-staff', '--demo-dir', demoDir]);
   assert.equal(init.status, 0, `init: exit ${init.status}\n${init.stderr}`);
   for (const round of [1, 2]) {
     const srv = await startServer({ demo: false, db });

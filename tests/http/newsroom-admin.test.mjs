@@ -627,13 +627,20 @@ test('the demo: staff accounts with passwords printed for the demo only; no pass
     assert.ok(!env.srv.stdout().includes(c.password));
   }
   assert.ok(!err.includes(PASSWORD) && !env.srv.stdout().includes(PASSWORD), 'a typed password was printed');
-  // Without --demo, no demo account is made and nothing about passwords is printed.
+  // Without --demo, no demo account is made and nothing about passwords is printed; nor with
+  // --demo-without-staff (a readers' demo: startServer's default), which still seeds the rest.
   const plain = await startServer({ demo: false });
+  const readers = await startServer();
   try {
-    assert.equal(sql(plain.db, "SELECT count(*) FROM users WHERE email LIKE '%@demo.broadsheet.test'"), '0');
-    assert.doesNotMatch(plain.stderr(), /password/i);
+    for (const s of [plain, readers]) {
+      assert.equal(sql(s.db, "SELECT count(*) FROM users WHERE email LIKE '%@demo.broadsheet.test'"), '0');
+      assert.doesNotMatch(s.stderr(), /password/i);
+    }
+    assert.ok(Number(sql(readers.db, "SELECT count(*) FROM articles WHERE state = 'published'")) > 0);
+    assert.match(readers.stderr(), /demo partner nti: API key/);
   } finally {
     await plain.stop();
+    await readers.stop();
   }
 });
 

@@ -26,7 +26,7 @@ let writer;
 let key;
 
 before(async () => {
-  srv = await startServer();
+  srv = await startServer({ staff: true }); // demoStaff signs in as the demo's editor and writer
   editor = await demoStaff(srv, 'editor');
   writer = await demoStaff(srv, 'writer');
   key = demoKey(srv);

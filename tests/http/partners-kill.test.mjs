@@ -30,7 +30,8 @@ let writer;
 let key;
 
 before(async () => {
-  srv = await startServer({ args: ['--most-read-refresh-seconds', '1'] });
+  // staff: demoStaff signs in as the demo's editor and writer
+  srv = await startServer({ args: ['--most-read-refresh-seconds', '1'], staff: true });
   editor = await demoStaff(srv, 'editor');
   writer = await demoStaff(srv, 'writer');
   key = demoKey(srv);

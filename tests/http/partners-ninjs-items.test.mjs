@@ -25,7 +25,7 @@ let db;
 before(() => {
   dir = tmpDir('broadsheet-ninjs-');
   db = freshDatabase(dir);
-  const r = runCli(['init', '--db', db, '--demo'], { timeout: 120_000 });
+  const r = runCli(['init', '--db', db, '--demo', '--demo-without-staff'], { timeout: 120_000 });
   assert.equal(r.status, 0, `init --demo: ${r.stderr}`);
 });
 after(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });

@@ -29,7 +29,7 @@ function show(r) {
 let dbCount = 0;
 function initDemoDb() {
   const db = path.join(dir, `defaults-${++dbCount}.db`);
-  const r = runCli(['init', '--db', db, '--demo', '--demo-dir', demoDir]);
+  const r = runCli(['init', '--db', db, '--demo', '--demo-without-staff', '--demo-dir', demoDir]);
   assert.equal(r.status, 0, `init --demo: ${show(r)}`);
   return db;
 }

@@ -109,7 +109,7 @@ test('db copy: SQLite to PostgreSQL and back gives identical rows; the old sessi
 
 test('db copy: a PostgreSQL target that holds a site is refused and left unchanged', { timeout: 60_000 }, () => {
   const pg = freshPg();
-  const init = runCli(['init', '--db', pg, '--demo']);
+  const init = runCli(['init', '--db', pg, '--demo', '--demo-without-staff']);
   assert.equal(init.status, 0, show(init));
   const before = pgDigest(pg);
   const r = copy(site, pg);
