@@ -621,12 +621,13 @@ struct entity *entity_filled(struct entity *e, const struct entity_fill *fills, 
     struct entity_parts parts;
     size_t len;
     struct entity *n = entity_alloc(e->status, e->content_type, e->cache_control);
-    int gzip = entity_has_gzip(e);
-    if (gzip) {
+    int gzip = 0;
+    if (entity_has_gzip(e)) {
         entity_parts(e, fills, nfills, 1, arena, &parts);
         *made += parts.made;
+        gzip = parts.gzip; /* 0 if zlib failed: the identity body then */
     }
-    if (gzip && parts.gzip) {
+    if (gzip) {
         char *gz = gather(&parts, &len);
         snprintf(etag, sizeof etag, "%.*s-gz-mr%s\"", base, page_etag, tag);
         variant_init(&n->gzip, e->status, gz, len, e->content_type, e->cache_control, "gzip", etag);
@@ -640,7 +641,7 @@ struct entity *entity_filled(struct entity *e, const struct entity_fill *fills, 
     }
     atomic_init(&n->bytes,
                 sizeof *n + n->identity.len + n->gzip.len + 2 * ENTITY_RESPONSE_OVERHEAD);
-    const char *keys = MHD_get_response_header(e->identity.full, "Surrogate-Key");
+    const char *keys = entity_header(e, "Surrogate-Key");
     if (keys)
         entity_set_keys(n, keys);
     pthread_mutex_lock(&e->filled_lock);
